@@ -1,0 +1,35 @@
+# ivs-sessions: build, test, lint, synth, run locally. `make help` lists the targets.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+FUNCTIONS := enrich correct archive
+GO        ?= go
+# Lambda artifacts: provided.al2023 on arm64, no RPC shim, stripped.
+LAMBDA_GOARCH := arm64
+GOBUILD_LAMBDA = CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_GOARCH) $(GO) build -trimpath -tags lambda.norpc -ldflags "-s -w"
+
+.PHONY: help build test unit lint tidy-check fmt-check FORCE
+
+help: ## list the targets
+	@grep -E '^[a-zA-Z_%/-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+build: $(FUNCTIONS:%=build/%/bootstrap) ## build every function's bootstrap (linux/arm64)
+
+build/%/bootstrap: FORCE
+	$(GOBUILD_LAMBDA) -o $@ ./functions/$*
+
+test: build ## install what the tests need and run every test with -race
+	$(GO) test -race -count=1 ./...
+
+lint: fmt-check tidy-check ## gofmt, go vet, staticcheck, go mod tidy
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+tidy-check:
+	$(GO) mod tidy -diff
+
+FORCE:

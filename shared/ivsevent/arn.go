@@ -1,0 +1,63 @@
+package ivsevent
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// The IVS API's own validation rules (Smithy model ivs-2020-07-14: ChannelArn, StreamId).
+var (
+	channelARNPattern = regexp.MustCompile(`^arn:aws:ivs:[a-z0-9-]+:[0-9]+:channel/[a-zA-Z0-9-]+$`)
+	streamIDPattern   = regexp.MustCompile(`^st-[a-zA-Z0-9]+$`)
+)
+
+// Limits of the IVS API on identifiers.
+const (
+	MaxChannelARNLength = 128 // ChannelArn: 1 to 128 characters
+	StreamIDLength      = 26  // StreamId: exactly 26 characters
+)
+
+// ChannelARN is a parsed IVS channel ARN, arn:aws:ivs:<region>:<account>:channel/<id>.
+// Its zero value means "no channel" (account-level events).
+type ChannelARN struct {
+	Region  string // e.g. us-west-2; take the region for API calls from here, not the envelope
+	Account string // the 12-digit AWS account ID
+	ID      string // the channel ID, e.g. abcdABCDefgh
+}
+
+// ParseChannelARN parses s against the IVS API's ChannelArn rules (length 1 to 128, pattern
+// ^arn:aws:ivs:[a-z0-9-]+:[0-9]+:channel/[a-zA-Z0-9-]+$). It returns a *FieldError with an
+// empty Field when s does not match; callers set the field's path.
+func ParseChannelARN(s string) (ChannelARN, error) {
+	if len(s) == 0 || len(s) > MaxChannelARNLength || !channelARNPattern.MatchString(s) {
+		return ChannelARN{}, &FieldError{Want: "an IVS channel ARN (arn:aws:ivs:<region>:<account>:channel/<id>)", Got: s}
+	}
+	parts := strings.SplitN(s, ":", 6)
+	return ChannelARN{Region: parts[3], Account: parts[4], ID: strings.TrimPrefix(parts[5], "channel/")}, nil
+}
+
+// String returns the ARN in its canonical form, or "" for the zero value.
+func (a ChannelARN) String() string {
+	if a.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("arn:aws:ivs:%s:%s:channel/%s", a.Region, a.Account, a.ID)
+}
+
+// IsZero reports whether a is the zero ChannelARN (no channel).
+func (a ChannelARN) IsZero() bool { return a == ChannelARN{} }
+
+// ValidStreamID reports whether s is a valid IVS stream ID: exactly 26 characters matching
+// ^st-[a-zA-Z0-9]+$.
+func ValidStreamID(s string) bool {
+	return len(s) == StreamIDLength && streamIDPattern.MatchString(s)
+}
+
+// CheckStreamID returns a *FieldError for field when s is not a valid IVS stream ID.
+func CheckStreamID(field, s string) error {
+	if !ValidStreamID(s) {
+		return &FieldError{Field: field, Want: "an IVS stream ID (st- and 23 letters or digits)", Got: s}
+	}
+	return nil
+}

@@ -1,0 +1,283 @@
+package ivsevent
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Event is one IVS EventBridge event: the standard envelope, the channel parsed from
+// resources[0], and the decoded detail. Exactly one of StreamState, StreamHealth, Limit and
+// Recording is set, chosen by DetailType. Marshalling an Event gives back the envelope with its
+// detail as received.
+type Event struct {
+	Version    string          `json:"version"`
+	ID         string          `json:"id"`
+	DetailType string          `json:"detail-type"`
+	Source     string          `json:"source"`
+	Account    string          `json:"account"`
+	Time       time.Time       `json:"time"`
+	Region     string          `json:"region"`
+	Resources  []string        `json:"resources"`
+	Detail     json.RawMessage `json:"detail"`
+
+	// Channel is parsed from resources[0]; zero for account-level limit breaches. Region and
+	// account for API calls come from here: the envelope's region may disagree.
+	Channel ChannelARN `json:"-"`
+
+	StreamState  *StreamStateChange    `json:"-"`
+	StreamHealth *StreamHealthChange   `json:"-"`
+	Limit        *LimitBreach          `json:"-"`
+	Recording    *RecordingStateChange `json:"-"`
+}
+
+// StreamStateChange is the detail of an IVS Stream State Change event.
+type StreamStateChange struct {
+	EventName   string `json:"event_name"`
+	ChannelName string `json:"channel_name"`
+	StreamID    string `json:"stream_id"`
+	// Code is set on some Session Ended events (multitrack refusals) and on Stream Takeover
+	// Failure events; see the Code* constants. Unknown codes are kept as they are.
+	Code string `json:"code,omitempty"`
+	// Reason is set on Stream Failure events, e.g. "Transcode capacity exceeded. Please try again."
+	Reason string `json:"reason,omitempty"`
+}
+
+// StreamHealthChange is the detail of an IVS Stream Health Change event.
+type StreamHealthChange struct {
+	EventName   string `json:"event_name"`
+	ChannelName string `json:"channel_name"`
+	StreamID    string `json:"stream_id"`
+}
+
+// LimitBreach is the detail of an IVS Limit Breach event. Account-level limits (Concurrent
+// Broadcasts, Concurrent Viewers) carry no channel name and no stream ID.
+type LimitBreach struct {
+	LimitName   string  `json:"limit_name"`
+	LimitValue  float64 `json:"limit_value"`
+	ExceededBy  float64 `json:"exceeded_by"`
+	LimitUnit   string  `json:"limit_unit"`
+	ChannelName string  `json:"channel_name,omitempty"`
+	StreamID    string  `json:"stream_id,omitempty"`
+}
+
+// RecordingStateChange is the detail of an IVS Recording State Change event.
+type RecordingStateChange struct {
+	ChannelName           string `json:"channel_name"`
+	StreamID              string `json:"stream_id"`
+	RecordingStatus       string `json:"recording_status"`
+	RecordingStatusReason string `json:"recording_status_reason"`
+	RecordingS3BucketName string `json:"recording_s3_bucket_name"`
+	RecordingS3KeyPrefix  string `json:"recording_s3_key_prefix"`
+	RecordingDurationMs   int64  `json:"recording_duration_ms"`
+	RecordingSessionID    string `json:"recording_session_id"`
+	// RecordingSessionStreamIDs is set on Recording End: the streams merged into one recording
+	// when the recording configuration has a reconnect window.
+	RecordingSessionStreamIDs []string `json:"recording_session_stream_ids,omitempty"`
+}
+
+// Name returns what happened: the event name, the limit name or the recording status.
+func (e *Event) Name() string {
+	switch {
+	case e.StreamState != nil:
+		return e.StreamState.EventName
+	case e.StreamHealth != nil:
+		return e.StreamHealth.EventName
+	case e.Limit != nil:
+		return e.Limit.LimitName
+	case e.Recording != nil:
+		return e.Recording.RecordingStatus
+	}
+	return ""
+}
+
+// StreamID returns the event's stream ID, or "" for account-level events.
+func (e *Event) StreamID() string {
+	switch {
+	case e.StreamState != nil:
+		return e.StreamState.StreamID
+	case e.StreamHealth != nil:
+		return e.StreamHealth.StreamID
+	case e.Limit != nil:
+		return e.Limit.StreamID
+	case e.Recording != nil:
+		return e.Recording.StreamID
+	}
+	return ""
+}
+
+// ChannelName returns the channel name the event carries (often empty).
+func (e *Event) ChannelName() string {
+	switch {
+	case e.StreamState != nil:
+		return e.StreamState.ChannelName
+	case e.StreamHealth != nil:
+		return e.StreamHealth.ChannelName
+	case e.Limit != nil:
+		return e.Limit.ChannelName
+	case e.Recording != nil:
+		return e.Recording.ChannelName
+	}
+	return ""
+}
+
+// Code returns the code of a Stream State Change event, or "".
+func (e *Event) Code() string {
+	if e.StreamState != nil {
+		return e.StreamState.Code
+	}
+	return ""
+}
+
+// AccountLevel reports whether the event concerns the account rather than one channel.
+func (e *Event) AccountLevel() bool { return e.Channel.IsZero() }
+
+// Parse decodes and validates one IVS EventBridge event. It returns a *FieldError naming the
+// JSON path of the first problem: malformed JSON, a wrong type, a missing or invalid field, a
+// channel-scoped event without a channel ARN in resources[0]. A source, detail-type, event name,
+// limit name or recording status it does not know gives a *FieldError wrapping ErrUnknown.
+// Unknown extra fields are ignored and unknown codes are kept.
+func Parse(data []byte) (*Event, error) {
+	var e Event
+	if err := json.Unmarshal(data, &e); err != nil {
+		return nil, jsonError("", err)
+	}
+	if e.ID == "" {
+		return nil, &FieldError{Field: "id", Want: "the event ID", Got: ""}
+	}
+	if e.Source != Source {
+		return nil, &FieldError{Field: "source", Want: fmt.Sprintf("%q", Source), Got: e.Source, Err: ErrUnknown}
+	}
+	if !slices.Contains(DetailTypes, e.DetailType) {
+		return nil, &FieldError{Field: "detail-type", Want: "one of " + quoteList(DetailTypes), Got: e.DetailType, Err: ErrUnknown}
+	}
+	if e.Time.IsZero() {
+		return nil, &FieldError{Field: "time", Want: "an RFC 3339 timestamp", Got: ""}
+	}
+	if d := bytes.TrimSpace(e.Detail); len(d) == 0 || d[0] != '{' {
+		return nil, &FieldError{Field: "detail", Want: "a JSON object", Got: string(d)}
+	}
+	channelScoped, err := e.decodeDetail()
+	if err != nil {
+		return nil, err
+	}
+	if !channelScoped {
+		return &e, nil
+	}
+	if len(e.Resources) == 0 {
+		return nil, &FieldError{Field: "resources", Want: "the channel ARN of a channel-scoped event", Got: "[]"}
+	}
+	ch, err := ParseChannelARN(e.Resources[0])
+	if err != nil {
+		var fe *FieldError
+		errors.As(err, &fe)
+		fe.Field = "resources[0]"
+		return nil, fe
+	}
+	e.Channel = ch
+	return &e, nil
+}
+
+// decodeDetail decodes e.Detail into the struct of e.DetailType and validates it. It reports
+// whether the event is channel-scoped (all but the account-level limit breaches).
+func (e *Event) decodeDetail() (channelScoped bool, err error) {
+	switch e.DetailType {
+	case DetailTypeStreamStateChange:
+		e.StreamState = new(StreamStateChange)
+		if err := decode(e.Detail, e.StreamState); err != nil {
+			return false, err
+		}
+		return true, checkEventName(e.DetailType, e.StreamState.EventName, e.StreamState.StreamID)
+	case DetailTypeStreamHealthChange:
+		e.StreamHealth = new(StreamHealthChange)
+		if err := decode(e.Detail, e.StreamHealth); err != nil {
+			return false, err
+		}
+		return true, checkEventName(e.DetailType, e.StreamHealth.EventName, e.StreamHealth.StreamID)
+	case DetailTypeLimitBreach:
+		e.Limit = new(LimitBreach)
+		if err := decode(e.Detail, e.Limit); err != nil {
+			return false, err
+		}
+		if !slices.Contains(limitNames, e.Limit.LimitName) {
+			return false, &FieldError{Field: "detail.limit_name", Want: "one of " + quoteList(limitNames), Got: e.Limit.LimitName, Err: ErrUnknown}
+		}
+		if AccountLevel(e.Limit.LimitName) {
+			return false, nil
+		}
+		return true, CheckStreamID("detail.stream_id", e.Limit.StreamID)
+	case DetailTypeRecordingStateChange:
+		e.Recording = new(RecordingStateChange)
+		if err := decode(e.Detail, e.Recording); err != nil {
+			return false, err
+		}
+		if !slices.Contains(recordingStatuses, e.Recording.RecordingStatus) {
+			return false, &FieldError{Field: "detail.recording_status", Want: "one of " + quoteList(recordingStatuses), Got: e.Recording.RecordingStatus, Err: ErrUnknown}
+		}
+		for i, id := range e.Recording.RecordingSessionStreamIDs {
+			if err := CheckStreamID(fmt.Sprintf("detail.recording_session_stream_ids[%d]", i), id); err != nil {
+				return false, err
+			}
+		}
+		return true, CheckStreamID("detail.stream_id", e.Recording.StreamID)
+	}
+	return false, nil // unreachable: Parse checked the detail-type
+}
+
+func checkEventName(detailType, name, streamID string) error {
+	names := eventNames[detailType]
+	if !slices.Contains(names, name) {
+		return &FieldError{Field: "detail.event_name", Want: "one of " + quoteList(names), Got: name, Err: ErrUnknown}
+	}
+	return CheckStreamID("detail.stream_id", streamID)
+}
+
+func decode(detail json.RawMessage, v any) error {
+	if err := json.Unmarshal(detail, v); err != nil {
+		return jsonError("detail", err)
+	}
+	return nil
+}
+
+// jsonError turns an encoding/json error into a *FieldError under prefix.
+func jsonError(prefix string, err error) error {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		field := typeErr.Field
+		if prefix != "" {
+			field = prefix + "." + field
+		}
+		return &FieldError{Field: field, Want: "a JSON " + jsonKind(typeErr.Type.Kind().String()), Got: "a JSON " + typeErr.Value, Err: err}
+	}
+	var timeErr *time.ParseError
+	if errors.As(err, &timeErr) {
+		return &FieldError{Field: "time", Want: "an RFC 3339 timestamp", Got: timeErr.Value, Err: err}
+	}
+	return &FieldError{Field: prefix, Want: "a JSON object", Got: "malformed JSON", Err: err}
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "string":
+		return "string"
+	case "slice":
+		return "array"
+	case "struct", "map":
+		return "object"
+	case "bool":
+		return "boolean"
+	}
+	return "number"
+}
+
+func quoteList(values []string) string {
+	q := make([]string, len(values))
+	for i, v := range values {
+		q[i] = fmt.Sprintf("%q", v)
+	}
+	return strings.Join(q, ", ")
+}

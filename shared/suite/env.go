@@ -1,0 +1,58 @@
+package suite
+
+// Environment variables the functions read. The CDK app sets them from these constants; the
+// local pipeline sets them the same way. The AWS SDK's own variables (AWS_REGION,
+// AWS_ENDPOINT_URL_IVS, AWS_MAX_ATTEMPTS, ...) are not repeated here.
+const (
+	// EnvEventBusName is the name of the suite's event bus (enrich, correct publish on it).
+	EnvEventBusName = "EVENT_BUS_NAME"
+	// EnvArchiveBucket is the S3 bucket of the archive (archive writes to it).
+	EnvArchiveBucket = "ARCHIVE_BUCKET"
+	// EnvCorrectionMode is apply, dry-run or off.
+	EnvCorrectionMode = "CORRECTION_MODE"
+	// EnvDefaultMaximumResolution is SD, HD or FULL_HD; empty means "the highest track seen".
+	EnvDefaultMaximumResolution = "DEFAULT_MAXIMUM_RESOLUTION"
+	// EnvAllowTypeChange is true when the corrector may change a channel's type to STANDARD.
+	EnvAllowTypeChange = "ALLOW_TYPE_CHANGE"
+	// EnvAllowContainerFormatChange is true when the corrector may set containerFormat to
+	// FRAGMENTED_MP4 (this also changes the format of recordings).
+	EnvAllowContainerFormatChange = "ALLOW_CONTAINER_FORMAT_CHANGE"
+	// EnvOptOutTag is the channel tag key that makes the corrector leave a channel alone.
+	EnvOptOutTag = "OPT_OUT_TAG"
+	// EnvCorrectionMaxAge is how long a correction may wait for its channel to go offline
+	// (a Go duration such as 24h) before it is given up on and dead-lettered.
+	EnvCorrectionMaxAge = "CORRECTION_MAX_AGE"
+	// EnvEnrichMaxAttempts is how many deliveries enrich waits for a session to become visible
+	// (or ended) in GetStreamSession before it publishes the record from the event alone.
+	EnvEnrichMaxAttempts = "ENRICH_MAX_ATTEMPTS"
+)
+
+// Defaults of the settings above, used by the CDK app's context and by LoadConfig.
+const (
+	DefaultCorrectionMode       = "apply"
+	DefaultOptOutTag            = "ivs-sessions:opt-out"
+	DefaultCorrectionMaxAge     = "24h"
+	DefaultEnrichMaxAttempts    = 5
+	DefaultArchiveRetentionDays = 3650
+)
+
+// Metric names, in the CloudWatch namespace MetricNamespace, emitted in Embedded Metric Format by
+// the functions and read by the CDK app's dashboard and alarms.
+const (
+	MetricNamespace = "IVSSessions"
+
+	MetricEvents        = "Events"         // dimension DetailType: IVS events received
+	MetricRejected      = "RejectedEvents" // dimension Function: malformed or unknown, acknowledged
+	MetricEnrichments   = "Enrichments"    // dimension Enriched (true|false)
+	MetricSessions      = "Sessions"       // sessions archived (first write of a record)
+	MetricMultitrack    = "MultitrackSessions"
+	MetricRefusals      = "Refusals"    // dimension Code
+	MetricCorrections   = "Corrections" // dimension Outcome (applied, dry-run, none, manual, ...)
+	MetricArchiveWrites = "ArchiveWrites"
+	MetricIVSThrottles  = "IVSThrottles" // dimension Function
+
+	DimensionDetailType = "DetailType"
+	DimensionFunction   = "Function"
+	DimensionCode       = "Code"
+	DimensionOutcome    = "Outcome"
+)

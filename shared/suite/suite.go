@@ -1,0 +1,80 @@
+package suite
+
+import (
+	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+)
+
+// Name is the suite's name: the source of the events it publishes, its CloudWatch metric
+// namespace prefix and its SDK app ID.
+const Name = "ivs-sessions"
+
+// The functions of the suite; each is functions/<name> and build/<name>/bootstrap.
+const (
+	FunctionEnrich  = "enrich"
+	FunctionCorrect = "correct"
+	FunctionArchive = "archive"
+)
+
+// Functions lists every function, in build order.
+var Functions = []string{FunctionEnrich, FunctionCorrect, FunctionArchive}
+
+// The event buses the suite uses. BusSessions is the logical name of the suite's own bus; the
+// deployed bus name reaches the functions through EnvEventBusName.
+const (
+	BusDefault  = "default"
+	BusSessions = "ivs-sessions"
+)
+
+// EventSource is the source of every event the suite publishes on its bus.
+const EventSource = Name
+
+// The detail-types of the events the suite publishes.
+const (
+	// DetailTypeSessionEnriched carries a session record and its correction decision.
+	DetailTypeSessionEnriched = "IVS Session Enriched"
+	// DetailTypeChannelCorrected carries a correction: the channel before and after, the reason
+	// and the triggering session.
+	DetailTypeChannelCorrected = "IVS Channel Multitrack Corrected"
+)
+
+// Patterns of the rules on the suite's bus.
+var (
+	// EnrichedSessions matches every enriched session.
+	EnrichedSessions = ivsevent.Pattern{Source: []string{EventSource}, DetailType: []string{DetailTypeSessionEnriched}}
+	// CorrectionsNeeded matches enriched sessions whose decision is to change the channel.
+	CorrectionsNeeded = ivsevent.Pattern{
+		Source:     []string{EventSource},
+		DetailType: []string{DetailTypeSessionEnriched},
+		Detail:     map[string]any{"decision": map[string]any{"action": []string{string(multitrack.ActionApply)}}},
+	}
+	// Corrections matches every correction the correct function publishes.
+	Corrections = ivsevent.Pattern{Source: []string{EventSource}, DetailType: []string{DetailTypeChannelCorrected}}
+)
+
+// Route is one EventBridge rule: events on Bus that match Pattern go to Function's queue.
+type Route struct {
+	Name     string // stable identifier: the CDK construct ID of the rule and the local rule name
+	Bus      string // BusDefault or BusSessions
+	Pattern  ivsevent.Pattern
+	Function string // the function whose queue is the target
+}
+
+// Routes lists every rule the suite deploys. The CDK app creates exactly these; the local bus
+// routes with exactly these.
+var Routes = []Route{
+	{Name: "IvsEvents", Bus: BusDefault, Pattern: ivsevent.IVSPattern, Function: FunctionEnrich},
+	{Name: "EnrichedSessions", Bus: BusSessions, Pattern: EnrichedSessions, Function: FunctionArchive},
+	{Name: "Corrections", Bus: BusSessions, Pattern: Corrections, Function: FunctionArchive},
+	{Name: "CorrectionsNeeded", Bus: BusSessions, Pattern: CorrectionsNeeded, Function: FunctionCorrect},
+}
+
+// IVS API quotas (per account and region, not adjustable): 5 calls per second for each
+// operation the suite makes. The event source mappings of the IVS-calling functions are capped
+// so the suite stays under it, shared as it is with everything else in the account.
+const (
+	IVSCallsPerSecond = 5
+	// MaxConcurrency is the SQS event source mapping's maximum concurrency for the functions that
+	// call IVS (2 is the smallest value Lambda accepts).
+	MaxConcurrency = 2
+)

@@ -33,3 +33,6 @@ tidy-check:
 	$(GO) mod tidy -diff
 
 FORCE:
+
+# Targets owned by the parts of the suite: the CDK app (synth, deploy, destroy).
+-include infra/infra.mk

@@ -142,9 +142,13 @@ func (e *Event) AccountLevel() bool { return e.Channel.IsZero() }
 // limit name or recording status it does not know gives a *FieldError wrapping ErrUnknown.
 // Unknown extra fields are ignored and unknown codes are kept.
 func Parse(data []byte) (*Event, error) {
-	var e Event
-	if err := json.Unmarshal(data, &e); err != nil {
+	var w wireEvent
+	if err := json.Unmarshal(data, &w); err != nil {
 		return nil, jsonError("", err)
+	}
+	e := Event{
+		Version: w.Version, ID: w.ID, DetailType: w.DetailType, Source: w.Source,
+		Account: w.Account, Region: w.Region, Resources: w.Resources, Detail: w.Detail,
 	}
 	if e.ID == "" {
 		return nil, &FieldError{Field: "id", Want: "the event ID", Got: ""}
@@ -155,8 +159,8 @@ func Parse(data []byte) (*Event, error) {
 	if !slices.Contains(DetailTypes, e.DetailType) {
 		return nil, &FieldError{Field: "detail-type", Want: "one of " + quoteList(DetailTypes), Got: e.DetailType, Err: ErrUnknown}
 	}
-	if e.Time.IsZero() {
-		return nil, &FieldError{Field: "time", Want: "an RFC 3339 timestamp", Got: ""}
+	if err := e.decodeTime(w.Time); err != nil {
+		return nil, err
 	}
 	if d := bytes.TrimSpace(e.Detail); len(d) == 0 || d[0] != '{' {
 		return nil, &FieldError{Field: "detail", Want: "a JSON object", Got: string(d)}
@@ -180,6 +184,43 @@ func Parse(data []byte) (*Event, error) {
 	}
 	e.Channel = ch
 	return &e, nil
+}
+
+// wireEvent is the envelope of an Event as it arrives. The time is kept raw and decoded after
+// the envelope, so that a time of the wrong JSON type is reported as field "time" like any other
+// bad time (encoding/json reports a time.Time decoding error without its field). The fields are
+// spelled out, not embedded, because encoding/json names embedded structs in error paths.
+type wireEvent struct {
+	Version    string          `json:"version"`
+	ID         string          `json:"id"`
+	DetailType string          `json:"detail-type"`
+	Source     string          `json:"source"`
+	Account    string          `json:"account"`
+	Time       json.RawMessage `json:"time"`
+	Region     string          `json:"region"`
+	Resources  []string        `json:"resources"`
+	Detail     json.RawMessage `json:"detail"`
+}
+
+// decodeTime sets e.Time from the raw JSON value of "time": an RFC 3339 timestamp in a JSON
+// string, as time.Time decodes it. Missing, null and the zero time are errors.
+func (e *Event) decodeTime(raw json.RawMessage) error {
+	const want = "an RFC 3339 timestamp"
+	if len(raw) == 0 || string(raw) == "null" {
+		return &FieldError{Field: "time", Want: want, Got: ""}
+	}
+	got := string(raw)
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		got = s // quote the timestamp once, not twice
+	}
+	if err := e.Time.UnmarshalJSON(raw); err != nil {
+		return &FieldError{Field: "time", Want: want, Got: got, Err: err}
+	}
+	if e.Time.IsZero() {
+		return &FieldError{Field: "time", Want: "a non-zero RFC 3339 timestamp", Got: got}
+	}
+	return nil
 }
 
 // decodeDetail decodes e.Detail into the struct of e.DetailType and validates it. It reports
@@ -252,10 +293,6 @@ func jsonError(prefix string, err error) error {
 			field = prefix + "." + field
 		}
 		return &FieldError{Field: field, Want: "a JSON " + jsonKind(typeErr.Type.Kind().String()), Got: "a JSON " + typeErr.Value, Err: err}
-	}
-	var timeErr *time.ParseError
-	if errors.As(err, &timeErr) {
-		return &FieldError{Field: "time", Want: "an RFC 3339 timestamp", Got: timeErr.Value, Err: err}
 	}
 	return &FieldError{Field: prefix, Want: "a JSON object", Got: "malformed JSON", Err: err}
 }

@@ -1,5 +1,7 @@
 package multitrack
 
+import "github.com/aws/aws-sdk-go-v2/service/ivs/types"
+
 // Action is what a Decision asks for.
 type Action string
 
@@ -26,3 +28,37 @@ const (
 	ModeDryRun Mode = "dry-run" // decisions are published and archived, never applied
 	ModeOff    Mode = "off"     // no decisions are made
 )
+
+// Input is what Decide looks at: the session's code, its highest video track and the channel.
+type Input struct {
+	// Code is the code the session ended with (detail.code of Session Ended or Stream Takeover
+	// Failure, or the record's code); "" when it ended without one.
+	Code string
+	// TopVideoHeight is the height in pixels of the session's highest video track, 0 when
+	// unknown (GetStreamSession's track data is best effort and a refused session may have none).
+	TopVideoHeight int32
+	// Channel is the channel's configuration. The corrector passes the one GetChannel returns
+	// just before it updates; enrich passes the one GetStreamSession returns. An empty Type is
+	// the API default, STANDARD; an empty ContainerFormat is TS; a nil
+	// MultitrackInputConfiguration is multitrack input disabled.
+	Channel types.Channel
+	// Tags are checked for the opt-out tag, together with Channel.Tags; either may be nil.
+	Tags map[string]string
+}
+
+// Decision is the policy's answer for one session. Its JSON form is part of the events the
+// suite publishes (the CorrectionsNeeded rule matches "action":"apply") and of the archived
+// record.
+type Decision struct {
+	// Action is what to do.
+	Action Action `json:"action"`
+	// Reason says why, in a sentence meant for the channel's owner.
+	Reason string `json:"reason"`
+	// Code is the code the decision was made for, if any.
+	Code string `json:"code,omitempty"`
+	// DryRun is true when the action is apply and the mode is dry-run: the corrector publishes
+	// and archives the decision but does not call UpdateChannel.
+	DryRun bool `json:"dryRun,omitempty"`
+	// Change is what UpdateChannel must change; set if and only if Action is apply.
+	Change *Change `json:"change,omitempty"`
+}

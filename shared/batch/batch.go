@@ -1,0 +1,176 @@
+// Package batch runs a function's per-event work over one Lambda invocation: an SQS batch of
+// EventBridge events (the deployed path, with ReportBatchItemFailures) or a bare EventBridge
+// event (`sam local invoke -e events/<case>.json`, or a rule that targets the function directly).
+//
+// Failures are sorted by shared/retryable: a transient failure becomes a batch item failure, so
+// SQS redelivers that message alone (and finally dead-letters it); a permanent failure is logged
+// with its reason, counted and acknowledged, because retrying cannot fix it. One bad record never
+// fails its neighbours. See https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html.
+package batch
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
+	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
+	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+)
+
+// Log attribute keys used across the functions.
+const (
+	KeyMessageID = "messageId"
+	KeyErr       = "err"
+	KeyReason    = "reason"
+)
+
+// Reserve is the time kept back before the invocation's deadline so that unprocessed records are
+// reported as failures instead of being cut off.
+const Reserve = 2 * time.Second
+
+// Message is one unit of work: the EventBridge event carried by an SQS record, or a bare event.
+type Message struct {
+	ID            string    // the SQS message ID, or the event's id for a bare event
+	Body          []byte    // the EventBridge event, as JSON
+	ReceiveCount  int       // SQS ApproximateReceiveCount; 1 for a bare event
+	FirstReceived time.Time // SQS ApproximateFirstReceiveTimestamp; zero for a bare event
+	Sent          time.Time // SQS SentTimestamp; zero for a bare event
+	ReceiptHandle string    // for ChangeMessageVisibility; empty for a bare event
+	QueueARN      string    // the SQS queue's ARN; empty for a bare event
+}
+
+// Func does the work for one message. It returns nil when done, a transient error
+// (retryable.Is) to have the message delivered again, or any other error to reject it.
+type Func func(ctx context.Context, m Message) error
+
+// Processor runs a Func over each invocation. Its fields are read-only after construction; it is
+// safe for concurrent use if Func is.
+type Processor struct {
+	Function string            // the function's name, for logs and metrics
+	Log      *slog.Logger      // a Lambda logger (lambdacontext.NewLogger)
+	Metrics  *metrics.Recorder // flushed at the end of every invocation
+	Do       Func
+}
+
+// Result is what a bare-event invocation returns: what happened to the event.
+type Result struct {
+	EventID string `json:"eventId"`
+	Outcome string `json:"outcome"` // "done" or "rejected"
+	Reason  string `json:"reason,omitempty"`
+}
+
+// Process handles one invocation payload. For an SQS batch it returns an
+// events.SQSEventResponse that lists the transient failures. For a bare EventBridge event it
+// returns a Result, or an error when the failure is transient (so the caller retries). A payload
+// that is neither is rejected (logged, counted) with a nil error.
+func (p *Processor) Process(ctx context.Context, payload json.RawMessage) (any, error) {
+	defer func() {
+		if err := p.Metrics.Flush(); err != nil {
+			p.Log.ErrorContext(ctx, "flush metrics", KeyErr, err)
+		}
+	}()
+	if dl, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, dl.Add(-Reserve))
+		defer cancel()
+	}
+	var probe struct {
+		Records    []json.RawMessage `json:"Records"`
+		DetailType string            `json:"detail-type"`
+		ID         string            `json:"id"`
+	}
+	if err := json.Unmarshal(payload, &probe); err != nil || (probe.Records == nil && probe.DetailType == "") {
+		reason := "payload: want an SQS batch (Records) or an EventBridge event (detail-type)"
+		if err != nil {
+			reason += ": " + err.Error()
+		}
+		p.reject(ctx, "", errors.New(reason))
+		return Result{Outcome: "rejected", Reason: reason}, nil
+	}
+	if probe.Records == nil {
+		return p.bare(ctx, probe.ID, payload)
+	}
+	var batch events.SQSEvent
+	if err := json.Unmarshal(payload, &batch); err != nil {
+		// Records was an array but its items are not SQS messages: nothing can be retried usefully.
+		p.reject(ctx, "", fmt.Errorf("payload: want SQS records: %w", err))
+		return events.SQSEventResponse{}, nil
+	}
+	return p.sqs(ctx, batch), nil
+}
+
+func (p *Processor) bare(ctx context.Context, id string, payload json.RawMessage) (any, error) {
+	err := p.Do(ctx, Message{ID: id, Body: payload, ReceiveCount: 1})
+	switch {
+	case err == nil:
+		return Result{EventID: id, Outcome: "done"}, nil
+	case retryable.Is(err):
+		p.Log.WarnContext(ctx, "transient failure", KeyMessageID, id, KeyErr, err)
+		return nil, err
+	default:
+		p.reject(ctx, id, err)
+		return Result{EventID: id, Outcome: "rejected", Reason: err.Error()}, nil
+	}
+}
+
+func (p *Processor) sqs(ctx context.Context, batch events.SQSEvent) events.SQSEventResponse {
+	var resp events.SQSEventResponse
+	for i, rec := range batch.Records {
+		if ctx.Err() != nil {
+			// Out of time: report the rest as failures so SQS delivers them again.
+			for _, rest := range batch.Records[i:] {
+				resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rest.MessageId})
+			}
+			p.Log.WarnContext(ctx, "deadline reached, records left for redelivery", "count", len(batch.Records)-i)
+			break
+		}
+		err := p.Do(ctx, messageOf(rec))
+		switch {
+		case err == nil:
+		case retryable.Is(err):
+			p.Log.WarnContext(ctx, "transient failure, will be redelivered", KeyMessageID, rec.MessageId, KeyErr, err)
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
+		default:
+			p.reject(ctx, rec.MessageId, err)
+		}
+	}
+	return resp
+}
+
+// reject logs and counts a permanent failure; the message is acknowledged.
+func (p *Processor) reject(ctx context.Context, id string, err error) {
+	p.Log.ErrorContext(ctx, "rejected: retrying cannot fix this", KeyMessageID, id, KeyReason, err.Error())
+	p.Metrics.Add(suite.MetricRejected, 1, metrics.Dim{Name: suite.DimensionFunction, Value: p.Function})
+}
+
+func messageOf(rec events.SQSMessage) Message {
+	m := Message{
+		ID:            rec.MessageId,
+		Body:          bytes.TrimSpace([]byte(rec.Body)),
+		ReceiveCount:  1,
+		ReceiptHandle: rec.ReceiptHandle,
+		QueueARN:      rec.EventSourceARN,
+	}
+	if n, err := strconv.Atoi(rec.Attributes["ApproximateReceiveCount"]); err == nil && n > 0 {
+		m.ReceiveCount = n
+	}
+	m.FirstReceived = millis(rec.Attributes["ApproximateFirstReceiveTimestamp"])
+	m.Sent = millis(rec.Attributes["SentTimestamp"])
+	return m
+}
+
+func millis(s string) time.Time {
+	ms, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || ms <= 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}

@@ -1,0 +1,102 @@
+// Package ivsquota keeps an IVS client under the account's API quota and counts the throttles it
+// still meets.
+//
+// IVS allows 5 calls per second per operation per account and region, shared with everything
+// else the customer runs, and the quota cannot be raised
+// (https://docs.aws.amazon.com/ivs/latest/LowLatencyUserGuide/service-quotas.html). A Pacer
+// spaces every attempt of every operation, retries included, to its share of that quota; the
+// standard retryer then backs off on the ThrottlingException that other callers may still cause,
+// without a retry token budget that a burst of throttles could exhaust.
+package ivsquota
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/ivs"
+	"github.com/aws/smithy-go/middleware"
+	"golang.org/x/time/rate"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
+)
+
+// Defaults for the retryer installed by ClientOptions.
+const (
+	DefaultMaxAttempts = 6
+	DefaultMaxBackoff  = 10 * time.Second
+)
+
+// Pacer spaces IVS calls per operation and counts throttled attempts. It is safe for concurrent
+// use; share one per process (per cold start).
+type Pacer struct {
+	perSecond float64
+
+	mu       sync.Mutex
+	limiters map[string]*rate.Limiter
+
+	throttles atomic.Int64
+	calls     atomic.Int64
+}
+
+// NewPacer returns a Pacer that allows perSecond attempts per second for each operation, with a
+// burst of one. A perSecond of zero or less disables pacing (throttles are still counted).
+func NewPacer(perSecond float64) *Pacer {
+	return &Pacer{perSecond: perSecond, limiters: map[string]*rate.Limiter{}}
+}
+
+// Throttles returns how many attempts were throttled since the Pacer was made.
+func (p *Pacer) Throttles() int64 { return p.throttles.Load() }
+
+// Calls returns how many attempts were sent since the Pacer was made.
+func (p *Pacer) Calls() int64 { return p.calls.Load() }
+
+func (p *Pacer) limiter(op string) *rate.Limiter {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	l, ok := p.limiters[op]
+	if !ok {
+		l = rate.NewLimiter(rate.Limit(p.perSecond), 1)
+		p.limiters[op] = l
+	}
+	return l
+}
+
+// ClientOptions returns an ivs.Options function that installs the pacing middleware (after the
+// retry middleware, so every attempt waits its turn) and a standard retryer with maxAttempts
+// attempts (DefaultMaxAttempts when 0), DefaultMaxBackoff and no retry token budget.
+func (p *Pacer) ClientOptions(maxAttempts int) func(*ivs.Options) {
+	if maxAttempts <= 0 {
+		maxAttempts = DefaultMaxAttempts
+	}
+	return func(o *ivs.Options) {
+		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+			so.MaxAttempts = maxAttempts
+			so.MaxBackoff = DefaultMaxBackoff
+			so.RateLimiter = ratelimit.None
+		})
+		o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
+			return stack.Finalize.Insert(p.middleware(), "Retry", middleware.After)
+		})
+	}
+}
+
+func (p *Pacer) middleware() middleware.FinalizeMiddleware {
+	return middleware.FinalizeMiddlewareFunc("IVSQuotaPacer", func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+		if p.perSecond > 0 {
+			if err := p.limiter(awsmiddleware.GetOperationName(ctx)).Wait(ctx); err != nil {
+				return middleware.FinalizeOutput{}, middleware.Metadata{}, err
+			}
+		}
+		p.calls.Add(1)
+		out, md, err := next.HandleFinalize(ctx, in)
+		if err != nil && retryable.IsThrottle(err) {
+			p.throttles.Add(1)
+		}
+		return out, md, err
+	})
+}

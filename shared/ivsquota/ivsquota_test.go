@@ -1,0 +1,109 @@
+package ivsquota
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ivs"
+)
+
+const channelARN = "arn:aws:ivs:us-west-2:123456789012:channel/AbCdef1G2hij"
+
+// server answers GetChannel, throttling the first `throttle` requests like IVS does.
+func server(t *testing.T, throttle int) (*httptest.Server, *[]time.Time) {
+	t.Helper()
+	var mu sync.Mutex
+	var seen []time.Time
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, time.Now())
+		n := len(seen)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		if n <= throttle {
+			w.Header().Set("x-amzn-ErrorType", "ThrottlingException")
+			w.WriteHeader(http.StatusTooManyRequests)
+			w.Write([]byte(`{"exceptionMessage":"Request was denied due to request throttling."}`))
+			return
+		}
+		w.Write([]byte(`{"channel":{"arn":"` + channelARN + `","type":"STANDARD"}}`))
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &seen
+}
+
+func client(srv *httptest.Server, p *Pacer, attempts int) *ivs.Client {
+	return ivs.New(ivs.Options{
+		Region:       "us-west-2",
+		BaseEndpoint: aws.String(srv.URL),
+		Credentials:  aws.AnonymousCredentials{},
+	}, p.ClientOptions(attempts), func(o *ivs.Options) {
+		// Keep the test fast: the real backoff is seconds.
+		o.Retryer = retryerWithBackoff(o.Retryer)
+	})
+}
+
+func TestThrottlesAreRetriedAndCounted(t *testing.T) {
+	srv, seen := server(t, 2)
+	p := NewPacer(0)
+	c := client(srv, p, 0)
+	out, err := c.GetChannel(context.Background(), &ivs.GetChannelInput{Arn: aws.String(channelARN)})
+	if err != nil {
+		t.Fatalf("GetChannel after 2 throttles: %v", err)
+	}
+	if aws.ToString(out.Channel.Arn) != channelARN {
+		t.Errorf("channel ARN = %q", aws.ToString(out.Channel.Arn))
+	}
+	if len(*seen) != 3 || p.Throttles() != 2 || p.Calls() != 3 {
+		t.Errorf("requests = %d, throttles = %d, calls = %d; want 3, 2, 3", len(*seen), p.Throttles(), p.Calls())
+	}
+}
+
+func TestGivesUpAfterMaxAttempts(t *testing.T) {
+	srv, seen := server(t, 100)
+	p := NewPacer(0)
+	_, err := client(srv, p, 3).GetChannel(context.Background(), &ivs.GetChannelInput{Arn: aws.String(channelARN)})
+	if err == nil {
+		t.Fatal("GetChannel succeeded against a server that always throttles")
+	}
+	if len(*seen) != 3 || p.Throttles() != 3 {
+		t.Errorf("requests = %d, throttles = %d; want 3 and 3", len(*seen), p.Throttles())
+	}
+}
+
+func TestPacesEachOperation(t *testing.T) {
+	srv, seen := server(t, 0)
+	p := NewPacer(20) // one call every 50 ms per operation
+	c := client(srv, p, 0)
+	for range 4 {
+		if _, err := c.GetChannel(context.Background(), &ivs.GetChannelInput{Arn: aws.String(channelARN)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A lower bound only: a slow machine makes the span longer, never shorter.
+	if span := (*seen)[3].Sub((*seen)[0]); span < 140*time.Millisecond {
+		t.Errorf("4 paced calls at 20/s spanned %v, want at least 150ms (3 intervals of 50ms, 10ms slack)", span)
+	}
+}
+
+func TestPacingStopsOnCancel(t *testing.T) {
+	srv, seen := server(t, 0)
+	p := NewPacer(0.001) // one call, then a wait of 1000 s
+	c := client(srv, p, 1)
+	if _, err := c.GetChannel(context.Background(), &ivs.GetChannelInput{Arn: aws.String(channelARN)}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := c.GetChannel(ctx, &ivs.GetChannelInput{Arn: aws.String(channelARN)}); err == nil {
+		t.Fatal("a canceled call waiting for its turn succeeded")
+	}
+	if len(*seen) != 1 {
+		t.Errorf("requests = %d, want 1", len(*seen))
+	}
+}

@@ -1,0 +1,119 @@
+// Package retryable is the one place that decides whether a failure is transient (retry it:
+// SQS redelivers the message, and after maxReceiveCount it lands in the alarmed dead-letter
+// queue) or permanent (log it, count it, acknowledge it: no retry can fix it).
+//
+// AWS errors are classified with the SDK's own retry rules (throttling codes, 5xx statuses,
+// connection errors, timeouts), plus the IVS codes that mean "later" (ConflictException on a
+// live channel) or "fix the deployment, then redrive" (AccessDeniedException). Conditions of our
+// own that mean "later" (a channel live again, a session not visible yet) are wrapped with
+// Later. Everything else is permanent.
+//
+// See https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html.
+package retryable
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
+	"github.com/aws/smithy-go"
+)
+
+// Codes of IVS errors that are transient although the SDK does not retry them itself.
+var (
+	// A live channel cannot be updated; it will be offline later.
+	codeConflict = (*types.ConflictException)(nil).ErrorCode()
+	// Missing permissions are fixed by a deployment; the message must survive until then.
+	codeAccessDenied = (*types.AccessDeniedException)(nil).ErrorCode()
+	// IVS's own 5xx errors, in case they arrive without a 5xx status.
+	codeInternal    = (*types.InternalServerException)(nil).ErrorCode()
+	codeUnavailable = (*types.ServiceUnavailable)(nil).ErrorCode()
+	codeStreamUnav  = (*types.StreamUnavailable)(nil).ErrorCode()
+	codeThrottling  = (*types.ThrottlingException)(nil).ErrorCode()
+	transientCodes  = map[string]bool{
+		codeConflict: true, codeAccessDenied: true, codeInternal: true, codeUnavailable: true, codeStreamUnav: true, codeThrottling: true,
+		// S3 and EventBridge: a missing permission or bucket is fixed by a deployment, then the
+		// dead-letter queue is redriven; the message must not be acknowledged meanwhile.
+		"AccessDenied": true, "AccessDeniedException": true, "NoSuchBucket": true,
+	}
+	sdkRetryables = retry.IsErrorRetryables(retry.DefaultRetryables)
+)
+
+// LaterError marks a condition of our own that will pass: retry the message after After (zero:
+// the queue's visibility timeout).
+type LaterError struct {
+	Reason string        // why, e.g. "channel is live"
+	After  time.Duration // how long to wait before the next attempt; 0 = the queue's default
+	Err    error         // the underlying error, if any
+}
+
+// Error returns "retry later: <reason>[: <err>]".
+func (e *LaterError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("retry later: %s: %v", e.Reason, e.Err)
+	}
+	return "retry later: " + e.Reason
+}
+
+// Unwrap returns the underlying error.
+func (e *LaterError) Unwrap() error { return e.Err }
+
+// Later returns a *LaterError: reason says why, after how long to wait (0 = default).
+func Later(reason string, after time.Duration, err error) error {
+	return &LaterError{Reason: reason, After: after, Err: err}
+}
+
+// Is reports whether err is transient: a *LaterError, an AWS error the SDK would retry
+// (throttling, 5xx, connection, timeout), an IVS ConflictException or AccessDeniedException, or
+// a context deadline (the invocation ran out of time; the work was not done). A nil error is not
+// transient.
+func Is(err error) bool {
+	if err == nil {
+		return false
+	}
+	var later *LaterError
+	if errors.As(err, &later) {
+		return true
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) && transientCodes[apiErr.ErrorCode()] {
+		return true
+	}
+	return sdkRetryables.IsErrorRetryable(err) == aws.TrueTernary
+}
+
+// IsThrottle reports whether err is (or wraps) an AWS throttling error, for metrics.
+func IsThrottle(err error) bool {
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	_, ok := retry.DefaultThrottleErrorCodes[apiErr.ErrorCode()]
+	return ok || apiErr.ErrorCode() == codeThrottling
+}
+
+// Code returns the AWS error code of err ("ConflictException"), or "" when err is not an AWS
+// API error.
+func Code(err error) string {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.ErrorCode()
+	}
+	return ""
+}
+
+// RetryAfter returns how long a transient err asks to wait (LaterError.After), or 0.
+func RetryAfter(err error) time.Duration {
+	var later *LaterError
+	if errors.As(err, &later) {
+		return later.After
+	}
+	return 0
+}

@@ -106,7 +106,7 @@ func TestParseRejects(t *testing.T) {
 	}{
 		"empty input":         {in: "", field: ""},
 		"JSON null":           {in: "null", field: "id"},
-		"JSON array":          {in: "[]", field: "", message: `event: want a JSON object, got "a JSON array": json: cannot unmarshal array into Go value of type ivsevent.wireEvent`},
+		"JSON array":          {in: "[]", field: ""},
 		"trailing garbage":    {in: valid + "}", field: ""},
 		"missing source":      {in: strings.Replace(valid, `"source":"aws.ivs",`, "", 1), field: "source", unknown: true},
 		"source case differs": {in: strings.Replace(valid, `"aws.ivs"`, `"AWS.IVS"`, 1), field: "source", unknown: true},

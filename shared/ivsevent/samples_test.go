@@ -440,3 +440,18 @@ func TestSamplesDecodeAsLambdaEvents(t *testing.T) {
 		})
 	}
 }
+
+// TestEventsREADME checks that events/README.md lists every sample, valid and invalid.
+func TestEventsREADME(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(eventsDir, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{eventsDir, invalidDir} {
+		for name := range readSamples(t, dir) {
+			if !strings.Contains(string(readme), "| `"+name+"` |") {
+				t.Errorf("%s/README.md has no table row for %s", eventsDir, filepath.Join(dir, name))
+			}
+		}
+	}
+}

@@ -159,7 +159,8 @@ func enable(s channelState, cfg Config, target MultitrackInput, why, step string
 }
 
 // targetResolution is the maximumResolution to give a channel whose multitrack input is being
-// enabled, and where it comes from. It never lowers one the channel already has.
+// enabled, and where it comes from: the configured default, else the class of the highest
+// video track, else FULL_HD. It never lowers the limit of an enabled configuration.
 func targetResolution(in Input, cfg Config, s channelState) (types.MultitrackMaximumResolution, string) {
 	var res types.MultitrackMaximumResolution
 	var from string
@@ -171,8 +172,10 @@ func targetResolution(in Input, cfg Config, s channelState) (types.MultitrackMax
 	default:
 		res, from = types.MultitrackMaximumResolutionFullHd, "the tracks are unknown; FULL_HD lets the encoder send its full ladder"
 	}
-	if resolutionRank(s.mt.MaximumResolution) > resolutionRank(res) {
-		res, from = s.mt.MaximumResolution, "kept from the channel, which had it set"
+	// A limit in force is never lowered; a disabled configuration's stored value is not in
+	// force (IVS may report defaults there), so the configured default still applies.
+	if s.mt.Enabled && resolutionRank(s.mt.MaximumResolution) > resolutionRank(res) {
+		res, from = s.mt.MaximumResolution, "kept from the channel"
 	}
 	return res, from
 }

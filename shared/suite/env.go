@@ -29,11 +29,17 @@ const (
 
 // Defaults of the settings above, used by the CDK app's context and by LoadConfig.
 const (
-	DefaultCorrectionMode       = "apply"
-	DefaultOptOutTag            = "ivs-sessions:opt-out"
-	DefaultCorrectionMaxAge     = "24h"
-	DefaultEnrichMaxAttempts    = 5
-	DefaultArchiveRetentionDays = 3650
+	DefaultCorrectionMode = "apply"
+	// DefaultAllowTypeChange: changing a channel's type changes how it is transcoded and billed,
+	// so it is opt-in.
+	DefaultAllowTypeChange = false
+	// DefaultAllowContainerFormatChange: multitrack input requires FRAGMENTED_MP4, so enabling it
+	// on a TS channel needs this; it also changes the recordings' format (documented).
+	DefaultAllowContainerFormatChange = true
+	DefaultOptOutTag                  = "ivs-sessions:opt-out"
+	DefaultCorrectionMaxAge           = "24h"
+	DefaultEnrichMaxAttempts          = 5
+	DefaultArchiveRetentionDays       = 3650
 )
 
 // Metric names, in the CloudWatch namespace MetricNamespace, emitted in Embedded Metric Format by

@@ -59,7 +59,7 @@ func FromStreamSession(ss *types.StreamSession, ev *ivsevent.Event) (Record, err
 		Region:        arn.Region,
 		Account:       arn.Account,
 		StreamID:      streamID,
-		Channel:       channelOf(ss.Channel),
+		Channel:       ChannelOf(ss.Channel),
 		StartTime:     ss.StartTime.UTC(),
 		Enriched:      true,
 	}
@@ -123,8 +123,10 @@ func FromEvent(ev *ivsevent.Event, note string) Record {
 	return r
 }
 
-// channelOf copies the configuration of ch, leaving out srt and scrubbing tags.
-func channelOf(ch *types.Channel) *Channel {
+// ChannelOf copies the configuration of ch, leaving out srt (its passphrase) and scrubbing
+// stream keys from tags. It is how a GetChannel or UpdateChannel output reaches a log, an
+// event or the archive.
+func ChannelOf(ch *types.Channel) *Channel {
 	c := &Channel{
 		Name:                      deref(ch.Name),
 		Type:                      string(ch.Type),

@@ -1,0 +1,68 @@
+package session
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+)
+
+// MaxEventBytes is EventBridge's limit on one PutEvents entry (256 KB), detail and envelope
+// together. https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html
+const MaxEventBytes = 256 * 1024
+
+// EnvelopeAllowance is the room kept for the entry's other fields (source, detail-type,
+// resources, trigger, decision) when a record is trimmed to fit an entry.
+const EnvelopeAllowance = 8 * 1024
+
+// Enriched is the detail of an "IVS Session Enriched" event (suite.DetailTypeSessionEnriched):
+// the session's record and the correction decision made for it. Rules on the suite's bus match
+// on decision.action.
+type Enriched struct {
+	Record   Record              `json:"record"`
+	Decision multitrack.Decision `json:"decision"`
+	Trigger  Trigger             `json:"trigger"`
+}
+
+// Corrected is the detail of an "IVS Channel Multitrack Corrected" event
+// (suite.DetailTypeChannelCorrected): what the corrector did about one decision, with the
+// channel's configuration before and after (without secrets).
+type Corrected struct {
+	ChannelARN string `json:"channelArn"`
+	StreamID   string `json:"streamId"`
+	// SessionKey is the archive key of the session record the correction belongs to.
+	SessionKey string `json:"sessionKey,omitempty"`
+	// Correction holds the decision made on the channel as re-read, and its outcome.
+	Correction Correction `json:"correction"`
+	Before     *Channel   `json:"before,omitempty"`
+	After      *Channel   `json:"after,omitempty"`
+	Trigger    Trigger    `json:"trigger"`
+}
+
+// Key returns the archive key of the correction:
+// corrections/year=YYYY/month=MM/day=DD/channel=<id>/<stream-id>-<outcome>-<unix-ms>.json,
+// dated by the correction's time (UTC). It returns "" when the channel ARN is not valid.
+func (c Corrected) Key() string {
+	ch, err := ivsevent.ParseChannelARN(c.ChannelARN)
+	if err != nil {
+		return ""
+	}
+	at := c.Correction.At.UTC()
+	return fmt.Sprintf("corrections/year=%04d/month=%02d/day=%02d/channel=%s/%s-%s-%d.json",
+		at.Year(), at.Month(), at.Day(), ch.ID, c.StreamID, c.Correction.Outcome, at.UnixMilli())
+}
+
+// Trigger identifies the IVS event that led to a publication.
+type Trigger struct {
+	EventID    string    `json:"eventId"`
+	DetailType string    `json:"detailType"`
+	Name       string    `json:"name"`
+	Code       string    `json:"code,omitempty"`
+	Time       time.Time `json:"time"`
+}
+
+// TriggerOf returns the Trigger of an IVS event.
+func TriggerOf(ev *ivsevent.Event) Trigger {
+	return Trigger{EventID: ev.ID, DetailType: ev.DetailType, Name: ev.Name(), Code: ev.Code(), Time: ev.Time}
+}

@@ -22,6 +22,9 @@ const (
 	// EnvCorrectionMaxAge is how long a correction may wait for its channel to go offline
 	// (a Go duration such as 24h) before it is given up on and dead-lettered.
 	EnvCorrectionMaxAge = "CORRECTION_MAX_AGE"
+	// EnvCorrectionRetryDelay is the first wait of a correction whose channel is live (a Go
+	// duration); each further wait doubles, up to SQS's 12 hours.
+	EnvCorrectionRetryDelay = "CORRECTION_RETRY_DELAY"
 	// EnvEnrichMaxAttempts is how many deliveries enrich waits for a session to become visible
 	// (or ended) in GetStreamSession before it publishes the record from the event alone.
 	EnvEnrichMaxAttempts = "ENRICH_MAX_ATTEMPTS"
@@ -38,6 +41,7 @@ const (
 	DefaultAllowContainerFormatChange = true
 	DefaultOptOutTag                  = "ivs-sessions:opt-out"
 	DefaultCorrectionMaxAge           = "24h"
+	DefaultCorrectionRetryDelay       = "60s"
 	DefaultEnrichMaxAttempts          = 5
 	DefaultArchiveRetentionDays       = 3650
 )

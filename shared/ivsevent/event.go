@@ -153,8 +153,15 @@ func Parse(data []byte) (*Event, error) {
 	if e.ID == "" {
 		return nil, &FieldError{Field: "id", Want: "the event ID", Got: ""}
 	}
-	if e.Source != Source {
+	switch e.Source {
+	case Source:
+	case "":
+		return nil, &FieldError{Field: "source", Want: fmt.Sprintf("%q", Source), Got: ""}
+	default:
 		return nil, &FieldError{Field: "source", Want: fmt.Sprintf("%q", Source), Got: e.Source, Err: ErrUnknown}
+	}
+	if e.DetailType == "" {
+		return nil, &FieldError{Field: "detail-type", Want: "one of " + quoteList(DetailTypes), Got: ""}
 	}
 	if !slices.Contains(DetailTypes, e.DetailType) {
 		return nil, &FieldError{Field: "detail-type", Want: "one of " + quoteList(DetailTypes), Got: e.DetailType, Err: ErrUnknown}

@@ -108,7 +108,7 @@ func TestParseRejects(t *testing.T) {
 		"JSON null":           {in: "null", field: "id"},
 		"JSON array":          {in: "[]", field: ""},
 		"trailing garbage":    {in: valid + "}", field: ""},
-		"missing source":      {in: strings.Replace(valid, `"source":"aws.ivs",`, "", 1), field: "source", unknown: true},
+		"missing source":      {in: strings.Replace(valid, `"source":"aws.ivs",`, "", 1), field: "source", unknown: false},
 		"source case differs": {in: strings.Replace(valid, `"aws.ivs"`, `"AWS.IVS"`, 1), field: "source", unknown: true},
 		"CloudTrail event":    {in: strings.Replace(valid, ivsevent.DetailTypeStreamStateChange, "AWS API Call via CloudTrail", 1), field: "detail-type", unknown: true},
 		"time null":           {in: strings.Replace(valid, `"2026-11-03T18:00:05Z"`, "null", 1), field: "time", message: `time: want an RFC 3339 timestamp, got ""`},

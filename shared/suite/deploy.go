@@ -14,7 +14,8 @@ type FunctionSettings struct {
 	BatchSize   int
 	BatchWindow time.Duration
 	// MaxConcurrency caps the concurrent batches (the event source mapping's maximum
-	// concurrency); for the IVS-calling functions it keeps the suite under the IVS quota.
+	// concurrency; 0: not capped); for the IVS-calling functions it keeps the suite under the
+	// IVS quota.
 	MaxConcurrency int
 	// MaxReceiveCount is how many deliveries a message gets before it moves to the DLQ.
 	MaxReceiveCount int
@@ -22,28 +23,69 @@ type FunctionSettings struct {
 	Retention time.Duration
 }
 
-// VisibilityTimeout is the queue's visibility timeout: six times the function timeout, as the
-// Lambda documentation recommends for SQS event sources.
-func (f FunctionSettings) VisibilityTimeout() time.Duration { return 6 * f.Timeout }
+// visibilityFactor: AWS recommends a queue visibility timeout of at least six times the
+// function timeout (plus the batching window), so a message is not redelivered while a slow or
+// retried invocation still holds it.
+const visibilityFactor = 6
 
-// Functions' deployment. Memory: the functions are I/O bound; 256 MB gives a fast enough CPU
-// share for JSON work and cold starts, at a fraction of the cost of more. Timeouts leave room
-// for the SDK's paced retries (ivsquota: up to 6 attempts, 10 s backoff at most).
-var Deployment = map[string]FunctionSettings{
-	// enrich: one GetStreamSession per event; MaxReceiveCount must exceed EnrichMaxAttempts so
-	// a session that never becomes visible is published from its event before the DLQ.
-	FunctionEnrich: {MemoryMB: 256, Timeout: 60 * time.Second, BatchSize: 10, BatchWindow: 5 * time.Second,
-		MaxConcurrency: MaxConcurrency, MaxReceiveCount: 10, Retention: 4 * 24 * time.Hour},
-	// correct: a correction waits for its channel to go offline by coming back with a growing
-	// visibility timeout (each wait is a receive), so it needs many receives and a retention
-	// longer than the maximum age of a correction.
-	FunctionCorrect: {MemoryMB: 256, Timeout: 60 * time.Second, BatchSize: 5, BatchWindow: 5 * time.Second,
-		MaxConcurrency: MaxConcurrency, MaxReceiveCount: 20, Retention: 14 * 24 * time.Hour},
-	// archive: S3 only, so more concurrency is fine; conditional writes keep concurrent
-	// writers of one record from losing an update.
-	FunctionArchive: {MemoryMB: 256, Timeout: 30 * time.Second, BatchSize: 10, BatchWindow: time.Second,
-		MaxConcurrency: 5, MaxReceiveCount: 5, Retention: 4 * 24 * time.Hour},
+// VisibilityTimeout is the source queue's visibility timeout.
+func (f FunctionSettings) VisibilityTimeout() time.Duration {
+	return visibilityFactor*f.Timeout + f.BatchWindow
 }
+
+// Functions sizes each of Functions for the settings s.
+//
+// Memory: the handlers are small Go binaries that use well under 64 MB; 256 MB is chosen for the
+// CPU share that comes with it (TLS handshakes and JSON), which shortens every invocation at
+// about the same cost per call as 128 MB.
+func (s Settings) Functions() map[string]FunctionSettings {
+	return map[string]FunctionSettings{
+		FunctionEnrich: {
+			MemoryMB: 256,
+			// A batch of up to 10 records, each one GetStreamSession and one PutEvents, with the
+			// SDK retryer backing off on ThrottlingException (the 5 TPS IVS quota is shared with
+			// everything else in the account).
+			Timeout:     60 * time.Second,
+			BatchSize:   10,
+			BatchWindow: 2 * time.Second, // sessions are minutes long: 2 s of latency saves invocations
+			// Two concurrent pollers at most (the smallest cap Lambda accepts) keep enrich's
+			// GetStreamSession rate under the quota; a burst is drained at that pace, not dropped.
+			MaxConcurrency: MaxConcurrency,
+			// enrich acknowledges a session only after it is visible in GetStreamSession or after
+			// EnrichMaxAttempts deliveries; five more deliveries ride out throttling and 5xx after that.
+			MaxReceiveCount: s.EnrichMaxAttempts + 5,
+			Retention:       4 * 24 * time.Hour,
+		},
+		FunctionCorrect: {
+			MemoryMB: 256,
+			// GetChannel, GetStream, UpdateChannel and PutEvents for one record.
+			Timeout: 30 * time.Second,
+			// One correction per invocation: each waits for its own channel to go offline and has
+			// its own visibility schedule (ChangeMessageVisibility), and corrections are rare.
+			BatchSize:      1,
+			MaxConcurrency: MaxConcurrency,
+			// A correction waiting for a live channel is received many times; the function gives
+			// up after CorrectionMaxAge. This count is only the backstop against a poison message.
+			MaxReceiveCount: 100,
+			// Messages must outlive the longest wait (maximum age, plus a day of slack).
+			Retention: max(4*24*time.Hour, s.CorrectionMaxAge+24*time.Hour),
+		},
+		FunctionArchive: {
+			MemoryMB: 256,
+			// A batch of up to 10 read-merge-conditional-write cycles against S3.
+			Timeout:   30 * time.Second,
+			BatchSize: 10,
+			// Nobody waits for the archive: a 5 s window batches the burst at a session's end.
+			BatchWindow: 5 * time.Second,
+			// S3 has no 5 TPS quota: archive is not capped beyond the account's concurrency.
+			MaxReceiveCount: 5, // write conflicts are retried inside; five deliveries ride out 5xx
+			Retention:       4 * 24 * time.Hour,
+		},
+	}
+}
+
+// Deployment is Functions for DefaultSettings.
+var Deployment = DefaultSettings().Functions()
 
 // Settings are the suite's deploy-time settings (CDK context in the app, flags locally).
 type Settings struct {
@@ -55,6 +97,21 @@ type Settings struct {
 	CorrectionMaxAge           time.Duration
 	CorrectionRetryDelay       time.Duration
 	EnrichMaxAttempts          int
+}
+
+// CorrectionEnvironment returns the correction policy's variables, as LoadCorrection reads
+// them. An empty DefaultMaximumResolution is left out: unset means "the highest track".
+func (s Settings) CorrectionEnvironment() map[string]string {
+	env := map[string]string{
+		EnvCorrectionMode:             s.CorrectionMode,
+		EnvAllowTypeChange:            strconv.FormatBool(s.AllowTypeChange),
+		EnvAllowContainerFormatChange: strconv.FormatBool(s.AllowContainerFormatChange),
+		EnvOptOutTag:                  s.OptOutTag,
+	}
+	if s.DefaultMaximumResolution != "" {
+		env[EnvDefaultMaximumResolution] = s.DefaultMaximumResolution
+	}
+	return env
 }
 
 // DefaultSettings returns the settings used when nothing is configured.
@@ -76,13 +133,7 @@ func DefaultSettings() Settings {
 // name of the suite's event bus and the archive bucket. The CDK app and the local pipeline both
 // take a function's environment from here. It returns nil for an unknown function.
 func (s Settings) Environment(fn, eventBusName, archiveBucket string) map[string]string {
-	correction := map[string]string{
-		EnvCorrectionMode:             s.CorrectionMode,
-		EnvDefaultMaximumResolution:   s.DefaultMaximumResolution,
-		EnvAllowTypeChange:            strconv.FormatBool(s.AllowTypeChange),
-		EnvAllowContainerFormatChange: strconv.FormatBool(s.AllowContainerFormatChange),
-		EnvOptOutTag:                  s.OptOutTag,
-	}
+	correction := s.CorrectionEnvironment()
 	switch fn {
 	case FunctionEnrich:
 		correction[EnvEventBusName] = eventBusName

@@ -1,0 +1,112 @@
+package ivssessions
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+)
+
+// pipelineFunction is one function of the suite with the queue that feeds it and that queue's
+// dead-letter queue (which is also the DLQ of the EventBridge targets that fill the queue).
+type pipelineFunction struct {
+	name     string
+	spec     suite.FunctionSettings
+	fn       awslambda.Function
+	role     awsiam.Role
+	queue    awssqs.Queue
+	dlq      awssqs.Queue
+	logGroup awslogs.LogGroup
+}
+
+// newPipelineFunction creates the queue, the DLQ, the log group, the role and the function
+// name, built from <assetsDir>/<name>/bootstrap, and connects the queue to the function.
+func newPipelineFunction(scope constructs.Construct, name string, spec suite.FunctionSettings, p IvsSessionsProps, env map[string]*string) *pipelineFunction {
+	c := constructs.NewConstruct(scope, jsii.String(name))
+	pf := &pipelineFunction{name: name, spec: spec}
+
+	pf.dlq = awssqs.NewQueue(c, jsii.String("DeadLetterQueue"), &awssqs.QueueProps{
+		Encryption: awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL: jsii.Bool(true),
+		// The longest SQS allows: time for a person to look and redrive.
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+	})
+	pf.queue = awssqs.NewQueue(c, jsii.String("Queue"), &awssqs.QueueProps{
+		// SQS-managed keys, not KMS: EventBridge can deliver to SSE-SQS queues without a
+		// customer-managed key policy, and the messages are IVS events, not secrets.
+		Encryption:        awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:        jsii.Bool(true),
+		VisibilityTimeout: awscdk.Duration_Seconds(jsii.Number(spec.VisibilityTimeout().Seconds())),
+		RetentionPeriod:   awscdk.Duration_Seconds(jsii.Number(spec.Retention.Seconds())),
+		DeadLetterQueue: &awssqs.DeadLetterQueue{
+			Queue:           pf.dlq,
+			MaxReceiveCount: jsii.Number(float64(spec.MaxReceiveCount)),
+		},
+	})
+
+	pf.logGroup = awslogs.NewLogGroup(c, jsii.String("LogGroup"), &awslogs.LogGroupProps{
+		Retention:     logRetentions[p.LogRetentionDays],
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+
+	// Our own role instead of the one Lambda would create with the AWSLambdaBasicExecutionRole
+	// managed policy: this one may write only to its own log group.
+	pf.role = awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String(fmt.Sprintf("%s %s function", suite.Name, name)),
+	})
+	pf.logGroup.GrantWrite(pf.role)
+
+	pf.fn = awslambda.NewFunction(c, jsii.String("Function"), &awslambda.FunctionProps{
+		Description:   jsii.String(fmt.Sprintf("%s %s (functions/%s)", suite.Name, name, name)),
+		Runtime:       awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture:  awslambda.Architecture_ARM_64(),
+		Handler:       jsii.String("bootstrap"),
+		Code:          awslambda.Code_FromAsset(jsii.String(filepath.Join(p.AssetsDir, name)), nil),
+		MemorySize:    jsii.Number(float64(spec.MemoryMB)),
+		Timeout:       awscdk.Duration_Seconds(jsii.Number(spec.Timeout.Seconds())),
+		Role:          pf.role,
+		LogGroup:      pf.logGroup,
+		LoggingFormat: awslambda.LoggingFormat_JSON,
+		Tracing:       awslambda.Tracing_ACTIVE,
+		Environment:   &env,
+	})
+
+	esp := &awslambdaeventsources.SqsEventSourceProps{
+		BatchSize:               jsii.Number(float64(spec.BatchSize)),
+		ReportBatchItemFailures: jsii.Bool(true),
+	}
+	if spec.BatchWindow > 0 {
+		esp.MaxBatchingWindow = awscdk.Duration_Seconds(jsii.Number(spec.BatchWindow.Seconds()))
+	}
+	if spec.MaxConcurrency > 0 {
+		esp.MaxConcurrency = jsii.Number(float64(spec.MaxConcurrency))
+	}
+	pf.fn.AddEventSource(awslambdaeventsources.NewSqsEventSource(pf.queue, esp))
+	return pf
+}
+
+// functionEnv is the environment of function name, from suite.Settings.Environment: the same
+// variables the local pipeline gives the functions. The bus and bucket names are CDK tokens,
+// which survive the round trip through Go strings.
+func functionEnv(name string, p IvsSessionsProps, busName, bucketName *string) map[string]*string {
+	env := map[string]*string{}
+	for k, v := range p.Settings().Environment(name, *busName, *bucketName) {
+		env[k] = jsii.String(v)
+	}
+	return env
+}
+
+// durationDays converts whole days for CDK.
+func durationDays(days int) awscdk.Duration {
+	return awscdk.Duration_Days(jsii.Number(float64(days)))
+}

@@ -1,0 +1,227 @@
+package ivssessions
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+)
+
+// IvsSessions is the whole suite as one construct. Its methods give other constructs what they
+// may need to connect to it (subscribe to the bus, query the bucket, add alarms to the topic).
+type IvsSessions interface {
+	constructs.Construct
+	// EventBus is the suite's own bus, where enriched sessions and corrections are published.
+	EventBus() awsevents.IEventBus
+	// ArchiveBucket holds one JSON record per session under SessionsPrefix.
+	ArchiveBucket() awss3.IBucket
+	// Function returns the Lambda function named name (one of suite.Functions), or nil.
+	Function(name string) awslambda.IFunction
+	// Queue returns the SQS queue that feeds function name, or nil.
+	Queue(name string) awssqs.IQueue
+	// DeadLetterQueue returns the dead-letter queue of function name's queue and rules, or nil.
+	DeadLetterQueue(name string) awssqs.IQueue
+	// AlarmTopic is the SNS topic every alarm of the suite notifies.
+	AlarmTopic() awssns.ITopic
+	// Alarms lists the suite's alarms: per function, its DLQ depth, Errors and Throttles.
+	Alarms() []awscloudwatch.IAlarm
+	// Dashboard is the suite's CloudWatch dashboard.
+	Dashboard() awscloudwatch.Dashboard
+	// GlueDatabase is the name of the Glue database with TableSessions and TableSessionsByChannel.
+	GlueDatabase() string
+	// AthenaWorkGroup is the name of the Athena workgroup with the saved queries.
+	AthenaWorkGroup() string
+}
+
+type ivsSessions struct {
+	constructs.Construct
+	bus       awsevents.EventBus
+	storage   *storage
+	fns       map[string]*pipelineFunction
+	analytics *analytics
+	mon       *monitoring
+}
+
+// NewIvsSessions adds the suite to scope (normally a Stack) under id. props may be nil; unset
+// fields take their defaults (see IvsSessionsProps). Like every CDK construct it panics on an
+// unusable configuration: invalid props (the message holds props.Validate's *SettingErrors) or a
+// missing <AssetsDir>/<function>/bootstrap. Call props.Validate first to get an error instead.
+func NewIvsSessions(scope constructs.Construct, id *string, props *IvsSessionsProps) IvsSessions {
+	if err := props.Validate(); err != nil {
+		panic(fmt.Sprintf("ivssessions: %v", err))
+	}
+	p := props.WithDefaults()
+	for _, name := range suite.Functions {
+		bootstrap := filepath.Join(p.AssetsDir, name, "bootstrap")
+		if _, err := os.Stat(bootstrap); err != nil {
+			panic(fmt.Sprintf("ivssessions: function %s: %v (build the functions first: make build)", name, err))
+		}
+	}
+
+	c := constructs.NewConstruct(scope, id)
+	s := &ivsSessions{Construct: c, fns: map[string]*pipelineFunction{}}
+	s.storage = newStorage(c, p)
+	s.bus = newEventBus(c, p)
+
+	fnSpecs := p.Settings().Functions()
+	ordered := make([]*pipelineFunction, 0, len(suite.Functions))
+	for _, name := range suite.Functions {
+		spec, ok := fnSpecs[name]
+		if !ok {
+			panic(fmt.Sprintf("ivssessions: function %q of suite.Functions has no spec", name))
+		}
+		env := functionEnv(name, p, s.bus.EventBusName(), s.storage.archive.BucketName())
+		pf := newPipelineFunction(c, name, spec, p, env)
+		s.fns[name] = pf
+		ordered = append(ordered, pf)
+	}
+	newRoutes(c, s.bus, s.fns)
+	s.grant()
+	s.analytics = newAnalytics(c, s.storage)
+	s.mon = newMonitoring(c, ordered, p)
+	s.outputs()
+	return s
+}
+
+// channelARNs is arn:<partition>:ivs:<region>:<account>:channel/*: the channels the functions
+// act on are the customer's, created outside this stack, so they are matched by pattern, but
+// never beyond IVS channels of this account and region.
+func (s *ivsSessions) channelARNs() *string {
+	return awscdk.Stack_Of(s.Construct).FormatArn(&awscdk.ArnComponents{
+		Service:      jsii.String("ivs"),
+		Resource:     jsii.String("channel"),
+		ResourceName: jsii.String("*"),
+		ArnFormat:    awscdk.ArnFormat_SLASH_RESOURCE_NAME,
+	})
+}
+
+// ivsActions lists the IVS API actions each function calls (and nothing else).
+var ivsActions = map[string][]string{
+	suite.FunctionEnrich:  {"ivs:GetStreamSession"},
+	suite.FunctionCorrect: {"ivs:GetChannel", "ivs:GetStream", "ivs:ListTagsForResource", "ivs:UpdateChannel"},
+}
+
+// grant gives each function's role exactly what its function calls. The queue-consuming
+// permissions come from the SQS event sources, log writing from newPipelineFunction, and X-Ray
+// from the tracing setting.
+func (s *ivsSessions) grant() {
+	for _, name := range suite.Functions {
+		pf := s.fns[name]
+		// X-Ray's PutTraceSegments and PutTelemetryRecords, added by Tracing_ACTIVE.
+		cdknag.NagSuppressions_AddResourceSuppressions(pf.role, &[]*cdknag.NagPackSuppression{{
+			Id:        jsii.String("AwsSolutions-IAM5"),
+			Reason:    jsii.String("X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions; Resource * is the only form AWS accepts."),
+			AppliesTo: &[]any{jsii.String("Resource::*")},
+		}}, jsii.Bool(true))
+
+		if actions := ivsActions[name]; len(actions) > 0 {
+			pf.role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid:       jsii.String("IvsChannelsOfThisAccountAndRegion"),
+				Actions:   jsii.Strings(actions...),
+				Resources: &[]*string{s.channelARNs()},
+			}))
+			cdknag.NagSuppressions_AddResourceSuppressions(pf.role, &[]*cdknag.NagPackSuppression{{
+				Id: jsii.String("AwsSolutions-IAM5"),
+				Reason: jsii.String("The suite acts on the customer's IVS channels, which are created outside this stack and " +
+					"cannot be listed at deploy time; the wildcard covers only channel ARNs of this account and region " +
+					"(a channel opts out with the opt-out tag)."),
+				AppliesTo: &[]any{jsii.String("Resource::arn:<AWS::Partition>:ivs:<AWS::Region>:<AWS::AccountId>:channel/*")},
+			}}, jsii.Bool(true))
+		}
+	}
+
+	enrich, correct, archive := s.fns[suite.FunctionEnrich], s.fns[suite.FunctionCorrect], s.fns[suite.FunctionArchive]
+	s.bus.GrantPutEventsTo(enrich.role, nil)
+	s.bus.GrantPutEventsTo(correct.role, nil)
+	// correct holds a message back while its channel is live by extending the message's
+	// visibility; the event source's consume grant includes this action, granted here again so
+	// that the dependency is explicit and survives changes to that grant.
+	correct.queue.Grant(correct.role, jsii.String("sqs:ChangeMessageVisibility"))
+
+	// archive reads and writes records under its two prefixes. Read and put, not read-write: the
+	// archive never deletes (a merge writes a new version), so it gets no delete action.
+	for _, prefix := range []string{SessionsPrefix, CorrectionsPrefix} {
+		s.storage.archive.GrantRead(archive.role, jsii.String(prefix+"*"))
+		s.storage.archive.GrantPut(archive.role, jsii.String(prefix+"*"))
+	}
+	cdknag.NagSuppressions_AddResourceSuppressions(archive.role, &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-IAM5"),
+		Reason: jsii.String("CDK's S3 read and put grants, limited to the archive bucket and to objects under sessions/ and corrections/: " +
+			"the function reads and conditionally rewrites one record per session key, which cannot be listed in advance. " +
+			"The action wildcards (GetObject*, GetBucket*, List*, Abort*) are those grants' read and multipart-upload actions; no delete is granted."),
+		AppliesTo: &[]any{
+			jsii.String("Action::s3:GetObject*"),
+			jsii.String("Action::s3:GetBucket*"),
+			jsii.String("Action::s3:List*"),
+			jsii.String("Action::s3:Abort*"),
+			&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::<.*ArchiveBucket[0-9A-F]{8}\.Arn>\/(sessions|corrections)\/\*$/`)},
+		},
+	}}, jsii.Bool(true))
+}
+
+// outputs exports what a user needs after deploy.
+func (s *ivsSessions) outputs() {
+	out := func(id, description string, value *string) {
+		awscdk.NewCfnOutput(s.Construct, jsii.String(id), &awscdk.CfnOutputProps{Value: value, Description: jsii.String(description)})
+	}
+	out("EventBusName", "the suite's event bus: enriched sessions and corrections", s.bus.EventBusName())
+	out("ArchiveBucketName", "one JSON record per session under "+SessionsPrefix, s.storage.archive.BucketName())
+	out("GlueDatabaseName", "Glue database with the tables "+TableSessions+" and "+TableSessionsByChannel, jsii.String(s.analytics.dbName))
+	out("AthenaWorkGroupName", "Athena workgroup with the saved queries", s.analytics.workGroup.Ref())
+	out("AlarmTopicArn", "SNS topic of the suite's alarms", s.mon.topic.TopicArn())
+	out("DashboardName", "CloudWatch dashboard", s.mon.dashboard.DashboardName())
+}
+
+func (s *ivsSessions) EventBus() awsevents.IEventBus { return s.bus }
+
+func (s *ivsSessions) ArchiveBucket() awss3.IBucket { return s.storage.archive }
+
+func (s *ivsSessions) Function(name string) awslambda.IFunction {
+	if pf, ok := s.fns[name]; ok {
+		return pf.fn
+	}
+	return nil
+}
+
+func (s *ivsSessions) Queue(name string) awssqs.IQueue {
+	if pf, ok := s.fns[name]; ok {
+		return pf.queue
+	}
+	return nil
+}
+
+func (s *ivsSessions) DeadLetterQueue(name string) awssqs.IQueue {
+	if pf, ok := s.fns[name]; ok {
+		return pf.dlq
+	}
+	return nil
+}
+
+func (s *ivsSessions) AlarmTopic() awssns.ITopic { return s.mon.topic }
+
+func (s *ivsSessions) Alarms() []awscloudwatch.IAlarm {
+	out := make([]awscloudwatch.IAlarm, len(s.mon.alarms))
+	for i, a := range s.mon.alarms {
+		out[i] = a
+	}
+	return out
+}
+
+func (s *ivsSessions) Dashboard() awscloudwatch.Dashboard { return s.mon.dashboard }
+
+func (s *ivsSessions) GlueDatabase() string { return s.analytics.dbName }
+
+func (s *ivsSessions) AthenaWorkGroup() string { return *s.analytics.workGroup.Name() }

@@ -1,0 +1,352 @@
+package ivssessions
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+)
+
+// The CDK context keys the app reads (cdk.json "context", or `cdk synth -c key=value`). Each one
+// sets the IvsSessionsProps field of the same name; the README lists them with their defaults.
+const (
+	ContextAssetsDir                  = "assetsDir"
+	ContextCorrectionMode             = "correctionMode"
+	ContextDefaultMaximumResolution   = "defaultMaximumResolution"
+	ContextAllowTypeChange            = "allowTypeChange"
+	ContextAllowContainerFormatChange = "allowContainerFormatChange"
+	ContextOptOutTag                  = "optOutTag"
+	ContextCorrectionMaxAge           = "correctionMaxAge"
+	ContextEnrichMaxAttempts          = "enrichMaxAttempts"
+	ContextArchiveRetentionDays       = "archiveRetentionDays"
+	ContextEventArchiveRetentionDays  = "eventArchiveRetentionDays"
+	ContextLogRetentionDays           = "logRetentionDays"
+	ContextAlarmEmail                 = "alarmEmail"
+)
+
+// Defaults of the deployment settings that only the CDK app has. The settings the functions
+// also read default to the suite.Default* constants, which the functions use too.
+const (
+	// DefaultAssetsDir holds <function>/bootstrap for every function (the Makefile's build/).
+	DefaultAssetsDir = "build"
+	// DefaultEventArchiveRetentionDays is how long the EventBridge archive keeps the suite's
+	// events for replay.
+	DefaultEventArchiveRetentionDays = 90
+	// DefaultLogRetentionDays is how long the functions' CloudWatch log groups keep logs.
+	DefaultLogRetentionDays = 90
+)
+
+// maxCorrectionMaxAge keeps a waiting correction inside SQS's 14-day message retention (the
+// correct queue keeps messages one day longer than the maximum age).
+const maxCorrectionMaxAge = 13 * 24 * time.Hour
+
+// maxEnrichMaxAttempts keeps the enrich queue's maxReceiveCount reasonable.
+const maxEnrichMaxAttempts = 50
+
+// IvsSessionsProps configures an IvsSessions construct. The zero value of every field means
+// its default, so &IvsSessionsProps{} (or nil) is a valid configuration.
+type IvsSessionsProps struct {
+	// AssetsDir is the directory that holds <function>/bootstrap for each of suite.Functions.
+	// Default DefaultAssetsDir.
+	AssetsDir string
+	// CorrectionMode is apply, dry-run or off. Default suite.DefaultCorrectionMode.
+	CorrectionMode multitrack.Mode
+	// DefaultMaximumResolution is the maximumResolution a correction sets (SD, HD or FULL_HD);
+	// empty means "the highest track the session sent". Default empty.
+	DefaultMaximumResolution string
+	// AllowTypeChange lets the corrector change a channel's type to STANDARD.
+	// Default suite.DefaultAllowTypeChange.
+	AllowTypeChange *bool
+	// AllowContainerFormatChange lets the corrector set containerFormat to FRAGMENTED_MP4, which
+	// also changes the format of the channel's recordings. Default
+	// suite.DefaultAllowContainerFormatChange.
+	AllowContainerFormatChange *bool
+	// OptOutTag is the channel tag key that makes the corrector leave a channel alone.
+	// Default suite.DefaultOptOutTag.
+	OptOutTag string
+	// CorrectionMaxAge is how long a correction may wait for its channel to go offline before
+	// it is dead-lettered (at most 13 days). Default suite.DefaultCorrectionMaxAge.
+	CorrectionMaxAge time.Duration
+	// EnrichMaxAttempts is how many deliveries enrich waits for a session to appear in
+	// GetStreamSession (1 to 50). Default suite.DefaultEnrichMaxAttempts.
+	EnrichMaxAttempts int
+	// ArchiveRetentionDays is how long session records are kept in S3.
+	// Default suite.DefaultArchiveRetentionDays.
+	ArchiveRetentionDays int
+	// EventArchiveRetentionDays is how long the EventBridge archive keeps the suite's events.
+	// Default DefaultEventArchiveRetentionDays.
+	EventArchiveRetentionDays int
+	// LogRetentionDays is the functions' log retention; one of the values CloudWatch Logs
+	// accepts (1, 3, 5, 7, 14, 30, 60, 90, ...). Default DefaultLogRetentionDays.
+	LogRetentionDays int
+	// AlarmEmail, when set, subscribes this address to the alarm topic. Default none.
+	AlarmEmail string
+}
+
+// SettingError reports a deployment setting whose value is not usable: Setting is the CDK
+// context key (which is also the name of the IvsSessionsProps field, capitalised).
+type SettingError struct {
+	Setting string // e.g. "correctionMode"
+	Want    string // what is accepted, e.g. "apply, dry-run or off"
+	Got     string // the value found
+}
+
+// Error returns "setting <name>: want <want>, got <got>".
+func (e *SettingError) Error() string {
+	return fmt.Sprintf("setting %s: want %s, got %q", e.Setting, e.Want, e.Got)
+}
+
+// logRetentions maps the retention periods CloudWatch Logs accepts, in days, to the CDK enum.
+var logRetentions = map[int]awslogs.RetentionDays{
+	1: awslogs.RetentionDays_ONE_DAY, 3: awslogs.RetentionDays_THREE_DAYS,
+	5: awslogs.RetentionDays_FIVE_DAYS, 7: awslogs.RetentionDays_ONE_WEEK,
+	14: awslogs.RetentionDays_TWO_WEEKS, 30: awslogs.RetentionDays_ONE_MONTH,
+	60: awslogs.RetentionDays_TWO_MONTHS, 90: awslogs.RetentionDays_THREE_MONTHS,
+	120: awslogs.RetentionDays_FOUR_MONTHS, 150: awslogs.RetentionDays_FIVE_MONTHS,
+	180: awslogs.RetentionDays_SIX_MONTHS, 365: awslogs.RetentionDays_ONE_YEAR,
+	400: awslogs.RetentionDays_THIRTEEN_MONTHS, 545: awslogs.RetentionDays_EIGHTEEN_MONTHS,
+	731: awslogs.RetentionDays_TWO_YEARS, 1096: awslogs.RetentionDays_THREE_YEARS,
+	1827: awslogs.RetentionDays_FIVE_YEARS, 2192: awslogs.RetentionDays_SIX_YEARS,
+	2557: awslogs.RetentionDays_SEVEN_YEARS, 2922: awslogs.RetentionDays_EIGHT_YEARS,
+	3288: awslogs.RetentionDays_NINE_YEARS, 3653: awslogs.RetentionDays_TEN_YEARS,
+}
+
+// emailPattern is a sanity check, not RFC 5322: SNS itself confirms the address.
+var emailPattern = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+
+// WithDefaults returns a copy of p (nil is the zero value) with every unset field set to its
+// default. It does not validate.
+func (p *IvsSessionsProps) WithDefaults() IvsSessionsProps {
+	var out IvsSessionsProps
+	if p != nil {
+		out = *p
+	}
+	if out.AssetsDir == "" {
+		out.AssetsDir = DefaultAssetsDir
+	}
+	if out.CorrectionMode == "" {
+		out.CorrectionMode = multitrack.Mode(suite.DefaultCorrectionMode)
+	}
+	if out.AllowTypeChange == nil {
+		out.AllowTypeChange = jsii.Bool(suite.DefaultAllowTypeChange)
+	}
+	if out.AllowContainerFormatChange == nil {
+		out.AllowContainerFormatChange = jsii.Bool(suite.DefaultAllowContainerFormatChange)
+	}
+	if out.OptOutTag == "" {
+		out.OptOutTag = suite.DefaultOptOutTag
+	}
+	if out.CorrectionMaxAge == 0 {
+		d, err := time.ParseDuration(suite.DefaultCorrectionMaxAge)
+		if err != nil {
+			// suite.DefaultCorrectionMaxAge is a constant; TestDefaultsAreValid keeps it parseable.
+			panic("ivssessions: suite.DefaultCorrectionMaxAge: " + err.Error())
+		}
+		out.CorrectionMaxAge = d
+	}
+	if out.EnrichMaxAttempts == 0 {
+		out.EnrichMaxAttempts = suite.DefaultEnrichMaxAttempts
+	}
+	if out.ArchiveRetentionDays == 0 {
+		out.ArchiveRetentionDays = suite.DefaultArchiveRetentionDays
+	}
+	if out.EventArchiveRetentionDays == 0 {
+		out.EventArchiveRetentionDays = DefaultEventArchiveRetentionDays
+	}
+	if out.LogRetentionDays == 0 {
+		out.LogRetentionDays = DefaultLogRetentionDays
+	}
+	return out
+}
+
+// Validate checks every setting of p after defaults are applied and returns all the problems
+// found, each a *SettingError (joined with errors.Join), or nil.
+func (p *IvsSessionsProps) Validate() error {
+	v := p.WithDefaults()
+	var errs []error
+	bad := func(setting, want, got string) {
+		errs = append(errs, &SettingError{Setting: setting, Want: want, Got: got})
+	}
+	// The correction settings are checked by the loader the functions use, so a value the
+	// functions would refuse fails the synth instead of every invocation.
+	env := v.Settings().CorrectionEnvironment()
+	if _, err := suite.LoadCorrection(func(k string) string { return env[k] }); err != nil {
+		var fe *ivsevent.FieldError
+		if errors.As(err, &fe) && contextOfEnv[fe.Field] != "" {
+			bad(contextOfEnv[fe.Field], fe.Want, fe.Got)
+		} else {
+			errs = append(errs, fmt.Errorf("correction settings: %w", err))
+		}
+	}
+	// AWS reserves the aws: prefix: no channel can carry such a tag, so opting out would not work.
+	if t := v.OptOutTag; strings.HasPrefix(strings.ToLower(t), "aws:") {
+		bad(ContextOptOutTag, "a tag key not starting with aws:", t)
+	}
+	if a := v.CorrectionMaxAge; a < time.Minute || a > maxCorrectionMaxAge {
+		bad(ContextCorrectionMaxAge, "a duration from 1m to "+maxCorrectionMaxAge.String(), a.String())
+	}
+	if n := v.EnrichMaxAttempts; n < 1 || n > maxEnrichMaxAttempts {
+		bad(ContextEnrichMaxAttempts, fmt.Sprintf("an integer from 1 to %d", maxEnrichMaxAttempts), strconv.Itoa(n))
+	}
+	if n := v.ArchiveRetentionDays; n < 1 {
+		bad(ContextArchiveRetentionDays, "a positive number of days", strconv.Itoa(n))
+	}
+	if n := v.EventArchiveRetentionDays; n < 1 {
+		bad(ContextEventArchiveRetentionDays, "a positive number of days", strconv.Itoa(n))
+	}
+	if _, ok := logRetentions[v.LogRetentionDays]; !ok {
+		bad(ContextLogRetentionDays, "a CloudWatch Logs retention in days ("+logRetentionList()+")", strconv.Itoa(v.LogRetentionDays))
+	}
+	if e := v.AlarmEmail; e != "" && !emailPattern.MatchString(e) {
+		bad(ContextAlarmEmail, "an e-mail address or nothing", e)
+	}
+	return errors.Join(errs...)
+}
+
+// contextOfEnv maps the functions' correction variables to the context keys that set them.
+var contextOfEnv = map[string]string{
+	suite.EnvCorrectionMode:             ContextCorrectionMode,
+	suite.EnvDefaultMaximumResolution:   ContextDefaultMaximumResolution,
+	suite.EnvAllowTypeChange:            ContextAllowTypeChange,
+	suite.EnvAllowContainerFormatChange: ContextAllowContainerFormatChange,
+	suite.EnvOptOutTag:                  ContextOptOutTag,
+}
+
+// Settings returns the props (defaults applied) as the suite's settings, from which the
+// functions' sizing and environment are derived.
+func (p IvsSessionsProps) Settings() suite.Settings {
+	s := suite.DefaultSettings()
+	s.CorrectionMode = string(p.CorrectionMode)
+	s.DefaultMaximumResolution = p.DefaultMaximumResolution
+	s.AllowTypeChange = *p.AllowTypeChange
+	s.AllowContainerFormatChange = *p.AllowContainerFormatChange
+	s.OptOutTag = p.OptOutTag
+	s.CorrectionMaxAge = p.CorrectionMaxAge
+	s.EnrichMaxAttempts = p.EnrichMaxAttempts
+	return s
+}
+
+func logRetentionList() string {
+	days := make([]int, 0, len(logRetentions))
+	for d := range logRetentions {
+		days = append(days, d)
+	}
+	slices.Sort(days)
+	s := make([]string, len(days))
+	for i, d := range days {
+		s[i] = strconv.Itoa(d)
+	}
+	return strings.Join(s, ", ")
+}
+
+// PropsFromContext reads the deployment settings from the CDK context of node (cdk.json or
+// `-c key=value`; see the Context* keys), applies the defaults and validates them. Values given
+// with -c arrive as strings, values in cdk.json as JSON types; both are accepted. It returns
+// every problem found, each a *SettingError.
+func PropsFromContext(node constructs.Node) (*IvsSessionsProps, error) {
+	var (
+		p    IvsSessionsProps
+		errs []error
+	)
+	get := func(key string) (any, bool) {
+		v := node.TryGetContext(jsii.String(key))
+		return v, v != nil
+	}
+	str := func(key string, dst *string) {
+		if v, ok := get(key); ok {
+			s, isString := v.(string)
+			if !isString {
+				errs = append(errs, &SettingError{Setting: key, Want: "a string", Got: fmt.Sprint(v)})
+				return
+			}
+			*dst = s
+		}
+	}
+	boolean := func(key string, dst **bool) {
+		if v, ok := get(key); ok {
+			b, err := contextBool(v)
+			if err != nil {
+				errs = append(errs, &SettingError{Setting: key, Want: "true or false", Got: fmt.Sprint(v)})
+				return
+			}
+			*dst = jsii.Bool(b)
+		}
+	}
+	integer := func(key string, dst *int) {
+		if v, ok := get(key); ok {
+			n, err := contextInt(v)
+			if err != nil {
+				errs = append(errs, &SettingError{Setting: key, Want: "an integer", Got: fmt.Sprint(v)})
+				return
+			}
+			*dst = n
+		}
+	}
+
+	str(ContextAssetsDir, &p.AssetsDir)
+	var mode string
+	str(ContextCorrectionMode, &mode)
+	p.CorrectionMode = multitrack.Mode(mode)
+	str(ContextDefaultMaximumResolution, &p.DefaultMaximumResolution)
+	boolean(ContextAllowTypeChange, &p.AllowTypeChange)
+	boolean(ContextAllowContainerFormatChange, &p.AllowContainerFormatChange)
+	str(ContextOptOutTag, &p.OptOutTag)
+	var maxAge string
+	str(ContextCorrectionMaxAge, &maxAge)
+	if maxAge != "" {
+		d, err := time.ParseDuration(maxAge)
+		if err != nil || d <= 0 {
+			errs = append(errs, &SettingError{Setting: ContextCorrectionMaxAge, Want: "a Go duration such as 24h or 90m", Got: maxAge})
+		} else {
+			p.CorrectionMaxAge = d
+		}
+	}
+	integer(ContextEnrichMaxAttempts, &p.EnrichMaxAttempts)
+	integer(ContextArchiveRetentionDays, &p.ArchiveRetentionDays)
+	integer(ContextEventArchiveRetentionDays, &p.EventArchiveRetentionDays)
+	integer(ContextLogRetentionDays, &p.LogRetentionDays)
+	str(ContextAlarmEmail, &p.AlarmEmail)
+
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	out := p.WithDefaults()
+	return &out, nil
+}
+
+func contextBool(v any) (bool, error) {
+	switch v := v.(type) {
+	case bool:
+		return v, nil
+	case string:
+		return strconv.ParseBool(v)
+	}
+	return false, fmt.Errorf("not a boolean: %v", v)
+}
+
+func contextInt(v any) (int, error) {
+	switch v := v.(type) {
+	case float64:
+		if v != float64(int(v)) {
+			return 0, fmt.Errorf("not an integer: %v", v)
+		}
+		return int(v), nil
+	case string:
+		return strconv.Atoi(strings.TrimSpace(v))
+	}
+	return 0, fmt.Errorf("not an integer: %v", v)
+}

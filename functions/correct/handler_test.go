@@ -1,0 +1,718 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ivs"
+	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/batch"
+	"github.com/ivs-sessions/ivs-sessions/shared/eventpattern"
+	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/ivstest"
+	"github.com/ivs-sessions/ivs-sessions/shared/localbus"
+	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
+	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
+	"github.com/ivs-sessions/ivs-sessions/shared/session"
+	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+)
+
+// correctionsNeeded is the rule that routes enriched sessions to the corrector.
+var correctionsNeeded = eventpattern.MustCompile(suite.CorrectionsNeeded.JSON())
+
+// routed reports whether the CorrectionsNeeded rule sends body to the correct queue.
+func routed(t testing.TB, body []byte) bool {
+	t.Helper()
+	ok, err := correctionsNeeded.Match(body)
+	if err != nil {
+		t.Fatalf("match CorrectionsNeeded: %v", err)
+	}
+	return ok
+}
+
+func mt(policy types.MultitrackPolicy, res types.MultitrackMaximumResolution) *types.MultitrackInputConfiguration {
+	return &types.MultitrackInputConfiguration{Enabled: true, Policy: policy, MaximumResolution: res}
+}
+
+var (
+	standardTS   = channelSpec{typ: types.ChannelTypeStandardChannelType, container: types.ContainerFormatTs}
+	obs5         = func(key string) ivstest.Encoder { return ivstest.OBS(key, 5) }
+	obs3         = func(key string) ivstest.Encoder { return ivstest.OBS(key, 3) }
+	singleTrack  = func(key string) ivstest.Encoder { return ivstest.OBS(key, 1) }
+	allowTypeCfg = func() multitrack.Config { c := applyCfg; c.AllowTypeChange = true; return c }()
+	dryRunCfg    = func() multitrack.Config { c := applyCfg; c.Mode = multitrack.ModeDryRun; return c }()
+	offCfg       = func() multitrack.Config { c := applyCfg; c.Mode = multitrack.ModeOff; return c }()
+)
+
+// TestScenarios runs one refused session per case through the policy as enrich applies it,
+// the CorrectionsNeeded rule, and the corrector, and checks the exact UpdateChannel request,
+// the channel the server ends with and the correction published.
+func TestScenarios(t *testing.T) {
+	const fullHDAllow = `"multitrackInputConfiguration":{"enabled":true,"maximumResolution":"FULL_HD","policy":"ALLOW"}`
+	tests := map[string]struct {
+		channel    channelSpec
+		encoder    func(key string) ivstest.Encoder
+		code       string
+		enrichCfg  multitrack.Config // the policy as enrich ran it
+		correctCfg multitrack.Config // the corrector's; zero: applyCfg
+		before     func(t *testing.T, e *env, arn string)
+
+		wantRouted  bool
+		wantOutcome session.CorrectionOutcome
+		wantAction  multitrack.Action
+		wantMetric  string
+		wantBody    string // the exact UpdateChannel body, ARN for the channel's ARN; "": no call
+		wantGets    int    // GetChannel calls
+		wantChannel func(t *testing.T, ch types.Channel)
+	}{
+		"not allowed on a STANDARD TS channel: enable multitrack": {
+			channel: standardTS, encoder: obs5, code: ivsevent.CodeMultitrackInputNotAllowed, enrichCfg: applyCfg,
+			wantRouted: true, wantOutcome: session.CorrectionApplied, wantAction: multitrack.ActionApply, wantMetric: "applied", wantGets: 1,
+			wantBody: `{"arn":"ARN","containerFormat":"FRAGMENTED_MP4",` + fullHDAllow + `}`,
+			wantChannel: func(t *testing.T, ch types.Channel) {
+				wantMultitrack(t, ch, types.ChannelTypeStandardChannelType, types.ContainerFormatFragmentedMP4, types.MultitrackPolicyAllow, types.MultitrackMaximumResolutionFullHd)
+			},
+		},
+		"required: REQUIRE becomes ALLOW": {
+			channel: channelSpec{container: types.ContainerFormatFragmentedMP4, multitrack: mt(types.MultitrackPolicyRequire, types.MultitrackMaximumResolutionHd)},
+			encoder: singleTrack, code: ivsevent.CodeMultitrackInputRequired, enrichCfg: applyCfg,
+			wantRouted: true, wantOutcome: session.CorrectionApplied, wantAction: multitrack.ActionApply, wantMetric: "applied", wantGets: 1,
+			wantBody: `{"arn":"ARN","containerFormat":"FRAGMENTED_MP4","multitrackInputConfiguration":{"enabled":true,"maximumResolution":"HD","policy":"ALLOW"}}`,
+			wantChannel: func(t *testing.T, ch types.Channel) {
+				wantMultitrack(t, ch, types.ChannelTypeStandardChannelType, types.ContainerFormatFragmentedMP4, types.MultitrackPolicyAllow, types.MultitrackMaximumResolutionHd)
+			},
+		},
+		"media properties: raise maximumResolution to the top track": {
+			channel: channelSpec{container: types.ContainerFormatFragmentedMP4, multitrack: mt(types.MultitrackPolicyAllow, types.MultitrackMaximumResolutionSd)},
+			encoder: obs3, code: ivsevent.CodeInvalidMultitrackInputVideoTrackMediaProperties, enrichCfg: applyCfg,
+			wantRouted: true, wantOutcome: session.CorrectionApplied, wantAction: multitrack.ActionApply, wantMetric: "applied", wantGets: 1,
+			wantBody: `{"arn":"ARN","containerFormat":"FRAGMENTED_MP4","multitrackInputConfiguration":{"enabled":true,"maximumResolution":"HD","policy":"ALLOW"}}`,
+			wantChannel: func(t *testing.T, ch types.Channel) {
+				wantMultitrack(t, ch, types.ChannelTypeStandardChannelType, types.ContainerFormatFragmentedMP4, types.MultitrackPolicyAllow, types.MultitrackMaximumResolutionHd)
+			},
+		},
+		"ADVANCED_HD with type change allowed: STANDARD and preset cleared": {
+			channel: channelSpec{typ: types.ChannelTypeAdvancedHDChannelType, container: types.ContainerFormatTs},
+			encoder: obs5, code: ivsevent.CodeMultitrackInputNotAllowed, enrichCfg: allowTypeCfg, correctCfg: allowTypeCfg,
+			wantRouted: true, wantOutcome: session.CorrectionApplied, wantAction: multitrack.ActionApply, wantMetric: "applied", wantGets: 1,
+			wantBody: `{"arn":"ARN","containerFormat":"FRAGMENTED_MP4",` + fullHDAllow + `,"preset":"","type":"STANDARD"}`,
+			wantChannel: func(t *testing.T, ch types.Channel) {
+				wantMultitrack(t, ch, types.ChannelTypeStandardChannelType, types.ContainerFormatFragmentedMP4, types.MultitrackPolicyAllow, types.MultitrackMaximumResolutionFullHd)
+				if ch.Preset != "" {
+					t.Errorf("preset %q, want cleared", ch.Preset)
+				}
+			},
+		},
+		"BASIC without permission: manual, never routed": {
+			channel: channelSpec{typ: types.ChannelTypeBasicChannelType}, encoder: obs5, code: ivsevent.CodeMultitrackInputNotAllowed, enrichCfg: applyCfg,
+			wantRouted: false,
+		},
+		"BASIC, permission withdrawn since enrich decided: manual, unchanged": {
+			channel: channelSpec{typ: types.ChannelTypeBasicChannelType}, encoder: obs5, code: ivsevent.CodeMultitrackInputNotAllowed,
+			enrichCfg: allowTypeCfg, correctCfg: applyCfg,
+			wantRouted: true, wantOutcome: session.CorrectionUnchanged, wantAction: multitrack.ActionManual, wantMetric: "manual", wantGets: 1,
+		},
+		"opt-out tag added since enrich decided: skipped": {
+			channel: standardTS, encoder: obs5, code: ivsevent.CodeMultitrackInputNotAllowed, enrichCfg: applyCfg,
+			before: func(t *testing.T, e *env, arn string) {
+				if _, err := e.admin.TagResource(context.Background(), &ivs.TagResourceInput{ResourceArn: aws.String(arn), Tags: map[string]string{suite.DefaultOptOutTag: "yes"}}); err != nil {
+					t.Fatal(err)
+				}
+			},
+			wantRouted: true, wantOutcome: session.CorrectionUnchanged, wantAction: multitrack.ActionSkipped, wantMetric: "skipped", wantGets: 1,
+		},
+		"already corrected by someone else: none": {
+			channel: standardTS, encoder: obs5, code: ivsevent.CodeMultitrackInputNotAllowed, enrichCfg: applyCfg,
+			before: func(t *testing.T, e *env, arn string) {
+				if _, err := e.admin.UpdateChannel(context.Background(), &ivs.UpdateChannelInput{Arn: aws.String(arn),
+					ContainerFormat: types.ContainerFormatFragmentedMP4, MultitrackInputConfiguration: mt(types.MultitrackPolicyAllow, types.MultitrackMaximumResolutionHd)}); err != nil {
+					t.Fatal(err)
+				}
+			},
+			wantRouted: true, wantOutcome: session.CorrectionUnchanged, wantAction: multitrack.ActionNone, wantMetric: "none", wantGets: 1,
+			wantChannel: func(t *testing.T, ch types.Channel) {
+				wantMultitrack(t, ch, types.ChannelTypeStandardChannelType, types.ContainerFormatFragmentedMP4, types.MultitrackPolicyAllow, types.MultitrackMaximumResolutionHd)
+			},
+		},
+		"dry-run: published, never applied": {
+			channel: standardTS, encoder: obs5, code: ivsevent.CodeMultitrackInputNotAllowed, enrichCfg: dryRunCfg, correctCfg: dryRunCfg,
+			wantRouted: true, wantOutcome: session.CorrectionDryRun, wantAction: multitrack.ActionApply, wantMetric: "dry-run", wantGets: 1,
+			wantChannel: func(t *testing.T, ch types.Channel) {
+				if ch.ContainerFormat != types.ContainerFormatTs || (ch.MultitrackInputConfiguration != nil && ch.MultitrackInputConfiguration.Enabled) {
+					t.Errorf("dry-run changed the channel: %s, %+v", ch.ContainerFormat, ch.MultitrackInputConfiguration)
+				}
+			},
+		},
+		"mode off: skipped without reading the channel": {
+			channel: standardTS, encoder: obs5, code: ivsevent.CodeMultitrackInputNotAllowed, enrichCfg: applyCfg, correctCfg: offCfg,
+			wantRouted: true, wantOutcome: session.CorrectionUnchanged, wantAction: multitrack.ActionSkipped, wantMetric: "skipped", wantGets: 0,
+		},
+		"channel deleted since: failed": {
+			channel: standardTS, encoder: obs5, code: ivsevent.CodeMultitrackInputNotAllowed, enrichCfg: applyCfg,
+			before: func(t *testing.T, e *env, arn string) {
+				if _, err := e.admin.DeleteChannel(context.Background(), &ivs.DeleteChannelInput{Arn: aws.String(arn)}); err != nil {
+					t.Fatal(err)
+				}
+			},
+			wantRouted: true, wantOutcome: session.CorrectionFailed, wantAction: multitrack.ActionApply, wantMetric: "failed", wantGets: 1,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			cfg := tc.correctCfg
+			if cfg.Mode == "" {
+				cfg = applyCfg
+			}
+			e := newEnv(t, envOptions{cfg: cfg})
+			arn, key := e.createChannel(tc.channel)
+			res := e.refuse(tc.encoder(key), tc.code)
+			en := e.enrich(res, tc.enrichCfg)
+			body := envelope(t, en)
+			if got := routed(t, body); got != tc.wantRouted {
+				t.Fatalf("routed to the corrector: %v, want %v (decision %+v)", got, tc.wantRouted, en.Decision)
+			}
+			if tc.before != nil {
+				tc.before(t, e, arn)
+			}
+			e.ivs.ResetStats()
+			failed := e.process(sqsRecord("m1", body, 1, time.Now()))
+			if len(failed) != 0 {
+				t.Fatalf("batch item failures %v, want none", failed)
+			}
+			pub := e.published()
+			if !tc.wantRouted {
+				// Delivered anyway (a hand-made rule, a replay): rejected, counted, not acted on.
+				if len(pub) != 0 || len(e.ivs.Stats()) != 0 {
+					t.Errorf("published %d, IVS calls %v; want none", len(pub), e.ivs.Stats())
+				}
+				if got := e.metric(suite.MetricRejected, metrics.Dim{Name: suite.DimensionFunction, Value: suite.FunctionCorrect}); got != 1 {
+					t.Errorf("RejectedEvents = %v, want 1", got)
+				}
+				return
+			}
+			if len(pub) != 1 {
+				t.Fatalf("published %d corrections, want 1", len(pub))
+			}
+			c := pub[0]
+			if c.Correction.Outcome != tc.wantOutcome || c.Correction.Decision.Action != tc.wantAction {
+				t.Errorf("outcome %s, action %s (%s); want %s, %s", c.Correction.Outcome, c.Correction.Decision.Action, c.Correction.Detail, tc.wantOutcome, tc.wantAction)
+			}
+			if c.ChannelARN != arn || c.StreamID != res.StreamID || c.SessionKey != en.Record.Key() || c.SessionKey == "" || c.Trigger != en.Trigger {
+				t.Errorf("identity: %s %s %s %+v; want %s %s %s %+v", c.ChannelARN, c.StreamID, c.SessionKey, c.Trigger, arn, res.StreamID, en.Record.Key(), en.Trigger)
+			}
+			if c.Correction.At.IsZero() || c.Correction.Detail == "" || c.Correction.Decision.Code != tc.code {
+				t.Errorf("correction %+v: want a time, a detail and code %s", c.Correction, tc.code)
+			}
+			if got := e.metric(suite.MetricCorrections, metrics.Dim{Name: suite.DimensionOutcome, Value: tc.wantMetric}); got != 1 {
+				t.Errorf("Corrections{Outcome=%s} = %v, want 1", tc.wantMetric, got)
+			}
+			if got := e.ivs.Stats()[ivstest.OpGetChannel].Calls; got != tc.wantGets {
+				t.Errorf("GetChannel calls %d, want %d", got, tc.wantGets)
+			}
+			updates := e.ivsLog.bodies(ivstest.OpUpdateChannel)
+			switch {
+			case tc.wantBody == "" && len(updates) != 0:
+				t.Errorf("UpdateChannel called %d times, want never: %s", len(updates), updates[0])
+			case tc.wantBody != "":
+				want := strings.ReplaceAll(tc.wantBody, "ARN", arn)
+				if len(updates) != 1 || string(updates[0]) != want {
+					t.Errorf("UpdateChannel bodies %q, want exactly [%s]", updates, want)
+				}
+				if e.successes(ivstest.OpUpdateChannel) != 1 {
+					t.Errorf("UpdateChannel stats %+v, want one success", e.ivs.Stats()[ivstest.OpUpdateChannel])
+				}
+			}
+			switch tc.wantOutcome {
+			case session.CorrectionApplied, session.CorrectionDryRun:
+				if c.Before == nil || c.After == nil || c.After.MultitrackInputConfiguration == nil || !c.After.MultitrackInputConfiguration.Enabled ||
+					c.After.ContainerFormat != string(types.ContainerFormatFragmentedMP4) {
+					t.Errorf("before %+v, after %+v: want both, after with multitrack enabled on FRAGMENTED_MP4", c.Before, c.After)
+				}
+			case session.CorrectionUnchanged:
+				if tc.wantGets > 0 && (c.Before == nil || c.After == nil || c.Before.Type != c.After.Type) {
+					t.Errorf("before %+v, after %+v: want the channel as read, twice", c.Before, c.After)
+				}
+			}
+			if tc.wantChannel != nil {
+				tc.wantChannel(t, e.channel(arn))
+			}
+		})
+	}
+}
+
+func wantMultitrack(t *testing.T, ch types.Channel, typ types.ChannelType, cf types.ContainerFormat, policy types.MultitrackPolicy, res types.MultitrackMaximumResolution) {
+	t.Helper()
+	m := ch.MultitrackInputConfiguration
+	if ch.Type != typ || ch.ContainerFormat != cf || m == nil || !m.Enabled || m.Policy != policy || m.MaximumResolution != res {
+		t.Errorf("channel %s %s %+v, want %s %s enabled %s %s", ch.Type, ch.ContainerFormat, m, typ, cf, policy, res)
+	}
+}
+
+// TestValidationException: a permanent UpdateChannel error is published as failed with IVS's
+// exceptionMessage, counted and acknowledged.
+func TestValidationException(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	arn, key := e.createChannel(standardTS)
+	en := e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg)
+	const msg = "multitrackInputConfiguration.maximumResolution: not available in this region"
+	if err := e.ivs.SetFault(ivstest.Fault{Operation: ivstest.OpUpdateChannel, Error: ivstest.CodeValidation, Message: msg, Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if failed := e.process(sqsRecord("m1", envelope(t, en), 1, time.Now())); len(failed) != 0 {
+		t.Fatalf("batch item failures %v, want none (acknowledged)", failed)
+	}
+	pub := e.published()
+	if len(pub) != 1 || pub[0].Correction.Outcome != session.CorrectionFailed {
+		t.Fatalf("published %+v, want one failed correction", pub)
+	}
+	if want := "UpdateChannel: ValidationException: " + msg; pub[0].Correction.Detail != want {
+		t.Errorf("detail %q, want %q", pub[0].Correction.Detail, want)
+	}
+	if got := e.metric(suite.MetricCorrections, metrics.Dim{Name: suite.DimensionOutcome, Value: "failed"}); got != 1 {
+		t.Errorf("Corrections{failed} = %v, want 1", got)
+	}
+	if ch := e.channel(arn); ch.ContainerFormat != types.ContainerFormatTs {
+		t.Errorf("channel changed: %s", ch.ContainerFormat)
+	}
+}
+
+// TestIdempotent: duplicates and redeliveries never call UpdateChannel twice.
+func TestIdempotent(t *testing.T) {
+	t.Run("one message delivered three times", func(t *testing.T) {
+		e := newEnv(t, envOptions{})
+		arn, key := e.createChannel(standardTS)
+		body := envelope(t, e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg))
+		sent := time.Now()
+		for n := 1; n <= 3; n++ {
+			if failed := e.process(sqsRecord("m1", body, n, sent)); len(failed) != 0 {
+				t.Fatalf("delivery %d: failures %v", n, failed)
+			}
+		}
+		wantOutcomes(t, e.published(), session.CorrectionApplied, session.CorrectionUnchanged, session.CorrectionUnchanged)
+		if got := e.ivs.Stats()[ivstest.OpUpdateChannel].Calls; got != 1 {
+			t.Errorf("UpdateChannel calls %d, want 1", got)
+		}
+		wantMultitrack(t, e.channel(arn), types.ChannelTypeStandardChannelType, types.ContainerFormatFragmentedMP4, types.MultitrackPolicyAllow, types.MultitrackMaximumResolutionFullHd)
+	})
+	t.Run("two duplicates in one batch", func(t *testing.T) {
+		e := newEnv(t, envOptions{})
+		_, key := e.createChannel(standardTS)
+		body := envelope(t, e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg))
+		if failed := e.process(sqsRecord("m1", body, 1, time.Now()), sqsRecord("m2", body, 1, time.Now())); len(failed) != 0 {
+			t.Fatalf("failures %v", failed)
+		}
+		wantOutcomes(t, e.published(), session.CorrectionApplied, session.CorrectionUnchanged)
+		if got := e.ivs.Stats()[ivstest.OpUpdateChannel].Calls; got != 1 {
+			t.Errorf("UpdateChannel calls %d, want 1", got)
+		}
+	})
+}
+
+func wantOutcomes(t *testing.T, pub []session.Corrected, want ...session.CorrectionOutcome) {
+	t.Helper()
+	var got []session.CorrectionOutcome
+	for _, c := range pub {
+		got = append(got, c.Correction.Outcome)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("published outcomes %v, want %v", got, want)
+	}
+}
+
+// TestLiveChannel: a live channel is waited for through the queue with a doubling visibility
+// timeout, then corrected once it is offline.
+func TestLiveChannel(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	arn, key := e.createChannel(standardTS)
+	en := e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg)
+	e.goLive(key) // the broadcaster fell back to single-track and is live
+	e.ivs.ResetStats()
+	e.serveQueue()
+	e.put(en)
+	e.waitFor("three waits", func(acts []localbus.Activity) bool {
+		return count(acts, localbus.ActivityVisibility, suite.FunctionCorrect) >= 3
+	})
+	if err := e.ivs.Disconnect(context.Background(), arn); err != nil {
+		t.Fatal(err)
+	}
+	e.waitIdle()
+
+	var waits []int
+	for _, b := range e.busLog.bodies("AmazonSQS.ChangeMessageVisibility") {
+		var req struct {
+			QueueURL          string `json:"QueueUrl"`
+			ReceiptHandle     string
+			VisibilityTimeout int
+		}
+		if err := json.Unmarshal(b, &req); err != nil {
+			t.Fatal(err)
+		}
+		if want := "https://sqs." + testRegion + ".amazonaws.com/" + testAccount + "/" + suite.FunctionCorrect; req.QueueURL != want || req.ReceiptHandle == "" {
+			t.Errorf("ChangeMessageVisibility queue %q handle %q, want %q and a handle", req.QueueURL, req.ReceiptHandle, want)
+		}
+		waits = append(waits, req.VisibilityTimeout)
+	}
+	if len(waits) < 3 || !slices.Equal(waits[:3], []int{60, 120, 240}) {
+		t.Errorf("visibility timeouts %v, want 60, 120, 240 for receives 1, 2, 3", waits)
+	}
+	e.mu.Lock()
+	var counts []int
+	for _, a := range e.activities {
+		if a.Kind == localbus.ActivityVisibility {
+			counts = append(counts, a.ReceiveCount)
+		}
+	}
+	failures := count(e.activities, localbus.ActivityFailed, suite.FunctionCorrect)
+	e.mu.Unlock()
+	if len(counts) < 3 || !slices.Equal(counts[:3], []int{1, 2, 3}) {
+		t.Errorf("receive counts of the waits %v, want 1, 2, 3", counts)
+	}
+	if failures != len(waits) {
+		t.Errorf("batch item failures %d, want one per wait (%d)", failures, len(waits))
+	}
+	wantOutcomes(t, e.published(), session.CorrectionApplied)
+	if got := e.ivs.Stats()[ivstest.OpUpdateChannel].Calls; got != 1 {
+		t.Errorf("UpdateChannel calls %d, want 1 (never while live)", got)
+	}
+	wantMultitrack(t, e.channel(arn), types.ChannelTypeStandardChannelType, types.ContainerFormatFragmentedMP4, types.MultitrackPolicyAllow, types.MultitrackMaximumResolutionFullHd)
+}
+
+// TestConflict: a ConflictException from UpdateChannel (live again between GetStream and
+// UpdateChannel) is a wait, and the redelivery applies the change.
+func TestConflict(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	arn, key := e.createChannel(standardTS)
+	en := e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg)
+	e.ivs.ResetStats()
+	if err := e.ivs.SetFault(ivstest.Fault{Operation: ivstest.OpUpdateChannel, Error: ivstest.CodeConflict, Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	e.serveQueue()
+	e.put(en)
+	e.waitIdle()
+	e.mu.Lock()
+	failures := count(e.activities, localbus.ActivityFailed, suite.FunctionCorrect)
+	e.mu.Unlock()
+	if failures != 1 {
+		t.Errorf("batch item failures %d, want 1", failures)
+	}
+	if got := e.busLog.bodies("AmazonSQS.ChangeMessageVisibility"); len(got) != 1 || !strings.Contains(string(got[0]), `"VisibilityTimeout":60`) {
+		t.Errorf("ChangeMessageVisibility %q, want one of 60 s", got)
+	}
+	wantOutcomes(t, e.published(), session.CorrectionApplied)
+	if st := e.ivs.Stats()[ivstest.OpUpdateChannel]; st.Calls != 2 || e.successes(ivstest.OpUpdateChannel) != 1 {
+		t.Errorf("UpdateChannel %+v, want 2 calls, 1 success", st)
+	}
+	wantMultitrack(t, e.channel(arn), types.ChannelTypeStandardChannelType, types.ContainerFormatFragmentedMP4, types.MultitrackPolicyAllow, types.MultitrackMaximumResolutionFullHd)
+}
+
+// TestExpired: past CORRECTION_MAX_AGE, a still-live channel is given up on: failed is
+// published (identically on every receive), and the message is never acknowledged, so
+// maxReceiveCount moves it to the dead-letter queue.
+func TestExpired(t *testing.T) {
+	e := newEnv(t, envOptions{maxReceiveCount: 3})
+	e.h.Now = func() time.Time { return time.Now().Add(25 * time.Hour) }
+	arn, key := e.createChannel(standardTS)
+	en := e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg)
+	e.goLive(key)
+	e.serveQueue()
+	e.put(en)
+	e.waitIdle()
+
+	dead, err := e.bus.DeadLetters(suite.FunctionCorrect)
+	if err != nil || len(dead) != 1 {
+		t.Fatalf("dead letters %v, %v; want the message", dead, err)
+	}
+	pub := e.published()
+	if len(pub) != 3 {
+		t.Fatalf("published %d, want one failed correction per receive (3)", len(pub))
+	}
+	for _, c := range pub {
+		if c.Correction.Outcome != session.CorrectionFailed || !strings.HasPrefix(c.Correction.Detail, "channel stayed live for more than 24h0m0s") {
+			t.Errorf("correction %+v, want failed: channel stayed live...", c.Correction)
+		}
+		if c.Key() != pub[0].Key() || !reflect.DeepEqual(c, pub[0]) {
+			t.Errorf("publications differ: %+v vs %+v; the archive must keep one", c, pub[0])
+		}
+	}
+	for _, b := range e.busLog.bodies("AmazonSQS.ChangeMessageVisibility") {
+		if !strings.Contains(string(b), `"VisibilityTimeout":0`) {
+			t.Errorf("ChangeMessageVisibility %s, want 0 (redeliver at once)", b)
+		}
+	}
+	if got := e.ivs.Stats()[ivstest.OpUpdateChannel].Calls; got != 0 {
+		t.Errorf("UpdateChannel calls %d, want 0", got)
+	}
+	if ch := e.channel(arn); ch.ContainerFormat != types.ContainerFormatTs {
+		t.Errorf("channel changed while live: %s", ch.ContainerFormat)
+	}
+}
+
+// TestWaitNeverPassesMaxAge: the last wait ends at the maximum age, not after it.
+func TestWaitNeverPassesMaxAge(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	_, key := e.createChannel(standardTS)
+	body := envelope(t, e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg))
+	e.goLive(key)
+	sent := time.Now()
+	e.h.Now = func() time.Time { return sent.Add(24*time.Hour - 90*time.Second) }
+	if failed := e.process(sqsRecord("m1", body, 8, sent)); !slices.Equal(failed, []string{"m1"}) {
+		t.Fatalf("failures %v, want [m1]", failed)
+	}
+	got := e.busLog.bodies("AmazonSQS.ChangeMessageVisibility")
+	if len(got) != 1 || !strings.Contains(string(got[0]), `"VisibilityTimeout":90`) {
+		t.Errorf("ChangeMessageVisibility %q, want 90 s (the time left), not 60 s × 2^7", got)
+	}
+	if pub := e.published(); len(pub) != 0 {
+		t.Errorf("published %d before the maximum age, want 0", len(pub))
+	}
+}
+
+// TestThrottling: throttles are retried by the SDK and counted; persistent ones leave the
+// message for redelivery; nothing is applied twice.
+func TestThrottling(t *testing.T) {
+	t.Run("retried", func(t *testing.T) {
+		e := newEnv(t, envOptions{pacer: true})
+		_, key := e.createChannel(standardTS)
+		body := envelope(t, e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg))
+		e.ivs.ResetStats()
+		for _, op := range []string{ivstest.OpGetChannel, ivstest.OpUpdateChannel} {
+			if err := e.ivs.SetFault(ivstest.Fault{Operation: op, Error: ivstest.CodeThrottling, Count: 2}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if failed := e.process(sqsRecord("m1", body, 1, time.Now())); len(failed) != 0 {
+			t.Fatalf("failures %v, want none", failed)
+		}
+		wantOutcomes(t, e.published(), session.CorrectionApplied)
+		if got := e.successes(ivstest.OpUpdateChannel); got != 1 {
+			t.Errorf("UpdateChannel successes %d, want 1", got)
+		}
+		if got := e.metric(suite.MetricIVSThrottles, metrics.Dim{Name: suite.DimensionFunction, Value: suite.FunctionCorrect}); got != 4 {
+			t.Errorf("IVSThrottles = %v, want 4", got)
+		}
+	})
+	t.Run("persistent", func(t *testing.T) {
+		e := newEnv(t, envOptions{pacer: true})
+		arn, key := e.createChannel(standardTS)
+		body := envelope(t, e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg))
+		e.ivs.ResetStats()
+		if err := e.ivs.SetFault(ivstest.Fault{Operation: ivstest.OpUpdateChannel, Error: ivstest.CodeThrottling, Rate: 1}); err != nil {
+			t.Fatal(err)
+		}
+		sent := time.Now()
+		if failed := e.process(sqsRecord("m1", body, 1, sent)); !slices.Equal(failed, []string{"m1"}) {
+			t.Fatalf("failures %v, want [m1]", failed)
+		}
+		if pub := e.published(); len(pub) != 0 {
+			t.Errorf("published %+v, want nothing yet", pub)
+		}
+		if st := e.ivs.Stats()[ivstest.OpUpdateChannel]; st.Calls != 3 || st.Throttled != 3 {
+			t.Errorf("UpdateChannel %+v, want 3 attempts, all throttled", st)
+		}
+		e.ivs.ClearFaults()
+		if failed := e.process(sqsRecord("m1", body, 2, sent)); len(failed) != 0 {
+			t.Fatalf("redelivery failures %v", failed)
+		}
+		wantOutcomes(t, e.published(), session.CorrectionApplied)
+		if got := e.successes(ivstest.OpUpdateChannel); got != 1 {
+			t.Errorf("UpdateChannel successes %d, want 1", got)
+		}
+		wantMultitrack(t, e.channel(arn), types.ChannelTypeStandardChannelType, types.ContainerFormatFragmentedMP4, types.MultitrackPolicyAllow, types.MultitrackMaximumResolutionFullHd)
+	})
+	t.Run("5xx", func(t *testing.T) {
+		e := newEnv(t, envOptions{})
+		_, key := e.createChannel(standardTS)
+		body := envelope(t, e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg))
+		e.ivs.ResetStats()
+		for _, op := range []string{ivstest.OpGetStream, ivstest.OpUpdateChannel} {
+			if err := e.ivs.SetFault(ivstest.Fault{Operation: op, Error: ivstest.CodeInternalServer, Count: 1}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sent := time.Now()
+		for n, want := range [][]string{{"m1"}, {"m1"}, nil} {
+			if failed := e.process(sqsRecord("m1", body, n+1, sent)); !slices.Equal(failed, want) {
+				t.Fatalf("delivery %d: failures %v, want %v", n+1, failed, want)
+			}
+		}
+		wantOutcomes(t, e.published(), session.CorrectionApplied)
+		if got := e.successes(ivstest.OpUpdateChannel); got != 1 {
+			t.Errorf("UpdateChannel successes %d, want 1", got)
+		}
+	})
+}
+
+// TestPublishFailure: a correction that cannot be published leaves the message for
+// redelivery, which does not apply the change again.
+func TestPublishFailure(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	e.h.Cfg.EventBusName = "no-such-bus"
+	_, key := e.createChannel(standardTS)
+	body := envelope(t, e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg))
+	e.ivs.ResetStats()
+	if failed := e.process(sqsRecord("m1", body, 1, time.Now())); !slices.Equal(failed, []string{"m1"}) {
+		t.Fatalf("failures %v, want [m1]", failed)
+	}
+	e.h.Cfg.EventBusName = testBus
+	if failed := e.process(sqsRecord("m1", body, 2, time.Now())); len(failed) != 0 {
+		t.Fatalf("redelivery failures %v", failed)
+	}
+	pub := e.published()
+	if len(pub) != 1 || pub[0].Correction.Outcome != session.CorrectionUnchanged || pub[0].Correction.Decision.Action != multitrack.ActionNone {
+		t.Errorf("published %+v, want one unchanged/none (the change is already in place)", pub)
+	}
+	if got := e.ivs.Stats()[ivstest.OpUpdateChannel].Calls; got != 1 {
+		t.Errorf("UpdateChannel calls %d, want 1", got)
+	}
+}
+
+// TestRejected: what is not an enriched session with an apply decision is rejected (logged,
+// counted, acknowledged) without an IVS call, and never fails the good message beside it.
+func TestRejected(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	_, key := e.createChannel(standardTS)
+	en := e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg)
+	good := envelope(t, en)
+	edit := func(f func(m map[string]any)) []byte {
+		var m map[string]any
+		if err := json.Unmarshal(good, &m); err != nil {
+			t.Fatal(err)
+		}
+		f(m)
+		b, _ := json.Marshal(m)
+		return b
+	}
+	detail := func(m map[string]any) map[string]any { return m["detail"].(map[string]any) }
+	bad := map[string]struct {
+		body  []byte
+		field string
+	}{
+		"not JSON":          {[]byte(`{"detail-type":`), "event"},
+		"IVS event":         {ivstest.LoadEvent(t, "session-ended-multitrack-input-not-allowed"), "source"},
+		"other detail-type": {edit(func(m map[string]any) { m["detail-type"] = suite.DetailTypeChannelCorrected }), "detail-type"},
+		"detail not object": {edit(func(m map[string]any) { m["detail"] = "x" }), "detail"},
+		"manual decision": {edit(func(m map[string]any) {
+			detail(m)["decision"] = map[string]any{"action": "manual", "reason": "x"}
+		}), "detail.decision.action"},
+		"bad channel ARN": {edit(func(m map[string]any) {
+			detail(m)["record"].(map[string]any)["channelArn"] = "arn:aws:ivs:us-west-2:123456789012:stage/x"
+		}), "detail.record.channelArn"},
+		"bad stream ID": {edit(func(m map[string]any) { detail(m)["record"].(map[string]any)["streamId"] = "st-short" }), "detail.record.streamId"},
+	}
+	e.ivs.ResetStats()
+	for name, tc := range bad {
+		t.Run(name, func(t *testing.T) {
+			if _, err := parse(tc.body); err == nil || !strings.HasPrefix(err.Error(), tc.field+":") {
+				t.Errorf("parse error %v, want one naming %s", err, tc.field)
+			}
+		})
+	}
+	var recs []events.SQSMessage
+	for name, tc := range bad {
+		recs = append(recs, sqsRecord(strings.ReplaceAll(name, " ", "-"), tc.body, 1, time.Now()))
+	}
+	recs = append(recs, sqsRecord("good", good, 1, time.Now()))
+	if failed := e.process(recs...); len(failed) != 0 {
+		t.Fatalf("failures %v, want none", failed)
+	}
+	if got := e.metric(suite.MetricRejected, metrics.Dim{Name: suite.DimensionFunction, Value: suite.FunctionCorrect}); got != float64(len(bad)) {
+		t.Errorf("RejectedEvents = %v, want %d", got, len(bad))
+	}
+	wantOutcomes(t, e.published(), session.CorrectionApplied)
+	if got := e.ivs.Stats()[ivstest.OpGetChannel].Calls; got != 1 {
+		t.Errorf("GetChannel calls %d, want 1 (the good message only)", got)
+	}
+}
+
+// TestSampleEvents sends every IVS sample that ends a session with a code through enrich's
+// policy (a record from the event alone, against a STANDARD TS channel) and the
+// CorrectionsNeeded rule: what is routed is applied, what is not is rejected if delivered.
+func TestSampleEvents(t *testing.T) {
+	paths, err := filepath.Glob("../../events/*.json")
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("samples: %v %v", paths, err)
+	}
+	const sampleARN = "arn:aws:ivs:us-west-2:123456789012:channel/AbCdef1G2hij"
+	applied := 0
+	for _, path := range paths {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev, err := ivsevent.Parse(raw)
+		if err != nil || ev.Code() == "" {
+			continue // no code: nothing the corrector could receive
+		}
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			e := newEnv(t, envOptions{})
+			arn, _ := e.createChannel(standardTS)
+			ev, err := ivsevent.Parse([]byte(strings.ReplaceAll(string(raw), sampleARN, arn)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := session.FromEvent(ev, "GetStreamSession: not called in this test")
+			d := multitrack.Decide(multitrack.Input{Code: ev.Code(), TopVideoHeight: rec.TopVideoHeight(), Channel: e.channel(arn)}, applyCfg)
+			body := envelope(t, session.Enriched{Record: rec, Decision: d, Trigger: session.TriggerOf(ev)})
+			isRouted := routed(t, body)
+			if isRouted != (d.Action == multitrack.ActionApply) {
+				t.Fatalf("routed %v for action %s", isRouted, d.Action)
+			}
+			e.ivs.ResetStats()
+			if failed := e.process(sqsRecord("m1", body, 1, time.Now())); len(failed) != 0 {
+				t.Fatalf("failures %v", failed)
+			}
+			pub := e.published()
+			if !isRouted {
+				if len(pub) != 0 || len(e.ivs.Stats()) != 0 {
+					t.Errorf("not routed, yet published %d and called IVS %v", len(pub), e.ivs.Stats())
+				}
+				return
+			}
+			applied++
+			wantOutcomes(t, pub, session.CorrectionApplied)
+		})
+	}
+	if applied == 0 {
+		t.Error("no sample led to a correction; want at least MultitrackInputNotAllowed")
+	}
+}
+
+// TestBareEvent: an EventBridge event invoked directly (sam local invoke -e, a rule targeting
+// the function) is corrected too; a live channel is a transient error for the caller to retry,
+// with no queue to change.
+func TestBareEvent(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	arn, key := e.createChannel(standardTS)
+	body := envelope(t, e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg))
+	e.goLive(key)
+	_, err := e.p.Process(context.Background(), body)
+	if !retryable.Is(err) {
+		t.Fatalf("live: err = %v, want a transient error", err)
+	}
+	if got := e.busLog.bodies("AmazonSQS.ChangeMessageVisibility"); len(got) != 0 {
+		t.Errorf("ChangeMessageVisibility called for a bare event: %q", got)
+	}
+	if err := e.ivs.Disconnect(context.Background(), arn); err != nil {
+		t.Fatal(err)
+	}
+	out, err := e.p.Process(context.Background(), body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, ok := out.(batch.Result); !ok || res.Outcome != "done" {
+		t.Errorf("result %+v, want done", out)
+	}
+	wantOutcomes(t, e.published(), session.CorrectionApplied)
+}

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/ivs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/batch"
+	"github.com/ivs-sessions/ivs-sessions/shared/ivsquota"
+	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
+	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+)
+
+func main() {
+	if err := run(context.Background()); err != nil {
+		slog.Error("init failed", "err", err)
+		os.Exit(1)
+	}
+}
+
+// run builds the clients once per cold start and serves invocations.
+func run(ctx context.Context) error {
+	cfg, err := LoadConfig(os.Getenv)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx, config.WithAppID(suite.Name))
+	if err != nil {
+		return fmt.Errorf("aws config: %w", err)
+	}
+	// Each of the event source mapping's concurrent instances gets its share of IVS's
+	// per-operation quota; the pacer also installs the retryer for ThrottlingException.
+	pacer := ivsquota.NewPacer(float64(suite.IVSCallsPerSecond) / float64(suite.MaxConcurrency))
+	ivsClient := ivs.NewFromConfig(awsCfg, pacer.ClientOptions(0))
+	log := lambdacontext.NewLogger()
+	rec := metrics.New(suite.MetricNamespace, os.Stdout)
+	h := &Handler{
+		Channels:  ivsClient,
+		Streams:   ivsClient,
+		Updater:   ivsClient,
+		Events:    eventbridge.NewFromConfig(awsCfg),
+		Queue:     sqs.NewFromConfig(awsCfg),
+		Cfg:       cfg,
+		Log:       log,
+		Metrics:   rec,
+		Throttles: pacer.Throttles,
+	}
+	p := &batch.Processor{Function: suite.FunctionCorrect, Log: log, Metrics: rec, Do: h.Handle}
+	lambda.StartWithOptions(p.Process, lambda.WithEnableSIGTERM())
+	return nil
+}

@@ -108,10 +108,11 @@ func (s *ivsSessions) channelARNs() *string {
 	})
 }
 
-// ivsActions lists the IVS API actions each function calls (and nothing else).
+// ivsActions lists the IVS API actions each function calls (and nothing else). correct reads
+// the channel's tags from GetChannel, so it needs no ivs:ListTagsForResource.
 var ivsActions = map[string][]string{
 	suite.FunctionEnrich:  {"ivs:GetStreamSession"},
-	suite.FunctionCorrect: {"ivs:GetChannel", "ivs:GetStream", "ivs:ListTagsForResource", "ivs:UpdateChannel"},
+	suite.FunctionCorrect: {"ivs:GetChannel", "ivs:GetStream", "ivs:UpdateChannel"},
 }
 
 // grant gives each function's role exactly what its function calls. The queue-consuming

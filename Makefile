@@ -12,17 +12,17 @@ GOBUILD_LAMBDA = CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_GOARCH) $(GO) build -t
 .PHONY: help build test unit lint tidy-check fmt-check FORCE
 
 help: ## list the targets
-	@grep -E '^[a-zA-Z_%/-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z_%/-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 build: $(FUNCTIONS:%=build/%/bootstrap) ## build every function's bootstrap (linux/arm64)
 
 build/%/bootstrap: FORCE
 	$(GOBUILD_LAMBDA) -o $@ ./functions/$*
 
-test: build ## install what the tests need and run every test with -race
+test: lint synth ## install what the tests need (CDK CLI, RIE), lint, synth with cdk-nag, run every test with -race
 	$(GO) test -race -count=1 ./...
 
-lint: fmt-check tidy-check ## gofmt, go vet, staticcheck, go mod tidy
+lint: fmt-check tidy-check cfn-lint ## gofmt, go vet, staticcheck, go mod tidy, cfn-lint (when installed)
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 

@@ -51,7 +51,7 @@ var _ PutEventsAPI = (*eventbridge.Client)(nil)
 
 // EventBridgeSink puts each event on an EventBridge bus with PutEvents, as IVS does on the
 // account's default bus. Point its client at a local bus with BaseEndpoint or
-// AWS_ENDPOINT_URL_EVENTS. (Real EventBridge refuses PutEvents with a source starting "aws.";
+// AWS_ENDPOINT_URL_EVENTBRIDGE. (Real EventBridge refuses PutEvents with a source starting "aws.";
 // a local bus need not.)
 type EventBridgeSink struct {
 	Client PutEventsAPI

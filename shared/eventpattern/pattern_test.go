@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/eventpattern"
+	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
 
@@ -379,32 +381,56 @@ func TestSuiteRoutesIVSSamples(t *testing.T) {
 	}
 }
 
-// TestSuiteRoutesOwnEvents checks the rules on the suite's bus and that IVS real-time events are
-// not routed.
+// TestSuiteRoutesOwnEvents checks the rules on the suite's bus against events built from the
+// very types the functions publish (session.Enriched, session.Corrected), and that IVS real-time
+// events are not routed.
 func TestSuiteRoutesOwnEvents(t *testing.T) {
+	const arn = "arn:aws:ivs:us-west-2:123456789012:channel/AbCdef1G2hij"
+	record := session.Record{SchemaVersion: session.SchemaVersion, ChannelARN: arn, StreamID: "st-1A2b3c4D5e6F78ghij9Klmn", Outcome: session.OutcomeRefused}
+	enriched := func(action multitrack.Action) []byte {
+		return envelope(t, suite.DetailTypeSessionEnriched, session.Enriched{Record: record, Decision: multitrack.Decision{Action: action, Reason: "r"}})
+	}
+	stage, err := os.ReadFile(filepath.Join("testdata", "stage-update.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := map[string]struct {
-		file string
-		bus  string
-		want string
+		event []byte
+		bus   string
+		want  string
 	}{
-		"stage update on default bus":     {"stage-update.json", suite.BusDefault, ""},
-		"enriched, apply":                 {"enriched-apply.json", suite.BusSessions, "EnrichedSessions,CorrectionsNeeded"},
-		"enriched, manual":                {"enriched-manual.json", suite.BusSessions, "EnrichedSessions"},
-		"enriched, no decision":           {"enriched-no-decision.json", suite.BusSessions, "EnrichedSessions"},
-		"correction":                      {"corrected.json", suite.BusSessions, "Corrections"},
-		"enriched, apply, on default bus": {"enriched-apply.json", suite.BusDefault, ""},
+		"stage update on default bus":     {stage, suite.BusDefault, ""},
+		"enriched, apply":                 {enriched(multitrack.ActionApply), suite.BusSessions, "EnrichedSessions,CorrectionsNeeded"},
+		"enriched, manual":                {enriched(multitrack.ActionManual), suite.BusSessions, "EnrichedSessions"},
+		"enriched, none":                  {enriched(multitrack.ActionNone), suite.BusSessions, "EnrichedSessions"},
+		"enriched, no decision":           {enriched(""), suite.BusSessions, "EnrichedSessions"},
+		"correction":                      {envelope(t, suite.DetailTypeChannelCorrected, session.Corrected{ChannelARN: arn}), suite.BusSessions, "Corrections"},
+		"enriched, apply, on default bus": {enriched(multitrack.ActionApply), suite.BusDefault, ""},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			b, err := os.ReadFile(filepath.Join("testdata", tc.file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := strings.Join(routesMatching(t, tc.bus, b), ","); got != tc.want {
+			if got := strings.Join(routesMatching(t, tc.bus, tc.event), ","); got != tc.want {
 				t.Errorf("matched routes %q, want %q", got, tc.want)
 			}
 		})
 	}
+}
+
+// envelope wraps detail in the EventBridge envelope the suite's bus delivers.
+func envelope(t *testing.T, detailType string, detail any) []byte {
+	t.Helper()
+	d, err := json.Marshal(detail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(map[string]any{
+		"version": "0", "id": "0d4c2b1e-9d7c-4f5e-8a3b-2c1d0e9f8a7b", "detail-type": detailType, "source": suite.EventSource,
+		"account": "123456789012", "time": "2026-11-03T18:00:07Z", "region": "us-west-2", "resources": []string{}, "detail": json.RawMessage(d),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func ExamplePattern_Match() {

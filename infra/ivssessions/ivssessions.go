@@ -152,15 +152,15 @@ func (s *ivsSessions) grant() {
 	// that the dependency is explicit and survives changes to that grant.
 	correct.queue.Grant(correct.role, jsii.String("sqs:ChangeMessageVisibility"))
 
-	// archive reads and writes records under its two prefixes. Read and put, not read-write: the
+	// archive reads and writes records under its three prefixes. Read and put, not read-write: the
 	// archive never deletes (a merge writes a new version), so it gets no delete action.
-	for _, prefix := range []string{SessionsPrefix, CorrectionsPrefix} {
+	for _, prefix := range ArchivePrefixes {
 		s.storage.archive.GrantRead(archive.role, jsii.String(prefix+"*"))
 		s.storage.archive.GrantPut(archive.role, jsii.String(prefix+"*"))
 	}
 	cdknag.NagSuppressions_AddResourceSuppressions(archive.role, &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-IAM5"),
-		Reason: jsii.String("CDK's S3 read and put grants, limited to the archive bucket and to objects under sessions/ and corrections/: " +
+		Reason: jsii.String("CDK's S3 read and put grants, limited to the archive bucket and to objects under sessions/, corrections/ and account-events/: " +
 			"the function reads and conditionally rewrites one record per session key, which cannot be listed in advance. " +
 			"The action wildcards (GetObject*, GetBucket*, List*, Abort*) are those grants' read and multipart-upload actions; no delete is granted."),
 		AppliesTo: &[]any{
@@ -168,7 +168,7 @@ func (s *ivsSessions) grant() {
 			jsii.String("Action::s3:GetBucket*"),
 			jsii.String("Action::s3:List*"),
 			jsii.String("Action::s3:Abort*"),
-			&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::<.*ArchiveBucket[0-9A-F]{8}\.Arn>\/(sessions|corrections)\/\*$/`)},
+			&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::<.*ArchiveBucket[0-9A-F]{8}\.Arn>\/(sessions|corrections|account-events)\/\*$/`)},
 		},
 	}}, jsii.Bool(true))
 }

@@ -592,12 +592,12 @@ func TestIAM(t *testing.T) {
 }
 
 // checkArchiveS3 checks that the archive function's S3 resources are the archive bucket and
-// the objects under its two prefixes, nothing else.
+// the objects under its prefixes, nothing else.
 func (f *fixture) checkArchiveS3(t *testing.T, resources []any) {
 	t.Helper()
 	bucket := arnOf(f.id(t, f.suite.ArchiveBucket()))
 	allowed := []any{bucket}
-	for _, prefix := range []string{ivssessions.SessionsPrefix, ivssessions.CorrectionsPrefix} {
+	for _, prefix := range ivssessions.ArchivePrefixes {
 		allowed = append(allowed, map[string]any{"Fn::Join": []any{"", []any{bucket, "/" + prefix + "*"}}})
 	}
 	var seen []string
@@ -614,7 +614,7 @@ func (f *fixture) checkArchiveS3(t *testing.T, resources []any) {
 			seen = append(seen, string(b))
 		}
 	}
-	for _, prefix := range []string{ivssessions.SessionsPrefix, ivssessions.CorrectionsPrefix} {
+	for _, prefix := range ivssessions.ArchivePrefixes {
 		if !slices.ContainsFunc(seen, func(s string) bool { return strings.Contains(s, "/"+prefix+"*") }) {
 			t.Errorf("no S3 grant on %s*", prefix)
 		}

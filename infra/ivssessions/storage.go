@@ -15,8 +15,14 @@ import (
 // are built from them.
 const (
 	SessionsPrefix    = session.KeyPrefix
-	CorrectionsPrefix = "corrections/"
+	CorrectionsPrefix = session.CorrectionKeyPrefix
+	// AccountEventsPrefix holds the records of account-level events (limit breaches with no
+	// channel).
+	AccountEventsPrefix = session.AccountEventKeyPrefix
 )
+
+// ArchivePrefixes are the prefixes the archive function reads and writes, and nothing else.
+var ArchivePrefixes = []string{SessionsPrefix, CorrectionsPrefix, AccountEventsPrefix}
 
 // Lifecycle of the buckets.
 const (

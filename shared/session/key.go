@@ -9,8 +9,23 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 )
 
-// KeyPrefix is the prefix of every record's key in the archive bucket.
-const KeyPrefix = "sessions/"
+// Prefixes of the archive bucket, one per kind of object.
+const (
+	// KeyPrefix is the prefix of every session record's key (Record.Key).
+	KeyPrefix = "sessions/"
+	// CorrectionKeyPrefix is the prefix of every correction's key (Corrected.Key).
+	CorrectionKeyPrefix = "corrections/"
+	// AccountEventKeyPrefix is the prefix of the records of account-level events (limit
+	// breaches with no channel: AccountEventKey).
+	AccountEventKeyPrefix = "account-events/"
+)
+
+// AccountEventKey returns the key of an account-level event's record:
+// account-events/year=YYYY/month=MM/day=DD/<event id>.json, dated (UTC) by the event's time.
+func AccountEventKey(eventID string, at time.Time) string {
+	at = at.UTC()
+	return fmt.Sprintf("%syear=%04d/month=%02d/day=%02d/%s.json", AccountEventKeyPrefix, at.Year(), int(at.Month()), at.Day(), eventID)
+}
 
 // Validate reports whether the record can be archived: it needs a valid channel ARN whose ID
 // matches channelId, a valid stream ID, and a time (startTime, else an event's). It returns a

@@ -49,8 +49,8 @@ func (c Corrected) Key() string {
 		return ""
 	}
 	at := c.Correction.At.UTC()
-	return fmt.Sprintf("corrections/year=%04d/month=%02d/day=%02d/channel=%s/%s-%s-%d.json",
-		at.Year(), at.Month(), at.Day(), ch.ID, c.StreamID, c.Correction.Outcome, at.UnixMilli())
+	return fmt.Sprintf("%syear=%04d/month=%02d/day=%02d/channel=%s/%s-%s-%d.json",
+		CorrectionKeyPrefix, at.Year(), at.Month(), at.Day(), ch.ID, c.StreamID, c.Correction.Outcome, at.UnixMilli())
 }
 
 // Trigger identifies the IVS event that led to a publication.

@@ -65,4 +65,5 @@ const (
 	DimensionFunction   = "Function"
 	DimensionCode       = "Code"
 	DimensionOutcome    = "Outcome"
+	DimensionEnriched   = "Enriched"
 )

@@ -1,0 +1,26 @@
+// Command archive is the Lambda function that keeps the suite's archive in S3: one JSON record
+// per stream session, and the corrections beside them.
+//
+// It reads the events the suite publishes on its own bus (source suite.EventSource), from the
+// archive queue or as a bare event:
+//
+//   - "IVS Session Enriched" (session.Enriched): the record is merged into the session's object
+//     at record.Key() (sessions/year=YYYY/month=MM/day=DD/channel=<id>/<stream-id>.json) with a
+//     read-merge-write loop: GetObject, session.Merge, then PutObject with If-Match (the ETag
+//     read) or If-None-Match "*" (a new object). A write that loses to a concurrent writer (412
+//     PreconditionFailed, 409 ConditionalRequestConflict) reads again and retries, so no update
+//     is lost; events in any order, duplicated or late end in one complete record. A merge that
+//     changes nothing writes nothing (no new S3 version on a redelivery).
+//   - An account-level record (a Concurrent Broadcasts or Concurrent Viewers limit breach: no
+//     channel, no stream) is written once, at
+//     account-events/year=YYYY/month=MM/day=DD/<trigger event id>.json, dated by the IVS event.
+//   - "IVS Channel Multitrack Corrected" (session.Corrected): written once at Corrected.Key()
+//     (corrections/...; If-None-Match "*", so a duplicate is a no-op), and merged into the
+//     session's record at Corrected.SessionKey (or, without one, the key of the session dated
+//     by the triggering event), so the session's record shows what became of its correction.
+//
+// Anything else is rejected (logged, counted, acknowledged). Every S3 failure is a batch item
+// failure: the message is delivered again and, in the end, dead-lettered, never dropped.
+//
+// Conditional writes: https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-requests.html
+package main

@@ -1,0 +1,411 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/batch"
+	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
+	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
+	"github.com/ivs-sessions/ivs-sessions/shared/session"
+	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+)
+
+// objectGetter reads an archived object.
+type objectGetter interface {
+	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+}
+
+var _ objectGetter = (*s3.Client)(nil)
+
+// objectPutter writes an archived object (always conditionally).
+type objectPutter interface {
+	PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+}
+
+var _ objectPutter = (*s3.Client)(nil)
+
+// Log attribute keys.
+const (
+	keyEventID    = "eventId"
+	keyDetailType = "detailType"
+	keyKey        = "key"
+	keyRecord     = "record"
+	keyAttempt    = "attempt"
+	keySessionKey = "sessionKey"
+)
+
+// maxWriteAttempts bounds the read-merge-write loop of one record: a write that lost to a
+// concurrent writer this many times is left for the message's redelivery.
+const maxWriteAttempts = 5
+
+// conflictBackoff is the upper bound of the random pause before attempt n+1 of a lost write,
+// times n: it spreads out writers that keep colliding on one key.
+const conflictBackoff = 20 * time.Millisecond
+
+// maxObjectBytes bounds what is read of an existing record. A record holds at most 500 events
+// from GetStreamSession plus those its events added: far below this.
+const maxObjectBytes = 16 << 20
+
+// contentType is the content type of every archived object.
+const contentType = "application/json"
+
+// S3 error codes the archive tells apart.
+const (
+	codePreconditionFailed  = "PreconditionFailed"
+	codeConditionalConflict = "ConditionalRequestConflict"
+	codeNoSuchKey           = "NoSuchKey"
+	codeNotFound            = "NotFound"
+)
+
+// eventIDPattern is what an account-level object's name may be made of: an EventBridge event
+// ID (a UUID).
+var eventIDPattern = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
+
+// Handler archives one suite event per message. Its fields are set once; it is safe for
+// concurrent use.
+type Handler struct {
+	Get     objectGetter
+	Put     objectPutter
+	Log     *slog.Logger
+	Metrics *metrics.Recorder
+	Cfg     Config
+	Now     func() time.Time // the clock of UpdatedAt
+}
+
+// envelope is an EventBridge event as the archive queue delivers it.
+type envelope struct {
+	ID         string          `json:"id"`
+	DetailType string          `json:"detail-type"`
+	Source     string          `json:"source"`
+	Detail     json.RawMessage `json:"detail"`
+}
+
+// Handle archives one message: nil when done, a transient error (retryable.Is: every S3
+// failure) to have it delivered again, or a permanent *ivsevent.FieldError naming what is wrong
+// with the event to have it rejected.
+func (h *Handler) Handle(ctx context.Context, m batch.Message) error {
+	var env envelope
+	if err := json.Unmarshal(m.Body, &env); err != nil {
+		return &ivsevent.FieldError{Field: "", Want: "an EventBridge event (JSON object)", Got: truncate(string(m.Body)), Err: err}
+	}
+	if env.Source != suite.EventSource {
+		return &ivsevent.FieldError{Field: "source", Want: fmt.Sprintf("%q", suite.EventSource), Got: env.Source, Err: ivsevent.ErrUnknown}
+	}
+	var err error
+	switch env.DetailType {
+	case suite.DetailTypeSessionEnriched:
+		var d session.Enriched
+		if err := decodeDetail(env.Detail, &d); err != nil {
+			return err
+		}
+		err = h.archiveEnriched(ctx, env, d)
+	case suite.DetailTypeChannelCorrected:
+		var c session.Corrected
+		if err := decodeDetail(env.Detail, &c); err != nil {
+			return err
+		}
+		err = h.archiveCorrected(ctx, env, c)
+	default:
+		return &ivsevent.FieldError{Field: "detail-type", Want: fmt.Sprintf("%q or %q", suite.DetailTypeSessionEnriched, suite.DetailTypeChannelCorrected),
+			Got: env.DetailType, Err: ivsevent.ErrUnknown}
+	}
+	if err != nil && !retryable.Is(err) && ctx.Err() != nil {
+		// The invocation is ending (cancelled): the work was not done, have it delivered again.
+		return retryable.Later("the invocation ended before the record was written", 0, err)
+	}
+	return err
+}
+
+func decodeDetail(raw json.RawMessage, v any) error {
+	if d := bytes.TrimSpace(raw); len(d) == 0 || d[0] != '{' {
+		return &ivsevent.FieldError{Field: "detail", Want: "a JSON object", Got: truncate(string(d))}
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return &ivsevent.FieldError{Field: "detail", Want: fmt.Sprintf("a %T", v), Got: truncate(string(raw)), Err: err}
+	}
+	return nil
+}
+
+// archiveEnriched merges an enriched session's record into its object.
+func (h *Handler) archiveEnriched(ctx context.Context, env envelope, d session.Enriched) error {
+	rec := d.Record
+	if rec.ChannelARN == "" && rec.StreamID == "" {
+		return h.archiveAccountEvent(ctx, env, d)
+	}
+	if err := rec.Validate(); err != nil {
+		return prefixField("detail.record.", err)
+	}
+	return h.merge(ctx, env, rec.Key(), rec)
+}
+
+// archiveAccountEvent writes the record of an account-level event once, under
+// session.AccountEventKeyPrefix, named by the IVS event's ID and dated by its time.
+func (h *Handler) archiveAccountEvent(ctx context.Context, env envelope, d session.Enriched) error {
+	tr := d.Trigger
+	if !eventIDPattern.MatchString(tr.EventID) {
+		return &ivsevent.FieldError{Field: "detail.trigger.eventId", Want: "the IVS event's ID (letters, digits, dashes)", Got: tr.EventID}
+	}
+	if tr.Time.IsZero() {
+		return &ivsevent.FieldError{Field: "detail.trigger.time", Want: "the IVS event's time", Got: ""}
+	}
+	key := session.AccountEventKey(tr.EventID, tr.Time)
+	rec := d.Record
+	rec.UpdatedAt = h.Now().UTC()
+	body, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("encode account-level record: %w", err)
+	}
+	return h.putOnce(ctx, env, key, body)
+}
+
+// archiveCorrected writes a correction beside the sessions and merges it into its session's
+// record.
+func (h *Handler) archiveCorrected(ctx context.Context, env envelope, c session.Corrected) error {
+	arn, err := ivsevent.ParseChannelARN(c.ChannelARN)
+	if err != nil {
+		return prefixField("detail.channelArn", err)
+	}
+	if err := ivsevent.CheckStreamID("detail.streamId", c.StreamID); err != nil {
+		return err
+	}
+	if c.Correction.At.IsZero() {
+		return &ivsevent.FieldError{Field: "detail.correction.at", Want: "when the correction's outcome was reached", Got: ""}
+	}
+	if c.Correction.Outcome == "" {
+		return &ivsevent.FieldError{Field: "detail.correction.outcome", Want: "the correction's outcome", Got: ""}
+	}
+	body, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("encode correction: %w", err)
+	}
+	if err := h.putOnce(ctx, env, c.Key(), body); err != nil {
+		return err
+	}
+	correction := c.Correction
+	rec := session.Record{
+		SchemaVersion: session.SchemaVersion,
+		ChannelARN:    arn.String(),
+		ChannelID:     arn.ID,
+		Region:        arn.Region,
+		Account:       arn.Account,
+		StreamID:      c.StreamID,
+		Correction:    &correction,
+	}
+	key := c.SessionKey
+	if !isSessionKey(key, arn.ID, c.StreamID) {
+		at := c.Trigger.Time
+		if at.IsZero() {
+			at = c.Correction.At
+		}
+		fallback := sessionKeyAt(rec, at)
+		if key != "" {
+			h.Log.WarnContext(ctx, "the correction's sessionKey is not its session's key; using the key dated by the trigger",
+				keyEventID, env.ID, keySessionKey, key, keyKey, fallback)
+		}
+		key = fallback
+	}
+	return h.merge(ctx, env, key, rec)
+}
+
+// isSessionKey reports whether key is a session record's key for the channel and stream.
+func isSessionKey(key, channelID, streamID string) bool {
+	return strings.HasPrefix(key, session.KeyPrefix) && !strings.Contains(key, "..") &&
+		strings.HasSuffix(key, "/channel="+channelID+"/"+streamID+".json")
+}
+
+// sessionKeyAt returns the key that rec's session has if it is dated by at: the key of a record
+// whose only time is at. (Record.Key is the one place that spells the format.)
+func sessionKeyAt(rec session.Record, at time.Time) string {
+	rec.Events = []session.Event{{Time: at}}
+	return rec.Key()
+}
+
+// merge merges rec into the record at key: read, session.Merge, conditional write; again on a
+// lost race, at most maxWriteAttempts times. A merge that changes nothing writes nothing.
+func (h *Handler) merge(ctx context.Context, env envelope, key string, rec session.Record) error {
+	var lost error
+	for attempt := 1; attempt <= maxWriteAttempts; attempt++ {
+		if attempt > 1 {
+			if err := pause(ctx, time.Duration(attempt-1)*conflictBackoff); err != nil {
+				return retryable.Later("the invocation ended during a write conflict", 0, err)
+			}
+		}
+		existing, etag, found, err := h.read(ctx, key)
+		if err != nil {
+			return err
+		}
+		merged := session.Merge(existing, rec)
+		merged.UpdatedAt = existing.UpdatedAt
+		if found && sameJSON(merged, existing) {
+			h.Log.InfoContext(ctx, "record unchanged: nothing to write", keyEventID, env.ID, keyKey, key)
+			return nil
+		}
+		merged.UpdatedAt = h.Now().UTC()
+		body, err := json.Marshal(merged)
+		if err != nil {
+			return fmt.Errorf("encode record %s: %w", key, err)
+		}
+		in := &s3.PutObjectInput{Bucket: aws.String(h.Cfg.Bucket), Key: aws.String(key), Body: bytes.NewReader(body), ContentType: aws.String(contentType)}
+		if found {
+			in.IfMatch = aws.String(etag)
+		} else {
+			in.IfNoneMatch = aws.String("*")
+		}
+		_, err = h.Put.PutObject(ctx, in)
+		switch {
+		case err == nil:
+			h.Metrics.Add(suite.MetricArchiveWrites, 1)
+			if !found {
+				h.Metrics.Add(suite.MetricSessions, 1)
+			}
+			if merged.Multitrack && !existing.Multitrack {
+				h.Metrics.Add(suite.MetricMultitrack, 1)
+			}
+			h.Log.InfoContext(ctx, "record archived", keyEventID, env.ID, keyDetailType, env.DetailType, keyKey, key, keyRecord, merged, keyAttempt, attempt)
+			return nil
+		case isConflict(err):
+			lost = err
+			h.Log.InfoContext(ctx, "write lost to a concurrent writer; reading again", keyKey, key, keyAttempt, attempt)
+		default:
+			return s3Failure("put", h.Cfg.Bucket, key, err)
+		}
+	}
+	return retryable.Later(fmt.Sprintf("s3://%s/%s: %d writes lost to concurrent writers", h.Cfg.Bucket, key, maxWriteAttempts), 0, lost)
+}
+
+// read returns the record at key and its ETag; found is false when there is none.
+func (h *Handler) read(ctx context.Context, key string) (rec session.Record, etag string, found bool, err error) {
+	out, err := h.Get.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(h.Cfg.Bucket), Key: aws.String(key)})
+	if isNoSuchKey(err) {
+		return session.Record{}, "", false, nil
+	}
+	if err != nil {
+		return session.Record{}, "", false, s3Failure("get", h.Cfg.Bucket, key, err)
+	}
+	defer out.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(out.Body, maxObjectBytes))
+	if err != nil {
+		return session.Record{}, "", false, s3Failure("read", h.Cfg.Bucket, key, err)
+	}
+	if err := json.Unmarshal(data, &rec); err != nil {
+		// Overwriting would lose what it holds: leave the message to the dead-letter queue,
+		// where the alarm brings a person.
+		return session.Record{}, "", false, retryable.Later(fmt.Sprintf("s3://%s/%s holds no readable record", h.Cfg.Bucket, key), 0, err)
+	}
+	return rec, aws.ToString(out.ETag), true, nil
+}
+
+// putOnce writes body at key unless an object is there already (a duplicate delivery).
+func (h *Handler) putOnce(ctx context.Context, env envelope, key string, body []byte) error {
+	_, err := h.Put.PutObject(ctx, &s3.PutObjectInput{
+		Bucket: aws.String(h.Cfg.Bucket), Key: aws.String(key), Body: bytes.NewReader(body),
+		ContentType: aws.String(contentType), IfNoneMatch: aws.String("*"),
+	})
+	switch {
+	case err == nil:
+		h.Metrics.Add(suite.MetricArchiveWrites, 1)
+		h.Log.InfoContext(ctx, "object archived", keyEventID, env.ID, keyDetailType, env.DetailType, keyKey, key)
+		return nil
+	case isConflict(err):
+		h.Log.InfoContext(ctx, "already archived: nothing to write", keyEventID, env.ID, keyKey, key)
+		return nil
+	}
+	return s3Failure("put", h.Cfg.Bucket, key, err)
+}
+
+// s3Failure wraps an S3 error; every S3 failure is transient for the archive: a missing bucket
+// or permission is fixed by a deployment, and the message must survive until then.
+func s3Failure(op, bucket, key string, err error) error {
+	err = fmt.Errorf("s3 %s s3://%s/%s: %w", op, bucket, key, err)
+	if !retryable.Is(err) {
+		err = retryable.Later("S3 failed", 0, err)
+	}
+	return err
+}
+
+func isNoSuchKey(err error) bool {
+	if err == nil {
+		return false
+	}
+	var nsk *types.NoSuchKey
+	if errors.As(err, &nsk) {
+		return true
+	}
+	code := retryable.Code(err)
+	return code == codeNoSuchKey || code == codeNotFound
+}
+
+// isConflict reports whether a conditional write lost: 412 PreconditionFailed (the object
+// changed or appeared) or 409 ConditionalRequestConflict (a concurrent conditional write).
+func isConflict(err error) bool {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		switch apiErr.ErrorCode() {
+		case codePreconditionFailed, codeConditionalConflict:
+			return true
+		}
+	}
+	var respErr *awshttp.ResponseError
+	return errors.As(err, &respErr) && respErr.HTTPStatusCode() == 412
+}
+
+// sameJSON reports whether a and b encode to the same JSON.
+func sameJSON(a, b session.Record) bool {
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && bytes.Equal(ja, jb)
+}
+
+// pause waits a random time up to upTo, or until ctx ends.
+func pause(ctx context.Context, upTo time.Duration) error {
+	t := time.NewTimer(rand.N(upTo) + time.Millisecond)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// prefixField returns err's *ivsevent.FieldError with prefix put before its field (prefix
+// alone when the field is empty); other errors are wrapped with prefix.
+func prefixField(prefix string, err error) error {
+	var fe *ivsevent.FieldError
+	if !errors.As(err, &fe) {
+		return fmt.Errorf("%s: %w", prefix, err)
+	}
+	out := *fe
+	if out.Field == "" {
+		out.Field = strings.TrimSuffix(prefix, ".")
+	} else {
+		out.Field = prefix + out.Field
+	}
+	return &out
+}
+
+// truncate shortens s for an error message.
+func truncate(s string) string {
+	const n = 200
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}

@@ -1,0 +1,520 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
+	"github.com/ivs-sessions/ivs-sessions/shared/session"
+	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden.json")
+
+// sessionSamples are the sample events of one session, in the order IVS emits them.
+var sessionSamples = []string{
+	"session-created", "recording-start", "stream-start", "limit-breach-ingest-bitrate",
+	"starvation-start", "starvation-end", "stream-end", "session-ended", "recording-end",
+}
+
+// sessionMessages returns the enriched events of the sample session: one not enriched per
+// sample event (GetStreamSession did not show the session), and one enriched.
+func sessionMessages(t testing.TB) ([][]byte, []session.Record) {
+	t.Helper()
+	var bodies [][]byte
+	var recs []session.Record
+	for _, name := range sessionSamples {
+		rec, tr := sampleRecord(t, name)
+		bodies = append(bodies, enrichedOf(t, rec, tr))
+		recs = append(recs, rec)
+	}
+	rec, tr := enrichedRecord(t)
+	bodies = append(bodies, enrichedOf(t, rec, tr))
+	recs = append(recs, rec)
+	return bodies, recs
+}
+
+// TestAnyOrder archives the records of one session in several orders, with duplicates and the
+// end arriving last, and checks that every order ends in the same complete record.
+func TestAnyOrder(t *testing.T) {
+	bodies, recs := sessionMessages(t)
+	var want session.Record
+	for _, r := range recs {
+		want = session.Merge(want, r)
+	}
+	reversed := slices.Clone(bodies)
+	slices.Reverse(reversed)
+	shuffled := slices.Clone(bodies)
+	rng := rand.New(rand.NewPCG(1, 2))
+	rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	var duplicated [][]byte
+	for _, b := range bodies {
+		duplicated = append(duplicated, b, b)
+	}
+	lateEnd := append(slices.Clone(bodies[len(bodies)-1:]), bodies[:len(bodies)-1]...) // enriched first, ends last
+	orders := map[string][][]byte{
+		"in order": bodies, "reversed": reversed, "shuffled": shuffled, "duplicated": duplicated, "late end": lateEnd,
+	}
+	var finals []string
+	for name, order := range orders {
+		t.Run(name, func(t *testing.T) {
+			s := newStack(t)
+			for i, b := range order {
+				if err := s.handle(t, b); err != nil {
+					t.Fatalf("message %d: %v", i, err)
+				}
+			}
+			if keys := s.keys(t); len(keys) != 1 || keys[0] != sessionKey {
+				t.Fatalf("objects %v, want the one record %s", keys, sessionKey)
+			}
+			got := s.record(t, sessionKey)
+			if g, w := withoutUpdatedAt(t, got), withoutUpdatedAt(t, want); g != w {
+				t.Errorf("archived record differs from the merge of all records:\n got %s\nwant %s", g, w)
+			}
+			if got.Outcome != session.OutcomeEnded || !got.Enriched || got.Recording == nil || got.Recording.Status != ivsevent.RecordingEnd ||
+				len(got.LimitBreaches) != 1 || !got.Multitrack || got.EnrichmentNote != "" {
+				t.Errorf("record is not complete: outcome %s enriched %v recording %+v breaches %d multitrack %v note %q",
+					got.Outcome, got.Enriched, got.Recording, len(got.LimitBreaches), got.Multitrack, got.EnrichmentNote)
+			}
+			if got.UpdatedAt.IsZero() {
+				t.Error("updatedAt is not set")
+			}
+			puts, _ := s.faults.counts()
+			if puts > len(bodies) {
+				t.Errorf("%d writes for %d distinct records: duplicates must not write", puts, len(bodies))
+			}
+			if n := s.metric(t, suite.MetricSessions); n != 1 {
+				t.Errorf("metric %s = %v, want 1", suite.MetricSessions, n)
+			}
+			if n := s.metric(t, suite.MetricMultitrack); n != 1 {
+				t.Errorf("metric %s = %v, want 1", suite.MetricMultitrack, n)
+			}
+			if ct := s.contentType(t, sessionKey); ct != contentType {
+				t.Errorf("content type %q, want %q", ct, contentType)
+			}
+			if n := s.metric(t, suite.MetricArchiveWrites); n != float64(puts) {
+				t.Errorf("metric %s = %v, want %d (the writes made)", suite.MetricArchiveWrites, n, puts)
+			}
+			if strings.Contains(string(s.object(t, sessionKey)), "srt-passphrase-must-not-leak") || strings.Contains(s.logs.String(), "srt-passphrase-must-not-leak") {
+				t.Error("the SRT passphrase reached the archive or the logs")
+			}
+			finals = append(finals, withoutUpdatedAt(t, got))
+			if name == "in order" {
+				var buf bytes.Buffer
+				_ = json.Indent(&buf, s.object(t, sessionKey), "", "  ")
+				buf.WriteByte('\n')
+				compareGolden(t, filepath.Join("testdata", "session.golden.json"), buf.Bytes())
+			}
+		})
+	}
+	for i := 1; i < len(finals); i++ {
+		if finals[i] != finals[0] {
+			t.Errorf("orders ended in different records")
+		}
+	}
+}
+
+func compareGolden(t testing.TB, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("archived object differs from %s (run go test -update and review the diff):\n%s", path, got)
+	}
+}
+
+// TestRedeliveryWritesNothing checks that a record merged again changes nothing in S3.
+func TestRedeliveryWritesNothing(t *testing.T) {
+	s := newStack(t)
+	rec, tr := enrichedRecord(t)
+	body := enrichedOf(t, rec, tr)
+	for i := range 3 {
+		if err := s.handle(t, body); err != nil {
+			t.Fatalf("delivery %d: %v", i+1, err)
+		}
+	}
+	if puts, _ := s.faults.counts(); puts != 1 {
+		t.Errorf("%d writes for one record delivered 3 times, want 1", puts)
+	}
+	if n := strings.Count(s.logs.String(), "record unchanged"); n != 2 {
+		t.Errorf("logged %d unchanged records, want 2", n)
+	}
+}
+
+// TestConcurrentWriters merges different events into one key from many goroutines at once,
+// retrying transient failures as SQS redelivers them, and checks that no update is lost.
+func TestConcurrentWriters(t *testing.T) {
+	s := newStack(t)
+	const writers = 12
+	base := time.Date(2026, 11, 3, 18, 20, 0, 0, time.UTC)
+	sample, tr := sampleRecord(t, "starvation-start")
+	var bodies [][]byte
+	for i := range writers {
+		rec := sample
+		rec.Events = []session.Event{{Time: base.Add(time.Duration(i) * time.Second), DetailType: ivsevent.DetailTypeStreamHealthChange, Name: ivsevent.EventStarvationStart}}
+		tr.EventID = fmt.Sprintf("starvation-%d", i)
+		bodies = append(bodies, enrichedOf(t, rec, tr))
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for _, b := range bodies {
+		wg.Go(func() {
+			for delivery := 1; delivery <= 20; delivery++ {
+				err := s.handle(t, b)
+				if err == nil {
+					return
+				}
+				if !retryable.Is(err) {
+					errs <- err
+					return
+				}
+			}
+			errs <- errors.New("still failing after 20 deliveries")
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	got := s.record(t, sessionKey)
+	if len(got.Events) != writers {
+		t.Errorf("record has %d events, want the %d merged concurrently: %+v", len(got.Events), writers, got.Events)
+	}
+	_, conflicts := s.faults.counts()
+	t.Logf("%d writers, %d conditional writes lost and retried", writers, conflicts)
+}
+
+// TestCorrections checks that a correction is archived beside the sessions, once, and merged
+// into its session's record.
+func TestCorrections(t *testing.T) {
+	applied := session.Correction{
+		Decision: multitrack.Decision{Action: multitrack.ActionApply, Reason: "enable multitrack", Code: ivsevent.CodeMultitrackInputNotAllowed,
+			Change: &multitrack.Change{ContainerFormat: types.ContainerFormatFragmentedMP4,
+				Multitrack: &multitrack.MultitrackInput{Enabled: true, Policy: types.MultitrackPolicyAllow, MaximumResolution: types.MultitrackMaximumResolutionHd}}},
+		Outcome: session.CorrectionApplied,
+		At:      time.Date(2026, 11, 3, 19, 5, 0, 0, time.UTC),
+	}
+	trigger := session.Trigger{EventID: "29be5d21-2981-4b38-a4c2-771116e58928", DetailType: ivsevent.DetailTypeStreamStateChange,
+		Name: ivsevent.EventSessionEnded, Code: ivsevent.CodeMultitrackInputNotAllowed, Time: time.Date(2026, 11, 3, 17, 40, 3, 0, time.UTC)}
+	corrected := session.Corrected{ChannelARN: sampleARN, StreamID: sampleStrm, SessionKey: sessionKey, Correction: applied,
+		Before: &session.Channel{Name: "studio-a", ContainerFormat: "TS"}, After: &session.Channel{Name: "studio-a", ContainerFormat: "FRAGMENTED_MP4"}, Trigger: trigger}
+	correctionKey := "corrections/year=2026/month=11/day=03/channel=" + sampleID + "/" + sampleStrm + "-applied-1793732700000.json"
+
+	t.Run("beside an archived session", func(t *testing.T) {
+		s := newStack(t)
+		rec, tr := enrichedRecord(t)
+		if err := s.handle(t, enrichedOf(t, rec, tr)); err != nil {
+			t.Fatal(err)
+		}
+		body := envelopeOf(t, "corr-1", suite.DetailTypeChannelCorrected, []string{sampleARN}, corrected)
+		if err := s.handle(t, body); err != nil {
+			t.Fatal(err)
+		}
+		if c := corrected.Key(); c != correctionKey {
+			t.Fatalf("Corrected.Key() = %s, want %s", c, correctionKey)
+		}
+		var got session.Corrected
+		if err := json.Unmarshal(s.object(t, correctionKey), &got); err != nil {
+			t.Fatalf("correction object: %v", err)
+		}
+		if g, w := mustJSON(t, got), mustJSON(t, corrected); g != w {
+			t.Errorf("correction object = %s, want %s", g, w)
+		}
+		r := s.record(t, sessionKey)
+		if r.Correction == nil || r.Correction.Outcome != session.CorrectionApplied || !r.Enriched || r.VideoTrackCount != 2 {
+			t.Errorf("session record correction %+v (enriched %v, %d tracks), want the applied correction merged into the enriched record", r.Correction, r.Enriched, r.VideoTrackCount)
+		}
+		putsBefore, _ := s.faults.counts()
+		if err := s.handle(t, body); err != nil {
+			t.Fatal(err)
+		}
+		if puts, _ := s.faults.counts(); puts != putsBefore+1 {
+			t.Errorf("a duplicate correction made %d writes, want 1 (refused by If-None-Match) and no session write", puts-putsBefore)
+		}
+		if keys := s.keys(t); len(keys) != 2 {
+			t.Errorf("objects %v, want the session and the correction", keys)
+		}
+	})
+	t.Run("before its session, without a session key", func(t *testing.T) {
+		s := newStack(t)
+		c := corrected
+		c.SessionKey = ""
+		if err := s.handle(t, envelopeOf(t, "corr-2", suite.DetailTypeChannelCorrected, []string{sampleARN}, c)); err != nil {
+			t.Fatal(err)
+		}
+		r := s.record(t, sessionKey) // dated by the trigger: the day the session started
+		if r.Correction == nil || r.Correction.Outcome != session.CorrectionApplied || r.ChannelARN != sampleARN || r.StreamID != sampleStrm {
+			t.Errorf("record = %+v, want the correction for the sample session", r)
+		}
+		// The session's own record arrives later and completes it.
+		rec, tr := enrichedRecord(t)
+		if err := s.handle(t, enrichedOf(t, rec, tr)); err != nil {
+			t.Fatal(err)
+		}
+		r = s.record(t, sessionKey)
+		if r.Correction == nil || r.Correction.Outcome != session.CorrectionApplied || !r.Enriched {
+			t.Errorf("record after the session = correction %+v enriched %v, want both", r.Correction, r.Enriched)
+		}
+	})
+	t.Run("a session key for another session", func(t *testing.T) {
+		s := newStack(t)
+		c := corrected
+		c.SessionKey = session.KeyPrefix + "year=2026/month=11/day=03/channel=Other1234567/" + sampleStrm + ".json"
+		if err := s.handle(t, envelopeOf(t, "corr-3", suite.DetailTypeChannelCorrected, []string{sampleARN}, c)); err != nil {
+			t.Fatal(err)
+		}
+		if s.object(t, c.SessionKey) != nil || s.object(t, sessionKey) == nil {
+			t.Errorf("objects %v: want the correction merged at its own session's key only", s.keys(t))
+		}
+		if !strings.Contains(s.logs.String(), "sessionKey is not its session's key") {
+			t.Error("the bad session key is not logged")
+		}
+	})
+}
+
+func mustJSON(t testing.TB, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestAccountLevel checks that an account-level event is archived once under account-events/.
+func TestAccountLevel(t *testing.T) {
+	s := newStack(t)
+	rec, tr := sampleRecord(t, "limit-breach-concurrent-viewers")
+	body := enrichedOf(t, rec, tr)
+	for range 2 {
+		if err := s.handle(t, body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	key := "account-events/year=2026/month=11/day=03/" + tr.EventID + ".json"
+	if session.AccountEventKey(tr.EventID, tr.Time) != key {
+		t.Errorf("AccountEventKey = %s, want %s", session.AccountEventKey(tr.EventID, tr.Time), key)
+	}
+	got := s.record(t, key)
+	if len(got.LimitBreaches) != 1 || got.LimitBreaches[0].LimitName != ivsevent.LimitConcurrentViewers || got.UpdatedAt.IsZero() {
+		t.Errorf("account-level record = %+v", got)
+	}
+	if puts, _ := s.faults.counts(); puts != 2 {
+		t.Errorf("%d PUTs reached S3, want 2 (the second refused by If-None-Match)", puts)
+	}
+	if n := s.metric(t, suite.MetricArchiveWrites); n != 1 {
+		t.Errorf("metric %s = %v, want 1", suite.MetricArchiveWrites, n)
+	}
+}
+
+// TestRejected checks that events the archive cannot use are rejected with the field at fault,
+// and never fail their neighbours.
+func TestRejected(t *testing.T) {
+	good, tr := enrichedRecord(t)
+	badStream := good
+	badStream.StreamID = "st-short"
+	accountBadTrigger, accTr := sampleRecord(t, "limit-breach-concurrent-viewers")
+	accTr.EventID = "../../etc"
+	corr := session.Corrected{ChannelARN: sampleARN, StreamID: sampleStrm, Correction: session.Correction{Outcome: session.CorrectionApplied}}
+	tests := map[string]struct {
+		body      []byte
+		wantField string
+	}{
+		"not JSON":         {[]byte(`{"id":`), ""},
+		"wrong source":     {bytes.Replace(enrichedOf(t, good, tr), []byte(`"source":"ivs-sessions"`), []byte(`"source":"aws.ivs"`), 1), "source"},
+		"unknown type":     {envelopeOf(t, "x", "IVS Something Else", nil, map[string]any{}), "detail-type"},
+		"detail a string":  {envelopeOf(t, "x", suite.DetailTypeSessionEnriched, nil, "hello"), "detail"},
+		"bad stream ID":    {enrichedOf(t, badStream, tr), "detail.record.streamId"},
+		"bad trigger ID":   {enrichedOf(t, accountBadTrigger, accTr), "detail.trigger.eventId"},
+		"correction no at": {envelopeOf(t, "x", suite.DetailTypeChannelCorrected, nil, corr), "detail.correction.at"},
+		"correction bad ARN": {envelopeOf(t, "x", suite.DetailTypeChannelCorrected, nil,
+			session.Corrected{ChannelARN: "arn:aws:ivs:us-west-2:aws_account_id:channel/x", StreamID: sampleStrm}), "detail.channelArn"},
+	}
+	s := newStack(t)
+	batchBodies := [][]byte{enrichedOf(t, good, tr)}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			err := s.handle(t, tc.body)
+			var fe *ivsevent.FieldError
+			if retryable.Is(err) || !errors.As(err, &fe) || fe.Field != tc.wantField {
+				t.Errorf("Handle = %v, want a permanent FieldError for %q", err, tc.wantField)
+			}
+		})
+		batchBodies = append(batchBodies, tc.body)
+	}
+	s = newStack(t)
+	if failed := s.processSQS(t, batchBodies...); len(failed) != 0 {
+		t.Errorf("failed %v, want none: rejected events are acknowledged", failed)
+	}
+	if s.object(t, sessionKey) == nil {
+		t.Error("the valid neighbour was not archived")
+	}
+	if n := strings.Count(s.emf.String(), `"`+suite.MetricRejected+`"`); n == 0 || emfCount(t, s.emf.String(), suite.MetricRejected) != float64(len(tests)) {
+		t.Errorf("metric %s = %v, want %d", suite.MetricRejected, emfCount(t, s.emf.String(), suite.MetricRejected), len(tests))
+	}
+}
+
+// TestS3Errors checks that S3 failures are batch item failures and that nothing is lost: once
+// S3 recovers, the redelivered message is archived.
+func TestS3Errors(t *testing.T) {
+	tests := map[string]fault{
+		"GET 500":              {method: "GET", status: 500, code: "InternalError", count: -1},
+		"PUT 503 SlowDown":     {method: "PUT", status: 503, code: "SlowDown", count: -1},
+		"PUT 403":              {method: "PUT", status: 403, code: "AccessDenied", count: -1},
+		"GET 404 NoSuchBucket": {method: "GET", status: 404, code: "NoSuchBucket", count: -1},
+	}
+	for name, ft := range tests {
+		t.Run(name, func(t *testing.T) {
+			s := newStack(t)
+			first, tr := sampleRecord(t, "stream-start")
+			if err := s.handle(t, enrichedOf(t, first, tr)); err != nil {
+				t.Fatal(err)
+			}
+			rec, tr := enrichedRecord(t)
+			body := enrichedOf(t, rec, tr)
+			s.faults.set(&ft)
+			if failed := s.processSQS(t, body); len(failed) != 1 {
+				t.Fatalf("failed %v, want the message", failed)
+			}
+			s.faults.set(nil)
+			if got := s.record(t, sessionKey); got.Enriched {
+				t.Fatal("the record changed although S3 failed")
+			}
+			if failed := s.processSQS(t, body); len(failed) != 0 {
+				t.Fatalf("redelivery failed %v", failed)
+			}
+			if got := s.record(t, sessionKey); !got.Enriched || len(got.Events) < 2 {
+				t.Errorf("after redelivery: enriched %v, %d events; want both records merged", got.Enriched, len(got.Events))
+			}
+		})
+	}
+	t.Run("retried by the SDK", func(t *testing.T) {
+		s := newStack(t, func(o *s3.Options) {
+			o.Retryer = retry.AddWithMaxBackoffDelay(retry.NewStandard(), time.Millisecond)
+		})
+		rec, tr := enrichedRecord(t)
+		s.faults.set(&fault{method: "PUT", status: 503, code: "SlowDown", count: 2})
+		if err := s.handle(t, enrichedOf(t, rec, tr)); err != nil {
+			t.Fatalf("Handle = %v, want the SDK to retry SlowDown", err)
+		}
+		if s.object(t, sessionKey) == nil {
+			t.Error("not archived")
+		}
+	})
+	t.Run("unreadable record", func(t *testing.T) {
+		s := newStack(t)
+		_, err := s.client.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(testBucket), Key: aws.String(sessionKey), Body: strings.NewReader("not json")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec, tr := enrichedRecord(t)
+		if err := s.handle(t, enrichedOf(t, rec, tr)); !retryable.Is(err) {
+			t.Errorf("Handle = %v, want a transient error (to the DLQ, never overwritten)", err)
+		}
+		if string(s.object(t, sessionKey)) != "not json" {
+			t.Error("the unreadable object was overwritten")
+		}
+	})
+}
+
+// TestCancelled checks that an invocation cut short leaves the message for redelivery.
+func TestCancelled(t *testing.T) {
+	s := newStack(t)
+	rec, tr := enrichedRecord(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := s.h.Handle(ctx, batchMessage(enrichedOf(t, rec, tr)))
+	if !retryable.Is(err) {
+		t.Errorf("Handle with a cancelled context = %v, want a transient error", err)
+	}
+}
+
+func TestLoadConfig(t *testing.T) {
+	tests := map[string]struct {
+		env     map[string]string
+		want    Config
+		wantErr bool
+	}{
+		"bucket":          {env: map[string]string{suite.EnvArchiveBucket: "b"}, want: Config{Bucket: "b"}},
+		"local S3":        {env: map[string]string{suite.EnvArchiveBucket: "b", "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9000"}, want: Config{Bucket: "b", PathStyle: true}},
+		"local endpoints": {env: map[string]string{suite.EnvArchiveBucket: "b", "AWS_ENDPOINT_URL": "http://127.0.0.1:4566"}, want: Config{Bucket: "b", PathStyle: true}},
+		"no bucket":       {env: map[string]string{}, wantErr: true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got, err := LoadConfig(func(k string) string { return tc.env[k] })
+			if tc.wantErr {
+				var fe *ivsevent.FieldError
+				if !errors.As(err, &fe) || fe.Field != suite.EnvArchiveBucket {
+					t.Errorf("LoadConfig error = %v, want a FieldError for %s", err, suite.EnvArchiveBucket)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Errorf("LoadConfig = %+v, %v; want %+v", got, err, tc.want)
+			}
+		})
+	}
+}
+
+// BenchmarkHandle measures one enriched record through the handler against the local S3 over
+// loopback HTTP with the real SDK client: "new" is a first write (GetObject miss, PutObject
+// If-None-Match), "redelivery" a merge that changes nothing (GetObject only).
+func BenchmarkHandle(b *testing.B) {
+	rec, tr := enrichedRecord(b)
+	ctx := context.Background()
+	b.Run("new", func(b *testing.B) {
+		s := newStack(b)
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			r := rec
+			r.StreamID = fmt.Sprintf("st-%023d", i)
+			i++
+			if err := s.h.Handle(ctx, batchMessage(enrichedOf(b, r, tr))); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("redelivery", func(b *testing.B) {
+		s := newStack(b)
+		body := enrichedOf(b, rec, tr)
+		if err := s.h.Handle(ctx, batchMessage(body)); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := s.h.Handle(ctx, batchMessage(body)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -1,0 +1,387 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/batch"
+	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/ivstest"
+	"github.com/ivs-sessions/ivs-sessions/shared/locals3"
+	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
+	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+	"github.com/ivs-sessions/ivs-sessions/shared/session"
+	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+)
+
+const (
+	testBucket  = "ivs-sessions-archive-test"
+	sampleARN   = "arn:aws:ivs:us-west-2:123456789012:channel/AbCdef1G2hij"
+	sampleID    = "AbCdef1G2hij"
+	sampleStrm  = "st-1A2b3c4D5e6F78ghij9Klmn"
+	testWriteAt = "2026-11-03T20:00:00Z"
+)
+
+// lockedBuffer is a bytes.Buffer safe for concurrent writers.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// fault makes the S3 server answer requests of one method with an S3 error.
+type fault struct {
+	method string // GET or PUT
+	status int
+	code   string
+	count  int // requests to fail; -1: all
+}
+
+// faulty is an http.Handler in front of the local S3 that injects faults and counts requests.
+type faulty struct {
+	next http.Handler
+
+	mu        sync.Mutex
+	fault     *fault
+	puts      int // object PUTs that reached the server
+	conflicts int // answered 412 or 409
+}
+
+func (f *faulty) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	if ft := f.fault; ft != nil && r.Method == ft.method && ft.count != 0 {
+		if ft.count > 0 {
+			ft.count--
+		}
+		f.mu.Unlock()
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(ft.status)
+		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>injected</Message><RequestId>test</RequestId></Error>`, ft.code)
+		return
+	}
+	if r.Method == http.MethodPut {
+		f.puts++
+	}
+	f.mu.Unlock()
+	rec := &statusRecorder{ResponseWriter: w}
+	f.next.ServeHTTP(rec, r)
+	if rec.status == http.StatusPreconditionFailed || rec.status == http.StatusConflict {
+		f.mu.Lock()
+		f.conflicts++
+		f.mu.Unlock()
+	}
+}
+
+func (f *faulty) set(ft *fault) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fault = ft
+}
+
+func (f *faulty) counts() (puts, conflicts int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.puts, f.conflicts
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(status int) {
+	r.status = status
+	r.ResponseWriter.WriteHeader(status)
+}
+
+// stack is the local S3 (gofakes3, in memory) behind a fault injector, a real S3 client and a
+// Handler.
+type stack struct {
+	s3      *locals3.Server
+	url     string
+	faults  *faulty
+	client  *s3.Client
+	logs    *lockedBuffer
+	emf     *lockedBuffer
+	metrics *metrics.Recorder
+	h       *Handler
+	p       *batch.Processor
+}
+
+func newStack(t testing.TB, clientOpts ...func(*s3.Options)) *stack {
+	t.Helper()
+	s := &stack{s3: locals3.NewMemory(), logs: &lockedBuffer{}, emf: &lockedBuffer{}}
+	if err := s.s3.CreateBucket(testBucket); err != nil {
+		t.Fatal(err)
+	}
+	s.faults = &faulty{next: s.s3.Handler()}
+	srv := httptest.NewServer(s.faults)
+	t.Cleanup(srv.Close)
+	s.url = srv.URL
+	s.client = s3.New(s3.Options{
+		Region:       "us-west-2",
+		BaseEndpoint: aws.String(srv.URL),
+		UsePathStyle: true,
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "test-secret", ""),
+		Retryer:      aws.NopRetryer{},
+		DisableLogOutputChecksumValidationSkipped: true,
+	}, clientOpts...)
+	s.metrics = metrics.New(suite.MetricNamespace, s.emf)
+	log := slog.New(slog.NewJSONHandler(s.logs, nil))
+	now, _ := time.Parse(time.RFC3339, testWriteAt)
+	s.h = &Handler{Get: s.client, Put: s.client, Log: log, Metrics: s.metrics, Cfg: Config{Bucket: testBucket, PathStyle: true}, Now: func() time.Time { return now }}
+	s.p = &batch.Processor{Function: suite.FunctionArchive, Log: log, Metrics: s.metrics, Do: s.h.Handle}
+	return s
+}
+
+// object returns the object at key, or nil when there is none.
+func (s *stack) object(t testing.TB, key string) []byte {
+	t.Helper()
+	out, err := s.client.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(testBucket), Key: aws.String(key)})
+	if isNoSuchKey(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatalf("GetObject %s: %v", key, err)
+	}
+	defer out.Body.Close()
+	b, err := io.ReadAll(out.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// record returns the record at key, failing the test when there is none.
+func (s *stack) record(t testing.TB, key string) session.Record {
+	t.Helper()
+	b := s.object(t, key)
+	if b == nil {
+		t.Fatalf("no object at %s", key)
+	}
+	var r session.Record
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatalf("object %s: %v", key, err)
+	}
+	return r
+}
+
+// keys lists every object key in the bucket.
+func (s *stack) keys(t testing.TB) []string {
+	t.Helper()
+	out, err := s.client.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String(testBucket)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, o := range out.Contents {
+		keys = append(keys, aws.ToString(o.Key))
+	}
+	return keys
+}
+
+// handle runs one message through the handler as the n-th delivery.
+func (s *stack) handle(t testing.TB, body []byte) error {
+	t.Helper()
+	return s.h.Handle(context.Background(), batch.Message{ID: "m", Body: body, ReceiveCount: 1})
+}
+
+// processSQS runs the processor over an SQS batch and returns the IDs of the failed messages.
+func (s *stack) processSQS(t testing.TB, bodies ...[]byte) []string {
+	t.Helper()
+	out, err := s.p.Process(context.Background(), sqsBatch(t, bodies...))
+	if err != nil {
+		t.Fatalf("Process: %v", err)
+	}
+	resp, ok := out.(events.SQSEventResponse)
+	if !ok {
+		t.Fatalf("Process returned %T, want events.SQSEventResponse", out)
+	}
+	var failed []string
+	for _, f := range resp.BatchItemFailures {
+		failed = append(failed, f.ItemIdentifier)
+	}
+	return failed
+}
+
+func sqsBatch(t testing.TB, bodies ...[]byte) json.RawMessage {
+	t.Helper()
+	var ev events.SQSEvent
+	for i, b := range bodies {
+		ev.Records = append(ev.Records, events.SQSMessage{
+			MessageId: fmt.Sprintf("msg-%d", i), ReceiptHandle: "h-" + strconv.Itoa(i), Body: string(b),
+			Attributes:     map[string]string{"ApproximateReceiveCount": "1"},
+			EventSourceARN: "arn:aws:sqs:us-west-2:123456789012:archive", EventSource: "aws:sqs", AWSRegion: "us-west-2",
+		})
+	}
+	payload, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return payload
+}
+
+// envelopeOf returns the EventBridge event the archive queue delivers for a detail published
+// by the suite.
+func envelopeOf(t testing.TB, id, detailType string, resources []string, detail any) []byte {
+	t.Helper()
+	d, err := json.Marshal(detail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resources == nil {
+		resources = []string{}
+	}
+	b, err := json.Marshal(map[string]any{
+		"version": "0", "id": id, "detail-type": detailType, "source": suite.EventSource,
+		"account": "123456789012", "time": "2026-11-03T19:00:05Z", "region": "us-west-2",
+		"resources": resources, "detail": json.RawMessage(d),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// enrichedOf returns the envelope of an enriched record with its trigger.
+func enrichedOf(t testing.TB, rec session.Record, tr session.Trigger) []byte {
+	t.Helper()
+	var res []string
+	if rec.ChannelARN != "" {
+		res = []string{rec.ChannelARN}
+	}
+	d := session.Enriched{Record: rec, Decision: multitrack.Decision{Action: multitrack.ActionNone, Reason: "test"}, Trigger: tr}
+	return envelopeOf(t, "pub-"+tr.EventID, suite.DetailTypeSessionEnriched, res, d)
+}
+
+// sampleRecord returns the record enrich publishes for a sample event when GetStreamSession
+// does not help (FromEvent), with its trigger.
+func sampleRecord(t testing.TB, name string) (session.Record, session.Trigger) {
+	t.Helper()
+	ev, err := ivsevent.Parse(ivstest.LoadEvent(t, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return session.FromEvent(ev, "GetStreamSession: ResourceNotFoundException after 5 attempts"), session.TriggerOf(ev)
+}
+
+// enrichedRecord returns the record of a GetStreamSession answer for the sample session: a
+// two-track multitrack session that ran from 17:59:58 to 19:00:00.
+func enrichedRecord(t testing.TB) (session.Record, session.Trigger) {
+	t.Helper()
+	ev, err := ivsevent.Parse(ivstest.LoadEvent(t, "stream-start"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 11, 3, 17, 59, 58, 0, time.UTC)
+	ss := &types.StreamSession{
+		StreamId:  aws.String(sampleStrm),
+		StartTime: aws.Time(start),
+		EndTime:   aws.Time(time.Date(2026, 11, 3, 19, 0, 0, 0, time.UTC)),
+		Channel: &types.Channel{Arn: aws.String(sampleARN), Name: aws.String("studio-a"), Type: types.ChannelTypeStandardChannelType,
+			ContainerFormat: types.ContainerFormatFragmentedMP4, LatencyMode: types.ChannelLatencyModeLowLatency,
+			Srt:                          &types.Srt{Passphrase: aws.String("srt-passphrase-must-not-leak")},
+			MultitrackInputConfiguration: &types.MultitrackInputConfiguration{Enabled: true, Policy: types.MultitrackPolicyAllow, MaximumResolution: types.MultitrackMaximumResolutionHd}},
+		IngestConfigurations: &types.IngestConfigurations{
+			VideoConfigurations: []types.VideoConfiguration{
+				{Track: aws.String("Track0"), Codec: aws.String("avc1.640020"), VideoWidth: 1280, VideoHeight: 720, TargetFramerate: 60, TargetBitrate: 2_500_000},
+				{Track: aws.String("Track1"), Codec: aws.String("avc1.64001F"), VideoWidth: 852, VideoHeight: 480, TargetFramerate: 30, TargetBitrate: 1_000_000},
+			},
+			AudioConfigurations: []types.AudioConfiguration{{Track: aws.String("Track0"), Codec: aws.String("mp4a.40.2"), Channels: 2, SampleRate: 48000, TargetBitrate: 160_000}},
+		},
+		TruncatedEvents: []types.StreamEvent{
+			{Name: aws.String("Stream Start"), Type: aws.String(ivsevent.DetailTypeStreamStateChange), EventTime: aws.Time(ev.Time)},
+			{Name: aws.String("Session Created"), Type: aws.String(ivsevent.DetailTypeStreamStateChange), EventTime: aws.Time(start)},
+		},
+	}
+	rec, err := session.FromStreamSession(ss, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec, session.TriggerOf(ev)
+}
+
+// sessionKey is the archive key of the sample session.
+var sessionKey = session.KeyPrefix + "year=2026/month=11/day=03/channel=" + sampleID + "/" + sampleStrm + ".json"
+
+// withoutUpdatedAt returns r's JSON with updatedAt cleared, to compare records written at
+// different times.
+func withoutUpdatedAt(t testing.TB, r session.Record) string {
+	t.Helper()
+	r.UpdatedAt = time.Time{}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// metric flushes the recorder and returns the total of metric name written so far.
+func (s *stack) metric(t testing.TB, name string) float64 {
+	t.Helper()
+	if err := s.metrics.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return emfCount(t, s.emf.String(), name)
+}
+
+// contentType returns the content type of the object at key.
+func (s *stack) contentType(t testing.TB, key string) string {
+	t.Helper()
+	out, err := s.client.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(testBucket), Key: aws.String(key)})
+	if err != nil {
+		t.Fatalf("HeadObject %s: %v", key, err)
+	}
+	return aws.ToString(out.ContentType)
+}
+
+// emfCount sums the EMF values of metric name (any dimensions).
+func emfCount(t testing.TB, emf, name string) float64 {
+	t.Helper()
+	var total float64
+	for _, line := range strings.Split(strings.TrimSpace(emf), "\n") {
+		if line == "" {
+			continue
+		}
+		var doc map[string]any
+		if err := json.Unmarshal([]byte(line), &doc); err != nil {
+			t.Fatalf("EMF line %q: %v", line, err)
+		}
+		if v, ok := doc[name].(float64); ok {
+			total += v
+		}
+	}
+	return total
+}
+
+func batchMessage(body []byte) batch.Message {
+	return batch.Message{ID: "m", Body: body, ReceiveCount: 1}
+}

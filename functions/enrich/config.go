@@ -1,0 +1,37 @@
+package main
+
+import (
+	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+)
+
+// Config is enrich's configuration, read once per cold start.
+type Config struct {
+	// EventBusName is the bus enriched sessions are published on (EVENT_BUS_NAME, required).
+	EventBusName string
+	// MaxAttempts is how many deliveries of an event wait for its session to show in
+	// GetStreamSession (and, once it ended, to have an endTime) before the record is published
+	// without it (ENRICH_MAX_ATTEMPTS, default suite.DefaultEnrichMaxAttempts).
+	MaxAttempts int
+	// Correction configures the correction policy (CORRECTION_MODE, DEFAULT_MAXIMUM_RESOLUTION,
+	// ALLOW_TYPE_CHANGE, ALLOW_CONTAINER_FORMAT_CHANGE, OPT_OUT_TAG; see suite.LoadCorrection).
+	Correction multitrack.Config
+}
+
+// LoadConfig reads the configuration from getenv (os.Getenv in main). It returns a
+// *ivsevent.FieldError naming the first variable that is missing or invalid.
+func LoadConfig(getenv suite.Getenv) (Config, error) {
+	bus, err := suite.Required(getenv, suite.EnvEventBusName, "the name of the suite's event bus")
+	if err != nil {
+		return Config{}, err
+	}
+	attempts, err := suite.PositiveInt(getenv, suite.EnvEnrichMaxAttempts, suite.DefaultEnrichMaxAttempts)
+	if err != nil {
+		return Config{}, err
+	}
+	correction, err := suite.LoadCorrection(getenv)
+	if err != nil {
+		return Config{}, err
+	}
+	return Config{EventBusName: bus, MaxAttempts: attempts, Correction: correction}, nil
+}

@@ -1,0 +1,326 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/aws/aws-sdk-go-v2/service/ivs"
+	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/batch"
+	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
+	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
+	"github.com/ivs-sessions/ivs-sessions/shared/session"
+	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+)
+
+// streamSessionGetter is the one IVS call enrich makes.
+type streamSessionGetter interface {
+	GetStreamSession(ctx context.Context, in *ivs.GetStreamSessionInput, optFns ...func(*ivs.Options)) (*ivs.GetStreamSessionOutput, error)
+}
+
+var _ streamSessionGetter = (*ivs.Client)(nil)
+
+// eventPutter publishes on the suite's bus.
+type eventPutter interface {
+	PutEvents(ctx context.Context, in *eventbridge.PutEventsInput, optFns ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error)
+}
+
+var _ eventPutter = (*eventbridge.Client)(nil)
+
+// throttleCounter counts the IVS attempts that were throttled (an *ivsquota.Pacer).
+type throttleCounter interface {
+	Throttles() int64
+}
+
+// Log attribute keys.
+const (
+	keyEventID     = "eventId"
+	keyDetailType  = "detailType"
+	keyName        = "name"
+	keyCode        = "code"
+	keyRecord      = "record"
+	keyAction      = "action"
+	keyNote        = "note"
+	keyDropped     = "eventsDropped"
+	keyPublishedID = "publishedEventId"
+)
+
+// Retry delays enrich asks for (retryable.LaterError.After) while a session is not visible
+// yet: retryBase doubled per delivery, at most retryCap. The SQS queue's visibility timeout
+// decides when the message comes back; After is the hint for whoever can act on it.
+const (
+	retryBase = 30 * time.Second
+	retryCap  = 15 * time.Minute
+)
+
+// recordBudget is the room for the record in one PutEvents entry: EventBridge's limit minus
+// what the rest of the entry (decision, trigger, source, detail-type, resources) may take.
+const recordBudget = session.MaxEventBytes - session.EnvelopeAllowance
+
+// Notes put on records, for the record's enrichmentNote.
+const noteAccountLevel = "account-level event: no stream session to enrich"
+
+// codeNotFound is GetStreamSession's answer for a session it does not show (yet); the string
+// comes from the SDK's types.
+var codeNotFound = (*types.ResourceNotFoundException)(nil).ErrorCode()
+
+// Handler enriches and publishes one IVS event per message. Its fields are set once; it is safe
+// for concurrent use.
+type Handler struct {
+	IVS       streamSessionGetter // an IVS client paced by ivsquota
+	Bus       eventPutter         // an EventBridge client
+	Throttles throttleCounter     // nil: IVS throttles are not reported
+	Log       *slog.Logger
+	Metrics   *metrics.Recorder
+	Cfg       Config
+
+	reported atomic.Int64 // throttles already reported as metrics
+}
+
+// Handle processes one message: nil when the event was published, a transient error
+// (retryable.Is) to have it delivered again, or a permanent error (a malformed or unknown
+// event) to have it rejected.
+func (h *Handler) Handle(ctx context.Context, m batch.Message) error {
+	ev, err := ivsevent.Parse(m.Body)
+	if err != nil {
+		return fmt.Errorf("parse IVS event: %w", err)
+	}
+	h.Metrics.Add(suite.MetricEvents, 1, metrics.Dim{Name: suite.DimensionDetailType, Value: ev.DetailType})
+	err = h.handle(ctx, m, ev)
+	if err != nil && !retryable.Is(err) && ctx.Err() != nil {
+		// The invocation is ending (cancelled): the work was not done, have it delivered again.
+		return retryable.Later("the invocation ended before the event was published", 0, err)
+	}
+	return err
+}
+
+func (h *Handler) handle(ctx context.Context, m batch.Message, ev *ivsevent.Event) error {
+	if ev.AccountLevel() {
+		d := multitrack.Decision{Action: multitrack.ActionNone, Reason: "an account-level event concerns no channel: nothing to correct"}
+		return h.publish(ctx, ev, session.FromEvent(ev, noteAccountLevel), d)
+	}
+	in := &ivs.GetStreamSessionInput{ChannelArn: aws.String(ev.Channel.String()), StreamId: aws.String(ev.StreamID())}
+	out, err := h.IVS.GetStreamSession(ctx, in)
+	h.reportThrottles()
+	switch {
+	case err == nil:
+		return h.enriched(ctx, m, ev, out.StreamSession)
+	case retryable.Code(err) == codeNotFound:
+		if m.ReceiveCount < h.Cfg.MaxAttempts {
+			return retryable.Later("the stream session is not visible in GetStreamSession yet", retryDelay(m.ReceiveCount), err)
+		}
+		note := fmt.Sprintf("GetStreamSession: %s after %d attempts", describe(err), m.ReceiveCount)
+		return h.publishUnenriched(ctx, ev, note)
+	case retryable.Is(err):
+		return fmt.Errorf("get stream session %s %s: %w", ev.Channel, ev.StreamID(), err)
+	default:
+		// ValidationException and the like: retrying cannot help, the event still counts.
+		return h.publishUnenriched(ctx, ev, "GetStreamSession: "+describe(err))
+	}
+}
+
+// enriched publishes the record of a GetStreamSession answer, or asks for a later attempt when
+// the event says the session ended and the answer has no endTime yet.
+func (h *Handler) enriched(ctx context.Context, m batch.Message, ev *ivsevent.Event, ss *types.StreamSession) error {
+	rec, err := session.FromStreamSession(ss, ev)
+	if err != nil {
+		// An answer that does not fit the event (another stream, no start time): the event alone.
+		return h.publishUnenriched(ctx, ev, "GetStreamSession: unusable answer: "+err.Error())
+	}
+	if endsSession(ev) && ss.EndTime == nil {
+		if m.ReceiveCount < h.Cfg.MaxAttempts {
+			return retryable.Later("the session ended but GetStreamSession has no endTime yet", retryDelay(m.ReceiveCount), nil)
+		}
+		// The tracks and events are known; only the end time is missing. Publishing this
+		// enriched record loses less than one built from the event alone.
+		rec.EnrichmentNote = fmt.Sprintf("GetStreamSession had no endTime after %d attempts", m.ReceiveCount)
+	}
+	return h.publish(ctx, ev, rec, h.decide(ev, rec, ss.Channel))
+}
+
+// publishUnenriched publishes the record of the event alone, with note saying why.
+func (h *Handler) publishUnenriched(ctx context.Context, ev *ivsevent.Event, note string) error {
+	rec := session.FromEvent(ev, note)
+	return h.publish(ctx, ev, rec, h.decide(ev, rec, nil))
+}
+
+// decide applies the correction policy to the event's code, with the channel as it was when
+// the session went live (nil when unknown). Only the event's own code is decided on: every
+// event of a refused session carries the refusal in its record, but only its Session Ended
+// should lead to a correction.
+func (h *Handler) decide(ev *ivsevent.Event, rec session.Record, ch *types.Channel) multitrack.Decision {
+	code := ev.Code()
+	switch {
+	case code == "":
+		return multitrack.Decision{Action: multitrack.ActionNone, Reason: "the event carries no code: nothing to correct"}
+	case ch == nil:
+		return multitrack.Decision{Action: multitrack.ActionNone, Code: code,
+			Reason: "the channel's configuration is unknown (" + rec.EnrichmentNote + "): nothing decided"}
+	}
+	return multitrack.Decide(multitrack.Input{Code: code, TopVideoHeight: rec.TopVideoHeight(), Channel: *ch, Tags: ch.Tags}, h.Cfg.Correction)
+}
+
+// publish puts the record and its decision on the suite's bus as one PutEvents entry.
+func (h *Handler) publish(ctx context.Context, ev *ivsevent.Event, rec session.Record, d multitrack.Decision) error {
+	switch d.Action {
+	case multitrack.ActionApply, multitrack.ActionManual, multitrack.ActionBroadcaster, multitrack.ActionSkipped:
+		// The policy looked at the session: the archive shows what it decided until the
+		// corrector reports. At is the event's time, so a redelivery gives the same record.
+		rec.Correction = &session.Correction{Decision: d, Outcome: session.CorrectionDecided, At: ev.Time.UTC()}
+	}
+	entry, dropped, err := entryOf(h.Cfg.EventBusName, session.Enriched{Record: rec, Decision: d, Trigger: session.TriggerOf(ev)})
+	if err != nil {
+		return err
+	}
+	if dropped > 0 {
+		h.Log.WarnContext(ctx, "record trimmed to fit an EventBridge entry", keyEventID, ev.ID, keyDropped, dropped)
+	}
+	out, err := h.Bus.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{entry}})
+	if err != nil {
+		err = fmt.Errorf("put %q on bus %s: %w", suite.DetailTypeSessionEnriched, h.Cfg.EventBusName, err)
+		if !retryable.Is(err) {
+			// A missing bus or permission is fixed by a deployment; keep the message until then.
+			err = retryable.Later("publishing failed", 0, err)
+		}
+		return err
+	}
+	if out.FailedEntryCount > 0 || len(out.Entries) == 0 {
+		var code, msg string
+		if len(out.Entries) > 0 {
+			code, msg = aws.ToString(out.Entries[0].ErrorCode), aws.ToString(out.Entries[0].ErrorMessage)
+		}
+		return retryable.Later(fmt.Sprintf("PutEvents refused the entry: %s: %s", code, msg), 0, nil)
+	}
+	if !ev.AccountLevel() {
+		h.Metrics.Add(suite.MetricEnrichments, 1, metrics.Dim{Name: suite.DimensionEnriched, Value: strconv.FormatBool(rec.Enriched)})
+	}
+	if session.IsRefusal(ev.Code()) {
+		h.Metrics.Add(suite.MetricRefusals, 1, metrics.Dim{Name: suite.DimensionCode, Value: ev.Code()})
+	}
+	attrs := []any{keyEventID, ev.ID, keyDetailType, ev.DetailType, keyName, ev.Name(), keyRecord, rec,
+		keyAction, string(d.Action), keyPublishedID, aws.ToString(out.Entries[0].EventId)}
+	if c := ev.Code(); c != "" {
+		attrs = append(attrs, keyCode, c)
+	}
+	if rec.EnrichmentNote != "" {
+		attrs = append(attrs, keyNote, rec.EnrichmentNote)
+	}
+	h.Log.InfoContext(ctx, "published enriched session", attrs...)
+	return nil
+}
+
+// entryOf returns the PutEvents entry of e on bus, with e's record trimmed (oldest events
+// dropped, counted in eventsDropped) so that the entry fits EventBridge's 256 KB limit, and
+// how many events were dropped.
+func entryOf(bus string, e session.Enriched) (ebtypes.PutEventsRequestEntry, int, error) {
+	var resources []string
+	if e.Record.ChannelARN != "" {
+		resources = []string{e.Record.ChannelARN}
+	}
+	dropped := e.Record.Trim(recordBudget)
+	for {
+		detail, err := json.Marshal(e)
+		if err != nil {
+			return ebtypes.PutEventsRequestEntry{}, 0, fmt.Errorf("encode %q detail: %w", suite.DetailTypeSessionEnriched, err)
+		}
+		entry := ebtypes.PutEventsRequestEntry{
+			EventBusName: aws.String(bus),
+			Source:       aws.String(suite.EventSource),
+			DetailType:   aws.String(suite.DetailTypeSessionEnriched),
+			Resources:    resources,
+			Detail:       aws.String(string(detail)),
+		}
+		over := entrySize(entry) - session.MaxEventBytes
+		if over <= 0 {
+			return entry, dropped, nil
+		}
+		if len(e.Record.Events) == 0 {
+			// Cannot happen with IVS's data: a record without events is a few kilobytes.
+			return ebtypes.PutEventsRequestEntry{}, 0, fmt.Errorf("enriched event of %d bytes exceeds EventBridge's %d even without its events", entrySize(entry), session.MaxEventBytes)
+		}
+		dropped += e.Record.Trim(e.Record.Size() - over)
+	}
+}
+
+// entrySize is a PutEvents entry's size as EventBridge counts it: the UTF-8 lengths of source,
+// detail-type, detail and resources, plus 14 bytes for the time.
+// https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html
+func entrySize(e ebtypes.PutEventsRequestEntry) int {
+	n := 14 + len(aws.ToString(e.Source)) + len(aws.ToString(e.DetailType)) + len(aws.ToString(e.Detail))
+	for _, r := range e.Resources {
+		n += len(r)
+	}
+	return n
+}
+
+// reportThrottles adds the throttles the pacer counted since the last report to the
+// IVSThrottles metric.
+func (h *Handler) reportThrottles() {
+	if h.Throttles == nil {
+		return
+	}
+	now := h.Throttles.Throttles()
+	if d := now - h.reported.Swap(now); d > 0 {
+		h.Metrics.Add(suite.MetricIVSThrottles, float64(d), metrics.Dim{Name: suite.DimensionFunction, Value: suite.FunctionEnrich})
+	}
+}
+
+// endsSession reports whether ev says its session ended, so that GetStreamSession should show
+// an endTime.
+func endsSession(ev *ivsevent.Event) bool {
+	switch ev.Name() {
+	case ivsevent.EventSessionEnded, ivsevent.EventStreamEnd:
+		return true
+	}
+	return false
+}
+
+// retryDelay is the wait asked for after the n-th delivery: retryBase doubled per delivery, at
+// most retryCap.
+func retryDelay(n int) time.Duration {
+	d := retryBase
+	for i := 1; i < n && d < retryCap; i++ {
+		d *= 2
+	}
+	return min(d, retryCap)
+}
+
+// describe returns an AWS error as "<code>: <message>", with IVS's exceptionMessage (the
+// SDK's ErrorMessage is empty for IVS's typed errors), or err's text for other errors.
+func describe(err error) string {
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) {
+		return err.Error()
+	}
+	msg := apiErr.ErrorMessage()
+	var (
+		notFound   *types.ResourceNotFoundException
+		validation *types.ValidationException
+		denied     *types.AccessDeniedException
+	)
+	switch {
+	case errors.As(err, &notFound):
+		msg = aws.ToString(notFound.ExceptionMessage)
+	case errors.As(err, &validation):
+		msg = aws.ToString(validation.ExceptionMessage)
+	case errors.As(err, &denied):
+		msg = aws.ToString(denied.ExceptionMessage)
+	}
+	if msg == "" {
+		return apiErr.ErrorCode()
+	}
+	return apiErr.ErrorCode() + ": " + msg
+}

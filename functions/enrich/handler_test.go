@@ -1,0 +1,762 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/aws/aws-sdk-go-v2/service/ivs"
+	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/batch"
+	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/ivsquota"
+	"github.com/ivs-sessions/ivs-sessions/shared/ivstest"
+	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+	"github.com/ivs-sessions/ivs-sessions/shared/redact"
+	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
+	"github.com/ivs-sessions/ivs-sessions/shared/session"
+	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden.json")
+
+// goldens are the samples whose published detail is kept in testdata/<sample>.golden.json:
+// the multitrack refusals, with the decisions they lead to.
+var goldens = map[string]bool{
+	"session-ended-multitrack-input-not-allowed":                          true,
+	"session-ended-multitrack-input-required":                             true,
+	"session-ended-invalid-multitrack-input-video-track-media-properties": true,
+}
+
+// wantAction is the decision each sample's code leads to on the channel its scenario sets up.
+var wantAction = map[string]multitrack.Action{
+	"":                                     multitrack.ActionNone,
+	ivsevent.CodeMultitrackInputNotAllowed: multitrack.ActionApply,
+	ivsevent.CodeMultitrackInputRequired:   multitrack.ActionApply,
+	ivsevent.CodeInvalidMultitrackInputVideoTrackMediaProperties: multitrack.ActionApply,
+	ivsevent.CodeInvalidMultitrackInputTrackCount:                multitrack.ActionBroadcaster,
+	ivsevent.CodeInvalidGetClientConfigurationStreamKey:          multitrack.ActionBroadcaster,
+	ivsevent.CodeGetClientConfigurationStreamKeyRequired:         multitrack.ActionBroadcaster,
+	ivsevent.CodeStreamTakeoverMediaMismatch:                     multitrack.ActionBroadcaster,
+	ivsevent.CodeStreamTakeoverInvalidPriority:                   multitrack.ActionBroadcaster,
+	ivsevent.CodeStreamTakeoverLimitBreached:                     multitrack.ActionBroadcaster,
+}
+
+// scenarioFor creates a local channel and the session a sample event is about, with the
+// clock set so that the session's events fall at the sample's time: a refused multitrack
+// session for each refusal the local IVS simulates, otherwise a single-track session that
+// went live ten minutes before the event and, for an event that ends it, ended at it.
+func (s *stack) scenarioFor(t testing.TB, ev *ivsevent.Event) (channel, string) {
+	t.Helper()
+	multitrackChannel := func(policy types.MultitrackPolicy, res types.MultitrackMaximumResolution) *ivs.CreateChannelInput {
+		return &ivs.CreateChannelInput{ContainerFormat: types.ContainerFormatFragmentedMP4,
+			MultitrackInputConfiguration: &types.MultitrackInputConfiguration{Enabled: true, Policy: policy, MaximumResolution: res}}
+	}
+	refusals := map[string]struct {
+		create *ivs.CreateChannelInput
+		video  []ivstest.VideoTrack
+	}{
+		ivsevent.CodeMultitrackInputNotAllowed: {nil, ivstest.Ladder(3)},
+		ivsevent.CodeMultitrackInputRequired:   {multitrackChannel(types.MultitrackPolicyRequire, types.MultitrackMaximumResolutionHd), ivstest.Ladder(1)},
+		ivsevent.CodeInvalidMultitrackInputTrackCount: {multitrackChannel(types.MultitrackPolicyAllow, types.MultitrackMaximumResolutionFullHd),
+			append(ivstest.Ladder(5), ivstest.Rendition160p30)},
+		ivsevent.CodeInvalidMultitrackInputVideoTrackMediaProperties: {multitrackChannel(types.MultitrackPolicyAllow, types.MultitrackMaximumResolutionSd), ivstest.Ladder(3)},
+	}
+	if r, ok := refusals[ev.Code()]; ok {
+		ch := s.createChannel(t, r.create)
+		s.clock.Set(ev.Time)
+		res := s.connect(t, ch, r.video)
+		if res.Code != ev.Code() {
+			t.Fatalf("local IVS refused with %q, want %q", res.Code, ev.Code())
+		}
+		return ch, res.StreamID
+	}
+	ch := s.createChannel(t, nil)
+	s.clock.Set(ev.Time.Add(-10 * time.Minute))
+	res := s.connect(t, ch, ivstest.Ladder(1))
+	if !res.Live {
+		t.Fatalf("local IVS did not accept the single-track encoder: %+v", res)
+	}
+	switch ev.Name() {
+	case ivsevent.EventSessionEnded, ivsevent.EventStreamEnd, ivsevent.RecordingEnd, ivsevent.RecordingEndFailure:
+		s.clock.Set(ev.Time)
+		if err := s.ivs.Disconnect(context.Background(), ch.arn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ch, res.StreamID
+}
+
+// TestSamples sends every valid sample event through the function, as a bare event and inside
+// an SQS batch, against a local IVS that has the session, and checks what is published.
+func TestSamples(t *testing.T) {
+	files, err := filepath.Glob("../../events/*.json")
+	if err != nil || len(files) < 20 {
+		t.Fatalf("want the sample events of events/, got %d files (%v)", len(files), err)
+	}
+	for _, file := range files {
+		name := strings.TrimSuffix(filepath.Base(file), ".json")
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			sample := ivstest.LoadEvent(t, name)
+			ev, err := ivsevent.Parse(sample)
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			s := newStack(t)
+			var ch channel
+			var streamID string
+			body := sample
+			if !ev.AccountLevel() {
+				ch, streamID = s.scenarioFor(t, ev)
+				body = retarget(t, sample, ch.arn, streamID)
+			}
+
+			out, err := s.p.Process(context.Background(), body)
+			if err != nil {
+				t.Fatalf("Process(bare event) error: %v", err)
+			}
+			if want := (batch.Result{EventID: ev.ID, Outcome: "done"}); out != want {
+				t.Errorf("Process(bare event) = %+v, want %+v", out, want)
+			}
+			if failed := s.processSQS(t, 1, body); len(failed) != 0 {
+				t.Errorf("SQS batch: failed %v, want none", failed)
+			}
+
+			pub := s.publishedEvents(t)
+			if len(pub) != 2 {
+				t.Fatalf("published %d events, want 2 (bare and SQS)", len(pub))
+			}
+			first, second := decodeEnvelope(t, pub[0]), decodeEnvelope(t, pub[1])
+			if !bytes.Equal(first.Detail, second.Detail) {
+				t.Errorf("the two deliveries published different details:\n%s\n%s", first.Detail, second.Detail)
+			}
+			got := checkEnriched(t, first, ev, ch.arn, streamID)
+
+			if calls := s.ivs.Stats()[ivstest.OpGetStreamSession].Calls; ev.AccountLevel() && calls != 0 {
+				t.Errorf("GetStreamSession called %d times for an account-level event, want 0", calls)
+			} else if !ev.AccountLevel() && calls != 2 {
+				t.Errorf("GetStreamSession called %d times, want 2 (one per delivery)", calls)
+			}
+			if ev.AccountLevel() {
+				if got.Record.ChannelARN != "" || got.Record.StreamID != "" || got.Record.Enriched || got.Record.EnrichmentNote != noteAccountLevel {
+					t.Errorf("account-level record = %+v", got.Record)
+				}
+				if len(got.Record.LimitBreaches) != 1 {
+					t.Errorf("account-level record has %d limit breaches, want 1", len(got.Record.LimitBreaches))
+				}
+			}
+
+			emf := s.emf.String()
+			if n := emfCount(t, emf, suite.MetricEvents, suite.DimensionDetailType, ev.DetailType); n != 2 {
+				t.Errorf("metric %s{%s} = %v, want 2", suite.MetricEvents, ev.DetailType, n)
+			}
+			wantEnrichments := 2.0
+			if ev.AccountLevel() {
+				wantEnrichments = 0
+			}
+			if n := emfCount(t, emf, suite.MetricEnrichments, "Enriched", "true"); n != wantEnrichments {
+				t.Errorf("metric %s{Enriched=true} = %v, want %v", suite.MetricEnrichments, n, wantEnrichments)
+			}
+			if session.IsRefusal(ev.Code()) {
+				if n := emfCount(t, emf, suite.MetricRefusals, suite.DimensionCode, ev.Code()); n != 2 {
+					t.Errorf("metric %s{%s} = %v, want 2", suite.MetricRefusals, ev.Code(), n)
+				}
+			}
+			checkNoSecrets(t, ch, map[string]string{"logs": s.logs.String(), "metrics": emf, "published": strings.Join(pub, "\n")})
+
+			if goldens[name] {
+				detail := normalize(first.Detail, ch, streamID, sample)
+				compareGolden(t, filepath.Join("testdata", name+".golden.json"), detail)
+			}
+		})
+	}
+}
+
+// checkEnriched checks one published envelope against the event it was made from and returns
+// its detail.
+func checkEnriched(t testing.TB, env envelope, ev *ivsevent.Event, arn, streamID string) session.Enriched {
+	t.Helper()
+	if env.Source != suite.EventSource || env.DetailType != suite.DetailTypeSessionEnriched {
+		t.Errorf("published source %q detail-type %q, want %q %q", env.Source, env.DetailType, suite.EventSource, suite.DetailTypeSessionEnriched)
+	}
+	wantResources := []string{}
+	if arn != "" {
+		wantResources = []string{arn}
+	}
+	if strings.Join(env.Resources, ",") != strings.Join(wantResources, ",") {
+		t.Errorf("published resources %q, want %q", env.Resources, wantResources)
+	}
+	var got session.Enriched
+	dec := json.NewDecoder(bytes.NewReader(env.Detail))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&got); err != nil {
+		t.Fatalf("detail is not a session.Enriched: %v\n%s", err, env.Detail)
+	}
+	if want := session.TriggerOf(ev); got.Trigger != want {
+		t.Errorf("trigger = %+v, want %+v", got.Trigger, want)
+	}
+	if ev.AccountLevel() {
+		return got
+	}
+	r := got.Record
+	if err := r.Validate(); err != nil {
+		t.Errorf("record.Validate() = %v", err)
+	}
+	if r.ChannelARN != arn || r.StreamID != streamID {
+		t.Errorf("record is for %s %s, want %s %s", r.ChannelARN, r.StreamID, arn, streamID)
+	}
+	if !r.Enriched || r.EnrichmentNote != "" {
+		t.Errorf("record enriched=%v note=%q, want enriched without a note", r.Enriched, r.EnrichmentNote)
+	}
+	if r.VideoTrackCount == 0 || r.StartTime.IsZero() {
+		t.Errorf("record has %d video tracks and start time %v: GetStreamSession did not contribute", r.VideoTrackCount, r.StartTime)
+	}
+	if !containsEvent(r.Events, ev) {
+		t.Errorf("record events %+v lack the trigger %s %s", r.Events, ev.DetailType, ev.Name())
+	}
+	want, known := wantAction[ev.Code()]
+	if !known {
+		want = multitrack.ActionNone // an unknown code: no rule
+	}
+	if got.Decision.Action != want {
+		t.Errorf("decision = %+v, want action %s", got.Decision, want)
+	}
+	if (want != multitrack.ActionNone) != (r.Correction != nil) {
+		t.Errorf("record correction = %+v for action %s", r.Correction, want)
+	} else if r.Correction != nil && (r.Correction.Outcome != session.CorrectionDecided || r.Correction.Decision.Action != want) {
+		t.Errorf("record correction = %+v, want the decision, outcome decided", r.Correction)
+	}
+	return got
+}
+
+func containsEvent(evs []session.Event, ev *ivsevent.Event) bool {
+	for _, e := range evs {
+		if e.DetailType == ev.DetailType && e.Name == ev.Name() && e.Code == ev.Code() && e.Time.Equal(ev.Time) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkNoSecrets fails if a channel's stream key or SRT passphrase, or anything shaped like a
+// stream key, appears in any of outputs.
+func checkNoSecrets(t testing.TB, ch channel, outputs map[string]string) {
+	t.Helper()
+	for what, out := range outputs {
+		if ch.passphrase != "" && strings.Contains(out, ch.passphrase) {
+			t.Errorf("the channel's SRT passphrase appears in the %s", what)
+		}
+		if ch.streamKey != "" && strings.Contains(out, ch.streamKey) {
+			t.Errorf("the channel's stream key appears in the %s", what)
+		}
+		if redact.ContainsStreamKey(out) {
+			t.Errorf("something shaped like a stream key appears in the %s", what)
+		}
+	}
+}
+
+// emfCount sums the EMF values of metric name whose dimension dim is value.
+func emfCount(t testing.TB, emf, name, dim, value string) float64 {
+	t.Helper()
+	var total float64
+	for _, line := range strings.Split(strings.TrimSpace(emf), "\n") {
+		if line == "" {
+			continue
+		}
+		var doc map[string]any
+		if err := json.Unmarshal([]byte(line), &doc); err != nil {
+			t.Fatalf("EMF line %q: %v", line, err)
+		}
+		v, ok := doc[name].(float64)
+		if ok && doc[dim] == value {
+			total += v
+		}
+	}
+	return total
+}
+
+// normalize puts the sample's channel and stream back in place of the local ones (random IDs)
+// and indents the detail, for a stable golden file.
+func normalize(detail []byte, ch channel, streamID string, sample []byte) []byte {
+	ev, _ := ivsevent.Parse(sample)
+	out := bytes.ReplaceAll(detail, []byte(ch.arn), []byte(ev.Channel.String()))
+	out = bytes.ReplaceAll(out, []byte(ch.id), []byte(ev.Channel.ID))
+	out = bytes.ReplaceAll(out, []byte(streamID), []byte(ev.StreamID()))
+	var buf bytes.Buffer
+	_ = json.Indent(&buf, out, "", "  ")
+	buf.WriteByte('\n')
+	return buf.Bytes()
+}
+
+func compareGolden(t testing.TB, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("published detail differs from %s (run go test -update and review the diff):\n%s", path, got)
+	}
+}
+
+// TestInvalidEventsInBatch checks that malformed and unknown events are rejected (counted,
+// acknowledged) and never fail the good records beside them.
+func TestInvalidEventsInBatch(t *testing.T) {
+	s := newStack(t)
+	ch := s.createChannel(t, nil)
+	s.clock.Set(time.Date(2026, 11, 3, 17, 30, 0, 0, time.UTC))
+	res := s.connect(t, ch, ivstest.Ladder(1))
+	good := retarget(t, ivstest.LoadEvent(t, "stream-start"), ch.arn, res.StreamID)
+
+	files, err := filepath.Glob("../../events/invalid/*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("want the invalid samples, got %v (%v)", files, err)
+	}
+	bodies := [][]byte{good}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bodies = append(bodies, b)
+	}
+	bodies = append(bodies, good)
+	if failed := s.processSQS(t, 1, bodies...); len(failed) != 0 {
+		t.Errorf("failed %v, want none: invalid events are rejected, not retried", failed)
+	}
+	if pub := s.publishedEvents(t); len(pub) != 2 {
+		t.Errorf("published %d events, want the 2 valid neighbours", len(pub))
+	}
+	if n := emfCount(t, s.emf.String(), suite.MetricRejected, suite.DimensionFunction, suite.FunctionEnrich); n != float64(len(files)) {
+		t.Errorf("metric %s = %v, want %d", suite.MetricRejected, n, len(files))
+	}
+	if n := strings.Count(s.logs.String(), `"msg":"rejected: retrying cannot fix this"`); n != len(files) {
+		t.Errorf("logged %d rejections, want %d", n, len(files))
+	}
+}
+
+// endedSession sets up a channel whose single-track session ended at the sample's time, and
+// returns the sample retargeted at it.
+func endedSession(t testing.TB, s *stack, sample string) (channel, string, []byte) {
+	t.Helper()
+	ev, err := ivsevent.Parse(ivstest.LoadEvent(t, sample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, streamID := s.scenarioFor(t, ev)
+	return ch, streamID, retarget(t, ivstest.LoadEvent(t, sample), ch.arn, streamID)
+}
+
+// TestThrottling checks IVS throttling: retried by the SDK and then published, or a batch item
+// failure when it outlasts the retries; either way the throttles are counted.
+func TestThrottling(t *testing.T) {
+	tests := map[string]struct {
+		throttles   int
+		maxAttempts int
+		wantFailed  bool
+		wantMetric  float64
+	}{
+		"retried then published": {throttles: 2, maxAttempts: 6, wantMetric: 2},
+		"outlasts the retries":   {throttles: 100, maxAttempts: 3, wantFailed: true, wantMetric: 3},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			s := newStack(t, withPacer(ivsquota.NewPacer(0), tc.maxAttempts))
+			_, _, body := endedSession(t, s, "session-ended")
+			if err := s.ivs.SetFault(ivstest.Fault{Operation: ivstest.OpGetStreamSession, Error: ivstest.CodeThrottling, Count: tc.throttles}); err != nil {
+				t.Fatal(err)
+			}
+			failed := s.processSQS(t, 1, body)
+			if got := len(failed) == 1; got != tc.wantFailed {
+				t.Errorf("failed %v, want failure %v", failed, tc.wantFailed)
+			}
+			wantPublished := 1
+			if tc.wantFailed {
+				wantPublished = 0
+			}
+			if pub := s.publishedEvents(t); len(pub) != wantPublished {
+				t.Errorf("published %d events, want %d", len(pub), wantPublished)
+			}
+			if n := emfCount(t, s.emf.String(), suite.MetricIVSThrottles, suite.DimensionFunction, suite.FunctionEnrich); n != tc.wantMetric {
+				t.Errorf("metric %s = %v, want %v", suite.MetricIVSThrottles, n, tc.wantMetric)
+			}
+		})
+	}
+}
+
+// TestServerErrors checks that an IVS 5xx is a batch item failure and a bare event's error.
+func TestServerErrors(t *testing.T) {
+	for _, code := range []string{ivstest.CodeInternalServer, ivstest.CodeServiceUnavailable, ivstest.CodeAccessDenied} {
+		t.Run(code, func(t *testing.T) {
+			s := newStack(t)
+			_, _, body := endedSession(t, s, "session-ended")
+			if err := s.ivs.SetFault(ivstest.Fault{Operation: ivstest.OpGetStreamSession, Error: code, Count: 2}); err != nil {
+				t.Fatal(err)
+			}
+			if failed := s.processSQS(t, 1, body); len(failed) != 1 {
+				t.Errorf("failed %v, want the message", failed)
+			}
+			if _, err := s.p.Process(context.Background(), body); !retryable.Is(err) {
+				t.Errorf("bare event: error %v, want a transient error", err)
+			}
+			if pub := s.publishedEvents(t); len(pub) != 0 {
+				t.Errorf("published %d events, want none", len(pub))
+			}
+			// The fault is spent: the next delivery goes through.
+			if failed := s.processSQS(t, 2, body); len(failed) != 0 {
+				t.Errorf("redelivery failed %v", failed)
+			}
+			if pub := s.publishedEvents(t); len(pub) != 1 {
+				t.Errorf("published %d events after redelivery, want 1", len(pub))
+			}
+		})
+	}
+}
+
+// TestSessionNotVisible checks a session GetStreamSession does not show: retried until
+// ENRICH_MAX_ATTEMPTS deliveries, then published from the event alone, not enriched.
+func TestSessionNotVisible(t *testing.T) {
+	s := newStack(t)
+	ch := s.createChannel(t, nil)
+	const unknownStream = "st-0000000000000000000000A"
+	body := retarget(t, ivstest.LoadEvent(t, "session-ended-multitrack-input-not-allowed"), ch.arn, unknownStream)
+	for n := 1; n < s.h.Cfg.MaxAttempts; n++ {
+		if failed := s.processSQS(t, n, body); len(failed) != 1 {
+			t.Fatalf("delivery %d: failed %v, want the message (retry later)", n, failed)
+		}
+	}
+	if pub := s.publishedEvents(t); len(pub) != 0 {
+		t.Fatalf("published %d events before the last attempt, want none", len(pub))
+	}
+	if failed := s.processSQS(t, s.h.Cfg.MaxAttempts, body); len(failed) != 0 {
+		t.Fatalf("last delivery failed %v, want it published", failed)
+	}
+	pub := s.publishedEvents(t)
+	if len(pub) != 1 {
+		t.Fatalf("published %d events, want 1", len(pub))
+	}
+	var got session.Enriched
+	if err := json.Unmarshal(decodeEnvelope(t, pub[0]).Detail, &got); err != nil {
+		t.Fatal(err)
+	}
+	r := got.Record
+	if r.Enriched || !strings.Contains(r.EnrichmentNote, "ResourceNotFoundException") || r.StreamID != unknownStream || r.Code != ivsevent.CodeMultitrackInputNotAllowed {
+		t.Errorf("record = enriched %v, note %q, stream %s, code %s; want not enriched, a ResourceNotFoundException note, the event's stream and code",
+			r.Enriched, r.EnrichmentNote, r.StreamID, r.Code)
+	}
+	if got.Decision.Action != multitrack.ActionNone || r.Correction != nil {
+		t.Errorf("decision %+v, correction %+v: want none without the channel's configuration", got.Decision, r.Correction)
+	}
+	if err := r.Validate(); err != nil {
+		t.Errorf("record.Validate() = %v", err)
+	}
+	if n := emfCount(t, s.emf.String(), suite.MetricEnrichments, "Enriched", "false"); n != 1 {
+		t.Errorf("metric %s{Enriched=false} = %v, want 1", suite.MetricEnrichments, n)
+	}
+}
+
+// TestNoEndTimeYet checks a Session Ended whose session GetStreamSession still shows live:
+// retried until ENRICH_MAX_ATTEMPTS deliveries, then published with what GetStreamSession knew.
+func TestNoEndTimeYet(t *testing.T) {
+	s := newStack(t)
+	ch := s.createChannel(t, nil)
+	s.clock.Set(time.Date(2026, 11, 3, 18, 50, 0, 0, time.UTC))
+	res := s.connect(t, ch, ivstest.Ladder(1)) // live: no endTime
+	body := retarget(t, ivstest.LoadEvent(t, "session-ended"), ch.arn, res.StreamID)
+	for n := 1; n < s.h.Cfg.MaxAttempts; n++ {
+		if failed := s.processSQS(t, n, body); len(failed) != 1 {
+			t.Fatalf("delivery %d: failed %v, want the message (retry later)", n, failed)
+		}
+	}
+	if failed := s.processSQS(t, s.h.Cfg.MaxAttempts, body); len(failed) != 0 {
+		t.Fatalf("last delivery failed %v", failed)
+	}
+	pub := s.publishedEvents(t)
+	if len(pub) != 1 {
+		t.Fatalf("published %d events, want 1", len(pub))
+	}
+	var got session.Enriched
+	if err := json.Unmarshal(decodeEnvelope(t, pub[0]).Detail, &got); err != nil {
+		t.Fatal(err)
+	}
+	r := got.Record
+	if !r.Enriched || !strings.Contains(r.EnrichmentNote, "no endTime") || r.Outcome != session.OutcomeEnded || r.VideoTrackCount != 1 {
+		t.Errorf("record = enriched %v, note %q, outcome %s, %d tracks; want enriched, a note, ended, 1 track", r.Enriched, r.EnrichmentNote, r.Outcome, r.VideoTrackCount)
+	}
+}
+
+// TestValidationException checks that a permanent IVS error publishes the event's record with
+// the error as its note.
+func TestValidationException(t *testing.T) {
+	s := newStack(t)
+	_, _, body := endedSession(t, s, "stream-end")
+	if err := s.ivs.SetFault(ivstest.Fault{Operation: ivstest.OpGetStreamSession, Error: ivstest.CodeValidation, Message: "streamId is invalid", Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if failed := s.processSQS(t, 1, body); len(failed) != 0 {
+		t.Fatalf("failed %v, want published", failed)
+	}
+	pub := s.publishedEvents(t)
+	if len(pub) != 1 {
+		t.Fatalf("published %d events, want 1", len(pub))
+	}
+	var got session.Enriched
+	if err := json.Unmarshal(decodeEnvelope(t, pub[0]).Detail, &got); err != nil {
+		t.Fatal(err)
+	}
+	if want := "GetStreamSession: ValidationException: streamId is invalid"; got.Record.Enriched || got.Record.EnrichmentNote != want {
+		t.Errorf("record enriched %v note %q, want not enriched, note %q", got.Record.Enriched, got.Record.EnrichmentNote, want)
+	}
+}
+
+// TestPublishFailures checks that every failure to publish is a batch item failure.
+func TestPublishFailures(t *testing.T) {
+	unavailable := func(http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("X-Amzn-ErrorType", "InternalException")
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = w.Write([]byte(`{"__type":"InternalException","message":"try again"}`))
+		})
+	}
+	tests := map[string][]stackOption{
+		"bus 500":     {withBusWrap(unavailable)},
+		"unknown bus": {withConfig(func(c *Config) { c.EventBusName = "no-such-bus" })},
+	}
+	for name, opts := range tests {
+		t.Run(name, func(t *testing.T) {
+			s := newStack(t, opts...)
+			_, _, body := endedSession(t, s, "session-ended")
+			if failed := s.processSQS(t, 1, body); len(failed) != 1 {
+				t.Errorf("failed %v, want the message", failed)
+			}
+		})
+	}
+	t.Run("entry refused", func(t *testing.T) {
+		s := newStack(t)
+		_, _, body := endedSession(t, s, "session-ended")
+		s.h.Bus = refusingBus{}
+		if failed := s.processSQS(t, 1, body); len(failed) != 1 {
+			t.Errorf("failed %v, want the message", failed)
+		}
+	})
+}
+
+// refusingBus answers PutEvents with every entry failed.
+type refusingBus struct{}
+
+func (refusingBus) PutEvents(ctx context.Context, in *eventbridge.PutEventsInput, _ ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error) {
+	out := &eventbridge.PutEventsOutput{FailedEntryCount: int32(len(in.Entries))}
+	for range in.Entries {
+		out.Entries = append(out.Entries, ebtypes.PutEventsResultEntry{ErrorCode: aws.String("InternalFailure"), ErrorMessage: aws.String("try again")})
+	}
+	return out, nil
+}
+
+// TestTrimmed checks that a session with more events than fit an EventBridge entry is
+// published with its oldest events dropped and counted.
+func TestTrimmed(t *testing.T) {
+	s := newStack(t)
+	ch := s.createChannel(t, nil)
+	start := time.Date(2026, 11, 3, 18, 0, 0, 0, time.UTC)
+	ss := &types.StreamSession{
+		StreamId:  aws.String("st-1A2b3c4D5e6F78ghij9Klmn"),
+		StartTime: aws.Time(start),
+		EndTime:   aws.Time(start.Add(time.Hour)),
+		Channel:   &types.Channel{Arn: aws.String(ch.arn), Name: aws.String("studio-a"), Type: types.ChannelTypeStandardChannelType},
+		IngestConfigurations: &types.IngestConfigurations{
+			VideoConfigurations: []types.VideoConfiguration{{Track: aws.String("Track0"), VideoWidth: 1920, VideoHeight: 1080}},
+		},
+	}
+	long := strings.Repeat("x", 600) // codes are free strings: a future one could be this long
+	for i := range session.MaxTruncatedEvents {
+		ss.TruncatedEvents = append(ss.TruncatedEvents, types.StreamEvent{
+			Name: aws.String("Starvation Start"), Type: aws.String(ivsevent.DetailTypeStreamHealthChange),
+			Code: aws.String(long), EventTime: aws.Time(start.Add(time.Duration(i) * time.Second)),
+		})
+	}
+	s.h.IVS = fakeGetter(func(context.Context, *ivs.GetStreamSessionInput) (*types.StreamSession, error) { return ss, nil })
+	body := retarget(t, ivstest.LoadEvent(t, "stream-end"), ch.arn, "")
+	if failed := s.processSQS(t, 1, body); len(failed) != 0 {
+		t.Fatalf("failed %v", failed)
+	}
+	pub := s.publishedEvents(t) // the local bus refuses entries above 256 KB
+	if len(pub) != 1 {
+		t.Fatalf("published %d events, want 1", len(pub))
+	}
+	var got session.Enriched
+	if err := json.Unmarshal(decodeEnvelope(t, pub[0]).Detail, &got); err != nil {
+		t.Fatal(err)
+	}
+	r := got.Record
+	if r.EventsDropped == 0 || !r.EventsTruncated {
+		t.Errorf("eventsDropped %d, eventsTruncated %v: want events dropped and the truncation flagged", r.EventsDropped, r.EventsTruncated)
+	}
+	if total := len(r.Events) + r.EventsDropped; total != session.MaxTruncatedEvents+1 {
+		t.Errorf("kept %d + dropped %d = %d events, want %d", len(r.Events), r.EventsDropped, total, session.MaxTruncatedEvents+1)
+	}
+	if !strings.Contains(s.logs.String(), "trimmed") {
+		t.Error("the trimming is not logged")
+	}
+}
+
+// TestCorrectionConfig checks that the configured mode and opt-out tag reach the decision.
+func TestCorrectionConfig(t *testing.T) {
+	tests := map[string]struct {
+		mode     multitrack.Mode
+		tags     map[string]string
+		want     multitrack.Action
+		wantDry  bool
+		wantNote string
+	}{
+		"apply":   {mode: multitrack.ModeApply, want: multitrack.ActionApply},
+		"dry-run": {mode: multitrack.ModeDryRun, want: multitrack.ActionApply, wantDry: true},
+		"off":     {mode: multitrack.ModeOff, want: multitrack.ActionSkipped},
+		"opt-out": {mode: multitrack.ModeApply, tags: map[string]string{suite.DefaultOptOutTag: "yes"}, want: multitrack.ActionSkipped},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			s := newStack(t, withConfig(func(c *Config) { c.Correction.Mode = tc.mode }))
+			sample := ivstest.LoadEvent(t, "session-ended-multitrack-input-not-allowed")
+			ev, _ := ivsevent.Parse(sample)
+			ch := s.createChannel(t, &ivs.CreateChannelInput{Tags: tc.tags})
+			s.clock.Set(ev.Time)
+			res := s.connect(t, ch, ivstest.Ladder(2))
+			if failed := s.processSQS(t, 1, retarget(t, sample, ch.arn, res.StreamID)); len(failed) != 0 {
+				t.Fatalf("failed %v", failed)
+			}
+			pub := s.publishedEvents(t)
+			if len(pub) != 1 {
+				t.Fatalf("published %d events, want 1", len(pub))
+			}
+			var got session.Enriched
+			if err := json.Unmarshal(decodeEnvelope(t, pub[0]).Detail, &got); err != nil {
+				t.Fatal(err)
+			}
+			if got.Decision.Action != tc.want || got.Decision.DryRun != tc.wantDry {
+				t.Errorf("decision = %+v, want action %s dry-run %v", got.Decision, tc.want, tc.wantDry)
+			}
+			if got.Record.Correction == nil || got.Record.Correction.Decision.Action != tc.want {
+				t.Errorf("record correction = %+v, want the decision", got.Record.Correction)
+			}
+		})
+	}
+}
+
+// TestCancelled checks that an invocation cut short leaves the message for redelivery.
+func TestCancelled(t *testing.T) {
+	s := newStack(t)
+	_, _, body := endedSession(t, s, "session-ended")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := s.h.Handle(ctx, batch.Message{ID: "m", Body: body, ReceiveCount: 1})
+	if !retryable.Is(err) {
+		t.Errorf("Handle with a cancelled context = %v, want a transient error", err)
+	}
+}
+
+func TestLoadConfig(t *testing.T) {
+	tests := map[string]struct {
+		env       map[string]string
+		want      Config
+		wantField string
+	}{
+		"defaults": {
+			env: map[string]string{suite.EnvEventBusName: "bus"},
+			want: Config{EventBusName: "bus", MaxAttempts: suite.DefaultEnrichMaxAttempts, Correction: multitrack.Config{
+				Mode: multitrack.ModeApply, AllowContainerFormatChange: true, OptOutTag: suite.DefaultOptOutTag}},
+		},
+		"all set": {
+			env: map[string]string{suite.EnvEventBusName: "bus", suite.EnvEnrichMaxAttempts: "7", suite.EnvCorrectionMode: "dry-run",
+				suite.EnvDefaultMaximumResolution: "HD", suite.EnvAllowTypeChange: "true", suite.EnvAllowContainerFormatChange: "false", suite.EnvOptOutTag: "keep"},
+			want: Config{EventBusName: "bus", MaxAttempts: 7, Correction: multitrack.Config{Mode: multitrack.ModeDryRun,
+				DefaultMaximumResolution: types.MultitrackMaximumResolutionHd, AllowTypeChange: true, OptOutTag: "keep"}},
+		},
+		"no bus":       {env: map[string]string{}, wantField: suite.EnvEventBusName},
+		"bad attempts": {env: map[string]string{suite.EnvEventBusName: "bus", suite.EnvEnrichMaxAttempts: "0"}, wantField: suite.EnvEnrichMaxAttempts},
+		"bad mode":     {env: map[string]string{suite.EnvEventBusName: "bus", suite.EnvCorrectionMode: "yes"}, wantField: suite.EnvCorrectionMode},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got, err := LoadConfig(func(k string) string { return tc.env[k] })
+			if tc.wantField != "" {
+				var fe *ivsevent.FieldError
+				if !errors.As(err, &fe) || fe.Field != tc.wantField {
+					t.Fatalf("LoadConfig error = %v, want a FieldError for %s", err, tc.wantField)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("LoadConfig = %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestRetryDelay(t *testing.T) {
+	for n, want := range map[int]time.Duration{1: 30 * time.Second, 2: time.Minute, 3: 2 * time.Minute, 6: 15 * time.Minute, 50: 15 * time.Minute} {
+		if got := retryDelay(n); got != want {
+			t.Errorf("retryDelay(%d) = %v, want %v", n, got, want)
+		}
+	}
+}
+
+// BenchmarkHandle measures one message (GetStreamSession, decision, PutEvents) through the
+// handler against the local IVS and bus, over loopback HTTP with the real SDK clients.
+func BenchmarkHandle(b *testing.B) {
+	s := newStack(b)
+	_, _, body := endedSession(b, s, "session-ended-multitrack-input-not-allowed")
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if err := s.h.Handle(ctx, batch.Message{ID: "m", Body: body, ReceiveCount: 1}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestNeverLatestSession checks that a late event is enriched with its own session, not with
+// the channel's latest one.
+func TestNeverLatestSession(t *testing.T) {
+	s := newStack(t)
+	ch, streamID, body := endedSession(t, s, "session-ended") // ended at 19:00:01
+	s.clock.Set(time.Date(2026, 11, 3, 19, 30, 0, 0, time.UTC))
+	newer := s.connect(t, ch, ivstest.Ladder(2)) // the channel's latest session, another stream
+	if newer.StreamID == streamID {
+		t.Fatal("the local IVS reused a stream ID")
+	}
+	if failed := s.processSQS(t, 1, body); len(failed) != 0 {
+		t.Fatalf("failed %v", failed)
+	}
+	pub := s.publishedEvents(t)
+	if len(pub) != 1 {
+		t.Fatalf("published %d events, want 1", len(pub))
+	}
+	ev, _ := ivsevent.Parse(body)
+	got := checkEnriched(t, decodeEnvelope(t, pub[0]), ev, ch.arn, streamID)
+	if got.Record.EndTime.IsZero() || got.Record.VideoTrackCount != 1 {
+		t.Errorf("record end %v with %d tracks: want the event's ended single-track session", got.Record.EndTime, got.Record.VideoTrackCount)
+	}
+}

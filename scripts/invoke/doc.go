@@ -1,0 +1,26 @@
+// Command invoke runs one function of the suite the way `sam local invoke -e <event>` would, with
+// no AWS account: `make invoke FN=<name> EVENT=<file>` (or `go run ./scripts/invoke -fn <name>
+// -event <file>`).
+//
+// It builds the function's real bootstrap for this host (shared/lambdarie) and the AWS Lambda
+// Runtime Interface Emulator (the version go.mod pins), starts the local servers the function
+// talks to — the local IVS (shared/ivstest), the local EventBridge and SQS (shared/localbus,
+// routing with the suite's rules) and the local S3 (shared/locals3) — and invokes the bootstrap
+// under the emulator once, with the event as it is (-sqs: inside an SQS batch), configured only
+// through its environment (AWS_ENDPOINT_URL_*, the suite's variables from suite.Settings). Then it
+// prints the function's response, its log lines, the IVS calls it made, the events it
+// published (and the queues the suite's rules route them to) and the objects it archived.
+//
+// The local IVS gets a channel and a stream session matching the event: for an IVS event
+// (events/*.json) the channel of resources[0] and the session of detail.stream_id, set up so
+// that the session ends the way the event says (a multitrack refusal for the codes the local IVS
+// simulates; a single-track session, ended when the event ends it, otherwise). For a suite event
+// (an "IVS Session Enriched" or "IVS Channel Multitrack Corrected", e.g.
+// scripts/invoke/testdata/*.json) the channel takes the configuration the record carries. The
+// local IVS names its channels and streams itself, so an HTTP shim in front of it translates the
+// event's channel ARN and stream ID to the local ones and back: the function sees the event's
+// identifiers only.
+//
+// The archive function reads the suite's own events, not IVS events: give it
+// scripts/invoke/testdata/session-enriched.json or channel-corrected.json.
+package main

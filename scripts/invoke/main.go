@@ -1,0 +1,445 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ivs"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/ivstest"
+	"github.com/ivs-sessions/ivs-sessions/shared/lambdarie"
+	"github.com/ivs-sessions/ivs-sessions/shared/localbus"
+	"github.com/ivs-sessions/ivs-sessions/shared/locals3"
+	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+)
+
+// Names of the local resources.
+const (
+	busName = suite.BusSessions
+	bucket  = "ivs-sessions-invoke"
+)
+
+// Test credentials the function signs with; nothing checks them.
+const (
+	accessKeyID     = "AKIDLOCALINVOKE"
+	secretAccessKey = "local-invoke-not-a-secret"
+)
+
+// passThrough are the variables that, when set in invoke's environment, override the
+// function's defaults: the suite's settings and the SDK's retry budget.
+var passThrough = []string{
+	suite.EnvCorrectionMode, suite.EnvDefaultMaximumResolution, suite.EnvAllowTypeChange,
+	suite.EnvAllowContainerFormatChange, suite.EnvOptOutTag, suite.EnvCorrectionMaxAge,
+	suite.EnvCorrectionRetryDelay, suite.EnvEnrichMaxAttempts, "AWS_MAX_ATTEMPTS",
+}
+
+// errFunction is returned when the function itself failed (an error response).
+var errFunction = errors.New("the function failed")
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "invoke:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// options are invoke's command line.
+type options struct {
+	fn, event string
+	sqs       bool
+	timeout   time.Duration
+}
+
+func parseArgs(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("invoke", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.fn, "fn", "", "the function to invoke: "+strings.Join(suite.Functions, ", "))
+	fs.StringVar(&o.event, "event", "", "the event file: an EventBridge event (events/*.json; for archive, scripts/invoke/testdata/*.json)")
+	fs.BoolVar(&o.sqs, "sqs", false, "deliver the event inside an SQS batch, as the event source mapping does (default: a bare event, as sam local invoke -e)")
+	fs.DurationVar(&o.timeout, "timeout", 0, "the function's timeout (default: the deployed one, suite.Deployment)")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	switch {
+	case !slices.Contains(suite.Functions, o.fn):
+		return o, fmt.Errorf("-fn: want one of %s, got %q", strings.Join(suite.Functions, ", "), o.fn)
+	case o.event == "":
+		return o, errors.New("-event: want the path of an event file, e.g. events/session-ended.json")
+	case fs.NArg() > 0:
+		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	return o, nil
+}
+
+// run builds and invokes the function, then reports on stdout. It returns errFunction (wrapped)
+// when the function answered with an error, and other errors when invoke itself failed.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	o, err := parseArgs(args, stderr)
+	if err != nil {
+		return err
+	}
+	event, err := os.ReadFile(o.event)
+	if err != nil {
+		return err
+	}
+	tg, err := targetOf(event)
+	if err != nil {
+		return fmt.Errorf("event %s: %w", o.event, err)
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	moduleDir, err := moduleRoot(wd)
+	if err != nil {
+		return err
+	}
+	bin, err := os.MkdirTemp("", "ivs-sessions-invoke-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(bin)
+	fmt.Fprintf(stdout, "building %s and the Lambda Runtime Interface Emulator for linux/%s...\n", o.fn, runtime.GOARCH)
+	rie, err := lambdarie.BuildRIE(ctx, moduleDir, bin)
+	if err != nil {
+		return err
+	}
+	bootstrap := filepath.Join(bin, o.fn, "bootstrap")
+	if err := lambdarie.BuildBootstrap(ctx, moduleDir, "./functions/"+o.fn, bootstrap); err != nil {
+		return err
+	}
+
+	if o.fn == suite.FunctionArchive {
+		tg = target{} // archive calls no IVS API: no channel to set up
+	}
+	w, err := startWorld(ctx, tg)
+	if err != nil {
+		return err
+	}
+	defer w.close()
+	env := w.env(o.fn, getenv)
+	deployed := suite.Deployment[o.fn]
+	if o.timeout == 0 {
+		o.timeout = deployed.Timeout
+	}
+	inst, err := lambdarie.Start(ctx, lambdarie.Config{RIE: rie, Bootstrap: bootstrap, FunctionName: o.fn, Timeout: o.timeout, MemoryMB: deployed.MemoryMB, Env: env})
+	if err != nil {
+		return err
+	}
+	defer inst.Close()
+
+	payload := event
+	how := "a bare event"
+	if o.sqs {
+		how = "an SQS batch of one message"
+		if payload, err = sqsBatch(event, w.bus.QueueARN(o.fn), w.region); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, "invoking %s with %s as %s\n", o.fn, o.event, how)
+	for _, n := range w.notes {
+		fmt.Fprintln(stdout, "note:", n)
+	}
+	out, invokeErr := inst.Invoke(ctx, payload)
+	idle, cancel := context.WithTimeout(ctx, 5*time.Second)
+	_ = w.bus.WaitIdle(idle) // what is still in flight is reported as it is
+	cancel()
+
+	section(stdout, "response")
+	var fnErr *lambdarie.FunctionError
+	switch {
+	case errors.As(invokeErr, &fnErr):
+		fmt.Fprintf(stdout, "function error %s\n%s\n", fnErr.Type, pretty(fnErr.Payload))
+	case invokeErr != nil:
+		return invokeErr
+	default:
+		fmt.Fprintln(stdout, pretty(out))
+	}
+	section(stdout, "log")
+	for _, l := range inst.Logs() {
+		fmt.Fprintln(stdout, l.Text)
+	}
+	w.report(ctx, stdout)
+	if fnErr != nil {
+		return fmt.Errorf("%w: %s", errFunction, fnErr.Message)
+	}
+	return nil
+}
+
+// world is the local AWS a function runs against.
+type world struct {
+	region string
+	ivs    *ivstest.Server
+	ivsURL string
+	bus    *localbus.Bus
+	busURL string
+	s3     *locals3.Server
+	s3URL  string
+	notes  []string
+	closes []func()
+
+	mu        sync.Mutex
+	published map[string]*published // by event ID
+	order     []string
+}
+
+// published is one event put on a bus and the queues it was routed to.
+type published struct {
+	body   string
+	queues []string
+}
+
+// startWorld starts the local IVS (with tg's channel and session behind an alias), the local
+// bus and the local S3.
+func startWorld(ctx context.Context, tg target) (*world, error) {
+	w := &world{region: ivstest.DefaultRegion, published: map[string]*published{}}
+	opts := ivstest.Options{}
+	if arn, err := ivsevent.ParseChannelARN(tg.ChannelARN); err == nil {
+		w.region = arn.Region
+		opts.Region, opts.Account = arn.Region, arn.Account
+	}
+	clock := ivstest.NewFakeClock(time.Now().UTC().Truncate(time.Second))
+	opts.Clock = clock
+	w.ivs = ivstest.NewUnstartedServer(opts)
+	pairs := map[string]string{}
+	if tg.ChannelARN != "" {
+		// Set up through the server's handler directly; the function goes through the alias.
+		direct := httptest.NewServer(w.ivs.Handler())
+		client := ivs.New(ivs.Options{
+			Region: w.ivs.Region(), BaseEndpoint: aws.String(direct.URL), Retryer: aws.NopRetryer{},
+			Credentials: credentials.NewStaticCredentialsProvider(accessKeyID, secretAccessKey, ""),
+		})
+		loc, err := setup(ctx, w.ivs, client, clock, tg)
+		direct.Close()
+		if err != nil {
+			return nil, err
+		}
+		w.ivs.ResetStats() // report the function's calls only
+		pairs[tg.ChannelARN], pairs[tg.StreamID] = loc.ChannelARN, loc.StreamID
+		w.notes = append(w.notes, fmt.Sprintf("local IVS: channel %s is served by local channel %s, stream %s by local stream %s",
+			tg.ChannelARN, loc.ChannelARN, orNone(tg.StreamID), orNone(loc.StreamID)))
+		w.notes = append(w.notes, loc.Notes...)
+	}
+	ivsSrv := httptest.NewServer(newAlias(w.ivs.Handler(), pairs))
+	w.ivsURL = ivsSrv.URL
+	w.closes = append(w.closes, ivsSrv.Close)
+
+	capture := func(queue string) localbus.HandlerFunc {
+		return func(ctx context.Context, b events.SQSEvent) (events.SQSEventResponse, error) {
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			for _, r := range b.Records {
+				var head struct {
+					ID string `json:"id"`
+				}
+				_ = json.Unmarshal([]byte(r.Body), &head)
+				p, ok := w.published[head.ID]
+				if !ok {
+					p = &published{body: r.Body}
+					w.published[head.ID] = p
+					w.order = append(w.order, head.ID)
+				}
+				p.queues = append(p.queues, queue)
+			}
+			return events.SQSEventResponse{}, nil
+		}
+	}
+	var queues []localbus.QueueConfig
+	for _, fn := range suite.Functions {
+		queues = append(queues, localbus.QueueConfig{Name: fn, Handler: capture(fn)})
+	}
+	bus, err := localbus.New(localbus.Config{Region: w.region, Account: ivstest.DefaultAccount, Rules: localbus.SuiteRules(busName), Queues: queues})
+	if err != nil {
+		w.close()
+		return nil, err
+	}
+	w.bus = bus
+	w.closes = append(w.closes, func() { bus.Close() })
+	busSrv := httptest.NewServer(bus)
+	w.busURL = busSrv.URL
+	w.closes = append(w.closes, busSrv.Close)
+
+	w.s3 = locals3.NewMemory()
+	if err := w.s3.CreateBucket(bucket); err != nil {
+		w.close()
+		return nil, err
+	}
+	s3Srv := httptest.NewServer(w.s3.Handler())
+	w.s3URL = s3Srv.URL
+	w.closes = append(w.closes, s3Srv.Close)
+	return w, nil
+}
+
+func (w *world) close() {
+	for i := len(w.closes) - 1; i >= 0; i-- {
+		w.closes[i]()
+	}
+}
+
+// env is the function's environment: the deployment's settings for fn (overridden by the
+// pass-through variables set in getenv), test credentials and the local endpoints.
+func (w *world) env(fn string, getenv func(string) string) map[string]string {
+	env := suite.DefaultSettings().Environment(fn, busName, bucket)
+	for _, k := range passThrough {
+		if v := getenv(k); v != "" {
+			env[k] = v
+		}
+	}
+	for k, v := range map[string]string{
+		"AWS_REGION":                   w.region,
+		"AWS_ACCESS_KEY_ID":            accessKeyID,
+		"AWS_SECRET_ACCESS_KEY":        secretAccessKey,
+		"AWS_EC2_METADATA_DISABLED":    "true",
+		"AWS_ENDPOINT_URL_IVS":         w.ivsURL,
+		"AWS_ENDPOINT_URL_EVENTBRIDGE": w.busURL,
+		"AWS_ENDPOINT_URL_SQS":         w.busURL,
+		"AWS_ENDPOINT_URL_S3":          w.s3URL,
+		"AWS_LAMBDA_LOG_FORMAT":        "JSON",
+	} {
+		env[k] = v
+	}
+	return env
+}
+
+// report prints the IVS calls, the published events and the archived objects.
+func (w *world) report(ctx context.Context, out io.Writer) {
+	section(out, "IVS calls")
+	stats := w.ivs.Stats()
+	ops := make([]string, 0, len(stats))
+	for op := range stats {
+		ops = append(ops, op)
+	}
+	sort.Strings(ops)
+	if len(ops) == 0 {
+		fmt.Fprintln(out, "(none)")
+	}
+	for _, op := range ops {
+		st := stats[op]
+		fmt.Fprintf(out, "%s: %d call(s), %d error(s), %d throttled\n", op, st.Calls, st.Errors, st.Throttled)
+	}
+
+	section(out, "published events")
+	w.mu.Lock()
+	for _, id := range w.order {
+		p := w.published[id]
+		sort.Strings(p.queues)
+		fmt.Fprintf(out, "routed to the %s queue(s):\n%s\n", strings.Join(p.queues, ", "), pretty([]byte(p.body)))
+	}
+	if len(w.order) == 0 {
+		fmt.Fprintln(out, "(none routed)")
+	}
+	w.mu.Unlock()
+	if st := w.bus.Stats(); st.Unmatched > 0 || st.Rejected > 0 {
+		fmt.Fprintf(out, "%d event(s) matched no rule, %d entries refused\n", st.Unmatched, st.Rejected)
+	}
+
+	section(out, "archive (s3://"+bucket+")")
+	keys, objects, err := w.objects(ctx)
+	if err != nil {
+		fmt.Fprintln(out, "cannot list the archive:", err)
+		return
+	}
+	if len(keys) == 0 {
+		fmt.Fprintln(out, "(empty)")
+	}
+	for _, k := range keys {
+		fmt.Fprintf(out, "%s\n%s\n", k, pretty(objects[k]))
+	}
+}
+
+// objects reads every object of the local archive.
+func (w *world) objects(ctx context.Context) ([]string, map[string][]byte, error) {
+	client := s3.New(s3.Options{
+		Region: w.region, BaseEndpoint: aws.String(w.s3URL), UsePathStyle: true,
+		Credentials: aws.AnonymousCredentials{},
+		DisableLogOutputChecksumValidationSkipped: true,
+	})
+	list, err := client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
+	if err != nil {
+		return nil, nil, err
+	}
+	var keys []string
+	objects := map[string][]byte{}
+	for _, o := range list.Contents {
+		k := aws.ToString(o.Key)
+		got, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(k)})
+		if err != nil {
+			return nil, nil, err
+		}
+		b, err := io.ReadAll(got.Body)
+		got.Body.Close()
+		if err != nil {
+			return nil, nil, err
+		}
+		keys = append(keys, k)
+		objects[k] = b
+	}
+	return keys, objects, nil
+}
+
+// sqsBatch wraps event in an SQS batch of one message from queueARN.
+func sqsBatch(event []byte, queueARN, region string) ([]byte, error) {
+	now := strconv.FormatInt(time.Now().UnixMilli(), 10)
+	return json.Marshal(events.SQSEvent{Records: []events.SQSMessage{{
+		MessageId: "invoke-message-1", ReceiptHandle: "invoke-receipt-handle-1", Body: string(event),
+		Attributes: map[string]string{
+			"ApproximateReceiveCount": "1", "SentTimestamp": now, "ApproximateFirstReceiveTimestamp": now,
+		},
+		EventSource: "aws:sqs", EventSourceARN: queueARN, AWSRegion: region,
+	}}})
+}
+
+// moduleRoot returns the directory at or above dir that holds go.mod.
+func moduleRoot(dir string) (string, error) {
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("no go.mod at or above %s: run invoke inside the module", dir)
+		}
+	}
+}
+
+func section(out io.Writer, title string) {
+	fmt.Fprintf(out, "\n== %s ==\n", title)
+}
+
+// pretty indents JSON, or returns b as it is.
+func pretty(b []byte) string {
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, bytes.TrimSpace(b), "", "  "); err != nil {
+		return string(b)
+	}
+	return buf.String()
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}

@@ -74,3 +74,8 @@ tool (
 	github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie
 	honnef.co/go/tools/cmd/staticcheck
 )
+
+ignore (
+	./cdk.out
+	./node_modules
+)

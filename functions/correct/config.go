@@ -4,13 +4,11 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/batch"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
-
-// MaxVisibility is the longest visibility timeout SQS accepts (12 hours).
-const MaxVisibility = 12 * time.Hour
 
 // Config is the corrector's configuration, read once per cold start.
 type Config struct {
@@ -22,7 +20,7 @@ type Config struct {
 	// when the message was sent (CORRECTION_MAX_AGE, default 24h).
 	MaxAge time.Duration
 	// RetryDelay is the first wait for a live channel; each receive doubles it
-	// (CORRECTION_RETRY_DELAY, default 60s, at most MaxVisibility).
+	// (CORRECTION_RETRY_DELAY, default 60s, at most batch.MaxVisibility).
 	RetryDelay time.Duration
 }
 
@@ -51,7 +49,7 @@ func LoadConfig(getenv suite.Getenv) (Config, error) {
 	if cfg.RetryDelay, err = suite.Duration(getenv, suite.EnvCorrectionRetryDelay, defDelay); err != nil {
 		return Config{}, err
 	}
-	if cfg.RetryDelay > MaxVisibility || cfg.RetryDelay < time.Second {
+	if cfg.RetryDelay > batch.MaxVisibility || cfg.RetryDelay < time.Second {
 		return Config{}, &ivsevent.FieldError{Field: suite.EnvCorrectionRetryDelay, Want: "a duration from 1s to 12h (SQS's visibility timeout range)", Got: getenv(suite.EnvCorrectionRetryDelay)}
 	}
 	return cfg, nil

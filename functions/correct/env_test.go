@@ -197,7 +197,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	log := slog.New(slog.NewJSONHandler(e.logs, nil))
 	e.rec = metrics.New(suite.MetricNamespace, e.emf)
 	e.h = &Handler{
-		Channels: ivsClient, Streams: ivsClient, Updater: ivsClient, Events: ebClient, Queue: sqsClient,
+		Channels: ivsClient, Streams: ivsClient, Updater: ivsClient, Events: ebClient,
 		Cfg:     Config{EventBusName: testBus, Correction: cfg, MaxAge: 24 * time.Hour, RetryDelay: 60 * time.Second},
 		Log:     log,
 		Metrics: e.rec,
@@ -205,7 +205,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	if e.pacer != nil {
 		e.h.Throttles = e.pacer.Throttles
 	}
-	e.p = &batch.Processor{Function: suite.FunctionCorrect, Log: log, Metrics: e.rec, Do: e.h.Handle}
+	e.p = &batch.Processor{Function: suite.FunctionCorrect, Log: log, Metrics: e.rec, Do: e.h.Handle, Queue: sqsClient}
 	t.Cleanup(e.checkNoSecrets)
 	return e
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -15,7 +14,6 @@ import (
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
 	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/smithy-go"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
@@ -49,17 +47,11 @@ type eventPutter interface {
 	PutEvents(ctx context.Context, in *eventbridge.PutEventsInput, optFns ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error)
 }
 
-// visibilityChanger sets how long a message waits in its queue before the next delivery.
-type visibilityChanger interface {
-	ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMessageVisibilityInput, optFns ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error)
-}
-
 var (
-	_ channelGetter     = (*ivs.Client)(nil)
-	_ streamGetter      = (*ivs.Client)(nil)
-	_ channelUpdater    = (*ivs.Client)(nil)
-	_ eventPutter       = (*eventbridge.Client)(nil)
-	_ visibilityChanger = (*sqs.Client)(nil)
+	_ channelGetter  = (*ivs.Client)(nil)
+	_ streamGetter   = (*ivs.Client)(nil)
+	_ channelUpdater = (*ivs.Client)(nil)
+	_ eventPutter    = (*eventbridge.Client)(nil)
 )
 
 // Log attribute keys.
@@ -92,11 +84,10 @@ var publishBackoff = 100 * time.Millisecond
 // Handler corrects the channel of one enriched session per message. Its fields are set once in
 // main (or a test) and only read afterwards; Handle is safe for concurrent use.
 type Handler struct {
-	Channels channelGetter     // GetChannel
-	Streams  streamGetter      // GetStream
-	Updater  channelUpdater    // UpdateChannel
-	Events   eventPutter       // PutEvents on Cfg.EventBusName
-	Queue    visibilityChanger // ChangeMessageVisibility on the message's own queue
+	Channels channelGetter  // GetChannel
+	Streams  streamGetter   // GetStream
+	Updater  channelUpdater // UpdateChannel
+	Events   eventPutter    // PutEvents on Cfg.EventBusName
 
 	Cfg     Config
 	Log     *slog.Logger
@@ -266,8 +257,10 @@ func (h *Handler) live(ctx context.Context, arn string) (bool, error) {
 // hours and never past the maximum age, and a retryable.Later error makes it a batch item
 // failure: SQS delivers it again after that time.
 //
-// After that, the correction is given up on. The design: publish a "failed" outcome, set the
-// visibility timeout to 0 and return a transient error, so SQS delivers the message again at once
+// (batch.Processor sets the visibility timeout from the error's wait.)
+//
+// After that, the correction is given up on. The design: publish a "failed" outcome and return
+// a transient error with a wait of one second, so SQS delivers the message again at once
 // and every later receive does the same until maxReceiveCount moves it to the dead-letter queue,
 // whose alarm tells a person. The function cannot send it there itself (it does not know the
 // queue's redrive policy), and acknowledging it would hide the failure. Each of those receives
@@ -286,62 +279,13 @@ func (h *Handler) wait(ctx context.Context, m batch.Message, j job, c session.Co
 		if err := h.publish(ctx, c, session.CorrectionFailed, d, detail, deadline); err != nil {
 			return err
 		}
-		h.setVisibility(ctx, m, 0)
-		return retryable.Later("correction expired: "+why+"; left for the dead-letter queue", 0, nil)
+		// One second: at once, as far as SQS's whole-second visibility allows.
+		return retryable.Later("correction expired: "+why+"; left for the dead-letter queue", time.Second, nil)
 	}
-	delay := min(Backoff(h.Cfg.RetryDelay, m.ReceiveCount), deadline.Sub(now))
-	h.setVisibility(ctx, m, delay)
+	delay := min(batch.Backoff(h.Cfg.RetryDelay, m.ReceiveCount), deadline.Sub(now))
 	h.Log.InfoContext(ctx, "waiting for the channel to go offline", keyChannelARN, c.ChannelARN, keyStreamID, c.StreamID,
-		keyReceiveCount, m.ReceiveCount, keyVisibility, visibilitySeconds(delay), keyDetail, why)
+		keyReceiveCount, m.ReceiveCount, keyVisibility, batch.VisibilitySeconds(delay), keyDetail, why)
 	return retryable.Later(why, delay, nil)
-}
-
-// Backoff returns the wait before the next delivery of a message received receiveCount times
-// (1 for the first delivery): base × 2^(receiveCount-1), at most MaxVisibility.
-func Backoff(base time.Duration, receiveCount int) time.Duration {
-	d := base
-	for i := 1; i < receiveCount && d < MaxVisibility; i++ {
-		d *= 2
-	}
-	return min(d, MaxVisibility)
-}
-
-// visibilitySeconds converts d to SQS's whole seconds, rounded up, within 0 to 12 hours.
-func visibilitySeconds(d time.Duration) int32 {
-	s := (d + time.Second - 1) / time.Second
-	return int32(min(max(s, 0), MaxVisibility/time.Second))
-}
-
-// setVisibility makes an SQS message visible again after d. A bare event (no receipt handle)
-// has no queue; a failure is logged, and the message then comes back after the queue's own
-// visibility timeout.
-func (h *Handler) setVisibility(ctx context.Context, m batch.Message, d time.Duration) {
-	if m.ReceiptHandle == "" {
-		return
-	}
-	url, err := QueueURL(m.QueueARN)
-	if err == nil {
-		_, err = h.Queue.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
-			QueueUrl:          aws.String(url),
-			ReceiptHandle:     aws.String(m.ReceiptHandle),
-			VisibilityTimeout: visibilitySeconds(d),
-		})
-	}
-	if err != nil {
-		h.Log.WarnContext(ctx, "change message visibility failed; the queue's visibility timeout applies",
-			batch.KeyMessageID, m.ID, keyVisibility, visibilitySeconds(d), keyErr, err)
-	}
-}
-
-// QueueURL returns the URL of the queue with the ARN arn:aws:sqs:<region>:<account>:<name>:
-// https://sqs.<region>.amazonaws.com/<account>/<name>. With a custom endpoint
-// (AWS_ENDPOINT_URL_SQS) the SDK sends the request there and the URL only names the queue.
-func QueueURL(queueARN string) (string, error) {
-	parts := strings.Split(queueARN, ":")
-	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "sqs" || parts[3] == "" || parts[4] == "" || parts[5] == "" {
-		return "", &ivsevent.FieldError{Field: "eventSourceARN", Want: "an SQS queue ARN (arn:aws:sqs:<region>:<account>:<name>)", Got: queueARN}
-	}
-	return fmt.Sprintf("https://sqs.%s.amazonaws.com/%s/%s", parts[3], parts[4], parts[5]), nil
 }
 
 // publish puts the correction on the suite's bus, counts it and logs it. It returns a transient

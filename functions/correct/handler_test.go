@@ -447,8 +447,8 @@ func TestExpired(t *testing.T) {
 		}
 	}
 	for _, b := range e.busLog.bodies("AmazonSQS.ChangeMessageVisibility") {
-		if !strings.Contains(string(b), `"VisibilityTimeout":0`) {
-			t.Errorf("ChangeMessageVisibility %s, want 0 (redeliver at once)", b)
+		if !strings.Contains(string(b), `"VisibilityTimeout":1`) {
+			t.Errorf("ChangeMessageVisibility %s, want 1 (redeliver at once, in SQS's whole seconds)", b)
 		}
 	}
 	if got := e.ivs.Stats()[ivstest.OpUpdateChannel].Calls; got != 0 {

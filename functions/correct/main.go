@@ -47,13 +47,12 @@ func run(ctx context.Context) error {
 		Streams:   ivsClient,
 		Updater:   ivsClient,
 		Events:    eventbridge.NewFromConfig(awsCfg),
-		Queue:     sqs.NewFromConfig(awsCfg),
 		Cfg:       cfg,
 		Log:       log,
 		Metrics:   rec,
 		Throttles: pacer.Throttles,
 	}
-	p := &batch.Processor{Function: suite.FunctionCorrect, Log: log, Metrics: rec, Do: h.Handle}
+	p := &batch.Processor{Function: suite.FunctionCorrect, Log: log, Metrics: rec, Do: h.Handle, Queue: sqs.NewFromConfig(awsCfg)}
 	lambda.StartWithOptions(p.Process, lambda.WithEnableSIGTERM())
 	return nil
 }

@@ -59,8 +59,8 @@ const (
 )
 
 // Retry delays enrich asks for (retryable.LaterError.After) while a session is not visible
-// yet: retryBase doubled per delivery, at most retryCap. The SQS queue's visibility timeout
-// decides when the message comes back; After is the hint for whoever can act on it.
+// yet: retryBase doubled per delivery, at most retryCap. batch.Processor makes it the message's
+// visibility timeout, so the message comes back after that wait.
 const (
 	retryBase = 30 * time.Second
 	retryCap  = 15 * time.Minute
@@ -291,11 +291,7 @@ func endsSession(ev *ivsevent.Event) bool {
 // retryDelay is the wait asked for after the n-th delivery: retryBase doubled per delivery, at
 // most retryCap.
 func retryDelay(n int) time.Duration {
-	d := retryBase
-	for i := 1; i < n && d < retryCap; i++ {
-		d *= 2
-	}
-	return min(d, retryCap)
+	return min(batch.Backoff(retryBase, n), retryCap)
 }
 
 // describe returns an AWS error as "<code>: <message>", with IVS's exceptionMessage (the

@@ -16,10 +16,14 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
 	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
@@ -51,6 +55,16 @@ type Message struct {
 // (retryable.Is) to have the message delivered again, or any other error to reject it.
 type Func func(ctx context.Context, m Message) error
 
+// MaxVisibility is the longest visibility timeout SQS accepts (12 hours).
+const MaxVisibility = 12 * time.Hour
+
+// VisibilityChanger is the SQS operation the Processor uses to delay a message's redelivery.
+type VisibilityChanger interface {
+	ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMessageVisibilityInput, optFns ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error)
+}
+
+var _ VisibilityChanger = (*sqs.Client)(nil)
+
 // Processor runs a Func over each invocation. Its fields are read-only after construction; it is
 // safe for concurrent use if Func is.
 type Processor struct {
@@ -58,6 +72,11 @@ type Processor struct {
 	Log      *slog.Logger      // a Lambda logger (lambdacontext.NewLogger)
 	Metrics  *metrics.Recorder // flushed at the end of every invocation
 	Do       Func
+	// Queue, when set, delays the redelivery of a message whose transient error asks for a
+	// wait (retryable.RetryAfter > 0) by setting its visibility timeout to that wait, at most
+	// MaxVisibility. Without it, or when the change fails, the queue's own visibility timeout
+	// applies. The event source mapping's consume permission includes the action.
+	Queue VisibilityChanger
 }
 
 // Result is what a bare-event invocation returns: what happened to the event.
@@ -137,12 +156,64 @@ func (p *Processor) sqs(ctx context.Context, batch events.SQSEvent) events.SQSEv
 		case err == nil:
 		case retryable.Is(err):
 			p.Log.WarnContext(ctx, "transient failure, will be redelivered", KeyMessageID, rec.MessageId, KeyErr, err)
+			if wait := retryable.RetryAfter(err); wait > 0 {
+				p.delay(ctx, rec, wait)
+			}
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
 		default:
 			p.reject(ctx, rec.MessageId, err)
 		}
 	}
 	return resp
+}
+
+// delay makes the message visible again after wait (rounded up to whole seconds, at most
+// MaxVisibility). A failure is logged: the queue's own visibility timeout then applies.
+func (p *Processor) delay(ctx context.Context, rec events.SQSMessage, wait time.Duration) {
+	if p.Queue == nil || rec.ReceiptHandle == "" {
+		return
+	}
+	seconds := VisibilitySeconds(wait)
+	url, err := QueueURL(rec.EventSourceARN)
+	if err == nil {
+		_, err = p.Queue.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
+			QueueUrl:          aws.String(url),
+			ReceiptHandle:     aws.String(rec.ReceiptHandle),
+			VisibilityTimeout: seconds,
+		})
+	}
+	if err != nil {
+		p.Log.WarnContext(ctx, "change message visibility failed; the queue's visibility timeout applies",
+			KeyMessageID, rec.MessageId, "visibilitySeconds", seconds, KeyErr, err)
+	}
+}
+
+// Backoff returns the wait before the next delivery of a message received receiveCount times
+// (1 for the first delivery): base × 2^(receiveCount-1), at most MaxVisibility.
+func Backoff(base time.Duration, receiveCount int) time.Duration {
+	d := base
+	for i := 1; i < receiveCount && d < MaxVisibility; i++ {
+		d *= 2
+	}
+	return min(d, MaxVisibility)
+}
+
+// VisibilitySeconds converts d to SQS's whole seconds, rounded up, within 0 to 12 hours.
+func VisibilitySeconds(d time.Duration) int32 {
+	s := (d + time.Second - 1) / time.Second
+	return int32(min(max(s, 0), MaxVisibility/time.Second))
+}
+
+// QueueURL returns the URL of the queue with the ARN arn:aws:sqs:<region>:<account>:<name>:
+// https://sqs.<region>.amazonaws.com/<account>/<name>. With a custom endpoint
+// (AWS_ENDPOINT_URL_SQS) the SDK sends the request there and the URL only names the queue. It
+// returns a *ivsevent.FieldError for anything else.
+func QueueURL(queueARN string) (string, error) {
+	parts := strings.Split(queueARN, ":")
+	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "sqs" || parts[3] == "" || parts[4] == "" || parts[5] == "" {
+		return "", &ivsevent.FieldError{Field: "eventSourceARN", Want: "an SQS queue ARN (arn:aws:sqs:<region>:<account>:<name>)", Got: queueARN}
+	}
+	return fmt.Sprintf("https://sqs.%s.amazonaws.com/%s/%s", parts[3], parts[4], parts[5]), nil
 }
 
 // reject logs and counts a permanent failure; the message is acknowledged.

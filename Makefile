@@ -9,7 +9,7 @@ GO        ?= go
 LAMBDA_GOARCH := arm64
 GOBUILD_LAMBDA = CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_GOARCH) $(GO) build -trimpath -tags lambda.norpc -ldflags "-s -w"
 
-.PHONY: help build test invoke lint tidy-check fmt-check FORCE
+.PHONY: help build test bench invoke lint tidy-check fmt-check FORCE
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_%/-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -21,6 +21,9 @@ build/%/bootstrap: FORCE
 
 test: lint synth ## install what the tests need (CDK CLI, RIE), lint, synth with cdk-nag, run every test with -race
 	$(GO) test -race -count=1 ./...
+
+bench: ## artifact sizes and per-invocation cost of each function (scripts/bench.sh)
+	scripts/bench.sh
 
 invoke: ## invoke FN's real bootstrap under the Lambda RIE against local IVS, bus and S3: make invoke FN=enrich EVENT=events/<case>.json [SQS=1]
 	$(GO) run ./scripts/invoke -fn "$(FN)" -event "$(EVENT)" $(if $(SQS),-sqs)

@@ -12,7 +12,7 @@ GOBUILD_LAMBDA = CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_GOARCH) $(GO) build -t
 .PHONY: help build test bench invoke lint tidy-check fmt-check FORCE
 
 help: ## list the targets
-	@grep -hE '^[a-zA-Z_%/-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_%/-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 build: $(FUNCTIONS:%=build/%/bootstrap) ## build every function's bootstrap (linux/arm64)
 
@@ -42,3 +42,5 @@ FORCE:
 
 # Targets owned by the parts of the suite: the CDK app (synth, deploy, destroy).
 -include infra/infra.mk
+# The local pipeline (scripts/local): local, end-to-end.
+-include scripts/local.mk

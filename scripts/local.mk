@@ -1,0 +1,20 @@
+# The local pipeline (scripts/local, shared/pipeline): the whole suite on this machine, offline,
+# with no AWS account. Included by the top-level Makefile. `go run` builds the command, which
+# builds the three bootstraps for this host and the Lambda Runtime Interface Emulator (pinned by
+# go.mod) into .local/bin, and keeps the archive (.local/s3) and logs (.local/logs) there too.
+#
+#   make local                               the six scenarios, a live timeline, a summary
+#   make local ARGS='-scenario 4'            one scenario, by number or name (or a list: 1,burst)
+#   make local ARGS='-keep'                  then keep the stack up for the AWS CLI/SDK (Ctrl-C)
+#   make local ARGS='-file my.json'          a scenario of your own (scripts/local/example-scenario.json)
+#   make local ARGS='-quota 2 -v'            a tighter IVS quota; every detail in the timeline
+
+ARGS ?=
+
+.PHONY: local end-to-end
+
+local: ## run the whole suite offline and play its scenarios (ARGS='-scenario 4', '-keep', '-file f.json')
+	$(GO) run ./scripts/local $(ARGS)
+
+end-to-end: ## the end-to-end test alone (scenarios 1-4 and 6 through the real bootstraps)
+	$(GO) test -race -count=1 -run 'TestEndToEnd$$' ./shared/pipeline/

@@ -111,7 +111,15 @@ type Instance struct {
 	logMu   sync.Mutex
 	logs    []Line
 	current string // request ID between the emulator's START and END lines
+	reports int    // invokes whose last line (REPORT, or Invoke DONE failed) was read
+	// reported is closed and replaced at each such line, waking waitReport.
+	reported chan struct{}
 }
+
+// reportWait bounds how long Invoke waits, after the response, for the emulator's last line of
+// the invoke (REPORT, or "Invoke DONE failed" when the runtime exited), so that Logs holds the
+// whole invoke when Invoke returns.
+const reportWait = 2 * time.Second
 
 // process is one run of the emulator.
 type process struct {
@@ -137,6 +145,8 @@ func start(ctx context.Context, cfg Config, index int) (*Instance, error) {
 		cfg:   cfg,
 		index: index,
 		sem:   make(chan struct{}, 1),
+
+		reported: make(chan struct{}),
 		// The emulator answers within the function timeout; past it (and a margin) it is hung.
 		client: &http.Client{Timeout: cfg.Timeout + 10*time.Second},
 	}
@@ -309,7 +319,13 @@ func (i *Instance) readLines(wg *sync.WaitGroup, r io.Reader, stderr bool) {
 			line.RequestID = i.current
 			if strings.HasPrefix(text, "REPORT") {
 				i.current = ""
+				i.invokeEnded()
 			}
+		case strings.Contains(text, "(rapid) Invoke DONE failed"):
+			// A runtime that exits mid-invoke (a panic) gets this line instead of END and REPORT.
+			line.RequestID = i.current
+			i.current = ""
+			i.invokeEnded()
 		default:
 			line.RequestID = i.current
 		}
@@ -323,6 +339,13 @@ func (i *Instance) readLines(wg *sync.WaitGroup, r io.Reader, stderr bool) {
 		}
 	}
 	_, _ = io.Copy(io.Discard, r) // a line too long ends the scanner; keep the pipe drained
+}
+
+// invokeEnded counts the end of an invoke and wakes waitReport; logMu is held.
+func (i *Instance) invokeEnded() {
+	i.reports++
+	close(i.reported)
+	i.reported = make(chan struct{})
 }
 
 // Logs returns the lines captured so far (the last 2000), oldest first.
@@ -378,9 +401,15 @@ func (i *Instance) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	done := make(chan result, 1)
 	go func() {
 		defer func() { <-i.sem }()
+		i.logMu.Lock()
+		want := i.reports + 1
+		i.logMu.Unlock()
 		status, body, err := i.post(p, payload)
 		if err != nil {
 			i.kill(p) // dead or hung: the next invoke starts a new one
+		} else {
+			// The emulator prints the invoke's last lines after it answers.
+			i.waitReport(want, reportWait)
 		}
 		done <- result{status, body, err}
 	}()
@@ -392,6 +421,25 @@ func (i *Instance) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		return interpret(r.status, r.body)
 	case <-ctx.Done():
 		return nil, fmt.Errorf("lambdarie: invoke %s: %w", i.cfg.FunctionName, ctx.Err())
+	}
+}
+
+// waitReport waits until the emulator has printed n REPORT lines, or for at most d.
+func (i *Instance) waitReport(n int, d time.Duration) {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for {
+		i.logMu.Lock()
+		seen, signal := i.reports, i.reported
+		i.logMu.Unlock()
+		if seen >= n {
+			return
+		}
+		select {
+		case <-signal:
+		case <-timer.C:
+			return
+		}
 	}
 }
 

@@ -148,7 +148,12 @@ func TestLogs(t *testing.T) {
 	if _, err := inst.Invoke(context.Background(), []byte(`{"log":"hello timeline"}`)); err != nil {
 		t.Fatal(err)
 	}
-	// The lines arrive asynchronously; REPORT is the emulator's last line of an invoke.
+	// Invoke returns once the emulator has printed the invoke's REPORT line, its last: a
+	// report printed right after Invoke (scripts/invoke) holds the whole invoke.
+	if logs := inst.Logs(); len(logs) == 0 || !strings.HasPrefix(logs[len(logs)-1].Text, "REPORT RequestId: ") {
+		t.Fatalf("after Invoke, the last line is not REPORT: %+v", logs)
+	}
+	// OnLog is called just after a line is stored, so it may still be catching up.
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		mu.Lock()
@@ -449,5 +454,24 @@ func TestRestartAfterCrash(t *testing.T) {
 	}
 	if n := inst.Restarts(); n != 1 {
 		t.Errorf("restarts = %d, want 1", n)
+	}
+}
+
+// TestLogsCompleteAfterPanic: a runtime that exits mid-invoke prints no REPORT; Invoke still
+// returns with the invoke's lines, panic included, in Logs.
+func TestLogsCompleteAfterPanic(t *testing.T) {
+	inst := startInstance(t, config(t))
+	_, err := inst.Invoke(context.Background(), []byte(`{"panic":"oops"}`))
+	var fnErr *lambdarie.FunctionError
+	if !errors.As(err, &fnErr) {
+		t.Fatalf("Invoke = %v, want a function error", err)
+	}
+	var panicked, done bool
+	for _, l := range inst.Logs() {
+		panicked = panicked || strings.Contains(l.Text, "resulted in a panic")
+		done = done || strings.Contains(l.Text, "Invoke DONE failed")
+	}
+	if !panicked || !done {
+		t.Errorf("Logs after Invoke: panic line %v, end line %v; want both: %+v", panicked, done, inst.Logs())
 	}
 }

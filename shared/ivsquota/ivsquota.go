@@ -11,6 +11,7 @@ package ivsquota
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -88,8 +89,15 @@ func (p *Pacer) ClientOptions(maxAttempts int) func(*ivs.Options) {
 func (p *Pacer) middleware() middleware.FinalizeMiddleware {
 	return middleware.FinalizeMiddlewareFunc("IVSQuotaPacer", func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
 		if p.perSecond > 0 {
-			if err := p.limiter(awsmiddleware.GetOperationName(ctx)).Wait(ctx); err != nil {
-				return middleware.FinalizeOutput{}, middleware.Metadata{}, err
+			op := awsmiddleware.GetOperationName(ctx)
+			if err := p.limiter(op).Wait(ctx); err != nil {
+				// rate.Limiter says "would exceed context deadline" without wrapping
+				// context.DeadlineExceeded; say it so callers see a transient failure.
+				cause := ctx.Err()
+				if cause == nil {
+					cause = context.DeadlineExceeded
+				}
+				return middleware.FinalizeOutput{}, middleware.Metadata{}, fmt.Errorf("ivsquota: wait for a %s slot: %w (%v)", op, cause, err)
 			}
 		}
 		p.calls.Add(1)

@@ -2,6 +2,7 @@ package ivsquota
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
 )
 
 const channelARN = "arn:aws:ivs:us-west-2:123456789012:channel/AbCdef1G2hij"
@@ -102,6 +105,14 @@ func TestPacingStopsOnCancel(t *testing.T) {
 	cancel()
 	if _, err := c.GetChannel(ctx, &ivs.GetChannelInput{Arn: aws.String(channelARN)}); err == nil {
 		t.Fatal("a canceled call waiting for its turn succeeded")
+	}
+	// A deadline the wait would pass: the limiter refuses at once, and the error must read as
+	// transient (the work was not done), not as a permanent failure.
+	dctx, dcancel := context.WithTimeout(context.Background(), time.Minute)
+	defer dcancel()
+	_, err := c.GetChannel(dctx, &ivs.GetChannelInput{Arn: aws.String(channelARN)})
+	if !errors.Is(err, context.DeadlineExceeded) || !retryable.Is(err) {
+		t.Errorf("GetChannel past the deadline: err = %v; want it to wrap context.DeadlineExceeded and be transient", err)
 	}
 	if len(*seen) != 1 {
 		t.Errorf("requests = %d, want 1", len(*seen))

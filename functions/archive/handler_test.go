@@ -102,21 +102,19 @@ func TestAnyOrder(t *testing.T) {
 			if puts > len(bodies) {
 				t.Errorf("%d writes for %d distinct records: duplicates must not write", puts, len(bodies))
 			}
-			if n := s.metric(t, suite.MetricSessions); n != 1 {
+			if n := s.Metric(t, suite.MetricSessions); n != 1 {
 				t.Errorf("metric %s = %v, want 1", suite.MetricSessions, n)
 			}
-			if n := s.metric(t, suite.MetricMultitrack); n != 1 {
+			if n := s.Metric(t, suite.MetricMultitrack); n != 1 {
 				t.Errorf("metric %s = %v, want 1", suite.MetricMultitrack, n)
 			}
 			if ct := s.contentType(t, sessionKey); ct != contentType {
 				t.Errorf("content type %q, want %q", ct, contentType)
 			}
-			if n := s.metric(t, suite.MetricArchiveWrites); n != float64(puts) {
+			if n := s.Metric(t, suite.MetricArchiveWrites); n != float64(puts) {
 				t.Errorf("metric %s = %v, want %d (the writes made)", suite.MetricArchiveWrites, n, puts)
 			}
-			if strings.Contains(string(s.object(t, sessionKey)), "srt-passphrase-must-not-leak") || strings.Contains(s.logs.String(), "srt-passphrase-must-not-leak") {
-				t.Error("the SRT passphrase reached the archive or the logs")
-			}
+			s.Secrets.Check(t, map[string]string{"archive": string(s.object(t, sessionKey)), "logs": s.Logs.String()})
 			finals = append(finals, withoutUpdatedAt(t, got))
 			if name == "in order" {
 				var buf bytes.Buffer
@@ -163,7 +161,7 @@ func TestRedeliveryWritesNothing(t *testing.T) {
 	if puts, _ := s.faults.counts(); puts != 1 {
 		t.Errorf("%d writes for one record delivered 3 times, want 1", puts)
 	}
-	if n := strings.Count(s.logs.String(), "record unchanged"); n != 2 {
+	if n := strings.Count(s.Logs.String(), "record unchanged"); n != 2 {
 		t.Errorf("logged %d unchanged records, want 2", n)
 	}
 }
@@ -294,7 +292,7 @@ func TestCorrections(t *testing.T) {
 		if s.object(t, c.SessionKey) != nil || s.object(t, sessionKey) == nil {
 			t.Errorf("objects %v: want the correction merged at its own session's key only", s.keys(t))
 		}
-		if !strings.Contains(s.logs.String(), "sessionKey is not its session's key") {
+		if !strings.Contains(s.Logs.String(), "sessionKey is not its session's key") {
 			t.Error("the bad session key is not logged")
 		}
 	})
@@ -330,7 +328,7 @@ func TestAccountLevel(t *testing.T) {
 	if puts, _ := s.faults.counts(); puts != 2 {
 		t.Errorf("%d PUTs reached S3, want 2 (the second refused by If-None-Match)", puts)
 	}
-	if n := s.metric(t, suite.MetricArchiveWrites); n != 1 {
+	if n := s.Metric(t, suite.MetricArchiveWrites); n != 1 {
 		t.Errorf("metric %s = %v, want 1", suite.MetricArchiveWrites, n)
 	}
 }
@@ -377,8 +375,8 @@ func TestRejected(t *testing.T) {
 	if s.object(t, sessionKey) == nil {
 		t.Error("the valid neighbour was not archived")
 	}
-	if n := strings.Count(s.emf.String(), `"`+suite.MetricRejected+`"`); n == 0 || emfCount(t, s.emf.String(), suite.MetricRejected) != float64(len(tests)) {
-		t.Errorf("metric %s = %v, want %d", suite.MetricRejected, emfCount(t, s.emf.String(), suite.MetricRejected), len(tests))
+	if n := strings.Count(s.EMF.String(), `"`+suite.MetricRejected+`"`); n == 0 || s.Metric(t, suite.MetricRejected) != float64(len(tests)) {
+		t.Errorf("metric %s = %v, want %d", suite.MetricRejected, s.Metric(t, suite.MetricRejected), len(tests))
 	}
 }
 

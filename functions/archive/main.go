@@ -7,7 +7,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -44,6 +43,6 @@ func run(ctx context.Context) error {
 	rec := metrics.New(suite.MetricNamespace, os.Stdout)
 	h := &Handler{Get: client, Put: client, Log: log, Metrics: rec, Cfg: cfg, Now: time.Now}
 	p := &batch.Processor{Function: suite.FunctionArchive, Log: log, Metrics: rec, Do: h.Handle}
-	lambda.StartWithOptions(p.Process, lambda.WithEnableSIGTERM())
+	batch.Start(p)
 	return nil
 }

@@ -3,14 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/awstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
 	"github.com/ivs-sessions/ivs-sessions/shared/lambdarie"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
@@ -21,36 +20,12 @@ import (
 // Lambda Runtime Interface Emulator with an SQS batch and a bare event, against the local S3,
 // configured only through the environment as in Lambda.
 func TestBootstrapUnderRIE(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("the Runtime Interface Emulator runs on Linux only")
-	}
 	ctx := context.Background()
-	dir := t.TempDir()
-	rie, err := lambdarie.BuildRIE(ctx, "", dir)
-	if err != nil {
-		t.Skipf("cannot build the Runtime Interface Emulator (go.mod's tool line, module cache): %v", err)
-	}
-	bootstrap := filepath.Join(dir, "bootstrap")
-	if err := lambdarie.BuildBootstrap(ctx, "", ".", bootstrap); err != nil {
-		t.Fatal(err)
-	}
 	s := newStack(t)
-	inst, err := lambdarie.Start(ctx, lambdarie.Config{
-		RIE: rie, Bootstrap: bootstrap, FunctionName: suite.FunctionArchive, Timeout: 20 * time.Second,
-		Env: map[string]string{
-			"AWS_REGION":                "us-west-2",
-			"AWS_ACCESS_KEY_ID":         "AKIDTEST",
-			"AWS_SECRET_ACCESS_KEY":     "test-secret",
-			"AWS_EC2_METADATA_DISABLED": "true",
-			"AWS_ENDPOINT_URL_S3":       s.url,
-			"AWS_LAMBDA_LOG_FORMAT":     "JSON",
-			suite.EnvArchiveBucket:      testBucket,
-		},
+	inst := awstest.StartFunction(t, lambdarie.Config{
+		FunctionName: suite.FunctionArchive, Timeout: 20 * time.Second,
+		Env: s.Env(map[string]string{suite.EnvArchiveBucket: testBucket}),
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { inst.Close() })
 
 	first, tr1 := sampleRecord(t, "session-ended")
 	rec, tr := enrichedRecord(t)
@@ -80,28 +55,11 @@ func TestBootstrapUnderRIE(t *testing.T) {
 		t.Errorf("the account-level event is not archived: objects %v", s.keys(t))
 	}
 
-	var lines []string
-	for _, l := range inst.Logs() {
-		if l.Runtime {
-			continue
-		}
-		lines = append(lines, l.Text)
-		var line map[string]any
-		if err := json.Unmarshal([]byte(l.Text), &line); err != nil {
-			t.Errorf("log line is not JSON: %q", l.Text)
-			continue
-		}
-		if id, _ := line["requestId"].(string); line["_aws"] == nil && id == "" {
-			t.Errorf("log line without requestId: %s", l.Text)
-		}
-	}
-	all := strings.Join(lines, "\n")
+	all, _ := awstest.FunctionLog(t, inst.Logs())
 	for _, want := range []string{`"message":"record archived"`, `"message":"rejected: retrying cannot fix this"`, `"ArchiveWrites":`, `"Sessions":1`} {
 		if !strings.Contains(all, want) {
 			t.Errorf("the function's output lacks %s:\n%s", want, all)
 		}
 	}
-	if strings.Contains(all, "srt-passphrase-must-not-leak") {
-		t.Error("the SRT passphrase reached the logs")
-	}
+	s.Secrets.Check(t, map[string]string{"function output": all})
 }

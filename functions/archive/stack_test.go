@@ -1,31 +1,23 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/awstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivstest"
-	"github.com/ivs-sessions/ivs-sessions/shared/locals3"
-	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
@@ -37,25 +29,10 @@ const (
 	sampleID    = "AbCdef1G2hij"
 	sampleStrm  = "st-1A2b3c4D5e6F78ghij9Klmn"
 	testWriteAt = "2026-11-03T20:00:00Z"
+	// samplePassphrase is the SRT passphrase of the channel in enrichedRecord: it must never
+	// reach the archive or the logs.
+	samplePassphrase = "srt-passphrase-must-not-leak"
 )
-
-// lockedBuffer is a bytes.Buffer safe for concurrent writers.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // fault makes the S3 server answer requests of one method with an S3 error.
 type fault struct {
@@ -125,40 +102,25 @@ func (r *statusRecorder) WriteHeader(status int) {
 // stack is the local S3 (gofakes3, in memory) behind a fault injector, a real S3 client and a
 // Handler.
 type stack struct {
-	s3      *locals3.Server
-	url     string
-	faults  *faulty
-	client  *s3.Client
-	logs    *lockedBuffer
-	emf     *lockedBuffer
-	metrics *metrics.Recorder
-	h       *Handler
-	p       *batch.Processor
+	*awstest.Stack
+	faults *faulty
+	client *s3.Client
+	h      *Handler
+	p      *batch.Processor
 }
 
 func newStack(t testing.TB, clientOpts ...func(*s3.Options)) *stack {
 	t.Helper()
-	s := &stack{s3: locals3.NewMemory(), logs: &lockedBuffer{}, emf: &lockedBuffer{}}
-	if err := s.s3.CreateBucket(testBucket); err != nil {
-		t.Fatal(err)
-	}
-	s.faults = &faulty{next: s.s3.Handler()}
-	srv := httptest.NewServer(s.faults)
-	t.Cleanup(srv.Close)
-	s.url = srv.URL
-	s.client = s3.New(s3.Options{
-		Region:       "us-west-2",
-		BaseEndpoint: aws.String(srv.URL),
-		UsePathStyle: true,
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "test-secret", ""),
-		Retryer:      aws.NopRetryer{},
-		DisableLogOutputChecksumValidationSkipped: true,
-	}, clientOpts...)
-	s.metrics = metrics.New(suite.MetricNamespace, s.emf)
-	log := slog.New(slog.NewJSONHandler(s.logs, nil))
+	s := &stack{faults: &faulty{}}
+	s.Stack = awstest.New(t, awstest.Options{Bucket: testBucket, WrapS3: func(h http.Handler) http.Handler {
+		s.faults.next = h
+		return s.faults
+	}})
+	s.Secrets.Add("an SRT passphrase", samplePassphrase)
+	s.client = s.S3Client(clientOpts...)
 	now, _ := time.Parse(time.RFC3339, testWriteAt)
-	s.h = &Handler{Get: s.client, Put: s.client, Log: log, Metrics: s.metrics, Cfg: Config{Bucket: testBucket, PathStyle: true}, Now: func() time.Time { return now }}
-	s.p = &batch.Processor{Function: suite.FunctionArchive, Log: log, Metrics: s.metrics, Do: s.h.Handle}
+	s.h = &Handler{Get: s.client, Put: s.client, Log: s.Log, Metrics: s.Metrics, Cfg: Config{Bucket: testBucket, PathStyle: true}, Now: func() time.Time { return now }}
+	s.p = &batch.Processor{Function: suite.FunctionArchive, Log: s.Log, Metrics: s.Metrics, Do: s.h.Handle}
 	return s
 }
 
@@ -217,36 +179,13 @@ func (s *stack) handle(t testing.TB, body []byte) error {
 // processSQS runs the processor over an SQS batch and returns the IDs of the failed messages.
 func (s *stack) processSQS(t testing.TB, bodies ...[]byte) []string {
 	t.Helper()
-	out, err := s.p.Process(context.Background(), sqsBatch(t, bodies...))
-	if err != nil {
-		t.Fatalf("Process: %v", err)
-	}
-	resp, ok := out.(events.SQSEventResponse)
-	if !ok {
-		t.Fatalf("Process returned %T, want events.SQSEventResponse", out)
-	}
-	var failed []string
-	for _, f := range resp.BatchItemFailures {
-		failed = append(failed, f.ItemIdentifier)
-	}
-	return failed
+	return awstest.ProcessSQS(t, s.p.Process, awstest.SQSMessages(suite.FunctionArchive, 1, time.Time{}, bodies...)...)
 }
 
+// sqsBatch returns the SQS event of bodies (message IDs msg-0, msg-1, ...), each received once.
 func sqsBatch(t testing.TB, bodies ...[]byte) json.RawMessage {
 	t.Helper()
-	var ev events.SQSEvent
-	for i, b := range bodies {
-		ev.Records = append(ev.Records, events.SQSMessage{
-			MessageId: fmt.Sprintf("msg-%d", i), ReceiptHandle: "h-" + strconv.Itoa(i), Body: string(b),
-			Attributes:     map[string]string{"ApproximateReceiveCount": "1"},
-			EventSourceARN: "arn:aws:sqs:us-west-2:123456789012:archive", EventSource: "aws:sqs", AWSRegion: "us-west-2",
-		})
-	}
-	payload, err := json.Marshal(ev)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return payload
+	return awstest.SQSEvent(t, awstest.SQSMessages(suite.FunctionArchive, 1, time.Time{}, bodies...)...)
 }
 
 // envelopeOf returns the EventBridge event the archive queue delivers for a detail published
@@ -308,7 +247,7 @@ func enrichedRecord(t testing.TB) (session.Record, session.Trigger) {
 		EndTime:   aws.Time(time.Date(2026, 11, 3, 19, 0, 0, 0, time.UTC)),
 		Channel: &types.Channel{Arn: aws.String(sampleARN), Name: aws.String("studio-a"), Type: types.ChannelTypeStandardChannelType,
 			ContainerFormat: types.ContainerFormatFragmentedMP4, LatencyMode: types.ChannelLatencyModeLowLatency,
-			Srt:                          &types.Srt{Passphrase: aws.String("srt-passphrase-must-not-leak")},
+			Srt:                          &types.Srt{Passphrase: aws.String(samplePassphrase)},
 			MultitrackInputConfiguration: &types.MultitrackInputConfiguration{Enabled: true, Policy: types.MultitrackPolicyAllow, MaximumResolution: types.MultitrackMaximumResolutionHd}},
 		IngestConfigurations: &types.IngestConfigurations{
 			VideoConfigurations: []types.VideoConfiguration{
@@ -344,15 +283,6 @@ func withoutUpdatedAt(t testing.TB, r session.Record) string {
 	return string(b)
 }
 
-// metric flushes the recorder and returns the total of metric name written so far.
-func (s *stack) metric(t testing.TB, name string) float64 {
-	t.Helper()
-	if err := s.metrics.Flush(); err != nil {
-		t.Fatal(err)
-	}
-	return emfCount(t, s.emf.String(), name)
-}
-
 // contentType returns the content type of the object at key.
 func (s *stack) contentType(t testing.TB, key string) string {
 	t.Helper()
@@ -361,25 +291,6 @@ func (s *stack) contentType(t testing.TB, key string) string {
 		t.Fatalf("HeadObject %s: %v", key, err)
 	}
 	return aws.ToString(out.ContentType)
-}
-
-// emfCount sums the EMF values of metric name (any dimensions).
-func emfCount(t testing.TB, emf, name string) float64 {
-	t.Helper()
-	var total float64
-	for _, line := range strings.Split(strings.TrimSpace(emf), "\n") {
-		if line == "" {
-			continue
-		}
-		var doc map[string]any
-		if err := json.Unmarshal([]byte(line), &doc); err != nil {
-			t.Fatalf("EMF line %q: %v", line, err)
-		}
-		if v, ok := doc[name].(float64); ok {
-			total += v
-		}
-	}
-	return total
 }
 
 func batchMessage(body []byte) batch.Message {

@@ -26,11 +26,11 @@ func BenchmarkHandle(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			b.StopTimer()
-			if _, err := e.admin.UpdateChannel(context.Background(), reset); err != nil {
+			if _, err := e.Admin.UpdateChannel(context.Background(), reset); err != nil {
 				b.Fatal(err)
 			}
-			e.ivsLog.reset()
-			e.busLog.reset()
+			e.IVSWire.Reset()
+			e.BusWire.Reset()
 			b.StartTimer()
 			if failed := e.process(rec); len(failed) != 0 {
 				b.Fatalf("failures %v", failed)

@@ -126,7 +126,7 @@ func TestScenarios(t *testing.T) {
 		"opt-out tag added since enrich decided: skipped": {
 			channel: standardTS, encoder: obs5, code: ivsevent.CodeMultitrackInputNotAllowed, enrichCfg: applyCfg,
 			before: func(t *testing.T, e *env, arn string) {
-				if _, err := e.admin.TagResource(context.Background(), &ivs.TagResourceInput{ResourceArn: aws.String(arn), Tags: map[string]string{suite.DefaultOptOutTag: "yes"}}); err != nil {
+				if _, err := e.Admin.TagResource(context.Background(), &ivs.TagResourceInput{ResourceArn: aws.String(arn), Tags: map[string]string{suite.DefaultOptOutTag: "yes"}}); err != nil {
 					t.Fatal(err)
 				}
 			},
@@ -135,7 +135,7 @@ func TestScenarios(t *testing.T) {
 		"already corrected by someone else: none": {
 			channel: standardTS, encoder: obs5, code: ivsevent.CodeMultitrackInputNotAllowed, enrichCfg: applyCfg,
 			before: func(t *testing.T, e *env, arn string) {
-				if _, err := e.admin.UpdateChannel(context.Background(), &ivs.UpdateChannelInput{Arn: aws.String(arn),
+				if _, err := e.Admin.UpdateChannel(context.Background(), &ivs.UpdateChannelInput{Arn: aws.String(arn),
 					ContainerFormat: types.ContainerFormatFragmentedMP4, MultitrackInputConfiguration: mt(types.MultitrackPolicyAllow, types.MultitrackMaximumResolutionHd)}); err != nil {
 					t.Fatal(err)
 				}
@@ -161,7 +161,7 @@ func TestScenarios(t *testing.T) {
 		"channel deleted since: failed": {
 			channel: standardTS, encoder: obs5, code: ivsevent.CodeMultitrackInputNotAllowed, enrichCfg: applyCfg,
 			before: func(t *testing.T, e *env, arn string) {
-				if _, err := e.admin.DeleteChannel(context.Background(), &ivs.DeleteChannelInput{Arn: aws.String(arn)}); err != nil {
+				if _, err := e.Admin.DeleteChannel(context.Background(), &ivs.DeleteChannelInput{Arn: aws.String(arn)}); err != nil {
 					t.Fatal(err)
 				}
 			},
@@ -185,7 +185,7 @@ func TestScenarios(t *testing.T) {
 			if tc.before != nil {
 				tc.before(t, e, arn)
 			}
-			e.ivs.ResetStats()
+			e.IVS.ResetStats()
 			failed := e.process(sqsRecord("m1", body, 1, time.Now()))
 			if len(failed) != 0 {
 				t.Fatalf("batch item failures %v, want none", failed)
@@ -193,10 +193,10 @@ func TestScenarios(t *testing.T) {
 			pub := e.published()
 			if !tc.wantRouted {
 				// Delivered anyway (a hand-made rule, a replay): rejected, counted, not acted on.
-				if len(pub) != 0 || len(e.ivs.Stats()) != 0 {
-					t.Errorf("published %d, IVS calls %v; want none", len(pub), e.ivs.Stats())
+				if len(pub) != 0 || len(e.IVS.Stats()) != 0 {
+					t.Errorf("published %d, IVS calls %v; want none", len(pub), e.IVS.Stats())
 				}
-				if got := e.metric(suite.MetricRejected, metrics.Dim{Name: suite.DimensionFunction, Value: suite.FunctionCorrect}); got != 1 {
+				if got := e.Metric(t, suite.MetricRejected, metrics.Dim{Name: suite.DimensionFunction, Value: suite.FunctionCorrect}); got != 1 {
 					t.Errorf("RejectedEvents = %v, want 1", got)
 				}
 				return
@@ -214,13 +214,13 @@ func TestScenarios(t *testing.T) {
 			if c.Correction.At.IsZero() || c.Correction.Detail == "" || c.Correction.Decision.Code != tc.code {
 				t.Errorf("correction %+v: want a time, a detail and code %s", c.Correction, tc.code)
 			}
-			if got := e.metric(suite.MetricCorrections, metrics.Dim{Name: suite.DimensionOutcome, Value: tc.wantMetric}); got != 1 {
+			if got := e.Metric(t, suite.MetricCorrections, metrics.Dim{Name: suite.DimensionOutcome, Value: tc.wantMetric}); got != 1 {
 				t.Errorf("Corrections{Outcome=%s} = %v, want 1", tc.wantMetric, got)
 			}
-			if got := e.ivs.Stats()[ivstest.OpGetChannel].Calls; got != tc.wantGets {
+			if got := e.IVS.Stats()[ivstest.OpGetChannel].Calls; got != tc.wantGets {
 				t.Errorf("GetChannel calls %d, want %d", got, tc.wantGets)
 			}
-			updates := e.ivsLog.bodies(ivstest.OpUpdateChannel)
+			updates := e.IVSWire.Bodies(ivstest.OpUpdateChannel)
 			switch {
 			case tc.wantBody == "" && len(updates) != 0:
 				t.Errorf("UpdateChannel called %d times, want never: %s", len(updates), updates[0])
@@ -230,7 +230,7 @@ func TestScenarios(t *testing.T) {
 					t.Errorf("UpdateChannel bodies %q, want exactly [%s]", updates, want)
 				}
 				if e.successes(ivstest.OpUpdateChannel) != 1 {
-					t.Errorf("UpdateChannel stats %+v, want one success", e.ivs.Stats()[ivstest.OpUpdateChannel])
+					t.Errorf("UpdateChannel stats %+v, want one success", e.IVS.Stats()[ivstest.OpUpdateChannel])
 				}
 			}
 			switch tc.wantOutcome {
@@ -266,7 +266,7 @@ func TestValidationException(t *testing.T) {
 	arn, key := e.createChannel(standardTS)
 	en := e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg)
 	const msg = "multitrackInputConfiguration.maximumResolution: not available in this region"
-	if err := e.ivs.SetFault(ivstest.Fault{Operation: ivstest.OpUpdateChannel, Error: ivstest.CodeValidation, Message: msg, Count: 1}); err != nil {
+	if err := e.IVS.SetFault(ivstest.Fault{Operation: ivstest.OpUpdateChannel, Error: ivstest.CodeValidation, Message: msg, Count: 1}); err != nil {
 		t.Fatal(err)
 	}
 	if failed := e.process(sqsRecord("m1", envelope(t, en), 1, time.Now())); len(failed) != 0 {
@@ -279,7 +279,7 @@ func TestValidationException(t *testing.T) {
 	if want := "UpdateChannel: ValidationException: " + msg; pub[0].Correction.Detail != want {
 		t.Errorf("detail %q, want %q", pub[0].Correction.Detail, want)
 	}
-	if got := e.metric(suite.MetricCorrections, metrics.Dim{Name: suite.DimensionOutcome, Value: "failed"}); got != 1 {
+	if got := e.Metric(t, suite.MetricCorrections, metrics.Dim{Name: suite.DimensionOutcome, Value: "failed"}); got != 1 {
 		t.Errorf("Corrections{failed} = %v, want 1", got)
 	}
 	if ch := e.channel(arn); ch.ContainerFormat != types.ContainerFormatTs {
@@ -300,7 +300,7 @@ func TestIdempotent(t *testing.T) {
 			}
 		}
 		wantOutcomes(t, e.published(), session.CorrectionApplied, session.CorrectionUnchanged, session.CorrectionUnchanged)
-		if got := e.ivs.Stats()[ivstest.OpUpdateChannel].Calls; got != 1 {
+		if got := e.IVS.Stats()[ivstest.OpUpdateChannel].Calls; got != 1 {
 			t.Errorf("UpdateChannel calls %d, want 1", got)
 		}
 		wantMultitrack(t, e.channel(arn), types.ChannelTypeStandardChannelType, types.ContainerFormatFragmentedMP4, types.MultitrackPolicyAllow, types.MultitrackMaximumResolutionFullHd)
@@ -313,7 +313,7 @@ func TestIdempotent(t *testing.T) {
 			t.Fatalf("failures %v", failed)
 		}
 		wantOutcomes(t, e.published(), session.CorrectionApplied, session.CorrectionUnchanged)
-		if got := e.ivs.Stats()[ivstest.OpUpdateChannel].Calls; got != 1 {
+		if got := e.IVS.Stats()[ivstest.OpUpdateChannel].Calls; got != 1 {
 			t.Errorf("UpdateChannel calls %d, want 1", got)
 		}
 	})
@@ -337,19 +337,19 @@ func TestLiveChannel(t *testing.T) {
 	arn, key := e.createChannel(standardTS)
 	en := e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg)
 	e.goLive(key) // the broadcaster fell back to single-track and is live
-	e.ivs.ResetStats()
+	e.IVS.ResetStats()
 	e.serveQueue()
 	e.put(en)
 	e.waitFor("three waits", func(acts []localbus.Activity) bool {
 		return count(acts, localbus.ActivityVisibility, suite.FunctionCorrect) >= 3
 	})
-	if err := e.ivs.Disconnect(context.Background(), arn); err != nil {
+	if err := e.IVS.Disconnect(context.Background(), arn); err != nil {
 		t.Fatal(err)
 	}
 	e.waitIdle()
 
 	var waits []int
-	for _, b := range e.busLog.bodies("AmazonSQS.ChangeMessageVisibility") {
+	for _, b := range e.BusWire.Bodies("AmazonSQS.ChangeMessageVisibility") {
 		var req struct {
 			QueueURL          string `json:"QueueUrl"`
 			ReceiptHandle     string
@@ -382,7 +382,7 @@ func TestLiveChannel(t *testing.T) {
 		t.Errorf("batch item failures %d, want one per wait (%d)", failures, len(waits))
 	}
 	wantOutcomes(t, e.published(), session.CorrectionApplied)
-	if got := e.ivs.Stats()[ivstest.OpUpdateChannel].Calls; got != 1 {
+	if got := e.IVS.Stats()[ivstest.OpUpdateChannel].Calls; got != 1 {
 		t.Errorf("UpdateChannel calls %d, want 1 (never while live)", got)
 	}
 	wantMultitrack(t, e.channel(arn), types.ChannelTypeStandardChannelType, types.ContainerFormatFragmentedMP4, types.MultitrackPolicyAllow, types.MultitrackMaximumResolutionFullHd)
@@ -394,8 +394,8 @@ func TestConflict(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	arn, key := e.createChannel(standardTS)
 	en := e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg)
-	e.ivs.ResetStats()
-	if err := e.ivs.SetFault(ivstest.Fault{Operation: ivstest.OpUpdateChannel, Error: ivstest.CodeConflict, Count: 1}); err != nil {
+	e.IVS.ResetStats()
+	if err := e.IVS.SetFault(ivstest.Fault{Operation: ivstest.OpUpdateChannel, Error: ivstest.CodeConflict, Count: 1}); err != nil {
 		t.Fatal(err)
 	}
 	e.serveQueue()
@@ -407,11 +407,11 @@ func TestConflict(t *testing.T) {
 	if failures != 1 {
 		t.Errorf("batch item failures %d, want 1", failures)
 	}
-	if got := e.busLog.bodies("AmazonSQS.ChangeMessageVisibility"); len(got) != 1 || !strings.Contains(string(got[0]), `"VisibilityTimeout":60`) {
+	if got := e.BusWire.Bodies("AmazonSQS.ChangeMessageVisibility"); len(got) != 1 || !strings.Contains(string(got[0]), `"VisibilityTimeout":60`) {
 		t.Errorf("ChangeMessageVisibility %q, want one of 60 s", got)
 	}
 	wantOutcomes(t, e.published(), session.CorrectionApplied)
-	if st := e.ivs.Stats()[ivstest.OpUpdateChannel]; st.Calls != 2 || e.successes(ivstest.OpUpdateChannel) != 1 {
+	if st := e.IVS.Stats()[ivstest.OpUpdateChannel]; st.Calls != 2 || e.successes(ivstest.OpUpdateChannel) != 1 {
 		t.Errorf("UpdateChannel %+v, want 2 calls, 1 success", st)
 	}
 	wantMultitrack(t, e.channel(arn), types.ChannelTypeStandardChannelType, types.ContainerFormatFragmentedMP4, types.MultitrackPolicyAllow, types.MultitrackMaximumResolutionFullHd)
@@ -430,7 +430,7 @@ func TestExpired(t *testing.T) {
 	e.put(en)
 	e.waitIdle()
 
-	dead, err := e.bus.DeadLetters(suite.FunctionCorrect)
+	dead, err := e.Bus.DeadLetters(suite.FunctionCorrect)
 	if err != nil || len(dead) != 1 {
 		t.Fatalf("dead letters %v, %v; want the message", dead, err)
 	}
@@ -446,12 +446,12 @@ func TestExpired(t *testing.T) {
 			t.Errorf("publications differ: %+v vs %+v; the archive must keep one", c, pub[0])
 		}
 	}
-	for _, b := range e.busLog.bodies("AmazonSQS.ChangeMessageVisibility") {
+	for _, b := range e.BusWire.Bodies("AmazonSQS.ChangeMessageVisibility") {
 		if !strings.Contains(string(b), `"VisibilityTimeout":1`) {
 			t.Errorf("ChangeMessageVisibility %s, want 1 (redeliver at once, in SQS's whole seconds)", b)
 		}
 	}
-	if got := e.ivs.Stats()[ivstest.OpUpdateChannel].Calls; got != 0 {
+	if got := e.IVS.Stats()[ivstest.OpUpdateChannel].Calls; got != 0 {
 		t.Errorf("UpdateChannel calls %d, want 0", got)
 	}
 	if ch := e.channel(arn); ch.ContainerFormat != types.ContainerFormatTs {
@@ -470,7 +470,7 @@ func TestWaitNeverPassesMaxAge(t *testing.T) {
 	if failed := e.process(sqsRecord("m1", body, 8, sent)); !slices.Equal(failed, []string{"m1"}) {
 		t.Fatalf("failures %v, want [m1]", failed)
 	}
-	got := e.busLog.bodies("AmazonSQS.ChangeMessageVisibility")
+	got := e.BusWire.Bodies("AmazonSQS.ChangeMessageVisibility")
 	if len(got) != 1 || !strings.Contains(string(got[0]), `"VisibilityTimeout":90`) {
 		t.Errorf("ChangeMessageVisibility %q, want 90 s (the time left), not 60 s × 2^7", got)
 	}
@@ -486,9 +486,9 @@ func TestThrottling(t *testing.T) {
 		e := newEnv(t, envOptions{pacer: true})
 		_, key := e.createChannel(standardTS)
 		body := envelope(t, e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg))
-		e.ivs.ResetStats()
+		e.IVS.ResetStats()
 		for _, op := range []string{ivstest.OpGetChannel, ivstest.OpUpdateChannel} {
-			if err := e.ivs.SetFault(ivstest.Fault{Operation: op, Error: ivstest.CodeThrottling, Count: 2}); err != nil {
+			if err := e.IVS.SetFault(ivstest.Fault{Operation: op, Error: ivstest.CodeThrottling, Count: 2}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -499,7 +499,7 @@ func TestThrottling(t *testing.T) {
 		if got := e.successes(ivstest.OpUpdateChannel); got != 1 {
 			t.Errorf("UpdateChannel successes %d, want 1", got)
 		}
-		if got := e.metric(suite.MetricIVSThrottles, metrics.Dim{Name: suite.DimensionFunction, Value: suite.FunctionCorrect}); got != 4 {
+		if got := e.Metric(t, suite.MetricIVSThrottles, metrics.Dim{Name: suite.DimensionFunction, Value: suite.FunctionCorrect}); got != 4 {
 			t.Errorf("IVSThrottles = %v, want 4", got)
 		}
 	})
@@ -507,8 +507,8 @@ func TestThrottling(t *testing.T) {
 		e := newEnv(t, envOptions{pacer: true})
 		arn, key := e.createChannel(standardTS)
 		body := envelope(t, e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg))
-		e.ivs.ResetStats()
-		if err := e.ivs.SetFault(ivstest.Fault{Operation: ivstest.OpUpdateChannel, Error: ivstest.CodeThrottling, Rate: 1}); err != nil {
+		e.IVS.ResetStats()
+		if err := e.IVS.SetFault(ivstest.Fault{Operation: ivstest.OpUpdateChannel, Error: ivstest.CodeThrottling, Rate: 1}); err != nil {
 			t.Fatal(err)
 		}
 		sent := time.Now()
@@ -518,10 +518,10 @@ func TestThrottling(t *testing.T) {
 		if pub := e.published(); len(pub) != 0 {
 			t.Errorf("published %+v, want nothing yet", pub)
 		}
-		if st := e.ivs.Stats()[ivstest.OpUpdateChannel]; st.Calls != 3 || st.Throttled != 3 {
+		if st := e.IVS.Stats()[ivstest.OpUpdateChannel]; st.Calls != 3 || st.Throttled != 3 {
 			t.Errorf("UpdateChannel %+v, want 3 attempts, all throttled", st)
 		}
-		e.ivs.ClearFaults()
+		e.IVS.ClearFaults()
 		if failed := e.process(sqsRecord("m1", body, 2, sent)); len(failed) != 0 {
 			t.Fatalf("redelivery failures %v", failed)
 		}
@@ -535,9 +535,9 @@ func TestThrottling(t *testing.T) {
 		e := newEnv(t, envOptions{})
 		_, key := e.createChannel(standardTS)
 		body := envelope(t, e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg))
-		e.ivs.ResetStats()
+		e.IVS.ResetStats()
 		for _, op := range []string{ivstest.OpGetStream, ivstest.OpUpdateChannel} {
-			if err := e.ivs.SetFault(ivstest.Fault{Operation: op, Error: ivstest.CodeInternalServer, Count: 1}); err != nil {
+			if err := e.IVS.SetFault(ivstest.Fault{Operation: op, Error: ivstest.CodeInternalServer, Count: 1}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -561,7 +561,7 @@ func TestPublishFailure(t *testing.T) {
 	e.h.Cfg.EventBusName = "no-such-bus"
 	_, key := e.createChannel(standardTS)
 	body := envelope(t, e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg))
-	e.ivs.ResetStats()
+	e.IVS.ResetStats()
 	if failed := e.process(sqsRecord("m1", body, 1, time.Now())); !slices.Equal(failed, []string{"m1"}) {
 		t.Fatalf("failures %v, want [m1]", failed)
 	}
@@ -573,7 +573,7 @@ func TestPublishFailure(t *testing.T) {
 	if len(pub) != 1 || pub[0].Correction.Outcome != session.CorrectionUnchanged || pub[0].Correction.Decision.Action != multitrack.ActionNone {
 		t.Errorf("published %+v, want one unchanged/none (the change is already in place)", pub)
 	}
-	if got := e.ivs.Stats()[ivstest.OpUpdateChannel].Calls; got != 1 {
+	if got := e.IVS.Stats()[ivstest.OpUpdateChannel].Calls; got != 1 {
 		t.Errorf("UpdateChannel calls %d, want 1", got)
 	}
 }
@@ -611,7 +611,7 @@ func TestRejected(t *testing.T) {
 		}), "detail.record.channelArn"},
 		"bad stream ID": {edit(func(m map[string]any) { detail(m)["record"].(map[string]any)["streamId"] = "st-short" }), "detail.record.streamId"},
 	}
-	e.ivs.ResetStats()
+	e.IVS.ResetStats()
 	for name, tc := range bad {
 		t.Run(name, func(t *testing.T) {
 			if _, err := parse(tc.body); err == nil || !strings.HasPrefix(err.Error(), tc.field+":") {
@@ -627,11 +627,11 @@ func TestRejected(t *testing.T) {
 	if failed := e.process(recs...); len(failed) != 0 {
 		t.Fatalf("failures %v, want none", failed)
 	}
-	if got := e.metric(suite.MetricRejected, metrics.Dim{Name: suite.DimensionFunction, Value: suite.FunctionCorrect}); got != float64(len(bad)) {
+	if got := e.Metric(t, suite.MetricRejected, metrics.Dim{Name: suite.DimensionFunction, Value: suite.FunctionCorrect}); got != float64(len(bad)) {
 		t.Errorf("RejectedEvents = %v, want %d", got, len(bad))
 	}
 	wantOutcomes(t, e.published(), session.CorrectionApplied)
-	if got := e.ivs.Stats()[ivstest.OpGetChannel].Calls; got != 1 {
+	if got := e.IVS.Stats()[ivstest.OpGetChannel].Calls; got != 1 {
 		t.Errorf("GetChannel calls %d, want 1 (the good message only)", got)
 	}
 }
@@ -669,14 +669,14 @@ func TestSampleEvents(t *testing.T) {
 			if isRouted != (d.Action == multitrack.ActionApply) {
 				t.Fatalf("routed %v for action %s", isRouted, d.Action)
 			}
-			e.ivs.ResetStats()
+			e.IVS.ResetStats()
 			if failed := e.process(sqsRecord("m1", body, 1, time.Now())); len(failed) != 0 {
 				t.Fatalf("failures %v", failed)
 			}
 			pub := e.published()
 			if !isRouted {
-				if len(pub) != 0 || len(e.ivs.Stats()) != 0 {
-					t.Errorf("not routed, yet published %d and called IVS %v", len(pub), e.ivs.Stats())
+				if len(pub) != 0 || len(e.IVS.Stats()) != 0 {
+					t.Errorf("not routed, yet published %d and called IVS %v", len(pub), e.IVS.Stats())
 				}
 				return
 			}
@@ -701,10 +701,10 @@ func TestBareEvent(t *testing.T) {
 	if !retryable.Is(err) {
 		t.Fatalf("live: err = %v, want a transient error", err)
 	}
-	if got := e.busLog.bodies("AmazonSQS.ChangeMessageVisibility"); len(got) != 0 {
+	if got := e.BusWire.Bodies("AmazonSQS.ChangeMessageVisibility"); len(got) != 0 {
 		t.Errorf("ChangeMessageVisibility called for a bare event: %q", got)
 	}
-	if err := e.ivs.Disconnect(context.Background(), arn); err != nil {
+	if err := e.IVS.Disconnect(context.Background(), arn); err != nil {
 		t.Fatal(err)
 	}
 	out, err := e.p.Process(context.Background(), body)

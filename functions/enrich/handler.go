@@ -158,19 +158,19 @@ func (h *Handler) publishUnenriched(ctx context.Context, ev *ivsevent.Event, not
 }
 
 // decide applies the correction policy to the event's code, with the channel as it was when
-// the session went live (nil when unknown). Only the event's own code is decided on: every
-// event of a refused session carries the refusal in its record, but only its Session Ended
-// should lead to a correction.
+// the session went live (nil when unknown: the corrector then reads the channel itself). Only
+// the event's own code is decided on: every event of a refused session carries the refusal in
+// its record, but only its Session Ended should lead to a correction.
 func (h *Handler) decide(ev *ivsevent.Event, rec session.Record, ch *types.Channel) multitrack.Decision {
 	code := ev.Code()
-	switch {
-	case code == "":
+	if code == "" {
 		return multitrack.Decision{Action: multitrack.ActionNone, Reason: "the event carries no code: nothing to correct"}
-	case ch == nil:
-		return multitrack.Decision{Action: multitrack.ActionNone, Code: code,
-			Reason: "the channel's configuration is unknown (" + rec.EnrichmentNote + "): nothing decided"}
 	}
-	return multitrack.Decide(multitrack.Input{Code: code, TopVideoHeight: rec.TopVideoHeight(), Channel: *ch, Tags: ch.Tags}, h.Cfg.Correction)
+	in := multitrack.Input{Code: code, TopVideoHeight: rec.TopVideoHeight(), ChannelUnknown: ch == nil}
+	if ch != nil {
+		in.Channel, in.Tags = *ch, ch.Tags
+	}
+	return multitrack.Decide(in, h.Cfg.Correction)
 }
 
 // publish puts the record and its decision on the suite's bus as one PutEvents entry.

@@ -19,12 +19,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
 	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/awstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
+	"github.com/ivs-sessions/ivs-sessions/shared/eventpattern"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsquota"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivstest"
+	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
-	"github.com/ivs-sessions/ivs-sessions/shared/redact"
 	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
@@ -58,7 +60,7 @@ var wantAction = map[string]multitrack.Action{
 // clock set so that the session's events fall at the sample's time: a refused multitrack
 // session for each refusal the local IVS simulates, otherwise a single-track session that
 // went live ten minutes before the event and, for an event that ends it, ended at it.
-func (s *stack) scenarioFor(t testing.TB, ev *ivsevent.Event) (channel, string) {
+func (s *stack) scenarioFor(t testing.TB, ev *ivsevent.Event) (awstest.Channel, string) {
 	t.Helper()
 	multitrackChannel := func(policy types.MultitrackPolicy, res types.MultitrackMaximumResolution) *ivs.CreateChannelInput {
 		return &ivs.CreateChannelInput{ContainerFormat: types.ContainerFormatFragmentedMP4,
@@ -92,7 +94,7 @@ func (s *stack) scenarioFor(t testing.TB, ev *ivsevent.Event) (channel, string) 
 	switch ev.Name() {
 	case ivsevent.EventSessionEnded, ivsevent.EventStreamEnd, ivsevent.RecordingEnd, ivsevent.RecordingEndFailure:
 		s.clock.Set(ev.Time)
-		if err := s.ivs.Disconnect(context.Background(), ch.arn); err != nil {
+		if err := s.IVS.Disconnect(context.Background(), ch.ARN); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -116,12 +118,12 @@ func TestSamples(t *testing.T) {
 				t.Fatalf("Parse: %v", err)
 			}
 			s := newStack(t)
-			var ch channel
+			var ch awstest.Channel
 			var streamID string
 			body := sample
 			if !ev.AccountLevel() {
 				ch, streamID = s.scenarioFor(t, ev)
-				body = retarget(t, sample, ch.arn, streamID)
+				body = retarget(t, sample, ch.ARN, streamID)
 			}
 
 			out, err := s.p.Process(context.Background(), body)
@@ -143,9 +145,9 @@ func TestSamples(t *testing.T) {
 			if !bytes.Equal(first.Detail, second.Detail) {
 				t.Errorf("the two deliveries published different details:\n%s\n%s", first.Detail, second.Detail)
 			}
-			got := checkEnriched(t, first, ev, ch.arn, streamID)
+			got := checkEnriched(t, first, ev, ch.ARN, streamID)
 
-			if calls := s.ivs.Stats()[ivstest.OpGetStreamSession].Calls; ev.AccountLevel() && calls != 0 {
+			if calls := s.IVS.Stats()[ivstest.OpGetStreamSession].Calls; ev.AccountLevel() && calls != 0 {
 				t.Errorf("GetStreamSession called %d times for an account-level event, want 0", calls)
 			} else if !ev.AccountLevel() && calls != 2 {
 				t.Errorf("GetStreamSession called %d times, want 2 (one per delivery)", calls)
@@ -159,23 +161,22 @@ func TestSamples(t *testing.T) {
 				}
 			}
 
-			emf := s.emf.String()
-			if n := emfCount(t, emf, suite.MetricEvents, suite.DimensionDetailType, ev.DetailType); n != 2 {
+			if n := s.Metric(t, suite.MetricEvents, metrics.Dim{Name: suite.DimensionDetailType, Value: ev.DetailType}); n != 2 {
 				t.Errorf("metric %s{%s} = %v, want 2", suite.MetricEvents, ev.DetailType, n)
 			}
 			wantEnrichments := 2.0
 			if ev.AccountLevel() {
 				wantEnrichments = 0
 			}
-			if n := emfCount(t, emf, suite.MetricEnrichments, "Enriched", "true"); n != wantEnrichments {
+			if n := s.Metric(t, suite.MetricEnrichments, metrics.Dim{Name: "Enriched", Value: "true"}); n != wantEnrichments {
 				t.Errorf("metric %s{Enriched=true} = %v, want %v", suite.MetricEnrichments, n, wantEnrichments)
 			}
 			if session.IsRefusal(ev.Code()) {
-				if n := emfCount(t, emf, suite.MetricRefusals, suite.DimensionCode, ev.Code()); n != 2 {
+				if n := s.Metric(t, suite.MetricRefusals, metrics.Dim{Name: suite.DimensionCode, Value: ev.Code()}); n != 2 {
 					t.Errorf("metric %s{%s} = %v, want 2", suite.MetricRefusals, ev.Code(), n)
 				}
 			}
-			checkNoSecrets(t, ch, map[string]string{"logs": s.logs.String(), "metrics": emf, "published": strings.Join(pub, "\n")})
+			s.Secrets.Check(t, map[string]string{"logs": s.Logs.String(), "metrics": s.EMF.String(), "published": strings.Join(pub, "\n")})
 
 			if goldens[name] {
 				detail := normalize(first.Detail, ch, streamID, sample)
@@ -251,49 +252,12 @@ func containsEvent(evs []session.Event, ev *ivsevent.Event) bool {
 	return false
 }
 
-// checkNoSecrets fails if a channel's stream key or SRT passphrase, or anything shaped like a
-// stream key, appears in any of outputs.
-func checkNoSecrets(t testing.TB, ch channel, outputs map[string]string) {
-	t.Helper()
-	for what, out := range outputs {
-		if ch.passphrase != "" && strings.Contains(out, ch.passphrase) {
-			t.Errorf("the channel's SRT passphrase appears in the %s", what)
-		}
-		if ch.streamKey != "" && strings.Contains(out, ch.streamKey) {
-			t.Errorf("the channel's stream key appears in the %s", what)
-		}
-		if redact.ContainsStreamKey(out) {
-			t.Errorf("something shaped like a stream key appears in the %s", what)
-		}
-	}
-}
-
-// emfCount sums the EMF values of metric name whose dimension dim is value.
-func emfCount(t testing.TB, emf, name, dim, value string) float64 {
-	t.Helper()
-	var total float64
-	for _, line := range strings.Split(strings.TrimSpace(emf), "\n") {
-		if line == "" {
-			continue
-		}
-		var doc map[string]any
-		if err := json.Unmarshal([]byte(line), &doc); err != nil {
-			t.Fatalf("EMF line %q: %v", line, err)
-		}
-		v, ok := doc[name].(float64)
-		if ok && doc[dim] == value {
-			total += v
-		}
-	}
-	return total
-}
-
 // normalize puts the sample's channel and stream back in place of the local ones (random IDs)
 // and indents the detail, for a stable golden file.
-func normalize(detail []byte, ch channel, streamID string, sample []byte) []byte {
+func normalize(detail []byte, ch awstest.Channel, streamID string, sample []byte) []byte {
 	ev, _ := ivsevent.Parse(sample)
-	out := bytes.ReplaceAll(detail, []byte(ch.arn), []byte(ev.Channel.String()))
-	out = bytes.ReplaceAll(out, []byte(ch.id), []byte(ev.Channel.ID))
+	out := bytes.ReplaceAll(detail, []byte(ch.ARN), []byte(ev.Channel.String()))
+	out = bytes.ReplaceAll(out, []byte(ch.ID), []byte(ev.Channel.ID))
 	out = bytes.ReplaceAll(out, []byte(streamID), []byte(ev.StreamID()))
 	var buf bytes.Buffer
 	_ = json.Indent(&buf, out, "", "  ")
@@ -325,7 +289,7 @@ func TestInvalidEventsInBatch(t *testing.T) {
 	ch := s.createChannel(t, nil)
 	s.clock.Set(time.Date(2026, 11, 3, 17, 30, 0, 0, time.UTC))
 	res := s.connect(t, ch, ivstest.Ladder(1))
-	good := retarget(t, ivstest.LoadEvent(t, "stream-start"), ch.arn, res.StreamID)
+	good := retarget(t, ivstest.LoadEvent(t, "stream-start"), ch.ARN, res.StreamID)
 
 	files, err := filepath.Glob("../../events/invalid/*.json")
 	if err != nil || len(files) == 0 {
@@ -346,24 +310,24 @@ func TestInvalidEventsInBatch(t *testing.T) {
 	if pub := s.publishedEvents(t); len(pub) != 2 {
 		t.Errorf("published %d events, want the 2 valid neighbours", len(pub))
 	}
-	if n := emfCount(t, s.emf.String(), suite.MetricRejected, suite.DimensionFunction, suite.FunctionEnrich); n != float64(len(files)) {
+	if n := s.Metric(t, suite.MetricRejected, metrics.Dim{Name: suite.DimensionFunction, Value: suite.FunctionEnrich}); n != float64(len(files)) {
 		t.Errorf("metric %s = %v, want %d", suite.MetricRejected, n, len(files))
 	}
-	if n := strings.Count(s.logs.String(), `"msg":"rejected: retrying cannot fix this"`); n != len(files) {
+	if n := strings.Count(s.Logs.String(), `"msg":"rejected: retrying cannot fix this"`); n != len(files) {
 		t.Errorf("logged %d rejections, want %d", n, len(files))
 	}
 }
 
 // endedSession sets up a channel whose single-track session ended at the sample's time, and
 // returns the sample retargeted at it.
-func endedSession(t testing.TB, s *stack, sample string) (channel, string, []byte) {
+func endedSession(t testing.TB, s *stack, sample string) (awstest.Channel, string, []byte) {
 	t.Helper()
 	ev, err := ivsevent.Parse(ivstest.LoadEvent(t, sample))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ch, streamID := s.scenarioFor(t, ev)
-	return ch, streamID, retarget(t, ivstest.LoadEvent(t, sample), ch.arn, streamID)
+	return ch, streamID, retarget(t, ivstest.LoadEvent(t, sample), ch.ARN, streamID)
 }
 
 // TestThrottling checks IVS throttling: retried by the SDK and then published, or a batch item
@@ -382,7 +346,7 @@ func TestThrottling(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			s := newStack(t, withPacer(ivsquota.NewPacer(0), tc.maxAttempts))
 			_, _, body := endedSession(t, s, "session-ended")
-			if err := s.ivs.SetFault(ivstest.Fault{Operation: ivstest.OpGetStreamSession, Error: ivstest.CodeThrottling, Count: tc.throttles}); err != nil {
+			if err := s.IVS.SetFault(ivstest.Fault{Operation: ivstest.OpGetStreamSession, Error: ivstest.CodeThrottling, Count: tc.throttles}); err != nil {
 				t.Fatal(err)
 			}
 			failed := s.processSQS(t, 1, body)
@@ -396,7 +360,7 @@ func TestThrottling(t *testing.T) {
 			if pub := s.publishedEvents(t); len(pub) != wantPublished {
 				t.Errorf("published %d events, want %d", len(pub), wantPublished)
 			}
-			if n := emfCount(t, s.emf.String(), suite.MetricIVSThrottles, suite.DimensionFunction, suite.FunctionEnrich); n != tc.wantMetric {
+			if n := s.Metric(t, suite.MetricIVSThrottles, metrics.Dim{Name: suite.DimensionFunction, Value: suite.FunctionEnrich}); n != tc.wantMetric {
 				t.Errorf("metric %s = %v, want %v", suite.MetricIVSThrottles, n, tc.wantMetric)
 			}
 		})
@@ -409,7 +373,7 @@ func TestServerErrors(t *testing.T) {
 		t.Run(code, func(t *testing.T) {
 			s := newStack(t)
 			_, _, body := endedSession(t, s, "session-ended")
-			if err := s.ivs.SetFault(ivstest.Fault{Operation: ivstest.OpGetStreamSession, Error: code, Count: 2}); err != nil {
+			if err := s.IVS.SetFault(ivstest.Fault{Operation: ivstest.OpGetStreamSession, Error: code, Count: 2}); err != nil {
 				t.Fatal(err)
 			}
 			if failed := s.processSQS(t, 1, body); len(failed) != 1 {
@@ -433,12 +397,31 @@ func TestServerErrors(t *testing.T) {
 }
 
 // TestSessionNotVisible checks a session GetStreamSession does not show: retried until
-// ENRICH_MAX_ATTEMPTS deliveries, then published from the event alone, not enriched.
+// ENRICH_MAX_ATTEMPTS deliveries, then published from the event alone, not enriched, and its
+// refusal still goes to the corrector (apply, no change: the corrector reads the channel).
+// routes reports whether the enriched detail e, as the suite publishes it, matches pattern.
+func routes(t *testing.T, pattern ivsevent.Pattern, e session.Enriched) bool {
+	t.Helper()
+	detail, err := json.Marshal(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	event, err := json.Marshal(map[string]any{"source": suite.EventSource, "detail-type": suite.DetailTypeSessionEnriched, "detail": json.RawMessage(detail)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok, err := eventpattern.Match([]byte(pattern.JSON()), event)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ok
+}
+
 func TestSessionNotVisible(t *testing.T) {
 	s := newStack(t)
 	ch := s.createChannel(t, nil)
 	const unknownStream = "st-0000000000000000000000A"
-	body := retarget(t, ivstest.LoadEvent(t, "session-ended-multitrack-input-not-allowed"), ch.arn, unknownStream)
+	body := retarget(t, ivstest.LoadEvent(t, "session-ended-multitrack-input-not-allowed"), ch.ARN, unknownStream)
 	for n := 1; n < s.h.Cfg.MaxAttempts; n++ {
 		if failed := s.processSQS(t, n, body); len(failed) != 1 {
 			t.Fatalf("delivery %d: failed %v, want the message (retry later)", n, failed)
@@ -450,26 +433,22 @@ func TestSessionNotVisible(t *testing.T) {
 	if failed := s.processSQS(t, s.h.Cfg.MaxAttempts, body); len(failed) != 0 {
 		t.Fatalf("last delivery failed %v, want it published", failed)
 	}
-	pub := s.publishedEvents(t)
-	if len(pub) != 1 {
-		t.Fatalf("published %d events, want 1", len(pub))
-	}
-	var got session.Enriched
-	if err := json.Unmarshal(decodeEnvelope(t, pub[0]).Detail, &got); err != nil {
-		t.Fatal(err)
-	}
+	got := s.onePublished(t)
 	r := got.Record
 	if r.Enriched || !strings.Contains(r.EnrichmentNote, "ResourceNotFoundException") || r.StreamID != unknownStream || r.Code != ivsevent.CodeMultitrackInputNotAllowed {
 		t.Errorf("record = enriched %v, note %q, stream %s, code %s; want not enriched, a ResourceNotFoundException note, the event's stream and code",
 			r.Enriched, r.EnrichmentNote, r.StreamID, r.Code)
 	}
-	if got.Decision.Action != multitrack.ActionNone || r.Correction != nil {
-		t.Errorf("decision %+v, correction %+v: want none without the channel's configuration", got.Decision, r.Correction)
+	if d := got.Decision; d.Action != multitrack.ActionApply || d.Change != nil || d.Code != ivsevent.CodeMultitrackInputNotAllowed {
+		t.Errorf("decision %+v: want apply with no change, for the corrector to decide on the channel it reads", d)
+	}
+	if !routes(t, suite.CorrectionsNeeded, got) {
+		t.Error("the enriched event does not match the CorrectionsNeeded rule: the refusal would never be corrected")
 	}
 	if err := r.Validate(); err != nil {
 		t.Errorf("record.Validate() = %v", err)
 	}
-	if n := emfCount(t, s.emf.String(), suite.MetricEnrichments, "Enriched", "false"); n != 1 {
+	if n := s.Metric(t, suite.MetricEnrichments, metrics.Dim{Name: "Enriched", Value: "false"}); n != 1 {
 		t.Errorf("metric %s{Enriched=false} = %v, want 1", suite.MetricEnrichments, n)
 	}
 }
@@ -481,7 +460,7 @@ func TestNoEndTimeYet(t *testing.T) {
 	ch := s.createChannel(t, nil)
 	s.clock.Set(time.Date(2026, 11, 3, 18, 50, 0, 0, time.UTC))
 	res := s.connect(t, ch, ivstest.Ladder(1)) // live: no endTime
-	body := retarget(t, ivstest.LoadEvent(t, "session-ended"), ch.arn, res.StreamID)
+	body := retarget(t, ivstest.LoadEvent(t, "session-ended"), ch.ARN, res.StreamID)
 	for n := 1; n < s.h.Cfg.MaxAttempts; n++ {
 		if failed := s.processSQS(t, n, body); len(failed) != 1 {
 			t.Fatalf("delivery %d: failed %v, want the message (retry later)", n, failed)
@@ -490,14 +469,7 @@ func TestNoEndTimeYet(t *testing.T) {
 	if failed := s.processSQS(t, s.h.Cfg.MaxAttempts, body); len(failed) != 0 {
 		t.Fatalf("last delivery failed %v", failed)
 	}
-	pub := s.publishedEvents(t)
-	if len(pub) != 1 {
-		t.Fatalf("published %d events, want 1", len(pub))
-	}
-	var got session.Enriched
-	if err := json.Unmarshal(decodeEnvelope(t, pub[0]).Detail, &got); err != nil {
-		t.Fatal(err)
-	}
+	got := s.onePublished(t)
 	r := got.Record
 	if !r.Enriched || !strings.Contains(r.EnrichmentNote, "no endTime") || r.Outcome != session.OutcomeEnded || r.VideoTrackCount != 1 {
 		t.Errorf("record = enriched %v, note %q, outcome %s, %d tracks; want enriched, a note, ended, 1 track", r.Enriched, r.EnrichmentNote, r.Outcome, r.VideoTrackCount)
@@ -509,20 +481,13 @@ func TestNoEndTimeYet(t *testing.T) {
 func TestValidationException(t *testing.T) {
 	s := newStack(t)
 	_, _, body := endedSession(t, s, "stream-end")
-	if err := s.ivs.SetFault(ivstest.Fault{Operation: ivstest.OpGetStreamSession, Error: ivstest.CodeValidation, Message: "streamId is invalid", Count: 1}); err != nil {
+	if err := s.IVS.SetFault(ivstest.Fault{Operation: ivstest.OpGetStreamSession, Error: ivstest.CodeValidation, Message: "streamId is invalid", Count: 1}); err != nil {
 		t.Fatal(err)
 	}
 	if failed := s.processSQS(t, 1, body); len(failed) != 0 {
 		t.Fatalf("failed %v, want published", failed)
 	}
-	pub := s.publishedEvents(t)
-	if len(pub) != 1 {
-		t.Fatalf("published %d events, want 1", len(pub))
-	}
-	var got session.Enriched
-	if err := json.Unmarshal(decodeEnvelope(t, pub[0]).Detail, &got); err != nil {
-		t.Fatal(err)
-	}
+	got := s.onePublished(t)
 	if want := "GetStreamSession: ValidationException: streamId is invalid"; got.Record.Enriched || got.Record.EnrichmentNote != want {
 		t.Errorf("record enriched %v note %q, want not enriched, note %q", got.Record.Enriched, got.Record.EnrichmentNote, want)
 	}
@@ -581,7 +546,7 @@ func TestTrimmed(t *testing.T) {
 		StreamId:  aws.String("st-1A2b3c4D5e6F78ghij9Klmn"),
 		StartTime: aws.Time(start),
 		EndTime:   aws.Time(start.Add(time.Hour)),
-		Channel:   &types.Channel{Arn: aws.String(ch.arn), Name: aws.String("studio-a"), Type: types.ChannelTypeStandardChannelType},
+		Channel:   &types.Channel{Arn: aws.String(ch.ARN), Name: aws.String("studio-a"), Type: types.ChannelTypeStandardChannelType},
 		IngestConfigurations: &types.IngestConfigurations{
 			VideoConfigurations: []types.VideoConfiguration{{Track: aws.String("Track0"), VideoWidth: 1920, VideoHeight: 1080}},
 		},
@@ -594,18 +559,11 @@ func TestTrimmed(t *testing.T) {
 		})
 	}
 	s.h.IVS = fakeGetter(func(context.Context, *ivs.GetStreamSessionInput) (*types.StreamSession, error) { return ss, nil })
-	body := retarget(t, ivstest.LoadEvent(t, "stream-end"), ch.arn, "")
+	body := retarget(t, ivstest.LoadEvent(t, "stream-end"), ch.ARN, "")
 	if failed := s.processSQS(t, 1, body); len(failed) != 0 {
 		t.Fatalf("failed %v", failed)
 	}
-	pub := s.publishedEvents(t) // the local bus refuses entries above 256 KB
-	if len(pub) != 1 {
-		t.Fatalf("published %d events, want 1", len(pub))
-	}
-	var got session.Enriched
-	if err := json.Unmarshal(decodeEnvelope(t, pub[0]).Detail, &got); err != nil {
-		t.Fatal(err)
-	}
+	got := s.onePublished(t) // the local bus refuses entries above 256 KB
 	r := got.Record
 	if r.EventsDropped == 0 || !r.EventsTruncated {
 		t.Errorf("eventsDropped %d, eventsTruncated %v: want events dropped and the truncation flagged", r.EventsDropped, r.EventsTruncated)
@@ -613,7 +571,7 @@ func TestTrimmed(t *testing.T) {
 	if total := len(r.Events) + r.EventsDropped; total != session.MaxTruncatedEvents+1 {
 		t.Errorf("kept %d + dropped %d = %d events, want %d", len(r.Events), r.EventsDropped, total, session.MaxTruncatedEvents+1)
 	}
-	if !strings.Contains(s.logs.String(), "trimmed") {
+	if !strings.Contains(s.Logs.String(), "trimmed") {
 		t.Error("the trimming is not logged")
 	}
 }
@@ -640,17 +598,10 @@ func TestCorrectionConfig(t *testing.T) {
 			ch := s.createChannel(t, &ivs.CreateChannelInput{Tags: tc.tags})
 			s.clock.Set(ev.Time)
 			res := s.connect(t, ch, ivstest.Ladder(2))
-			if failed := s.processSQS(t, 1, retarget(t, sample, ch.arn, res.StreamID)); len(failed) != 0 {
+			if failed := s.processSQS(t, 1, retarget(t, sample, ch.ARN, res.StreamID)); len(failed) != 0 {
 				t.Fatalf("failed %v", failed)
 			}
-			pub := s.publishedEvents(t)
-			if len(pub) != 1 {
-				t.Fatalf("published %d events, want 1", len(pub))
-			}
-			var got session.Enriched
-			if err := json.Unmarshal(decodeEnvelope(t, pub[0]).Detail, &got); err != nil {
-				t.Fatal(err)
-			}
+			got := s.onePublished(t)
 			if got.Decision.Action != tc.want || got.Decision.DryRun != tc.wantDry {
 				t.Errorf("decision = %+v, want action %s dry-run %v", got.Decision, tc.want, tc.wantDry)
 			}
@@ -755,7 +706,7 @@ func TestNeverLatestSession(t *testing.T) {
 		t.Fatalf("published %d events, want 1", len(pub))
 	}
 	ev, _ := ivsevent.Parse(body)
-	got := checkEnriched(t, decodeEnvelope(t, pub[0]), ev, ch.arn, streamID)
+	got := checkEnriched(t, decodeEnvelope(t, pub[0]), ev, ch.ARN, streamID)
 	if got.Record.EndTime.IsZero() || got.Record.VideoTrackCount != 1 {
 		t.Errorf("record end %v with %d tracks: want the event's ended single-track session", got.Record.EndTime, got.Record.VideoTrackCount)
 	}

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"os"
 
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
@@ -50,6 +49,6 @@ func run(ctx context.Context) error {
 		Cfg:       cfg,
 	}
 	p := &batch.Processor{Function: suite.FunctionEnrich, Log: log, Metrics: rec, Do: h.Handle, Queue: sqs.NewFromConfig(awsCfg)}
-	lambda.StartWithOptions(p.Process, lambda.WithEnableSIGTERM())
+	batch.Start(p)
 	return nil
 }

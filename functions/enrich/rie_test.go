@@ -4,15 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"path/filepath"
-	"runtime"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/awstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivstest"
@@ -24,46 +22,19 @@ import (
 // Lambda Runtime Interface Emulator with an SQS batch and a bare event, against the local IVS
 // and the local bus, configured only through the environment as in Lambda.
 func TestBootstrapUnderRIE(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("the Runtime Interface Emulator runs on Linux only")
-	}
 	ctx := context.Background()
-	dir := t.TempDir()
-	rie, err := lambdarie.BuildRIE(ctx, "", dir)
-	if err != nil {
-		t.Skipf("cannot build the Runtime Interface Emulator (go.mod's tool line, module cache): %v", err)
-	}
-	bootstrap := filepath.Join(dir, "bootstrap")
-	if err := lambdarie.BuildBootstrap(ctx, "", ".", bootstrap); err != nil {
-		t.Fatal(err)
-	}
-
 	s := newStack(t)
 	ch, streamID, good := endedSession(t, s, "session-ended-multitrack-input-not-allowed")
 	invalid, err := os.ReadFile("../../events/invalid/missing-id.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	notVisible := retarget(t, ivstest.LoadEvent(t, "stream-start"), ch.arn, "st-0000000000000000000000A")
+	notVisible := retarget(t, ivstest.LoadEvent(t, "stream-start"), ch.ARN, "st-0000000000000000000000A")
 
-	inst, err := lambdarie.Start(ctx, lambdarie.Config{
-		RIE: rie, Bootstrap: bootstrap, FunctionName: suite.FunctionEnrich, Timeout: 20 * time.Second,
-		Env: map[string]string{
-			"AWS_REGION":                   ivstest.DefaultRegion,
-			"AWS_ACCESS_KEY_ID":            "AKIDTEST",
-			"AWS_SECRET_ACCESS_KEY":        "test-secret",
-			"AWS_EC2_METADATA_DISABLED":    "true",
-			"AWS_ENDPOINT_URL_IVS":         s.ivs.URL,
-			"AWS_ENDPOINT_URL_EVENTBRIDGE": s.busURL,
-			"AWS_LAMBDA_LOG_FORMAT":        "JSON",
-			suite.EnvEventBusName:          testBus,
-			suite.EnvEnrichMaxAttempts:     "3",
-		},
+	inst := awstest.StartFunction(t, lambdarie.Config{
+		FunctionName: suite.FunctionEnrich, Timeout: 20 * time.Second,
+		Env: s.Env(map[string]string{suite.EnvEventBusName: testBus, suite.EnvEnrichMaxAttempts: "3"}),
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { inst.Close() })
 
 	out, err := inst.Invoke(ctx, sqsBatch(t, 1, good, invalid, notVisible))
 	if err != nil {
@@ -91,37 +62,16 @@ func TestBootstrapUnderRIE(t *testing.T) {
 	if len(pub) != 2 {
 		t.Fatalf("published %d events, want 2", len(pub))
 	}
-	checkEnriched(t, decodeEnvelope(t, pub[0]), ev, ch.arn, streamID)
+	checkEnriched(t, decodeEnvelope(t, pub[0]), ev, ch.ARN, streamID)
 
-	var logs []string
-	var requestIDs []string
-	for _, l := range inst.Logs() {
-		if l.Runtime {
-			continue
-		}
-		logs = append(logs, l.Text)
-		var line map[string]any
-		if err := json.Unmarshal([]byte(l.Text), &line); err != nil {
-			t.Errorf("log line is not JSON: %q", l.Text)
-			continue
-		}
-		if _, emf := line["_aws"]; emf {
-			continue
-		}
-		id, _ := line["requestId"].(string)
-		if id == "" {
-			t.Errorf("log line without requestId: %s", l.Text)
-		}
-		requestIDs = append(requestIDs, id)
-	}
-	all := strings.Join(logs, "\n")
+	all, requestIDs := awstest.FunctionLog(t, inst.Logs())
 	for _, want := range []string{`"message":"published enriched session"`, `"message":"rejected: retrying cannot fix this"`, `"message":"transient failure, will be redelivered"`, `"RejectedEvents":1`} {
 		if !strings.Contains(all, want) {
 			t.Errorf("the function's output lacks %s:\n%s", want, all)
 		}
 	}
-	if ids := slices.Compact(slices.Sorted(slices.Values(requestIDs))); len(ids) != 2 {
-		t.Errorf("log lines carry request IDs %v, want the two invocations'", ids)
+	if len(requestIDs) != 2 {
+		t.Errorf("log lines carry request IDs %v, want the two invocations'", requestIDs)
 	}
-	checkNoSecrets(t, ch, map[string]string{"function output": all, "published": strings.Join(pub, "\n")})
+	s.Secrets.Check(t, map[string]string{"function output": all, "published": strings.Join(pub, "\n")})
 }

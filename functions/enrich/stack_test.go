@@ -4,11 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -17,56 +13,31 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
 	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/awstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsquota"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/localbus"
-	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
 
 // testBus is the name of the suite's bus in these tests.
 const testBus = "ivs-sessions-test"
 
-// lockedBuffer is a bytes.Buffer safe for concurrent writers (loggers, metrics).
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // stack is the local world one test runs against: the local IVS (ivstest) with a fake clock,
 // the local bus (localbus, routing with the suite's rules) whose archive queue captures every
 // published event, and a Handler wired to both with real SDK clients.
 type stack struct {
-	ivs     *ivstest.Server
-	clock   *ivstest.FakeClock
-	client  *ivs.Client
-	bus     *localbus.Bus
-	busURL  string
-	logs    *lockedBuffer
-	emf     *lockedBuffer
-	metrics *metrics.Recorder
-	h       *Handler
-	p       *batch.Processor
+	*awstest.Stack
+	clock *ivstest.FakeClock
+	h     *Handler
+	p     *batch.Processor
 
 	mu        sync.Mutex
 	published []string // envelopes delivered to the archive queue, in order
@@ -92,10 +63,7 @@ func newStack(t testing.TB, opts ...stackOption) *stack {
 	for _, o := range opts {
 		o(&sc)
 	}
-	s := &stack{clock: ivstest.NewFakeClock(time.Date(2026, 11, 3, 17, 0, 0, 0, time.UTC)), logs: &lockedBuffer{}, emf: &lockedBuffer{}}
-	s.ivs = ivstest.NewServer(ivstest.Options{Clock: s.clock})
-	t.Cleanup(s.ivs.Close)
-
+	s := &stack{clock: ivstest.NewFakeClock(time.Date(2026, 11, 3, 17, 0, 0, 0, time.UTC))}
 	capture := func(ctx context.Context, b events.SQSEvent) (events.SQSEventResponse, error) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -107,54 +75,29 @@ func newStack(t testing.TB, opts ...stackOption) *stack {
 	ack := func(ctx context.Context, b events.SQSEvent) (events.SQSEventResponse, error) {
 		return events.SQSEventResponse{}, nil
 	}
-	bus, err := localbus.New(localbus.Config{
-		Region: ivstest.DefaultRegion, Account: ivstest.DefaultAccount,
-		Rules: localbus.SuiteRules(testBus),
-		Queues: []localbus.QueueConfig{
-			{Name: suite.FunctionEnrich, Handler: ack},
-			{Name: suite.FunctionCorrect, Handler: ack},
-			{Name: suite.FunctionArchive, Handler: capture, MaxConcurrency: 1},
+	s.Stack = awstest.New(t, awstest.Options{
+		IVS: &ivstest.Options{Clock: s.clock},
+		Bus: &localbus.Config{
+			Rules: localbus.SuiteRules(testBus),
+			Queues: []localbus.QueueConfig{
+				{Name: suite.FunctionEnrich, Handler: ack},
+				{Name: suite.FunctionCorrect, Handler: ack},
+				{Name: suite.FunctionArchive, Handler: capture, MaxConcurrency: 1},
+			},
 		},
+		WrapBus: sc.busWrap,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { bus.Close() })
-	s.bus = bus
-	var busHandler http.Handler = bus
-	if sc.busWrap != nil {
-		busHandler = sc.busWrap(bus)
-	}
-	busSrv := httptest.NewServer(busHandler)
-	t.Cleanup(busSrv.Close)
-	s.busURL = busSrv.URL
-
-	s.client = ivstest.Client(t, s.ivs, sc.ivsOpts...)
-	s.metrics = metrics.New(suite.MetricNamespace, s.emf)
-	log := slog.New(slog.NewJSONHandler(s.logs, nil))
-	s.h = &Handler{IVS: s.client, Bus: ebClient(busSrv.URL), Log: log, Metrics: s.metrics, Cfg: sc.cfg}
+	s.h = &Handler{IVS: s.IVSClient(sc.ivsOpts...), Bus: s.EventBridgeClient(), Log: s.Log, Metrics: s.Metrics, Cfg: sc.cfg}
 	if sc.throttles != nil {
 		s.h.Throttles = sc.throttles
 	}
-	s.p = &batch.Processor{Function: suite.FunctionEnrich, Log: log, Metrics: s.metrics, Do: s.h.Handle}
+	s.p = &batch.Processor{Function: suite.FunctionEnrich, Log: s.Log, Metrics: s.Metrics, Do: s.h.Handle}
 	return s
 }
 
-func ebClient(url string) *eventbridge.Client {
-	return eventbridge.New(eventbridge.Options{
-		Region:       ivstest.DefaultRegion,
-		BaseEndpoint: aws.String(url),
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "test-secret", ""),
-		Retryer:      aws.NopRetryer{},
-	})
-}
-
-// channel is a channel created on the local IVS, with its secrets (for the leak checks).
-type channel struct {
-	arn, id, streamKey, passphrase string
-}
-
-func (s *stack) createChannel(t testing.TB, in *ivs.CreateChannelInput) channel {
+// createChannel creates a channel on the local IVS, named studio-a unless in has a name; the
+// stack checks that its secrets never leave the function.
+func (s *stack) createChannel(t testing.TB, in *ivs.CreateChannelInput) awstest.Channel {
 	t.Helper()
 	if in == nil {
 		in = &ivs.CreateChannelInput{}
@@ -162,31 +105,15 @@ func (s *stack) createChannel(t testing.TB, in *ivs.CreateChannelInput) channel 
 	if in.Name == nil {
 		in.Name = aws.String("studio-a")
 	}
-	out, err := s.client.CreateChannel(context.Background(), in)
-	if err != nil {
-		t.Fatalf("CreateChannel: %v", err)
-	}
-	arn := aws.ToString(out.Channel.Arn)
-	parsed, err := ivsevent.ParseChannelARN(arn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := channel{arn: arn, id: parsed.ID, streamKey: aws.ToString(out.StreamKey.Value)}
-	if out.Channel.Srt != nil {
-		c.passphrase = aws.ToString(out.Channel.Srt.Passphrase)
-	}
-	if c.streamKey == "" || c.passphrase == "" {
-		t.Fatal("the local channel has no stream key or SRT passphrase: the leak checks would prove nothing")
-	}
-	return c
+	return s.CreateChannel(t, in)
 }
 
 // connect starts a session on ch at the stack's current time with enc's ladder.
-func (s *stack) connect(t testing.TB, ch channel, video []ivstest.VideoTrack) ivstest.Result {
+func (s *stack) connect(t testing.TB, ch awstest.Channel, video []ivstest.VideoTrack) ivstest.Result {
 	t.Helper()
-	enc := ivstest.OBS(ch.streamKey, 1)
+	enc := ivstest.OBS(ch.StreamKey, 1)
 	enc.Video = video
-	res, err := s.ivs.Connect(context.Background(), enc)
+	res, err := s.IVS.Connect(context.Background(), enc)
 	if err != nil {
 		t.Fatalf("Connect: %v", err)
 	}
@@ -198,7 +125,7 @@ func (s *stack) publishedEvents(t testing.TB) []string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := s.bus.WaitIdle(ctx); err != nil {
+	if err := s.Bus.WaitIdle(ctx); err != nil {
 		t.Fatalf("local bus not idle: %v", err)
 	}
 	s.mu.Lock()
@@ -206,44 +133,35 @@ func (s *stack) publishedEvents(t testing.TB) []string {
 	return append([]string(nil), s.published...)
 }
 
-// sqsBatch returns the SQS event of bodies, each received receiveCount times.
-func sqsBatch(t testing.TB, receiveCount int, bodies ...[]byte) json.RawMessage {
+// onePublished waits until the bus is idle and returns the detail of the one event published,
+// failing the test unless exactly one was.
+func (s *stack) onePublished(t testing.TB) session.Enriched {
 	t.Helper()
-	var ev events.SQSEvent
-	for i, b := range bodies {
-		ev.Records = append(ev.Records, events.SQSMessage{
-			MessageId:      fmt.Sprintf("msg-%d", i),
-			ReceiptHandle:  fmt.Sprintf("handle-%d", i),
-			Body:           string(b),
-			Attributes:     map[string]string{"ApproximateReceiveCount": strconv.Itoa(receiveCount), "SentTimestamp": "1793727603000"},
-			EventSourceARN: "arn:aws:sqs:us-west-2:123456789012:enrich",
-			EventSource:    "aws:sqs",
-			AWSRegion:      "us-west-2",
-		})
+	pub := s.publishedEvents(t)
+	if len(pub) != 1 {
+		t.Fatalf("published %d events, want 1", len(pub))
 	}
-	payload, err := json.Marshal(ev)
-	if err != nil {
+	var got session.Enriched
+	if err := json.Unmarshal(decodeEnvelope(t, pub[0]).Detail, &got); err != nil {
 		t.Fatal(err)
 	}
-	return payload
+	return got
+}
+
+// sentAt is when the enrich queue received the messages of sqsBatch.
+var sentAt = time.UnixMilli(1793727603000)
+
+// sqsBatch returns the SQS event of bodies (message IDs msg-0, msg-1, ...), each received
+// receiveCount times.
+func sqsBatch(t testing.TB, receiveCount int, bodies ...[]byte) json.RawMessage {
+	t.Helper()
+	return awstest.SQSEvent(t, awstest.SQSMessages(suite.FunctionEnrich, receiveCount, sentAt, bodies...)...)
 }
 
 // processSQS runs the processor over an SQS batch and returns the IDs of the failed messages.
 func (s *stack) processSQS(t testing.TB, receiveCount int, bodies ...[]byte) []string {
 	t.Helper()
-	out, err := s.p.Process(context.Background(), sqsBatch(t, receiveCount, bodies...))
-	if err != nil {
-		t.Fatalf("Process(SQS batch) error: %v", err)
-	}
-	resp, ok := out.(events.SQSEventResponse)
-	if !ok {
-		t.Fatalf("Process(SQS batch) returned %T, want events.SQSEventResponse", out)
-	}
-	var failed []string
-	for _, f := range resp.BatchItemFailures {
-		failed = append(failed, f.ItemIdentifier)
-	}
-	return failed
+	return awstest.ProcessSQS(t, s.p.Process, awstest.SQSMessages(suite.FunctionEnrich, receiveCount, sentAt, bodies...)...)
 }
 
 // retarget points a sample event at a local channel and stream: the local IVS cannot create a

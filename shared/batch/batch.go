@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -84,6 +85,13 @@ type Result struct {
 	EventID string `json:"eventId"`
 	Outcome string `json:"outcome"` // "done" or "rejected"
 	Reason  string `json:"reason,omitempty"`
+}
+
+// Start makes p the function's handler and serves invocations until the runtime stops the
+// process; it does not return. The runtime is asked to send SIGTERM before the execution
+// environment shuts down (lambda.WithEnableSIGTERM). Each function's main calls it last.
+func Start(p *Processor) {
+	lambda.StartWithOptions(p.Process, lambda.WithEnableSIGTERM())
 }
 
 // Process handles one invocation payload. For an SQS batch it returns an

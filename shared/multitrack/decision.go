@@ -44,6 +44,11 @@ type Input struct {
 	Channel types.Channel
 	// Tags are checked for the opt-out tag, together with Channel.Tags; either may be nil.
 	Tags map[string]string
+	// ChannelUnknown says that Channel and Tags are not known (enrich could not read the
+	// session). For a code whose rule depends on the channel, Decide then answers apply with no
+	// Change: the corrector reads the channel and decides on it, so a refusal still leads to a
+	// correction.
+	ChannelUnknown bool
 }
 
 // Decision is the policy's answer for one session. Its JSON form is part of the events the

@@ -15,6 +15,8 @@ import (
 //   - no code, or a code with no rule: none (nothing the policy could act on, whatever the mode
 //     or tags, so "skipped" always means "the policy would have looked at this session");
 //   - mode off (or not apply/dry-run): skipped;
+//   - the channel is unknown (in.ChannelUnknown) and the code's rule depends on it: apply with
+//     no change, for the corrector to decide on the channel it reads;
 //   - the channel carries cfg.OptOutTag (any value, in in.Tags or in.Channel.Tags): skipped;
 //   - the rule of the code (see the package documentation);
 //   - mode dry-run: an apply decision is marked DryRun.
@@ -36,6 +38,10 @@ func Decide(in Input, cfg Config) Decision {
 	default:
 		return Decision{Action: ActionSkipped, Code: in.Code, Reason: fmt.Sprintf("correction mode %q is neither apply nor dry-run", cfg.Mode)}
 	}
+	if in.ChannelUnknown && channelRules[in.Code] {
+		return Decision{Action: ActionApply, Code: in.Code, DryRun: cfg.Mode == ModeDryRun,
+			Reason: fmt.Sprintf("the session ended with %s and the channel's configuration is not known yet: the corrector reads the channel and decides", in.Code)}
+	}
 	if optedOut(in, cfg.OptOutTag) {
 		return Decision{Action: ActionSkipped, Code: in.Code, Reason: fmt.Sprintf("the channel has the opt-out tag %s", cfg.OptOutTag)}
 	}
@@ -43,6 +49,13 @@ func Decide(in Input, cfg Config) Decision {
 	d.Code = in.Code
 	d.DryRun = d.Action == ActionApply && cfg.Mode == ModeDryRun
 	return d
+}
+
+// channelRules are the codes whose rule depends on the channel's configuration.
+var channelRules = map[string]bool{
+	ivsevent.CodeMultitrackInputNotAllowed:                       true,
+	ivsevent.CodeMultitrackInputRequired:                         true,
+	ivsevent.CodeInvalidMultitrackInputVideoTrackMediaProperties: true,
 }
 
 // rules maps each code the policy knows to its rule.

@@ -361,3 +361,33 @@ func TestResolutionFor(t *testing.T) {
 		}
 	}
 }
+
+// A refusal whose channel enrich could not read still routes to the corrector (apply, no
+// change); codes that do not depend on the channel are decided as usual.
+func TestDecideChannelUnknown(t *testing.T) {
+	tests := map[string]struct {
+		code       string
+		mode       Mode
+		wantAction Action
+		wantDryRun bool
+	}{
+		"not allowed":      {ivsevent.CodeMultitrackInputNotAllowed, ModeApply, ActionApply, false},
+		"required":         {ivsevent.CodeMultitrackInputRequired, ModeApply, ActionApply, false},
+		"media properties": {ivsevent.CodeInvalidMultitrackInputVideoTrackMediaProperties, ModeApply, ActionApply, false},
+		"dry-run":          {ivsevent.CodeMultitrackInputNotAllowed, ModeDryRun, ActionApply, true},
+		"off":              {ivsevent.CodeMultitrackInputNotAllowed, ModeOff, ActionSkipped, false},
+		"stream key":       {ivsevent.CodeInvalidGetClientConfigurationStreamKey, ModeApply, ActionBroadcaster, false},
+		"no code":          {"", ModeApply, ActionNone, false},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			d := Decide(Input{Code: tc.code, ChannelUnknown: true}, Config{Mode: tc.mode})
+			if d.Action != tc.wantAction || d.DryRun != tc.wantDryRun {
+				t.Fatalf("Decide = %+v, want action %s dryRun %v", d, tc.wantAction, tc.wantDryRun)
+			}
+			if d.Action == ActionApply && (d.Change != nil || d.Reason == "") {
+				t.Errorf("apply on an unknown channel = %+v, want no change and a reason", d)
+			}
+		})
+	}
+}

@@ -59,6 +59,11 @@ type Func func(ctx context.Context, m Message) error
 // MaxVisibility is the longest visibility timeout SQS accepts (12 hours).
 const MaxVisibility = 12 * time.Hour
 
+// MaxWait is the longest wait a running invocation can ask for: SQS refuses a visibility
+// timeout that ends more than 12 hours after the message was received, and an invocation runs
+// at most 15 minutes after that receipt.
+const MaxWait = MaxVisibility - 15*time.Minute
+
 // VisibilityChanger is the SQS operation the Processor uses to delay a message's redelivery.
 type VisibilityChanger interface {
 	ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMessageVisibilityInput, optFns ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error)
@@ -75,7 +80,7 @@ type Processor struct {
 	Do       Func
 	// Queue, when set, delays the redelivery of a message whose transient error asks for a
 	// wait (retryable.RetryAfter > 0) by setting its visibility timeout to that wait, at most
-	// MaxVisibility. Without it, or when the change fails, the queue's own visibility timeout
+	// MaxWait. Without it, or when the change fails, the queue's own visibility timeout
 	// applies. The event source mapping's consume permission includes the action.
 	Queue VisibilityChanger
 }
@@ -176,7 +181,7 @@ func (p *Processor) sqs(ctx context.Context, batch events.SQSEvent) events.SQSEv
 }
 
 // delay makes the message visible again after wait (rounded up to whole seconds, at most
-// MaxVisibility). A failure is logged: the queue's own visibility timeout then applies.
+// MaxWait). A failure is logged: the queue's own visibility timeout then applies.
 func (p *Processor) delay(ctx context.Context, rec events.SQSMessage, wait time.Duration) {
 	if p.Queue == nil || rec.ReceiptHandle == "" {
 		return
@@ -197,19 +202,19 @@ func (p *Processor) delay(ctx context.Context, rec events.SQSMessage, wait time.
 }
 
 // Backoff returns the wait before the next delivery of a message received receiveCount times
-// (1 for the first delivery): base × 2^(receiveCount-1), at most MaxVisibility.
+// (1 for the first delivery): base × 2^(receiveCount-1), at most MaxWait.
 func Backoff(base time.Duration, receiveCount int) time.Duration {
 	d := base
-	for i := 1; i < receiveCount && d < MaxVisibility; i++ {
+	for i := 1; i < receiveCount && d < MaxWait; i++ {
 		d *= 2
 	}
-	return min(d, MaxVisibility)
+	return min(d, MaxWait)
 }
 
-// VisibilitySeconds converts d to SQS's whole seconds, rounded up, within 0 to 12 hours.
+// VisibilitySeconds converts d to SQS's whole seconds, rounded up, within 0 and MaxWait.
 func VisibilitySeconds(d time.Duration) int32 {
 	s := (d + time.Second - 1) / time.Second
-	return int32(min(max(s, 0), MaxVisibility/time.Second))
+	return int32(min(max(s, 0), MaxWait/time.Second))
 }
 
 // QueueURL returns the URL of the queue with the ARN arn:aws:sqs:<region>:<account>:<name>:

@@ -28,13 +28,14 @@ func TestTransientWaitSetsVisibility(t *testing.T) {
 		changeErr error
 		want      []int32 // visibility timeouts set
 	}{
-		"wait 90s":        {err: retryable.Later("session not visible", 90*time.Second, nil), want: []int32{90}},
-		"rounded up":      {err: retryable.Later("x", 1500*time.Millisecond, nil), want: []int32{2}},
-		"capped at 12h":   {err: retryable.Later("x", 48*time.Hour, nil), want: []int32{43200}},
-		"no wait":         {err: retryable.Later("x", 0, nil), want: nil},
-		"permanent":       {err: errors.New("not transient"), want: nil},
-		"change fails":    {err: retryable.Later("x", time.Minute, nil), changeErr: errors.New("denied"), want: []int32{60}},
-		"done, no change": {err: nil, want: nil},
+		"wait 90s":   {err: retryable.Later("session not visible", 90*time.Second, nil), want: []int32{90}},
+		"rounded up": {err: retryable.Later("x", 1500*time.Millisecond, nil), want: []int32{2}},
+		// SQS refuses a visibility that ends more than 12 h after the receipt.
+		"capped below 12h": {err: retryable.Later("x", 48*time.Hour, nil), want: []int32{42300}},
+		"no wait":          {err: retryable.Later("x", 0, nil), want: nil},
+		"permanent":        {err: errors.New("not transient"), want: nil},
+		"change fails":     {err: retryable.Later("x", time.Minute, nil), changeErr: errors.New("denied"), want: []int32{60}},
+		"done, no change":  {err: nil, want: nil},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -81,12 +82,12 @@ func TestBackoff(t *testing.T) {
 		receive int
 		want    time.Duration
 	}{
-		"first":           {time.Minute, 1, time.Minute},
-		"zero receives":   {time.Minute, 0, time.Minute},
-		"third":           {time.Minute, 3, 4 * time.Minute},
-		"capped at 12h":   {time.Minute, 11, MaxVisibility},
-		"huge count":      {time.Minute, 1 << 30, MaxVisibility},
-		"base at the cap": {MaxVisibility, 2, MaxVisibility},
+		"first":             {time.Minute, 1, time.Minute},
+		"zero receives":     {time.Minute, 0, time.Minute},
+		"third":             {time.Minute, 3, 4 * time.Minute},
+		"capped at MaxWait": {time.Minute, 11, MaxWait},
+		"huge count":        {time.Minute, 1 << 30, MaxWait},
+		"base at the cap":   {MaxWait, 2, MaxWait},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -175,11 +175,15 @@ func (h *Handler) decide(ev *ivsevent.Event, rec session.Record, ch *types.Chann
 
 // publish puts the record and its decision on the suite's bus as one PutEvents entry.
 func (h *Handler) publish(ctx context.Context, ev *ivsevent.Event, rec session.Record, d multitrack.Decision) error {
+	// The policy looked at the session: the record shows what it decided. An apply waits for
+	// the corrector's report (decided); the other actions are final here: no channel change
+	// follows (unchanged), and they are counted as corrections by their action, as the corrector
+	// counts its own. At is the event's time, so a redelivery gives the same record.
 	switch d.Action {
-	case multitrack.ActionApply, multitrack.ActionManual, multitrack.ActionBroadcaster, multitrack.ActionSkipped:
-		// The policy looked at the session: the archive shows what it decided until the
-		// corrector reports. At is the event's time, so a redelivery gives the same record.
+	case multitrack.ActionApply:
 		rec.Correction = &session.Correction{Decision: d, Outcome: session.CorrectionDecided, At: ev.Time.UTC()}
+	case multitrack.ActionManual, multitrack.ActionBroadcaster, multitrack.ActionSkipped:
+		rec.Correction = &session.Correction{Decision: d, Outcome: session.CorrectionUnchanged, At: ev.Time.UTC(), Detail: d.Reason}
 	}
 	entry, dropped, err := entryOf(h.Cfg.EventBusName, session.Enriched{Record: rec, Decision: d, Trigger: session.TriggerOf(ev)})
 	if err != nil {
@@ -209,6 +213,9 @@ func (h *Handler) publish(ctx context.Context, ev *ivsevent.Event, rec session.R
 	}
 	if session.IsRefusal(ev.Code()) {
 		h.Metrics.Add(suite.MetricRefusals, 1, metrics.Dim{Name: suite.DimensionCode, Value: ev.Code()})
+	}
+	if rec.Correction != nil && rec.Correction.Outcome == session.CorrectionUnchanged {
+		h.Metrics.Add(suite.MetricCorrections, 1, metrics.Dim{Name: suite.DimensionOutcome, Value: string(d.Action)})
 	}
 	attrs := []any{keyEventID, ev.ID, keyDetailType, ev.DetailType, keyName, ev.Name(), keyRecord, rec,
 		keyAction, string(d.Action), keyPublishedID, aws.ToString(out.Entries[0].EventId)}

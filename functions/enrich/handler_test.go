@@ -146,6 +146,12 @@ func TestSamples(t *testing.T) {
 				t.Errorf("the two deliveries published different details:\n%s\n%s", first.Detail, second.Detail)
 			}
 			got := checkEnriched(t, first, ev, ch.ARN, streamID)
+			if c := got.Record.Correction; c != nil && c.Outcome == session.CorrectionUnchanged {
+				// Final at enrich: counted with the corrector's outcomes, once per delivery.
+				if n := s.Metric(t, suite.MetricCorrections, metrics.Dim{Name: suite.DimensionOutcome, Value: string(c.Decision.Action)}); n != 2 {
+					t.Errorf("metric %s{Outcome=%s} = %v, want 2", suite.MetricCorrections, c.Decision.Action, n)
+				}
+			}
 
 			if calls := s.IVS.Stats()[ivstest.OpGetStreamSession].Calls; ev.AccountLevel() && calls != 0 {
 				t.Errorf("GetStreamSession called %d times for an account-level event, want 0", calls)
@@ -237,8 +243,15 @@ func checkEnriched(t testing.TB, env envelope, ev *ivsevent.Event, arn, streamID
 	}
 	if (want != multitrack.ActionNone) != (r.Correction != nil) {
 		t.Errorf("record correction = %+v for action %s", r.Correction, want)
-	} else if r.Correction != nil && (r.Correction.Outcome != session.CorrectionDecided || r.Correction.Decision.Action != want) {
-		t.Errorf("record correction = %+v, want the decision, outcome decided", r.Correction)
+	} else if r.Correction != nil {
+		// An apply waits for the corrector; any other action is final at enrich.
+		wantOutcome := session.CorrectionUnchanged
+		if want == multitrack.ActionApply {
+			wantOutcome = session.CorrectionDecided
+		}
+		if r.Correction.Outcome != wantOutcome || r.Correction.Decision.Action != want {
+			t.Errorf("record correction = %+v, want the decision, outcome %s", r.Correction, wantOutcome)
+		}
 	}
 	return got
 }

@@ -34,8 +34,9 @@ type Input struct {
 	// Code is the code the session ended with (detail.code of Session Ended or Stream Takeover
 	// Failure, or the record's code); "" when it ended without one.
 	Code string
-	// TopVideoHeight is the height in pixels of the session's highest video track, 0 when
-	// unknown (GetStreamSession's track data is best effort and a refused session may have none).
+	// TopVideoHeight is the shorter edge in pixels of the session's highest video track (its
+	// height for landscape video, as IVS classes resolutions), 0 when unknown
+	// (GetStreamSession's track data is best effort and a refused session may have none).
 	TopVideoHeight int32
 	// Channel is the channel's configuration. The corrector passes the one GetChannel returns
 	// just before it updates; enrich passes the one GetStreamSession returns. An empty Type is

@@ -76,10 +76,19 @@ func (r Record) keyTime() time.Time {
 	return t.UTC()
 }
 
-// TopVideoHeight returns the height of the session's highest video track (the one with the
-// most pixels), 0 when unknown: the input multitrack.Decide wants.
+// TopVideoHeight returns the shorter edge of the session's highest video track (the one with
+// the most pixels): its height for landscape video, its width for portrait video (1080x1920 is
+// a 1080p track), which is how IVS classes a track as SD, HD or FULL_HD. It returns 0 when
+// unknown. It is the input multitrack.Decide wants.
 func (r Record) TopVideoHeight() int32 {
-	return int32(min(max(r.TopHeight, 0), math.MaxInt32))
+	edge := r.TopHeight
+	var pixels int64
+	for _, v := range r.Video {
+		if p := v.Width * v.Height; p > pixels {
+			pixels, edge = p, min(v.Width, v.Height)
+		}
+	}
+	return int32(min(max(edge, 0), math.MaxInt32))
 }
 
 // LogValue logs a summary of the record (identifiers, outcome, tracks, counts), not the whole

@@ -110,8 +110,14 @@ func TestTopVideoHeight(t *testing.T) {
 	// The top track is the one with the most pixels, not the first: a portrait ladder.
 	r := Record{Video: []VideoTrack{{Track: "Track0", Width: 720, Height: 1280}, {Track: "Track1", Width: 1080, Height: 1920, FrameRate: 30}, {Track: "Track2", Width: 1080, Height: 1920, FrameRate: 60}}}
 	r.derive()
-	if r.TopVideoHeight() != 1920 || r.TopResolution != "1080x1920" || r.TopFrameRate != 60 {
-		t.Errorf("top = %s@%d (%d), want 1080x1920@60", r.TopResolution, r.TopFrameRate, r.TopVideoHeight())
+	// IVS classes a track by its shorter edge: portrait 1080x1920 is a 1080p (FULL_HD) track.
+	if r.TopVideoHeight() != 1080 || r.TopResolution != "1080x1920" || r.TopFrameRate != 60 {
+		t.Errorf("top = %s@%d (%d), want 1080x1920@60 with a shorter edge of 1080", r.TopResolution, r.TopFrameRate, r.TopVideoHeight())
+	}
+	landscape := Record{Video: []VideoTrack{{Track: "Track0", Width: 1280, Height: 720}, {Track: "Track1", Width: 852, Height: 480}}}
+	landscape.derive()
+	if got := landscape.TopVideoHeight(); got != 720 {
+		t.Errorf("landscape 1280x720 top: TopVideoHeight() = %d, want 720", got)
 	}
 }
 

@@ -1,11 +1,3 @@
-// Package batch runs a function's per-event work over one Lambda invocation: an SQS batch of
-// EventBridge events (the deployed path, with ReportBatchItemFailures) or a bare EventBridge
-// event (`sam local invoke -e events/<case>.json`, or a rule that targets the function directly).
-//
-// Failures are sorted by shared/retryable: a transient failure becomes a batch item failure, so
-// SQS redelivers that message alone (and finally dead-letters it); a permanent failure is logged
-// with its reason, counted and acknowledged, because retrying cannot fix it. One bad record never
-// fails its neighbours. See https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html.
 package batch
 
 import (

@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"io"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/awstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/pipeline"
 )
 
@@ -86,7 +86,7 @@ func TestPrinterLevels(t *testing.T) {
 }
 
 func TestPrinterProgressOnTerminal(t *testing.T) {
-	var b syncBuffer
+	var b awstest.Buffer
 	p := newPrinter(&b, true)
 	p.startProgress("1/1 x", func() string { return "events 3" })
 	for !strings.Contains(b.String(), "events 3") {
@@ -105,22 +105,4 @@ func TestPrinterProgressOnTerminal(t *testing.T) {
 	if !strings.HasSuffix(out, "\r") {
 		t.Errorf("the progress line is not cleared at the end: %q", out)
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the progress goroutine and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
@@ -22,7 +23,29 @@ type Config struct {
 	// RetryDelay is the first wait for a live channel; each receive doubles it
 	// (CORRECTION_RETRY_DELAY, default 60s, at most batch.MaxVisibility).
 	RetryDelay time.Duration
+	// LockBucket is the S3 bucket of the per-channel leases, under session.LockKeyPrefix
+	// (LOCK_BUCKET, required; the deployment's archive bucket).
+	LockBucket string
+	// LeaseTTL is how long a channel's lease lasts unless it is released: twice the function's
+	// timeout, so that the lease of an invocation cut off by its timeout lapses soon after.
+	LeaseTTL time.Duration
+	// DeadLetterQueueURL is the URL of the function's own dead-letter queue, where a correction
+	// past MaxAge is sent (DEAD_LETTER_QUEUE_URL, required).
+	DeadLetterQueueURL string
+	// PathStyle makes the S3 client address the bucket in the path, as local S3 servers want:
+	// true when AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL is set.
+	PathStyle bool
 }
+
+// The AWS SDK's endpoint variables; when one is set, the S3 endpoint is a local server that
+// wants path-style addressing (http://host:port/<bucket>/<key>).
+const (
+	envEndpointURLS3 = "AWS_ENDPOINT_URL_S3"
+	envEndpointURL   = "AWS_ENDPOINT_URL"
+)
+
+// leaseTTLFactor: a lease lasts twice the function's timeout.
+const leaseTTLFactor = 2
 
 // LoadConfig reads the configuration from getenv (os.Getenv in main). Errors are
 // *ivsevent.FieldError naming the variable.
@@ -52,5 +75,17 @@ func LoadConfig(getenv suite.Getenv) (Config, error) {
 	if cfg.RetryDelay > batch.MaxVisibility || cfg.RetryDelay < time.Second {
 		return Config{}, &ivsevent.FieldError{Field: suite.EnvCorrectionRetryDelay, Want: "a duration from 1s to 12h (SQS's visibility timeout range)", Got: getenv(suite.EnvCorrectionRetryDelay)}
 	}
+	if cfg.LockBucket, err = suite.Required(getenv, suite.EnvLockBucket, "the S3 bucket of the channels' leases"); err != nil {
+		return Config{}, err
+	}
+	cfg.LeaseTTL = leaseTTLFactor * suite.Deployment[suite.FunctionCorrect].Timeout
+	const wantQueue = "the URL of the function's dead-letter queue (https://sqs.<region>.amazonaws.com/<account>/<name>)"
+	if cfg.DeadLetterQueueURL, err = suite.Required(getenv, suite.EnvDeadLetterQueueURL, wantQueue); err != nil {
+		return Config{}, err
+	}
+	if u, err := url.Parse(cfg.DeadLetterQueueURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(u.Path) < 2 {
+		return Config{}, &ivsevent.FieldError{Field: suite.EnvDeadLetterQueueURL, Want: wantQueue, Got: cfg.DeadLetterQueueURL}
+	}
+	cfg.PathStyle = getenv(envEndpointURLS3) != "" || getenv(envEndpointURL) != ""
 	return cfg, nil
 }

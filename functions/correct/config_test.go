@@ -13,7 +13,13 @@ import (
 func getenv(m map[string]string) suite.Getenv { return func(k string) string { return m[k] } }
 
 func TestLoadConfig(t *testing.T) {
-	base := map[string]string{suite.EnvEventBusName: "ivs-sessions"}
+	const dlq = "https://sqs.us-west-2.amazonaws.com/123456789012/correct-dlq"
+	base := map[string]string{suite.EnvEventBusName: "ivs-sessions", suite.EnvLockBucket: "archive", suite.EnvDeadLetterQueueURL: dlq}
+	// defaults is the configuration of base.
+	defaults := Config{EventBusName: "ivs-sessions", MaxAge: 24 * time.Hour, RetryDelay: time.Minute,
+		Correction: multitrack.Config{Mode: multitrack.ModeApply, OptOutTag: suite.DefaultOptOutTag, AllowContainerFormatChange: true},
+		LockBucket: "archive", LeaseTTL: time.Minute, DeadLetterQueueURL: dlq}
+	but := func(f func(c *Config)) Config { c := defaults; f(&c); return c }
 	with := func(k, v string) map[string]string {
 		m := map[string]string{k: v}
 		for bk, bv := range base {
@@ -27,14 +33,15 @@ func TestLoadConfig(t *testing.T) {
 		env  map[string]string
 		want Config
 	}{
-		"defaults": {base, Config{EventBusName: "ivs-sessions", MaxAge: 24 * time.Hour, RetryDelay: time.Minute,
-			Correction: multitrack.Config{Mode: multitrack.ModeApply, OptOutTag: suite.DefaultOptOutTag, AllowContainerFormatChange: true}}},
+		"defaults": {base, defaults},
 		"all set": {map[string]string{suite.EnvEventBusName: "b", suite.EnvCorrectionMode: "dry-run", suite.EnvCorrectionMaxAge: "2h",
-			suite.EnvCorrectionRetryDelay: "30s", suite.EnvAllowTypeChange: "true", suite.EnvOptOutTag: "keep-out", suite.EnvDefaultMaximumResolution: "HD"},
+			suite.EnvCorrectionRetryDelay: "30s", suite.EnvAllowTypeChange: "true", suite.EnvOptOutTag: "keep-out", suite.EnvDefaultMaximumResolution: "HD",
+			suite.EnvLockBucket: "locks", suite.EnvDeadLetterQueueURL: "http://127.0.0.1:4566/123456789012/correct-dlq", "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:4567"},
 			Config{EventBusName: "b", MaxAge: 2 * time.Hour, RetryDelay: 30 * time.Second, Correction: multitrack.Config{Mode: multitrack.ModeDryRun,
-				DefaultMaximumResolution: "HD", AllowTypeChange: true, AllowContainerFormatChange: true, OptOutTag: "keep-out"}}},
-		"retry delay at the SQS maximum": {with(suite.EnvCorrectionRetryDelay, "12h"), Config{EventBusName: "ivs-sessions", MaxAge: 24 * time.Hour, RetryDelay: 12 * time.Hour,
-			Correction: multitrack.Config{Mode: multitrack.ModeApply, OptOutTag: suite.DefaultOptOutTag, AllowContainerFormatChange: true}}},
+				DefaultMaximumResolution: "HD", AllowTypeChange: true, AllowContainerFormatChange: true, OptOutTag: "keep-out"},
+				LockBucket: "locks", LeaseTTL: time.Minute, DeadLetterQueueURL: "http://127.0.0.1:4566/123456789012/correct-dlq", PathStyle: true}},
+		"retry delay at the SQS maximum": {with(suite.EnvCorrectionRetryDelay, "12h"), but(func(c *Config) { c.RetryDelay = 12 * time.Hour })},
+		"every endpoint local":           {with("AWS_ENDPOINT_URL", "http://127.0.0.1:4566"), but(func(c *Config) { c.PathStyle = true })},
 	}
 	for name, tc := range good {
 		t.Run(name, func(t *testing.T) {
@@ -52,6 +59,11 @@ func TestLoadConfig(t *testing.T) {
 		field string
 	}{
 		"no bus":                {map[string]string{}, suite.EnvEventBusName},
+		"no lock bucket":        {with(suite.EnvLockBucket, ""), suite.EnvLockBucket},
+		"no dead-letter queue":  {with(suite.EnvDeadLetterQueueURL, ""), suite.EnvDeadLetterQueueURL},
+		"DLQ name, not URL":     {with(suite.EnvDeadLetterQueueURL, "correct-dlq"), suite.EnvDeadLetterQueueURL},
+		"DLQ ARN, not URL":      {with(suite.EnvDeadLetterQueueURL, "arn:aws:sqs:us-west-2:123456789012:correct-dlq"), suite.EnvDeadLetterQueueURL},
+		"DLQ URL without queue": {with(suite.EnvDeadLetterQueueURL, "https://sqs.us-west-2.amazonaws.com/"), suite.EnvDeadLetterQueueURL},
 		"bad mode":              {with(suite.EnvCorrectionMode, "sometimes"), suite.EnvCorrectionMode},
 		"bad max age":           {with(suite.EnvCorrectionMaxAge, "a day"), suite.EnvCorrectionMaxAge},
 		"negative max age":      {with(suite.EnvCorrectionMaxAge, "-1h"), suite.EnvCorrectionMaxAge},

@@ -8,21 +8,30 @@
 //
 // Every delivery is safe to repeat: the decision is made again on the channel as GetChannel
 // returns it, and a channel that already has the change is left alone, so duplicates and
-// redeliveries never call UpdateChannel twice for one needed change.
+// redeliveries never call UpdateChannel twice for one needed change. Concurrent deliveries are
+// too (the event source mapping runs up to suite.MaxConcurrency invocations, and an encoder's
+// reconnects produce several refused sessions of one channel): a delivery first takes the
+// channel's lease, an S3 object locks/channel=<id>.json in LOCK_BUCKET (shared/lease), and
+// releases it when it is done, whatever the outcome. A delivery that finds the lease held comes
+// back a few seconds later and reads the channel the holder corrected.
 //
 // A channel that is live (GetStream answers a stream, or UpdateChannel a ConflictException)
 // cannot be updated: the message goes back to its queue with a visibility timeout that doubles
 // with every receive (CORRECTION_RETRY_DELAY × 2^(receives-1), at most SQS's 12 hours), until
 // the channel is offline or CORRECTION_MAX_AGE has passed since the message was sent. Then the
-// correction is given up on: a "failed" outcome is published and the message is made visible at
-// once and failed again on every receive, so that the queue's maxReceiveCount moves it to the
-// alarmed dead-letter queue.
+// correction is given up on, once: a "failed" outcome is published, the message is sent to the
+// function's alarmed dead-letter queue (DEAD_LETTER_QUEUE_URL) with a "reason" message
+// attribute, and acknowledged. Should either step fail, the message comes back and both are
+// tried again.
 //
-// Environment: EVENT_BUS_NAME (required), CORRECTION_MODE, DEFAULT_MAXIMUM_RESOLUTION,
-// ALLOW_TYPE_CHANGE, ALLOW_CONTAINER_FORMAT_CHANGE, OPT_OUT_TAG, CORRECTION_MAX_AGE,
-// CORRECTION_RETRY_DELAY, and the AWS SDK's own variables (AWS_REGION,
-// AWS_ENDPOINT_URL_IVS, AWS_ENDPOINT_URL_EVENTBRIDGE, AWS_ENDPOINT_URL_SQS).
+// Environment: EVENT_BUS_NAME, LOCK_BUCKET, DEAD_LETTER_QUEUE_URL (required), CORRECTION_MODE,
+// DEFAULT_MAXIMUM_RESOLUTION, ALLOW_TYPE_CHANGE, ALLOW_CONTAINER_FORMAT_CHANGE, OPT_OUT_TAG,
+// CORRECTION_MAX_AGE, CORRECTION_RETRY_DELAY, and the AWS SDK's own variables (AWS_REGION,
+// AWS_ENDPOINT_URL_IVS, AWS_ENDPOINT_URL_EVENTBRIDGE, AWS_ENDPOINT_URL_SQS,
+// AWS_ENDPOINT_URL_S3).
 //
 // IAM: ivs:GetChannel, ivs:GetStream, ivs:UpdateChannel on the account's channels;
-// events:PutEvents on the suite's bus; sqs:ChangeMessageVisibility on the correct queue.
+// events:PutEvents on the suite's bus; sqs:ChangeMessageVisibility on the correct queue;
+// sqs:SendMessage on its dead-letter queue; s3:GetObject and s3:PutObject on
+// <LOCK_BUCKET>/locks/* (no delete: a lease is released by overwriting it).
 package main

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"sync"
 	"testing"
@@ -13,12 +14,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
 	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/awstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsquota"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivstest"
+	"github.com/ivs-sessions/ivs-sessions/shared/lease"
 	"github.com/ivs-sessions/ivs-sessions/shared/localbus"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
@@ -28,15 +32,22 @@ import (
 // The test deployment's names.
 const (
 	testBus     = "ivs-sessions-test"
+	testBucket  = "ivs-sessions-test-archive"
 	testRegion  = ivstest.DefaultRegion
 	testAccount = ivstest.DefaultAccount
+	// testDLQ is the correct queue's dead-letter queue; it exists when the queue has a
+	// maxReceiveCount (envOptions).
+	testDLQ = "https://sqs." + testRegion + ".amazonaws.com/" + testAccount + "/" + suite.FunctionCorrect + localbus.DeadLetterSuffix
+	// testLeaseTTL is the deployment's: twice the function's timeout.
+	testLeaseTTL = time.Minute
 )
 
 // applyCfg is the policy's configuration in mode apply with the suite's defaults.
 var applyCfg = multitrack.Config{Mode: multitrack.ModeApply, OptOutTag: suite.DefaultOptOutTag, AllowContainerFormatChange: true}
 
 // env is one test's deployment: a local IVS and a local bus (EventBridge and SQS), each behind
-// a wire recorder, and the handler wired to them with real SDK clients.
+// a wire recorder, a local S3 with the bucket of the leases, and the handler wired to them with
+// real SDK clients.
 type env struct {
 	*awstest.Stack
 	t testing.TB
@@ -52,7 +63,7 @@ type env struct {
 // envOptions adjust newEnv.
 type envOptions struct {
 	cfg             multitrack.Config // the corrector's policy; zero means applyCfg
-	maxReceiveCount int               // the correct queue's; 0 means no DLQ
+	maxReceiveCount int               // the correct queue's; 0 means no DLQ (testDLQ does not exist)
 	pacer           bool              // give the IVS client ivsquota's retryer (3 attempts, 1 ms backoff)
 }
 
@@ -82,6 +93,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 				}
 			},
 		},
+		Bucket: testBucket,
 	})
 
 	cfg := o.cfg
@@ -99,7 +111,10 @@ func newEnv(t testing.TB, o envOptions) *env {
 	ivsClient := e.IVSClient(ivsOpts...)
 	e.h = &Handler{
 		Channels: ivsClient, Streams: ivsClient, Updater: ivsClient, Events: e.EventBridgeClient(),
-		Cfg:     Config{EventBusName: testBus, Correction: cfg, MaxAge: 24 * time.Hour, RetryDelay: 60 * time.Second},
+		Locks:       &lease.Locker{S3: e.S3Client(), Bucket: testBucket, TTL: testLeaseTTL},
+		DeadLetters: e.SQSClient(),
+		Cfg: Config{EventBusName: testBus, Correction: cfg, MaxAge: 24 * time.Hour, RetryDelay: 60 * time.Second,
+			LockBucket: testBucket, LeaseTTL: testLeaseTTL, DeadLetterQueueURL: testDLQ, PathStyle: true},
 		Log:     e.Log,
 		Metrics: e.Metrics,
 	}
@@ -328,4 +343,34 @@ func (e *env) channel(arn string) types.Channel {
 		e.t.Fatalf("get channel: %v", err)
 	}
 	return *out.Channel
+}
+
+// leaseOf returns the lease of the channel as S3 holds it, or nil when there is none.
+func (e *env) leaseOf(arn string) map[string]any {
+	e.t.Helper()
+	key, err := lockKey(arn)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	out, err := e.S3Client().GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(testBucket), Key: aws.String(key)})
+	if errors.As(err, new(*s3types.NoSuchKey)) {
+		return nil
+	}
+	if err != nil {
+		e.t.Fatalf("get the lease of %s: %v", arn, err)
+	}
+	defer out.Body.Close()
+	var m map[string]any
+	if err := json.NewDecoder(out.Body).Decode(&m); err != nil {
+		e.t.Fatalf("lease of %s: %v", arn, err)
+	}
+	return m
+}
+
+// wantReleased fails the test unless the channel's lease exists and was released.
+func (e *env) wantReleased(arn string) {
+	e.t.Helper()
+	if l := e.leaseOf(arn); l == nil || l["released"] != true {
+		e.t.Errorf("lease of %s: %v, want one released", arn, l)
+	}
 }

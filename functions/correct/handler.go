@@ -14,10 +14,13 @@ import (
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
 	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/lease"
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/redact"
@@ -47,11 +50,23 @@ type eventPutter interface {
 	PutEvents(ctx context.Context, in *eventbridge.PutEventsInput, optFns ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error)
 }
 
+// channelLocker takes a channel's lease, so that one delivery at a time corrects it.
+type channelLocker interface {
+	Acquire(ctx context.Context, key, owner string) (*lease.Lease, error)
+}
+
+// messageSender sends a correction given up on to the function's dead-letter queue.
+type messageSender interface {
+	SendMessage(ctx context.Context, in *sqs.SendMessageInput, optFns ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
+}
+
 var (
 	_ channelGetter  = (*ivs.Client)(nil)
 	_ streamGetter   = (*ivs.Client)(nil)
 	_ channelUpdater = (*ivs.Client)(nil)
 	_ eventPutter    = (*eventbridge.Client)(nil)
+	_ channelLocker  = (*lease.Locker)(nil)
+	_ messageSender  = (*sqs.Client)(nil)
 )
 
 // Log attribute keys.
@@ -64,8 +79,24 @@ const (
 	keyDetail       = "detail"
 	keyReceiveCount = "receiveCount"
 	keyVisibility   = "visibilitySeconds"
+	keyLease        = "lease"
+	keyHolder       = "holder"
+	keyExpires      = "expires"
+	keyMessageID    = batch.KeyMessageID
 	keyErr          = batch.KeyErr
 )
+
+// reasonAttribute is the message attribute that says why a message was sent to the dead-letter
+// queue.
+const reasonAttribute = "reason"
+
+// leaseRetryDelay is the wait of a message whose channel another delivery is correcting: that
+// correction takes a few calls, never a wait for the channel (which goes through the queue).
+const leaseRetryDelay = 5 * time.Second
+
+// releaseTimeout bounds the release of a lease, which runs even when the invocation's context
+// has ended (batch.Reserve leaves the time for it).
+const releaseTimeout = time.Second
 
 // Codes of the IVS errors the corrector acts on, from the SDK's typed errors.
 var (
@@ -88,6 +119,10 @@ type Handler struct {
 	Streams  streamGetter   // GetStream
 	Updater  channelUpdater // UpdateChannel
 	Events   eventPutter    // PutEvents on Cfg.EventBusName
+	// Locks holds each channel's lease (a lease.Locker on Cfg.LockBucket) while it is corrected.
+	Locks channelLocker
+	// DeadLetters sends a correction given up on to Cfg.DeadLetterQueueURL (SendMessage).
+	DeadLetters messageSender
 
 	Cfg     Config
 	Log     *slog.Logger
@@ -111,14 +146,16 @@ type job struct {
 }
 
 // Handle corrects the channel of the enriched session in m.Body. It returns nil when the
-// message is done (a correction was published), a transient error (retryable.Is) when the
-// message must come back (a live channel, throttling, 5xx, a publication that failed), and a
+// message is done (a correction was published; one given up on was also sent to the dead-letter
+// queue), a transient error (retryable.Is) when the message must come back (a live channel,
+// another delivery correcting the channel, throttling, 5xx, a publication that failed), and a
 // permanent error for a message that is not an enriched session with an apply decision.
 //
-// The steps: GetChannel; the policy decides again on the channel as it is now (not apply:
-// publish "unchanged"); dry-run: publish "dry-run"; GetStream (live: wait); UpdateChannel
+// The steps: take the channel's lease (held by another delivery: try again in a few seconds);
+// GetChannel; the policy decides again on the channel as it is now (not apply: publish
+// "unchanged"); dry-run: publish "dry-run"; GetStream (live: wait); UpdateChannel
 // (ConflictException: wait; ValidationException and other permanent errors: publish "failed");
-// publish "applied".
+// publish "applied"; release the lease, whatever the outcome.
 func (h *Handler) Handle(ctx context.Context, m batch.Message) error {
 	defer h.reportThrottles()
 	j, err := parse(m.Body)
@@ -179,6 +216,12 @@ func (h *Handler) correct(ctx context.Context, m batch.Message, j job) error {
 		return h.publish(ctx, c, session.CorrectionUnchanged, d, d.Reason, h.now())
 	}
 
+	release, err := h.lock(ctx, m, arn)
+	if err != nil {
+		return err
+	}
+	defer release()
+
 	out, err := h.Channels.GetChannel(ctx, &ivs.GetChannelInput{Arn: aws.String(arn)})
 	switch {
 	case isCode(err, codeNotFound):
@@ -235,6 +278,48 @@ func (h *Handler) correct(ctx context.Context, m batch.Message, j job) error {
 	return h.publish(ctx, c, session.CorrectionApplied, d, "UpdateChannel made the change", h.now())
 }
 
+// lock takes the channel's lease for the message, or returns a transient error: a
+// retryable.Later of leaseRetryDelay when another delivery holds it (two refused sessions of one
+// channel, as an encoder's reconnects produce, corrected by concurrent invocations), the
+// queue's default wait when S3 cannot tell. The function it returns releases the lease; a
+// release that fails is logged, and the lease lapses after Cfg.LeaseTTL.
+//
+// Without the lease, two deliveries could both read the channel before either changed it, and
+// both call UpdateChannel; with it, the second reads the channel the first corrected.
+func (h *Handler) lock(ctx context.Context, m batch.Message, arn string) (func(), error) {
+	key, err := lockKey(arn)
+	if err != nil {
+		return nil, err
+	}
+	le, err := h.Locks.Acquire(ctx, key, m.ID)
+	var held *lease.HeldError
+	switch {
+	case errors.As(err, &held):
+		h.Log.InfoContext(ctx, "another correction of this channel is in progress", keyChannelARN, arn, keyLease, key,
+			keyHolder, held.Owner, keyExpires, held.Expires)
+		return nil, retryable.Later("another correction of this channel is in progress", leaseRetryDelay, err)
+	case err != nil:
+		return nil, retryable.Later("take the lease of "+arn, 0, err)
+	}
+	return func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+		defer cancel()
+		if err := le.Release(rctx); err != nil {
+			h.Log.WarnContext(ctx, "the channel's lease was not released; it lapses on its own", keyChannelARN, arn, keyLease, key,
+				keyExpires, le.Expires, keyErr, err)
+		}
+	}, nil
+}
+
+// lockKey returns the key of the channel's lease: locks/channel=<channel id>.json.
+func lockKey(channelARN string) (string, error) {
+	a, err := ivsevent.ParseChannelARN(channelARN)
+	if err != nil {
+		return "", fmt.Errorf("lease of %s: %w", channelARN, err)
+	}
+	return session.LockKeyPrefix + "channel=" + a.ID + ".json", nil
+}
+
 // live reports whether the channel has a live stream: GetStream answers ChannelNotBroadcasting
 // when it has none (the API advises not to rely on state OFFLINE, but honours it).
 func (h *Handler) live(ctx context.Context, arn string) (bool, error) {
@@ -259,15 +344,13 @@ func (h *Handler) live(ctx context.Context, arn string) (bool, error) {
 //
 // (batch.Processor sets the visibility timeout from the error's wait.)
 //
-// After that, the correction is given up on. The design: publish a "failed" outcome and return
-// a transient error with a wait of one second, so SQS delivers the message again at once
-// and every later receive does the same until maxReceiveCount moves it to the dead-letter queue,
-// whose alarm tells a person. The function cannot send it there itself (it does not know the
-// queue's redrive policy), and acknowledging it would hide the failure. Each of those receives
-// still reads the channel, so a channel that went offline meanwhile is corrected after all. The
-// failed outcome is published on each of them, but identically: its time (Correction.At) is the
-// moment of expiry and its detail does not depend on the receive, so the archive keeps one
-// object (session.Corrected.Key) however many are published.
+// After that, the correction is given up on, once: a "failed" outcome is published, the message
+// is sent to the function's dead-letter queue with the reason (reasonAttribute), whose alarm
+// tells a person, and it is acknowledged. If the publication or the send fails, the error is
+// transient and the message comes back to try both again: nothing is lost, and the failed
+// outcome published again is identical (its time, Correction.At, is the moment of expiry, and
+// its detail does not depend on the receive), so the archive keeps one object
+// (session.Corrected.Key).
 func (h *Handler) wait(ctx context.Context, m batch.Message, j job, c session.Corrected, d multitrack.Decision, why string) error {
 	now := h.now()
 	start := firstNonZero(m.Sent, j.enriched.Trigger.Time, j.eventTime, now)
@@ -279,13 +362,34 @@ func (h *Handler) wait(ctx context.Context, m batch.Message, j job, c session.Co
 		if err := h.publish(ctx, c, session.CorrectionFailed, d, detail, deadline); err != nil {
 			return err
 		}
-		// One second: at once, as far as SQS's whole-second visibility allows.
-		return retryable.Later("correction expired: "+why+"; left for the dead-letter queue", time.Second, nil)
+		reason := "correction expired: " + why + ": " + detail
+		if err := h.deadLetter(ctx, m, reason); err != nil {
+			return retryable.Later("send the expired correction of "+c.ChannelARN+" to the dead-letter queue", 0, err)
+		}
+		h.Log.WarnContext(ctx, "correction given up on, sent to the dead-letter queue", keyChannelARN, c.ChannelARN, keyStreamID, c.StreamID,
+			keyMessageID, m.ID, keyReceiveCount, m.ReceiveCount, keyDetail, reason)
+		return nil
 	}
 	delay := min(batch.Backoff(h.Cfg.RetryDelay, m.ReceiveCount), deadline.Sub(now))
 	h.Log.InfoContext(ctx, "waiting for the channel to go offline", keyChannelARN, c.ChannelARN, keyStreamID, c.StreamID,
 		keyReceiveCount, m.ReceiveCount, keyVisibility, batch.VisibilitySeconds(delay), keyDetail, why)
 	return retryable.Later(why, delay, nil)
+}
+
+// deadLetter sends the message's body, unchanged (so that a redrive to the source queue works),
+// to the function's dead-letter queue with the reason as reasonAttribute.
+func (h *Handler) deadLetter(ctx context.Context, m batch.Message, reason string) error {
+	_, err := h.DeadLetters.SendMessage(ctx, &sqs.SendMessageInput{
+		QueueUrl:    aws.String(h.Cfg.DeadLetterQueueURL),
+		MessageBody: aws.String(string(m.Body)),
+		MessageAttributes: map[string]sqstypes.MessageAttributeValue{
+			reasonAttribute: {DataType: aws.String("String"), StringValue: aws.String(redact.Scrub(reason))},
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("send message %s to %s: %w", m.ID, h.Cfg.DeadLetterQueueURL, err)
+	}
+	return nil
 }
 
 // publish puts the correction on the suite's bus, counts it and logs it. It returns a transient

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,10 +17,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
 	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/awstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
 	"github.com/ivs-sessions/ivs-sessions/shared/eventpattern"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivstest"
+	"github.com/ivs-sessions/ivs-sessions/shared/lease"
 	"github.com/ivs-sessions/ivs-sessions/shared/localbus"
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
@@ -199,7 +202,19 @@ func TestScenarios(t *testing.T) {
 				if got := e.Metric(t, suite.MetricRejected, metrics.Dim{Name: suite.DimensionFunction, Value: suite.FunctionCorrect}); got != 1 {
 					t.Errorf("RejectedEvents = %v, want 1", got)
 				}
+				if l := e.leaseOf(arn); l != nil {
+					t.Errorf("lease %v, want none for a rejected message", l)
+				}
 				return
+			}
+			// Whatever the outcome, the channel's lease was taken and given back; mode off reads
+			// nothing and takes none.
+			if cfg.Mode == multitrack.ModeOff {
+				if l := e.leaseOf(arn); l != nil {
+					t.Errorf("lease %v, want none in mode off", l)
+				}
+			} else {
+				e.wantReleased(arn)
 			}
 			if len(pub) != 1 {
 				t.Fatalf("published %d corrections, want 1", len(pub))
@@ -417,45 +432,242 @@ func TestConflict(t *testing.T) {
 	wantMultitrack(t, e.channel(arn), types.ChannelTypeStandardChannelType, types.ContainerFormatFragmentedMP4, types.MultitrackPolicyAllow, types.MultitrackMaximumResolutionFullHd)
 }
 
-// TestExpired: past CORRECTION_MAX_AGE, a still-live channel is given up on: failed is
-// published (identically on every receive), and the message is never acknowledged, so
-// maxReceiveCount moves it to the dead-letter queue.
+// TestExpired: past CORRECTION_MAX_AGE, a still-live channel is given up on, once: failed is
+// published, the message is sent to the dead-letter queue with the reason and acknowledged, so
+// it is never received again.
 func TestExpired(t *testing.T) {
-	e := newEnv(t, envOptions{maxReceiveCount: 3})
-	e.h.Now = func() time.Time { return time.Now().Add(25 * time.Hour) }
-	arn, key := e.createChannel(standardTS)
-	en := e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg)
-	e.goLive(key)
-	e.serveQueue()
-	e.put(en)
-	e.waitIdle()
+	t.Run("given up on once, dead-lettered", func(t *testing.T) {
+		e := newEnv(t, envOptions{maxReceiveCount: 100})
+		e.h.Now = func() time.Time { return time.Now().Add(25 * time.Hour) }
+		arn, key := e.createChannel(standardTS)
+		en := e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg)
+		e.goLive(key)
+		e.serveQueue()
+		e.put(en)
+		e.waitIdle()
 
-	dead, err := e.Bus.DeadLetters(suite.FunctionCorrect)
-	if err != nil || len(dead) != 1 {
-		t.Fatalf("dead letters %v, %v; want the message", dead, err)
-	}
-	pub := e.published()
-	if len(pub) != 3 {
-		t.Fatalf("published %d, want one failed correction per receive (3)", len(pub))
-	}
-	for _, c := range pub {
-		if c.Correction.Outcome != session.CorrectionFailed || !strings.HasPrefix(c.Correction.Detail, "channel stayed live for more than 24h0m0s") {
-			t.Errorf("correction %+v, want failed: channel stayed live...", c.Correction)
+		pub := e.published()
+		if len(pub) != 1 || pub[0].Correction.Outcome != session.CorrectionFailed || !strings.HasPrefix(pub[0].Correction.Detail, "channel stayed live for more than 24h0m0s") {
+			t.Fatalf("published %+v, want one failed correction: channel stayed live...", pub)
 		}
-		if c.Key() != pub[0].Key() || !reflect.DeepEqual(c, pub[0]) {
-			t.Errorf("publications differ: %+v vs %+v; the archive must keep one", c, pub[0])
+		dead, err := e.Bus.DeadLetters(suite.FunctionCorrect)
+		if err != nil || len(dead) != 1 {
+			t.Fatalf("dead letters %+v, %v; want the message", dead, err)
 		}
-	}
-	for _, b := range e.BusWire.Bodies("AmazonSQS.ChangeMessageVisibility") {
-		if !strings.Contains(string(b), `"VisibilityTimeout":1`) {
-			t.Errorf("ChangeMessageVisibility %s, want 1 (redeliver at once, in SQS's whole seconds)", b)
+		if want := "correction expired: the channel is live: " + pub[0].Correction.Detail; dead[0].Attributes[reasonAttribute] != want {
+			t.Errorf("reason %q, want %q", dead[0].Attributes[reasonAttribute], want)
 		}
+		// The body is the message as it was delivered: a redrive to the queue corrects it again.
+		if j, err := parse([]byte(dead[0].Body)); err != nil || j.enriched.Record.StreamID != en.Record.StreamID {
+			t.Errorf("dead letter body %s (%v), want the enriched session", dead[0].Body, err)
+		}
+		st := e.Bus.Stats().Queues[suite.FunctionCorrect]
+		if st.Delivered != 1 || st.Failed != 0 || st.Deleted != 1 || st.DeadLettered != 1 {
+			t.Errorf("correct queue %+v, want one delivery, acknowledged, and one dead letter", st)
+		}
+		if got := e.BusWire.Bodies("AmazonSQS.ChangeMessageVisibility"); len(got) != 0 {
+			t.Errorf("ChangeMessageVisibility %q, want none: the message is done", got)
+		}
+		if got := e.Metric(t, suite.MetricCorrections, metrics.Dim{Name: suite.DimensionOutcome, Value: "failed"}); got != 1 {
+			t.Errorf("Corrections{failed} = %v, want 1", got)
+		}
+		if got := e.IVS.Stats()[ivstest.OpUpdateChannel].Calls; got != 0 {
+			t.Errorf("UpdateChannel calls %d, want 0", got)
+		}
+		if ch := e.channel(arn); ch.ContainerFormat != types.ContainerFormatTs {
+			t.Errorf("channel changed while live: %s", ch.ContainerFormat)
+		}
+		e.wantReleased(arn)
+	})
+	t.Run("the send fails: the message comes back, nothing is lost", func(t *testing.T) {
+		e := newEnv(t, envOptions{maxReceiveCount: 100})
+		_, key := e.createChannel(standardTS)
+		body := envelope(t, e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg))
+		e.goLive(key)
+		sent := time.Now().Add(-25 * time.Hour)
+		e.h.Cfg.DeadLetterQueueURL = "https://sqs." + testRegion + ".amazonaws.com/" + testAccount + "/no-such-queue"
+		if failed := e.process(sqsRecord("m1", body, 7, sent)); !slices.Equal(failed, []string{"m1"}) {
+			t.Fatalf("failures %v, want [m1]: the message must come back", failed)
+		}
+		if dead, _ := e.Bus.DeadLetters(suite.FunctionCorrect); len(dead) != 0 {
+			t.Fatalf("dead letters %+v, want none yet", dead)
+		}
+		e.h.Cfg.DeadLetterQueueURL = testDLQ
+		if failed := e.process(sqsRecord("m1", body, 8, sent)); len(failed) != 0 {
+			t.Fatalf("redelivery failures %v, want none", failed)
+		}
+		if dead, _ := e.Bus.DeadLetters(suite.FunctionCorrect); len(dead) != 1 || dead[0].Body != string(body) {
+			t.Errorf("dead letters %+v, want the message", dead)
+		}
+		pub := e.published()
+		if len(pub) != 2 || !reflect.DeepEqual(pub[0], pub[1]) || pub[0].Correction.Outcome != session.CorrectionFailed {
+			t.Errorf("published %+v, want the same failed correction twice (the archive keeps one)", pub)
+		}
+	})
+}
+
+// gatedChannels holds the first GetChannel until proceed is closed, after closing entered: the
+// delivery that makes it is then mid-correction, with the channel's lease.
+type gatedChannels struct {
+	channelGetter
+	once             sync.Once
+	entered, proceed chan struct{}
+}
+
+func (g *gatedChannels) GetChannel(ctx context.Context, in *ivs.GetChannelInput, optFns ...func(*ivs.Options)) (*ivs.GetChannelOutput, error) {
+	first := false
+	g.once.Do(func() { first = true })
+	if first {
+		close(g.entered)
+		<-g.proceed
 	}
-	if got := e.IVS.Stats()[ivstest.OpUpdateChannel].Calls; got != 0 {
-		t.Errorf("UpdateChannel calls %d, want 0", got)
+	return g.channelGetter.GetChannel(ctx, in, optFns...)
+}
+
+// failedIDs returns the IDs of the messages an SQS invocation reported as failed.
+func failedIDs(t *testing.T, out any, err error) []string {
+	t.Helper()
+	resp, ok := out.(events.SQSEventResponse)
+	if err != nil || !ok {
+		t.Fatalf("process: %v, %T; want an SQS response", err, out)
 	}
-	if ch := e.channel(arn); ch.ContainerFormat != types.ContainerFormatTs {
-		t.Errorf("channel changed while live: %s", ch.ContainerFormat)
+	var ids []string
+	for _, f := range resp.BatchItemFailures {
+		ids = append(ids, f.ItemIdentifier)
+	}
+	return ids
+}
+
+// TestConcurrentDeliveries: two refused sessions of one channel (an encoder's reconnects) are
+// corrected by concurrent invocations, as the event source mapping's two pollers do. The
+// channel's lease lets one correct it; the other comes back a few seconds later and finds the
+// change in place: exactly one UpdateChannel.
+func TestConcurrentDeliveries(t *testing.T) {
+	t.Run("the second arrives while the first corrects", func(t *testing.T) {
+		e := newEnv(t, envOptions{})
+		arn, key := e.createChannel(standardTS)
+		first := envelope(t, e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg))
+		second := envelope(t, e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg))
+		e.IVS.ResetStats()
+		gate := &gatedChannels{channelGetter: e.h.Channels, entered: make(chan struct{}), proceed: make(chan struct{})}
+		e.h.Channels = gate
+
+		type result struct {
+			out any
+			err error
+		}
+		done := make(chan result, 1)
+		go func() {
+			out, err := e.p.Process(context.Background(), awstest.SQSEvent(t, sqsRecord("m1", first, 1, time.Now())))
+			done <- result{out, err}
+		}()
+		<-gate.entered // m1 holds the lease and is reading the channel
+		if failed := e.process(sqsRecord("m2", second, 1, time.Now())); !slices.Equal(failed, []string{"m2"}) {
+			close(gate.proceed)
+			t.Fatalf("m2 during m1: failures %v, want [m2] (the lease is held)", failed)
+		}
+		if got := e.IVS.Stats()[ivstest.OpGetChannel].Calls; got != 0 {
+			t.Errorf("GetChannel calls %d while m1 is held at the gate, want 0: m2 must not read the channel", got)
+		}
+		close(gate.proceed)
+		r := <-done
+		if failed := failedIDs(t, r.out, r.err); len(failed) != 0 {
+			t.Fatalf("m1: failures %v, want none", failed)
+		}
+		e.wantReleased(arn)
+		if failed := e.process(sqsRecord("m2", second, 2, time.Now())); len(failed) != 0 {
+			t.Fatalf("m2 redelivered: failures %v, want none", failed)
+		}
+
+		pub := e.published()
+		wantOutcomes(t, pub, session.CorrectionApplied, session.CorrectionUnchanged)
+		if len(pub) == 2 && pub[1].Correction.Decision.Action != multitrack.ActionNone {
+			t.Errorf("second correction %+v, want unchanged/none: the change is in place", pub[1].Correction)
+		}
+		if got := e.IVS.Stats()[ivstest.OpUpdateChannel].Calls; got != 1 {
+			t.Errorf("UpdateChannel calls %d, want exactly 1", got)
+		}
+		cmv := e.BusWire.Bodies("AmazonSQS.ChangeMessageVisibility")
+		if len(cmv) != 1 || !strings.Contains(string(cmv[0]), `"VisibilityTimeout":5`) {
+			t.Errorf("ChangeMessageVisibility %q, want m2 back in 5 s", cmv)
+		}
+		if !strings.Contains(e.Logs.String(), `"holder":"m1"`) {
+			t.Errorf("logs do not name the lease's holder m1:\n%s", e.Logs.String())
+		}
+		wantMultitrack(t, e.channel(arn), types.ChannelTypeStandardChannelType, types.ContainerFormatFragmentedMP4, types.MultitrackPolicyAllow, types.MultitrackMaximumResolutionFullHd)
+	})
+	t.Run("racing", func(t *testing.T) {
+		e := newEnv(t, envOptions{})
+		arn, key := e.createChannel(standardTS)
+		bodies := map[string][]byte{
+			"m1": envelope(t, e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg)),
+			"m2": envelope(t, e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg)),
+		}
+		e.IVS.ResetStats()
+		pending := []string{"m1", "m2"}
+		for receive := 1; len(pending) > 0; receive++ {
+			if receive > 10 {
+				t.Fatalf("still pending after 10 receives: %v", pending)
+			}
+			start := make(chan struct{})
+			failures := make(chan []string, len(pending))
+			var wg sync.WaitGroup
+			for _, id := range pending {
+				payload := awstest.SQSEvent(t, sqsRecord(id, bodies[id], receive, time.Now()))
+				wg.Go(func() {
+					<-start
+					out, err := e.p.Process(context.Background(), payload)
+					resp, _ := out.(events.SQSEventResponse)
+					if err != nil {
+						failures <- []string{id + ": " + err.Error()}
+						return
+					}
+					var ids []string
+					for _, f := range resp.BatchItemFailures {
+						ids = append(ids, f.ItemIdentifier)
+					}
+					failures <- ids
+				})
+			}
+			close(start)
+			wg.Wait()
+			close(failures)
+			pending = nil
+			for ids := range failures {
+				pending = append(pending, ids...)
+			}
+		}
+		var outcomes []string
+		for _, c := range e.published() {
+			outcomes = append(outcomes, string(c.Correction.Outcome)+"/"+string(c.Correction.Decision.Action))
+		}
+		slices.Sort(outcomes)
+		if want := []string{"applied/apply", "unchanged/none"}; !slices.Equal(outcomes, want) {
+			t.Errorf("outcomes %v, want %v", outcomes, want)
+		}
+		if got := e.IVS.Stats()[ivstest.OpUpdateChannel].Calls; got != 1 {
+			t.Errorf("UpdateChannel calls %d, want exactly 1", got)
+		}
+		e.wantReleased(arn)
+	})
+}
+
+// TestLeaseUnavailable: when S3 cannot tell who holds the channel's lease, nothing is done and
+// the message comes back.
+func TestLeaseUnavailable(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	_, key := e.createChannel(standardTS)
+	body := envelope(t, e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg))
+	e.IVS.ResetStats()
+	e.h.Locks = &lease.Locker{S3: e.S3Client(), Bucket: "no-such-bucket", TTL: testLeaseTTL}
+	if failed := e.process(sqsRecord("m1", body, 1, time.Now())); !slices.Equal(failed, []string{"m1"}) {
+		t.Fatalf("failures %v, want [m1]", failed)
+	}
+	if len(e.IVS.Stats()) != 0 || len(e.published()) != 0 {
+		t.Errorf("IVS calls %v, published %d; want none without the lease", e.IVS.Stats(), len(e.published()))
+	}
+	if got := e.BusWire.Bodies("AmazonSQS.ChangeMessageVisibility"); len(got) != 0 {
+		t.Errorf("ChangeMessageVisibility %q, want none: the queue's own timeout applies", got)
 	}
 }
 

@@ -10,10 +10,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsquota"
+	"github.com/ivs-sessions/ivs-sessions/shared/lease"
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
@@ -39,19 +41,27 @@ func run(ctx context.Context) error {
 	// per-operation quota; the pacer also installs the retryer for ThrottlingException.
 	pacer := ivsquota.NewPacer(float64(suite.IVSCallsPerSecond) / float64(suite.MaxConcurrency))
 	ivsClient := ivs.NewFromConfig(awsCfg, pacer.ClientOptions(0))
+	s3Client := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
+		o.UsePathStyle = cfg.PathStyle
+		// Leases written without a checksum (local servers) would log a warning on every read.
+		o.DisableLogOutputChecksumValidationSkipped = true
+	})
+	sqsClient := sqs.NewFromConfig(awsCfg)
 	log := lambdacontext.NewLogger()
 	rec := metrics.New(suite.MetricNamespace, os.Stdout)
 	h := &Handler{
-		Channels:  ivsClient,
-		Streams:   ivsClient,
-		Updater:   ivsClient,
-		Events:    eventbridge.NewFromConfig(awsCfg),
-		Cfg:       cfg,
-		Log:       log,
-		Metrics:   rec,
-		Throttles: pacer.Throttles,
+		Channels:    ivsClient,
+		Streams:     ivsClient,
+		Updater:     ivsClient,
+		Events:      eventbridge.NewFromConfig(awsCfg),
+		Locks:       &lease.Locker{S3: s3Client, Bucket: cfg.LockBucket, TTL: cfg.LeaseTTL},
+		DeadLetters: sqsClient,
+		Cfg:         cfg,
+		Log:         log,
+		Metrics:     rec,
+		Throttles:   pacer.Throttles,
 	}
-	p := &batch.Processor{Function: suite.FunctionCorrect, Log: log, Metrics: rec, Do: h.Handle, Queue: sqs.NewFromConfig(awsCfg)}
+	p := &batch.Processor{Function: suite.FunctionCorrect, Log: log, Metrics: rec, Do: h.Handle, Queue: sqsClient}
 	batch.Start(p)
 	return nil
 }

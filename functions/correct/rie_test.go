@@ -36,7 +36,7 @@ func TestBootstrapUnderRIE(t *testing.T) {
 
 	inst := awstest.StartFunction(t, lambdarie.Config{
 		FunctionName: "ivs-sessions-correct", Timeout: 30 * time.Second,
-		Env:   e.Env(map[string]string{suite.EnvEventBusName: testBus}),
+		Env:   e.Env(map[string]string{suite.EnvEventBusName: testBus, suite.EnvLockBucket: testBucket, suite.EnvDeadLetterQueueURL: testDLQ}),
 		OnLog: func(l lambdarie.Line) { _, _ = e.Logs.Write([]byte(l.Text + "\n")) },
 	})
 
@@ -64,6 +64,9 @@ func TestBootstrapUnderRIE(t *testing.T) {
 	if got := e.BusWire.Bodies("AmazonSQS.ChangeMessageVisibility"); len(got) != 1 || !strings.Contains(string(got[0]), `"VisibilityTimeout":60`) {
 		t.Errorf("ChangeMessageVisibility %q, want one of 60 s", got)
 	}
+	// Both channels' leases were taken in S3 and given back.
+	e.wantReleased(arn)
+	e.wantReleased(liveARN)
 
 	// The bare event of the live channel, once it is offline: sam local invoke -e.
 	if err := e.IVS.Disconnect(ctx, liveARN); err != nil {

@@ -29,8 +29,9 @@ type pipelineFunction struct {
 }
 
 // newPipelineFunction creates the queue, the DLQ, the log group, the role and the function
-// name, built from <assetsDir>/<name>/bootstrap, and connects the queue to the function.
-func newPipelineFunction(scope constructs.Construct, name string, spec suite.FunctionSettings, p IvsSessionsProps, env map[string]*string) *pipelineFunction {
+// name, built from <assetsDir>/<name>/bootstrap, and connects the queue to the function. Its
+// environment is functionEnv's, for the suite's bus and archive bucket and its own DLQ.
+func newPipelineFunction(scope constructs.Construct, name string, spec suite.FunctionSettings, p IvsSessionsProps, busName, bucketName *string) *pipelineFunction {
 	c := constructs.NewConstruct(scope, jsii.String(name))
 	pf := &pipelineFunction{name: name, spec: spec}
 
@@ -78,7 +79,7 @@ func newPipelineFunction(scope constructs.Construct, name string, spec suite.Fun
 		LogGroup:      pf.logGroup,
 		LoggingFormat: awslambda.LoggingFormat_JSON,
 		Tracing:       awslambda.Tracing_ACTIVE,
-		Environment:   &env,
+		Environment:   functionEnv(name, p, busName, bucketName, pf.dlq.QueueUrl()),
 	})
 
 	esp := &awslambdaeventsources.SqsEventSourceProps{
@@ -95,15 +96,19 @@ func newPipelineFunction(scope constructs.Construct, name string, spec suite.Fun
 	return pf
 }
 
-// functionEnv is the environment of function name, from suite.Settings.Environment: the same
-// variables the local pipeline gives the functions. The bus and bucket names are CDK tokens,
-// which survive the round trip through Go strings.
-func functionEnv(name string, p IvsSessionsProps, busName, bucketName *string) map[string]*string {
+// functionEnv is the environment of function name, from suite.Settings.Environment, plus, for
+// correct, the URL of its own dead-letter queue (suite.EnvDeadLetterQueueURL): the same
+// variables the local pipeline gives the functions. The names and the URL are CDK tokens, which
+// survive the round trip through Go strings.
+func functionEnv(name string, p IvsSessionsProps, busName, bucketName, dlqURL *string) *map[string]*string {
 	env := map[string]*string{}
 	for k, v := range p.Settings().Environment(name, *busName, *bucketName) {
 		env[k] = jsii.String(v)
 	}
-	return env
+	if name == suite.FunctionCorrect {
+		env[suite.EnvDeadLetterQueueURL] = dlqURL
+	}
+	return &env
 }
 
 // durationDays converts whole days for CDK.

@@ -83,8 +83,7 @@ func NewIvsSessions(scope constructs.Construct, id *string, props *IvsSessionsPr
 		if !ok {
 			panic(fmt.Sprintf("ivssessions: function %q of suite.Functions has no spec", name))
 		}
-		env := functionEnv(name, p, s.bus.EventBusName(), s.storage.archive.BucketName())
-		pf := newPipelineFunction(c, name, spec, p, env)
+		pf := newPipelineFunction(c, name, spec, p, s.bus.EventBusName(), s.storage.archive.BucketName())
 		s.fns[name] = pf
 		ordered = append(ordered, pf)
 	}
@@ -151,6 +150,7 @@ func (s *ivsSessions) grant() {
 	// visibility; the event source's consume grant includes this action, granted here again so
 	// that the dependency is explicit and survives changes to that grant.
 	correct.queue.Grant(correct.role, jsii.String("sqs:ChangeMessageVisibility"))
+	s.grantCorrectLocksAndDeadLetters(correct)
 
 	// archive reads and writes records under its three prefixes. Read and put, not read-write: the
 	// archive never deletes (a merge writes a new version), so it gets no delete action.

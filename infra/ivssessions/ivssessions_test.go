@@ -271,8 +271,9 @@ func TestFunctions(t *testing.T) {
 	busID, bucketID := f.id(t, f.suite.EventBus()), f.id(t, f.suite.ArchiveBucket())
 	correction := []string{suite.EnvCorrectionMode, suite.EnvAllowTypeChange, suite.EnvAllowContainerFormatChange, suite.EnvOptOutTag}
 	wantEnv := map[string][]string{
-		suite.FunctionEnrich:  append([]string{suite.EnvEventBusName, suite.EnvEnrichMaxAttempts}, correction...),
-		suite.FunctionCorrect: append([]string{suite.EnvEventBusName, suite.EnvCorrectionMaxAge, suite.EnvCorrectionRetryDelay}, correction...),
+		suite.FunctionEnrich: append([]string{suite.EnvEventBusName, suite.EnvEnrichMaxAttempts}, correction...),
+		suite.FunctionCorrect: append([]string{suite.EnvEventBusName, suite.EnvCorrectionMaxAge, suite.EnvCorrectionRetryDelay,
+			suite.EnvLockBucket, suite.EnvDeadLetterQueueURL}, correction...),
 		suite.FunctionArchive: {suite.EnvArchiveBucket},
 	}
 	for _, name := range suite.Functions {
@@ -318,6 +319,13 @@ func TestFunctions(t *testing.T) {
 			}
 			if _, ok := env[suite.EnvArchiveBucket]; ok && !equal(env[suite.EnvArchiveBucket], ref(bucketID)) {
 				t.Errorf("%s = %v, want the archive bucket", suite.EnvArchiveBucket, env[suite.EnvArchiveBucket])
+			}
+			if _, ok := env[suite.EnvLockBucket]; ok && !equal(env[suite.EnvLockBucket], ref(bucketID)) {
+				t.Errorf("%s = %v, want the archive bucket", suite.EnvLockBucket, env[suite.EnvLockBucket])
+			}
+			// Ref of a queue is its URL.
+			if dlq := ref(f.id(t, f.suite.DeadLetterQueue(name))); env[suite.EnvDeadLetterQueueURL] != nil && !equal(env[suite.EnvDeadLetterQueueURL], dlq) {
+				t.Errorf("%s = %v, want the URL of the function's own DLQ (%v)", suite.EnvDeadLetterQueueURL, env[suite.EnvDeadLetterQueueURL], dlq)
 			}
 			if _, ok := env[suite.EnvCorrectionMode]; ok {
 				for k, want := range map[string]string{
@@ -542,9 +550,9 @@ func TestIAM(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			roleARN := get(f.properties(t, f.id(t, f.suite.Function(name)), "AWS::Lambda::Function"), "Role")
 			roleID := str(list(get(roleARN, "Fn::GetAtt"))[0])
-			var ivs, puts []string
+			var ivs, puts, s3Actions []string
 			var changeVisibility bool
-			var s3Resources []any
+			var s3Resources, sendResources []any
 			for id, pol := range f.ofType("AWS::IAM::Policy") {
 				if !slices.ContainsFunc(list(get(pol, "Properties", "Roles")), func(v any) bool { return equal(v, ref(roleID)) }) {
 					continue
@@ -561,10 +569,13 @@ func TestIAM(t *testing.T) {
 							}
 						case a == "sqs:ChangeMessageVisibility":
 							changeVisibility = changeVisibility || equal(get(st, "Resource"), arnOf(f.id(t, f.suite.Queue(name))))
+						case a == "sqs:SendMessage":
+							sendResources = append(sendResources, get(st, "Resource"))
 						case strings.HasPrefix(a, "s3:"):
 							if strings.HasPrefix(a, "s3:Delete") {
 								t.Errorf("%s: %s granted; the archive never deletes", id, a)
 							}
+							s3Actions = append(s3Actions, a)
 							s3Resources = append(s3Resources, get(st, "Resource"))
 						}
 					}
@@ -581,11 +592,33 @@ func TestIAM(t *testing.T) {
 			if name == suite.FunctionCorrect && !changeVisibility {
 				t.Errorf("correct cannot ChangeMessageVisibility on its own queue")
 			}
-			if name != suite.FunctionArchive && len(s3Resources) > 0 {
-				t.Errorf("S3 access granted: %v", s3Resources)
-			}
-			if name == suite.FunctionArchive {
+			switch name {
+			case suite.FunctionArchive:
 				f.checkArchiveS3(t, s3Resources)
+			case suite.FunctionCorrect:
+				// Its channels' leases: get and put of the objects under locks/, nothing more.
+				locks := map[string]any{"Fn::Join": []any{"", []any{arnOf(f.id(t, f.suite.ArchiveBucket())), "/" + ivssessions.LocksPrefix + "*"}}}
+				slices.Sort(s3Actions)
+				if !slices.Equal(s3Actions, []string{"s3:GetObject", "s3:PutObject"}) {
+					t.Errorf("S3 actions %v, want s3:GetObject and s3:PutObject", s3Actions)
+				}
+				for _, r := range s3Resources {
+					if !equal(r, locks) {
+						t.Errorf("S3 resource %v, want only %v", r, locks)
+					}
+				}
+			default:
+				if len(s3Resources) > 0 {
+					t.Errorf("S3 access granted: %v", s3Resources)
+				}
+			}
+			// correct sends a correction it gives up on to its own DLQ; nobody else sends.
+			if name == suite.FunctionCorrect {
+				if dlq := arnOf(f.id(t, f.suite.DeadLetterQueue(name))); len(sendResources) != 1 || !equal(sendResources[0], dlq) {
+					t.Errorf("sqs:SendMessage on %v, want its dead-letter queue %v only", sendResources, dlq)
+				}
+			} else if len(sendResources) > 0 {
+				t.Errorf("sqs:SendMessage granted on %v", sendResources)
 			}
 		})
 	}
@@ -671,6 +704,18 @@ func TestBuckets(t *testing.T) {
 	}
 	if got := get(rule, "Transitions", 0, "StorageClass"); got != "INTELLIGENT_TIERING" {
 		t.Errorf("archive transition = %v, want INTELLIGENT_TIERING", got)
+	}
+
+	// correct's leases under locks/, and their older versions, expire after a day.
+	var locks []any
+	for _, r := range list(get(p, "LifecycleConfiguration", "Rules")) {
+		if get(r, "Prefix") == ivssessions.LocksPrefix {
+			locks = append(locks, r)
+		}
+	}
+	if len(locks) != 1 || num(get(locks[0], "ExpirationInDays")) != 1 || num(get(locks[0], "NoncurrentVersionExpiration", "NoncurrentDays")) != 1 ||
+		get(locks[0], "Status") != "Enabled" {
+		t.Errorf("lifecycle rules for %s: %v, want one expiring objects and noncurrent versions after 1 day", ivssessions.LocksPrefix, locks)
 	}
 
 	c := customFixture(t)

@@ -21,6 +21,11 @@ const (
 	AccountEventsPrefix = session.AccountEventKeyPrefix
 )
 
+// LocksPrefix holds correct's per-channel leases (locks/channel=<id>.json, shared/lease), which
+// only correct reads and writes. They are not records: no table covers them, and a lifecycle
+// rule removes them after locksExpirationDays.
+const LocksPrefix = session.LockKeyPrefix
+
 // ArchivePrefixes are the prefixes the archive function reads and writes, and nothing else.
 var ArchivePrefixes = []string{SessionsPrefix, CorrectionsPrefix, AccountEventsPrefix}
 
@@ -40,6 +45,9 @@ const (
 	queryResultDays = 30
 	// multipartAbortDays: incomplete multipart uploads are removed.
 	multipartAbortDays = 7
+	// locksExpirationDays: a lease is rewritten by every correction of its channel and lasts a
+	// minute; one untouched for a day, and every older version of one, is removed.
+	locksExpirationDays = 1
 )
 
 // storage is the suite's S3 buckets: the archive, Athena's results and the access logs of both.
@@ -97,6 +105,12 @@ func newStorage(scope constructs.Construct, p IvsSessionsProps) *storage {
 		// Expiring a current version leaves a delete marker; once its noncurrent versions have
 		// expired too, the marker is removed.
 		{Id: jsii.String("remove-expired-delete-markers"), ExpiredObjectDeleteMarker: jsii.Bool(true)},
+		{
+			Id:                          jsii.String("expire-locks"),
+			Prefix:                      jsii.String(LocksPrefix),
+			Expiration:                  durationDays(locksExpirationDays),
+			NoncurrentVersionExpiration: durationDays(locksExpirationDays),
+		},
 	}
 	s.archive = awss3.NewBucket(scope, jsii.String("ArchiveBucket"), archiveProps)
 

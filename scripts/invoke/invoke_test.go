@@ -228,7 +228,7 @@ func TestParseArgs(t *testing.T) {
 	}
 }
 
-// TestRun builds and invokes enrich and archive as `make invoke` does, and checks the report.
+// TestRun builds and invokes each function as `make invoke` does, and checks the report.
 func TestRun(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the Runtime Interface Emulator runs on Linux only")
@@ -247,6 +247,11 @@ func TestRun(t *testing.T) {
 			args: []string{"-fn", "enrich", "-event", "../../events/session-ended-multitrack-input-not-allowed.json", "-sqs"},
 			env:  map[string]string{suite.EnvCorrectionMode: "dry-run"},
 			want: []string{`"batchItemFailures": null`, `"dryRun": true`, "routed to the archive, correct queue(s)"},
+		},
+		"correct an enriched refusal": {
+			args: []string{"-fn", "correct", "-event", "testdata/session-enriched.json", "-sqs"},
+			want: []string{`"batchItemFailures": null`, `"outcome":"applied"`, "UpdateChannel: 1 call(s), 0 error(s)",
+				"GetStream: 1 call(s), 1 error(s)", "routed to the archive queue(s)"},
 		},
 		"archive a correction": {
 			args: []string{"-fn", "archive", "-event", "testdata/channel-corrected.json", "-sqs"},

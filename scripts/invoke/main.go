@@ -303,6 +303,10 @@ func (w *world) close() {
 // pass-through variables set in getenv), test credentials and the local endpoints.
 func (w *world) env(fn string, getenv func(string) string) map[string]string {
 	env := suite.DefaultSettings().Environment(fn, busName, bucket)
+	if fn == suite.FunctionCorrect {
+		// correct dead-letters an expired correction itself.
+		env[suite.EnvDeadLetterQueueURL] = w.bus.QueueURL(w.busURL, fn+localbus.DeadLetterSuffix)
+	}
 	for _, k := range passThrough {
 		if v := getenv(k); v != "" {
 			env[k] = v

@@ -15,8 +15,9 @@ import (
 const maxRequestBody = 4 << 20
 
 // ServeHTTP serves EventBridge PutEvents (X-Amz-Target AWSEvents.PutEvents) and SQS
-// ChangeMessageVisibility and GetQueueUrl (X-Amz-Target AmazonSQS.*), as POST / in the AWS JSON
-// protocols the aws-sdk-go-v2 clients speak. Other operations get UnknownOperationException.
+// ChangeMessageVisibility, GetQueueUrl and SendMessage (X-Amz-Target AmazonSQS.*), as POST / in
+// the AWS JSON protocols the aws-sdk-go-v2 clients speak. Other operations get
+// UnknownOperationException.
 func (b *Bus) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	target := r.Header.Get("X-Amz-Target")
 	if r.Method != http.MethodPost {
@@ -35,6 +36,8 @@ func (b *Bus) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		b.serveChangeMessageVisibility(w, body)
 	case "AmazonSQS.GetQueueUrl":
 		b.serveGetQueueURL(w, r, body)
+	case "AmazonSQS.SendMessage":
+		b.serveSendMessage(w, body)
 	default:
 		ct := "application/x-amz-json-1.1"
 		if strings.HasPrefix(target, "AmazonSQS.") {
@@ -124,11 +127,7 @@ const sqsJSON = "application/x-amz-json-1.0"
 
 // queueFromURL returns the queue a QueueUrl names by its last path segment.
 func (b *Bus) queueFromURL(url string) (*queue, bool) {
-	name := strings.TrimRight(url, "/")
-	if i := strings.LastIndex(name, "/"); i >= 0 {
-		name = name[i+1:]
-	}
-	q, ok := b.queues[name]
+	q, ok := b.queues[lastSegment(url)]
 	return q, ok
 }
 

@@ -63,9 +63,13 @@ func SuiteRules(sessionsBus string) []Rule {
 	return rules
 }
 
+// DeadLetterSuffix ends the name of a queue's dead-letter queue: Name + DeadLetterSuffix. The
+// SQS API (SendMessage) reaches it by that name; DeadLetters lists what it holds.
+const DeadLetterSuffix = "-dlq"
+
 // QueueConfig describes one queue and the event source mapping that reads it.
 type QueueConfig struct {
-	Name string // the queue's name; its dead-letter queue is Name + "-dlq"
+	Name string // the queue's name; its dead-letter queue is Name + DeadLetterSuffix
 
 	BatchSize         int           // messages per batch; 0 means DefaultBatchSize
 	BatchWindow       time.Duration // how long to gather a batch (MaximumBatchingWindow); 0: deliver at once
@@ -158,12 +162,16 @@ type QueueStats struct {
 	BatchErrors  int // batches whose handler returned an error
 }
 
-// DeadLetter is a message in a queue's DLQ.
+// DeadLetter is a message in a queue's DLQ: moved there after MaxReceiveCount receives, or sent
+// there with SendMessage.
 type DeadLetter struct {
 	MessageID    string
 	Body         string
-	ReceiveCount int
-	Sent         time.Time
+	ReceiveCount int       // receives from the source queue; 0 for a message sent with SendMessage
+	Sent         time.Time // when it was sent to the source queue, or to the DLQ with SendMessage
+	// Attributes are the message attributes of a message sent with SendMessage: the value of
+	// each String or Number attribute, and of each Binary one in base64.
+	Attributes map[string]string
 }
 
 // ErrUnknownQueue is wrapped by errors about a queue the bus does not have.

@@ -16,9 +16,11 @@
 //     ApproximateReceiveCount incremented, partial batch responses (ReportBatchItemFailures) and
 //     whole-batch failures when the handler returns an error.
 //     https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html
-//   - the SQS API a function calls on its own queue (awsJson1_0, X-Amz-Target AmazonSQS.*):
-//     ChangeMessageVisibility and GetQueueUrl. A QueueUrl names its queue by its last path
-//     segment, so https://sqs.<region>.amazonaws.com/<account>/<name> works too.
+//   - the SQS API a function calls on its own queues (awsJson1_0, X-Amz-Target AmazonSQS.*):
+//     ChangeMessageVisibility, GetQueueUrl and SendMessage, which also reaches a queue's
+//     dead-letter queue (<name>-dlq: the message joins its DeadLetters). A QueueUrl names its
+//     queue by its last path segment, so https://sqs.<region>.amazonaws.com/<account>/<name>
+//     works too.
 //
 // Both APIs are served by one http.Handler (the Bus), so AWS_ENDPOINT_URL_EVENTBRIDGE and
 // AWS_ENDPOINT_URL_SQS can point at the same address. Requests are not authenticated.

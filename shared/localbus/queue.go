@@ -36,8 +36,10 @@ type message struct {
 	sent         time.Time
 	firstReceive time.Time
 	receiveCount int
-	visibleAt    time.Time // the message is visible (deliverable) from then on
-	handle       string    // the receipt handle of its latest receive, or ""
+	visibleAt    time.Time                             // the message is visible (deliverable) from then on
+	handle       string                                // the receipt handle of its latest receive, or ""
+	attrs        map[string]events.SQSMessageAttribute // message attributes (SendMessage), or nil
+	attrsMD5     string                                // MD5OfMessageAttributes, or ""
 }
 
 // queue is an SQS queue and the event source mapping that reads it. Fields below wake are
@@ -72,8 +74,20 @@ func (q *queue) signal() {
 
 // send adds a message and returns its ID.
 func (q *queue) send(body string) string {
+	return q.sendWith(body, nil, 0)
+}
+
+// sendWith adds a message with message attributes, visible after delay, and returns its ID.
+func (q *queue) sendWith(body string, attrs map[string]messageAttribute, delay time.Duration) string {
 	sum := md5.Sum([]byte(body))
-	m := &message{id: newUUID(), body: body, md5: hex.EncodeToString(sum[:]), sent: time.Now()}
+	now := time.Now()
+	m := &message{id: newUUID(), body: body, md5: hex.EncodeToString(sum[:]), sent: now, attrs: deliveredAttributes(attrs)}
+	if len(attrs) > 0 {
+		m.attrsMD5 = attributesMD5(attrs)
+	}
+	if delay > 0 {
+		m.visibleAt = now.Add(delay)
+	}
 	q.bus.mu.Lock()
 	q.messages = append(q.messages, m)
 	q.stats.Sent++
@@ -81,6 +95,18 @@ func (q *queue) send(body string) string {
 	q.bus.mu.Unlock()
 	q.signal()
 	return m.id
+}
+
+// deadLetter adds a message straight to the queue's DLQ (SendMessage to it) and returns its ID.
+func (q *queue) deadLetter(body string, attrs map[string]string) string {
+	id := newUUID()
+	q.bus.mu.Lock()
+	q.dlq = append(q.dlq, DeadLetter{MessageID: id, Body: body, Sent: time.Now(), Attributes: attrs})
+	q.stats.DeadLettered++
+	q.bus.notifyLocked()
+	q.bus.mu.Unlock()
+	q.bus.emit(Activity{Kind: ActivityDeadLetter, Queue: q.cfg.Name, MessageID: id})
+	return id
 }
 
 // poll is the event source mapping: it hands batches to the handler until ctx ends.
@@ -206,10 +232,11 @@ func (q *queue) next() (*batch, time.Duration, []Activity) {
 				"SentTimestamp":                    strconv.FormatInt(m.sent.UnixMilli(), 10),
 				"ApproximateFirstReceiveTimestamp": strconv.FormatInt(m.firstReceive.UnixMilli(), 10),
 			},
-			MessageAttributes: map[string]events.SQSMessageAttribute{},
-			EventSourceARN:    q.bus.QueueARN(q.cfg.Name),
-			EventSource:       "aws:sqs",
-			AWSRegion:         q.bus.cfg.Region,
+			Md5OfMessageAttributes: m.attrsMD5,
+			MessageAttributes:      messageAttributes(m.attrs),
+			EventSourceARN:         q.bus.QueueARN(q.cfg.Name),
+			EventSource:            "aws:sqs",
+			AWSRegion:              q.bus.cfg.Region,
 		})
 	}
 	q.running++
@@ -356,4 +383,13 @@ func newReceiptHandle() string {
 	var r [48]byte
 	_, _ = rand.Read(r[:]) // crypto/rand.Read never fails
 	return base64.StdEncoding.EncodeToString(r[:])
+}
+
+// messageAttributes returns a message's attributes as delivered: an empty map when it has none,
+// as Lambda sends them.
+func messageAttributes(attrs map[string]events.SQSMessageAttribute) map[string]events.SQSMessageAttribute {
+	if attrs == nil {
+		return map[string]events.SQSMessageAttribute{}
+	}
+	return attrs
 }

@@ -284,9 +284,12 @@ func (s *Stack) ivsHandler() http.Handler {
 }
 
 // Environment returns the environment of function fn, as the CDK app gives it, pointed at the
-// local servers.
+// local servers: correct also gets the URL of its queue's local dead-letter queue.
 func (s *Stack) Environment(fn string) map[string]string {
 	env := s.settings.Environment(fn, suite.BusSessions, s.bucket)
+	if fn == suite.FunctionCorrect {
+		env[suite.EnvDeadLetterQueueURL] = s.Bus.QueueURL(s.busURL, fn+localbus.DeadLetterSuffix)
+	}
 	for k, v := range map[string]string{
 		"AWS_REGION":                   ivstest.DefaultRegion,
 		"AWS_ACCESS_KEY_ID":            testAccessKeyID,

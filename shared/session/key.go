@@ -107,3 +107,7 @@ func (r Record) LogValue() slog.Value {
 		slog.Int("eventsDropped", r.EventsDropped),
 	)
 }
+
+// LockKeyPrefix is the prefix of the archive bucket's leases: correct holds one per channel
+// while it corrects it (shared/lease), so two deliveries never correct one channel at once.
+const LockKeyPrefix = "locks/"

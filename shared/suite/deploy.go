@@ -130,8 +130,10 @@ func DefaultSettings() Settings {
 }
 
 // Environment returns the environment variables of function fn (one of Functions), given the
-// name of the suite's event bus and the archive bucket. The CDK app and the local pipeline both
-// take a function's environment from here. It returns nil for an unknown function.
+// name of the suite's event bus and the archive bucket, which also holds correct's leases
+// (EnvLockBucket). The CDK app and the local pipeline both take a function's environment from
+// here, and add correct's EnvDeadLetterQueueURL, the URL of a queue they create. It returns nil
+// for an unknown function.
 func (s Settings) Environment(fn, eventBusName, archiveBucket string) map[string]string {
 	correction := s.CorrectionEnvironment()
 	switch fn {
@@ -143,6 +145,7 @@ func (s Settings) Environment(fn, eventBusName, archiveBucket string) map[string
 		correction[EnvEventBusName] = eventBusName
 		correction[EnvCorrectionMaxAge] = s.CorrectionMaxAge.String()
 		correction[EnvCorrectionRetryDelay] = s.CorrectionRetryDelay.String()
+		correction[EnvLockBucket] = archiveBucket
 		return correction
 	case FunctionArchive:
 		return map[string]string{EnvArchiveBucket: archiveBucket}

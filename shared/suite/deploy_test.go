@@ -44,6 +44,12 @@ func TestEnvironmentLoadsBack(t *testing.T) {
 			t.Errorf("%s: %s = %q", fn, EnvEventBusName, env[EnvEventBusName])
 		}
 	}
+	if got := s.Environment(FunctionCorrect, "bus", "bucket")[EnvLockBucket]; got != "bucket" {
+		t.Errorf("correct: %s = %q, want the archive bucket", EnvLockBucket, got)
+	}
+	if _, ok := s.Environment(FunctionEnrich, "bus", "bucket")[EnvLockBucket]; ok {
+		t.Errorf("enrich: %s set, want it for correct only", EnvLockBucket)
+	}
 	if got := s.Environment(FunctionArchive, "bus", "bucket"); len(got) != 1 || got[EnvArchiveBucket] != "bucket" {
 		t.Errorf("archive environment = %v", got)
 	}

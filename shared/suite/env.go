@@ -28,6 +28,13 @@ const (
 	// EnvEnrichMaxAttempts is how many deliveries enrich waits for a session to become visible
 	// (or ended) in GetStreamSession before it publishes the record from the event alone.
 	EnvEnrichMaxAttempts = "ENRICH_MAX_ATTEMPTS"
+	// EnvLockBucket is the S3 bucket that holds correct's per-channel leases (under
+	// session.LockKeyPrefix); the deployment uses the archive bucket.
+	EnvLockBucket = "LOCK_BUCKET"
+	// EnvDeadLetterQueueURL is the URL of the function's own dead-letter queue, where correct
+	// sends a correction it gives up on. It names a resource of the deployment, not a setting:
+	// the CDK app and the local pipeline add it to Settings.Environment's variables.
+	EnvDeadLetterQueueURL = "DEAD_LETTER_QUEUE_URL"
 )
 
 // Defaults of the settings above, used by the CDK app's context and by LoadConfig.

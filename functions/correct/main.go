@@ -40,7 +40,7 @@ func run(ctx context.Context) error {
 	// Each of the event source mapping's concurrent instances gets its share of IVS's
 	// per-operation quota; the pacer also installs the retryer for ThrottlingException.
 	pacer := ivsquota.NewPacer(float64(suite.IVSCallsPerSecond) / float64(suite.MaxConcurrency))
-	ivsClient := ivs.NewFromConfig(awsCfg, pacer.ClientOptions(0))
+	ivsClient := ivs.NewFromConfig(awsCfg, pacer.ClientOptions(awsCfg.RetryMaxAttempts))
 	s3Client := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
 		o.UsePathStyle = cfg.PathStyle
 		// Leases written without a checksum (local servers) would log a warning on every read.

@@ -595,6 +595,12 @@ func TestIAM(t *testing.T) {
 			switch name {
 			case suite.FunctionArchive:
 				f.checkArchiveS3(t, s3Resources)
+				// Exactly what it calls: GetObject, PutObject (conditional) and ListBucket (so a
+				// missing record is NoSuchKey, not AccessDenied); no wildcard, tagging or ACL.
+				slices.Sort(s3Actions)
+				if got := slices.Compact(s3Actions); !slices.Equal(got, []string{"s3:GetObject", "s3:ListBucket", "s3:PutObject"}) {
+					t.Errorf("S3 actions %v, want s3:GetObject, s3:ListBucket, s3:PutObject", got)
+				}
 			case suite.FunctionCorrect:
 				// Its channels' leases: get and put of the objects under locks/, nothing more.
 				locks := map[string]any{"Fn::Join": []any{"", []any{arnOf(f.id(t, f.suite.ArchiveBucket())), "/" + ivssessions.LocksPrefix + "*"}}}

@@ -155,11 +155,14 @@ type QueueStats struct {
 	Redelivered  int // deliveries of a message received before
 	Deleted      int // messages processed successfully
 	Failed       int // deliveries that failed (listed in the response, or the batch failed)
-	DeadLettered int // messages moved to the DLQ
-	InFlight     int // messages delivered and neither deleted nor visible again yet
-	Waiting      int // messages waiting for delivery (visible, or waiting out a visibility timeout)
-	Batches      int // batches handed to the handler
-	BatchErrors  int // batches whose handler returned an error
+	DeadLettered int // messages in the DLQ: moved there after MaxReceiveCount, or sent there
+	// SentToDeadLetter counts the DeadLettered messages sent to the DLQ with SendMessage (by a
+	// function that gave up on a message it then deleted from this queue).
+	SentToDeadLetter int
+	InFlight         int // messages delivered and neither deleted nor visible again yet
+	Waiting          int // messages waiting for delivery (visible, or waiting out a visibility timeout)
+	Batches          int // batches handed to the handler
+	BatchErrors      int // batches whose handler returned an error
 }
 
 // DeadLetter is a message in a queue's DLQ: moved there after MaxReceiveCount receives, or sent

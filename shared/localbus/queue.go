@@ -103,6 +103,7 @@ func (q *queue) deadLetter(body string, attrs map[string]string) string {
 	q.bus.mu.Lock()
 	q.dlq = append(q.dlq, DeadLetter{MessageID: id, Body: body, Sent: time.Now(), Attributes: attrs})
 	q.stats.DeadLettered++
+	q.stats.SentToDeadLetter++
 	q.bus.notifyLocked()
 	q.bus.mu.Unlock()
 	q.bus.emit(Activity{Kind: ActivityDeadLetter, Queue: q.cfg.Name, MessageID: id})

@@ -72,8 +72,8 @@ func TestSendMessageToDeadLetterQueueSDK(t *testing.T) {
 		t.Fatalf("dead letters %+v, want the message with its reason, never received", letters)
 	}
 	st := b.Stats().Queues[suite.FunctionCorrect]
-	if st.DeadLettered != 1 || st.Sent != 0 || st.Waiting != 0 {
-		t.Errorf("stats %+v, want one dead letter and nothing in the source queue", st)
+	if st.DeadLettered != 1 || st.SentToDeadLetter != 1 || st.Sent != 0 || st.Waiting != 0 {
+		t.Errorf("stats %+v, want one dead letter, sent, and nothing in the source queue", st)
 	}
 	mu.Lock()
 	defer mu.Unlock()

@@ -601,7 +601,8 @@ func (s *Stack) Progress() string {
 	dlq := 0
 	for _, fn := range suite.Functions {
 		q := st.Queues[fn]
-		fmt.Fprintf(&b, " %s %d/%d", fn, q.Deleted+q.DeadLettered, q.Sent)
+		// A message a function sent to the DLQ itself was also deleted: count it once.
+		fmt.Fprintf(&b, " %s %d/%d", fn, q.Deleted+q.DeadLettered-q.SentToDeadLetter, q.Sent)
 		dlq += q.DeadLettered
 	}
 	var calls, throttled int

@@ -341,6 +341,9 @@ func activityText(a localbus.Activity) (string, Level) {
 	case localbus.ActivityBatchFailed:
 		return fmt.Sprintf("%s queue: the invocation failed, its %d messages come back: %s", a.Queue, len(a.MessageIDs), shorten(a.Err, 200)), LevelProblem
 	case localbus.ActivityDeadLetter:
+		if a.ReceiveCount == 0 {
+			return fmt.Sprintf("%s queue: the function sent message %s to the dead-letter queue", a.Queue, shortID(a.MessageID)), LevelProblem
+		}
 		return fmt.Sprintf("%s queue: message %s moved to the dead-letter queue after %d receives", a.Queue, shortID(a.MessageID), a.ReceiveCount), LevelProblem
 	case localbus.ActivityVisibility:
 		return fmt.Sprintf("%s queue: message %s visible again in %s (receive %d)", a.Queue, shortID(a.MessageID), a.Visibility, a.ReceiveCount), LevelDetail

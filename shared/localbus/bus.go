@@ -199,7 +199,10 @@ type Bus struct {
 	mu      sync.Mutex
 	stats   Stats
 	changed chan struct{} // closed and replaced on every change of queue state
-	closed  bool
+	// reporting counts state changes whose activities are still being handed to OnActivity:
+	// the bus is not idle until they are, so WaitIdle's callers see every activity.
+	reporting int
+	closed    bool
 }
 
 type compiledRule struct {
@@ -476,6 +479,10 @@ type envelope struct {
 
 // route matches an accepted event against the bus's rules and sends it to their queues.
 func (b *Bus) route(busName, id, source, detailType string, body []byte) {
+	b.mu.Lock()
+	b.reportingLocked()
+	b.mu.Unlock()
+	defer b.reported()
 	b.emit(Activity{Kind: ActivityPut, Bus: busName, EventID: id, Source: source, DetailType: detailType})
 	var event map[string]any
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -566,6 +573,9 @@ func (b *Bus) WaitIdle(ctx context.Context) error {
 // busyLocked describes the queues that are not idle, or returns "".
 func (b *Bus) busyLocked() string {
 	var busy []string
+	if b.reporting > 0 {
+		busy = append(busy, fmt.Sprintf("%d changes being reported", b.reporting))
+	}
 	for name, q := range b.queues {
 		if len(q.messages) > 0 || q.running > 0 {
 			busy = append(busy, fmt.Sprintf("%s: %d messages, %d batches", name, len(q.messages), q.running))
@@ -573,6 +583,18 @@ func (b *Bus) busyLocked() string {
 	}
 	sort.Strings(busy)
 	return strings.Join(busy, "; ")
+}
+
+// reportingLocked marks a state change whose activities are about to be emitted; b.mu must be
+// held. Call reported after emitting them.
+func (b *Bus) reportingLocked() { b.reporting++ }
+
+// reported ends a reportingLocked once its activities were emitted.
+func (b *Bus) reported() {
+	b.mu.Lock()
+	b.reporting--
+	b.notifyLocked()
+	b.mu.Unlock()
 }
 
 // notifyLocked wakes WaitIdle callers; b.mu must be held.

@@ -104,9 +104,11 @@ func (q *queue) deadLetter(body string, attrs map[string]string) string {
 	q.dlq = append(q.dlq, DeadLetter{MessageID: id, Body: body, Sent: time.Now(), Attributes: attrs})
 	q.stats.DeadLettered++
 	q.stats.SentToDeadLetter++
+	q.bus.reportingLocked()
 	q.bus.notifyLocked()
 	q.bus.mu.Unlock()
 	q.bus.emit(Activity{Kind: ActivityDeadLetter, Queue: q.cfg.Name, MessageID: id})
+	q.bus.reported()
 	return id
 }
 
@@ -114,7 +116,10 @@ func (q *queue) deadLetter(body string, attrs map[string]string) string {
 func (q *queue) poll(ctx context.Context) {
 	for {
 		b, wait, acts := q.next()
-		q.bus.emitAll(acts)
+		if len(acts) > 0 {
+			q.bus.emitAll(acts)
+			q.bus.reported()
+		}
 		if b != nil {
 			q.bus.wg.Add(1)
 			go func() {
@@ -146,14 +151,18 @@ func (q *queue) poll(ctx context.Context) {
 
 // next moves messages received MaxReceiveCount times to the DLQ and takes the next batch, if one
 // is due. Otherwise it returns how long to wait before looking again (0: until woken).
-func (q *queue) next() (*batch, time.Duration, []Activity) {
+func (q *queue) next() (_ *batch, _ time.Duration, acts []Activity) {
 	q.bus.mu.Lock()
 	defer q.bus.mu.Unlock()
+	defer func() {
+		if len(acts) > 0 {
+			q.bus.reportingLocked() // poll emits them, then calls reported
+		}
+	}()
 	if q.handler == nil || q.bus.closed {
 		return nil, 0, nil
 	}
 	now := time.Now()
-	var acts []Activity
 	var visible []*message
 	var nextVisible time.Time
 	kept := q.messages[:0]
@@ -304,10 +313,12 @@ func (q *queue) deliver(ctx context.Context, b *batch) {
 		acts = append(acts, Activity{Kind: ActivityDeleted, Queue: q.cfg.Name, MessageID: r.MessageId, ReceiveCount: count})
 	}
 	q.running--
+	q.bus.reportingLocked()
 	q.bus.notifyLocked()
 	q.bus.mu.Unlock()
 	q.signal()
 	q.bus.emitAll(acts)
+	q.bus.reported()
 }
 
 // call runs the handler, turning a panic into an error as the Lambda runtime does.

@@ -215,10 +215,12 @@ func (s *Stack) startBus() error {
 	for _, fn := range suite.Functions {
 		d := suite.Deployment[fn]
 		queues = append(queues, localbus.QueueConfig{
-			Name:                    fn,
-			BatchSize:               d.BatchSize,
-			BatchWindow:             s.scale(d.BatchWindow),
-			VisibilityTimeout:       s.scale(d.VisibilityTimeout()),
+			Name:        fn,
+			BatchSize:   d.BatchSize,
+			BatchWindow: s.scale(d.BatchWindow),
+			// Scaled like every SQS wait, but never below the function timeout, which stays
+			// real: a slow invocation must not see its messages delivered again meanwhile.
+			VisibilityTimeout:       max(s.scale(d.VisibilityTimeout()), d.Timeout+5*time.Second),
 			MaxReceiveCount:         d.MaxReceiveCount,
 			MaxConcurrency:          concurrency(d),
 			ReportBatchItemFailures: true,

@@ -22,6 +22,7 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
+	"github.com/ivs-sessions/ivs-sessions/shared/redact"
 	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
@@ -126,10 +127,7 @@ func (h *Handler) Handle(ctx context.Context, m batch.Message) error {
 		return &ivsevent.FieldError{Field: "detail-type", Want: fmt.Sprintf("%q or %q", suite.DetailTypeSessionEnriched, suite.DetailTypeChannelCorrected),
 			Got: env.DetailType, Err: ivsevent.ErrUnknown}
 	}
-	if err != nil && !retryable.Is(err) && ctx.Err() != nil {
-		// The invocation is ending (cancelled): the work was not done, have it delivered again.
-		return retryable.Later("the invocation ended before the record was written", 0, err)
-	}
+	// An error of an invocation cut short is transient whatever it says (batch.Processor).
 	return err
 }
 
@@ -404,6 +402,7 @@ func prefixField(prefix string, err error) error {
 // truncate shortens s for an error message.
 func truncate(s string) string {
 	const n = 200
+	s = redact.Scrub(s) // our own bus carries no secret, but an error message may quote anything
 	if len(s) <= n {
 		return s
 	}

@@ -16,11 +16,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/awstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
@@ -449,9 +451,13 @@ func TestCancelled(t *testing.T) {
 	rec, tr := enrichedRecord(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	err := s.h.Handle(ctx, batchMessage(enrichedOf(t, rec, tr)))
-	if !retryable.Is(err) {
-		t.Errorf("Handle with a cancelled context = %v, want a transient error", err)
+	// Through the processor, as Lambda calls it: the message must be left for redelivery.
+	out, err := s.p.Process(ctx, awstest.SQSEvent(t, awstest.SQSMessage(suite.FunctionArchive, "m", enrichedOf(t, rec, tr), 1, time.Time{})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if failed := out.(events.SQSEventResponse).BatchItemFailures; len(failed) != 1 {
+		t.Errorf("failures with a cancelled context = %v, want the message", failed)
 	}
 }
 

@@ -99,12 +99,8 @@ func (h *Handler) Handle(ctx context.Context, m batch.Message) error {
 		return fmt.Errorf("parse IVS event: %w", err)
 	}
 	h.Metrics.Add(suite.MetricEvents, 1, metrics.Dim{Name: suite.DimensionDetailType, Value: ev.DetailType})
-	err = h.handle(ctx, m, ev)
-	if err != nil && !retryable.Is(err) && ctx.Err() != nil {
-		// The invocation is ending (cancelled): the work was not done, have it delivered again.
-		return retryable.Later("the invocation ended before the event was published", 0, err)
-	}
-	return err
+	// An error of an invocation cut short is transient whatever it says (batch.Processor).
+	return h.handle(ctx, m, ev)
 }
 
 func (h *Handler) handle(ctx context.Context, m batch.Message, ev *ivsevent.Event) error {

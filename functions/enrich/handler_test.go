@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
@@ -631,9 +632,13 @@ func TestCancelled(t *testing.T) {
 	_, _, body := endedSession(t, s, "session-ended")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	err := s.h.Handle(ctx, batch.Message{ID: "m", Body: body, ReceiveCount: 1})
-	if !retryable.Is(err) {
-		t.Errorf("Handle with a cancelled context = %v, want a transient error", err)
+	// Through the processor, as Lambda calls it: the message must be left for redelivery.
+	out, err := s.p.Process(ctx, awstest.SQSEvent(t, awstest.SQSMessage(suite.FunctionEnrich, "m", body, 1, time.Time{})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if failed := out.(events.SQSEventResponse).BatchItemFailures; len(failed) != 1 {
+		t.Errorf("failures with a cancelled context = %v, want the message", failed)
 	}
 }
 

@@ -136,7 +136,7 @@ func (p *Processor) bare(ctx context.Context, id string, payload json.RawMessage
 	switch {
 	case err == nil:
 		return Result{EventID: id, Outcome: "done"}, nil
-	case retryable.Is(err):
+	case transient(ctx, err):
 		p.Log.WarnContext(ctx, "transient failure", KeyMessageID, id, KeyErr, err)
 		return nil, err
 	default:
@@ -159,7 +159,7 @@ func (p *Processor) sqs(ctx context.Context, batch events.SQSEvent) events.SQSEv
 		err := p.Do(ctx, messageOf(rec))
 		switch {
 		case err == nil:
-		case retryable.Is(err):
+		case transient(ctx, err):
 			p.Log.WarnContext(ctx, "transient failure, will be redelivered", KeyMessageID, rec.MessageId, KeyErr, err)
 			if wait := retryable.RetryAfter(err); wait > 0 {
 				p.delay(ctx, rec, wait)
@@ -219,6 +219,13 @@ func QueueURL(queueARN string) (string, error) {
 		return "", &ivsevent.FieldError{Field: "eventSourceARN", Want: "an SQS queue ARN (arn:aws:sqs:<region>:<account>:<name>)", Got: queueARN}
 	}
 	return fmt.Sprintf("https://sqs.%s.amazonaws.com/%s/%s", parts[3], parts[4], parts[5]), nil
+}
+
+// transient reports whether err must leave its message for redelivery: a transient error, or
+// any error of an invocation that is ending (its context done: the work was cut short, whatever
+// the error says, e.g. a canceled call that looks permanent).
+func transient(ctx context.Context, err error) bool {
+	return retryable.Is(err) || ctx.Err() != nil
 }
 
 // reject logs and counts a permanent failure; the message is acknowledged.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -135,5 +136,28 @@ func TestProcessDeadlineLeavesRestForRedelivery(t *testing.T) {
 	resp := out.(events.SQSEventResponse)
 	if len(resp.BatchItemFailures) != 2 || len(*seen) != 0 {
 		t.Errorf("failures = %v, processed = %d; want both records failed, none processed", resp.BatchItemFailures, len(*seen))
+	}
+}
+
+// An error of an invocation cut short is transient whatever it says: the work was not done.
+func TestCutShortIsTransient(t *testing.T) {
+	p, _, _ := newProcessor(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	p.Do = func(ctx context.Context, m Message) error {
+		cancel() // the runtime ends the invocation while the call runs
+		return fmt.Errorf("get channel: %w", context.Canceled)
+	}
+	out, err := p.Process(ctx, sqsPayload(t, `{"detail-type":"x","id":"e"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if failed := out.(events.SQSEventResponse).BatchItemFailures; len(failed) != 1 {
+		t.Errorf("failures = %v, want the message left for redelivery", failed)
+	}
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	p.Do = func(context.Context, Message) error { cancel2(); return errors.New("permanent-looking") }
+	if _, err := p.Process(ctx2, json.RawMessage(`{"detail-type":"x","id":"e"}`)); err == nil {
+		t.Error("a bare event cut short returned no error, want one so that it is retried")
 	}
 }

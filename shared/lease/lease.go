@@ -3,6 +3,7 @@ package lease
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -84,6 +85,9 @@ type record struct {
 	Owner    string    `json:"owner"`
 	Expires  time.Time `json:"expires"`
 	Released bool      `json:"released,omitempty"`
+	// Attempt is random per Acquire call: it tells our own write, whose answer was lost, from
+	// another's (even another delivery of the same message).
+	Attempt string `json:"attempt,omitempty"`
 }
 
 // free reports whether the lease may be taken over at now.
@@ -92,7 +96,8 @@ func (r record) free(now time.Time) bool { return r.Released || !now.Before(r.Ex
 // Acquire takes the lease key for owner (a message ID, an invocation ID: anything that says who)
 // for l.TTL. It returns the lease, a *HeldError when someone else holds it, or another error
 // (S3's, or l's configuration) when it cannot tell; the caller should try again later in both
-// cases. A live lease is never taken over, not even by its own owner.
+// cases. A live lease is never taken over, not even by its own owner (another delivery of the
+// same message); only this call's own write, when S3 kept it but its answer was lost, is adopted.
 func (l *Locker) Acquire(ctx context.Context, key, owner string) (*Lease, error) {
 	switch {
 	case l.S3 == nil || l.Bucket == "":
@@ -103,9 +108,10 @@ func (l *Locker) Acquire(ctx context.Context, key, owner string) (*Lease, error)
 		return nil, errors.New("lease: key: want an object key, got \"\"")
 	}
 	etag := "" // "": create the object; else the ETag of the expired lease to overwrite
+	attempt := rand.Text()
 	for range attempts {
 		expires := l.now().Add(l.TTL)
-		newETag, err := l.put(ctx, key, record{Owner: owner, Expires: expires}, etag)
+		newETag, err := l.put(ctx, key, record{Owner: owner, Expires: expires, Attempt: attempt}, etag)
 		if err == nil {
 			return &Lease{Key: key, Owner: owner, Expires: expires, etag: newETag, l: l}, nil
 		}
@@ -119,6 +125,10 @@ func (l *Locker) Acquire(ctx context.Context, key, owner string) (*Lease, error)
 			continue
 		case err != nil:
 			return nil, fmt.Errorf("lease %s: get: %w", key, err)
+		case !cur.Released && cur.Attempt == attempt:
+			// Our own write: it succeeded but its answer was lost, and the SDK's retry of it
+			// was refused by that very write. Adopt it instead of locking ourselves out.
+			return &Lease{Key: key, Owner: owner, Expires: cur.Expires, etag: curETag, l: l}, nil
 		case !cur.free(l.now()):
 			return nil, &HeldError{Key: key, Owner: cur.Owner, Expires: cur.Expires}
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/lease"
 	"github.com/ivs-sessions/ivs-sessions/shared/locals3"
@@ -346,4 +347,41 @@ func ExampleLocker() {
 	// acquired by message-1
 	// refused: held by message-1
 	// acquired by message-2
+}
+
+// lostAnswer is a Store whose first PutObject succeeds but answers 412, as the SDK's retry of a
+// create whose answer was lost does.
+type lostAnswer struct {
+	*s3.Client
+	once sync.Once
+}
+
+func (l *lostAnswer) PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
+	out, err := l.Client.PutObject(ctx, in, optFns...)
+	lost := false
+	l.once.Do(func() { lost = err == nil })
+	if lost {
+		return nil, &smithy.GenericAPIError{Code: "PreconditionFailed", Message: "At least one of the pre-conditions you specified did not hold"}
+	}
+	return out, err
+}
+
+// A create that succeeded but whose answer was lost is adopted, not read as someone else's
+// live lease; a redelivery of the same message (same owner, later attempt) is still refused.
+func TestAcquireAdoptsItsOwnLostWrite(t *testing.T) {
+	l, c, _ := newLocker(t)
+	l.S3 = &lostAnswer{Client: c}
+	le := acquire(t, l, "msg-1")
+	if le.Owner != "msg-1" {
+		t.Errorf("owner %q, want msg-1", le.Owner)
+	}
+	if _, err := l.Acquire(context.Background(), key, "msg-1"); !errors.As(err, new(*lease.HeldError)) {
+		t.Errorf("a second Acquire by the same owner = %v, want HeldError (a live lease is never re-entered)", err)
+	}
+	if err := le.Release(context.Background()); err != nil {
+		t.Fatalf("Release of the adopted lease: %v (its ETag must be the stored one)", err)
+	}
+	if got := stored(t, c)["released"]; got != true {
+		t.Errorf("stored lease released = %v, want true", got)
+	}
 }

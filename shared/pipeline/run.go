@@ -257,6 +257,12 @@ func (r *runner) step(ctx context.Context, st Step) (string, error) {
 		return "injected event " + id, err
 	case st.Neighbour != nil:
 		return r.neighbour(ctx, *st.Neighbour), nil
+	case st.Hold != "":
+		r.s.Note(ActorScenario, LevelDetail, "hold the "+st.Hold+" queue (its messages wait)")
+		return "held " + st.Hold, r.s.Hold(st.Hold)
+	case st.Release != "":
+		r.s.Note(ActorScenario, LevelDetail, "release the "+st.Release+" queue")
+		return "released " + st.Release, r.s.Release(st.Release)
 	}
 	return "", errors.New("empty step")
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivstest"
+	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
 
 // Scenario is a script for the local pipeline: channels to create, then steps that connect and
@@ -63,8 +64,8 @@ type MultitrackSpec struct {
 	MaximumResolution string `json:"maximumResolution,omitempty"` // SD, HD or FULL_HD
 }
 
-// Step is one action. Exactly one of Note, Connect, Disconnect, Sleep, WaitFor, Inject and
-// Neighbour is set; the other fields qualify it.
+// Step is one action. Exactly one of Note, Connect, Disconnect, Sleep, WaitFor, Inject, Hold,
+// Release and Neighbour is set; the other fields qualify it.
 type Step struct {
 	// Note prints a line in the timeline.
 	Note string `json:"note,omitempty"`
@@ -102,6 +103,12 @@ type Step struct {
 	// {{id:NAME}} and {{name:NAME}} (a channel's ARN, ID and name), {{stream:NAME}} (the
 	// channel's latest stream ID), {{uuid}}, {{now}} (RFC 3339), {{account}} and {{region}}.
 	Inject json.RawMessage `json:"inject,omitempty"`
+
+	// Hold stops the queue of the function of this name from delivering (messages wait in it)
+	// until a Release step names it: a harness control that fixes the order of two things a
+	// real deployment leaves to timing, so that a scenario shows the same thing on any machine.
+	Hold    string `json:"hold,omitempty"`
+	Release string `json:"release,omitempty"`
 
 	// Neighbour starts another application of the same account calling IVS in the background,
 	// sharing the per-operation quota with the suite: Operation (GetStreamSession, GetChannel
@@ -322,6 +329,7 @@ func (st Step) validate(f string, groups map[string]int) error {
 	for name, set := range map[string]bool{
 		"note": st.Note != "", "connect": st.Connect != "", "disconnect": st.Disconnect != "",
 		"sleep": st.Sleep != 0, "waitFor": st.WaitFor != "", "inject": len(st.Inject) > 0, "neighbour": st.Neighbour != nil,
+		"hold": st.Hold != "", "release": st.Release != "",
 	} {
 		if set {
 			actions = append(actions, name)
@@ -329,7 +337,7 @@ func (st Step) validate(f string, groups map[string]int) error {
 	}
 	if len(actions) != 1 {
 		slices.Sort(actions)
-		return &ivsevent.FieldError{Field: f, Want: "exactly one of note, connect, disconnect, sleep, waitFor, inject, neighbour", Got: strings.Join(actions, ", ")}
+		return &ivsevent.FieldError{Field: f, Want: "exactly one of note, connect, disconnect, sleep, waitFor, inject, hold, release, neighbour", Got: strings.Join(actions, ", ")}
 	}
 	known := func(field, name string) error {
 		if _, ok := groups[name]; !ok {
@@ -350,6 +358,10 @@ func (st Step) validate(f string, groups map[string]int) error {
 		}
 	case "disconnect":
 		return known("disconnect", st.Disconnect)
+	case "hold", "release":
+		if fn := st.Hold + st.Release; !slices.Contains(suite.Functions, fn) {
+			return &ivsevent.FieldError{Field: f + "." + actions[0], Want: "a function of the suite (" + strings.Join(suite.Functions, ", ") + ")", Got: fn}
+		}
 	case "sleep":
 		if st.Sleep < 0 || time.Duration(st.Sleep) > 10*time.Minute {
 			return &ivsevent.FieldError{Field: f + ".sleep", Want: "a duration from 0 to 10m", Got: time.Duration(st.Sleep).String()}

@@ -136,6 +136,8 @@ func TestParseScenarioErrors(t *testing.T) {
 		"bad resolution":       {`"maximumResolution": "HD"}, "tags"`, `"maximumResolution": "4K"}, "tags"`, "channels[0].multitrack.maximumResolution"},
 		"group too big":        {`"count": 3`, `"count": 1000`, "channels[1].count"},
 		"two actions":          {`{"note": "hello"}`, `{"note": "hello", "sleep": "1s"}`, "steps[0]"},
+		"hold a non-function":  {`{"note": "hello"}`, `{"hold": "transcode"}`, "steps[0].hold"},
+		"release and hold":     {`{"note": "hello"}`, `{"hold": "correct", "release": "correct"}`, "steps[0]"},
 		"no action":            {`{"note": "hello"}`, `{"tracks": 2}`, "steps[0]"},
 		"unknown channel":      {`{"connect": "a"`, `{"connect": "b"`, "steps[1].connect"},
 		"too many tracks":      {`"tracks": 2`, `"tracks": 6`, "steps[1].tracks"},

@@ -326,6 +326,23 @@ func (s *Stack) startFunction(ctx context.Context, fn string) error {
 	return nil
 }
 
+// Hold stops the queue of function fn from delivering until Release; its messages wait.
+func (s *Stack) Hold(fn string) error {
+	if _, ok := s.pools[fn]; !ok {
+		return fmt.Errorf("pipeline: hold %q: not a function of the stack", fn)
+	}
+	return s.Bus.SetHandler(fn, nil)
+}
+
+// Release lets the queue of function fn deliver to its function again.
+func (s *Stack) Release(fn string) error {
+	pool, ok := s.pools[fn]
+	if !ok {
+		return fmt.Errorf("pipeline: release %q: not a function of the stack", fn)
+	}
+	return s.Bus.SetHandler(fn, lambdarie.Adapter(pool))
+}
+
 func (s *Stack) openLogs() error {
 	dir := filepath.Join(s.cfg.Dir, "logs")
 	if err := os.MkdirAll(dir, 0o755); err != nil {

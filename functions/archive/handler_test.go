@@ -5,10 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -23,14 +21,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/awstest"
+	"github.com/ivs-sessions/ivs-sessions/shared/golden"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden.json")
 
 // sessionSamples are the sample events of one session, in the order IVS emits them.
 var sessionSamples = []string{
@@ -122,7 +119,7 @@ func TestAnyOrder(t *testing.T) {
 				var buf bytes.Buffer
 				_ = json.Indent(&buf, s.object(t, sessionKey), "", "  ")
 				buf.WriteByte('\n')
-				compareGolden(t, filepath.Join("testdata", "session.golden.json"), buf.Bytes())
+				golden.Check(t, filepath.Join("testdata", "session.golden.json"), buf.Bytes())
 			}
 		})
 	}
@@ -130,23 +127,6 @@ func TestAnyOrder(t *testing.T) {
 		if finals[i] != finals[0] {
 			t.Errorf("orders ended in different records")
 		}
-	}
-}
-
-func compareGolden(t testing.TB, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("archived object differs from %s (run go test -update and review the diff):\n%s", path, got)
 	}
 }
 

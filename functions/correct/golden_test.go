@@ -3,17 +3,14 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/golden"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden.json")
 
 // TestPublishedGolden pins the detail of a published "IVS Channel Multitrack Corrected" event
 // (the contract with the archive and with users' rules), for the ADVANCED_HD channel that
@@ -42,20 +39,5 @@ func TestPublishedGolden(t *testing.T) {
 	got = bytes.ReplaceAll(got, []byte(en.Record.Key()[len("sessions/"):strings.Index(en.Record.Key(), "/channel=")]), []byte("year=2026/month=11/day=03"))
 	got = append(got, '\n')
 
-	path := filepath.Join("testdata", "corrected-advanced-hd.golden.json")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("published detail differs from %s (go test -update rewrites it):\ngot:\n%s\nwant:\n%s", path, got, want)
-	}
+	golden.Check(t, filepath.Join("testdata", "corrected-advanced-hd.golden.json"), got)
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -23,6 +22,7 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/awstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
 	"github.com/ivs-sessions/ivs-sessions/shared/eventpattern"
+	"github.com/ivs-sessions/ivs-sessions/shared/golden"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsquota"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivstest"
@@ -32,8 +32,6 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden.json")
 
 // goldens are the samples whose published detail is kept in testdata/<sample>.golden.json:
 // the multitrack refusals, with the decisions they lead to.
@@ -187,7 +185,7 @@ func TestSamples(t *testing.T) {
 
 			if goldens[name] {
 				detail := normalize(first.Detail, ch, streamID, sample)
-				compareGolden(t, filepath.Join("testdata", name+".golden.json"), detail)
+				golden.Check(t, filepath.Join("testdata", name+".golden.json"), detail)
 			}
 		})
 	}
@@ -277,23 +275,6 @@ func normalize(detail []byte, ch awstest.Channel, streamID string, sample []byte
 	_ = json.Indent(&buf, out, "", "  ")
 	buf.WriteByte('\n')
 	return buf.Bytes()
-}
-
-func compareGolden(t testing.TB, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("published detail differs from %s (run go test -update and review the diff):\n%s", path, got)
-	}
 }
 
 // TestInvalidEventsInBatch checks that malformed and unknown events are rejected (counted,

@@ -2,16 +2,13 @@ package pipeline
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/golden"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden.txt")
 
 func TestSummarize(t *testing.T) {
 	const other = "arn:aws:ivs:us-west-2:123456789012:channel/ZyXwvu9T8srq"
@@ -60,17 +57,5 @@ func TestSummarize(t *testing.T) {
 	if err := s.WriteTable(&b); err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "summary.golden.txt")
-	if *update {
-		if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(b.Bytes(), want) {
-		t.Errorf("summary table:\n%s\nwant (%s):\n%s", b.String(), golden, want)
-	}
+	golden.Check(t, filepath.Join("testdata", "summary.golden.txt"), b.Bytes())
 }

@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -16,36 +14,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/golden"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/*.golden.json")
-
-// checkGolden compares v's indented JSON with testdata/<name>.golden.json, or rewrites the
-// file with -update.
-func checkGolden(t *testing.T, name string, v any) {
-	t.Helper()
-	got, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got = append(got, '\n')
-	path := filepath.Join("testdata", name+".golden.json")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (go test -update rewrites it):\n%s", path, got)
-	}
-}
 
 func TestGolden(t *testing.T) {
 	cfg := multitrack.Config{Mode: multitrack.ModeApply, AllowContainerFormatChange: true, OptOutTag: "ivs-sessions:opt-out"}
@@ -121,7 +93,7 @@ func TestGolden(t *testing.T) {
 				t.Errorf("Validate: %v", err)
 			}
 			tc.check(t, r)
-			checkGolden(t, name, r)
+			golden.CheckJSON(t, filepath.Join("testdata", name+".golden.json"), r)
 			checkRoundTrip(t, r)
 		})
 	}

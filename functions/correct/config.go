@@ -20,8 +20,9 @@ type Config struct {
 	// MaxAge is how long a correction may wait for its channel to go offline, counted from
 	// when the message was sent (CORRECTION_MAX_AGE, default 24h).
 	MaxAge time.Duration
-	// RetryDelay is the first wait for a live channel; each receive doubles it
-	// (CORRECTION_RETRY_DELAY, default 60s, at most batch.MaxVisibility).
+	// RetryDelay is the shortest wait for a live channel, the first one; each later wait is
+	// the time waited so far, at most batch.MaxWait (CORRECTION_RETRY_DELAY, default 60s, at
+	// most batch.MaxVisibility).
 	RetryDelay time.Duration
 	// LockBucket is the S3 bucket of the per-channel leases, under session.LockKeyPrefix
 	// (LOCK_BUCKET, required; the deployment's archive bucket).

@@ -16,13 +16,16 @@
 // back a few seconds later and reads the channel the holder corrected.
 //
 // A channel that is live (GetStream answers a stream, or UpdateChannel a ConflictException)
-// cannot be updated: the message goes back to its queue with a visibility timeout that doubles
-// with every receive (CORRECTION_RETRY_DELAY × 2^(receives-1), at most SQS's 12 hours), until
-// the channel is offline or CORRECTION_MAX_AGE has passed since the message was sent. Then the
-// correction is given up on, once: a "failed" outcome is published, the message is sent to the
-// function's alarmed dead-letter queue (DEAD_LETTER_QUEUE_URL) with a "reason" message
-// attribute, and acknowledged. Should either step fail, the message comes back and both are
-// tried again.
+// cannot be updated: the message goes back to its queue with a visibility timeout equal to the
+// time it has waited since it was sent (at least CORRECTION_RETRY_DELAY, at most
+// batch.MaxWait, about 12 hours), so the waits double while nothing else delays the message;
+// they depend on time, not on the receive count, which retries for other reasons (a held
+// lease, throttling, 5xx) also raise. This goes on until the channel is offline or
+// CORRECTION_MAX_AGE has passed since the message was sent. Then the correction is given up
+// on, once: a "failed" outcome is published, the message is sent to the function's alarmed
+// dead-letter queue (DEAD_LETTER_QUEUE_URL) with a "reason" message attribute, acknowledged,
+// and counted as Corrections{Outcome=failed}. Should either step fail, the message comes back
+// and both are tried again; it is counted once the send succeeded.
 //
 // Environment: EVENT_BUS_NAME, LOCK_BUCKET, DEAD_LETTER_QUEUE_URL (required), CORRECTION_MODE,
 // DEFAULT_MAXIMUM_RESOLUTION, ALLOW_TYPE_CHANGE, ALLOW_CONTAINER_FORMAT_CHANGE, OPT_OUT_TAG,

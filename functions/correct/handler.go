@@ -338,19 +338,20 @@ func (h *Handler) live(ctx context.Context, arn string) (bool, error) {
 // wait returns the message to its queue until the channel is offline.
 //
 // Before CORRECTION_MAX_AGE has passed since the message was sent (a bare event: since its
-// trigger), the message's visibility timeout is set to RetryDelay × 2^(receives-1), at most 12
-// hours and never past the maximum age, and a retryable.Later error makes it a batch item
-// failure: SQS delivers it again after that time.
-//
-// (batch.Processor sets the visibility timeout from the error's wait.)
+// trigger), the message's visibility timeout is set to liveWait: the time waited so far, at
+// least RetryDelay, at most batch.MaxWait and never past the maximum age. A retryable.Later
+// error makes it a batch item failure: SQS delivers it again after that time. (batch.Processor
+// sets the visibility timeout from the error's wait.)
 //
 // After that, the correction is given up on, once: a "failed" outcome is published, the message
 // is sent to the function's dead-letter queue with the reason (reasonAttribute), whose alarm
-// tells a person, and it is acknowledged. If the publication or the send fails, the error is
-// transient and the message comes back to try both again: nothing is lost, and the failed
-// outcome published again is identical (its time, Correction.At, is the moment of expiry, and
-// its detail does not depend on the receive), so the archive keeps one object
-// (session.Corrected.Key).
+// tells a person, and it is acknowledged; Corrections{Outcome=failed} is counted then, once
+// the send succeeded. If the publication or the send fails, the error is transient and the
+// message comes back to try both again: nothing is lost, nothing is counted twice, and the
+// failed outcome published again is identical (its time, Correction.At, is the moment of
+// expiry, and its detail does not depend on the receive), so the archive keeps one object
+// (session.Corrected.Key). It is published before the send so that the archive has it even
+// while the send keeps failing.
 func (h *Handler) wait(ctx context.Context, m batch.Message, j job, c session.Corrected, d multitrack.Decision, why string) error {
 	now := h.now()
 	start := firstNonZero(m.Sent, j.enriched.Trigger.Time, j.eventTime, now)
@@ -359,21 +360,35 @@ func (h *Handler) wait(ctx context.Context, m batch.Message, j job, c session.Co
 		c.After = c.Before
 		detail := fmt.Sprintf("channel stayed live for more than %s (%s) after the correction was queued at %s: given up, the message goes to the dead-letter queue",
 			h.Cfg.MaxAge, suite.EnvCorrectionMaxAge, start.UTC().Format(time.RFC3339))
-		if err := h.publish(ctx, c, session.CorrectionFailed, d, detail, deadline); err != nil {
+		posted, err := h.post(ctx, c, session.CorrectionFailed, d, detail, deadline)
+		if err != nil {
 			return err
 		}
 		reason := "correction expired: " + why + ": " + detail
 		if err := h.deadLetter(ctx, m, reason); err != nil {
 			return retryable.Later("send the expired correction of "+c.ChannelARN+" to the dead-letter queue", 0, err)
 		}
+		h.count(ctx, posted)
 		h.Log.WarnContext(ctx, "correction given up on, sent to the dead-letter queue", keyChannelARN, c.ChannelARN, keyStreamID, c.StreamID,
 			keyMessageID, m.ID, keyReceiveCount, m.ReceiveCount, keyDetail, reason)
 		return nil
 	}
-	delay := min(batch.Backoff(h.Cfg.RetryDelay, m.ReceiveCount), deadline.Sub(now))
+	delay := liveWait(h.Cfg.RetryDelay, now.Sub(start), deadline.Sub(now))
 	h.Log.InfoContext(ctx, "waiting for the channel to go offline", keyChannelARN, c.ChannelARN, keyStreamID, c.StreamID,
 		keyReceiveCount, m.ReceiveCount, keyVisibility, batch.VisibilitySeconds(delay), keyDetail, why)
 	return retryable.Later(why, delay, nil)
+}
+
+// liveWait returns the next wait of a correction whose channel is live, given how long it has
+// waited since it was queued (elapsed) and the time left before its maximum age (left): elapsed,
+// at least retryDelay, at most batch.MaxWait, and at most left. Without contention the waits
+// grow geometrically (retryDelay, retryDelay, 2×, 4×...: each about the time already waited).
+//
+// The wait is based on time, not on the receive count: receives also grow for reasons that are
+// not waits for the channel (a lease held by another delivery, throttling, 5xx), and a
+// count-based backoff would turn a dozen such receives into a first wait of hours.
+func liveWait(retryDelay, elapsed, left time.Duration) time.Duration {
+	return min(max(elapsed, retryDelay), batch.MaxWait, left)
 }
 
 // deadLetter sends the message's body, unchanged (so that a redrive to the source queue works),
@@ -392,17 +407,29 @@ func (h *Handler) deadLetter(ctx context.Context, m batch.Message, reason string
 	return nil
 }
 
-// publish puts the correction on the suite's bus, counts it and logs it. It returns a transient
-// error when the event could not be published, so the message comes back (and, if it never can
-// be, ends in the dead-letter queue) instead of the correction going unreported.
+// publish puts the correction on the suite's bus, counts it and logs it (post, then count). It
+// returns a transient error when the event could not be published, so the message comes back
+// (and, if it never can be, ends in the dead-letter queue) instead of the correction going
+// unreported.
 //
 // A residual case: when UpdateChannel succeeded and every publication of "applied" failed, the
 // redelivery finds the channel already corrected and publishes "unchanged".
 func (h *Handler) publish(ctx context.Context, c session.Corrected, outcome session.CorrectionOutcome, d multitrack.Decision, detail string, at time.Time) error {
+	posted, err := h.post(ctx, c, outcome, d, detail, at)
+	if err != nil {
+		return err
+	}
+	h.count(ctx, posted)
+	return nil
+}
+
+// post puts the correction on the suite's bus, without counting it, and returns it as
+// published. Its errors are transient (see publish).
+func (h *Handler) post(ctx context.Context, c session.Corrected, outcome session.CorrectionOutcome, d multitrack.Decision, detail string, at time.Time) (session.Corrected, error) {
 	c.Correction = session.Correction{Decision: d, Outcome: outcome, At: at.UTC(), Detail: redact.Scrub(detail)}
 	body, err := json.Marshal(c)
 	if err != nil {
-		return fmt.Errorf("encode correction of %s: %w", c.ChannelARN, err)
+		return c, fmt.Errorf("encode correction of %s: %w", c.ChannelARN, err)
 	}
 	in := &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{{
 		EventBusName: aws.String(h.Cfg.EventBusName),
@@ -412,8 +439,14 @@ func (h *Handler) publish(ctx context.Context, c session.Corrected, outcome sess
 		Resources:    []string{c.ChannelARN},
 	}}}
 	if err := h.put(ctx, in); err != nil {
-		return retryable.Later("publish the correction of "+c.ChannelARN, 0, err)
+		return c, retryable.Later("publish the correction of "+c.ChannelARN, 0, err)
 	}
+	return c, nil
+}
+
+// count adds a published correction to Corrections and logs it; it runs once per message done.
+func (h *Handler) count(ctx context.Context, c session.Corrected) {
+	d, outcome := c.Correction.Decision, c.Correction.Outcome
 	h.Metrics.Add(suite.MetricCorrections, 1, metrics.Dim{Name: suite.DimensionOutcome, Value: metricOutcome(outcome, d)})
 	level := slog.LevelInfo
 	if outcome == session.CorrectionFailed {
@@ -421,7 +454,6 @@ func (h *Handler) publish(ctx context.Context, c session.Corrected, outcome sess
 	}
 	h.Log.Log(ctx, level, "correction", keyChannelARN, c.ChannelARN, keyStreamID, c.StreamID, keyCode, d.Code,
 		keyAction, string(d.Action), keyOutcome, string(outcome), keyDetail, c.Correction.Detail)
-	return nil
 }
 
 // put sends one PutEvents request, again when EventBridge refuses its entry.

@@ -345,18 +345,41 @@ func wantOutcomes(t *testing.T, pub []session.Corrected, want ...session.Correct
 	}
 }
 
-// TestLiveChannel: a live channel is waited for through the queue with a doubling visibility
-// timeout, then corrected once it is offline.
+// TestLiveChannel: a live channel is waited for through the queue with a visibility timeout
+// equal to the time waited so far (at least the retry delay), then corrected once it is
+// offline.
 func TestLiveChannel(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	arn, key := e.createChannel(standardTS)
 	en := e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg)
 	e.goLive(key) // the broadcaster fell back to single-track and is live
 	e.IVS.ResetStats()
+	// The handler's clock: receive n comes when the waits asked for the receives before it have
+	// passed since the message was sent (0, 60, 120, 240 s...), as SQS delivers it (the local
+	// queue runs 1000 times faster than the clock says).
+	var (
+		clockMu sync.Mutex
+		now     time.Time
+	)
+	e.p.Do = func(ctx context.Context, m batch.Message) error {
+		elapsed := time.Duration(0)
+		if m.ReceiveCount > 1 {
+			elapsed = time.Minute << (m.ReceiveCount - 2)
+		}
+		clockMu.Lock()
+		now = m.Sent.Add(elapsed)
+		clockMu.Unlock()
+		return e.h.Handle(ctx, m)
+	}
+	e.h.Now = func() time.Time {
+		clockMu.Lock()
+		defer clockMu.Unlock()
+		return now
+	}
 	e.serveQueue()
 	e.put(en)
-	e.waitFor("three waits", func(acts []localbus.Activity) bool {
-		return count(acts, localbus.ActivityVisibility, suite.FunctionCorrect) >= 3
+	e.waitFor("four waits", func(acts []localbus.Activity) bool {
+		return count(acts, localbus.ActivityVisibility, suite.FunctionCorrect) >= 4
 	})
 	if err := e.IVS.Disconnect(context.Background(), arn); err != nil {
 		t.Fatal(err)
@@ -378,8 +401,8 @@ func TestLiveChannel(t *testing.T) {
 		}
 		waits = append(waits, req.VisibilityTimeout)
 	}
-	if len(waits) < 3 || !slices.Equal(waits[:3], []int{60, 120, 240}) {
-		t.Errorf("visibility timeouts %v, want 60, 120, 240 for receives 1, 2, 3", waits)
+	if len(waits) < 4 || !slices.Equal(waits[:4], []int{60, 60, 120, 240}) {
+		t.Errorf("visibility timeouts %v, want 60, 60, 120, 240 for receives 1 to 4 (0, 60, 120, 240 s after the send)", waits)
 	}
 	e.mu.Lock()
 	var counts []int
@@ -390,8 +413,8 @@ func TestLiveChannel(t *testing.T) {
 	}
 	failures := count(e.activities, localbus.ActivityFailed, suite.FunctionCorrect)
 	e.mu.Unlock()
-	if len(counts) < 3 || !slices.Equal(counts[:3], []int{1, 2, 3}) {
-		t.Errorf("receive counts of the waits %v, want 1, 2, 3", counts)
+	if len(counts) < 4 || !slices.Equal(counts[:4], []int{1, 2, 3, 4}) {
+		t.Errorf("receive counts of the waits %v, want 1, 2, 3, 4", counts)
 	}
 	if failures != len(waits) {
 		t.Errorf("batch item failures %d, want one per wait (%d)", failures, len(waits))
@@ -492,6 +515,9 @@ func TestExpired(t *testing.T) {
 		if dead, _ := e.Bus.DeadLetters(suite.FunctionCorrect); len(dead) != 0 {
 			t.Fatalf("dead letters %+v, want none yet", dead)
 		}
+		if got := e.Metric(t, suite.MetricCorrections, metrics.Dim{Name: suite.DimensionOutcome, Value: "failed"}); got != 0 {
+			t.Errorf("Corrections{failed} = %v after the failed send, want 0: not given up on yet", got)
+		}
 		e.h.Cfg.DeadLetterQueueURL = testDLQ
 		if failed := e.process(sqsRecord("m1", body, 8, sent)); len(failed) != 0 {
 			t.Fatalf("redelivery failures %v, want none", failed)
@@ -502,6 +528,9 @@ func TestExpired(t *testing.T) {
 		pub := e.published()
 		if len(pub) != 2 || !reflect.DeepEqual(pub[0], pub[1]) || pub[0].Correction.Outcome != session.CorrectionFailed {
 			t.Errorf("published %+v, want the same failed correction twice (the archive keeps one)", pub)
+		}
+		if got := e.Metric(t, suite.MetricCorrections, metrics.Dim{Name: suite.DimensionOutcome, Value: "failed"}); got != 1 {
+			t.Errorf("Corrections{failed} = %v, want 1: one message given up on", got)
 		}
 	})
 }
@@ -684,10 +713,66 @@ func TestWaitNeverPassesMaxAge(t *testing.T) {
 	}
 	got := e.BusWire.Bodies("AmazonSQS.ChangeMessageVisibility")
 	if len(got) != 1 || !strings.Contains(string(got[0]), `"VisibilityTimeout":90`) {
-		t.Errorf("ChangeMessageVisibility %q, want 90 s (the time left), not 60 s × 2^7", got)
+		t.Errorf("ChangeMessageVisibility %q, want 90 s (the time left), not the time waited (capped at batch.MaxWait)", got)
 	}
 	if pub := e.published(); len(pub) != 0 {
 		t.Errorf("published %d before the maximum age, want 0", len(pub))
+	}
+}
+
+// TestWaitFollowsTime: the wait for a live channel is the time waited since the message was
+// sent, whatever its receive count, which retries for other reasons (a held lease, throttles,
+// 5xx) raise too.
+func TestWaitFollowsTime(t *testing.T) {
+	tests := map[string]struct {
+		receives int
+		elapsed  time.Duration
+		want     string
+	}{
+		"many receives, little time: the retry delay": {receives: 13, elapsed: 30 * time.Second, want: `"VisibilityTimeout":60`},
+		"many receives, some time: the time waited":   {receives: 13, elapsed: 7 * time.Minute, want: `"VisibilityTimeout":420`},
+		"first receive, long after the send":          {receives: 1, elapsed: 3 * time.Hour, want: `"VisibilityTimeout":10800`},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, envOptions{})
+			_, key := e.createChannel(standardTS)
+			body := envelope(t, e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg))
+			e.goLive(key)
+			sent := time.Now().Truncate(time.Millisecond)
+			e.h.Now = func() time.Time { return sent.Add(tc.elapsed) }
+			if failed := e.process(sqsRecord("m1", body, tc.receives, sent)); !slices.Equal(failed, []string{"m1"}) {
+				t.Fatalf("failures %v, want [m1]", failed)
+			}
+			if got := e.BusWire.Bodies("AmazonSQS.ChangeMessageVisibility"); len(got) != 1 || !strings.Contains(string(got[0]), tc.want) {
+				t.Errorf("ChangeMessageVisibility %q, want %s", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestLiveWait: the wait is the time waited, within the retry delay, batch.MaxWait and the time
+// left.
+func TestLiveWait(t *testing.T) {
+	const day = 24 * time.Hour
+	tests := map[string]struct {
+		retryDelay, elapsed, left, want time.Duration
+	}{
+		"first receive":                 {time.Minute, 0, day, time.Minute},
+		"less than the retry delay":     {time.Minute, 30 * time.Second, day, time.Minute},
+		"sent in the future (skew)":     {time.Minute, -5 * time.Second, day, time.Minute},
+		"the time waited":               {time.Minute, 7 * time.Minute, day, 7 * time.Minute},
+		"capped at batch.MaxWait":       {time.Minute, 20 * time.Hour, 2 * day, batch.MaxWait},
+		"retry delay above the cap":     {12 * time.Hour, 0, day, batch.MaxWait},
+		"never past the maximum age":    {time.Minute, 3 * time.Hour, 90 * time.Second, 90 * time.Second},
+		"time left below the retry one": {time.Minute, 0, 10 * time.Second, 10 * time.Second},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := liveWait(tc.retryDelay, tc.elapsed, tc.left); got != tc.want {
+				t.Errorf("liveWait(%s, %s, %s) = %s, want %s", tc.retryDelay, tc.elapsed, tc.left, got, tc.want)
+			}
+		})
 	}
 }
 

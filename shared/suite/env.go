@@ -22,8 +22,9 @@ const (
 	// EnvCorrectionMaxAge is how long a correction may wait for its channel to go offline
 	// (a Go duration such as 24h) before it is given up on and dead-lettered.
 	EnvCorrectionMaxAge = "CORRECTION_MAX_AGE"
-	// EnvCorrectionRetryDelay is the first wait of a correction whose channel is live (a Go
-	// duration); each further wait doubles, up to SQS's 12 hours.
+	// EnvCorrectionRetryDelay is the shortest wait of a correction whose channel is live (a Go
+	// duration); each wait is as long as the correction has waited so far, at least this and
+	// at most batch.MaxWait (11 h 45 min), so waits grow geometrically.
 	EnvCorrectionRetryDelay = "CORRECTION_RETRY_DELAY"
 	// EnvEnrichMaxAttempts is how many deliveries enrich waits for a session to become visible
 	// (or ended) in GetStreamSession before it publishes the record from the event alone.

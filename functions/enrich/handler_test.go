@@ -193,7 +193,7 @@ func TestSamples(t *testing.T) {
 
 // checkEnriched checks one published envelope against the event it was made from and returns
 // its detail.
-func checkEnriched(t testing.TB, env envelope, ev *ivsevent.Event, arn, streamID string) session.Enriched {
+func checkEnriched(t testing.TB, env events.EventBridgeEvent, ev *ivsevent.Event, arn, streamID string) session.Enriched {
 	t.Helper()
 	if env.Source != suite.EventSource || env.DetailType != suite.DetailTypeSessionEnriched {
 		t.Errorf("published source %q detail-type %q, want %q %q", env.Source, env.DetailType, suite.EventSource, suite.DetailTypeSessionEnriched)

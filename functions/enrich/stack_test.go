@@ -179,23 +179,11 @@ func retarget(t testing.TB, sample []byte, arn, streamID string) []byte {
 	return out
 }
 
-// envelope is an EventBridge event as the local bus delivers it.
-type envelope struct {
-	Version    string          `json:"version"`
-	ID         string          `json:"id"`
-	DetailType string          `json:"detail-type"`
-	Source     string          `json:"source"`
-	Account    string          `json:"account"`
-	Time       time.Time       `json:"time"`
-	Region     string          `json:"region"`
-	Resources  []string        `json:"resources"`
-	Detail     json.RawMessage `json:"detail"`
-}
-
-// decodeEnvelope decodes a published envelope strictly.
-func decodeEnvelope(t testing.TB, body string) envelope {
+// decodeEnvelope decodes a published envelope strictly, as aws-lambda-go's EventBridgeEvent:
+// a key it does not know fails the test.
+func decodeEnvelope(t testing.TB, body string) events.EventBridgeEvent {
 	t.Helper()
-	var env envelope
+	var env events.EventBridgeEvent
 	dec := json.NewDecoder(strings.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&env); err != nil {

@@ -4,7 +4,7 @@
 //	{"fail": "message"}      return an error with that message
 //	{"panic": "message"}     panic
 //	{"exit": 3}              exit the process with that code
-//	{"sleep_ms": 50}         sleep before answering
+//	{"sleep_ms": 50}         sleep before answering, ignoring the deadline
 //	{"log": "text"}          print the text on stdout and on stderr
 //	{"env": ["NAME", ...]}   answer {"env": {"NAME": value}} (values of unset names are absent)
 //	{"deadline": true}       answer {"deadline_ms": milliseconds left}
@@ -50,11 +50,9 @@ func handle(ctx context.Context, raw json.RawMessage) (any, error) {
 		fmt.Fprintln(os.Stderr, "stderr: "+req.Log)
 	}
 	if req.SleepMS > 0 {
-		select {
-		case <-time.After(time.Duration(req.SleepMS) * time.Millisecond):
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
+		// Deaf to its context, like a hung function: past its timeout, the emulator (not the
+		// function's own deadline, which would race it) ends the invoke.
+		time.Sleep(time.Duration(req.SleepMS) * time.Millisecond)
 	}
 	if req.Barrier != "" {
 		if err := barrier(ctx, req.Barrier, req.N); err != nil {

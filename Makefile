@@ -9,7 +9,7 @@ GO        ?= go
 LAMBDA_GOARCH := arm64
 GOBUILD_LAMBDA = CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_GOARCH) $(GO) build -trimpath -tags lambda.norpc -ldflags "-s -w"
 
-.PHONY: help build test bench invoke lint tidy-check fmt-check FORCE
+.PHONY: help build test bench invoke lint tidy-check fmt-check deps-check FORCE
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_%/-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -28,7 +28,7 @@ bench: ## artifact sizes and per-invocation cost of each function (scripts/bench
 invoke: ## invoke FN's real bootstrap under the Lambda RIE against local IVS, bus and S3: make invoke FN=enrich EVENT=events/<case>.json [SQS=1]
 	$(GO) run ./scripts/invoke -fn "$(FN)" -event "$(EVENT)" $(if $(SQS),-sqs)
 
-lint: fmt-check tidy-check cfn-lint ## gofmt, go vet, staticcheck, go mod tidy, cfn-lint (when installed)
+lint: fmt-check tidy-check deps-check cfn-lint ## gofmt, go vet, staticcheck, go mod tidy, what ships links nothing local, cfn-lint (when installed)
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 
@@ -38,9 +38,14 @@ fmt-check:
 tidy-check:
 	$(GO) mod tidy -diff
 
+# What ships (the functions) never links what imitates AWS (shared/local/...) or package testing.
+deps-check:
+	@bad=$$($(GO) list -deps ./functions/... | grep -E '^(github.com/ivs-sessions/ivs-sessions/shared/local(/|$$)|testing$$)' || true); \
+	if [ -n "$$bad" ]; then echo "the functions link packages that must never ship:"; echo "$$bad"; exit 1; fi
+
 FORCE:
 
 # Targets owned by the parts of the suite: the CDK app (synth, deploy, destroy).
 -include infra/infra.mk
-# The local pipeline (scripts/local): local, end-to-end.
+# The local stack (scripts/local): local, end-to-end.
 -include scripts/local.mk

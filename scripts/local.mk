@@ -1,4 +1,4 @@
-# The local pipeline (scripts/local, shared/pipeline): the whole suite on this machine, offline,
+# The local stack (scripts/local, scripts/local/engine): the whole suite on this machine, offline,
 # with no AWS account. Included by the top-level Makefile. `go run` builds the command, which
 # builds the three bootstraps for this host and the Lambda Runtime Interface Emulator (pinned by
 # go.mod) into .local/bin, and keeps the archive (.local/s3) and logs (.local/logs) there too.
@@ -17,4 +17,4 @@ local: ## run the whole suite offline and play its scenarios (ARGS='-scenario 4'
 	$(GO) run ./scripts/local $(ARGS)
 
 end-to-end: ## the end-to-end test alone (scenarios 1-4 and 6 through the real bootstraps)
-	$(GO) test -race -count=1 -run 'TestEndToEnd$$' ./shared/pipeline/
+	$(GO) test -race -count=1 -run 'TestEndToEnd$$' ./scripts/local/engine/

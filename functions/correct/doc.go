@@ -3,7 +3,7 @@
 // apply (the suite.CorrectionsNeeded rule), re-reads the channel, decides again on what it
 // finds, waits for the channel to be offline and changes its multitrack input configuration
 // with one UpdateChannel call, then publishes "IVS Channel Multitrack Corrected" on the suite's
-// bus. See shared/DESIGN.md, "The correction policy", and
+// bus. See the correction policy in README.md ("What it archives and decides") and
 // https://docs.aws.amazon.com/ivs/latest/LowLatencyAPIReference/API_UpdateChannel.html.
 //
 // Every delivery is safe to repeat: the decision is made again on the channel as GetChannel

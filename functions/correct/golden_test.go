@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ivs-sessions/ivs-sessions/shared/golden"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/golden"
 )
 
 // TestPublishedGolden pins the detail of a published "IVS Channel Multitrack Corrected" event

@@ -10,11 +10,11 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/ivs-sessions/ivs-sessions/shared/awstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
-	"github.com/ivs-sessions/ivs-sessions/shared/ivstest"
-	"github.com/ivs-sessions/ivs-sessions/shared/lambdarie"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/awstest"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/lambdarie"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
 

@@ -13,7 +13,7 @@ import (
 //     those add wildcards of actions (GetObject*, List*, Abort*) a lease needs none of, and no
 //     delete (a lease is released by overwriting it);
 //   - sqs:SendMessage on its own dead-letter queue, where it sends a correction it gives up on.
-func (s *ivsSessions) grantCorrectLocksAndDeadLetters(correct *pipelineFunction) {
+func (s *ivsSessions) grantCorrectLocksAndDeadLetters(correct *suiteFunction) {
 	correct.role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("ChannelLeases"),
 		Actions:   jsii.Strings("s3:GetObject", "s3:PutObject"),

@@ -20,5 +20,5 @@
 // each with its rule and reason; with them the construct synthesizes with no unsuppressed
 // finding.
 //
-// Architecture: ../../shared/DESIGN.md. CDK Go API: https://pkg.go.dev/github.com/aws/aws-cdk-go/awscdk/v2
+// Architecture: infra/README.md ("What it deploys"). CDK Go API: https://pkg.go.dev/github.com/aws/aws-cdk-go/awscdk/v2
 package ivssessions

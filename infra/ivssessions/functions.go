@@ -16,9 +16,9 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
 
-// pipelineFunction is one function of the suite with the queue that feeds it and that queue's
+// suiteFunction is one function of the suite with the queue that feeds it and that queue's
 // dead-letter queue (which is also the DLQ of the EventBridge targets that fill the queue).
-type pipelineFunction struct {
+type suiteFunction struct {
 	name     string
 	spec     suite.FunctionSettings
 	fn       awslambda.Function
@@ -28,12 +28,12 @@ type pipelineFunction struct {
 	logGroup awslogs.LogGroup
 }
 
-// newPipelineFunction creates the queue, the DLQ, the log group, the role and the function
+// newSuiteFunction creates the queue, the DLQ, the log group, the role and the function
 // name, built from <assetsDir>/<name>/bootstrap, and connects the queue to the function. Its
 // environment is functionEnv's, for the suite's bus and archive bucket and its own DLQ.
-func newPipelineFunction(scope constructs.Construct, name string, spec suite.FunctionSettings, p IvsSessionsProps, busName, bucketName *string) *pipelineFunction {
+func newSuiteFunction(scope constructs.Construct, name string, spec suite.FunctionSettings, p IvsSessionsProps, busName, bucketName *string) *suiteFunction {
 	c := constructs.NewConstruct(scope, jsii.String(name))
-	pf := &pipelineFunction{name: name, spec: spec}
+	pf := &suiteFunction{name: name, spec: spec}
 
 	pf.dlq = awssqs.NewQueue(c, jsii.String("DeadLetterQueue"), &awssqs.QueueProps{
 		Encryption: awssqs.QueueEncryption_SQS_MANAGED,
@@ -98,7 +98,7 @@ func newPipelineFunction(scope constructs.Construct, name string, spec suite.Fun
 
 // functionEnv is the environment of function name, from suite.Settings.Environment, plus, for
 // correct, the URL of its own dead-letter queue (suite.EnvDeadLetterQueueURL): the same
-// variables the local pipeline gives the functions. The names and the URL are CDK tokens, which
+// variables the local stack gives the functions. The names and the URL are CDK tokens, which
 // survive the round trip through Go strings.
 func functionEnv(name string, p IvsSessionsProps, busName, bucketName, dlqURL *string) *map[string]*string {
 	env := map[string]*string{}

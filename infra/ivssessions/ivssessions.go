@@ -50,7 +50,7 @@ type ivsSessions struct {
 	constructs.Construct
 	bus       awsevents.EventBus
 	storage   *storage
-	fns       map[string]*pipelineFunction
+	fns       map[string]*suiteFunction
 	analytics *analytics
 	mon       *monitoring
 }
@@ -72,18 +72,18 @@ func NewIvsSessions(scope constructs.Construct, id *string, props *IvsSessionsPr
 	}
 
 	c := constructs.NewConstruct(scope, id)
-	s := &ivsSessions{Construct: c, fns: map[string]*pipelineFunction{}}
+	s := &ivsSessions{Construct: c, fns: map[string]*suiteFunction{}}
 	s.storage = newStorage(c, p)
 	s.bus = newEventBus(c, p)
 
 	fnSpecs := p.Settings().Functions()
-	ordered := make([]*pipelineFunction, 0, len(suite.Functions))
+	ordered := make([]*suiteFunction, 0, len(suite.Functions))
 	for _, name := range suite.Functions {
 		spec, ok := fnSpecs[name]
 		if !ok {
 			panic(fmt.Sprintf("ivssessions: function %q of suite.Functions has no spec", name))
 		}
-		pf := newPipelineFunction(c, name, spec, p, s.bus.EventBusName(), s.storage.archive.BucketName())
+		pf := newSuiteFunction(c, name, spec, p, s.bus.EventBusName(), s.storage.archive.BucketName())
 		s.fns[name] = pf
 		ordered = append(ordered, pf)
 	}
@@ -115,7 +115,7 @@ var ivsActions = map[string][]string{
 }
 
 // grant gives each function's role exactly what its function calls. The queue-consuming
-// permissions come from the SQS event sources, log writing from newPipelineFunction, and X-Ray
+// permissions come from the SQS event sources, log writing from newSuiteFunction, and X-Ray
 // from the tracing setting.
 func (s *ivsSessions) grant() {
 	for _, name := range suite.Functions {

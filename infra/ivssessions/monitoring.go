@@ -28,7 +28,7 @@ type monitoring struct {
 	dashboard awscloudwatch.Dashboard
 }
 
-func newMonitoring(scope constructs.Construct, fns []*pipelineFunction, p IvsSessionsProps) *monitoring {
+func newMonitoring(scope constructs.Construct, fns []*suiteFunction, p IvsSessionsProps) *monitoring {
 	m := &monitoring{}
 	stack := awscdk.Stack_Of(scope)
 	cloudwatch := awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)
@@ -143,7 +143,7 @@ func graph(title string, metrics ...awscloudwatch.IMetric) awscloudwatch.IWidget
 // with exactly the dimensions the functions write (shared/metrics): Sessions and
 // MultitrackSessions with none, Refusals by Code, Corrections by Outcome, IVSThrottles and
 // RejectedEvents by Function.
-func dashboardWidgets(fns []*pipelineFunction) *[]*[]awscloudwatch.IWidget {
+func dashboardWidgets(fns []*suiteFunction) *[]*[]awscloudwatch.IWidget {
 	hour := awscdk.Duration_Hours(jsii.Number(1))
 	five := awscdk.Duration_Minutes(jsii.Number(5))
 

@@ -40,7 +40,7 @@ func newEventBus(scope constructs.Construct, p IvsSessionsProps) awsevents.Event
 // the route's pattern, targeting the queue of the route's function; an event EventBridge cannot
 // deliver goes to that function's dead-letter queue, beside the messages the function gave up on
 // (both are the original EventBridge event, so one redrive retries either).
-func newRoutes(scope constructs.Construct, bus awsevents.IEventBus, fns map[string]*pipelineFunction) {
+func newRoutes(scope constructs.Construct, bus awsevents.IEventBus, fns map[string]*suiteFunction) {
 	for _, r := range suite.Routes {
 		pf, ok := fns[r.Function]
 		if !ok {

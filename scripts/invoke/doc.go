@@ -2,10 +2,10 @@
 // no AWS account: `make invoke FN=<name> EVENT=<file>` (or `go run ./scripts/invoke -fn <name>
 // -event <file>`).
 //
-// It builds the function's real bootstrap for this host (shared/lambdarie) and the AWS Lambda
+// It builds the function's real bootstrap for this host (shared/local/lambdarie) and the AWS Lambda
 // Runtime Interface Emulator (the version go.mod pins), starts the local servers the function
-// talks to — the local IVS (shared/ivstest), the local EventBridge and SQS (shared/localbus,
-// routing with the suite's rules) and the local S3 (shared/locals3) — and invokes the bootstrap
+// talks to — the local IVS (shared/local/ivstest), the local EventBridge and SQS (shared/local/localbus,
+// routing with the suite's rules) and the local S3 (shared/local/locals3) — and invokes the bootstrap
 // under the emulator once, with the event as it is (-sqs: inside an SQS batch), configured only
 // through its environment (AWS_ENDPOINT_URL_*, the suite's variables from suite.Settings). Then it
 // prints the function's response, its log lines, the IVS calls it made, the events it

@@ -26,10 +26,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
-	"github.com/ivs-sessions/ivs-sessions/shared/ivstest"
-	"github.com/ivs-sessions/ivs-sessions/shared/lambdarie"
-	"github.com/ivs-sessions/ivs-sessions/shared/localbus"
-	"github.com/ivs-sessions/ivs-sessions/shared/locals3"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/lambdarie"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/localbus"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/locals3"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
 

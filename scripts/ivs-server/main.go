@@ -1,5 +1,5 @@
-// Command ivs-server runs the local Amazon IVS of package shared/ivstest as a standalone HTTP
-// server, for the local pipeline and for people: the IVS REST-JSON API that the real
+// Command ivs-server runs the local Amazon IVS of package shared/local/ivstest as a standalone HTTP
+// server, for the local stack and for people: the IVS REST-JSON API that the real
 // aws-sdk-go-v2 client talks to through AWS_ENDPOINT_URL_IVS, and the admin API under /_admin/
 // (GET /_admin/state dumps the state, without secrets; POST /_admin/broadcasts connects a
 // simulated encoder; see ivstest's documentation).
@@ -29,7 +29,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 
-	"github.com/ivs-sessions/ivs-sessions/shared/ivstest"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
 )
 
 func main() {

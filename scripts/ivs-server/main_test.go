@@ -16,8 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
 
-	"github.com/ivs-sessions/ivs-sessions/shared/awstest"
-	"github.com/ivs-sessions/ivs-sessions/shared/ivstest"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/awstest"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
 )
 
 func TestServe(t *testing.T) {

@@ -1,7 +1,7 @@
 // Command local runs the whole ivs-sessions suite on this machine, offline and without an AWS
 // account, and plays scenarios through it with a live timeline: the local IVS server and
 // broadcast simulator, the local EventBridge and SQS, a file-backed S3 under -dir, and the three
-// functions' real bootstraps under the Lambda Runtime Interface Emulator (see shared/pipeline).
+// functions' real bootstraps under the Lambda Runtime Interface Emulator (see scripts/local/engine).
 //
 // Usage:
 //
@@ -12,7 +12,7 @@
 //	-scenario sel   built-in scenarios to play: all (default), none, or numbers and names
 //	                separated by commas (1 multitrack-not-allowed, 2 require-to-allow,
 //	                3 basic-manual, 4 wait-while-live, 5 burst, 6 malformed-event)
-//	-file path      play a scenario file (JSON, see shared/pipeline.Scenario) instead of the
+//	-file path      play a scenario file (JSON, see shared/engine.Scenario) instead of the
 //	                built-ins (with -scenario as well, after them)
 //	-keep           keep the stack running after the scenarios, print its endpoints and the
 //	                environment for the AWS CLI and SDKs, and stop on Ctrl-C
@@ -42,8 +42,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/ivs-sessions/ivs-sessions/shared/ivstest"
-	"github.com/ivs-sessions/ivs-sessions/shared/pipeline"
+	"github.com/ivs-sessions/ivs-sessions/scripts/local/engine"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
 )
 
 func main() {
@@ -75,7 +75,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.quota, "quota", ivstest.DefaultQuota, "IVS calls per second per operation (0: no quota)")
 	fs.StringVar(&o.dir, "dir", ".local", "working directory for binaries, the archive and logs")
 	fs.BoolVar(&o.verbose, "v", false, "show every detail in the timeline")
-	fs.DurationVar(&o.second, "sqs-second", pipeline.DefaultSecond, "length of one SQS second (time scale of windows and visibility timeouts)")
+	fs.DurationVar(&o.second, "sqs-second", engine.DefaultSecond, "length of one SQS second (time scale of windows and visibility timeouts)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -95,17 +95,17 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 }
 
 // scenarios returns what the flags ask to play.
-func (o options) scenarios() ([]pipeline.Scenario, error) {
-	var out []pipeline.Scenario
+func (o options) scenarios() ([]engine.Scenario, error) {
+	var out []engine.Scenario
 	if o.scenario != "none" && (o.file == "" || o.explicit) {
-		sel, err := pipeline.Select(o.scenario)
+		sel, err := engine.Select(o.scenario)
 		if err != nil {
 			return nil, fmt.Errorf("-scenario: %w", err)
 		}
 		out = sel
 	}
 	if o.file != "" {
-		sc, err := pipeline.LoadScenario(o.file)
+		sc, err := engine.LoadScenario(o.file)
 		if err != nil {
 			return nil, fmt.Errorf("-file: %w", err)
 		}
@@ -147,9 +147,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // play builds, starts, plays and reports; it returns an error when something did not work or a
 // scenario did not meet its expectations.
-func play(ctx context.Context, o options, scenarios []pipeline.Scenario, out *printer) error {
+func play(ctx context.Context, o options, scenarios []engine.Scenario, out *printer) error {
 	begin := time.Now()
-	root, err := pipeline.ModuleRoot(".")
+	root, err := engine.ModuleRoot(".")
 	if err != nil {
 		return err
 	}
@@ -160,13 +160,13 @@ func play(ctx context.Context, o options, scenarios []pipeline.Scenario, out *pr
 	binDir := filepath.Join(dir, "bin")
 	out.line(fmt.Sprintf("ivs-sessions, locally: building the three functions (linux/%s) and the Lambda Runtime Interface Emulator into %s ...",
 		runtime.GOARCH, rel(binDir)))
-	art, err := pipeline.Build(ctx, root, binDir)
+	art, err := engine.Build(ctx, root, binDir)
 	if err != nil {
 		return err
 	}
 	out.line(fmt.Sprintf("built in %s", time.Since(begin).Round(100*time.Millisecond)))
 
-	stack, err := pipeline.Start(ctx, pipeline.Config{
+	stack, err := engine.Start(ctx, engine.Config{
 		Dir: dir, Artifacts: art, Quota: o.quota, Second: o.second, Observe: out.entry,
 	})
 	if err != nil {
@@ -181,7 +181,7 @@ func play(ctx context.Context, o options, scenarios []pipeline.Scenario, out *pr
 	out.setStart(stack.Started())
 	describeStack(out, stack, o)
 
-	var results []pipeline.Result
+	var results []engine.Result
 	var failures []string
 	for i, sc := range scenarios {
 		if ctx.Err() != nil {
@@ -210,7 +210,7 @@ func play(ctx context.Context, o options, scenarios []pipeline.Scenario, out *pr
 			out.line(fmt.Sprintf("-- %s: done in %s, %d checks passed", sc.Name, took, len(res.Checks)))
 		}
 	}
-	out.setLevel(levelFor(pipeline.Scenario{}, o.verbose))
+	out.setLevel(levelFor(engine.Scenario{}, o.verbose))
 
 	if len(scenarios) > 0 {
 		if err := report(ctx, out, stack, results, time.Since(begin)); err != nil {
@@ -226,17 +226,17 @@ func play(ctx context.Context, o options, scenarios []pipeline.Scenario, out *pr
 	return nil
 }
 
-func levelFor(sc pipeline.Scenario, verbose bool) pipeline.Level {
+func levelFor(sc engine.Scenario, verbose bool) engine.Level {
 	switch {
 	case verbose:
-		return pipeline.LevelDetail
-	case sc.Timeline == pipeline.TimelineBrief:
-		return pipeline.LevelKey
+		return engine.LevelDetail
+	case sc.Timeline == engine.TimelineBrief:
+		return engine.LevelKey
 	}
-	return pipeline.LevelInfo
+	return engine.LevelInfo
 }
 
-func describeStack(out *printer, s *pipeline.Stack, o options) {
+func describeStack(out *printer, s *engine.Stack, o options) {
 	ep := s.Endpoints()
 	set := s.Settings()
 	quota := "off"
@@ -250,12 +250,12 @@ func describeStack(out *printer, s *pipeline.Stack, o options) {
 }
 
 // report prints the summary of the whole run and where the records are.
-func report(ctx context.Context, out *printer, s *pipeline.Stack, results []pipeline.Result, took time.Duration) error {
+func report(ctx context.Context, out *printer, s *engine.Stack, results []engine.Result, took time.Duration) error {
 	arch, err := s.ReadArchive(ctx, nil)
 	if err != nil {
 		return err
 	}
-	sum := pipeline.Summarize(arch, s.Counters(), s.DeadLetterDepths())
+	sum := engine.Summarize(arch, s.Counters(), s.DeadLetterDepths())
 	out.line("")
 	out.line(fmt.Sprintf("== Summary (%d scenarios, %s)", len(results), took.Round(100*time.Millisecond)))
 	var b strings.Builder
@@ -296,7 +296,7 @@ func report(ctx context.Context, out *printer, s *pipeline.Stack, results []pipe
 }
 
 // keep prints how to use the running stack and waits for Ctrl-C.
-func keep(ctx context.Context, out *printer, s *pipeline.Stack) {
+func keep(ctx context.Context, out *printer, s *engine.Stack) {
 	ep := s.Endpoints()
 	out.line("")
 	out.line("== The stack keeps running (Ctrl-C stops it). Point the AWS CLI or an SDK at it:")
@@ -345,7 +345,7 @@ type printer struct {
 	w        io.Writer
 	tty      bool
 	start    time.Time
-	level    pipeline.Level
+	level    engine.Level
 	progress string // the progress line on screen, "" if none
 	width    int
 
@@ -358,7 +358,7 @@ func newPrinter(w io.Writer, tty bool) *printer {
 	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 20 {
 		width = n - 1
 	}
-	return &printer{w: w, tty: tty, start: time.Now(), level: pipeline.LevelInfo, width: width}
+	return &printer{w: w, tty: tty, start: time.Now(), level: engine.LevelInfo, width: width}
 }
 
 func (p *printer) setStart(t time.Time) {
@@ -367,14 +367,14 @@ func (p *printer) setStart(t time.Time) {
 	p.start = t
 }
 
-func (p *printer) setLevel(l pipeline.Level) {
+func (p *printer) setLevel(l engine.Level) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.level = l
 }
 
 // entry prints a timeline entry at or above the current level.
-func (p *printer) entry(e pipeline.Entry) {
+func (p *printer) entry(e engine.Entry) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if e.Level < p.level {

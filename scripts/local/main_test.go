@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ivs-sessions/ivs-sessions/shared/awstest"
-	"github.com/ivs-sessions/ivs-sessions/shared/pipeline"
+	"github.com/ivs-sessions/ivs-sessions/scripts/local/engine"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/awstest"
 )
 
 func TestParseFlags(t *testing.T) {
@@ -33,7 +33,7 @@ func TestParseFlags(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			o, err := parseFlags(tc.args, io.Discard)
-			var scs []pipeline.Scenario
+			var scs []engine.Scenario
 			if err == nil {
 				scs, err = o.scenarios()
 			}
@@ -56,7 +56,7 @@ func TestParseFlags(t *testing.T) {
 		})
 	}
 	o, err := parseFlags(nil, io.Discard)
-	if err != nil || o.quota != 5 || o.dir != ".local" || o.second != pipeline.DefaultSecond || o.keep {
+	if err != nil || o.quota != 5 || o.dir != ".local" || o.second != engine.DefaultSecond || o.keep {
 		t.Errorf("defaults = %+v, %v", o, err)
 	}
 }
@@ -73,9 +73,9 @@ func TestPrinterLevels(t *testing.T) {
 	p := newPrinter(&b, false)
 	start := time.Now()
 	p.setStart(start)
-	p.setLevel(pipeline.LevelKey)
-	p.entry(pipeline.Entry{Time: start, Actor: "enrich", Level: pipeline.LevelInfo, Text: "hidden"})
-	p.entry(pipeline.Entry{Time: start.Add(1500 * time.Millisecond), Actor: "scenario", Level: pipeline.LevelKey, Text: "shown"})
+	p.setLevel(engine.LevelKey)
+	p.entry(engine.Entry{Time: start, Actor: "enrich", Level: engine.LevelInfo, Text: "hidden"})
+	p.entry(engine.Entry{Time: start.Add(1500 * time.Millisecond), Actor: "scenario", Level: engine.LevelKey, Text: "shown"})
 	p.startProgress("1/1 x", func() string { return "status" }) // not a terminal: no progress line
 	p.line("plain")
 	p.stopProgress()

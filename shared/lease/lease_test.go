@@ -17,7 +17,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/lease"
-	"github.com/ivs-sessions/ivs-sessions/shared/locals3"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/locals3"
 )
 
 const (

@@ -2,7 +2,7 @@
 // and the channel's configuration, Decide says whether and how to change the channel's
 // multitrack input configuration with UpdateChannel. It is pure: no I/O, no clock, no logging.
 //
-// The policy (DESIGN.md, "The correction policy"):
+// The policy (README.md, "What it archives and decides"):
 //
 //   - MultitrackInputNotAllowed on a STANDARD channel: enable multitrack input with policy
 //     ALLOW, maximumResolution from the configuration, else from the session's highest video

@@ -65,7 +65,7 @@ func withTags(ch types.Channel, tags map[string]string) types.Channel {
 	return ch
 }
 
-// TestDecide has one case per row of the correction policy (DESIGN.md) and per API rule.
+// TestDecide has one case per row of the correction policy (README.md) and per API rule.
 func TestDecide(t *testing.T) {
 	notAllowed := ivsevent.CodeMultitrackInputNotAllowed
 	requiredCode := ivsevent.CodeMultitrackInputRequired

@@ -6,7 +6,7 @@ import (
 )
 
 // FunctionSettings is how one function is deployed and fed: the CDK app deploys exactly these
-// and the local pipeline runs with exactly these (scaled in time where it must be quick).
+// and the local stack runs with exactly these (scaled in time where it must be quick).
 type FunctionSettings struct {
 	MemoryMB int
 	Timeout  time.Duration
@@ -131,7 +131,7 @@ func DefaultSettings() Settings {
 
 // Environment returns the environment variables of function fn (one of Functions), given the
 // name of the suite's event bus and the archive bucket, which also holds correct's leases
-// (EnvLockBucket). The CDK app and the local pipeline both take a function's environment from
+// (EnvLockBucket). The CDK app and the local stack both take a function's environment from
 // here, and add correct's EnvDeadLetterQueueURL, the URL of a queue they create. It returns nil
 // for an unknown function.
 func (s Settings) Environment(fn, eventBusName, archiveBucket string) map[string]string {

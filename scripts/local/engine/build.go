@@ -1,0 +1,104 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/local/lambdarie"
+	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+)
+
+// Artifacts are the executables a Stack runs: the Lambda Runtime Interface Emulator and one
+// bootstrap per function, built for this host.
+type Artifacts struct {
+	RIE        string
+	Bootstraps map[string]string // function name -> path of its bootstrap
+}
+
+// Build builds the emulator (the version go.mod pins) and the bootstrap of every function
+// (functions/<name>, for this host: GOOS=linux, GOARCH of the host, -tags lambda.norpc) into
+// binDir/aws-lambda-rie and binDir/<function>/bootstrap. moduleDir is the module's root (see
+// ModuleRoot). The first bootstrap is built alone, so it fills the build cache the others use;
+// the rest are built in parallel. Errors name what did not build, with the compiler's output.
+func Build(ctx context.Context, moduleDir, binDir string) (Artifacts, error) {
+	if err := os.MkdirAll(binDir, 0o755); err != nil {
+		return Artifacts{}, fmt.Errorf("engine: build: %w", err)
+	}
+	art := Artifacts{Bootstraps: map[string]string{}}
+	for _, fn := range suite.Functions {
+		art.Bootstraps[fn] = filepath.Join(binDir, fn, "bootstrap")
+	}
+	build := func(fn string) error {
+		return lambdarie.BuildBootstrap(ctx, moduleDir, "./functions/"+fn, art.Bootstraps[fn])
+	}
+	if err := build(suite.Functions[0]); err != nil {
+		return Artifacts{}, fmt.Errorf("engine: %w", err)
+	}
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	add := func(err error) {
+		mu.Lock()
+		errs = append(errs, err)
+		mu.Unlock()
+	}
+	for _, fn := range suite.Functions[1:] {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := build(fn); err != nil {
+				add(err)
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		rie, err := lambdarie.BuildRIE(ctx, moduleDir, binDir)
+		if err != nil {
+			add(err)
+			return
+		}
+		art.RIE = rie
+	}()
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return Artifacts{}, fmt.Errorf("engine: %w", err)
+	}
+	return art, nil
+}
+
+// ModuleRoot returns the directory at or above dir that holds go.mod, or an error.
+func ModuleRoot(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("engine: module root: %w", err)
+	}
+	for d := abs; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("engine: no go.mod at or above %s", abs)
+		}
+	}
+}
+
+// validate checks that every executable is there.
+func (a Artifacts) validate() error {
+	if a.RIE == "" {
+		return errors.New("engine: artifacts: RIE is required (see Build)")
+	}
+	for _, fn := range suite.Functions {
+		if a.Bootstraps[fn] == "" {
+			return fmt.Errorf("engine: artifacts: no bootstrap for function %s (see Build)", fn)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,322 @@
+package engine_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ivs"
+	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
+
+	"github.com/ivs-sessions/ivs-sessions/scripts/local/engine"
+	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
+	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+	"github.com/ivs-sessions/ivs-sessions/shared/session"
+	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+)
+
+// TestEndToEnd builds the three functions for this host, runs them under the Lambda Runtime
+// Interface Emulator behind the local EventBridge, SQS, S3 and IVS, plays scenarios 1 to 4 and
+// 6, and checks what a user would: the archived records (every track, the refusal codes, the
+// corrections), the channels' final configuration read with the real IVS SDK client, and the
+// IVS calls the functions made. Then it checks that no process is left running.
+func TestEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: skipped with -short")
+	}
+	if runtime.GOOS != "linux" {
+		t.Skip("end-to-end: the Lambda Runtime Interface Emulator runs on Linux only")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	root, err := engine.ModuleRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	began := time.Now()
+	art, err := engine.Build(ctx, root, filepath.Join(dir, "bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("built the bootstraps and the emulator in %s", time.Since(began).Round(time.Millisecond))
+
+	var tl timeline
+	stack, err := engine.Start(ctx, engine.Config{Dir: dir, Artifacts: art, Quota: ivstest.DefaultQuota, Observe: tl.add})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := false
+	t.Cleanup(func() {
+		if !closed {
+			_ = stack.Close()
+		}
+		if t.Failed() {
+			t.Logf("timeline:\n%s", tl.String(stack.Started()))
+		}
+	})
+
+	scenarios, err := engine.Select("1,2,3,4,6")
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := map[string]engine.Result{}
+	for _, sc := range scenarios {
+		res, err := stack.Run(ctx, sc)
+		if err != nil {
+			t.Fatalf("%v", err)
+		}
+		for _, c := range res.Failed() {
+			t.Errorf("%s: expectation %s: %s", sc.Name, c.Name, c.Detail)
+		}
+		results[sc.Name] = res
+		t.Logf("%s: %s, %d records", sc.Name, res.End.Sub(res.Start).Round(time.Millisecond), len(res.Archive.Sessions))
+	}
+
+	client := ivs.New(ivs.Options{
+		Region:       stack.Endpoints().Region,
+		BaseEndpoint: aws.String(stack.Endpoints().IVS),
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDE2E", "e2e", ""),
+		Retryer:      aws.NopRetryer{},
+	})
+	channel := func(t *testing.T, res engine.Result, name string) types.Channel {
+		t.Helper()
+		out, err := client.GetChannel(ctx, &ivs.GetChannelInput{Arn: aws.String(res.Channels[name])})
+		if err != nil {
+			t.Fatalf("GetChannel %s: %v", name, err)
+		}
+		return *out.Channel
+	}
+
+	t.Run("multitrack-not-allowed", func(t *testing.T) {
+		res := results["multitrack-not-allowed"]
+		refused := findRecord(t, res, session.OutcomeRefused)
+		if refused.Code != ivsevent.CodeMultitrackInputNotAllowed {
+			t.Errorf("refused record code = %q, want %s", refused.Code, ivsevent.CodeMultitrackInputNotAllowed)
+		}
+		live := findRecord(t, res, session.OutcomeEnded)
+		checkTracks(t, live, ivstest.Ladder(5), 1)
+		checkTracks(t, refused, ivstest.Ladder(5), -1)
+		if c := refused.Correction; c == nil || c.Decision.Action != multitrack.ActionApply || c.Outcome != session.CorrectionApplied {
+			t.Errorf("refused record's correction = %+v, want apply, applied", c)
+		}
+		corr := onlyCorrection(t, res)
+		if corr.Correction.Outcome != session.CorrectionApplied || corr.StreamID != refused.StreamID {
+			t.Errorf("correction = %s for %s, want applied for %s", corr.Correction.Outcome, corr.StreamID, refused.StreamID)
+		}
+		if corr.Before == nil || corr.After == nil || corr.After.MultitrackInputConfiguration == nil || !corr.After.MultitrackInputConfiguration.Enabled {
+			t.Errorf("correction before/after = %+v / %+v, want multitrack enabled after", corr.Before, corr.After)
+		}
+		ch := channel(t, res, "s1-studio")
+		checkMultitrack(t, ch, types.ContainerFormatFragmentedMP4, true, types.MultitrackPolicyAllow, types.MultitrackMaximumResolutionFullHd)
+		checkUpdates(t, res, 1)
+	})
+
+	t.Run("require-to-allow", func(t *testing.T) {
+		res := results["require-to-allow"]
+		refused := findRecord(t, res, session.OutcomeRefused)
+		if refused.Code != ivsevent.CodeMultitrackInputRequired {
+			t.Errorf("refused record code = %q, want %s", refused.Code, ivsevent.CodeMultitrackInputRequired)
+		}
+		checkTracks(t, findRecord(t, res, session.OutcomeEnded), ivstest.Ladder(1), 1)
+		if onlyCorrection(t, res).Correction.Outcome != session.CorrectionApplied {
+			t.Error("the correction was not applied")
+		}
+		// Only the policy moves; the maximum resolution and the container format stay.
+		ch := channel(t, res, "s2-studio")
+		checkMultitrack(t, ch, types.ContainerFormatFragmentedMP4, true, types.MultitrackPolicyAllow, types.MultitrackMaximumResolutionHd)
+		checkUpdates(t, res, 1)
+	})
+
+	t.Run("basic-manual", func(t *testing.T) {
+		res := results["basic-manual"]
+		refused := findRecord(t, res, session.OutcomeRefused)
+		c := refused.Correction
+		if c == nil || c.Decision.Action != multitrack.ActionManual || !strings.Contains(c.Decision.Reason, "BASIC") {
+			t.Errorf("correction = %+v, want manual with a reason naming BASIC", c)
+		}
+		if n := len(res.Archive.Corrections); n != 0 {
+			t.Errorf("%d corrections archived, want none", n)
+		}
+		ch := channel(t, res, "s3-basic")
+		if ch.Type != types.ChannelTypeBasicChannelType {
+			t.Errorf("channel type = %s, want BASIC (unchanged)", ch.Type)
+		}
+		if m := ch.MultitrackInputConfiguration; m != nil && m.Enabled {
+			t.Errorf("multitrack enabled on the BASIC channel: %+v", m)
+		}
+		checkUpdates(t, res, 0)
+		if n := res.Counters.FunctionCalls()[ivstest.OpGetChannel].Calls; n != 0 {
+			t.Errorf("the functions called GetChannel %d times, want 0 (nothing to correct)", n)
+		}
+	})
+
+	t.Run("wait-while-live", func(t *testing.T) {
+		res := results["wait-while-live"]
+		if res.Counters.Deferred < 1 {
+			t.Errorf("the correction was deferred %d times, want at least once", res.Counters.Deferred)
+		}
+		checkUpdates(t, res, 1)
+		corr := onlyCorrection(t, res)
+		ended := findRecord(t, res, session.OutcomeEnded) // the single-track stream that kept the channel live
+		if corr.Correction.Outcome != session.CorrectionApplied {
+			t.Fatalf("correction outcome = %s, want applied", corr.Correction.Outcome)
+		}
+		if ended.EndTime.IsZero() || corr.Correction.At.Before(ended.EndTime) {
+			t.Errorf("correction applied at %s, before the live stream ended at %s", corr.Correction.At, ended.EndTime)
+		}
+		checkMultitrack(t, channel(t, res, "s4-studio"), types.ContainerFormatFragmentedMP4, true, types.MultitrackPolicyAllow, "")
+	})
+
+	t.Run("malformed-event", func(t *testing.T) {
+		res := results["malformed-event"]
+		if n := res.Counters.Metric(suite.MetricRejected, suite.DimensionFunction+"="+suite.FunctionEnrich); n != 2 {
+			t.Errorf("enrich rejected %v events, want 2", n)
+		}
+		if res.Counters.DeadLetters != 0 || res.Counters.BatchErrors != 0 {
+			t.Errorf("dead letters %d, failed invocations %d, want none", res.Counters.DeadLetters, res.Counters.BatchErrors)
+		}
+		checkTracks(t, findRecord(t, res, session.OutcomeEnded), ivstest.Ladder(4), 1)
+		if !tl.contains(suite.FunctionEnrich, "detail.stream_id") || !tl.contains(suite.FunctionEnrich, "detail.event_name") {
+			t.Error("enrich did not log the fields at fault of the malformed events")
+		}
+	})
+
+	for fn, n := range stack.Restarts() {
+		t.Errorf("%s's emulator was restarted %d times", fn, n)
+	}
+	if running := processesUnder(dir); len(running) == 0 {
+		t.Error("no emulator or bootstrap found running before Close: the check for leftovers below cannot see them")
+	}
+	closed = true
+	if err := stack.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if left := processesUnder(dir); len(left) > 0 {
+		t.Errorf("processes left running after Close: %v", left)
+	}
+	t.Logf("end to end in %s", time.Since(began).Round(time.Millisecond))
+}
+
+// findRecord returns the one archived record of the scenario with the outcome.
+func findRecord(t *testing.T, res engine.Result, outcome session.Outcome) session.Record {
+	t.Helper()
+	var found []session.Record
+	for _, as := range res.Archive.Sessions {
+		if as.Record.Outcome == outcome {
+			found = append(found, as.Record)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("%d %s records in the archive, want 1 (of %d)", len(found), outcome, len(res.Archive.Sessions))
+	}
+	return found[0]
+}
+
+// checkTracks checks that a record holds every video track of the ladder, in order, and
+// audio audio tracks (-1: any).
+func checkTracks(t *testing.T, rec session.Record, ladder []ivstest.VideoTrack, audio int) {
+	t.Helper()
+	if len(rec.Video) != len(ladder) || rec.VideoTrackCount != len(ladder) {
+		t.Fatalf("record %s: %d video tracks (count %d), want %d", rec.StreamID, len(rec.Video), rec.VideoTrackCount, len(ladder))
+	}
+	for i, want := range ladder {
+		got := rec.Video[i]
+		if got.Width != int64(want.Width) || got.Height != int64(want.Height) || got.FrameRate != int64(want.Framerate) ||
+			got.TargetBitrate != int64(want.Bitrate) || got.Codec != want.Codec {
+			t.Errorf("record %s video track %d = %+v, want %+v", rec.StreamID, i, got, want)
+		}
+	}
+	if audio >= 0 && (len(rec.Audio) != audio || rec.AudioTrackCount != audio) {
+		t.Errorf("record %s: %d audio tracks, want %d", rec.StreamID, len(rec.Audio), audio)
+	}
+	if rec.Multitrack != (len(ladder) > 1) {
+		t.Errorf("record %s: multitrack = %t with %d video tracks", rec.StreamID, rec.Multitrack, len(ladder))
+	}
+}
+
+func onlyCorrection(t *testing.T, res engine.Result) session.Corrected {
+	t.Helper()
+	if len(res.Archive.Corrections) != 1 {
+		t.Fatalf("%d corrections archived, want 1", len(res.Archive.Corrections))
+	}
+	return res.Archive.Corrections[0].Corrected
+}
+
+func checkMultitrack(t *testing.T, ch types.Channel, cf types.ContainerFormat, enabled bool, policy types.MultitrackPolicy, res types.MultitrackMaximumResolution) {
+	t.Helper()
+	m := ch.MultitrackInputConfiguration
+	if m == nil {
+		t.Fatalf("channel %s: no multitrack configuration", aws.ToString(ch.Name))
+	}
+	if ch.ContainerFormat != cf || m.Enabled != enabled || m.Policy != policy || (res != "" && m.MaximumResolution != res) {
+		t.Errorf("channel %s: %s, multitrack %t %s %s; want %s, %t %s %s", aws.ToString(ch.Name), ch.ContainerFormat, m.Enabled, m.Policy, m.MaximumResolution,
+			cf, enabled, policy, res)
+	}
+}
+
+// checkUpdates checks that the functions made exactly n successful UpdateChannel calls and no
+// failed one (a ConflictException would mean an update tried while live).
+func checkUpdates(t *testing.T, res engine.Result, n int) {
+	t.Helper()
+	got := res.Counters.FunctionCalls()[ivstest.OpUpdateChannel]
+	if got.OK != n || got.Errors != 0 {
+		t.Errorf("UpdateChannel: %d successful, %d failed; want exactly %d successful, none failed", got.OK, got.Errors, n)
+	}
+}
+
+// processesUnder returns the processes whose executable is below dir.
+func processesUnder(dir string) []string {
+	exes, _ := filepath.Glob("/proc/[0-9]*/exe")
+	var out []string
+	for _, e := range exes {
+		target, err := os.Readlink(e)
+		if err == nil && strings.HasPrefix(target, dir) {
+			out = append(out, filepath.Base(filepath.Dir(e))+" "+target)
+		}
+	}
+	return out
+}
+
+// timeline collects timeline entries; it is safe for concurrent use.
+type timeline struct {
+	mu      sync.Mutex
+	entries []engine.Entry
+}
+
+func (tl *timeline) add(e engine.Entry) {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	tl.entries = append(tl.entries, e)
+}
+
+func (tl *timeline) contains(actor, text string) bool {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	for _, e := range tl.entries {
+		if e.Actor == actor && strings.Contains(e.Text, text) {
+			return true
+		}
+	}
+	return false
+}
+
+func (tl *timeline) String(start time.Time) string {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	var b strings.Builder
+	for _, e := range tl.entries {
+		if e.Level >= engine.LevelInfo {
+			b.WriteString(e.Format(start) + "\n")
+		}
+	}
+	return b.String()
+}

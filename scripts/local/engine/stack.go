@@ -1,0 +1,634 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ivs"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/ivsquota"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/lambdarie"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/localbus"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/locals3"
+	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+)
+
+// Defaults of Config.
+const (
+	// DefaultSecond is the length of one SQS second: every batching window, visibility timeout
+	// and ChangeMessageVisibility wait of the deployment runs 20 times faster than deployed,
+	// while function timeouts and IVS quotas stay in real time.
+	DefaultSecond = 50 * time.Millisecond
+	// DefaultBucket is the archive bucket's name.
+	DefaultBucket = "ivs-sessions-local"
+	// DefaultCorrectionRetryDelay is CORRECTION_RETRY_DELAY locally (deployed: 60s): the first
+	// wait of a correction whose channel is live, in SQS seconds (so 50 ms with DefaultSecond).
+	DefaultCorrectionRetryDelay = time.Second
+	// uncappedConcurrency stands in, locally, for a function whose event source mapping has no
+	// maximum concurrency (archive): that many emulators.
+	uncappedConcurrency = 3
+)
+
+// Test credentials the functions and clients sign with; nothing checks them.
+const (
+	testAccessKeyID     = "AKIDLOCALPIPELINE"
+	testSecretAccessKey = "local-pipeline-not-a-secret"
+)
+
+// Callers whose IVS calls are told apart besides the functions.
+var otherCallers = []string{ActorScenario, ActorNeighbour}
+
+// viaPrefix starts the path of the IVS endpoint of a named caller: <ivs>/via/<caller>/<op>.
+const viaPrefix = "/via/"
+
+// LocalSettings returns the settings the local stack runs the functions with: the defaults
+// of the deployment, with DefaultCorrectionRetryDelay.
+func LocalSettings() suite.Settings {
+	s := suite.DefaultSettings()
+	s.CorrectionRetryDelay = DefaultCorrectionRetryDelay
+	return s
+}
+
+// Config configures a Stack.
+type Config struct {
+	// Dir is the stack's working directory: the archive's files under s3/ and the functions'
+	// raw output under logs/. Required; created if needed. The archive of an earlier run is
+	// removed.
+	Dir string
+	// Artifacts are the executables to run (see Build). Required.
+	Artifacts Artifacts
+	// Quota is the local IVS server's calls per second per operation; 0 turns quotas off.
+	// IVS's value is ivstest.DefaultQuota (5).
+	Quota int
+	// Second is the length of one SQS second (see DefaultSecond); 0 means DefaultSecond.
+	Second time.Duration
+	// Settings are the functions' settings; nil means LocalSettings().
+	Settings *suite.Settings
+	// Bucket is the archive bucket; empty means DefaultBucket.
+	Bucket string
+	// Observe, when set, receives every timeline entry. It is called from many goroutines and
+	// must be quick and safe for concurrent use.
+	Observe func(Entry)
+}
+
+// Stack is the whole suite running locally: the IVS server and broadcast simulator, the local
+// EventBridge and SQS, the file-backed S3, and the three functions' real bootstraps under the
+// Lambda Runtime Interface Emulator, wired as the CDK app deploys them. Build one with Start
+// and stop it with Close. A Stack is safe for concurrent use.
+type Stack struct {
+	// IVS is the local IVS server (API and broadcast simulator).
+	IVS *ivstest.Server
+	// Bus is the local EventBridge and the functions' SQS queues.
+	Bus *localbus.Bus
+	// S3 is the local S3 server holding the archive.
+	S3 *locals3.Server
+
+	cfg      Config
+	settings suite.Settings
+	second   time.Duration
+	bucket   string
+	start    time.Time
+	rec      *recorder
+
+	ivsURL, busURL, s3URL string
+	servers               []*http.Server
+	pools                 map[string]*lambdarie.Pool
+
+	logMu    sync.Mutex
+	logFiles map[string]*os.File // function name, "timeline" -> file
+
+	closing   atomic.Bool // set by Close: the observer hears nothing more (shutdown noise)
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Start starts every part of the stack on loopback ports and returns when the functions'
+// emulators listen (the bootstraps start on their first invocation). It returns an error, and
+// leaves nothing running, when a part does not start.
+func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
+	if cfg.Dir == "" {
+		return nil, errors.New("engine: config: Dir is required")
+	}
+	if err := cfg.Artifacts.validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Quota < 0 {
+		return nil, fmt.Errorf("engine: config: Quota: want 0 (off) or more, got %d", cfg.Quota)
+	}
+	s := &Stack{
+		cfg: cfg, second: cfg.Second, bucket: cfg.Bucket, start: time.Now(), rec: newRecorder(),
+		pools: map[string]*lambdarie.Pool{}, logFiles: map[string]*os.File{},
+	}
+	if s.second <= 0 {
+		s.second = DefaultSecond
+	}
+	if s.bucket == "" {
+		s.bucket = DefaultBucket
+	}
+	s.settings = LocalSettings()
+	if cfg.Settings != nil {
+		s.settings = *cfg.Settings
+	}
+	defer func() {
+		if err != nil {
+			_ = s.Close()
+		}
+	}()
+	if err := s.openLogs(); err != nil {
+		return nil, err
+	}
+
+	var lns [3]net.Listener
+	for i := range lns {
+		if lns[i], err = listen(); err != nil {
+			for _, ln := range lns[:i] {
+				ln.Close()
+			}
+			return nil, err
+		}
+	}
+	s.ivsURL, s.busURL, s.s3URL = "http://"+lns[0].Addr().String(), "http://"+lns[1].Addr().String(), "http://"+lns[2].Addr().String()
+	if err := errors.Join(s.startBus(), s.startS3()); err != nil {
+		for _, ln := range lns {
+			ln.Close()
+		}
+		return nil, err
+	}
+	s.startIVS()
+	s.serve(lns[0], s.ivsHandler())
+	s.serve(lns[1], s.Bus)
+	s.serve(lns[2], s.S3.Handler())
+	for _, fn := range suite.Functions {
+		if err := s.startFunction(ctx, fn); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func listen() (net.Listener, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("engine: listen on a loopback port: %w", err)
+	}
+	return ln, nil
+}
+
+func (s *Stack) serve(ln net.Listener, h http.Handler) {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	s.servers = append(s.servers, srv)
+	go func() { _ = srv.Serve(ln) }()
+}
+
+// scale returns d of the deployment in local time: d's seconds as SQS seconds.
+func (s *Stack) scale(d time.Duration) time.Duration {
+	return time.Duration(float64(d) / float64(time.Second) * float64(s.second))
+}
+
+// concurrency is a function's local concurrency: its maximum concurrency, or
+// uncappedConcurrency when it has none.
+func concurrency(fs suite.FunctionSettings) int {
+	if fs.MaxConcurrency > 0 {
+		return fs.MaxConcurrency
+	}
+	return uncappedConcurrency
+}
+
+func (s *Stack) startBus() error {
+	var queues []localbus.QueueConfig
+	for _, fn := range suite.Functions {
+		d := suite.Deployment[fn]
+		queues = append(queues, localbus.QueueConfig{
+			Name:        fn,
+			BatchSize:   d.BatchSize,
+			BatchWindow: s.scale(d.BatchWindow),
+			// Scaled like every SQS wait, but never below the function timeout, which stays
+			// real: a slow invocation must not see its messages delivered again meanwhile.
+			VisibilityTimeout:       max(s.scale(d.VisibilityTimeout()), d.Timeout+5*time.Second),
+			MaxReceiveCount:         d.MaxReceiveCount,
+			MaxConcurrency:          concurrency(d),
+			ReportBatchItemFailures: true,
+			Timeout:                 d.Timeout,
+		})
+	}
+	bus, err := localbus.New(localbus.Config{
+		Region: ivstest.DefaultRegion, Account: ivstest.DefaultAccount,
+		Rules: localbus.SuiteRules(suite.BusSessions), Queues: queues, Second: s.second,
+		OnActivity: s.onActivity,
+	})
+	if err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	s.Bus = bus
+	return nil
+}
+
+func (s *Stack) startS3() error {
+	dir := filepath.Join(s.cfg.Dir, "s3")
+	if err := os.RemoveAll(dir); err != nil {
+		return fmt.Errorf("engine: clear the archive of an earlier run: %w", err)
+	}
+	srv, err := locals3.New(dir)
+	if err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	if err := srv.CreateBucket(s.bucket); err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	s.S3 = srv
+	return nil
+}
+
+func (s *Stack) startIVS() {
+	s.IVS = ivstest.NewUnstartedServer(ivstest.Options{
+		Region: ivstest.DefaultRegion, Account: ivstest.DefaultAccount, Quota: s.cfg.Quota,
+		Sink: ivstest.SinkFunc(func(_ context.Context, ev ivstest.Event) error {
+			_, err := s.put(ev.JSON, false)
+			return err
+		}),
+		Logger: slog.New(callLog{onCall: s.onCall, onOther: func(r slog.Record) {
+			s.emit(Entry{Time: r.Time, Actor: ActorIVS, Level: LevelProblem, Text: "IVS server: " + r.Message})
+		}}),
+	})
+}
+
+// ivsHandler serves the IVS server, tagging each request with its caller: requests under
+// /via/<caller>/ come from that function or actor, the others from ActorYou.
+func (s *Stack) ivsHandler() http.Handler {
+	mux := http.NewServeMux()
+	ivsH := s.IVS.Handler()
+	tag := func(caller string) http.Handler {
+		return http.StripPrefix(viaPrefix+caller, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ivsH.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, caller)))
+		}))
+	}
+	for _, c := range append(append([]string{}, suite.Functions...), otherCallers...) {
+		mux.Handle(viaPrefix+c+"/", tag(c))
+	}
+	mux.Handle("/", ivsH)
+	return mux
+}
+
+// Environment returns the environment of function fn, as the CDK app gives it, pointed at the
+// local servers: correct also gets the URL of its queue's local dead-letter queue.
+func (s *Stack) Environment(fn string) map[string]string {
+	env := s.settings.Environment(fn, suite.BusSessions, s.bucket)
+	if fn == suite.FunctionCorrect {
+		env[suite.EnvDeadLetterQueueURL] = s.Bus.QueueURL(s.busURL, fn+localbus.DeadLetterSuffix)
+	}
+	for k, v := range map[string]string{
+		"AWS_REGION":                   ivstest.DefaultRegion,
+		"AWS_ACCESS_KEY_ID":            testAccessKeyID,
+		"AWS_SECRET_ACCESS_KEY":        testSecretAccessKey,
+		"AWS_EC2_METADATA_DISABLED":    "true",
+		"AWS_CONFIG_FILE":              os.DevNull, // nothing from the host's ~/.aws
+		"AWS_SHARED_CREDENTIALS_FILE":  os.DevNull,
+		"AWS_LAMBDA_LOG_FORMAT":        "JSON",
+		"AWS_ENDPOINT_URL_IVS":         s.ivsURL + viaPrefix + fn,
+		"AWS_ENDPOINT_URL_EVENTBRIDGE": s.busURL,
+		"AWS_ENDPOINT_URL_SQS":         s.busURL,
+		"AWS_ENDPOINT_URL_S3":          s.s3URL,
+	} {
+		env[k] = v
+	}
+	return env
+}
+
+func (s *Stack) startFunction(ctx context.Context, fn string) error {
+	d := suite.Deployment[fn]
+	pool, err := lambdarie.NewPool(ctx, lambdarie.Config{
+		RIE: s.cfg.Artifacts.RIE, Bootstrap: s.cfg.Artifacts.Bootstraps[fn], FunctionName: fn,
+		Timeout: d.Timeout, MemoryMB: d.MemoryMB, Env: s.Environment(fn), OnLog: s.onLog,
+	}, concurrency(d))
+	if err != nil {
+		return fmt.Errorf("engine: start %s: %w", fn, err)
+	}
+	s.pools[fn] = pool
+	if err := s.Bus.SetHandler(fn, lambdarie.Adapter(pool)); err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	return nil
+}
+
+// Hold stops the queue of function fn from delivering until Release; its messages wait.
+func (s *Stack) Hold(fn string) error {
+	if _, ok := s.pools[fn]; !ok {
+		return fmt.Errorf("engine: hold %q: not a function of the stack", fn)
+	}
+	return s.Bus.SetHandler(fn, nil)
+}
+
+// Release lets the queue of function fn deliver to its function again.
+func (s *Stack) Release(fn string) error {
+	pool, ok := s.pools[fn]
+	if !ok {
+		return fmt.Errorf("engine: release %q: not a function of the stack", fn)
+	}
+	return s.Bus.SetHandler(fn, lambdarie.Adapter(pool))
+}
+
+func (s *Stack) openLogs() error {
+	dir := filepath.Join(s.cfg.Dir, "logs")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("engine: logs: %w", err)
+	}
+	for _, name := range append(append([]string{}, suite.Functions...), "timeline") {
+		f, err := os.Create(filepath.Join(dir, name+".log"))
+		if err != nil {
+			return fmt.Errorf("engine: logs: %w", err)
+		}
+		s.logFiles[name] = f
+	}
+	return nil
+}
+
+func (s *Stack) writeLog(name, line string) {
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	if f := s.logFiles[name]; f != nil {
+		_, _ = f.WriteString(line + "\n")
+	}
+}
+
+// emit records an entry in timeline.log and hands it to the observer.
+func (s *Stack) emit(e Entry) {
+	if e.Time.IsZero() {
+		e.Time = time.Now()
+	}
+	s.writeLog("timeline", e.Format(s.start))
+	if s.cfg.Observe != nil && !s.closing.Load() {
+		s.cfg.Observe(e)
+	}
+}
+
+func (s *Stack) onLog(l lambdarie.Line) {
+	s.writeLog(l.Function, fmt.Sprintf("%s [%d] %s", l.Time.UTC().Format("15:04:05.000"), l.Instance, l.Text))
+	if e, ok := s.lineEntry(l); ok {
+		s.emit(e)
+	}
+}
+
+func (s *Stack) onCall(c Call) {
+	s.rec.update(func(cs *Counters) {
+		ops := cs.Calls[c.Caller]
+		if ops == nil {
+			ops = map[string]CallCount{}
+			cs.Calls[c.Caller] = ops
+		}
+		n := ops[c.Operation]
+		n.Calls++
+		switch {
+		case c.Error == ivstest.CodeThrottling:
+			n.Throttled++
+		case c.Error != "":
+			n.Errors++
+		default:
+			n.OK++
+		}
+		ops[c.Operation] = n
+	})
+	text, level := callText(c)
+	if c.Caller == ActorScenario || c.Caller == ActorNeighbour {
+		level = LevelDetail // not the suite's calls: counted, shown only in detail
+	}
+	s.emit(Entry{Time: c.Time, Actor: c.Caller, Level: level, Text: text})
+}
+
+func (s *Stack) onActivity(a localbus.Activity) {
+	switch a.Kind {
+	case localbus.ActivityVisibility:
+		if a.Queue == suite.FunctionCorrect {
+			s.rec.update(func(c *Counters) { c.Deferred++ })
+		}
+	case localbus.ActivityDeadLetter:
+		s.rec.update(func(c *Counters) { c.DeadLetters++ })
+	case localbus.ActivityBatchFailed:
+		s.rec.update(func(c *Counters) { c.BatchErrors++ })
+	}
+	if text, level := activityText(a); text != "" {
+		s.emit(Entry{Time: a.Time, Actor: ActorQueue, Level: level, Text: s.rec.readable(text)})
+	}
+}
+
+// put routes an IVS event (a full EventBridge envelope) on the default bus, as IVS does, and
+// records it in the timeline.
+func (s *Stack) put(envelope []byte, injected bool) (string, error) {
+	if ev, err := ivsevent.Parse(envelope); err == nil && !ev.AccountLevel() {
+		arn := ev.Channel.String()
+		if ev.StreamID() != "" {
+			s.rec.setStream(arn, ev.StreamID())
+		}
+		if s.rec.name(arn) == arn && ev.ChannelName() != "" {
+			s.rec.setName(arn, ev.ChannelName()) // a channel created outside a scenario
+		}
+	}
+	text, level := eventText(envelope, s.rec)
+	if injected {
+		text = "injected: " + text
+	}
+	s.rec.update(func(c *Counters) {
+		c.Events++
+		if injected {
+			c.Injected++
+		}
+	})
+	s.emit(Entry{Actor: ActorIVS, Level: level, Text: text})
+	id, err := s.Bus.Inject(localbus.DefaultBus, envelope)
+	if err != nil {
+		return "", fmt.Errorf("engine: put event: %w", err)
+	}
+	return id, nil
+}
+
+// Inject puts a raw event (a full EventBridge envelope, as IVS sends it) on the default bus,
+// bypassing PutEvents' refusal of aws.* sources, and returns its id. It returns an error when
+// the envelope is not a JSON object.
+func (s *Stack) Inject(envelope []byte) (string, error) { return s.put(envelope, true) }
+
+// NameChannel makes the timeline show name for the channel arn.
+func (s *Stack) NameChannel(arn, name string) { s.rec.setName(arn, name) }
+
+// ChannelName returns the name the timeline shows for the channel arn (arn itself when the
+// channel was not named).
+func (s *Stack) ChannelName(arn string) string { return s.rec.name(arn) }
+
+// LatestStream returns the stream ID of the latest event of channel arn, or "".
+func (s *Stack) LatestStream(arn string) string { return s.rec.stream(arn) }
+
+// Counters returns a snapshot of what the stack counted since it started.
+func (s *Stack) Counters() Counters { return s.rec.snapshot() }
+
+// WaitIdle blocks until every queue is drained and no function runs, or ctx ends.
+func (s *Stack) WaitIdle(ctx context.Context) error { return s.Bus.WaitIdle(ctx) }
+
+// Bucket returns the archive bucket's name.
+func (s *Stack) Bucket() string { return s.bucket }
+
+// Dir returns the stack's working directory.
+func (s *Stack) Dir() string { return s.cfg.Dir }
+
+// Started returns when the stack started; timeline times count from it.
+func (s *Stack) Started() time.Time { return s.start }
+
+// Settings returns the settings the functions run with.
+func (s *Stack) Settings() suite.Settings { return s.settings }
+
+// Second returns the length of one SQS second.
+func (s *Stack) Second() time.Duration { return s.second }
+
+// Note adds a line to the timeline.
+func (s *Stack) Note(actor string, level Level, text string) {
+	s.emit(Entry{Actor: actor, Level: level, Text: s.rec.readable(text)})
+}
+
+// Endpoints are the addresses of the local servers.
+type Endpoints struct {
+	// IVS is the IVS API; the broadcast simulator's admin API is under IVS + "/_admin/".
+	IVS string
+	// EventBridge and SQS are the same server: the local bus.
+	EventBridge string
+	SQS         string
+	S3          string
+	Region      string
+	Bucket      string
+	EventBus    string // the suite's bus
+}
+
+// Endpoints returns the addresses of the local servers.
+func (s *Stack) Endpoints() Endpoints {
+	return Endpoints{IVS: s.ivsURL, EventBridge: s.busURL, SQS: s.busURL, S3: s.s3URL,
+		Region: ivstest.DefaultRegion, Bucket: s.bucket, EventBus: suite.BusSessions}
+}
+
+// ClientEnv returns the environment variables that point the AWS CLI (v2.13+, or v1.29+) and
+// the SDKs at the stack, sorted, as NAME=value.
+func (s *Stack) ClientEnv() []string {
+	env := []string{
+		"AWS_REGION=" + ivstest.DefaultRegion,
+		"AWS_DEFAULT_REGION=" + ivstest.DefaultRegion, // the AWS CLI v1 reads this one
+		"AWS_ACCESS_KEY_ID=" + testAccessKeyID,
+		"AWS_SECRET_ACCESS_KEY=" + testSecretAccessKey,
+		"AWS_EC2_METADATA_DISABLED=true",
+		"AWS_ENDPOINT_URL_IVS=" + s.ivsURL,
+		"AWS_ENDPOINT_URL_EVENTBRIDGE=" + s.busURL,
+		"AWS_ENDPOINT_URL_SQS=" + s.busURL,
+		"AWS_ENDPOINT_URL_S3=" + s.s3URL,
+	}
+	sort.Strings(env)
+	return env
+}
+
+// IVSClient returns a real IVS SDK client whose calls the timeline attributes to caller (one of
+// ActorScenario, ActorNeighbour or ActorYou). With a quota, a scenario client paces itself to
+// it (ivsquota) and retries throttles; a neighbour client does neither.
+func (s *Stack) IVSClient(caller string) *ivs.Client {
+	endpoint := s.ivsURL
+	if caller != ActorYou {
+		endpoint += viaPrefix + caller
+	}
+	opts := ivs.Options{
+		Region:       ivstest.DefaultRegion,
+		BaseEndpoint: aws.String(endpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider(testAccessKeyID, testSecretAccessKey, ""),
+		Retryer:      aws.NopRetryer{},
+	}
+	var optFns []func(*ivs.Options)
+	if caller == ActorScenario && s.cfg.Quota > 0 {
+		optFns = append(optFns, ivsquota.NewPacer(float64(s.cfg.Quota)).ClientOptions(0))
+	}
+	return ivs.New(opts, optFns...)
+}
+
+// S3Client returns a real S3 SDK client for the archive (path-style).
+func (s *Stack) S3Client() *s3.Client {
+	return s3.New(s3.Options{
+		Region:       ivstest.DefaultRegion,
+		BaseEndpoint: aws.String(s.s3URL),
+		Credentials:  credentials.NewStaticCredentialsProvider(testAccessKeyID, testSecretAccessKey, ""),
+		UsePathStyle: true,
+	})
+}
+
+// Close stops the functions, the bus and the servers, and waits for them; no process is left
+// running. It is idempotent and returns the first error met.
+func (s *Stack) Close() error {
+	s.closeOnce.Do(func() {
+		s.closing.Store(true)
+		var errs []error
+		if s.Bus != nil {
+			errs = append(errs, s.Bus.Close())
+		}
+		for _, fn := range suite.Functions {
+			if p := s.pools[fn]; p != nil {
+				errs = append(errs, p.Close())
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		for _, srv := range s.servers {
+			if err := srv.Shutdown(ctx); err != nil {
+				errs = append(errs, srv.Close())
+			}
+		}
+		s.logMu.Lock()
+		for _, f := range s.logFiles {
+			errs = append(errs, f.Close())
+		}
+		s.logFiles = nil
+		s.logMu.Unlock()
+		s.closeErr = errors.Join(errs...)
+	})
+	return s.closeErr
+}
+
+// Restarts returns how many times the functions' emulators had to be restarted (a crash or a
+// hang), by function.
+func (s *Stack) Restarts() map[string]int {
+	out := map[string]int{}
+	for fn, p := range s.pools {
+		if n := p.Restarts(); n > 0 {
+			out[fn] = n
+		}
+	}
+	return out
+}
+
+// Progress returns a one-line status of the pipeline: IVS events, each queue's messages done
+// (processed or dead-lettered) of those sent, the functions' IVS calls and throttles, dead
+// letters.
+func (s *Stack) Progress() string {
+	st := s.Bus.Stats()
+	c := s.Counters()
+	var b strings.Builder
+	fmt.Fprintf(&b, "events %d |", c.Events)
+	dlq := 0
+	for _, fn := range suite.Functions {
+		q := st.Queues[fn]
+		// A message a function sent to the DLQ itself was also deleted: count it once.
+		fmt.Fprintf(&b, " %s %d/%d", fn, q.Deleted+q.DeadLettered-q.SentToDeadLetter, q.Sent)
+		dlq += q.DeadLettered
+	}
+	var calls, throttled int
+	for _, n := range c.FunctionCalls() {
+		calls += n.Calls
+		throttled += n.Throttled
+	}
+	fmt.Fprintf(&b, " | IVS calls %d, throttled %d | DLQ %d", calls, throttled, dlq)
+	return b.String()
+}

@@ -1,0 +1,154 @@
+package engine
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+	"github.com/ivs-sessions/ivs-sessions/shared/session"
+	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+)
+
+// Summary is what a run of the pipeline did, from the archive and the counters.
+type Summary struct {
+	Sessions    int            // session records archived
+	Outcomes    map[string]int // records by outcome (live, ended, refused)
+	Multitrack  int            // records of multitrack sessions
+	VideoTracks int            // video tracks over all records
+	AudioTracks int            // audio tracks over all records
+	Refusals    map[string]int // refused records by code
+	// Corrections counts corrections by outcome (applied, unchanged, dry-run, failed: the
+	// archived corrections), decisions that change nothing by action (manual, broadcaster,
+	// skipped: the records) and apply decisions without a correction yet (pending).
+	Corrections map[string]int
+	Calls       map[string]CallCount            // the functions' IVS calls, by operation
+	OtherCalls  map[string]map[string]CallCount // other callers' IVS calls (scenario, neighbour, you)
+	Throttles   int                             // the functions' calls answered 429 (absorbed: retried)
+	Rejected    map[string]int                  // events rejected as malformed, by function
+	DeadLetters map[string]int                  // messages in each queue's DLQ
+	Events      int                             // IVS events emitted (and injected)
+	Invocations map[string]int                  // function invocations
+}
+
+// Summarize builds a Summary from an archive, counters and the dead-letter queues' depths.
+func Summarize(a Archive, c Counters, deadLetters map[string]int) Summary {
+	s := Summary{
+		Outcomes: map[string]int{}, Refusals: map[string]int{}, Corrections: map[string]int{},
+		Calls: c.FunctionCalls(), OtherCalls: map[string]map[string]CallCount{}, Rejected: map[string]int{},
+		DeadLetters: deadLetters, Events: c.Events, Invocations: c.Invocations,
+	}
+	corrected := map[string]bool{} // channel ARN/stream ID with an archived correction
+	for _, ac := range a.Corrections {
+		s.Corrections[string(ac.Corrected.Correction.Outcome)]++
+		corrected[ac.Corrected.ChannelARN+"/"+ac.Corrected.StreamID] = true
+	}
+	for _, as := range a.Sessions {
+		r := as.Record
+		s.Sessions++
+		s.Outcomes[string(r.Outcome)]++
+		if r.Multitrack {
+			s.Multitrack++
+		}
+		s.VideoTracks += r.VideoTrackCount
+		s.AudioTracks += r.AudioTrackCount
+		if r.Outcome == session.OutcomeRefused {
+			s.Refusals[r.Code]++
+		}
+		if r.Correction == nil {
+			continue
+		}
+		switch act := r.Correction.Decision.Action; act {
+		case multitrack.ActionManual, multitrack.ActionBroadcaster, multitrack.ActionSkipped:
+			s.Corrections[string(act)]++
+		case multitrack.ActionApply:
+			if !corrected[r.ChannelARN+"/"+r.StreamID] {
+				s.Corrections["pending"]++
+			}
+		}
+	}
+	for _, n := range s.Calls {
+		s.Throttles += n.Throttled
+	}
+	for caller, ops := range c.Calls {
+		if !contains(suite.Functions, caller) {
+			s.OtherCalls[caller] = ops
+		}
+	}
+	for fn, v := range c.MetricBy(suite.MetricRejected, suite.DimensionFunction) {
+		s.Rejected[fn] = int(v)
+	}
+	return s
+}
+
+// DeadLetterTotal returns the number of messages in all dead-letter queues.
+func (s Summary) DeadLetterTotal() int {
+	n := 0
+	for _, v := range s.DeadLetters {
+		n += v
+	}
+	return n
+}
+
+// WriteTable writes the summary as a plain-text table.
+func (s Summary) WriteTable(w io.Writer) error {
+	var b strings.Builder
+	row := func(label, value string) { fmt.Fprintf(&b, "  %-22s %s\n", label, value) }
+	row("IVS events", fmt.Sprintf("%d", s.Events))
+	row("sessions archived", fmt.Sprintf("%d (%s; %d multitrack)", s.Sessions, counts(s.Outcomes, "none"), s.Multitrack))
+	row("tracks", fmt.Sprintf("%d video, %d audio", s.VideoTracks, s.AudioTracks))
+	row("refusals by code", counts(s.Refusals, "none"))
+	row("corrections", counts(s.Corrections, "none"))
+	row("rejected events", counts(s.Rejected, "none"))
+	row("invocations", counts(s.Invocations, "none"))
+	row("IVS calls (functions)", fmt.Sprintf("%-20s %6s %6s %9s %6s", "operation", "calls", "ok", "throttled", "errors"))
+	for _, op := range sortedKeys(s.Calls) {
+		n := s.Calls[op]
+		row("", fmt.Sprintf("%-20s %6d %6d %9d %6d", op, n.Calls, n.OK, n.Throttled, n.Errors))
+	}
+	if len(s.Calls) == 0 {
+		row("", "none")
+	}
+	if s.DeadLetterTotal() == 0 {
+		row("throttles absorbed", fmt.Sprintf("%d (429 ThrottlingException, retried by the SDK or redelivered by SQS)", s.Throttles))
+	} else {
+		row("throttles", fmt.Sprintf("%d (429 ThrottlingException; see the dead-letter queues)", s.Throttles))
+	}
+	row("dead-letter queues", counts(s.DeadLetters, "empty")+fmt.Sprintf(" (total %d)", s.DeadLetterTotal()))
+	for _, caller := range sortedKeys(s.OtherCalls) {
+		var parts []string
+		for _, op := range sortedKeys(s.OtherCalls[caller]) {
+			n := s.OtherCalls[caller][op]
+			p := fmt.Sprintf("%s %d", op, n.Calls)
+			if n.Throttled > 0 {
+				p += fmt.Sprintf(" (%d throttled)", n.Throttled)
+			}
+			parts = append(parts, p)
+		}
+		row("IVS calls ("+caller+")", strings.Join(parts, ", "))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// counts formats a map of counts as "a 1, b 2", sorted by key, or none when it is empty.
+func counts[V int | float64](m map[string]V, none string) string {
+	var parts []string
+	for _, k := range sortedKeys(m) {
+		parts = append(parts, fmt.Sprintf("%s %v", k, m[k]))
+	}
+	if len(parts) == 0 {
+		return none
+	}
+	return strings.Join(parts, ", ")
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

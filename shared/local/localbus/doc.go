@@ -1,0 +1,32 @@
+// Package localbus is a local Amazon EventBridge and Amazon SQS for the suite's offline stack
+// and tests: events put on a bus are routed by the same rules and patterns the CDK app deploys
+// and delivered to the functions with the semantics of an SQS queue read by a Lambda event
+// source mapping.
+//
+// What it implements:
+//   - EventBridge PutEvents on the real wire protocol (awsJson1_1, X-Amz-Target
+//     AWSEvents.PutEvents), with EventBridge's validation (1 to 10 entries; Source, DetailType and
+//     Detail required; Detail a JSON object; the 256 KB entry size limit; no "aws." sources) and
+//     per-entry results. Matching events are delivered as the full EventBridge envelope, exactly
+//     as an EventBridge rule with an SQS target delivers them.
+//     https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html
+//   - one SQS queue per target with a dead-letter queue after MaxReceiveCount receives, read like
+//     an event source mapping does: batches of BatchSize, a batching window, at most
+//     MaxConcurrency batches at once, the visibility timeout, redelivery with
+//     ApproximateReceiveCount incremented, partial batch responses (ReportBatchItemFailures) and
+//     whole-batch failures when the handler returns an error.
+//     https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html
+//   - the SQS API a function calls on its own queues (awsJson1_0, X-Amz-Target AmazonSQS.*):
+//     ChangeMessageVisibility, GetQueueUrl and SendMessage, which also reaches a queue's
+//     dead-letter queue (<name>-dlq: the message joins its DeadLetters). A QueueUrl names its
+//     queue by its last path segment, so https://sqs.<region>.amazonaws.com/<account>/<name>
+//     works too.
+//
+// Both APIs are served by one http.Handler (the Bus), so AWS_ENDPOINT_URL_EVENTBRIDGE and
+// AWS_ENDPOINT_URL_SQS can point at the same address. Requests are not authenticated.
+//
+// Time is real: tests use short durations, and Config.Second scales the seconds that the SQS API
+// speaks in (a VisibilityTimeout of 30 means 30 × Config.Second).
+//
+// A Bus is safe for concurrent use.
+package localbus

@@ -140,7 +140,7 @@ func TestCountersSub(t *testing.T) {
 func TestEventText(t *testing.T) {
 	rec := newRecorder()
 	rec.setName(sampleARN, "studio-a")
-	data, err := os.ReadFile(filepath.Join("..", "..", "events", "session-ended-multitrack-input-not-allowed.json"))
+	data, err := os.ReadFile(filepath.Join("..", "..", "..", "events", "session-ended-multitrack-input-not-allowed.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

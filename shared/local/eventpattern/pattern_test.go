@@ -356,7 +356,7 @@ func routesMatching(t *testing.T, bus string, event []byte) []string {
 // TestSuiteRoutesIVSSamples checks that every valid IVS sample in events/ matches exactly the
 // IvsEvents route, as the deployed rules would route it.
 func TestSuiteRoutesIVSSamples(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("..", "..", "events", "*.json"))
+	files, err := filepath.Glob(filepath.Join("..", "..", "..", "events", "*.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

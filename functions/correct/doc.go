@@ -15,17 +15,29 @@
 // releases it when it is done, whatever the outcome. A delivery that finds the lease held comes
 // back a few seconds later and reads the channel the holder corrected.
 //
-// A channel that is live (GetStream answers a stream, or UpdateChannel a ConflictException)
-// cannot be updated: the message goes back to its queue with a visibility timeout equal to the
-// time it has waited since it was sent (at least CORRECTION_RETRY_DELAY, at most
+// Before UpdateChannel the delivery writes the session's intent record,
+// locks/intent/channel=<id>/<stream-id>.json, and marks it applied, then published: a
+// redelivery after a crash or a lost answer publishes "applied" from it (never "unchanged"), a
+// duplicate publishes nothing, and a redrive of a correction a person has changed back since
+// is never applied again (plan.go, nextStep). A replayed event (the envelope's replay-name: an
+// EventBridge archive replay) touches no channel.
+//
+// A correction applies only while its trigger is fresh: CORRECTION_MAX_AGE from the IVS
+// event's own time, whatever the queue says (a redrive or a late delivery does not make it new
+// again). A channel that is live (GetStream answers a stream, or UpdateChannel a
+// ConflictException) cannot be updated: the message goes back to its queue with a visibility
+// timeout equal to the time since the trigger (at least CORRECTION_RETRY_DELAY, at most
 // batch.MaxWait, about 12 hours), so the waits double while nothing else delays the message;
 // they depend on time, not on the receive count, which retries for other reasons (a held
-// lease, throttling, 5xx) also raise. This goes on until the channel is offline or
-// CORRECTION_MAX_AGE has passed since the message was sent. Then the correction is given up
-// on, once: a "failed" outcome is published, the message is sent to the function's alarmed
+// lease, throttling, 5xx) also raise. Past the maximum age the correction is given up on,
+// once: a "failed" outcome is published, the message is sent to the function's alarmed
 // dead-letter queue (DEAD_LETTER_QUEUE_URL) with a "reason" message attribute, acknowledged,
-// and counted as Corrections{Outcome=failed}. Should either step fail, the message comes back
-// and both are tried again; it is counted once the send succeeded.
+// and counted as Corrections{Outcome=failed}. So is a correction that fails for good
+// (UpdateChannel answers ValidationException, say): a person fixes the cause and redrives it.
+// Should either step fail, the message comes back and both are tried again.
+//
+// handler.go adapts the AWS calls; wait.go, publish.go and deadletter.go hold the waiting,
+// publishing and dead-lettering; plan.go the pure rules they follow (table-tested).
 //
 // Environment: EVENT_BUS_NAME, LOCK_BUCKET, DEAD_LETTER_QUEUE_URL (required), CORRECTION_MODE,
 // DEFAULT_MAXIMUM_RESOLUTION, ALLOW_TYPE_CHANGE, ALLOW_CONTAINER_FORMAT_CHANGE, OPT_OUT_TAG,
@@ -36,5 +48,5 @@
 // IAM: ivs:GetChannel, ivs:GetStream, ivs:UpdateChannel on the account's channels;
 // events:PutEvents on the suite's bus; sqs:ChangeMessageVisibility on the correct queue;
 // sqs:SendMessage on its dead-letter queue; s3:GetObject and s3:PutObject on
-// <LOCK_BUCKET>/locks/* (no delete: a lease is released by overwriting it).
+// <LOCK_BUCKET>/locks/* (leases and intent records; no delete: a lease is released by overwriting it).
 package main

@@ -35,8 +35,7 @@ const (
 	testBucket  = "ivs-sessions-test-archive"
 	testRegion  = ivstest.DefaultRegion
 	testAccount = ivstest.DefaultAccount
-	// testDLQ is the correct queue's dead-letter queue; it exists when the queue has a
-	// maxReceiveCount (envOptions).
+	// testDLQ is the correct queue's dead-letter queue.
 	testDLQ = "https://sqs." + testRegion + ".amazonaws.com/" + testAccount + "/" + suite.FunctionCorrect + localbus.DeadLetterSuffix
 	// testLeaseTTL is the deployment's: twice the function's timeout.
 	testLeaseTTL = time.Minute
@@ -63,13 +62,16 @@ type env struct {
 // envOptions adjust newEnv.
 type envOptions struct {
 	cfg             multitrack.Config // the corrector's policy; zero means applyCfg
-	maxReceiveCount int               // the correct queue's; 0 means no DLQ (testDLQ does not exist)
+	maxReceiveCount int               // the correct queue's; 0 means 1000 (testDLQ always exists)
 	pacer           bool              // give the IVS client ivsquota's retryer (3 attempts, 1 ms backoff)
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
 	t.Helper()
 	e := &env{t: t, notify: make(chan struct{}, 1)}
+	if o.maxReceiveCount == 0 {
+		o.maxReceiveCount = 1000
+	}
 	e.Stack = awstest.New(t, awstest.Options{
 		IVS: &ivstest.Options{Region: testRegion, Account: testAccount},
 		Bus: &localbus.Config{
@@ -112,6 +114,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	e.h = &Handler{
 		Channels: ivsClient, Streams: ivsClient, Updater: ivsClient, Events: e.EventBridgeClient(),
 		Locks:       &lease.Locker{S3: e.S3Client(), Bucket: testBucket, TTL: testLeaseTTL},
+		Intents:     e.S3Client(),
 		DeadLetters: e.SQSClient(),
 		Cfg: Config{EventBusName: testBus, Correction: cfg, MaxAge: 24 * time.Hour, RetryDelay: 60 * time.Second,
 			LockBucket: testBucket, LeaseTTL: testLeaseTTL, DeadLetterQueueURL: testDLQ, PathStyle: true},

@@ -11,11 +11,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
 	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
@@ -82,13 +80,10 @@ const (
 	keyLease        = "lease"
 	keyHolder       = "holder"
 	keyExpires      = "expires"
+	keyReplay       = "replayName"
 	keyMessageID    = batch.KeyMessageID
 	keyErr          = batch.KeyErr
 )
-
-// reasonAttribute is the message attribute that says why a message was sent to the dead-letter
-// queue.
-const reasonAttribute = "reason"
 
 // leaseRetryDelay is the wait of a message whose channel another delivery is correcting: that
 // correction takes a few calls, never a wait for the channel (which goes through the queue).
@@ -105,13 +100,6 @@ var (
 	codeConflict        = (*types.ConflictException)(nil).ErrorCode()
 )
 
-// publishAttempts is how many times a PutEvents entry that EventBridge refuses (FailedEntryCount)
-// is sent before the message is left for redelivery; the SDK retries failed calls itself.
-const publishAttempts = 3
-
-// publishBackoff is the wait before the second attempt; it doubles for each later one.
-var publishBackoff = 100 * time.Millisecond
-
 // Handler corrects the channel of one enriched session per message. Its fields are set once in
 // main (or a test) and only read afterwards; Handle is safe for concurrent use.
 type Handler struct {
@@ -121,6 +109,8 @@ type Handler struct {
 	Events   eventPutter    // PutEvents on Cfg.EventBusName
 	// Locks holds each channel's lease (a lease.Locker on Cfg.LockBucket) while it is corrected.
 	Locks channelLocker
+	// Intents reads and writes the sessions' intent records in Cfg.LockBucket (intentRecord).
+	Intents objectStore
 	// DeadLetters sends a correction given up on to Cfg.DeadLetterQueueURL (SendMessage).
 	DeadLetters messageSender
 
@@ -141,6 +131,7 @@ type Handler struct {
 // job is a validated "IVS Session Enriched" event.
 type job struct {
 	eventTime time.Time
+	replay    string // the envelope's replay-name: set when EventBridge replays an archive
 	enriched  session.Enriched
 	code      string // the code the decision is made for
 }
@@ -151,11 +142,14 @@ type job struct {
 // another delivery correcting the channel, throttling, 5xx, a publication that failed), and a
 // permanent error for a message that is not an enriched session with an apply decision.
 //
-// The steps: take the channel's lease (held by another delivery: try again in a few seconds);
-// GetChannel; the policy decides again on the channel as it is now (not apply: publish
-// "unchanged"); dry-run: publish "dry-run"; GetStream (live: wait); UpdateChannel
-// (ConflictException: wait; ValidationException and other permanent errors: publish "failed");
-// publish "applied"; release the lease, whatever the outcome.
+// The steps: a replayed event (replay-name) is acknowledged without touching the channel; take
+// the channel's lease (held by another delivery: try again in a few seconds); GetChannel; the
+// policy decides again on the channel as it is now; dry-run: publish "dry-run"; read the
+// session's intent record and follow nextStep (a change already made is published "applied"
+// from the record; one made and changed back since is never made again); past the trigger's
+// maximum age: give up (giveUp); GetStream (live: wait); write the intent; UpdateChannel
+// (ConflictException: wait; ValidationException and other permanent errors: publish "failed"
+// and dead-letter); record and publish "applied"; release the lease, whatever the outcome.
 func (h *Handler) Handle(ctx context.Context, m batch.Message) error {
 	defer h.reportThrottles()
 	j, err := parse(m.Body)
@@ -171,6 +165,7 @@ func parse(body []byte) (job, error) {
 		DetailType string          `json:"detail-type"`
 		Source     string          `json:"source"`
 		Time       time.Time       `json:"time"`
+		ReplayName string          `json:"replay-name"`
 		Detail     json.RawMessage `json:"detail"`
 	}
 	if err := json.Unmarshal(body, &env); err != nil {
@@ -182,7 +177,7 @@ func parse(body []byte) (job, error) {
 	if env.DetailType != suite.DetailTypeSessionEnriched {
 		return job{}, &ivsevent.FieldError{Field: "detail-type", Want: suite.DetailTypeSessionEnriched, Got: env.DetailType, Err: ivsevent.ErrUnknown}
 	}
-	j := job{eventTime: env.Time}
+	j := job{eventTime: env.Time, replay: env.ReplayName}
 	if err := json.Unmarshal(env.Detail, &j.enriched); err != nil {
 		return job{}, &ivsevent.FieldError{Field: "detail", Want: "an enriched session (record, decision, trigger)", Got: abbreviate(env.Detail), Err: err}
 	}
@@ -210,6 +205,14 @@ func (h *Handler) correct(ctx context.Context, m batch.Message, j job) error {
 	cfg := h.Cfg.Correction
 	in := multitrack.Input{Code: j.code, TopVideoHeight: rec.TopVideoHeight()}
 
+	if j.replay != "" {
+		// A replay of the suite's archive rebuilds the archive (the archive function receives the
+		// replayed corrections too); it never changes a channel, which a person may have changed
+		// since.
+		h.Metrics.Add(suite.MetricCorrections, 1, metrics.Dim{Name: suite.DimensionOutcome, Value: outcomeReplay})
+		h.Log.InfoContext(ctx, "replayed event: no channel is touched", keyChannelARN, arn, keyStreamID, rec.StreamID, keyReplay, j.replay)
+		return nil
+	}
 	if cfg.Mode == multitrack.ModeOff {
 		// The policy skips every session without looking at the channel: spare the IVS quota.
 		d := multitrack.Decide(in, cfg)
@@ -225,7 +228,7 @@ func (h *Handler) correct(ctx context.Context, m batch.Message, j job) error {
 	out, err := h.Channels.GetChannel(ctx, &ivs.GetChannelInput{Arn: aws.String(arn)})
 	switch {
 	case isCode(err, codeNotFound):
-		return h.publish(ctx, c, session.CorrectionFailed, j.enriched.Decision, "the channel no longer exists (GetChannel: ResourceNotFoundException)", h.now())
+		return h.fail(ctx, m, c, j.enriched.Decision, "the channel no longer exists (GetChannel: ResourceNotFoundException)")
 	case err != nil:
 		return fmt.Errorf("get channel %s: %w", arn, err)
 	case out.Channel == nil:
@@ -236,46 +239,123 @@ func (h *Handler) correct(ctx context.Context, m batch.Message, j job) error {
 	d := multitrack.Decide(in, cfg)
 	c.Before = session.ChannelOf(&ch)
 
-	if d.Action != multitrack.ActionApply {
+	if d.Action == multitrack.ActionApply && d.DryRun {
+		after := multitrack.Apply(ch, *d.Change)
+		c.After = session.ChannelOf(&after)
+		return h.publish(ctx, c, session.CorrectionDryRun, d, "correction mode dry-run: UpdateChannel was not called", h.now())
+	}
+
+	ikey, err := intentKey(arn, rec.StreamID)
+	if err != nil {
+		return err
+	}
+	intent, err := h.readIntent(ctx, ikey)
+	if err != nil {
+		return retryable.Later("read the intent of "+arn, 0, err)
+	}
+	switch nextStep(intent.State, d.Action) {
+	case stepDone:
+		h.Log.InfoContext(ctx, "correction already applied and published", keyChannelARN, arn, keyStreamID, rec.StreamID, keyMessageID, m.ID)
+		return nil
+	case stepLeave:
+		h.Metrics.Add(suite.MetricCorrections, 1, metrics.Dim{Name: suite.DimensionOutcome, Value: outcomeReverted})
+		h.Log.WarnContext(ctx, "the suite applied this correction and the channel was changed since: not applied again",
+			keyChannelARN, arn, keyStreamID, rec.StreamID, keyMessageID, m.ID, keyDetail, d.Reason)
+		return nil
+	case stepRecover:
+		return h.recover(ctx, c, ch, intent, ikey)
+	case stepUnchanged:
 		// A duplicate or a redelivery after the change, another writer, an opt-out tag added
 		// since, or a permission withdrawn: nothing to call.
 		c.After = c.Before
 		return h.publish(ctx, c, session.CorrectionUnchanged, d, d.Reason, h.now())
 	}
-	change := *d.Change
-	if d.DryRun {
-		after := multitrack.Apply(ch, change)
-		c.After = session.ChannelOf(&after)
-		return h.publish(ctx, c, session.CorrectionDryRun, d, "correction mode dry-run: UpdateChannel was not called", h.now())
-	}
 
+	f := freshnessOf(j.enriched.Trigger.Time, j.eventTime, m.Sent, h.now(), h.Cfg.MaxAge)
+	if f.expired(h.now()) {
+		return h.giveUp(ctx, m, c, d, f)
+	}
 	live, err := h.live(ctx, arn)
 	switch {
 	case isCode(err, codeNotFound):
-		return h.publish(ctx, c, session.CorrectionFailed, d, "the channel no longer exists (GetStream: ResourceNotFoundException)", h.now())
+		return h.fail(ctx, m, c, d, "the channel no longer exists (GetStream: ResourceNotFoundException)")
 	case err != nil:
 		return err
 	case live:
-		return h.wait(ctx, m, j, c, d, "the channel is live")
+		return h.wait(ctx, m, c, f, "the channel is live")
 	}
 
+	change := *d.Change
+	if err := h.writeIntent(ctx, ikey, intentRecord{State: intentPending, Owner: m.ID, Decision: d, Before: c.Before, At: h.now().UTC()}); err != nil {
+		return retryable.Later("write the intent of "+arn, 0, err)
+	}
 	upd, err := h.Updater.UpdateChannel(ctx, change.UpdateChannelInput(arn), change.ClientOptions()...)
 	switch {
 	case isCode(err, codeConflict):
-		return h.wait(ctx, m, j, c, d, "the channel went live again (UpdateChannel: ConflictException)")
+		return h.wait(ctx, m, c, f, "the channel went live again (UpdateChannel: ConflictException)")
 	case err != nil && retryable.Is(err):
 		return fmt.Errorf("update channel %s: %w", arn, err)
 	case err != nil:
 		// ValidationException, PendingVerification, ResourceNotFoundException: a retry cannot
-		// fix it. Published and counted as failed, then acknowledged.
-		return h.publish(ctx, c, session.CorrectionFailed, d, "UpdateChannel: "+exceptionMessage(err), h.now())
+		// fix it; a person can, then redrive the message.
+		return h.fail(ctx, m, c, d, "UpdateChannel: "+exceptionMessage(err))
 	}
 	after := multitrack.Apply(ch, change)
 	if upd != nil && upd.Channel != nil {
 		after = *upd.Channel
 	}
 	c.After = session.ChannelOf(&after)
-	return h.publish(ctx, c, session.CorrectionApplied, d, "UpdateChannel made the change", h.now())
+	applied := intentRecord{State: intentApplied, Owner: m.ID, Decision: d, Before: c.Before, After: c.After, At: h.now().UTC()}
+	if err := h.writeIntent(ctx, ikey, applied); err != nil {
+		// The pending record stands: a redelivery finds the channel changed and recovers.
+		h.Log.WarnContext(ctx, "the applied correction was not recorded; a redelivery recovers it", keyChannelARN, arn, keyErr, err)
+	}
+	return h.recover(ctx, c, after, applied, ikey)
+}
+
+// detailApplied is the detail of an applied correction, the same for its first publication and
+// any recovery from its intent record, so the archive keeps one object.
+const detailApplied = "UpdateChannel made the change"
+
+// recover publishes "applied" from the session's intent record (an applied one: exactly the
+// correction published when the call succeeded; a pending one whose change is on the channel,
+// ch: that channel as after) and marks the record published.
+func (h *Handler) recover(ctx context.Context, c session.Corrected, ch types.Channel, rec intentRecord, key string) error {
+	if rec.Before != nil {
+		c.Before = rec.Before
+	}
+	c.After = rec.After
+	if c.After == nil {
+		c.After = session.ChannelOf(&ch)
+	}
+	at := rec.At
+	if at.IsZero() {
+		at = h.now()
+	}
+	if err := h.publish(ctx, c, session.CorrectionApplied, rec.Decision, detailApplied, at); err != nil {
+		return err
+	}
+	rec.State, rec.After, rec.At = intentPublished, c.After, at
+	if err := h.writeIntent(ctx, key, rec); err != nil {
+		h.Log.WarnContext(ctx, "the published correction was not recorded; a duplicate publishes it again", keyChannelARN, c.ChannelARN, keyErr, err)
+	}
+	return nil
+}
+
+// fail publishes a correction that failed for good and sends the message to the dead-letter
+// queue with the reason: the notification rule on failed corrections and the DLQ's alarm tell
+// a person, who fixes the cause and redrives the message.
+func (h *Handler) fail(ctx context.Context, m batch.Message, c session.Corrected, d multitrack.Decision, detail string) error {
+	c.After = c.Before
+	posted, err := h.post(ctx, c, session.CorrectionFailed, d, detail, h.now())
+	if err != nil {
+		return err
+	}
+	if err := h.deadLetter(ctx, m, "correction failed: "+detail); err != nil {
+		return retryable.Later("send the failed correction of "+c.ChannelARN+" to the dead-letter queue", 0, err)
+	}
+	h.count(ctx, posted)
+	return nil
 }
 
 // lock takes the channel's lease for the message, or returns a transient error: a
@@ -333,165 +413,6 @@ func (h *Handler) live(ctx context.Context, arn string) (bool, error) {
 		return false, nil
 	}
 	return true, nil
-}
-
-// wait returns the message to its queue until the channel is offline.
-//
-// Before CORRECTION_MAX_AGE has passed since the message was sent (a bare event: since its
-// trigger), the message's visibility timeout is set to liveWait: the time waited so far, at
-// least RetryDelay, at most batch.MaxWait and never past the maximum age. A retryable.Later
-// error makes it a batch item failure: SQS delivers it again after that time. (batch.Processor
-// sets the visibility timeout from the error's wait.)
-//
-// After that, the correction is given up on, once: a "failed" outcome is published, the message
-// is sent to the function's dead-letter queue with the reason (reasonAttribute), whose alarm
-// tells a person, and it is acknowledged; Corrections{Outcome=failed} is counted then, once
-// the send succeeded. If the publication or the send fails, the error is transient and the
-// message comes back to try both again: nothing is lost, nothing is counted twice, and the
-// failed outcome published again is identical (its time, Correction.At, is the moment of
-// expiry, and its detail does not depend on the receive), so the archive keeps one object
-// (session.Corrected.Key). It is published before the send so that the archive has it even
-// while the send keeps failing.
-func (h *Handler) wait(ctx context.Context, m batch.Message, j job, c session.Corrected, d multitrack.Decision, why string) error {
-	now := h.now()
-	start := firstNonZero(m.Sent, j.enriched.Trigger.Time, j.eventTime, now)
-	deadline := start.Add(h.Cfg.MaxAge)
-	if !now.Before(deadline) {
-		c.After = c.Before
-		detail := fmt.Sprintf("channel stayed live for more than %s (%s) after the correction was queued at %s: given up, the message goes to the dead-letter queue",
-			h.Cfg.MaxAge, suite.EnvCorrectionMaxAge, start.UTC().Format(time.RFC3339))
-		posted, err := h.post(ctx, c, session.CorrectionFailed, d, detail, deadline)
-		if err != nil {
-			return err
-		}
-		reason := "correction expired: " + why + ": " + detail
-		if err := h.deadLetter(ctx, m, reason); err != nil {
-			return retryable.Later("send the expired correction of "+c.ChannelARN+" to the dead-letter queue", 0, err)
-		}
-		h.count(ctx, posted)
-		h.Log.WarnContext(ctx, "correction given up on, sent to the dead-letter queue", keyChannelARN, c.ChannelARN, keyStreamID, c.StreamID,
-			keyMessageID, m.ID, keyReceiveCount, m.ReceiveCount, keyDetail, reason)
-		return nil
-	}
-	delay := liveWait(h.Cfg.RetryDelay, now.Sub(start), deadline.Sub(now))
-	h.Log.InfoContext(ctx, "waiting for the channel to go offline", keyChannelARN, c.ChannelARN, keyStreamID, c.StreamID,
-		keyReceiveCount, m.ReceiveCount, keyVisibility, batch.VisibilitySeconds(delay), keyDetail, why)
-	return retryable.Later(why, delay, nil)
-}
-
-// liveWait returns the next wait of a correction whose channel is live, given how long it has
-// waited since it was queued (elapsed) and the time left before its maximum age (left): elapsed,
-// at least retryDelay, at most batch.MaxWait, and at most left. Without contention the waits
-// grow geometrically (retryDelay, retryDelay, 2×, 4×...: each about the time already waited).
-//
-// The wait is based on time, not on the receive count: receives also grow for reasons that are
-// not waits for the channel (a lease held by another delivery, throttling, 5xx), and a
-// count-based backoff would turn a dozen such receives into a first wait of hours.
-func liveWait(retryDelay, elapsed, left time.Duration) time.Duration {
-	return min(max(elapsed, retryDelay), batch.MaxWait, left)
-}
-
-// deadLetter sends the message's body, unchanged (so that a redrive to the source queue works),
-// to the function's dead-letter queue with the reason as reasonAttribute.
-func (h *Handler) deadLetter(ctx context.Context, m batch.Message, reason string) error {
-	_, err := h.DeadLetters.SendMessage(ctx, &sqs.SendMessageInput{
-		QueueUrl:    aws.String(h.Cfg.DeadLetterQueueURL),
-		MessageBody: aws.String(string(m.Body)),
-		MessageAttributes: map[string]sqstypes.MessageAttributeValue{
-			reasonAttribute: {DataType: aws.String("String"), StringValue: aws.String(redact.Scrub(reason))},
-		},
-	})
-	if err != nil {
-		return fmt.Errorf("send message %s to %s: %w", m.ID, h.Cfg.DeadLetterQueueURL, err)
-	}
-	return nil
-}
-
-// publish puts the correction on the suite's bus, counts it and logs it (post, then count). It
-// returns a transient error when the event could not be published, so the message comes back
-// (and, if it never can be, ends in the dead-letter queue) instead of the correction going
-// unreported.
-//
-// A residual case: when UpdateChannel succeeded and every publication of "applied" failed, the
-// redelivery finds the channel already corrected and publishes "unchanged".
-func (h *Handler) publish(ctx context.Context, c session.Corrected, outcome session.CorrectionOutcome, d multitrack.Decision, detail string, at time.Time) error {
-	posted, err := h.post(ctx, c, outcome, d, detail, at)
-	if err != nil {
-		return err
-	}
-	h.count(ctx, posted)
-	return nil
-}
-
-// post puts the correction on the suite's bus, without counting it, and returns it as
-// published. Its errors are transient (see publish).
-func (h *Handler) post(ctx context.Context, c session.Corrected, outcome session.CorrectionOutcome, d multitrack.Decision, detail string, at time.Time) (session.Corrected, error) {
-	c.Correction = session.Correction{Decision: d, Outcome: outcome, At: at.UTC(), Detail: redact.Scrub(detail)}
-	body, err := json.Marshal(c)
-	if err != nil {
-		return c, fmt.Errorf("encode correction of %s: %w", c.ChannelARN, err)
-	}
-	in := &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{{
-		EventBusName: aws.String(h.Cfg.EventBusName),
-		Source:       aws.String(suite.EventSource),
-		DetailType:   aws.String(suite.DetailTypeChannelCorrected),
-		Detail:       aws.String(string(body)),
-		Resources:    []string{c.ChannelARN},
-	}}}
-	if err := h.put(ctx, in); err != nil {
-		return c, retryable.Later("publish the correction of "+c.ChannelARN, 0, err)
-	}
-	return c, nil
-}
-
-// count adds a published correction to Corrections and logs it; it runs once per message done.
-func (h *Handler) count(ctx context.Context, c session.Corrected) {
-	d, outcome := c.Correction.Decision, c.Correction.Outcome
-	h.Metrics.Add(suite.MetricCorrections, 1, metrics.Dim{Name: suite.DimensionOutcome, Value: metricOutcome(outcome, d)})
-	level := slog.LevelInfo
-	if outcome == session.CorrectionFailed {
-		level = slog.LevelError
-	}
-	h.Log.Log(ctx, level, "correction", keyChannelARN, c.ChannelARN, keyStreamID, c.StreamID, keyCode, d.Code,
-		keyAction, string(d.Action), keyOutcome, string(outcome), keyDetail, c.Correction.Detail)
-}
-
-// put sends one PutEvents request, again when EventBridge refuses its entry.
-func (h *Handler) put(ctx context.Context, in *eventbridge.PutEventsInput) error {
-	wait := publishBackoff
-	for attempt := 1; ; attempt++ {
-		out, err := h.Events.PutEvents(ctx, in)
-		if err != nil {
-			return fmt.Errorf("put events on %s: %w", h.Cfg.EventBusName, err)
-		}
-		if out.FailedEntryCount == 0 {
-			return nil
-		}
-		var entryErr error = errors.New("entry refused")
-		if len(out.Entries) > 0 {
-			e := out.Entries[0]
-			entryErr = fmt.Errorf("entry refused: %s: %s", aws.ToString(e.ErrorCode), aws.ToString(e.ErrorMessage))
-		}
-		if attempt == publishAttempts {
-			return fmt.Errorf("put events on %s, %d attempts: %w", h.Cfg.EventBusName, attempt, entryErr)
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("put events on %s: %w (last: %v)", h.Cfg.EventBusName, ctx.Err(), entryErr)
-		case <-time.After(wait):
-		}
-		wait *= 2
-	}
-}
-
-// metricOutcome is the Outcome dimension of Corrections: the outcome, except that a correction
-// left unchanged is counted by what the policy decided instead (none, manual, skipped,
-// broadcaster), so the dashboard tells a channel that already fits from one a person must fix.
-func metricOutcome(o session.CorrectionOutcome, d multitrack.Decision) string {
-	if o == session.CorrectionUnchanged && d.Action != "" {
-		return string(d.Action)
-	}
-	return string(o)
 }
 
 // reportThrottles adds the throttles met since the last report to IVSThrottles.
@@ -554,15 +475,6 @@ func exceptionMessage(err error) string {
 		text = apiErr.ErrorMessage()
 	}
 	return apiErr.ErrorCode() + ": " + text
-}
-
-func firstNonZero(ts ...time.Time) time.Time {
-	for _, t := range ts {
-		if !t.IsZero() {
-			return t
-		}
-	}
-	return time.Time{}
 }
 
 // abbreviate returns at most 200 bytes of b, stream keys scrubbed, for an error message.

@@ -294,6 +294,11 @@ func TestValidationException(t *testing.T) {
 	if want := "UpdateChannel: ValidationException: " + msg; pub[0].Correction.Detail != want {
 		t.Errorf("detail %q, want %q", pub[0].Correction.Detail, want)
 	}
+	// A person hears of it from the dead-letter queue's alarm too, and redrives it once fixed.
+	dead, err := e.Bus.DeadLetters(suite.FunctionCorrect)
+	if err != nil || len(dead) != 1 || dead[0].Attributes[reasonAttribute] != "correction failed: UpdateChannel: ValidationException: "+msg {
+		t.Errorf("dead letters %+v, %v; want the message with the reason", dead, err)
+	}
 	if got := e.Metric(t, suite.MetricCorrections, metrics.Dim{Name: suite.DimensionOutcome, Value: "failed"}); got != 1 {
 		t.Errorf("Corrections{failed} = %v, want 1", got)
 	}
@@ -314,7 +319,9 @@ func TestIdempotent(t *testing.T) {
 				t.Fatalf("delivery %d: failures %v", n, failed)
 			}
 		}
-		wantOutcomes(t, e.published(), session.CorrectionApplied, session.CorrectionUnchanged, session.CorrectionUnchanged)
+		// The intent record says the change and its publication are on record: the
+		// redeliveries publish nothing more.
+		wantOutcomes(t, e.published(), session.CorrectionApplied)
 		if got := e.IVS.Stats()[ivstest.OpUpdateChannel].Calls; got != 1 {
 			t.Errorf("UpdateChannel calls %d, want 1", got)
 		}
@@ -327,7 +334,7 @@ func TestIdempotent(t *testing.T) {
 		if failed := e.process(sqsRecord("m1", body, 1, time.Now()), sqsRecord("m2", body, 1, time.Now())); len(failed) != 0 {
 			t.Fatalf("failures %v", failed)
 		}
-		wantOutcomes(t, e.published(), session.CorrectionApplied, session.CorrectionUnchanged)
+		wantOutcomes(t, e.published(), session.CorrectionApplied)
 		if got := e.IVS.Stats()[ivstest.OpUpdateChannel].Calls; got != 1 {
 			t.Errorf("UpdateChannel calls %d, want 1", got)
 		}
@@ -355,7 +362,7 @@ func TestLiveChannel(t *testing.T) {
 	e.goLive(key) // the broadcaster fell back to single-track and is live
 	e.IVS.ResetStats()
 	// The handler's clock: receive n comes when the waits asked for the receives before it have
-	// passed since the message was sent (0, 60, 120, 240 s...), as SQS delivers it (the local
+	// passed since the trigger (0, 60, 120, 240 s...), as SQS delivers it (the local
 	// queue runs 1000 times faster than the clock says).
 	var (
 		clockMu sync.Mutex
@@ -367,7 +374,7 @@ func TestLiveChannel(t *testing.T) {
 			elapsed = time.Minute << (m.ReceiveCount - 2)
 		}
 		clockMu.Lock()
-		now = m.Sent.Add(elapsed)
+		now = en.Trigger.Time.Add(elapsed)
 		clockMu.Unlock()
 		return e.h.Handle(ctx, m)
 	}
@@ -402,7 +409,7 @@ func TestLiveChannel(t *testing.T) {
 		waits = append(waits, req.VisibilityTimeout)
 	}
 	if len(waits) < 4 || !slices.Equal(waits[:4], []int{60, 60, 120, 240}) {
-		t.Errorf("visibility timeouts %v, want 60, 60, 120, 240 for receives 1 to 4 (0, 60, 120, 240 s after the send)", waits)
+		t.Errorf("visibility timeouts %v, want 60, 60, 120, 240 for receives 1 to 4 (0, 60, 120, 240 s after the trigger)", waits)
 	}
 	e.mu.Lock()
 	var counts []int
@@ -470,14 +477,15 @@ func TestExpired(t *testing.T) {
 		e.waitIdle()
 
 		pub := e.published()
-		if len(pub) != 1 || pub[0].Correction.Outcome != session.CorrectionFailed || !strings.HasPrefix(pub[0].Correction.Detail, "channel stayed live for more than 24h0m0s") {
-			t.Fatalf("published %+v, want one failed correction: channel stayed live...", pub)
+		if len(pub) != 1 || pub[0].Correction.Outcome != session.CorrectionFailed || !strings.HasPrefix(pub[0].Correction.Detail, "not applied: its trigger (the IVS event of ") ||
+			!strings.Contains(pub[0].Correction.Detail, "is more than 24h0m0s (CORRECTION_MAX_AGE) old") {
+			t.Fatalf("published %+v, want one failed correction: not applied: its trigger ... is more than 24h0m0s old", pub)
 		}
 		dead, err := e.Bus.DeadLetters(suite.FunctionCorrect)
 		if err != nil || len(dead) != 1 {
 			t.Fatalf("dead letters %+v, %v; want the message", dead, err)
 		}
-		if want := "correction expired: the channel is live: " + pub[0].Correction.Detail; dead[0].Attributes[reasonAttribute] != want {
+		if want := "correction expired: " + pub[0].Correction.Detail; dead[0].Attributes[reasonAttribute] != want {
 			t.Errorf("reason %q, want %q", dead[0].Attributes[reasonAttribute], want)
 		}
 		// The body is the message as it was delivered: a redrive to the queue corrects it again.
@@ -507,7 +515,8 @@ func TestExpired(t *testing.T) {
 		_, key := e.createChannel(standardTS)
 		body := envelope(t, e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg))
 		e.goLive(key)
-		sent := time.Now().Add(-25 * time.Hour)
+		sent := time.Now()
+		e.h.Now = func() time.Time { return sent.Add(25 * time.Hour) }
 		e.h.Cfg.DeadLetterQueueURL = "https://sqs." + testRegion + ".amazonaws.com/" + testAccount + "/no-such-queue"
 		if failed := e.process(sqsRecord("m1", body, 7, sent)); !slices.Equal(failed, []string{"m1"}) {
 			t.Fatalf("failures %v, want [m1]: the message must come back", failed)
@@ -704,9 +713,10 @@ func TestLeaseUnavailable(t *testing.T) {
 func TestWaitNeverPassesMaxAge(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	_, key := e.createChannel(standardTS)
-	body := envelope(t, e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg))
+	en := e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg)
+	body := envelope(t, en)
 	e.goLive(key)
-	sent := time.Now()
+	sent := en.Trigger.Time
 	e.h.Now = func() time.Time { return sent.Add(24*time.Hour - 90*time.Second) }
 	if failed := e.process(sqsRecord("m1", body, 8, sent)); !slices.Equal(failed, []string{"m1"}) {
 		t.Fatalf("failures %v, want [m1]", failed)
@@ -720,8 +730,8 @@ func TestWaitNeverPassesMaxAge(t *testing.T) {
 	}
 }
 
-// TestWaitFollowsTime: the wait for a live channel is the time waited since the message was
-// sent, whatever its receive count, which retries for other reasons (a held lease, throttles,
+// TestWaitFollowsTime: the wait for a live channel is the time waited since the trigger (the
+// IVS event), whatever its receive count, which retries for other reasons (a held lease, throttles,
 // 5xx) raise too.
 func TestWaitFollowsTime(t *testing.T) {
 	tests := map[string]struct {
@@ -737,9 +747,10 @@ func TestWaitFollowsTime(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t, envOptions{})
 			_, key := e.createChannel(standardTS)
-			body := envelope(t, e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg))
+			en := e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg)
+			body := envelope(t, en)
 			e.goLive(key)
-			sent := time.Now().Truncate(time.Millisecond)
+			sent := en.Trigger.Time
 			e.h.Now = func() time.Time { return sent.Add(tc.elapsed) }
 			if failed := e.process(sqsRecord("m1", body, tc.receives, sent)); !slices.Equal(failed, []string{"m1"}) {
 				t.Fatalf("failures %v, want [m1]", failed)
@@ -866,9 +877,11 @@ func TestPublishFailure(t *testing.T) {
 	if failed := e.process(sqsRecord("m1", body, 2, time.Now())); len(failed) != 0 {
 		t.Fatalf("redelivery failures %v", failed)
 	}
+	// The intent record says UpdateChannel made the change: the archive says applied.
 	pub := e.published()
-	if len(pub) != 1 || pub[0].Correction.Outcome != session.CorrectionUnchanged || pub[0].Correction.Decision.Action != multitrack.ActionNone {
-		t.Errorf("published %+v, want one unchanged/none (the change is already in place)", pub)
+	if len(pub) != 1 || pub[0].Correction.Outcome != session.CorrectionApplied || pub[0].Correction.Detail != detailApplied ||
+		pub[0].Before == nil || pub[0].Before.ContainerFormat != string(types.ContainerFormatTs) {
+		t.Errorf("published %+v, want one applied, with the channel before the change", pub)
 	}
 	if got := e.IVS.Stats()[ivstest.OpUpdateChannel].Calls; got != 1 {
 		t.Errorf("UpdateChannel calls %d, want 1", got)
@@ -967,6 +980,8 @@ func TestSampleEvents(t *testing.T) {
 				t.Fatalf("routed %v for action %s", isRouted, d.Action)
 			}
 			e.IVS.ResetStats()
+			// The samples' IVS events are old: the corrector's clock is a minute after them.
+			e.h.Now = func() time.Time { return ev.Time.Add(time.Minute) }
 			if failed := e.process(sqsRecord("m1", body, 1, time.Now())); len(failed) != 0 {
 				t.Fatalf("failures %v", failed)
 			}
@@ -1012,4 +1027,108 @@ func TestBareEvent(t *testing.T) {
 		t.Errorf("result %+v, want done", out)
 	}
 	wantOutcomes(t, e.published(), session.CorrectionApplied)
+}
+
+// TestReplay: an event replayed from the suite bus's archive (replay-name in the envelope)
+// touches no channel and publishes nothing: the archive is rebuilt from the replayed events.
+func TestReplay(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	arn, key := e.createChannel(standardTS)
+	body := envelope(t, e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg))
+	var env map[string]any
+	if err := json.Unmarshal(body, &env); err != nil {
+		t.Fatal(err)
+	}
+	env["replay-name"] = "rebuild-2026-11"
+	replayed, err := json.Marshal(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.IVS.ResetStats()
+	if failed := e.process(sqsRecord("m1", replayed, 1, time.Now())); len(failed) != 0 {
+		t.Fatalf("failures %v", failed)
+	}
+	if len(e.IVS.Stats()) != 0 || len(e.published()) != 0 {
+		t.Errorf("IVS calls %v, published %d; want none for a replay", e.IVS.Stats(), len(e.published()))
+	}
+	if got := e.Metric(t, suite.MetricCorrections, metrics.Dim{Name: suite.DimensionOutcome, Value: outcomeReplay}); got != 1 {
+		t.Errorf("Corrections{replay} = %v, want 1", got)
+	}
+	if ch := e.channel(arn); ch.ContainerFormat != types.ContainerFormatTs {
+		t.Errorf("channel changed by a replay: %s", ch.ContainerFormat)
+	}
+}
+
+// TestRevertedNotReapplied: the suite applied a session's correction, a person changed the
+// channel back; a redrive of the same message (within the trigger's maximum age) leaves it.
+func TestRevertedNotReapplied(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	arn, key := e.createChannel(standardTS)
+	body := envelope(t, e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg))
+	if failed := e.process(sqsRecord("m1", body, 1, time.Now())); len(failed) != 0 {
+		t.Fatalf("failures %v", failed)
+	}
+	_, err := e.IVSClient().UpdateChannel(context.Background(), &ivs.UpdateChannelInput{
+		Arn: aws.String(arn), ContainerFormat: types.ContainerFormatTs,
+		MultitrackInputConfiguration: &types.MultitrackInputConfiguration{Enabled: false},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.IVS.ResetStats()
+	if failed := e.process(sqsRecord("m1-redriven", body, 1, time.Now())); len(failed) != 0 {
+		t.Fatalf("redrive failures %v", failed)
+	}
+	if got := e.IVS.Stats()[ivstest.OpUpdateChannel].Calls; got != 0 {
+		t.Errorf("UpdateChannel calls %d after the revert, want 0", got)
+	}
+	if ch := e.channel(arn); ch.ContainerFormat != types.ContainerFormatTs {
+		t.Errorf("the person's change was overridden: %s", ch.ContainerFormat)
+	}
+	wantOutcomes(t, e.published(), session.CorrectionApplied)
+	if got := e.Metric(t, suite.MetricCorrections, metrics.Dim{Name: suite.DimensionOutcome, Value: outcomeReverted}); got != 1 {
+		t.Errorf("Corrections{reverted} = %v, want 1", got)
+	}
+}
+
+// lostAnswer makes UpdateChannel and then answers with a transient error, as an invocation
+// that dies after the call (or a connection reset) leaves it.
+type lostAnswer struct{ channelUpdater }
+
+func (l lostAnswer) UpdateChannel(ctx context.Context, in *ivs.UpdateChannelInput, optFns ...func(*ivs.Options)) (*ivs.UpdateChannelOutput, error) {
+	if _, err := l.channelUpdater.UpdateChannel(ctx, in, optFns...); err != nil {
+		return nil, err
+	}
+	return nil, context.DeadlineExceeded
+}
+
+// TestLostAnswerRecorded: UpdateChannel made the change and the invocation never heard it; the
+// redelivery finds the intent written before the call and the channel changed: it publishes
+// "applied" (not "unchanged"), so the change the suite made is on record.
+func TestLostAnswerRecorded(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	arn, key := e.createChannel(standardTS)
+	body := envelope(t, e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg))
+	real := e.h.Updater
+	e.h.Updater = lostAnswer{real}
+	if failed := e.process(sqsRecord("m1", body, 1, time.Now())); !slices.Equal(failed, []string{"m1"}) {
+		t.Fatalf("failures %v, want [m1]", failed)
+	}
+	if len(e.published()) != 0 {
+		t.Fatalf("published %+v before the redelivery", e.published())
+	}
+	e.h.Updater = real
+	if failed := e.process(sqsRecord("m1", body, 2, time.Now())); len(failed) != 0 {
+		t.Fatalf("redelivery failures %v", failed)
+	}
+	pub := e.published()
+	wantOutcomes(t, pub, session.CorrectionApplied)
+	if pub[0].Before == nil || pub[0].Before.ContainerFormat != string(types.ContainerFormatTs) ||
+		pub[0].After == nil || pub[0].After.ContainerFormat != string(types.ContainerFormatFragmentedMP4) {
+		t.Errorf("before %+v after %+v, want TS then FRAGMENTED_MP4", pub[0].Before, pub[0].After)
+	}
+	if got := e.IVS.Stats()[ivstest.OpUpdateChannel].Calls; got != 1 {
+		t.Errorf("UpdateChannel calls %d, want 1", got)
+	}
+	e.wantReleased(arn)
 }

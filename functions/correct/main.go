@@ -55,6 +55,7 @@ func run(ctx context.Context) error {
 		Updater:     ivsClient,
 		Events:      eventbridge.NewFromConfig(awsCfg),
 		Locks:       &lease.Locker{S3: s3Client, Bucket: cfg.LockBucket, TTL: cfg.LeaseTTL},
+		Intents:     s3Client,
 		DeadLetters: sqsClient,
 		Cfg:         cfg,
 		Log:         log,

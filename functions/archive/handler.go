@@ -278,7 +278,8 @@ func (h *Handler) merge(ctx context.Context, env envelope, key string, rec sessi
 			}
 			h.Log.InfoContext(ctx, "record archived", keyEventID, env.ID, keyDetailType, env.DetailType, keyKey, key, keyRecord, merged, keyAttempt, attempt)
 			return nil
-		case isConflict(err):
+		case isConflict(err), found && isNoSuchKey(err):
+			// 404 to If-Match: the record was deleted since it was read (S3 answers so).
 			lost = err
 			h.Log.InfoContext(ctx, "write lost to a concurrent writer; reading again", keyKey, key, keyAttempt, attempt)
 		default:

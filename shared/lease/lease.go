@@ -115,7 +115,12 @@ func (l *Locker) Acquire(ctx context.Context, key, owner string) (*Lease, error)
 		if err == nil {
 			return &Lease{Key: key, Owner: owner, Expires: expires, etag: newETag, l: l}, nil
 		}
-		if !lostRace(err) {
+		switch {
+		case isCode(err, codeNoSuchKey) && etag != "":
+			// If-Match on a key that is gone (a lifecycle expiry meanwhile): S3 answers 404.
+			etag = ""
+			continue
+		case !lostRace(err):
 			return nil, fmt.Errorf("lease %s: put: %w", key, err)
 		}
 		cur, curETag, err := l.get(ctx, key)
@@ -139,22 +144,52 @@ func (l *Locker) Acquire(ctx context.Context, key, owner string) (*Lease, error)
 }
 
 // Release gives the lease back: it overwrites it with a released one, if it is still ours. It
-// returns an error wrapping ErrLost when the lease expired and was taken over meanwhile, and S3's
-// error when the write failed (the lease then lapses at Expires). Releasing twice is a no-op.
+// returns an error wrapping ErrLost when the lease expired and was taken over (or deleted)
+// meanwhile, and S3's error when the write failed (the lease then lapses at Expires). A 409
+// ConditionalRequestConflict (a concurrent conditional write, a contender trying to take the
+// lease) is what S3 says to answer by re-reading and retrying: the lease is read again and, if
+// it is still ours, released again. Releasing twice is a no-op.
 func (le *Lease) Release(ctx context.Context) error {
 	if le.released {
 		return nil
 	}
-	_, err := le.l.put(ctx, le.Key, record{Owner: le.Owner, Expires: le.l.now(), Released: true}, le.etag)
-	switch {
-	case lostRace(err):
-		return fmt.Errorf("release lease %s: %w", le.Key, ErrLost)
-	case err != nil:
-		return fmt.Errorf("release lease %s: %w", le.Key, err)
+	for range attempts {
+		_, err := le.l.put(ctx, le.Key, record{Owner: le.Owner, Expires: le.l.now(), Released: true}, le.etag)
+		switch {
+		case err == nil:
+			le.released = true
+			return nil
+		case isCode(err, codeConflict):
+			_, cur, gerr := le.l.get(ctx, le.Key)
+			switch {
+			case isCode(gerr, codeNoSuchKey):
+				return fmt.Errorf("release lease %s: %w", le.Key, ErrLost)
+			case gerr != nil:
+				return fmt.Errorf("release lease %s: after a conflict: %w", le.Key, gerr)
+			case cur != le.etag:
+				return fmt.Errorf("release lease %s: %w", le.Key, ErrLost)
+			}
+			// Still ours: the contender's write did not happen. Retry once it is done.
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("release lease %s: %w", le.Key, ctx.Err())
+			case <-time.After(conflictBackoff):
+			}
+		case lostRace(err), isCode(err, codeNoSuchKey):
+			return fmt.Errorf("release lease %s: %w", le.Key, ErrLost)
+		default:
+			return fmt.Errorf("release lease %s: %w", le.Key, err)
+		}
 	}
-	le.released = true
-	return nil
+	return fmt.Errorf("release lease %s: %d conflicting writes: %w", le.Key, attempts, errConflicts)
 }
+
+// conflictBackoff is the wait before Release writes again after a 409: the concurrent write
+// it met takes one S3 round trip.
+var conflictBackoff = 20 * time.Millisecond
+
+// errConflicts is wrapped by Release's error when every attempt met a concurrent write.
+var errConflicts = errors.New("S3 kept answering ConditionalRequestConflict")
 
 // put writes rec to key: only if absent when etag is "", else only over that ETag. It returns
 // the new object's ETag.

@@ -385,3 +385,105 @@ func TestAcquireAdoptsItsOwnLostWrite(t *testing.T) {
 		t.Errorf("stored lease released = %v, want true", got)
 	}
 }
+
+// conflicted is a Store that calls onConflict (once) when S3 answers a PutObject with 409.
+type conflicted struct {
+	*s3.Client
+	once       sync.Once
+	onConflict func()
+}
+
+func (c *conflicted) PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
+	out, err := c.Client.PutObject(ctx, in, optFns...)
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) && apiErr.ErrorCode() == "ConditionalRequestConflict" {
+		c.once.Do(c.onConflict)
+	}
+	return out, err
+}
+
+// TestReleaseRetriesConflict: a release that meets a contender's conditional write in progress
+// (S3 answers 409 ConditionalRequestConflict) re-reads the lease, finds it still its own, and
+// releases it once the contender's write is done, as S3's documentation says to; the lease is
+// not left to lapse.
+func TestReleaseRetriesConflict(t *testing.T) {
+	ctx := context.Background()
+	srv := locals3.NewMemory()
+	if err := srv.CreateBucket(bucket); err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+	c := s3.New(s3.Options{
+		BaseEndpoint: aws.String(hs.URL), Region: "us-east-1", UsePathStyle: true, Retryer: aws.NopRetryer{},
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
+		DisableLogOutputChecksumValidationSkipped: true,
+	})
+	a := &lease.Locker{S3: c, Bucket: bucket, TTL: ttl}
+	le, err := a.Acquire(ctx, key, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The contender's conditional write is held in progress until a's release has met it.
+	entered, proceed := make(chan struct{}), make(chan struct{})
+	var hold sync.Once
+	srv.SetConditionalWriteHook(func(string, string) {
+		hold.Do(func() {
+			close(entered)
+			<-proceed
+		})
+	})
+	contender := make(chan error, 1)
+	go func() {
+		_, err := (&lease.Locker{S3: c, Bucket: bucket, TTL: ttl}).Acquire(ctx, key, "b")
+		contender <- err
+	}()
+	<-entered
+	a.S3 = &conflicted{Client: c, onConflict: func() { close(proceed); <-contender }}
+	if err := le.Release(ctx); err != nil {
+		t.Fatalf("Release after a 409: %v, want nil", err)
+	}
+	if got := stored(t, c); got["owner"] != "a" || got["released"] != true {
+		t.Errorf("stored lease %v, want released by a", got)
+	}
+	select {
+	case <-proceed:
+	default:
+		t.Fatal("the release never met a 409: the test did not test it")
+	}
+}
+
+// TestAcquireAfterLeaseDeleted: a takeover (If-Match on the expired lease's ETag) of a lease
+// deleted meanwhile (a lifecycle expiry) meets S3's 404 and creates the lease instead.
+func TestAcquireAfterLeaseDeleted(t *testing.T) {
+	ctx := context.Background()
+	l, c, clk := newLocker(t)
+	acquire(t, l, "a")
+	clk.Advance(2 * ttl)
+	l.S3 = &deletedBeforePut{Client: c}
+	le := acquire(t, l, "b")
+	if got := stored(t, c); got["owner"] != "b" || le.Owner != "b" {
+		t.Errorf("stored lease %v, want b's", got)
+	}
+	if err := le.Release(ctx); err != nil {
+		t.Errorf("Release: %v", err)
+	}
+}
+
+// deletedBeforePut deletes the object before the first If-Match write to it.
+type deletedBeforePut struct {
+	*s3.Client
+	once sync.Once
+}
+
+func (d *deletedBeforePut) PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
+	if in.IfMatch != nil {
+		var err error
+		d.once.Do(func() { _, err = d.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: in.Bucket, Key: in.Key}) })
+		if err != nil {
+			return nil, err
+		}
+	}
+	return d.Client.PutObject(ctx, in, optFns...)
+}

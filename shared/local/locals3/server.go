@@ -17,9 +17,11 @@ import (
 
 // Server is a local S3-compatible server. Serve it with Handler.
 type Server struct {
-	backend gofakes3.Backend
-	handler http.Handler
-	dir     string // "" for an in-memory server
+	backend   gofakes3.Backend
+	cond      *conditional
+	versioned gofakes3.VersionedBackend // nil for the file-backed server
+	handler   http.Handler
+	dir       string // "" for an in-memory server
 }
 
 // New returns a server whose objects are files under dir, which is created if needed. Objects
@@ -46,8 +48,27 @@ func NewMemory() *Server {
 }
 
 func newServer(backend gofakes3.Backend, dir string) *Server {
-	faker := gofakes3.New(backend, gofakes3.WithoutVersioning())
-	return &Server{backend: backend, handler: faker.Server(), dir: dir}
+	s := &Server{cond: newConditional(backend), dir: dir}
+	s.backend = s.cond
+	opts := []gofakes3.Option{gofakes3.WithoutVersioning()}
+	if vb, ok := backend.(gofakes3.VersionedBackend); ok {
+		// Versioned, as the deployed archive bucket is: every write is a new version.
+		s.backend = versionedConditional{conditional: s.cond, VersionedBackend: vb}
+		s.versioned = vb
+		opts = nil
+	}
+	s.handler = gofakes3.New(s.backend, opts...).Server()
+	return s
+}
+
+// SetConditionalWriteHook makes every conditional write (If-Match, If-None-Match) call hook
+// while it is in progress, before its condition is checked: a test holds one write there to
+// see a concurrent conditional write to the same key answered 409 ConditionalRequestConflict,
+// as S3 answers it. nil removes the hook.
+func (s *Server) SetConditionalWriteHook(hook func(bucket, key string)) {
+	s.cond.mu.Lock()
+	s.cond.hook = hook
+	s.cond.mu.Unlock()
 }
 
 // Handler returns the S3 API (path-style) as an http.Handler.
@@ -62,6 +83,11 @@ func (s *Server) CreateBucket(name string) error {
 	err := s.backend.CreateBucket(name)
 	if err != nil && !gofakes3.HasErrorCode(err, gofakes3.ErrBucketAlreadyExists) {
 		return fmt.Errorf("locals3: create bucket %s: %w", name, err)
+	}
+	if s.versioned != nil {
+		if err := s.versioned.SetVersioningConfiguration(name, gofakes3.VersioningConfiguration{Status: gofakes3.VersioningEnabled}); err != nil {
+			return fmt.Errorf("locals3: enable versioning on %s: %w", name, err)
+		}
 	}
 	return nil
 }

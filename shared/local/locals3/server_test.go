@@ -8,9 +8,11 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
@@ -54,9 +56,84 @@ func put(ctx context.Context, c *s3.Client, body string, mod func(*s3.PutObjectI
 	return c.PutObject(ctx, in)
 }
 
-func isPreconditionFailed(err error) bool {
+func isPreconditionFailed(err error) bool { return isCode(err, "PreconditionFailed") }
+
+func isCode(err error, code string) bool {
 	var apiErr smithy.APIError
-	return errors.As(err, &apiErr) && apiErr.ErrorCode() == "PreconditionFailed"
+	return errors.As(err, &apiErr) && apiErr.ErrorCode() == code
+}
+
+// TestConcurrentConditionalWrites: while a conditional write to a key is in progress, another
+// conditional write to the same key answers 409 ConditionalRequestConflict, as S3's; a write
+// to another key, or an unconditional one, is not held up; once the first is done, a retry
+// answers as its condition says.
+func TestConcurrentConditionalWrites(t *testing.T) {
+	ctx := context.Background()
+	srv := locals3.NewMemory()
+	c := serve(t, srv)
+	entered, proceed := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	srv.SetConditionalWriteHook(func(_, k string) {
+		if k != key {
+			return
+		}
+		once.Do(func() {
+			close(entered)
+			<-proceed
+		})
+	})
+	first := make(chan error, 1)
+	go func() {
+		_, err := put(ctx, c, `{"v":1}`, func(in *s3.PutObjectInput) { in.IfNoneMatch = aws.String("*") })
+		first <- err
+	}()
+	<-entered
+	_, err := put(ctx, c, `{"v":2}`, func(in *s3.PutObjectInput) { in.IfNoneMatch = aws.String("*") })
+	var re *awshttp.ResponseError
+	if !isCode(err, "ConditionalRequestConflict") || !errors.As(err, &re) || re.HTTPStatusCode() != http.StatusConflict {
+		t.Errorf("concurrent conditional write: %v, want 409 ConditionalRequestConflict", err)
+	}
+	if _, err := put(ctx, c, `{}`, func(in *s3.PutObjectInput) { in.Key = aws.String("other.json"); in.IfNoneMatch = aws.String("*") }); err != nil {
+		t.Errorf("conditional write to another key: %v", err)
+	}
+	close(proceed)
+	if err := <-first; err != nil {
+		t.Fatalf("the first write: %v", err)
+	}
+	if _, err := put(ctx, c, `{"v":2}`, func(in *s3.PutObjectInput) { in.IfNoneMatch = aws.String("*") }); !isPreconditionFailed(err) {
+		t.Errorf("the retry after the conflict: %v, want PreconditionFailed (the key exists now)", err)
+	}
+}
+
+// TestVersioned: the in-memory server's buckets keep versions, as the deployed archive's; the
+// file-backed server keeps the latest only.
+func TestVersioned(t *testing.T) {
+	ctx := context.Background()
+	c := serve(t, locals3.NewMemory())
+	a, err := put(ctx, c, `{"v":1}`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := put(ctx, c, `{"v":2}`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(a.VersionId) == "" || aws.ToString(a.VersionId) == aws.ToString(b.VersionId) {
+		t.Errorf("versions %q, %q; want two distinct versions", aws.ToString(a.VersionId), aws.ToString(b.VersionId))
+	}
+	out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), VersionId: a.VersionId})
+	if err != nil {
+		t.Fatalf("get the first version: %v", err)
+	}
+	body, _ := io.ReadAll(out.Body)
+	out.Body.Close()
+	if string(body) != `{"v":1}` {
+		t.Errorf("first version %s, want {\"v\":1}", body)
+	}
+	v, err := c.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: aws.String(bucket)})
+	if err != nil || v.Status != "Enabled" {
+		t.Errorf("bucket versioning %+v, %v; want Enabled", v, err)
+	}
 }
 
 // TestConditionalWrites runs the archive's read-merge-write protocol against both backends with
@@ -103,8 +180,9 @@ func TestConditionalWrites(t *testing.T) {
 			if aws.ToString(second.ETag) == aws.ToString(first.ETag) {
 				t.Error("the ETag did not change with the content")
 			}
-			if _, err := put(ctx, c, `{}`, func(in *s3.PutObjectInput) { in.Key = aws.String("new.json"); in.IfMatch = got.ETag }); !isPreconditionFailed(err) {
-				t.Errorf("If-Match on a missing key: %v, want PreconditionFailed", err)
+			// S3: "If there's no object with that key name, S3 returns 404 Not Found".
+			if _, err := put(ctx, c, `{}`, func(in *s3.PutObjectInput) { in.Key = aws.String("new.json"); in.IfMatch = got.ETag }); !isCode(err, "NoSuchKey") {
+				t.Errorf("If-Match on a missing key: %v, want NoSuchKey (404)", err)
 			}
 			_, err = c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("missing.json")})
 			var apiErr smithy.APIError

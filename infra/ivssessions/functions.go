@@ -80,6 +80,10 @@ func newSuiteFunction(scope constructs.Construct, name string, spec suite.Functi
 		LoggingFormat: awslambda.LoggingFormat_JSON,
 		Tracing:       awslambda.Tracing_ACTIVE,
 		Environment:   functionEnv(name, p, busName, bucketName, pf.dlq.QueueUrl()),
+		// The event source mapping's maximum concurrency, reserved: other functions of the
+		// account cannot take it, so the mapping is never throttled below it (a throttled
+		// batch goes back to the queue and spends a receive of every message in it).
+		ReservedConcurrentExecutions: reserved(spec),
 	})
 
 	esp := &awslambdaeventsources.SqsEventSourceProps{
@@ -114,4 +118,13 @@ func functionEnv(name string, p IvsSessionsProps, busName, bucketName, dlqURL *s
 // durationDays converts whole days for CDK.
 func durationDays(days int) awscdk.Duration {
 	return awscdk.Duration_Days(jsii.Number(float64(days)))
+}
+
+// reserved is the reserved concurrency of a function: its event source mapping's maximum
+// concurrency, or nil (unreserved) when the mapping has none.
+func reserved(spec suite.FunctionSettings) *float64 {
+	if spec.MaxConcurrency <= 0 {
+		return nil
+	}
+	return jsii.Number(float64(spec.MaxConcurrency))
 }

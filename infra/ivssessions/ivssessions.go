@@ -36,7 +36,9 @@ type IvsSessions interface {
 	DeadLetterQueue(name string) awssqs.IQueue
 	// AlarmTopic is the SNS topic every alarm of the suite notifies.
 	AlarmTopic() awssns.ITopic
-	// Alarms lists the suite's alarms: per function, its DLQ depth, Errors and Throttles.
+	// Alarms lists the suite's alarms: per function, its DLQ depth, Errors, Throttles, rejected
+	// events and queue age; for the suite, access errors, failed corrections and unknown IVS
+	// events.
 	Alarms() []awscloudwatch.IAlarm
 	// Dashboard is the suite's CloudWatch dashboard.
 	Dashboard() awscloudwatch.Dashboard
@@ -88,9 +90,15 @@ func NewIvsSessions(scope constructs.Construct, id *string, props *IvsSessionsPr
 		ordered = append(ordered, pf)
 	}
 	newRoutes(c, s.bus, s.fns)
-	s.grant()
+	s.grant(p)
 	s.analytics = newAnalytics(c, s.storage)
 	s.mon = newMonitoring(c, ordered, p)
+	newNotifications(c, s.bus, s.mon.topic)
+	_, unknown := keepIvsEvents(c, s.fns[suite.FunctionEnrich], p)
+	s.mon.alarm(c, "UnknownIvsEventsAlarm",
+		fmt.Sprintf("%s: IVS sent events of a detail-type this version of the suite does not know. They are kept in the enrich dead-letter queue "+
+			"(14 days) and in the %s archive: upgrade the suite, then redrive or replay them.", suite.Name, ivsArchiveName),
+		unknownEventsMetric(unknown, alarmPeriod()), 1)
 	s.outputs()
 	return s
 }
@@ -117,7 +125,7 @@ var ivsActions = map[string][]string{
 // grant gives each function's role exactly what its function calls. The queue-consuming
 // permissions come from the SQS event sources, log writing from newSuiteFunction, and X-Ray
 // from the tracing setting.
-func (s *ivsSessions) grant() {
+func (s *ivsSessions) grant(p IvsSessionsProps) {
 	for _, name := range suite.Functions {
 		pf := s.fns[name]
 		// X-Ray's PutTraceSegments and PutTelemetryRecords, added by Tracing_ACTIVE.
@@ -146,6 +154,10 @@ func (s *ivsSessions) grant() {
 	enrich, correct, archive := s.fns[suite.FunctionEnrich], s.fns[suite.FunctionCorrect], s.fns[suite.FunctionArchive]
 	s.bus.GrantPutEventsTo(enrich.role, nil)
 	s.bus.GrantPutEventsTo(correct.role, nil)
+	// The bus refuses the suite's events from anyone else.
+	restrictBus(s.bus, []awsiam.IRole{enrich.role, correct.role})
+	// IAM refuses an update of an opted-out channel, whatever the function decides.
+	correct.role.AddToPrincipalPolicy(optOutGuard(s.channelARNs(), p.OptOutTag))
 	// correct holds a message back while its channel is live by extending the message's
 	// visibility; the event source's consume grant includes this action, granted here again so
 	// that the dependency is explicit and survives changes to that grant.

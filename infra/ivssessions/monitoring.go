@@ -2,17 +2,21 @@ package ivssessions
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/batch"
+	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
 
@@ -20,10 +24,36 @@ import (
 // clears it.
 const alarmPeriodMinutes = 5
 
+// queueAgeLimits is how long a message may wait in a function's queue before its age alarms:
+// enrich retries a session not yet visible for a few minutes, archive retries write conflicts
+// and 5xx within seconds. correct's limit is the correction's maximum age plus an hour.
+var queueAgeLimits = map[string]time.Duration{
+	suite.FunctionEnrich:  30 * time.Minute,
+	suite.FunctionArchive: 15 * time.Minute,
+}
+
+// errLogKey is the log attribute of a function's error (batch.KeyErr); the AccessErrors metric
+// filter reads it.
+const errLogKey = batch.KeyErr
+
+// accessErrorRegex matches the errors with which AWS refuses a call for want of a permission or a
+// resource: they look transient (retrying may help once IAM propagates), so they are retried and
+// would reach the dead-letter queue's alarm only after every receive.
+const accessErrorRegex = `AccessDenied|not authorized|NoSuchBucket|NonExistentQueue`
+
+// noAlarmEmailWarning is the ID of the synth warning for a deployment without alarmEmail.
+const noAlarmEmailWarning = "ivs-sessions:noAlarmEmail"
+
+// NoAlarmEmailMessage is the warning every synth of a deployment without AlarmEmail prints.
+const NoAlarmEmailMessage = "no alarmEmail: the alarms and the notifications of failed corrections, of channels that need a person and of " +
+	"broadcasters to tell go to the SNS topic in the stack output AlarmTopicArn, and nobody is subscribed to it. " +
+	"Deploy with -c alarmEmail=you@example.com, or subscribe to the topic."
+
 // monitoring is the alarm topic (with its key), the alarms and the dashboard.
 type monitoring struct {
 	key       awskms.Key
 	topic     awssns.Topic
+	action    awscloudwatch.IAlarmAction
 	alarms    []awscloudwatch.Alarm
 	dashboard awscloudwatch.Dashboard
 }
@@ -32,6 +62,7 @@ func newMonitoring(scope constructs.Construct, fns []*suiteFunction, p IvsSessio
 	m := &monitoring{}
 	stack := awscdk.Stack_Of(scope)
 	cloudwatch := awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)
+	events := awsiam.NewServicePrincipal(jsii.String("events.amazonaws.com"), nil)
 
 	// A customer-managed key, because CloudWatch alarms cannot publish to a topic encrypted with
 	// the AWS-managed SNS key (its key policy cannot be changed to let CloudWatch in).
@@ -45,6 +76,8 @@ func newMonitoring(scope constructs.Construct, fns []*suiteFunction, p IvsSessio
 	// CloudWatch publishes as itself: it needs the data key to encrypt the notification (the
 	// actions the SNS developer guide lists for an encrypted topic's publishers).
 	m.key.Grant(cloudwatch, jsii.String("kms:Decrypt"), jsii.String("kms:GenerateDataKey*"))
+	// So does EventBridge, which sends the notifications (newNotifications).
+	m.key.Grant(events, jsii.String("kms:Decrypt"), jsii.String("kms:GenerateDataKey*"))
 
 	m.topic = awssns.NewTopic(scope, jsii.String("AlarmTopic"), &awssns.TopicProps{
 		DisplayName: jsii.String(suite.Name + " alarms"),
@@ -68,26 +101,41 @@ func newMonitoring(scope constructs.Construct, fns []*suiteFunction, p IvsSessio
 	}))
 	if p.AlarmEmail != "" {
 		m.topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(p.AlarmEmail), nil))
+	} else {
+		// Said loudly at every synth and deploy: without it nobody hears of a failure.
+		awscdk.Annotations_Of(scope).AddWarningV2(jsii.String(noAlarmEmailWarning), jsii.String(NoAlarmEmailMessage))
 	}
 
-	period := awscdk.Duration_Minutes(jsii.Number(alarmPeriodMinutes))
-	action := awscloudwatchactions.NewSnsAction(m.topic)
+	period := alarmPeriod()
+	m.action = awscloudwatchactions.NewSnsAction(m.topic)
+	alarmAt := m.alarm
 	alarm := func(scope constructs.Construct, id, description string, metric awscloudwatch.IMetric) {
-		a := awscloudwatch.NewAlarm(scope, jsii.String(id), &awscloudwatch.AlarmProps{
-			AlarmDescription:   jsii.String(description),
-			Metric:             metric,
-			Threshold:          jsii.Number(1),
-			EvaluationPeriods:  jsii.Number(1),
-			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-			// No data points means no messages and no invocations: nothing is wrong.
-			TreatMissingData: awscloudwatch.TreatMissingData_NOT_BREACHING,
-		})
-		a.AddAlarmAction(action)
-		a.AddOkAction(action)
-		m.alarms = append(m.alarms, a)
+		m.alarm(scope, id, description, metric, 1)
 	}
+	maxAge := p.Settings().CorrectionMaxAge
 	for _, pf := range fns {
 		sum := &awscloudwatch.MetricOptions{Statistic: jsii.String("Sum"), Period: period}
+		alarm(pf.fn, "RejectedAlarm",
+			fmt.Sprintf("%s %s: events rejected (RejectedEvents): malformed, or an IVS event name, limit or recording status this version "+
+				"of the suite does not know. The function's log says which field (\"rejected\"); every IVS event is kept in the %s archive: "+
+				"upgrade the suite, then replay them from it.", suite.Name, pf.name, ivsArchiveName),
+			alarmMetric(suite.MetricRejected, period, suite.DimensionFunction, pf.name))
+		limit := queueAgeLimits[pf.name]
+		if pf.name == suite.FunctionCorrect {
+			limit = maxAge + time.Hour // a correction waits for its channel up to the maximum age
+		}
+		alarmAt(pf.queue, "AgeAlarm",
+			fmt.Sprintf("%s %s: a message has waited in the queue for more than %s: the function keeps failing on it (look for \"transient failure\" "+
+				"in its log) or cannot keep up.", suite.Name, pf.name, limit),
+			pf.queue.MetricApproximateAgeOfOldestMessage(&awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum"), Period: period}),
+			limit.Seconds())
+		awslogs.NewMetricFilter(pf.logGroup, jsii.String("AccessErrors"), &awslogs.MetricFilterProps{
+			LogGroup:        pf.logGroup,
+			FilterPattern:   awslogs.FilterPattern_RegexValue(jsii.String("$."+errLogKey), jsii.String("="), jsii.String(accessErrorRegex)),
+			MetricNamespace: jsii.String(suite.MetricNamespace),
+			MetricName:      jsii.String(suite.MetricAccessErrors),
+			MetricValue:     jsii.String("1"),
+		})
 		alarm(pf.dlq, "DepthAlarm",
 			fmt.Sprintf("%s %s: messages in the dead-letter queue. Inspect them, fix the cause, then redrive them to the %s queue.", suite.Name, pf.name, pf.name),
 			pf.dlq.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum"), Period: period}))
@@ -99,11 +147,56 @@ func newMonitoring(scope constructs.Construct, fns []*suiteFunction, p IvsSessio
 			pf.fn.MetricThrottles(sum))
 	}
 
+	alarm(scope, "AccessErrorsAlarm",
+		fmt.Sprintf("%s: AWS refused a function (AccessDenied, a missing bucket or queue): a permission or a resource is missing, and the "+
+			"messages it fails on are retried until they reach the dead-letter queue hours later. Find the line: CloudWatch Logs Insights on "+
+			"the functions' log groups, filter %s like /%s/.", suite.Name, errLogKey, accessErrorRegex),
+		alarmMetric(suite.MetricAccessErrors, period))
+	alarm(scope, "CorrectionsFailedAlarm",
+		fmt.Sprintf("%s: a channel correction failed (Corrections{Outcome=failed}): the broadcaster is still refused. The notification on "+
+			"this topic names the channel, the session and the cause; the message is in the correct dead-letter queue: fix the cause, then redrive it.", suite.Name),
+		alarmMetric(suite.MetricCorrections, period, suite.DimensionOutcome, string(session.CorrectionFailed)))
+
 	m.dashboard = awscloudwatch.NewDashboard(scope, jsii.String("Dashboard"), &awscloudwatch.DashboardProps{
 		DefaultInterval: awscdk.Duration_Days(jsii.Number(7)),
 		Widgets:         dashboardWidgets(fns),
 	})
 	return m
+}
+
+// alarmPeriod is the period of every alarm.
+func alarmPeriod() awscdk.Duration { return awscdk.Duration_Minutes(jsii.Number(alarmPeriodMinutes)) }
+
+// alarm adds an alarm on metric at or above threshold in one period, which notifies the topic
+// when it fires and when it clears.
+func (m *monitoring) alarm(scope constructs.Construct, id, description string, metric awscloudwatch.IMetric, threshold float64) {
+	a := awscloudwatch.NewAlarm(scope, jsii.String(id), &awscloudwatch.AlarmProps{
+		AlarmDescription:   jsii.String(description),
+		Metric:             metric,
+		Threshold:          jsii.Number(threshold),
+		EvaluationPeriods:  jsii.Number(1),
+		ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+		// No data points means no messages and no invocations: nothing is wrong.
+		TreatMissingData: awscloudwatch.TreatMissingData_NOT_BREACHING,
+	})
+	a.AddAlarmAction(m.action)
+	a.AddOkAction(m.action)
+	m.alarms = append(m.alarms, a)
+}
+
+// alarmMetric is one of the suite's metrics, summed, with at most one dimension (name, value):
+// without a label, so that the alarm is on the metric itself, not a metric math expression.
+func alarmMetric(name string, period awscdk.Duration, dim ...string) awscloudwatch.Metric {
+	props := &awscloudwatch.MetricProps{
+		Namespace:  jsii.String(suite.MetricNamespace),
+		MetricName: jsii.String(name),
+		Statistic:  jsii.String("Sum"),
+		Period:     period,
+	}
+	if len(dim) == 2 {
+		props.DimensionsMap = &map[string]*string{dim[0]: jsii.String(dim[1])}
+	}
+	return awscloudwatch.NewMetric(props)
 }
 
 // suiteMetric is one of the functions' EMF metrics, without dimensions.

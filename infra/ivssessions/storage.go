@@ -46,8 +46,11 @@ const (
 	// multipartAbortDays: incomplete multipart uploads are removed.
 	multipartAbortDays = 7
 	// locksExpirationDays: a lease is rewritten by every correction of its channel and lasts a
-	// minute; one untouched for a day, and every older version of one, is removed.
-	locksExpirationDays = 1
+	// minute; a session's intent record (locks/intent/...) must outlive every delivery of its
+	// correction, which the correct queue keeps at most 14 days (SQS's longest retention; a
+	// redrive from the DLQ keeps the message's age), so that a redrive never re-applies a change
+	// a person reverted. Objects untouched that long, and their older versions, are removed.
+	locksExpirationDays = 14
 )
 
 // storage is the suite's S3 buckets: the archive, Athena's results and the access logs of both.

@@ -68,6 +68,9 @@ const (
 	MetricCorrections   = "Corrections" // dimension Outcome (applied, dry-run, none, manual, ...)
 	MetricArchiveWrites = "ArchiveWrites"
 	MetricIVSThrottles  = "IVSThrottles" // dimension Function
+	// MetricAccessErrors counts the functions' log lines whose error says AWS refused them
+	// (AccessDenied, a missing bucket or queue): a CloudWatch Logs metric filter, no dimension.
+	MetricAccessErrors = "AccessErrors"
 
 	DimensionDetailType = "DetailType"
 	DimensionFunction   = "Function"

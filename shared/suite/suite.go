@@ -3,6 +3,7 @@ package suite
 import (
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+	"github.com/ivs-sessions/ivs-sessions/shared/session"
 )
 
 // Name is the suite's name: the source of the events it publishes, its CloudWatch metric
@@ -50,6 +51,31 @@ var (
 	}
 	// Corrections matches every correction the correct function publishes.
 	Corrections = ivsevent.Pattern{Source: []string{EventSource}, DetailType: []string{DetailTypeChannelCorrected}}
+)
+
+// Patterns of the events on the suite's bus that need a person; the stack sends each to its
+// alarm topic with what to do.
+var (
+	// CorrectionsFailed matches corrections that failed for good (UpdateChannel refused, the
+	// channel gone, the trigger too old to apply).
+	CorrectionsFailed = ivsevent.Pattern{
+		Source:     []string{EventSource},
+		DetailType: []string{DetailTypeChannelCorrected},
+		Detail:     map[string]any{"correction": map[string]any{"outcome": []string{string(session.CorrectionFailed)}}},
+	}
+	// ChannelsForAPerson matches enriched sessions whose channel only a person may change.
+	ChannelsForAPerson = ivsevent.Pattern{
+		Source:     []string{EventSource},
+		DetailType: []string{DetailTypeSessionEnriched},
+		Detail:     map[string]any{"decision": map[string]any{"action": []string{string(multitrack.ActionManual)}}},
+	}
+	// BroadcastersToTell matches enriched sessions refused for what the encoder sent, which no
+	// channel change fixes.
+	BroadcastersToTell = ivsevent.Pattern{
+		Source:     []string{EventSource},
+		DetailType: []string{DetailTypeSessionEnriched},
+		Detail:     map[string]any{"decision": map[string]any{"action": []string{string(multitrack.ActionBroadcaster)}}},
+	}
 )
 
 // Route is one EventBridge rule: events on Bus that match Pattern go to Function's queue.

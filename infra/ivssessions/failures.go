@@ -1,0 +1,177 @@
+package ivssessions
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+)
+
+// This file holds what makes a failure reach a person and what keeps the suite's own
+// decisions its own: the notifications of failed corrections and of sessions only a person or
+// the broadcaster can fix, the keeping of IVS events the suite does not know, the bus policy
+// and the IAM guard on opted-out channels.
+
+// notification is one kind of event on the suite's bus that a person must hear of: its rule
+// sends the text, filled from the event, to the alarm topic.
+type notification struct {
+	id      string
+	pattern ivsevent.Pattern
+	text    func(field func(path string) string) string
+}
+
+// notifications are the events that need a person, and what the person reads. Each names the
+// channel, the session and what to do.
+var notifications = []notification{
+	{
+		id: "NotifyCorrectionFailed", pattern: suite.CorrectionsFailed,
+		text: func(f func(string) string) string {
+			return fmt.Sprintf("%s could not correct IVS channel %s after session %s was refused (%s): %s. "+
+				"The broadcaster is still refused. What to do: fix the cause above, then redrive the message from the correct "+
+				"dead-letter queue, or make the change by hand: %s Record: %s in the archive bucket.",
+				suite.Name, f("$.detail.channelArn"), f("$.detail.streamId"), f("$.detail.correction.decision.code"),
+				f("$.detail.correction.detail"), f("$.detail.correction.decision.reason"), f("$.detail.sessionKey"))
+		},
+	},
+	{
+		id: "NotifyChannelForAPerson", pattern: suite.ChannelsForAPerson,
+		text: func(f func(string) string) string {
+			return fmt.Sprintf("%s: IVS channel %s refused session %s (%s) and only a person may change the channel: %s "+
+				"What to do: change the channel by hand (aws ivs update-channel), or let the suite do it (allowTypeChange, "+
+				"allowContainerFormatChange).",
+				suite.Name, f("$.detail.record.channelArn"), f("$.detail.record.streamId"), f("$.detail.decision.code"), f("$.detail.decision.reason"))
+		},
+	},
+	{
+		id: "NotifyBroadcaster", pattern: suite.BroadcastersToTell,
+		text: func(f func(string) string) string {
+			return fmt.Sprintf("%s: IVS channel %s refused session %s (%s) for what the encoder sent; no channel change fixes it: %s "+
+				"What to do: tell the channel's broadcaster to change the encoder's settings.",
+				suite.Name, f("$.detail.record.channelArn"), f("$.detail.record.streamId"), f("$.detail.decision.code"), f("$.detail.decision.reason"))
+		},
+	},
+}
+
+// newNotifications creates one rule per notification on the suite's bus, which sends its text to
+// the topic (an SNS target with an input transformer). EventBridge publishes to the encrypted
+// topic with the key grant newMonitoring gives it.
+func newNotifications(scope constructs.Construct, bus awsevents.IEventBus, topic awssns.ITopic) []awsevents.Rule {
+	rules := make([]awsevents.Rule, 0, len(notifications))
+	field := func(path string) string { return *awsevents.EventField_FromPath(jsii.String(path)) }
+	for _, n := range notifications {
+		pattern, err := eventPattern(n.pattern)
+		if err != nil {
+			panic(fmt.Sprintf("ivssessions: notification %s: %v", n.id, err))
+		}
+		rule := awsevents.NewRule(scope, jsii.String(n.id), &awsevents.RuleProps{
+			Description:  jsii.String(fmt.Sprintf("%s: %s events on the suite's bus to the alarm topic", suite.Name, n.id)),
+			EventBus:     bus,
+			EventPattern: pattern,
+		})
+		rule.AddTarget(awseventstargets.NewSnsTopic(topic, &awseventstargets.SnsTopicProps{
+			Message: awsevents.RuleTargetInput_FromText(jsii.String(n.text(field))),
+		}))
+		rules = append(rules, rule)
+	}
+	return rules
+}
+
+// ivsArchiveName is the name of the EventBridge archive of every IVS event on the default bus.
+const ivsArchiveName = suite.Name + "-ivs-events"
+
+// knownIvsDetailTypes are the detail-types of source aws.ivs that IVS documents: the four the
+// suite enriches (ivsevent.DetailTypes), the real-time ones it ignores, and CloudTrail's (see
+// /work/shared/reference/ivs-notes.md §1.1, "Envelope, source, detail-types").
+var knownIvsDetailTypes = slices.Concat(ivsevent.DetailTypes, []string{
+	"IVS Stage Update", "IVS Composition State Change", "IVS Publisher Recording State Change",
+	"IVS Participant Recording State Change", "AWS API Call via CloudTrail",
+})
+
+// keepIvsEvents keeps every IVS event the suite may not know:
+//   - an EventBridge archive on the default bus of every aws.ivs event, for the event archive's
+//     retention: an event that enrich rejects because it names something new (RejectedEvents,
+//     alarmed) can be replayed once the suite knows it;
+//   - a rule that sends an event of a detail-type nobody documented yet (which the suite's own
+//     rule does not match) to enrich's dead-letter queue, where it stays 14 days and its depth
+//     alarms; the rule's MatchedEvents alarms too.
+func keepIvsEvents(scope constructs.Construct, enrich *suiteFunction, p IvsSessionsProps) (awsevents.Archive, awsevents.Rule) {
+	defaultBus := awsevents.EventBus_FromEventBusName(scope, jsii.String("DefaultBus"), jsii.String("default"))
+	archive := awsevents.NewArchive(scope, jsii.String("IvsEventArchive"), &awsevents.ArchiveProps{
+		ArchiveName:    jsii.String(ivsArchiveName),
+		Description:    jsii.String(fmt.Sprintf("%s: every IVS event, for a replay once the suite knows an event it rejected", suite.Name)),
+		SourceEventBus: defaultBus,
+		EventPattern:   &awsevents.EventPattern{Source: jsii.Strings(ivsevent.Source)},
+		Retention:      durationDays(p.EventArchiveRetentionDays),
+	})
+	known := make([]any, len(knownIvsDetailTypes))
+	for i, d := range knownIvsDetailTypes {
+		known[i] = d
+	}
+	rule := awsevents.NewRule(scope, jsii.String("UnknownIvsEvents"), &awsevents.RuleProps{
+		Description: jsii.String(fmt.Sprintf("%s: IVS events of a detail-type the suite does not know, kept in the enrich dead-letter queue", suite.Name)),
+		EventPattern: &awsevents.EventPattern{
+			Source:     jsii.Strings(ivsevent.Source),
+			DetailType: awsevents.Match_AnythingBut(known...),
+		},
+	})
+	rule.AddTarget(awseventstargets.NewSqsQueue(enrich.dlq, &awseventstargets.SqsQueueProps{
+		RetryAttempts: jsii.Number(targetRetryAttempts),
+		MaxEventAge:   awscdk.Duration_Hours(jsii.Number(targetMaxEventAgeH)),
+	}))
+	return archive, rule
+}
+
+// unknownEventsMetric counts the events the UnknownIvsEvents rule matched.
+func unknownEventsMetric(rule awsevents.Rule, period awscdk.Duration) awscloudwatch.Metric {
+	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+		Namespace:     jsii.String("AWS/Events"),
+		MetricName:    jsii.String("MatchedEvents"),
+		DimensionsMap: &map[string]*string{"RuleName": rule.RuleName()},
+		Statistic:     jsii.String("Sum"),
+		Period:        period,
+	})
+}
+
+// restrictBus lets only the suite's publishers (the roles given) put events of the suite's
+// source on its bus: a Deny for every other principal, whatever its IAM policies allow, so that
+// nobody else in the account can publish an "apply" decision the corrector would act on.
+func restrictBus(bus awsevents.EventBus, publishers []awsiam.IRole) {
+	arns := make([]*string, len(publishers))
+	for i, r := range publishers {
+		arns[i] = r.RoleArn()
+	}
+	bus.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("OnlyTheSuitePublishesItsEvents"),
+		Effect:     awsiam.Effect_DENY,
+		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+		Actions:    jsii.Strings("events:PutEvents"),
+		Resources:  &[]*string{bus.EventBusArn()},
+		Conditions: &map[string]any{
+			"StringEquals": map[string]any{"events:source": suite.EventSource},
+			"ArnNotEquals": map[string]any{"aws:PrincipalArn": arns},
+		},
+	}))
+}
+
+// optOutGuard is correct's IAM guard on opted-out channels: UpdateChannel is denied on any
+// channel that carries the opt-out tag (any value), so that no bug can change one; the policy
+// skips such channels before it gets there (multitrack.Decide).
+func optOutGuard(channels *string, optOutTag string) awsiam.PolicyStatement {
+	return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("NeverUpdateAnOptedOutChannel"),
+		Effect:     awsiam.Effect_DENY,
+		Actions:    jsii.Strings("ivs:UpdateChannel"),
+		Resources:  &[]*string{channels},
+		Conditions: &map[string]any{"Null": map[string]any{"aws:ResourceTag/" + optOutTag: "false"}},
+	})
+}

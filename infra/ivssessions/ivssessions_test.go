@@ -241,7 +241,7 @@ func TestResourceCounts(t *testing.T) {
 		"AWS::Lambda::EventSourceMapping": n,
 		"AWS::IAM::Role":                  n,
 		"AWS::Logs::LogGroup":             n,
-		"AWS::SQS::Queue":                 2 * n, // a queue and its DLQ per function
+		"AWS::SQS::Queue":                 2 * n,                     // a queue and its DLQ per function
 		"AWS::Events::Rule":               len(suite.Routes) + 3 + 1, // routes, 3 notifications, unknown IVS events
 		"AWS::Events::EventBus":           1,
 		"AWS::Events::Archive":            2, // the suite's events, every IVS event

@@ -24,6 +24,10 @@ type Config struct {
 	// the time waited so far, at most batch.MaxWait (CORRECTION_RETRY_DELAY, default 60s, at
 	// most batch.MaxVisibility).
 	RetryDelay time.Duration
+	// LeaseRetryDelay is the wait of a message whose channel another delivery is correcting:
+	// that correction takes a few calls, never a wait for the channel (which goes through the
+	// queue) (CORRECTION_LEASE_RETRY_DELAY, default 5s, from 1s to 12h).
+	LeaseRetryDelay time.Duration
 	// LockBucket is the S3 bucket of the per-channel leases, under session.LockKeyPrefix
 	// (LOCK_BUCKET, required; the deployment's archive bucket).
 	LockBucket string
@@ -75,6 +79,16 @@ func LoadConfig(getenv suite.Getenv) (Config, error) {
 	}
 	if cfg.RetryDelay > batch.MaxVisibility || cfg.RetryDelay < time.Second {
 		return Config{}, &ivsevent.FieldError{Field: suite.EnvCorrectionRetryDelay, Want: "a duration from 1s to 12h (SQS's visibility timeout range)", Got: getenv(suite.EnvCorrectionRetryDelay)}
+	}
+	defLease, err := time.ParseDuration(suite.DefaultCorrectionLeaseRetryDelay)
+	if err != nil {
+		return Config{}, fmt.Errorf("default %s %q: %w", suite.EnvCorrectionLeaseRetryDelay, suite.DefaultCorrectionLeaseRetryDelay, err)
+	}
+	if cfg.LeaseRetryDelay, err = suite.Duration(getenv, suite.EnvCorrectionLeaseRetryDelay, defLease); err != nil {
+		return Config{}, err
+	}
+	if cfg.LeaseRetryDelay > batch.MaxVisibility || cfg.LeaseRetryDelay < time.Second {
+		return Config{}, &ivsevent.FieldError{Field: suite.EnvCorrectionLeaseRetryDelay, Want: "a duration from 1s to 12h (SQS's visibility timeout range)", Got: getenv(suite.EnvCorrectionLeaseRetryDelay)}
 	}
 	if cfg.LockBucket, err = suite.Required(getenv, suite.EnvLockBucket, "the S3 bucket of the channels' leases"); err != nil {
 		return Config{}, err

@@ -16,7 +16,7 @@ func TestLoadConfig(t *testing.T) {
 	const dlq = "https://sqs.us-west-2.amazonaws.com/123456789012/correct-dlq"
 	base := map[string]string{suite.EnvEventBusName: "ivs-sessions", suite.EnvLockBucket: "archive", suite.EnvDeadLetterQueueURL: dlq}
 	// defaults is the configuration of base.
-	defaults := Config{EventBusName: "ivs-sessions", MaxAge: 24 * time.Hour, RetryDelay: time.Minute,
+	defaults := Config{EventBusName: "ivs-sessions", MaxAge: 24 * time.Hour, RetryDelay: time.Minute, LeaseRetryDelay: 5 * time.Second,
 		Correction: multitrack.Config{Mode: multitrack.ModeApply, OptOutTag: suite.DefaultOptOutTag, AllowContainerFormatChange: true},
 		LockBucket: "archive", LeaseTTL: time.Minute, DeadLetterQueueURL: dlq}
 	but := func(f func(c *Config)) Config { c := defaults; f(&c); return c }
@@ -37,11 +37,12 @@ func TestLoadConfig(t *testing.T) {
 		"all set": {map[string]string{suite.EnvEventBusName: "b", suite.EnvCorrectionMode: "dry-run", suite.EnvCorrectionMaxAge: "2h",
 			suite.EnvCorrectionRetryDelay: "30s", suite.EnvAllowTypeChange: "true", suite.EnvOptOutTag: "keep-out", suite.EnvDefaultMaximumResolution: "HD",
 			suite.EnvLockBucket: "locks", suite.EnvDeadLetterQueueURL: "http://127.0.0.1:4566/123456789012/correct-dlq", "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:4567"},
-			Config{EventBusName: "b", MaxAge: 2 * time.Hour, RetryDelay: 30 * time.Second, Correction: multitrack.Config{Mode: multitrack.ModeDryRun,
+			Config{EventBusName: "b", MaxAge: 2 * time.Hour, RetryDelay: 30 * time.Second, LeaseRetryDelay: 5 * time.Second, Correction: multitrack.Config{Mode: multitrack.ModeDryRun,
 				DefaultMaximumResolution: "HD", AllowTypeChange: true, AllowContainerFormatChange: true, OptOutTag: "keep-out"},
 				LockBucket: "locks", LeaseTTL: time.Minute, DeadLetterQueueURL: "http://127.0.0.1:4566/123456789012/correct-dlq", PathStyle: true}},
 		"retry delay at the SQS maximum": {with(suite.EnvCorrectionRetryDelay, "12h"), but(func(c *Config) { c.RetryDelay = 12 * time.Hour })},
 		"every endpoint local":           {with("AWS_ENDPOINT_URL", "http://127.0.0.1:4566"), but(func(c *Config) { c.PathStyle = true })},
+		"lease retry delay, locally":     {with(suite.EnvCorrectionLeaseRetryDelay, "1m40s"), but(func(c *Config) { c.LeaseRetryDelay = 100 * time.Second })},
 	}
 	for name, tc := range good {
 		t.Run(name, func(t *testing.T) {
@@ -71,6 +72,7 @@ func TestLoadConfig(t *testing.T) {
 		"retry delay too long":  {with(suite.EnvCorrectionRetryDelay, "13h"), suite.EnvCorrectionRetryDelay},
 		"retry delay too short": {with(suite.EnvCorrectionRetryDelay, "500ms"), suite.EnvCorrectionRetryDelay},
 		"bad bool":              {with(suite.EnvAllowTypeChange, "perhaps"), suite.EnvAllowTypeChange},
+		"lease delay too short": {with(suite.EnvCorrectionLeaseRetryDelay, "100ms"), suite.EnvCorrectionLeaseRetryDelay},
 	}
 	for name, tc := range bad {
 		t.Run(name, func(t *testing.T) {

@@ -116,7 +116,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 		Locks:       &lease.Locker{S3: e.S3Client(), Bucket: testBucket, TTL: testLeaseTTL},
 		Intents:     e.S3Client(),
 		DeadLetters: e.SQSClient(),
-		Cfg: Config{EventBusName: testBus, Correction: cfg, MaxAge: 24 * time.Hour, RetryDelay: 60 * time.Second,
+		Cfg: Config{EventBusName: testBus, Correction: cfg, MaxAge: 24 * time.Hour, RetryDelay: 60 * time.Second, LeaseRetryDelay: 5 * time.Second,
 			LockBucket: testBucket, LeaseTTL: testLeaseTTL, DeadLetterQueueURL: testDLQ, PathStyle: true},
 		Log:     e.Log,
 		Metrics: e.Metrics,

@@ -85,10 +85,6 @@ const (
 	keyErr          = batch.KeyErr
 )
 
-// leaseRetryDelay is the wait of a message whose channel another delivery is correcting: that
-// correction takes a few calls, never a wait for the channel (which goes through the queue).
-const leaseRetryDelay = 5 * time.Second
-
 // releaseTimeout bounds the release of a lease, which runs even when the invocation's context
 // has ended (batch.Reserve leaves the time for it).
 const releaseTimeout = time.Second
@@ -359,7 +355,7 @@ func (h *Handler) fail(ctx context.Context, m batch.Message, c session.Corrected
 }
 
 // lock takes the channel's lease for the message, or returns a transient error: a
-// retryable.Later of leaseRetryDelay when another delivery holds it (two refused sessions of one
+// retryable.Later of Cfg.LeaseRetryDelay when another delivery holds it (two refused sessions of one
 // channel, as an encoder's reconnects produce, corrected by concurrent invocations), the
 // queue's default wait when S3 cannot tell. The function it returns releases the lease; a
 // release that fails is logged, and the lease lapses after Cfg.LeaseTTL.
@@ -377,7 +373,7 @@ func (h *Handler) lock(ctx context.Context, m batch.Message, arn string) (func()
 	case errors.As(err, &held):
 		h.Log.InfoContext(ctx, "another correction of this channel is in progress", keyChannelARN, arn, keyLease, key,
 			keyHolder, held.Owner, keyExpires, held.Expires)
-		return nil, retryable.Later("another correction of this channel is in progress", leaseRetryDelay, err)
+		return nil, retryable.Later("another correction of this channel is in progress", h.Cfg.LeaseRetryDelay, err)
 	case err != nil:
 		return nil, retryable.Later("take the lease of "+arn, 0, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -706,6 +707,21 @@ func TestLeaseUnavailable(t *testing.T) {
 	}
 	if got := e.BusWire.Bodies("AmazonSQS.ChangeMessageVisibility"); len(got) != 0 {
 		t.Errorf("ChangeMessageVisibility %q, want none: the queue's own timeout applies", got)
+	}
+	// The log line says so in the attribute the stack's AccessErrors metric filter reads, so a
+	// person hears of it within one alarm period, not after the message's last receive.
+	access := regexp.MustCompile(suite.AccessErrorPattern)
+	var matched bool
+	for _, line := range strings.Split(e.Logs.String(), "\n") {
+		var l map[string]any
+		if json.Unmarshal([]byte(line), &l) == nil {
+			if s, ok := l[batch.KeyErr].(string); ok && access.MatchString(s) {
+				matched = true
+			}
+		}
+	}
+	if !matched {
+		t.Errorf("no log line with %s matching %s:\n%s", batch.KeyErr, suite.AccessErrorPattern, e.Logs.String())
 	}
 }
 

@@ -36,10 +36,8 @@ var queueAgeLimits = map[string]time.Duration{
 // filter reads it.
 const errLogKey = batch.KeyErr
 
-// accessErrorRegex matches the errors with which AWS refuses a call for want of a permission or a
-// resource: they look transient (retrying may help once IAM propagates), so they are retried and
-// would reach the dead-letter queue's alarm only after every receive.
-const accessErrorRegex = `AccessDenied|not authorized|NoSuchBucket|NonExistentQueue`
+// accessErrorRegex is what the AccessErrors metric filter matches in errLogKey.
+const accessErrorRegex = suite.AccessErrorPattern
 
 // noAlarmEmailWarning is the ID of the synth warning for a deployment without alarmEmail.
 const noAlarmEmailWarning = "ivs-sessions:noAlarmEmail"

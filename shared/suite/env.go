@@ -26,6 +26,11 @@ const (
 	// duration); each wait is as long as the correction has waited so far, at least this and
 	// at most batch.MaxWait (11 h 45 min), so waits grow geometrically.
 	EnvCorrectionRetryDelay = "CORRECTION_RETRY_DELAY"
+	// EnvCorrectionLeaseRetryDelay is the wait of a correction whose channel's lease another
+	// delivery holds (a Go duration; default DefaultCorrectionLeaseRetryDelay). The lease lasts
+	// in real time; the local stack, whose SQS waits run faster, sets it so that the wait lasts
+	// as long as deployed and a stuck lease spends as many receives as it would in AWS.
+	EnvCorrectionLeaseRetryDelay = "CORRECTION_LEASE_RETRY_DELAY"
 	// EnvEnrichMaxAttempts is how many deliveries enrich waits for a session to become visible
 	// (or ended) in GetStreamSession before it publishes the record from the event alone.
 	EnvEnrichMaxAttempts = "ENRICH_MAX_ATTEMPTS"
@@ -50,6 +55,7 @@ const (
 	DefaultOptOutTag                  = "ivs-sessions:opt-out"
 	DefaultCorrectionMaxAge           = "24h"
 	DefaultCorrectionRetryDelay       = "60s"
+	DefaultCorrectionLeaseRetryDelay  = "5s"
 	DefaultEnrichMaxAttempts          = 5
 	DefaultArchiveRetentionDays       = 3650
 )
@@ -71,6 +77,12 @@ const (
 	// MetricAccessErrors counts the functions' log lines whose error says AWS refused them
 	// (AccessDenied, a missing bucket or queue): a CloudWatch Logs metric filter, no dimension.
 	MetricAccessErrors = "AccessErrors"
+	// AccessErrorPattern is the regular expression (CloudWatch Logs' and Go's alike) of the
+	// errors with which AWS refuses a call for want of a permission or a resource. They look
+	// transient (retrying helps once IAM propagates), so they are retried, and would reach the
+	// dead-letter queue's alarm only after every receive: the AccessErrors metric filter matches
+	// the functions' log attribute "err" against it.
+	AccessErrorPattern = `AccessDenied|not authorized|NoSuchBucket|NonExistentQueue`
 
 	DimensionDetailType = "DetailType"
 	DimensionFunction   = "Function"

@@ -285,12 +285,22 @@ func (s *Stack) ivsHandler() http.Handler {
 	return mux
 }
 
+// leaseRetryDelay is CORRECTION_LEASE_RETRY_DELAY locally, in SQS seconds: as long, in real
+// time, as the deployed default. A channel's lease lapses in real time (the function's clock);
+// a wait of the deployed 5 SQS seconds would last 250 ms here, and a lease left by a crashed
+// invocation would spend twenty times the receives it spends in AWS.
+func (s *Stack) leaseRetryDelay() time.Duration {
+	deployed, _ := time.ParseDuration(suite.DefaultCorrectionLeaseRetryDelay)
+	return time.Duration(float64(deployed) * float64(time.Second) / float64(s.second)).Round(time.Second)
+}
+
 // Environment returns the environment of function fn, as the CDK app gives it, pointed at the
 // local servers: correct also gets the URL of its queue's local dead-letter queue.
 func (s *Stack) Environment(fn string) map[string]string {
 	env := s.settings.Environment(fn, suite.BusSessions, s.bucket)
 	if fn == suite.FunctionCorrect {
 		env[suite.EnvDeadLetterQueueURL] = s.Bus.QueueURL(s.busURL, fn+localbus.DeadLetterSuffix)
+		env[suite.EnvCorrectionLeaseRetryDelay] = s.leaseRetryDelay().String()
 	}
 	for k, v := range map[string]string{
 		"AWS_REGION":                   ivstest.DefaultRegion,

@@ -141,6 +141,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer w.close()
 	env := w.env(o.fn, getenv)
+	if o.fn == suite.FunctionCorrect && getenv(suite.EnvCorrectionMaxAge) == "" && !tg.Time.IsZero() {
+		// A sample's trigger is older than a correction may be: let this invocation apply it.
+		if deployedAge, _ := time.ParseDuration(suite.DefaultCorrectionMaxAge); time.Since(tg.Time) > deployedAge/2 {
+			raised := (time.Since(tg.Time) + deployedAge).Round(time.Hour)
+			env[suite.EnvCorrectionMaxAge] = raised.String()
+			w.notes = append(w.notes, fmt.Sprintf("the event's session started at %s: %s is raised to %s for this invocation "+
+				"(deployed, a correction applies only within %s of its trigger)", tg.Time.Format(time.RFC3339), suite.EnvCorrectionMaxAge, raised, deployedAge))
+		}
+	}
 	deployed := suite.Deployment[o.fn]
 	if o.timeout == 0 {
 		o.timeout = deployed.Timeout
@@ -269,7 +278,12 @@ func startWorld(ctx context.Context, tg target) (*world, error) {
 	}
 	var queues []localbus.QueueConfig
 	for _, fn := range suite.Functions {
-		queues = append(queues, localbus.QueueConfig{Name: fn, Handler: capture(fn)})
+		q := localbus.QueueConfig{Name: fn, Handler: capture(fn)}
+		if fn == suite.FunctionCorrect {
+			// correct sends a correction that failed for good to its dead-letter queue itself.
+			q.MaxReceiveCount = suite.Deployment[fn].MaxReceiveCount
+		}
+		queues = append(queues, q)
 	}
 	bus, err := localbus.New(localbus.Config{Region: w.region, Account: ivstest.DefaultAccount, Rules: localbus.SuiteRules(busName), Queues: queues})
 	if err != nil {

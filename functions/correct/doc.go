@@ -48,5 +48,7 @@
 // IAM: ivs:GetChannel, ivs:GetStream, ivs:UpdateChannel on the account's channels;
 // events:PutEvents on the suite's bus; sqs:ChangeMessageVisibility on the correct queue;
 // sqs:SendMessage on its dead-letter queue; s3:GetObject and s3:PutObject on
-// <LOCK_BUCKET>/locks/* (leases and intent records; no delete: a lease is released by overwriting it).
+// <LOCK_BUCKET>/locks/* (leases and intent records; no delete: a lease is released by overwriting it),
+// and s3:ListBucket on LOCK_BUCKET for the prefix locks/ (a missing intent record is then 404,
+// not 403); never ivs:UpdateChannel on a channel with the opt-out tag (an IAM Deny).
 package main

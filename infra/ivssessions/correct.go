@@ -12,6 +12,8 @@ import (
 //     s3:GetObject and s3:PutObject there and nowhere else. Explicit statements, not a Grant*:
 //     those add wildcards of actions (GetObject*, List*, Abort*) a lease needs none of, and no
 //     delete (a lease is released by overwriting it);
+//   - the intent records beside them (locks/intent/...), with s3:ListBucket on locks/ so that a
+//     missing record reads as such;
 //   - sqs:SendMessage on its own dead-letter queue, where it sends a correction it gives up on.
 func (s *ivsSessions) grantCorrectLocksAndDeadLetters(correct *suiteFunction) {
 	correct.role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -25,5 +27,14 @@ func (s *ivsSessions) grantCorrectLocksAndDeadLetters(correct *suiteFunction) {
 			"the customer's and cannot be listed at deploy time, so the objects are matched under locks/ only, with s3:GetObject and s3:PutObject and nothing else."),
 		AppliesTo: &[]any{&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::<.*ArchiveBucket[0-9A-F]{8}\.Arn>\/locks\/\*$/`)}},
 	}}, jsii.Bool(true))
+	// s3:ListBucket, limited to the locks/ prefix, so that reading a session's intent record
+	// that does not exist yet answers 404 NoSuchKey, not 403 AccessDenied (S3 answers a GET of a
+	// missing key with 403 to a caller that may not list the bucket).
+	correct.role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("ListLocksOnly"),
+		Actions:    jsii.Strings("s3:ListBucket"),
+		Resources:  &[]*string{s.storage.archive.BucketArn()},
+		Conditions: &map[string]any{"StringLike": map[string]any{"s3:prefix": LocksPrefix + "*"}},
+	}))
 	correct.dlq.GrantSendMessages(correct.role)
 }

@@ -605,15 +605,25 @@ func TestIAM(t *testing.T) {
 					t.Errorf("S3 actions %v, want s3:GetObject, s3:ListBucket, s3:PutObject", got)
 				}
 			case suite.FunctionCorrect:
-				// Its channels' leases: get and put of the objects under locks/, nothing more.
-				locks := map[string]any{"Fn::Join": []any{"", []any{arnOf(f.id(t, f.suite.ArchiveBucket())), "/" + ivssessions.LocksPrefix + "*"}}}
+				// Its channels' leases and intent records: get and put of the objects under
+				// locks/, and a listing of locks/ only (a missing intent is 404, not 403).
+				bucket := arnOf(f.id(t, f.suite.ArchiveBucket()))
+				locks := map[string]any{"Fn::Join": []any{"", []any{bucket, "/" + ivssessions.LocksPrefix + "*"}}}
 				slices.Sort(s3Actions)
-				if !slices.Equal(s3Actions, []string{"s3:GetObject", "s3:PutObject"}) {
-					t.Errorf("S3 actions %v, want s3:GetObject and s3:PutObject", s3Actions)
+				if !slices.Equal(s3Actions, []string{"s3:GetObject", "s3:ListBucket", "s3:PutObject"}) {
+					t.Errorf("S3 actions %v, want s3:GetObject, s3:ListBucket and s3:PutObject", s3Actions)
 				}
 				for _, r := range s3Resources {
-					if !equal(r, locks) {
-						t.Errorf("S3 resource %v, want only %v", r, locks)
+					if !equal(r, locks) && !equal(r, bucket) {
+						t.Errorf("S3 resource %v, want only %v and the bucket", r, locks)
+					}
+				}
+				for _, pol := range f.ofType("AWS::IAM::Policy") {
+					for _, st := range list(get(pol, "Properties", "PolicyDocument", "Statement")) {
+						if get(st, "Action") == "s3:ListBucket" && equal(get(st, "Resource"), bucket) && get(st, "Sid") == "ListLocksOnly" &&
+							!equal(get(st, "Condition"), map[string]any{"StringLike": map[string]any{"s3:prefix": ivssessions.LocksPrefix + "*"}}) {
+							t.Errorf("correct's s3:ListBucket condition %v, want s3:prefix %s*", get(st, "Condition"), ivssessions.LocksPrefix)
+						}
 					}
 				}
 			default:

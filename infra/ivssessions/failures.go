@@ -145,6 +145,8 @@ func unknownEventsMetric(rule awsevents.Rule, period awscdk.Duration) awscloudwa
 // restrictBus lets only the suite's publishers (the roles given) put events of the suite's
 // source on its bus: a Deny for every other principal, whatever its IAM policies allow, so that
 // nobody else in the account can publish an "apply" decision the corrector would act on.
+// (Synth prints a deprecation warning for CfnEventBusPolicy#principal: the CDK reads that
+// property of every event bus policy, this one has none; the warning is jsii's, not ours.)
 func restrictBus(bus awsevents.EventBus, publishers []awsiam.IRole) {
 	arns := make([]*string, len(publishers))
 	for i, r := range publishers {

@@ -40,10 +40,21 @@ func TestBootstrapUnderRIE(t *testing.T) {
 		OnLog: func(l lambdarie.Line) { _, _ = e.Logs.Write([]byte(l.Text + "\n")) },
 	})
 
+	// A replay of the suite bus's archive (EventBridge adds replay-name): acknowledged, no call.
+	var replayed map[string]any
+	if err := json.Unmarshal(live, &replayed); err != nil {
+		t.Fatal(err)
+	}
+	replayed["replay-name"] = "rebuild-archive"
+	replay, err := json.Marshal(replayed)
+	if err != nil {
+		t.Fatal(err)
+	}
 	payload := awstest.SQSEvent(t,
 		sqsRecord("offline", offline, 1, time.Now()),
 		sqsRecord("live", live, 1, time.Now()),
 		sqsRecord("malformed", []byte(`{"source":"ivs-sessions"}`), 1, time.Now()),
+		sqsRecord("replayed", replay, 1, time.Now()),
 	)
 	out, err := inst.Invoke(ctx, payload)
 	if err != nil {
@@ -83,7 +94,8 @@ func TestBootstrapUnderRIE(t *testing.T) {
 	wantOutcomes(t, e.published(), session.CorrectionApplied, session.CorrectionApplied)
 
 	logs := e.Logs.String()
-	for _, want := range []string{`"requestId":`, `"outcome":"applied"`, `"RejectedEvents":1`, `"Corrections":1`} {
+	for _, want := range []string{`"requestId":`, `"outcome":"applied"`, `"RejectedEvents":1`, `"Corrections":1`,
+		`"message":"replayed event: no channel is touched"`, `"replayName":"rebuild-archive"`} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("function output lacks %s:\n%s", want, logs)
 		}

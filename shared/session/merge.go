@@ -80,11 +80,16 @@ func (r *Record) derive() {
 	}
 
 	ended := !r.EndTime.IsZero()
+	start, end := r.StartTime, r.EndTime
 	for _, e := range r.Events {
 		r.Code = bestCode(r.Code, e.Code)
+		start = earliest(start, e.Time)
 		switch e.Name {
 		case ivsevent.EventSessionEnded, ivsevent.EventStreamEnd, ivsevent.RecordingEnd:
 			ended = true
+			if r.EndTime.IsZero() {
+				end = latest(end, e.Time)
+			}
 		}
 	}
 	r.Outcome = maxOutcome(r.Outcome, OutcomeLive)
@@ -96,8 +101,8 @@ func (r *Record) derive() {
 	}
 
 	r.DurationSeconds = 0
-	if !r.StartTime.IsZero() && !r.EndTime.IsZero() && !r.EndTime.Before(r.StartTime) {
-		r.DurationSeconds = math.Round(r.EndTime.Sub(r.StartTime).Seconds()*1000) / 1000
+	if ended && !start.IsZero() && !end.IsZero() && !end.Before(start) {
+		r.DurationSeconds = math.Round(end.Sub(start).Seconds()*1000) / 1000
 	}
 
 	r.VideoTrackCount, r.AudioTrackCount = len(r.Video), len(r.Audio)

@@ -32,8 +32,11 @@ type Record struct {
 
 	StartTime time.Time `json:"startTime,omitzero"` // from GetStreamSession
 	EndTime   time.Time `json:"endTime,omitzero"`   // from GetStreamSession; zero while live
-	// DurationSeconds is EndTime - StartTime, to the millisecond; 0 while either is unknown.
-	DurationSeconds float64 `json:"durationSeconds,omitempty"`
+	// DurationSeconds is how long the session lasted, to the millisecond, for every session
+	// that ended (a refused one too): EndTime - StartTime, where a time GetStreamSession did
+	// not give is read from the events (the earliest event; the latest Session Ended, Stream
+	// End or Recording End). 0 while live, or when no time is known.
+	DurationSeconds float64 `json:"durationSeconds"`
 
 	// Outcome is live, ended or refused; see the Outcome constants.
 	Outcome Outcome `json:"outcome"`

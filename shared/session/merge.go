@@ -92,6 +92,12 @@ func (r *Record) derive() {
 			}
 		}
 	}
+	// A correction is decided only for a session that ended, for the code it ended with: a
+	// correction archived before any event of its session does not leave a live record.
+	if r.Correction != nil {
+		ended = true
+		r.Code = bestCode(r.Code, r.Correction.Decision.Code)
+	}
 	r.Outcome = maxOutcome(r.Outcome, OutcomeLive)
 	if ended {
 		r.Outcome = maxOutcome(r.Outcome, OutcomeEnded)

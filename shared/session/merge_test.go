@@ -24,6 +24,7 @@ func samples(t *testing.T) map[string]Record {
 		}
 		if edit != nil {
 			edit(&r)
+			r.derive() // as Merge would: the edit may change what is derived
 		}
 		return r
 	}
@@ -74,6 +75,7 @@ func samples(t *testing.T) map[string]Record {
 
 func (r Record) withCorrection(c *Correction) Record {
 	r.Correction = c
+	r.derive()
 	return r
 }
 
@@ -274,7 +276,8 @@ func TestMergeScenarios(t *testing.T) {
 		},
 		"corrections: applied wins over decided and dry-run": {
 			parts:       []string{"correction dry-run", "correction decided", "correction applied"},
-			wantOutcome: OutcomeEnded,
+			wantOutcome: OutcomeRefused, // the corrections' code (a correction is decided only for the code a session ended with)
+			wantCode:    ivsevent.CodeMultitrackInputNotAllowed,
 			wantEvents:  []string{ivsevent.EventSessionCreated, ivsevent.EventStreamStart, ivsevent.EventStreamEnd, ivsevent.EventSessionEnded},
 			check: func(t *testing.T, r Record) {
 				if r.Correction == nil || r.Correction.Outcome != CorrectionApplied || !r.Correction.At.Equal(at(time.Hour)) {

@@ -7,10 +7,15 @@ import (
 	"time"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 )
 
-// The record as a reader meets it: every session that ended has a duration.
+// The record as a reader meets it: every session that ended has a duration, a correction alone
+// does not make a live session.
 func TestRecordAsReaderMeetsIt(t *testing.T) {
+	decision := multitrack.Decision{Action: multitrack.ActionApply, Reason: "enable", Code: ivsevent.CodeMultitrackInputNotAllowed}
+	correctionOnly := Record{SchemaVersion: SchemaVersion, ChannelARN: testARN, ChannelID: "abcdABCDefgh", StreamID: testStreamID,
+		Correction: &Correction{Decision: decision, Outcome: CorrectionApplied, At: at(time.Minute)}}
 	tests := map[string]struct {
 		parts        []Record
 		wantOutcome  Outcome
@@ -43,6 +48,17 @@ func TestRecordAsReaderMeetsIt(t *testing.T) {
 		"GetStreamSession's times win over the events'": {
 			parts:       []Record{mustFromSS(t)},
 			wantOutcome: OutcomeRefused, wantCode: ivsevent.CodeMultitrackInputNotAllowed, wantDuration: 1.5,
+		},
+		"a correction archived before its session": {
+			parts:       []Record{correctionOnly},
+			wantOutcome: OutcomeRefused, wantCode: ivsevent.CodeMultitrackInputNotAllowed,
+		},
+		"a correction, then its session's events": {
+			parts: []Record{correctionOnly,
+				FromEvent(stateEvent(t, t0, ivsevent.EventSessionCreated, ""), ""),
+				FromEvent(stateEvent(t, at(time.Second), ivsevent.EventSessionEnded, ivsevent.CodeMultitrackInputNotAllowed), ""),
+			},
+			wantOutcome: OutcomeRefused, wantCode: ivsevent.CodeMultitrackInputNotAllowed, wantDuration: 1,
 		},
 	}
 	for name, tc := range tests {

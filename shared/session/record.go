@@ -38,7 +38,9 @@ type Record struct {
 	// End or Recording End). 0 while live, or when no time is known.
 	DurationSeconds float64 `json:"durationSeconds"`
 
-	// Outcome is live, ended or refused; see the Outcome constants.
+	// Outcome is live, ended or refused; see the Outcome constants. A record that holds a
+	// correction is at least ended (a correction is decided only once a session ended), and
+	// refused when the correction's code is a refusal.
 	Outcome Outcome `json:"outcome"`
 	// Code explains the outcome: a refusal code (Session Ended) first, else any other code a
 	// Session Ended or Stream Takeover Failure carried. "" when none.

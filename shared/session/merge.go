@@ -36,6 +36,7 @@ func Merge(a, b Record) Record {
 		Account:         pick(a.Account, b.Account),
 		StreamID:        pick(a.StreamID, b.StreamID),
 		Channel:         mergeChannel(a.Channel, b.Channel),
+		ChannelAsOf:     pick(a.ChannelAsOf, b.ChannelAsOf),
 		StartTime:       earliest(a.StartTime, b.StartTime),
 		EndTime:         latest(a.EndTime, b.EndTime),
 		Outcome:         maxOutcome(a.Outcome, b.Outcome),

@@ -29,6 +29,10 @@ type Record struct {
 	// Channel is the channel's configuration when the session went live (GetStreamSession's
 	// channel); only its name when the record was built from an event.
 	Channel *Channel `json:"channel,omitempty"`
+	// ChannelAsOf says when Channel was read: ChannelAtGoLive ("go-live") when it is the
+	// configuration GetStreamSession gave, as it was when the session went live (a correction
+	// made later is in Correction, not here); "" when Channel holds only the name an event gave.
+	ChannelAsOf string `json:"channelAsOf,omitempty"`
 
 	StartTime time.Time `json:"startTime,omitzero"` // from GetStreamSession
 	EndTime   time.Time `json:"endTime,omitzero"`   // from GetStreamSession; zero while live
@@ -84,6 +88,10 @@ type Record struct {
 	// clock).
 	UpdatedAt time.Time `json:"updatedAt,omitzero"`
 }
+
+// ChannelAtGoLive is Record.ChannelAsOf when Record.Channel is the channel's configuration at
+// go-live (GetStreamSession's channel).
+const ChannelAtGoLive = "go-live"
 
 // Outcome is how a session ended.
 type Outcome string

@@ -324,7 +324,7 @@ func disagreement(id string, ss []Session) (Disagreement, bool) {
 var bucketWidths = []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute, time.Hour, 6 * time.Hour, 24 * time.Hour, 7 * 24 * time.Hour}
 
 // maxBuckets is the most buckets a timeline has (wider buckets past it).
-const maxBuckets = 60
+const maxBuckets = 30
 
 // timeline buckets the sessions (sorted by start) by start time, with the narrowest width that
 // gives at most maxBuckets buckets; empty buckets in between are kept, so the axis is time.

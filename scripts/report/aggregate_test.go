@@ -115,11 +115,11 @@ func TestAggregate(t *testing.T) {
 				}
 			},
 		},
-		"timeline: hourly buckets over three days, empty ones kept": {
+		"timeline: 6-hour buckets over three days, empty ones kept": {
 			fixtures: archive(),
 			check: func(t *testing.T, r Report) {
-				if r.Bucket != "1h" || len(r.Timeline) != 50 {
-					t.Fatalf("bucket %q, %d buckets; want 1h, 50 (starts over 49 hours, at most 60 buckets)", r.Bucket, len(r.Timeline))
+				if r.Bucket != "6h" || len(r.Timeline) != 10 {
+					t.Fatalf("bucket %q, %d buckets; want 6h, 10 (12:00 on the first day to 18:00 on the third; at most 30 buckets)", r.Bucket, len(r.Timeline))
 				}
 				total, refused := 0, 0
 				for i, b := range r.Timeline {

@@ -3,7 +3,9 @@ package main
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -17,6 +19,8 @@ type Chart struct {
 	Labels   []string  `json:"labels"`
 	Datasets []Dataset `json:"datasets"`
 	Stacked  bool      `json:"stacked,omitempty"`
+	// Horizontal lays bars along the x axis (long labels on the y axis).
+	Horizontal bool `json:"horizontal,omitempty"`
 	// YTitle names the left axis; Y2Title the right one (for a dataset with YAxisID "y2").
 	YTitle  string `json:"yTitle,omitempty"`
 	Y2Title string `json:"y2Title,omitempty"`
@@ -24,15 +28,26 @@ type Chart struct {
 
 // Dataset is one series of a chart.
 type Dataset struct {
-	Label   string    `json:"label"`
-	Data    []float64 `json:"data"`
-	Type    string    `json:"type,omitempty"`    // a line over bars
-	YAxisID string    `json:"yAxisID,omitempty"` // "y2": the right axis
-	Stack   string    `json:"stack,omitempty"`
-	Color   string    `json:"backgroundColor,omitempty"`
-	Border  string    `json:"borderColor,omitempty"`
+	Label   string  `json:"label"`
+	Data    []Point `json:"data"`
+	Type    string  `json:"type,omitempty"`    // a line over bars
+	YAxisID string  `json:"yAxisID,omitempty"` // "y2": the right axis
+	Stack   string  `json:"stack,omitempty"`
+	Color   string  `json:"backgroundColor,omitempty"`
+	Border  string  `json:"borderColor,omitempty"`
 	// Colors colours each point (a doughnut's slices).
 	Colors []string `json:"colors,omitempty"`
+}
+
+// Point is one value of a series; NaN is a gap (JSON null), e.g. a share of no sessions.
+type Point float64
+
+// MarshalJSON writes the value, or null for NaN.
+func (p Point) MarshalJSON() ([]byte, error) {
+	if math.IsNaN(float64(p)) {
+		return []byte("null"), nil
+	}
+	return strconv.AppendFloat(nil, float64(p), 'f', -1, 64), nil
 }
 
 // palette colours series in order (Okabe-Ito, readable by the colour-blind).
@@ -48,10 +63,10 @@ func Charts(r Report) []Chart {
 	for _, b := range r.Timeline {
 		labels = append(labels, bucketLabel(b.Start, r.Bucket))
 	}
-	series := func(f func(Bucket) float64) []float64 {
-		out := make([]float64, len(r.Timeline))
+	series := func(f func(Bucket) float64) []Point {
+		out := make([]Point, len(r.Timeline))
 		for i, b := range r.Timeline {
-			out[i] = f(b)
+			out[i] = Point(f(b))
 		}
 		return out
 	}
@@ -60,14 +75,19 @@ func Charts(r Report) []Chart {
 		Datasets: []Dataset{
 			{Label: "went live", Data: series(func(b Bucket) float64 { return float64(b.Sessions - b.Refused) }), Stack: "s", Color: palette[0]},
 			{Label: "refused", Data: series(func(b Bucket) float64 { return float64(b.Refused) }), Stack: "s", Color: palette[3]},
-			{Label: "multitrack share", Type: "line", YAxisID: "y2", Data: series(func(b Bucket) float64 { return roundTo(100*b.MultitrackShare, 1) }), Border: palette[1], Color: palette[1]},
+			{Label: "multitrack share", Type: "line", YAxisID: "y2", Data: series(func(b Bucket) float64 {
+				if b.WithTracks == 0 {
+					return math.NaN() // no share without sessions
+				}
+				return roundTo(100*b.MultitrackShare, 1)
+			}), Border: palette[1], Color: palette[1]},
 		}}
 
-	refusals := Chart{ID: "refusals", Title: "Refusals by code", Type: "bar", YTitle: "sessions"}
-	var data []float64
+	refusals := Chart{ID: "refusals", Title: "Refusals by code", Type: "bar", YTitle: "sessions", Horizontal: true}
+	var data []Point
 	for _, c := range r.Overall.Refusals {
 		refusals.Labels = append(refusals.Labels, c.Label)
-		data = append(data, float64(c.N))
+		data = append(data, Point(c.N))
 	}
 	refusals.Datasets = []Dataset{{Label: "refusals", Data: orEmpty(data), Color: palette[3]}}
 
@@ -76,7 +96,7 @@ func Charts(r Report) []Chart {
 	var colors []string
 	for i, c := range r.Overall.Corrections {
 		corrections.Labels = append(corrections.Labels, c.Label)
-		data = append(data, float64(c.N))
+		data = append(data, Point(c.N))
 		colors = append(colors, palette[i%len(palette)])
 	}
 	corrections.Datasets = []Dataset{{Label: "corrections", Data: orEmpty(data), Colors: colors}}
@@ -90,10 +110,10 @@ func Charts(r Report) []Chart {
 		}
 	}
 	for t := range max(tracks, 1) {
-		d := Dataset{Label: fmt.Sprintf("Track%d", t), Data: make([]float64, len(r.PerChannel)), Color: palette[t%len(palette)]}
+		d := Dataset{Label: fmt.Sprintf("Track%d", t), Data: make([]Point, len(r.PerChannel)), Color: palette[t%len(palette)]}
 		for i, c := range r.PerChannel {
 			if len(c.Ladders) > 0 && t < len(c.Ladders[0].BitratesBps) {
-				d.Data[i] = float64(c.Ladders[0].BitratesBps[t]) / 1e6
+				d.Data[i] = Point(float64(c.Ladders[0].BitratesBps[t]) / 1e6)
 			}
 		}
 		ladder.Datasets = append(ladder.Datasets, d)
@@ -129,9 +149,9 @@ func verdictRank(v string) int {
 	return 3
 }
 
-func orEmpty(d []float64) []float64 {
+func orEmpty(d []Point) []Point {
 	if d == nil {
-		return []float64{}
+		return []Point{}
 	}
 	return d
 }

@@ -38,6 +38,9 @@ type dirSource struct{ dir string }
 func (d dirSource) String() string { return d.dir }
 
 func (d dirSource) List(ctx context.Context, prefix string, fn func(string)) error {
+	if _, err := os.Stat(d.dir); err != nil {
+		return fmt.Errorf("no archive at %s (%w): run make local first, or give -dir or -bucket", d.dir, err)
+	}
 	root := filepath.Join(d.dir, filepath.FromSlash(prefix))
 	err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
 		if err != nil {
@@ -55,9 +58,6 @@ func (d dirSource) List(ctx context.Context, prefix string, fn func(string)) err
 		}
 		return nil
 	})
-	if errors.Is(err, fs.ErrNotExist) && !strings.Contains(prefix, "=") {
-		return fmt.Errorf("no archive at %s: run make local first, or give -dir or -bucket", d.dir)
-	}
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil // no object with that prefix
 	}
@@ -169,10 +169,16 @@ func (r Range) wants(key string) bool {
 }
 
 // read lists the range's records and reads them with workers concurrent readers. An object
-// that is not a session record is counted in Undecodable and named through warn; an object
-// that cannot be read fails the read.
+// that is not a session record is counted in Undecodable and named through warn (one call at a
+// time); an object that cannot be read fails the read.
 func read(ctx context.Context, src source, r Range, workers int, warn func(string)) ([]Session, ReadStats, error) {
 	start := time.Now()
+	var warnMu sync.Mutex
+	report := func(msg string) {
+		warnMu.Lock()
+		defer warnMu.Unlock()
+		warn(msg)
+	}
 	stats := ReadStats{Source: src.String(), Workers: workers}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -226,7 +232,7 @@ func read(ctx context.Context, src source, r Range, workers int, warn func(strin
 				s, err := decodeSession(k, b)
 				if err != nil {
 					undecodable.Add(1)
-					warn(err.Error())
+					report(err.Error())
 					continue
 				}
 				mu.Lock()

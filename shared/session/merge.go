@@ -24,7 +24,7 @@ import (
 //   - enriched if either was (and the enriched one's note), eventsTruncated if either was,
 //     eventsDropped the larger;
 //   - correction: the one furthest along (applied > unchanged > dry-run > failed > decided),
-//     then the later.
+//     then the later; nextSession: the one that started first.
 //
 // The derived fields are recomputed. Neither argument is modified.
 func Merge(a, b Record) Record {
@@ -50,6 +50,7 @@ func Merge(a, b Record) Record {
 		LimitBreaches:   concat(a.LimitBreaches, b.LimitBreaches),
 		Enriched:        a.Enriched || b.Enriched,
 		Correction:      mergeCorrection(a.Correction, b.Correction),
+		NextSession:     firstLink(a.NextSession, b.NextSession),
 		UpdatedAt:       latest(a.UpdatedAt, b.UpdatedAt),
 	}
 	// The note of an enriched record wins: it supersedes "could not enrich".
@@ -98,6 +99,9 @@ func (r *Record) derive() {
 	if r.Correction != nil {
 		ended = true
 		r.Code = bestCode(r.Code, r.Correction.Decision.Code)
+	}
+	if r.NextSession != nil {
+		ended = true // another session of the channel went live after it
 	}
 	r.Outcome = maxOutcome(r.Outcome, OutcomeLive)
 	if ended {
@@ -367,6 +371,18 @@ func compareCorrections(a, b Correction) int {
 		cmp.Compare(jsonString(a.Decision), jsonString(b.Decision)),
 		cmp.Compare(a.Detail, b.Detail),
 	)
+}
+
+// firstLink returns the link to the session that started first (then the lesser stream ID).
+func firstLink(a, b *SessionLink) *SessionLink {
+	if a == nil && b == nil {
+		return nil
+	}
+	if a == nil || (b != nil && cmp.Or(b.StartTime.Compare(a.StartTime), cmp.Compare(b.StreamID, a.StreamID), cmp.Compare(b.Key, a.Key)) < 0) {
+		a = b
+	}
+	l := *a
+	return &l
 }
 
 var outcomeRank = map[Outcome]int{OutcomeLive: 1, OutcomeEnded: 2, OutcomeRefused: 3}

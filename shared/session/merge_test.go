@@ -67,8 +67,12 @@ func samples(t *testing.T) map[string]Record {
 		"correction decided": fromSS(func(r *Record) {
 			r.Correction = &Correction{Decision: decision, Outcome: CorrectionDecided, At: at(time.Minute)}
 		}, nil),
-		"correction applied":      FromEvent(stateEvent(t, t0, ivsevent.EventSessionCreated, ""), "").withCorrection(&Correction{Decision: decision, Outcome: CorrectionApplied, At: at(time.Hour)}),
-		"correction dry-run":      FromEvent(stateEvent(t, t0, ivsevent.EventSessionCreated, ""), "").withCorrection(&Correction{Decision: decision, Outcome: CorrectionDryRun, At: at(2 * time.Hour)}),
+		"correction applied": FromEvent(stateEvent(t, t0, ivsevent.EventSessionCreated, ""), "").withCorrection(&Correction{Decision: decision, Outcome: CorrectionApplied, At: at(time.Hour)}),
+		"correction dry-run": FromEvent(stateEvent(t, t0, ivsevent.EventSessionCreated, ""), "").withCorrection(&Correction{Decision: decision, Outcome: CorrectionDryRun, At: at(2 * time.Hour)}),
+		"next session linked": Merge(Record{SchemaVersion: SchemaVersion, ChannelARN: testARN, ChannelID: "abcdABCDefgh", StreamID: testStreamID,
+			NextSession: &SessionLink{StreamID: "st-2BbbbbbbbbbbbbbbbbbbbbB", Key: "sessions/k2.json", StartTime: at(time.Hour)}}, Record{}),
+		"next session linked, a later one": Merge(Record{SchemaVersion: SchemaVersion, ChannelARN: testARN, ChannelID: "abcdABCDefgh", StreamID: testStreamID,
+			NextSession: &SessionLink{StreamID: "st-3CccccccccccccccccccccC", Key: "sessions/k3.json", StartTime: at(2 * time.Hour)}}, Record{}),
 		"updated later, no event": {SchemaVersion: SchemaVersion, ChannelARN: testARN, ChannelID: "abcdABCDefgh", StreamID: testStreamID, Outcome: OutcomeLive, UpdatedAt: at(5 * time.Hour)},
 	}
 }

@@ -43,8 +43,8 @@ type Record struct {
 	DurationSeconds float64 `json:"durationSeconds"`
 
 	// Outcome is live, ended or refused; see the Outcome constants. A record that holds a
-	// correction is at least ended (a correction is decided only once a session ended), and
-	// refused when the correction's code is a refusal.
+	// correction or a next session is at least ended (a correction is decided only once a
+	// session ended), and refused when the correction's code is a refusal.
 	Outcome Outcome `json:"outcome"`
 	// Code explains the outcome: a refusal code (Session Ended) first, else any other code a
 	// Session Ended or Stream Takeover Failure carried. "" when none.
@@ -83,6 +83,9 @@ type Record struct {
 
 	// Correction is the correction decided for the session and what became of it.
 	Correction *Correction `json:"correction,omitempty"`
+	// NextSession, on a refused session, is the session that went live on the channel after
+	// this session's correction was applied (the first one, if several were linked).
+	NextSession *SessionLink `json:"nextSession,omitempty"`
 
 	// UpdatedAt is when the record was last written; set by the writer (this package has no
 	// clock).
@@ -183,6 +186,13 @@ type Correction struct {
 	Outcome  CorrectionOutcome   `json:"outcome"`
 	At       time.Time           `json:"at,omitzero"`      // when the outcome was reached
 	Detail   string              `json:"detail,omitempty"` // e.g. the error that made it fail
+}
+
+// SessionLink points at another session of the same channel.
+type SessionLink struct {
+	StreamID  string    `json:"streamId"`
+	Key       string    `json:"key"` // its record's archive key
+	StartTime time.Time `json:"startTime"`
 }
 
 // CorrectionOutcome is what became of a correction decision.

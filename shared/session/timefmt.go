@@ -75,3 +75,12 @@ func (t Trigger) MarshalJSON() ([]byte, error) {
 		Time jsonTime `json:"time"`
 	}{plain(t), jsonTime(t.Time)})
 }
+
+// MarshalJSON encodes the link with its time in TimeLayout.
+func (l SessionLink) MarshalJSON() ([]byte, error) {
+	type plain SessionLink
+	return json.Marshal(struct {
+		plain
+		StartTime jsonTime `json:"startTime"`
+	}{plain(l), jsonTime(l.StartTime)})
+}

@@ -85,7 +85,9 @@ func (r *Record) derive() {
 	start, end := r.StartTime, r.EndTime
 	for _, e := range r.Events {
 		r.Code = bestCode(r.Code, e.Code)
-		start = earliest(start, e.Time)
+		if r.StartTime.IsZero() {
+			start = earliest(start, e.Time)
+		}
 		switch e.Name {
 		case ivsevent.EventSessionEnded, ivsevent.EventStreamEnd, ivsevent.RecordingEnd:
 			ended = true

@@ -45,6 +45,13 @@ func TestRecordAsReaderMeetsIt(t *testing.T) {
 			parts:       []Record{FromEvent(stateEvent(t, t0, ivsevent.EventStreamStart, ""), "")},
 			wantOutcome: OutcomeLive, wantDuration: 0,
 		},
+		"GetStreamSession's start wins over an event in the same second": {
+			parts: []Record{
+				FromEvent(stateEvent(t, t0, ivsevent.EventSessionCreated, ""), ""),
+				Merge(Record{StartTime: t0.Add(400 * time.Millisecond), EndTime: t0.Add(400 * time.Millisecond)}, FromEvent(stateEvent(t, t0, ivsevent.EventSessionEnded, ivsevent.CodeMultitrackInputRequired), "")),
+			},
+			wantOutcome: OutcomeRefused, wantCode: ivsevent.CodeMultitrackInputRequired, wantDuration: 0,
+		},
 		"GetStreamSession's times win over the events'": {
 			parts:       []Record{mustFromSS(t)},
 			wantOutcome: OutcomeRefused, wantCode: ivsevent.CodeMultitrackInputNotAllowed, wantDuration: 1.5,

@@ -41,6 +41,7 @@ var columnComments = map[string]string{
 	"totalTargetBitrate": "sum of the video and audio tracks' target bitrates, bits per second",
 	"events":             "the session's events, oldest first",
 	"correction":         "the correction decided for the session and what became of it",
+	"nextSession":        "on a refused session: the session that went live after its correction",
 	"sessionKey":         "archive key of the session record the correction belongs to",
 	"before":             "the channel's configuration before the correction",
 	"after":              "the channel's configuration after the correction",

@@ -78,9 +78,12 @@ type Summary struct {
 	MultitrackShare float64  `json:"multitrackShare"` // of the sessions that went live with tracks
 	WithTracks      int      `json:"withTracks"`
 	Ladders         []Ladder `json:"ladders"`
-	Refusals        []Count  `json:"refusals"`    // by code
-	Corrections     []Count  `json:"corrections"` // by outcome
-	Verdicts        []Count  `json:"verdicts"`    // by quality verdict
+	Refusals        []Count  `json:"refusals"` // by code
+	// Recovered counts the refused sessions that a session went live after, once corrected
+	// (the record's nextSession).
+	Recovered   int     `json:"recovered"`
+	Corrections []Count `json:"corrections"` // by outcome
+	Verdicts    []Count `json:"verdicts"`    // by quality verdict
 }
 
 // ChannelSummary is the Summary of one channel.
@@ -171,6 +174,9 @@ func summarize(ss []Session) Summary {
 		case session.OutcomeRefused:
 			s.Refused++
 			refusals[x.Code]++
+			if x.NextSession != nil {
+				s.Recovered++
+			}
 		case session.OutcomeEnded:
 			s.Ended++
 		default:

@@ -30,8 +30,8 @@ func TestAggregate(t *testing.T) {
 			fixtures: archive(),
 			check: func(t *testing.T, r Report) {
 				o := r.Overall
-				if o.Sessions != 9 || o.Refused != 3 || o.Live != 1 || o.Ended != 5 {
-					t.Errorf("sessions %d (refused %d, live %d, ended %d); want 9 (3, 1, 5)", o.Sessions, o.Refused, o.Live, o.Ended)
+				if o.Sessions != 9 || o.Refused != 3 || o.Live != 1 || o.Ended != 5 || o.Recovered != 1 {
+					t.Errorf("sessions %d (refused %d, live %d, ended %d, live again %d); want 9 (3, 1, 5, 1)", o.Sessions, o.Refused, o.Live, o.Ended, o.Recovered)
 				}
 				// 2h + 1h + 0.5h (studio) + 1h (desk) + 0.75h (field); refusals and live sessions add nothing.
 				if o.HoursLive != 5.25 {

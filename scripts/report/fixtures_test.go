@@ -25,6 +25,7 @@ type fixture struct {
 	correction    session.CorrectionOutcome
 	correctedAt   time.Time
 	verdict       string
+	next          int // the stream that went live after this refused session's correction
 }
 
 var obsLadder = [][3]int64{{1920, 1080, 6_000_000}, {1280, 720, 2_500_000}, {852, 480, 1_000_000}}
@@ -35,7 +36,7 @@ var singleHD = [][3]int64{{1280, 720, 3_500_000}}
 func (f fixture) record() session.Record {
 	arn := fmt.Sprintf("arn:aws:ivs:us-west-2:%s:channel/%s", testAccount, f.channel)
 	r := session.Record{SchemaVersion: session.SchemaVersion, ChannelARN: arn, ChannelID: f.channel, Region: "us-west-2", Account: testAccount,
-		StreamID: fmt.Sprintf("st-%s%011d", f.channel, f.stream), Channel: &session.Channel{Name: f.name}, StartTime: f.start, Enriched: true}
+		StreamID: streamID(f.channel, f.stream), Channel: &session.Channel{Name: f.name}, StartTime: f.start, Enriched: true}
 	r.Events = []session.Event{{Time: f.start, DetailType: ivsevent.DetailTypeStreamStateChange, Name: ivsevent.EventSessionCreated}}
 	switch {
 	case f.code != "":
@@ -51,8 +52,13 @@ func (f fixture) record() session.Record {
 	if f.correction != "" {
 		r.Correction = &session.Correction{Decision: multitrack.Decision{Action: multitrack.ActionApply, Code: f.code}, Outcome: f.correction, At: f.correctedAt}
 	}
+	if f.next != 0 {
+		r.NextSession = &session.SessionLink{StreamID: streamID(f.channel, f.next), StartTime: f.start.Add(time.Minute)}
+	}
 	return session.Merge(r, session.Record{})
 }
+
+func streamID(channel string, n int) string { return fmt.Sprintf("st-%s%011d", channel, n) }
 
 func (f fixture) session() Session {
 	r := f.record()
@@ -67,7 +73,7 @@ func archive() []fixture {
 	return []fixture{
 		// studio: refused (multitrack not allowed), corrected, then three multitrack sessions.
 		{channel: "studioAAAAAA", name: "studio", stream: 1, start: t0, code: ivsevent.CodeMultitrackInputNotAllowed,
-			correction: session.CorrectionApplied, correctedAt: t0.Add(10 * time.Second)},
+			correction: session.CorrectionApplied, correctedAt: t0.Add(10 * time.Second), next: 2},
 		{channel: "studioAAAAAA", name: "studio", stream: 2, start: t0.Add(time.Minute), duration: 2 * time.Hour, ladder: obsLadder, verdict: "healthy"},
 		{channel: "studioAAAAAA", name: "studio", stream: 3, start: t0.Add(day), duration: time.Hour, ladder: obsLadder, verdict: "degraded"},
 		{channel: "studioAAAAAA", name: "studio", stream: 4, start: t0.Add(2 * day), duration: 30 * time.Minute, ladder: obsLadder, verdict: "healthy"},

@@ -111,7 +111,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 		if err != nil {
 			return fmt.Errorf("aws config: %w", err)
 		}
-		src = s3Source{client: s3.NewFromConfig(cfg), bucket: o.bucket}
+		client := s3.NewFromConfig(cfg, func(o *s3.Options) {
+			// Objects written without a checksum (the local S3) would log a warning on every read.
+			o.DisableLogOutputChecksumValidationSkipped = true
+		})
+		src = s3Source{client: client, bucket: o.bucket}
 	}
 	var chartJS string
 	if o.htmlPath != "" {

@@ -108,6 +108,7 @@ func (p *printer) summary(s Summary) {
 	fmt.Fprintf(tw, "  time live\t%s\n", hours(s.HoursLive))
 	fmt.Fprintf(tw, "  multitrack\t%s of the sessions that went live with tracks\n", share(s.Multitrack, s.WithTracks))
 	fmt.Fprintf(tw, "  refusals by code\t%s\n", countList(s.Refusals))
+	fmt.Fprintf(tw, "  live again after correction\t%d of %d refused sessions\n", s.Recovered, s.Refused)
 	fmt.Fprintf(tw, "  corrections by outcome\t%s\n", countList(s.Corrections))
 	fmt.Fprintf(tw, "  quality verdicts\t%s\n", countList(s.Verdicts))
 	fmt.Fprintf(tw, "  ladders seen\t%d\n", len(s.Ladders))

@@ -41,7 +41,9 @@ func objects(t *testing.T) map[string][]byte {
 	return out
 }
 
-func writeDir(t *testing.T, objs map[string][]byte) string {
+func writeDir(t *testing.T, objs map[string][]byte) string { return writeDirBench(t, objs) }
+
+func writeDirBench(t testing.TB, objs map[string][]byte) string {
 	t.Helper()
 	dir := t.TempDir()
 	for k, b := range objs {
@@ -56,7 +58,9 @@ func writeDir(t *testing.T, objs map[string][]byte) string {
 	return dir
 }
 
-func putS3(t *testing.T, objs map[string][]byte) *awstest.Stack {
+func putS3(t *testing.T, objs map[string][]byte) *awstest.Stack { return putS3AsBench(t, objs) }
+
+func putS3AsBench(t testing.TB, objs map[string][]byte) *awstest.Stack {
 	t.Helper()
 	st := awstest.New(t, awstest.Options{Bucket: testBucket})
 	client := st.S3Client()

@@ -69,11 +69,11 @@ func ParseCorrectionKey(key string) (streamID string, outcome CorrectionOutcome,
 		return "", "", time.Time{}, false
 	}
 	name := strings.TrimSuffix(key[strings.LastIndexByte(key, '/')+1:], ".json")
-	stream, rest, found := strings.Cut(name, "-")
+	rest, found := strings.CutPrefix(name, "st-")
 	if !found {
 		return "", "", time.Time{}, false
 	}
-	stream, rest, found = strings.Cut(rest, "-") // st-<id>: the ID has no dash
+	stream, rest, found := strings.Cut(rest, "-") // st-<id>: the ID has no dash
 	if !found {
 		return "", "", time.Time{}, false
 	}

@@ -40,7 +40,7 @@ type Report struct {
 	To       string    `json:"to"`   // last day (UTC), inclusive
 	Channels []string  `json:"channels,omitempty"`
 	Read     ReadStats `json:"read"`
-	// Overall is every session of the range; PerChannel the same per channel, by channel ID.
+	// Overall is every session of the range; PerChannel the same per channel, by name then ID.
 	Overall    Summary          `json:"overall"`
 	PerChannel []ChannelSummary `json:"perChannel"`
 	// Bucket is the width of a Timeline bucket, e.g. "1h".
@@ -77,7 +77,7 @@ type Summary struct {
 	Multitrack      int      `json:"multitrack"`
 	MultitrackShare float64  `json:"multitrackShare"` // of the sessions that went live with tracks
 	WithTracks      int      `json:"withTracks"`
-	Ladders         []Ladder `json:"ladders"`
+	Ladders         []Ladder `json:"ladders"`  // of every session that sent tracks, refused too
 	Refusals        []Count  `json:"refusals"` // by code
 	// Recovered counts the refused sessions that a session went live after, once corrected
 	// (the record's nextSession).
@@ -152,7 +152,11 @@ func Aggregate(sessions []Session, o Options) Report {
 	for _, s := range sessions {
 		byChannel[s.ChannelID] = append(byChannel[s.ChannelID], s)
 	}
-	for _, id := range slices.Sorted(maps.Keys(byChannel)) {
+	ids := slices.Collect(maps.Keys(byChannel))
+	slices.SortFunc(ids, func(a, b string) int { // by name, then ID
+		return cmp.Or(cmp.Compare(channelName(byChannel[a]), channelName(byChannel[b])), cmp.Compare(a, b))
+	})
+	for _, id := range ids {
 		ss := byChannel[id]
 		r.PerChannel = append(r.PerChannel, ChannelSummary{ChannelID: id, Name: channelName(ss), Summary: summarize(ss)})
 		r.StillLive = append(r.StillLive, staleSessions(ss, o)...)
@@ -190,6 +194,8 @@ func summarize(ss []Session) Summary {
 			if x.Multitrack {
 				s.Multitrack++
 			}
+		}
+		if x.VideoTrackCount > 0 { // a refused broadcast's ladder too: what the encoder sent
 			l := ladderOf(x.Record)
 			k := fmt.Sprint(l.Resolutions, l.BitratesBps)
 			if ladders[k] == nil {

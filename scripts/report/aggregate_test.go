@@ -67,6 +67,18 @@ func TestAggregate(t *testing.T) {
 				}
 			},
 		},
+		"a refused broadcast: its ladder counts, not in the multitrack share": {
+			fixtures: []fixture{
+				{channel: "studioAAAAAA", stream: 1, start: t0, code: ivsevent.CodeMultitrackInputNotAllowed, ladder: obsLadder},
+				{channel: "studioAAAAAA", stream: 2, start: t0.Add(time.Minute), duration: time.Hour, ladder: singleHD},
+			},
+			check: func(t *testing.T, r Report) {
+				o := r.Overall
+				if len(o.Ladders) != 2 || o.WithTracks != 1 || o.Multitrack != 0 || o.MultitrackShare != 0 {
+					t.Errorf("ladders %+v, multitrack %d of %d; want both ladders, 0 of 1", o.Ladders, o.Multitrack, o.WithTracks)
+				}
+			},
+		},
 		"a live session whose channel moved on": {
 			fixtures: archive(),
 			opts:     Options{Now: t0.Add(day + 4*time.Hour), StaleAfter: 48 * time.Hour},

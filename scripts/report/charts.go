@@ -21,6 +21,8 @@ type Chart struct {
 	Stacked  bool      `json:"stacked,omitempty"`
 	// Horizontal lays bars along the x axis (long labels on the y axis).
 	Horizontal bool `json:"horizontal,omitempty"`
+	// Height is the canvas's height in pixels.
+	Height int `json:"height"`
 	// YTitle names the left axis; Y2Title the right one (for a dataset with YAxisID "y2").
 	YTitle  string `json:"yTitle,omitempty"`
 	Y2Title string `json:"y2Title,omitempty"`
@@ -49,6 +51,9 @@ func (p Point) MarshalJSON() ([]byte, error) {
 	}
 	return strconv.AppendFloat(nil, float64(p), 'f', -1, 64), nil
 }
+
+// chartHeight is a chart's canvas height, unless it needs more.
+const chartHeight = 300
 
 // palette colours series in order (Okabe-Ito, readable by the colour-blind).
 var palette = []string{"#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#999999"}
@@ -101,7 +106,8 @@ func Charts(r Report) []Chart {
 	}
 	corrections.Datasets = []Dataset{{Label: "corrections", Data: orEmpty(data), Colors: colors}}
 
-	ladder := Chart{ID: "ladder", Title: "Ladder per channel (its most frequent; target bitrate per video track)", Type: "bar", YTitle: "Mbps"}
+	ladder := Chart{ID: "ladder", Title: "Ladder per channel (its most frequent: target bitrate per video track, stacked)", Type: "bar", YTitle: "Mbps",
+		Horizontal: true, Stacked: true, Height: max(chartHeight, 60+22*len(r.PerChannel))}
 	tracks := 0
 	for _, c := range r.PerChannel {
 		ladder.Labels = append(ladder.Labels, cmp.Or(c.Name, c.ChannelID))
@@ -110,7 +116,7 @@ func Charts(r Report) []Chart {
 		}
 	}
 	for t := range max(tracks, 1) {
-		d := Dataset{Label: fmt.Sprintf("Track%d", t), Data: make([]Point, len(r.PerChannel)), Color: palette[t%len(palette)]}
+		d := Dataset{Label: fmt.Sprintf("Track%d", t), Data: make([]Point, len(r.PerChannel)), Color: palette[t%len(palette)], Stack: "ladder"}
 		for i, c := range r.PerChannel {
 			if len(c.Ladders) > 0 && t < len(c.Ladders[0].BitratesBps) {
 				d.Data[i] = Point(float64(c.Ladders[0].BitratesBps[t]) / 1e6)
@@ -132,7 +138,11 @@ func Charts(r Report) []Chart {
 	if len(quality.Datasets) == 0 {
 		quality.Datasets = []Dataset{{Label: notMeasured, Data: series(func(Bucket) float64 { return 0 }), Color: verdictColors[notMeasured]}}
 	}
-	return []Chart{sessions, refusals, corrections, ladder, quality}
+	charts := []Chart{sessions, refusals, corrections, ladder, quality}
+	for i := range charts {
+		charts[i].Height = max(charts[i].Height, chartHeight)
+	}
+	return charts
 }
 
 func verdictRank(v string) int {

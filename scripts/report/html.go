@@ -32,6 +32,7 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{
 	"counts": countList,
 	"mbps":   bitrates,
 	"time":   session.FormatTime,
+	"hours":  hours,
 }).Parse(pageSource))
 
 // findChartJS returns Chart.js's bundle: path if given, else node_modules/... in the working

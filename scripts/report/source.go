@@ -242,7 +242,7 @@ func read(ctx context.Context, src source, r Range, workers int, warn func(strin
 		}()
 	}
 	wg.Wait()
-	if err := cmpErr(listErr, firstErr); err != nil {
+	if err := cmpErr(firstErr, listErr); err != nil { // a failed read cancels the listing: its error first
 		return nil, stats, err
 	}
 	if err := ctx.Err(); err != nil && !errors.Is(err, context.Canceled) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -253,5 +254,30 @@ func TestNoArchive(t *testing.T) {
 	_, _, err := read(context.Background(), dirSource{dir: filepath.Join(t.TempDir(), "nothing")}, threeDays, 2, func(string) {})
 	if err == nil || !strings.Contains(err.Error(), "run make local first") {
 		t.Errorf("err %v; want a hint to run make local", err)
+	}
+}
+
+// failingSource fails to read one object.
+type failingSource struct {
+	source
+	bad string
+}
+
+func (f failingSource) Get(ctx context.Context, key string) ([]byte, error) {
+	if key == f.bad {
+		return nil, fmt.Errorf("get %s: AccessDenied", key)
+	}
+	return f.source.Get(ctx, key)
+}
+
+// An object that cannot be read fails the report, naming it (a report missing records would
+// mislead).
+func TestReadFails(t *testing.T) {
+	objs := objects(t)
+	bad := archive()[4].record().Key()
+	src := failingSource{source: dirSource{dir: writeDir(t, objs)}, bad: bad}
+	_, _, err := read(context.Background(), src, threeDays, 4, func(string) {})
+	if err == nil || !strings.Contains(err.Error(), bad) || !strings.Contains(err.Error(), "AccessDenied") {
+		t.Errorf("err %v; want the object that failed", err)
 	}
 }

@@ -9,7 +9,7 @@ GO        ?= go
 LAMBDA_GOARCH := arm64
 GOBUILD_LAMBDA = CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_GOARCH) $(GO) build -trimpath -tags lambda.norpc -ldflags "-s -w"
 
-.PHONY: help build test bench invoke lint tidy-check fmt-check deps-check FORCE
+.PHONY: help build test bench invoke lint tidy-check fmt-check deps-check chromium FORCE
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_%/-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -19,7 +19,7 @@ build: $(FUNCTIONS:%=build/%/bootstrap) ## build every function's bootstrap (lin
 build/%/bootstrap: FORCE
 	$(GOBUILD_LAMBDA) -o $@ ./functions/$*
 
-test: lint synth ## install what the tests need (CDK CLI, RIE), lint, synth with cdk-nag, run every test with -race
+test: lint synth chromium ## install what the tests need (CDK CLI, Chart.js, Chromium, RIE), lint, synth with cdk-nag, run every test with -race
 	$(GO) test -race -count=1 ./...
 
 bench: ## artifact sizes and per-invocation cost of each function (scripts/bench.sh)
@@ -42,6 +42,9 @@ tidy-check:
 deps-check:
 	@bad=$$($(GO) list -deps ./functions/... | grep -E '^(github.com/ivs-sessions/ivs-sessions/shared/local(/|$$)|testing$$)' || true); \
 	if [ -n "$$bad" ]; then echo "the functions link packages that must never ship:"; echo "$$bad"; exit 1; fi
+
+chromium: ## install Debian's chromium when missing (the report page's test renders in it; needs root)
+	scripts/install-chromium.sh
 
 FORCE:
 

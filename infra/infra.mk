@@ -14,7 +14,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 .PHONY: synth deploy destroy cfn-lint
 
-node_modules: package.json package-lock.json ## install the pinned AWS CDK CLI (npm ci)
+node_modules: package.json package-lock.json ## install the pinned AWS CDK CLI and Chart.js (npm ci)
 	npm ci --no-audit --no-fund
 	@touch $@
 

@@ -8,13 +8,17 @@
 #   make local ARGS='-keep'                  then keep the stack up for the AWS CLI/SDK (Ctrl-C)
 #   make local ARGS='-file my.json'          a scenario of your own (scripts/local/example-scenario.json)
 #   make local ARGS='-quota 2 -v'            a tighter IVS quota; every detail in the timeline
+#   make report                              then read that archive: the report, and .local/report.html
 
 ARGS ?=
 
-.PHONY: local end-to-end
+.PHONY: local end-to-end report
 
 local: ## run the whole suite offline and play its scenarios (ARGS='-scenario 4', '-keep', '-file f.json')
 	$(GO) run ./scripts/local $(ARGS)
 
 end-to-end: ## the end-to-end test alone (scenarios 1-4 and 6 through the real bootstraps)
 	$(GO) test -race -count=1 -run 'TestEndToEnd$$' ./scripts/local/engine/
+
+report: node_modules ## print the sessions of the archive and write .local/report.html (ARGS='-bucket <name>', '-from 2026-11-01', '-channels id', '-json')
+	$(GO) run ./scripts/report $(ARGS)

@@ -10,7 +10,9 @@
 //     read) or If-None-Match "*" (a new object). A write that loses to a concurrent writer (412
 //     PreconditionFailed, 409 ConditionalRequestConflict) reads again and retries, so no update
 //     is lost; events in any order, duplicated or late end in one complete record. A merge that
-//     changes nothing writes nothing (no new S3 version on a redelivery).
+//     changes nothing writes nothing (no new S3 version on a redelivery). When the session went
+//     live, the refused session of its channel whose correction was applied last before it
+//     (corrections/ of that day and the day before, listed) gets nextSession pointing at it.
 //   - An account-level record (a Concurrent Broadcasts or Concurrent Viewers limit breach: no
 //     channel, no stream) is written once, at
 //     account-events/year=YYYY/month=MM/day=DD/<trigger event id>.json, dated by the IVS event.

@@ -42,6 +42,14 @@ type objectPutter interface {
 
 var _ objectPutter = (*s3.Client)(nil)
 
+// objectLister lists a channel's corrections of a day, to link a refused session to the
+// session that went live after its correction.
+type objectLister interface {
+	ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, optFns ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
+}
+
+var _ objectLister = (*s3.Client)(nil)
+
 // Log attribute keys.
 const (
 	keyEventID    = "eventId"
@@ -84,6 +92,7 @@ var eventIDPattern = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
 type Handler struct {
 	Get     objectGetter
 	Put     objectPutter
+	List    objectLister
 	Log     *slog.Logger
 	Metrics *metrics.Recorder
 	Cfg     Config
@@ -150,7 +159,74 @@ func (h *Handler) archiveEnriched(ctx context.Context, env envelope, d session.E
 	if err := rec.Validate(); err != nil {
 		return prefixField("detail.record.", err)
 	}
-	return h.merge(ctx, env, rec.Key(), rec)
+	if err := h.merge(ctx, env, rec.Key(), rec); err != nil {
+		return err
+	}
+	return h.linkAfterCorrection(ctx, env, rec)
+}
+
+// linkAfterCorrection links the refused session whose correction was applied last before rec's
+// session went live (on its channel, that day or the day before) to rec's session:
+// nextSession in the refused session's record. It runs for every record of a session that went
+// live (at go-live and at its end), so a correction archived after the go-live record is
+// linked at the session's end; a link that changes nothing writes nothing.
+func (h *Handler) linkAfterCorrection(ctx context.Context, env envelope, rec session.Record) error {
+	start := rec.StartTime
+	if !rec.WentLive() || start.IsZero() {
+		return nil
+	}
+	var (
+		best       string
+		bestStream string
+		bestAt     time.Time
+	)
+	for _, day := range []time.Time{start.AddDate(0, 0, -1), start} {
+		prefix := session.CorrectionDayPrefix(rec.ChannelID, day)
+		p := s3.NewListObjectsV2Paginator(h.List, &s3.ListObjectsV2Input{Bucket: aws.String(h.Cfg.Bucket), Prefix: aws.String(prefix)})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return s3Failure("list", h.Cfg.Bucket, prefix, err)
+			}
+			for _, o := range page.Contents {
+				key := aws.ToString(o.Key)
+				stream, outcome, at, ok := session.ParseCorrectionKey(key)
+				if ok && outcome == session.CorrectionApplied && stream != rec.StreamID && !at.After(start) && at.After(bestAt) {
+					best, bestStream, bestAt = key, stream, at
+				}
+			}
+		}
+	}
+	if best == "" {
+		return nil
+	}
+	out, err := h.Get.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(h.Cfg.Bucket), Key: aws.String(best)})
+	if err != nil {
+		return s3Failure("get", h.Cfg.Bucket, best, err)
+	}
+	defer out.Body.Close()
+	var c session.Corrected
+	if err := json.NewDecoder(io.LimitReader(out.Body, maxObjectBytes)).Decode(&c); err != nil {
+		return retryable.Later(fmt.Sprintf("s3://%s/%s holds no readable correction", h.Cfg.Bucket, best), 0, err)
+	}
+	link := session.Record{
+		SchemaVersion: session.SchemaVersion, ChannelARN: rec.ChannelARN, ChannelID: rec.ChannelID, Region: rec.Region, Account: rec.Account,
+		StreamID:    bestStream,
+		NextSession: &session.SessionLink{StreamID: rec.StreamID, Key: rec.Key(), StartTime: start},
+	}
+	key := c.SessionKey
+	if !isSessionKey(key, rec.ChannelID, bestStream) {
+		key = sessionKeyAt(link, cmpTime(c.Trigger.Time, c.Correction.At))
+	}
+	return h.merge(ctx, env, key, link)
+}
+
+// cmpTime returns a unless it is zero, else b.
+func cmpTime(a, b time.Time) time.Time {
+	if a.IsZero() {
+		return b
+	}
+	return a
 }
 
 // archiveAccountEvent writes the record of an account-level event once, under

@@ -264,6 +264,40 @@ func TestCorrections(t *testing.T) {
 			t.Errorf("record after the session = correction %+v enriched %v, want both", r.Correction, r.Enriched)
 		}
 	})
+	t.Run("links the refused session to the session that went live after it", func(t *testing.T) {
+		s := newStack(t)
+		refused := sampleRefused(t)
+		if err := s.handle(t, enrichedOf(t, refused, trigger)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.handle(t, envelopeOf(t, "corr-4", suite.DetailTypeChannelCorrected, []string{sampleARN}, corrected)); err != nil {
+			t.Fatal(err)
+		}
+		wentLive := func(stream string, start time.Time) session.Record {
+			rec, _ := enrichedRecord(t)
+			rec.StreamID, rec.StartTime, rec.EndTime, rec.Events, rec.Correction = stream, start, time.Time{}, nil, nil
+			return session.Merge(rec, session.Record{})
+		}
+		stream := func(name string) string { return "st-" + name + strings.Repeat("0", 23-len(name)) }
+		before := wentLive(stream("Before"), applied.At.Add(-time.Minute)) // not after the correction
+		next := wentLive(stream("Next"), applied.At.Add(5*time.Minute))
+		later := wentLive(stream("Later"), applied.At.Add(time.Hour))
+		for _, rec := range []session.Record{later, before, next, next} {
+			if err := s.handle(t, enrichedOf(t, rec, trigger)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r := s.record(t, sessionKey)
+		want := session.SessionLink{StreamID: next.StreamID, Key: next.Key(), StartTime: next.StartTime}
+		if r.NextSession == nil || *r.NextSession != want || r.Outcome != session.OutcomeRefused {
+			t.Errorf("refused record: next session %+v, outcome %s; want %+v, refused", r.NextSession, r.Outcome, want)
+		}
+		for _, rec := range []session.Record{before, next, later} {
+			if got := s.record(t, rec.Key()); got.NextSession != nil {
+				t.Errorf("%s links to %+v; only the refused session links", rec.StreamID, got.NextSession)
+			}
+		}
+	})
 	t.Run("a session key for another session", func(t *testing.T) {
 		s := newStack(t)
 		c := corrected
@@ -278,6 +312,16 @@ func TestCorrections(t *testing.T) {
 			t.Error("the bad session key is not logged")
 		}
 	})
+}
+
+// sampleRefused is the sample session as refused (MultitrackInputNotAllowed), enriched.
+func sampleRefused(t testing.TB) session.Record {
+	t.Helper()
+	rec, _ := enrichedRecord(t)
+	rec.Video, rec.Audio = nil, nil
+	rec.Events = append(rec.Events, session.Event{Time: rec.StartTime.Add(time.Second), DetailType: ivsevent.DetailTypeStreamStateChange,
+		Name: ivsevent.EventSessionEnded, Code: ivsevent.CodeMultitrackInputNotAllowed})
+	return session.Merge(rec, session.Record{})
 }
 
 func mustJSON(t testing.TB, v any) string {

@@ -41,7 +41,7 @@ func run(ctx context.Context) error {
 	})
 	log := lambdacontext.NewLogger()
 	rec := metrics.New(suite.MetricNamespace, os.Stdout)
-	h := &Handler{Get: client, Put: client, Log: log, Metrics: rec, Cfg: cfg, Now: time.Now}
+	h := &Handler{Get: client, Put: client, List: client, Log: log, Metrics: rec, Cfg: cfg, Now: time.Now}
 	p := &batch.Processor{Function: suite.FunctionArchive, Log: log, Metrics: rec, Do: h.Handle}
 	batch.Start(p)
 	return nil

@@ -119,7 +119,7 @@ func newStack(t testing.TB, clientOpts ...func(*s3.Options)) *stack {
 	s.Secrets.Add("an SRT passphrase", samplePassphrase)
 	s.client = s.S3Client(clientOpts...)
 	now, _ := time.Parse(time.RFC3339, testWriteAt)
-	s.h = &Handler{Get: s.client, Put: s.client, Log: s.Log, Metrics: s.Metrics, Cfg: Config{Bucket: testBucket, PathStyle: true}, Now: func() time.Time { return now }}
+	s.h = &Handler{Get: s.client, Put: s.client, List: s.client, Log: s.Log, Metrics: s.Metrics, Cfg: Config{Bucket: testBucket, PathStyle: true}, Now: func() time.Time { return now }}
 	s.p = &batch.Processor{Function: suite.FunctionArchive, Log: s.Log, Metrics: s.Metrics, Do: s.h.Handle}
 	return s
 }

@@ -167,7 +167,8 @@ func (s *ivsSessions) grant(p IvsSessionsProps) {
 	// archive reads and conditionally writes records under its prefixes, and nothing else: no
 	// delete (a merge writes a new version), no tagging, no ACLs. ListBucket (on the bucket, not
 	// its objects) makes a missing record answer NoSuchKey instead of AccessDenied, which the
-	// function reads as "a new record".
+	// function reads as "a new record", and lists a channel's corrections of a day (to link a
+	// refused session to the session that went live after its correction).
 	objects := make([]*string, 0, len(ArchivePrefixes))
 	for _, prefix := range ArchivePrefixes {
 		objects = append(objects, s.storage.archive.ArnForObjects(jsii.String(prefix+"*")))

@@ -60,6 +60,7 @@ func FromStreamSession(ss *types.StreamSession, ev *ivsevent.Event) (Record, err
 		Account:       arn.Account,
 		StreamID:      streamID,
 		Channel:       ChannelOf(ss.Channel),
+		ChannelAsOf:   ChannelAtGoLive,
 		StartTime:     ss.StartTime.UTC(),
 		Enriched:      true,
 	}

@@ -24,7 +24,7 @@ import (
 //   - enriched if either was (and the enriched one's note), eventsTruncated if either was,
 //     eventsDropped the larger;
 //   - correction: the one furthest along (applied > unchanged > dry-run > failed > decided),
-//     then the later.
+//     then the later; nextSession: the one that started first.
 //
 // The derived fields are recomputed. Neither argument is modified.
 func Merge(a, b Record) Record {
@@ -36,6 +36,7 @@ func Merge(a, b Record) Record {
 		Account:         pick(a.Account, b.Account),
 		StreamID:        pick(a.StreamID, b.StreamID),
 		Channel:         mergeChannel(a.Channel, b.Channel),
+		ChannelAsOf:     pick(a.ChannelAsOf, b.ChannelAsOf),
 		StartTime:       earliest(a.StartTime, b.StartTime),
 		EndTime:         latest(a.EndTime, b.EndTime),
 		Outcome:         maxOutcome(a.Outcome, b.Outcome),
@@ -49,6 +50,7 @@ func Merge(a, b Record) Record {
 		LimitBreaches:   concat(a.LimitBreaches, b.LimitBreaches),
 		Enriched:        a.Enriched || b.Enriched,
 		Correction:      mergeCorrection(a.Correction, b.Correction),
+		NextSession:     firstLink(a.NextSession, b.NextSession),
 		UpdatedAt:       latest(a.UpdatedAt, b.UpdatedAt),
 	}
 	// The note of an enriched record wins: it supersedes "could not enrich".
@@ -80,12 +82,28 @@ func (r *Record) derive() {
 	}
 
 	ended := !r.EndTime.IsZero()
+	start, end := r.StartTime, r.EndTime
 	for _, e := range r.Events {
 		r.Code = bestCode(r.Code, e.Code)
+		if r.StartTime.IsZero() {
+			start = earliest(start, e.Time)
+		}
 		switch e.Name {
 		case ivsevent.EventSessionEnded, ivsevent.EventStreamEnd, ivsevent.RecordingEnd:
 			ended = true
+			if r.EndTime.IsZero() {
+				end = latest(end, e.Time)
+			}
 		}
+	}
+	// A correction is decided only for a session that ended, for the code it ended with: a
+	// correction archived before any event of its session does not leave a live record.
+	if r.Correction != nil {
+		ended = true
+		r.Code = bestCode(r.Code, r.Correction.Decision.Code)
+	}
+	if r.NextSession != nil {
+		ended = true // another session of the channel went live after it
 	}
 	r.Outcome = maxOutcome(r.Outcome, OutcomeLive)
 	if ended {
@@ -96,8 +114,8 @@ func (r *Record) derive() {
 	}
 
 	r.DurationSeconds = 0
-	if !r.StartTime.IsZero() && !r.EndTime.IsZero() && !r.EndTime.Before(r.StartTime) {
-		r.DurationSeconds = math.Round(r.EndTime.Sub(r.StartTime).Seconds()*1000) / 1000
+	if ended && !start.IsZero() && !end.IsZero() && !end.Before(start) {
+		r.DurationSeconds = math.Round(end.Sub(start).Seconds()*1000) / 1000
 	}
 
 	r.VideoTrackCount, r.AudioTrackCount = len(r.Video), len(r.Audio)
@@ -355,6 +373,18 @@ func compareCorrections(a, b Correction) int {
 		cmp.Compare(jsonString(a.Decision), jsonString(b.Decision)),
 		cmp.Compare(a.Detail, b.Detail),
 	)
+}
+
+// firstLink returns the link to the session that started first (then the lesser stream ID).
+func firstLink(a, b *SessionLink) *SessionLink {
+	if a == nil && b == nil {
+		return nil
+	}
+	if a == nil || (b != nil && cmp.Or(b.StartTime.Compare(a.StartTime), cmp.Compare(b.StreamID, a.StreamID), cmp.Compare(b.Key, a.Key)) < 0) {
+		a = b
+	}
+	l := *a
+	return &l
 }
 
 var outcomeRank = map[Outcome]int{OutcomeLive: 1, OutcomeEnded: 2, OutcomeRefused: 3}

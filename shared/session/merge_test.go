@@ -24,6 +24,7 @@ func samples(t *testing.T) map[string]Record {
 		}
 		if edit != nil {
 			edit(&r)
+			r.derive() // as Merge would: the edit may change what is derived
 		}
 		return r
 	}
@@ -66,14 +67,19 @@ func samples(t *testing.T) map[string]Record {
 		"correction decided": fromSS(func(r *Record) {
 			r.Correction = &Correction{Decision: decision, Outcome: CorrectionDecided, At: at(time.Minute)}
 		}, nil),
-		"correction applied":      FromEvent(stateEvent(t, t0, ivsevent.EventSessionCreated, ""), "").withCorrection(&Correction{Decision: decision, Outcome: CorrectionApplied, At: at(time.Hour)}),
-		"correction dry-run":      FromEvent(stateEvent(t, t0, ivsevent.EventSessionCreated, ""), "").withCorrection(&Correction{Decision: decision, Outcome: CorrectionDryRun, At: at(2 * time.Hour)}),
+		"correction applied": FromEvent(stateEvent(t, t0, ivsevent.EventSessionCreated, ""), "").withCorrection(&Correction{Decision: decision, Outcome: CorrectionApplied, At: at(time.Hour)}),
+		"correction dry-run": FromEvent(stateEvent(t, t0, ivsevent.EventSessionCreated, ""), "").withCorrection(&Correction{Decision: decision, Outcome: CorrectionDryRun, At: at(2 * time.Hour)}),
+		"next session linked": Merge(Record{SchemaVersion: SchemaVersion, ChannelARN: testARN, ChannelID: "abcdABCDefgh", StreamID: testStreamID,
+			NextSession: &SessionLink{StreamID: "st-2BbbbbbbbbbbbbbbbbbbbbB", Key: "sessions/k2.json", StartTime: at(time.Hour)}}, Record{}),
+		"next session linked, a later one": Merge(Record{SchemaVersion: SchemaVersion, ChannelARN: testARN, ChannelID: "abcdABCDefgh", StreamID: testStreamID,
+			NextSession: &SessionLink{StreamID: "st-3CccccccccccccccccccccC", Key: "sessions/k3.json", StartTime: at(2 * time.Hour)}}, Record{}),
 		"updated later, no event": {SchemaVersion: SchemaVersion, ChannelARN: testARN, ChannelID: "abcdABCDefgh", StreamID: testStreamID, Outcome: OutcomeLive, UpdatedAt: at(5 * time.Hour)},
 	}
 }
 
 func (r Record) withCorrection(c *Correction) Record {
 	r.Correction = c
+	r.derive()
 	return r
 }
 
@@ -274,7 +280,8 @@ func TestMergeScenarios(t *testing.T) {
 		},
 		"corrections: applied wins over decided and dry-run": {
 			parts:       []string{"correction dry-run", "correction decided", "correction applied"},
-			wantOutcome: OutcomeEnded,
+			wantOutcome: OutcomeRefused, // the corrections' code (a correction is decided only for the code a session ended with)
+			wantCode:    ivsevent.CodeMultitrackInputNotAllowed,
 			wantEvents:  []string{ivsevent.EventSessionCreated, ivsevent.EventStreamStart, ivsevent.EventStreamEnd, ivsevent.EventSessionEnded},
 			check: func(t *testing.T, r Record) {
 				if r.Correction == nil || r.Correction.Outcome != CorrectionApplied || !r.Correction.At.Equal(at(time.Hour)) {

@@ -2,6 +2,8 @@ package session
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
@@ -51,6 +53,56 @@ func (c Corrected) Key() string {
 	at := c.Correction.At.UTC()
 	return fmt.Sprintf("%syear=%04d/month=%02d/day=%02d/channel=%s/%s-%s-%d.json",
 		CorrectionKeyPrefix, at.Year(), at.Month(), at.Day(), ch.ID, c.StreamID, c.Correction.Outcome, at.UnixMilli())
+}
+
+// CorrectionDayPrefix returns the prefix of the corrections of a channel archived on a day
+// (UTC): corrections/year=YYYY/month=MM/day=DD/channel=<id>/ (see Corrected.Key).
+func CorrectionDayPrefix(channelID string, day time.Time) string {
+	day = day.UTC()
+	return fmt.Sprintf("%syear=%04d/month=%02d/day=%02d/channel=%s/", CorrectionKeyPrefix, day.Year(), int(day.Month()), day.Day(), channelID)
+}
+
+// ParseCorrectionKey reads the stream ID, outcome and time (to the millisecond) from a key
+// Corrected.Key made; ok is false for any other key.
+func ParseCorrectionKey(key string) (streamID string, outcome CorrectionOutcome, at time.Time, ok bool) {
+	if !strings.HasPrefix(key, CorrectionKeyPrefix) || !strings.HasSuffix(key, ".json") {
+		return "", "", time.Time{}, false
+	}
+	name := strings.TrimSuffix(key[strings.LastIndexByte(key, '/')+1:], ".json")
+	rest, found := strings.CutPrefix(name, "st-")
+	if !found {
+		return "", "", time.Time{}, false
+	}
+	stream, rest, found := strings.Cut(rest, "-") // st-<id>: the ID has no dash
+	if !found {
+		return "", "", time.Time{}, false
+	}
+	i := strings.LastIndexByte(rest, '-')
+	if i < 0 {
+		return "", "", time.Time{}, false
+	}
+	ms, err := strconv.ParseInt(rest[i+1:], 10, 64)
+	if err != nil || ivsevent.CheckStreamID("", "st-"+stream) != nil {
+		return "", "", time.Time{}, false
+	}
+	return "st-" + stream, CorrectionOutcome(rest[:i]), time.UnixMilli(ms).UTC(), true
+}
+
+// WentLive reports whether the session went live: it was not refused, and it sent tracks or
+// its stream started.
+func (r Record) WentLive() bool {
+	if r.Outcome == OutcomeRefused {
+		return false
+	}
+	if len(r.Video) > 0 || len(r.Audio) > 0 {
+		return true
+	}
+	for _, e := range r.Events {
+		if e.Name == ivsevent.EventStreamStart {
+			return true
+		}
+	}
+	return false
 }
 
 // Trigger identifies the IVS event that led to a publication.

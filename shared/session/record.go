@@ -29,13 +29,22 @@ type Record struct {
 	// Channel is the channel's configuration when the session went live (GetStreamSession's
 	// channel); only its name when the record was built from an event.
 	Channel *Channel `json:"channel,omitempty"`
+	// ChannelAsOf says when Channel was read: ChannelAtGoLive ("go-live") when it is the
+	// configuration GetStreamSession gave, as it was when the session went live (a correction
+	// made later is in Correction, not here); "" when Channel holds only the name an event gave.
+	ChannelAsOf string `json:"channelAsOf,omitempty"`
 
 	StartTime time.Time `json:"startTime,omitzero"` // from GetStreamSession
 	EndTime   time.Time `json:"endTime,omitzero"`   // from GetStreamSession; zero while live
-	// DurationSeconds is EndTime - StartTime, to the millisecond; 0 while either is unknown.
-	DurationSeconds float64 `json:"durationSeconds,omitempty"`
+	// DurationSeconds is how long the session lasted, to the millisecond, for every session
+	// that ended (a refused one too): EndTime - StartTime, where a time GetStreamSession did
+	// not give is read from the events (the earliest event; the latest Session Ended, Stream
+	// End or Recording End). 0 while live, or when no time is known.
+	DurationSeconds float64 `json:"durationSeconds"`
 
-	// Outcome is live, ended or refused; see the Outcome constants.
+	// Outcome is live, ended or refused; see the Outcome constants. A record that holds a
+	// correction or a next session is at least ended (a correction is decided only once a
+	// session ended), and refused when the correction's code is a refusal.
 	Outcome Outcome `json:"outcome"`
 	// Code explains the outcome: a refusal code (Session Ended) first, else any other code a
 	// Session Ended or Stream Takeover Failure carried. "" when none.
@@ -74,11 +83,18 @@ type Record struct {
 
 	// Correction is the correction decided for the session and what became of it.
 	Correction *Correction `json:"correction,omitempty"`
+	// NextSession, on a refused session, is the session that went live on the channel after
+	// this session's correction was applied (the first one, if several were linked).
+	NextSession *SessionLink `json:"nextSession,omitempty"`
 
 	// UpdatedAt is when the record was last written; set by the writer (this package has no
 	// clock).
 	UpdatedAt time.Time `json:"updatedAt,omitzero"`
 }
+
+// ChannelAtGoLive is Record.ChannelAsOf when Record.Channel is the channel's configuration at
+// go-live (GetStreamSession's channel).
+const ChannelAtGoLive = "go-live"
 
 // Outcome is how a session ended.
 type Outcome string
@@ -170,6 +186,13 @@ type Correction struct {
 	Outcome  CorrectionOutcome   `json:"outcome"`
 	At       time.Time           `json:"at,omitzero"`      // when the outcome was reached
 	Detail   string              `json:"detail,omitempty"` // e.g. the error that made it fail
+}
+
+// SessionLink points at another session of the same channel.
+type SessionLink struct {
+	StreamID  string    `json:"streamId"`
+	Key       string    `json:"key"` // its record's archive key
+	StartTime time.Time `json:"startTime"`
 }
 
 // CorrectionOutcome is what became of a correction decision.

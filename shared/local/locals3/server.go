@@ -117,5 +117,9 @@ func (s *Server) BucketDir(bucket string) string {
 	if s.dir == "" {
 		return ""
 	}
-	return filepath.Join(s.dir, "buckets", bucket)
+	return BucketPath(s.dir, bucket)
 }
+
+// BucketPath returns the directory of a bucket's objects in a server made with New(dir): its
+// object k is the file BucketPath(dir, bucket)/k. Readers of the files (scripts/report) use it.
+func BucketPath(dir, bucket string) string { return filepath.Join(dir, "buckets", bucket) }

@@ -83,7 +83,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 					return events.SQSEventResponse{}, nil
 				}},
 				{Name: suite.FunctionCorrect, ReportBatchItemFailures: true, MaxReceiveCount: o.maxReceiveCount,
-					VisibilityTimeout: 100 * time.Millisecond, BatchSize: 10},
+					VisibilityTimeout: 5 * time.Second, BatchSize: 10}, // real time: longer than any invocation under -race on a loaded machine (a redelivery while the first still runs would be a second, concurrent delivery)
 			},
 			OnActivity: func(a localbus.Activity) {
 				e.mu.Lock()

@@ -95,7 +95,7 @@ type Query struct {
 }
 
 // NewQuery returns the request for session s made at now: the window [s.Start, s.End] widened
-// to whole periods, every video track's VideoMetrics, every audio track's AudioMetrics and the
+// to whole periods (EndTime is exclusive: the period holding s.End is included), every video track's VideoMetrics, every audio track's AudioMetrics and the
 // channel's ChannelMetrics, at the finest period kept for data as old as s.Start that lets all
 // of them fit one response. It fails when s is not valid or its data has expired.
 func NewQuery(s Session, now time.Time) (*Query, error) {
@@ -146,7 +146,7 @@ func NewQuery(s Session, now time.Time) (*Query, error) {
 			continue
 		}
 		period = p
-		start, end = s.Start.Truncate(p), ceil(s.End, p)
+		start, end = s.Start.Truncate(p), s.End.Truncate(p).Add(p) // EndTime is exclusive
 		if len(queries)*int(end.Sub(start)/p) <= MaxDatapoints {
 			break
 		}
@@ -165,15 +165,6 @@ func NewQuery(s Session, now time.Time) (*Query, error) {
 		MaxDatapoints:     aws.Int32(MaxDatapoints),
 	}
 	return q, nil
-}
-
-// ceil rounds t up to a multiple of d.
-func ceil(t time.Time, d time.Duration) time.Time {
-	if r := t.Truncate(d); r.Equal(t) {
-		return r
-	} else {
-		return r.Add(d)
-	}
 }
 
 // Collect adds the results of one GetMetricData page to into, converted to the record's units

@@ -52,11 +52,11 @@ func TestNewQuery(t *testing.T) {
 		"a 4 h session: its start is past the 1 s retention": {
 			session: Session{ChannelID: "abc", Start: t0.Add(-4 * time.Hour), End: t0, Tracks: ladder},
 			now:     t0.Add(5 * time.Minute), period: time.Minute, // 1 s data has expired for its start
-			start: t0.Add(-4 * time.Hour), end: t0},
+			start: t0.Add(-4 * time.Hour), end: t0.Add(time.Minute)},
 		"a five-track 2 h 50 min session just ended: 5 s, as 17 series of 1 s do not fit": {
 			session: Session{ChannelID: "abc", Start: t0.Add(-170 * time.Minute), End: t0, Tracks: five},
 			now:     t0.Add(time.Minute), period: 5 * time.Second, metrics: 17,
-			start: t0.Add(-170 * time.Minute), end: t0},
+			start: t0.Add(-170 * time.Minute), end: t0.Add(5 * time.Second)},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

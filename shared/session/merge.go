@@ -24,7 +24,8 @@ import (
 //   - enriched if either was (and the enriched one's note), eventsTruncated if either was,
 //     eventsDropped the larger;
 //   - correction: the one furthest along (applied > unchanged > dry-run > failed > decided),
-//     then the later; nextSession: the one that started first.
+//     then the later; nextSession: the one that started first;
+//   - quality: a measurement with data over an unknown one, then the later.
 //
 // The derived fields are recomputed. Neither argument is modified.
 func Merge(a, b Record) Record {
@@ -51,6 +52,7 @@ func Merge(a, b Record) Record {
 		Enriched:        a.Enriched || b.Enriched,
 		Correction:      mergeCorrection(a.Correction, b.Correction),
 		NextSession:     firstLink(a.NextSession, b.NextSession),
+		Quality:         mergeQuality(a.Quality, b.Quality),
 		UpdatedAt:       latest(a.UpdatedAt, b.UpdatedAt),
 	}
 	// The note of an enriched record wins: it supersedes "could not enrich".

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+	"github.com/ivs-sessions/ivs-sessions/shared/quality"
 )
 
 // samples returns records of one session, as the archive may receive them in any order: from
@@ -74,6 +75,9 @@ func samples(t *testing.T) map[string]Record {
 		"next session linked, a later one": Merge(Record{SchemaVersion: SchemaVersion, ChannelARN: testARN, ChannelID: "abcdABCDefgh", StreamID: testStreamID,
 			NextSession: &SessionLink{StreamID: "st-3CccccccccccccccccccccC", Key: "sessions/k3.json", StartTime: at(2 * time.Hour)}}, Record{}),
 		"updated later, no event": {SchemaVersion: SchemaVersion, ChannelARN: testARN, ChannelID: "abcdABCDefgh", StreamID: testStreamID, Outcome: OutcomeLive, UpdatedAt: at(5 * time.Hour)},
+		"quality unknown":         measuredRecord(quality.VerdictUnknown, at(2*time.Hour)),
+		"quality degraded":        measuredRecord(quality.VerdictDegraded, at(90*time.Minute)),
+		"quality healthy later":   measuredRecord(quality.VerdictHealthy, at(3*time.Hour)),
 	}
 }
 
@@ -182,6 +186,9 @@ func checkKeeps(t *testing.T, name string, merged, part Record) {
 	}
 	if part.Correction != nil && (merged.Correction == nil || correctionRank[merged.Correction.Outcome] < correctionRank[part.Correction.Outcome]) {
 		t.Errorf("%s: lost the correction", name)
+	}
+	if part.Quality != nil && (merged.Quality == nil || verdictRank[merged.Quality.Verdict] < verdictRank[part.Quality.Verdict]) {
+		t.Errorf("%s: lost the quality measurement", name)
 	}
 }
 

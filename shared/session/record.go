@@ -5,11 +5,13 @@ import (
 
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+	"github.com/ivs-sessions/ivs-sessions/shared/quality"
 )
 
 // SchemaVersion is the version of the record's JSON schema. It changes only when a field
-// changes meaning or type; adding a field keeps it.
-const SchemaVersion = 1
+// changes meaning or type, or when a field's absence starts to mean something; adding a field
+// otherwise keeps it. 2: quality (a record of version 2 without it was not measured yet).
+const SchemaVersion = 2
 
 // MaxTruncatedEvents is how many events GetStreamSession returns at most (the newest).
 const MaxTruncatedEvents = 500
@@ -86,6 +88,10 @@ type Record struct {
 	// NextSession, on a refused session, is the session that went live on the channel after
 	// this session's correction was applied (the first one, if several were linked).
 	NextSession *SessionLink `json:"nextSession,omitempty"`
+
+	// Quality is how each track really streamed (CloudWatch's series against the targets) and
+	// the session's verdict; nil until measured (ended sessions, a few minutes after the end).
+	Quality *quality.Report `json:"quality,omitempty"`
 
 	// UpdatedAt is when the record was last written; set by the writer (this package has no
 	// clock).

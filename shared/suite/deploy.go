@@ -21,6 +21,9 @@ type FunctionSettings struct {
 	MaxReceiveCount int
 	// Retention is how long the queue keeps a message; it bounds how long a correction can wait.
 	Retention time.Duration
+	// DeliveryDelay is the queue's delivery delay (SQS DelaySeconds, at most 15 minutes): how
+	// long every message waits before its first delivery. 0: none.
+	DeliveryDelay time.Duration
 }
 
 // visibilityFactor: AWS recommends a queue visibility timeout of at least six times the
@@ -81,6 +84,7 @@ func (s Settings) Functions() map[string]FunctionSettings {
 			MaxReceiveCount: 5, // write conflicts are retried inside; five deliveries ride out 5xx
 			Retention:       4 * 24 * time.Hour,
 		},
+		FunctionQuality: qualityFunction(),
 	}
 }
 
@@ -149,6 +153,8 @@ func (s Settings) Environment(fn, eventBusName, archiveBucket string) map[string
 		return correction
 	case FunctionArchive:
 		return map[string]string{EnvArchiveBucket: archiveBucket}
+	case FunctionQuality:
+		return qualityEnvironment(eventBusName)
 	}
 	return nil
 }

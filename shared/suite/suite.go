@@ -18,7 +18,9 @@ const (
 )
 
 // Functions lists every function, in build order.
-var Functions = []string{FunctionEnrich, FunctionCorrect, FunctionArchive}
+var Functions = []string{FunctionEnrich, FunctionCorrect, FunctionArchive,
+	FunctionQuality,
+}
 
 // The event buses the suite uses. BusSessions is the logical name of the suite's own bus; the
 // deployed bus name reaches the functions through EnvEventBusName.
@@ -93,6 +95,8 @@ var Routes = []Route{
 	{Name: "EnrichedSessions", Bus: BusSessions, Pattern: EnrichedSessions, Function: FunctionArchive},
 	{Name: "Corrections", Bus: BusSessions, Pattern: Corrections, Function: FunctionArchive},
 	{Name: "CorrectionsNeeded", Bus: BusSessions, Pattern: CorrectionsNeeded, Function: FunctionCorrect},
+	{Name: "EndedSessions", Bus: BusSessions, Pattern: EndedSessions, Function: FunctionQuality},
+	{Name: "SessionQuality", Bus: BusSessions, Pattern: SessionQuality, Function: FunctionArchive},
 }
 
 // IVS API quotas (per account and region, not adjustable): 5 calls per second for each

@@ -132,8 +132,14 @@ func (h *Handler) Handle(ctx context.Context, m batch.Message) error {
 			return err
 		}
 		err = h.archiveCorrected(ctx, env, c)
+	case suite.DetailTypeSessionQuality:
+		var q session.Measured
+		if err := decodeDetail(env.Detail, &q); err != nil {
+			return err
+		}
+		err = h.archiveQuality(ctx, env, q)
 	default:
-		return &ivsevent.FieldError{Field: "detail-type", Want: fmt.Sprintf("%q or %q", suite.DetailTypeSessionEnriched, suite.DetailTypeChannelCorrected),
+		return &ivsevent.FieldError{Field: "detail-type", Want: fmt.Sprintf("%q, %q or %q", suite.DetailTypeSessionEnriched, suite.DetailTypeChannelCorrected, suite.DetailTypeSessionQuality),
 			Got: env.DetailType, Err: ivsevent.ErrUnknown}
 	}
 	// An error of an invocation cut short is transient whatever it says (batch.Processor).

@@ -79,6 +79,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 			Second: time.Millisecond, // a 60 s visibility timeout lasts 60 ms
 			Queues: []localbus.QueueConfig{
 				{Name: suite.FunctionEnrich},
+				{Name: suite.FunctionQuality},
 				{Name: suite.FunctionArchive, Handler: func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
 					return events.SQSEventResponse{}, nil
 				}},

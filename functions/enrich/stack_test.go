@@ -83,6 +83,7 @@ func newStack(t testing.TB, opts ...stackOption) *stack {
 				{Name: suite.FunctionEnrich, Handler: ack},
 				{Name: suite.FunctionCorrect, Handler: ack},
 				{Name: suite.FunctionArchive, Handler: capture, MaxConcurrency: 1},
+				{Name: suite.FunctionQuality, Handler: ack},
 			},
 		},
 		WrapBus: sc.busWrap,

@@ -98,3 +98,11 @@ func qualityEnvironment(eventBusName string) map[string]string {
 		EnvMetricsPerSecond:   strconv.Itoa(DefaultMetricsPerSecond),
 	}
 }
+
+// Metrics of the quality function (namespace MetricNamespace).
+const (
+	MetricQualityVerdicts  = "QualityVerdicts"    // dimension Verdict: sessions measured
+	MetricGetMetricData    = "GetMetricDataCalls" // GetMetricData calls made
+	MetricMetricsRequested = "MetricsRequested"   // metrics requested (GetMetricData's billing unit)
+	DimensionVerdict       = "Verdict"
+)

@@ -76,6 +76,7 @@ type QueueConfig struct {
 	VisibilityTimeout time.Duration // 0 means DefaultVisibilityTimeout
 	MaxReceiveCount   int           // receives before a message moves to the DLQ; 0: no DLQ, retried until deleted
 	MaxConcurrency    int           // batches in flight at once; 0 means DefaultMaxConcurrency
+	DeliveryDelay     time.Duration // how long a routed message waits before its first delivery (SQS DelaySeconds)
 
 	// ReportBatchItemFailures makes the handler's response count: only the messages it lists
 	// failed. Without it the response is ignored and only an error fails (the whole batch).

@@ -72,9 +72,9 @@ func (q *queue) signal() {
 	}
 }
 
-// send adds a message and returns its ID.
+// send adds a message, visible after the queue's delivery delay, and returns its ID.
 func (q *queue) send(body string) string {
-	return q.sendWith(body, nil, 0)
+	return q.sendWith(body, nil, q.cfg.DeliveryDelay)
 }
 
 // sendWith adds a message with message attributes, visible after delay, and returns its ID.

@@ -228,3 +228,33 @@ func TestSendMessageErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestDeliveryDelay checks that an event routed to a queue with a delivery delay is delivered
+// no earlier than the delay after it was put.
+func TestDeliveryDelay(t *testing.T) {
+	delivered := make(chan time.Time, 1)
+	bus, err := localbus.New(localbus.Config{
+		Rules: []localbus.Rule{{Name: "all", Bus: "b", Pattern: `{"source":["s"]}`, Queue: "q"}},
+		Queues: []localbus.QueueConfig{{Name: "q", DeliveryDelay: 150 * time.Millisecond,
+			Handler: func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
+				delivered <- time.Now()
+				return events.SQSEventResponse{}, nil
+			}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bus.Close()
+	put := time.Now()
+	if _, err := bus.Put(localbus.Entry{Bus: "b", Source: "s", DetailType: "d", Detail: `{}`}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case at := <-delivered:
+		if waited := at.Sub(put); waited < 150*time.Millisecond {
+			t.Errorf("delivered after %v, before the 150ms delay", waited)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("never delivered")
+	}
+}

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"context"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/session"
+)
+
+// archiveQuality merges a session's measured quality into its record, at the record's key
+// (the measurement's sessionKey, else the key dated by the measured window's start).
+func (h *Handler) archiveQuality(ctx context.Context, env envelope, q session.Measured) error {
+	arn, err := ivsevent.ParseChannelARN(q.ChannelARN)
+	if err != nil {
+		return prefixField("detail.channelArn", err)
+	}
+	if err := ivsevent.CheckStreamID("detail.streamId", q.StreamID); err != nil {
+		return err
+	}
+	if q.Quality.Verdict == "" {
+		return &ivsevent.FieldError{Field: "detail.quality.verdict", Want: "healthy, degraded or unknown", Got: ""}
+	}
+	report := q.Quality
+	rec := session.Record{
+		SchemaVersion: session.SchemaVersion,
+		ChannelARN:    arn.String(),
+		ChannelID:     arn.ID,
+		Region:        arn.Region,
+		Account:       arn.Account,
+		StreamID:      q.StreamID,
+		Quality:       &report,
+	}
+	key := q.SessionKey
+	if !isSessionKey(key, arn.ID, q.StreamID) {
+		at := report.WindowStart
+		if at.IsZero() {
+			at = q.Trigger.Time
+		}
+		if at.IsZero() {
+			return &ivsevent.FieldError{Field: "detail.sessionKey", Want: "the session record's key, or a window start to date it", Got: key}
+		}
+		key = sessionKeyAt(rec, at)
+	}
+	return h.merge(ctx, env, key, rec)
+}

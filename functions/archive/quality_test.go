@@ -1,0 +1,63 @@
+package main
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/quality"
+	"github.com/ivs-sessions/ivs-sessions/shared/session"
+	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+)
+
+// TestQualityMerged archives an enriched session, then its measured quality (before and after
+// a redelivery, and an unknown one that must not replace it): the record carries the
+// measurement, keeps everything else, and is found under the session's key.
+func TestQualityMerged(t *testing.T) {
+	s := newStack(t)
+	rec, tr := enrichedRecord(t)
+	if err := s.handle(t, enrichedOf(t, rec, tr)); err != nil {
+		t.Fatal(err)
+	}
+	key := rec.Key()
+	degraded := quality.Report{
+		Verdict: quality.VerdictDegraded, WorstTrack: "Track1", WindowStart: rec.StartTime, WindowEnd: rec.EndTime, PeriodSeconds: 1,
+		Reasons:    []quality.Reason{{Code: quality.ReasonLowBitrate, Track: "Track1", Detail: "30% of samples below 80% of the target"}},
+		MeasuredAt: rec.EndTime.Add(5 * time.Minute), Attempts: 1,
+	}
+	measured := func(id string, r quality.Report, sessionKey string) []byte {
+		return envelopeOf(t, id, suite.DetailTypeSessionQuality, []string{rec.ChannelARN},
+			session.Measured{ChannelARN: rec.ChannelARN, StreamID: rec.StreamID, SessionKey: sessionKey, Quality: r, Trigger: tr})
+	}
+	if err := s.handle(t, measured("q1", degraded, key)); err != nil {
+		t.Fatal(err)
+	}
+	got := s.record(t, key)
+	if got.Quality == nil || got.Quality.Verdict != quality.VerdictDegraded || got.Quality.WorstTrack != "Track1" {
+		t.Fatalf("record quality %+v, want the degraded measurement", got.Quality)
+	}
+	if got.VideoTrackCount != rec.VideoTrackCount || !got.Enriched {
+		t.Errorf("the record lost its tracks or enrichment: %+v", got)
+	}
+
+	// A later unknown does not replace data; a measurement without sessionKey finds the
+	// record by its window's start.
+	unknown := quality.Report{Verdict: quality.VerdictUnknown, WindowStart: rec.StartTime, WindowEnd: rec.EndTime, Note: "no samples", MeasuredAt: degraded.MeasuredAt.Add(time.Hour)}
+	if err := s.handle(t, measured("q2", unknown, "")); err != nil {
+		t.Fatal(err)
+	}
+	if keys := s.keys(t); len(keys) != 1 || keys[0] != key {
+		t.Errorf("keys %v, want only %s", keys, key)
+	}
+	if got := s.record(t, key); got.Quality.Verdict != quality.VerdictDegraded {
+		t.Errorf("after an unknown measurement: %s, want degraded kept", got.Quality.Verdict)
+	}
+
+	// A measurement without a verdict is rejected, naming the field.
+	err := s.handle(t, measured("q3", quality.Report{}, key))
+	var fe *ivsevent.FieldError
+	if !errors.As(err, &fe) || fe.Field != "detail.quality.verdict" {
+		t.Errorf("no verdict: %v, want a FieldError on detail.quality.verdict", err)
+	}
+}

@@ -1,0 +1,241 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"golang.org/x/time/rate"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/batch"
+	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
+	"github.com/ivs-sessions/ivs-sessions/shared/quality"
+	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
+	"github.com/ivs-sessions/ivs-sessions/shared/session"
+	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+)
+
+// metricDataGetter is the one CloudWatch call quality makes.
+type metricDataGetter interface {
+	GetMetricData(ctx context.Context, in *cloudwatch.GetMetricDataInput, optFns ...func(*cloudwatch.Options)) (*cloudwatch.GetMetricDataOutput, error)
+}
+
+var _ metricDataGetter = (*cloudwatch.Client)(nil)
+
+// eventPutter publishes on the suite's bus.
+type eventPutter interface {
+	PutEvents(ctx context.Context, in *eventbridge.PutEventsInput, optFns ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error)
+}
+
+var _ eventPutter = (*eventbridge.Client)(nil)
+
+// Log attribute keys.
+const (
+	keyEventID     = "eventId"
+	keyChannelID   = "channelId"
+	keyStreamID    = "streamId"
+	keyVerdict     = "verdict"
+	keyQuality     = "quality"
+	keyWorstTrack  = "worstTrack"
+	keyAttempt     = "attempt"
+	keyCalls       = "calls"
+	keyMetrics     = "metrics"
+	keyPublishedID = "publishedEventId"
+)
+
+// arrivalLag is how close to the session's end the last sample of every video track must be
+// for CloudWatch to be deemed to have the whole session (quality.Query.Arrived).
+const arrivalLag = 30 * time.Second
+
+// maxPages bounds the GetMetricData pages read for one session; NewQuery sizes the request to
+// fit one, so a second page is CloudWatch's choice, not ours.
+const maxPages = 4
+
+// Pacer spaces GetMetricData calls under CloudWatch's quotas: each call costs its datapoints,
+// and at least the share of the per-second budget that keeps the calls themselves under their
+// own quota. It is safe for concurrent use.
+type Pacer struct {
+	limiter *rate.Limiter
+	minCost int
+}
+
+// NewPacer returns a Pacer that allows datapointsPerSecond datapoints a second and at most a
+// quarter of suite.GetMetricDataTPS calls a second.
+func NewPacer(datapointsPerSecond int) *Pacer {
+	return &Pacer{
+		limiter: rate.NewLimiter(rate.Limit(datapointsPerSecond), max(datapointsPerSecond, quality.MaxDatapoints)),
+		minCost: max(1, datapointsPerSecond*4/suite.GetMetricDataTPS),
+	}
+}
+
+// Wait blocks until a call of datapoints may be made, or ctx ends.
+func (p *Pacer) Wait(ctx context.Context, datapoints int) error {
+	if p == nil {
+		return nil
+	}
+	return p.limiter.WaitN(ctx, min(max(datapoints, p.minCost), p.limiter.Burst()))
+}
+
+// Handler measures and publishes one ended session per message. Its fields are set once; it is
+// safe for concurrent use.
+type Handler struct {
+	CloudWatch metricDataGetter
+	Bus        eventPutter
+	Pacer      *Pacer // nil: not paced
+	Log        *slog.Logger
+	Metrics    *metrics.Recorder
+	Cfg        Config
+	Now        func() time.Time
+}
+
+// envelope is an EventBridge event as the quality queue delivers it.
+type envelope struct {
+	ID         string          `json:"id"`
+	DetailType string          `json:"detail-type"`
+	Source     string          `json:"source"`
+	Detail     json.RawMessage `json:"detail"`
+}
+
+// Handle measures one session: nil when its quality was published, a transient error
+// (retryable.Is) to have it delivered again (CloudWatch has not got all of it yet, a throttle, a
+// failed publication), or a permanent *ivsevent.FieldError naming what is wrong with the event.
+func (h *Handler) Handle(ctx context.Context, m batch.Message) error {
+	var env envelope
+	if err := json.Unmarshal(m.Body, &env); err != nil {
+		return &ivsevent.FieldError{Field: "", Want: "an EventBridge event (JSON object)", Got: truncate(string(m.Body)), Err: err}
+	}
+	if env.Source != suite.EventSource || env.DetailType != suite.DetailTypeSessionEnriched {
+		return &ivsevent.FieldError{Field: "detail-type", Want: fmt.Sprintf("%q from %q", suite.DetailTypeSessionEnriched, suite.EventSource),
+			Got: env.Source + " " + env.DetailType, Err: ivsevent.ErrUnknown}
+	}
+	var d session.Enriched
+	if raw := bytes.TrimSpace(env.Detail); len(raw) == 0 || raw[0] != '{' {
+		return &ivsevent.FieldError{Field: "detail", Want: "a JSON object", Got: truncate(string(raw))}
+	}
+	if err := json.Unmarshal(env.Detail, &d); err != nil {
+		return &ivsevent.FieldError{Field: "detail", Want: "an enriched session", Got: truncate(string(env.Detail)), Err: err}
+	}
+	if err := d.Record.Validate(); err != nil {
+		return fmt.Errorf("detail.record: %w", err)
+	}
+	return h.measure(ctx, m, env, d)
+}
+
+func (h *Handler) measure(ctx context.Context, m batch.Message, env envelope, d session.Enriched) error {
+	rec, now := d.Record, h.Now().UTC()
+	s := rec.QualitySession()
+	attrs := []any{keyEventID, env.ID, keyChannelID, rec.ChannelID, keyStreamID, rec.StreamID, keyAttempt, m.ReceiveCount}
+
+	q, err := quality.NewQuery(s, now)
+	if err != nil {
+		// No window, no video track, or data CloudWatch no longer keeps: nothing to read,
+		// ever. Say so in the record rather than leave it unmeasured.
+		report := quality.Report{Verdict: quality.VerdictUnknown, WindowStart: s.Start, WindowEnd: s.End, Note: err.Error()}
+		return h.publish(ctx, env, d, report, now, m.ReceiveCount, attrs)
+	}
+	series, partial, calls, err := h.read(ctx, q)
+	h.Metrics.Add(suite.MetricGetMetricData, float64(calls))
+	h.Metrics.Add(suite.MetricMetricsRequested, float64(calls*q.Metrics))
+	attrs = append(attrs, keyCalls, calls, keyMetrics, q.Metrics)
+	if err != nil {
+		if retryable.Is(err) || m.ReceiveCount < h.Cfg.MaxAttempts {
+			return retryable.Later("GetMetricData failed", h.Cfg.RetryDelay, err)
+		}
+		report := quality.Report{Verdict: quality.VerdictUnknown, WindowStart: s.Start, WindowEnd: s.End, PeriodSeconds: int(q.Period / time.Second),
+			Note: fmt.Sprintf("GetMetricData failed after %d attempts: %v", m.ReceiveCount, err)}
+		return h.publish(ctx, env, d, report, now, m.ReceiveCount, attrs)
+	}
+	arrived := !partial && q.Arrived(s, series, arrivalLag)
+	if !arrived && m.ReceiveCount < h.Cfg.MaxAttempts {
+		h.Log.InfoContext(ctx, "CloudWatch does not have the whole session yet; reading again later", attrs...)
+		return retryable.Later("CloudWatch does not have the session's metrics yet", h.Cfg.RetryDelay, nil)
+	}
+	report := quality.Compute(s, series, q.Period, quality.DefaultThresholds)
+	if !arrived {
+		note := fmt.Sprintf("metrics incomplete after %d reads", m.ReceiveCount)
+		if report.Note != "" {
+			note = report.Note + "; " + note
+		}
+		report.Note = note
+	}
+	return h.publish(ctx, env, d, report, now, m.ReceiveCount, attrs)
+}
+
+// read makes the session's GetMetricData call (and follows NextToken, which NewQuery's sizing
+// makes rare) and returns the series, whether they are partial, and the calls made.
+func (h *Handler) read(ctx context.Context, q *quality.Query) (quality.Series, bool, int, error) {
+	series := quality.Series{}
+	in := *q.Input
+	calls := 0
+	for {
+		if err := h.Pacer.Wait(ctx, q.Datapoints); err != nil {
+			return nil, false, calls, retryable.Later("the invocation ended while pacing GetMetricData", 0, err)
+		}
+		calls++
+		out, err := h.CloudWatch.GetMetricData(ctx, &in)
+		if err != nil {
+			return nil, false, calls, fmt.Errorf("get metric data for %d metrics: %w", q.Metrics, err)
+		}
+		partial, unknown := q.Collect(series, out.MetricDataResults)
+		if len(unknown) > 0 {
+			h.Log.WarnContext(ctx, "GetMetricData answered for queries not asked", "ids", unknown)
+		}
+		if out.NextToken == nil || aws.ToString(out.NextToken) == "" {
+			return series, false, calls, nil
+		}
+		if calls >= maxPages {
+			return series, partial, calls, nil
+		}
+		in.NextToken = out.NextToken
+	}
+}
+
+// publish puts the measurement on the suite's bus as one PutEvents entry.
+func (h *Handler) publish(ctx context.Context, env envelope, d session.Enriched, report quality.Report, now time.Time, attempts int, attrs []any) error {
+	report.MeasuredAt, report.Attempts = now, attempts
+	rec := d.Record
+	detail, err := json.Marshal(session.Measured{ChannelARN: rec.ChannelARN, StreamID: rec.StreamID, SessionKey: rec.Key(), Quality: report, Trigger: d.Trigger})
+	if err != nil {
+		return fmt.Errorf("encode %q detail: %w", suite.DetailTypeSessionQuality, err)
+	}
+	out, err := h.Bus.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{{
+		EventBusName: aws.String(h.Cfg.EventBusName),
+		Source:       aws.String(suite.EventSource),
+		DetailType:   aws.String(suite.DetailTypeSessionQuality),
+		Resources:    []string{rec.ChannelARN},
+		Detail:       aws.String(string(detail)),
+	}}})
+	if err != nil {
+		// A missing bus or permission is fixed by a deployment; keep the message until then.
+		return retryable.Later("publishing failed", 0, fmt.Errorf("put %q on bus %s: %w", suite.DetailTypeSessionQuality, h.Cfg.EventBusName, err))
+	}
+	if out.FailedEntryCount > 0 || len(out.Entries) == 0 {
+		var code, msg string
+		if len(out.Entries) > 0 {
+			code, msg = aws.ToString(out.Entries[0].ErrorCode), aws.ToString(out.Entries[0].ErrorMessage)
+		}
+		return retryable.Later(fmt.Sprintf("PutEvents refused the entry: %s: %s", code, msg), 0, nil)
+	}
+	h.Metrics.Add(suite.MetricQualityVerdicts, 1, metrics.Dim{Name: suite.DimensionVerdict, Value: string(report.Verdict)})
+	attrs = append(attrs, keyVerdict, string(report.Verdict), keyWorstTrack, report.WorstTrack, keyQuality, report,
+		keyPublishedID, aws.ToString(out.Entries[0].EventId))
+	h.Log.InfoContext(ctx, "quality measured", attrs...)
+	return nil
+}
+
+// truncate shortens what an error quotes.
+func truncate(s string) string {
+	const max = 200
+	if len(s) <= max {
+		return s
+	}
+	return s[:max] + "..."
+}

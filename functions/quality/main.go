@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/batch"
+	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
+	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+)
+
+func main() {
+	if err := run(context.Background()); err != nil {
+		slog.Error("init failed", "err", err)
+		os.Exit(1)
+	}
+}
+
+// run is the composition root: configuration, clients (once per cold start), the runtime loop.
+func run(ctx context.Context) error {
+	cfg, err := LoadConfig(os.Getenv)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx, config.WithAppID(suite.Name))
+	if err != nil {
+		return fmt.Errorf("aws config: %w", err)
+	}
+	log := lambdacontext.NewLogger()
+	rec := metrics.New(suite.MetricNamespace, os.Stdout)
+	h := &Handler{
+		CloudWatch: cloudwatch.NewFromConfig(awsCfg),
+		Bus:        eventbridge.NewFromConfig(awsCfg),
+		Pacer:      NewPacer(cfg.DatapointsPerSecond),
+		Log:        log,
+		Metrics:    rec,
+		Cfg:        cfg,
+		Now:        time.Now,
+	}
+	p := &batch.Processor{Function: suite.FunctionQuality, Log: log, Metrics: rec, Do: h.Handle, Queue: sqs.NewFromConfig(awsCfg)}
+	batch.Start(p)
+	return nil
+}

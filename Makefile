@@ -4,6 +4,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 FUNCTIONS := enrich correct archive
+FUNCTIONS += quality
 GO        ?= go
 # Lambda artifacts: provided.al2023 on arm64, no RPC shim, stripped.
 LAMBDA_GOARCH := arm64

@@ -1,0 +1,364 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/batch"
+	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/awstest"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/cloudwatchtest"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/localbus"
+	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+	"github.com/ivs-sessions/ivs-sessions/shared/quality"
+	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
+	"github.com/ivs-sessions/ivs-sessions/shared/session"
+	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+)
+
+const (
+	testBus       = "ivs-sessions-test"
+	testChannelID = "abcdABCDefgh"
+	testChannel   = "arn:aws:ivs:us-west-2:123456789012:channel/" + testChannelID
+	testStreamID  = "st-1AuTyMDASvHUTSb8p5PvbsO"
+)
+
+// start and end bound the test session (two minutes); now is five minutes after its end.
+var (
+	start = time.Date(2026, 11, 30, 20, 0, 0, 0, time.UTC)
+	end   = start.Add(2 * time.Minute)
+	now   = end.Add(5 * time.Minute)
+)
+
+// stack is a Handler with the real CloudWatch client pointed at a local CloudWatch and the real
+// EventBridge client at a local bus whose archive queue captures what is published.
+type stack struct {
+	*awstest.Stack
+	cw *cloudwatchtest.Server
+	h  *Handler
+}
+
+func newStack(t *testing.T) *stack {
+	t.Helper()
+	ack := func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
+		return events.SQSEventResponse{}, nil
+	}
+	var queues []localbus.QueueConfig
+	for _, fn := range suite.Functions {
+		queues = append(queues, localbus.QueueConfig{Name: fn, Handler: ack})
+	}
+	s := &stack{cw: cloudwatchtest.New(cloudwatchtest.Options{Now: func() time.Time { return now }})}
+	s.Stack = awstest.New(t, awstest.Options{Bus: &localbus.Config{Rules: localbus.SuiteRules(testBus), Queues: queues}})
+	cwSrv := httptest.NewServer(s.cw)
+	t.Cleanup(cwSrv.Close)
+	cw := cloudwatch.New(cloudwatch.Options{Region: awstest.Region, BaseEndpoint: aws.String(cwSrv.URL), Credentials: awstest.Credentials(), Retryer: aws.NopRetryer{}})
+	s.h = &Handler{
+		CloudWatch: cw, Bus: s.EventBridgeClient(), Pacer: NewPacer(suite.DefaultMetricsPerSecond), Log: s.Log, Metrics: s.Metrics,
+		Cfg: Config{EventBusName: testBus, MaxAttempts: 3, RetryDelay: 2 * time.Minute, DatapointsPerSecond: suite.DefaultMetricsPerSecond},
+		Now: func() time.Time { return now },
+	}
+	return s
+}
+
+// record is the enriched record of a two-track ladder with audio.
+func record() session.Record {
+	r := session.Record{
+		SchemaVersion: session.SchemaVersion, ChannelARN: testChannel, ChannelID: testChannelID, Region: "us-west-2", Account: "123456789012",
+		StreamID: testStreamID, StartTime: start, EndTime: end, Outcome: session.OutcomeEnded, Enriched: true,
+		Video: []session.VideoTrack{
+			{Track: "Track0", Codec: "avc1.64002A", Width: 1920, Height: 1080, FrameRate: 60, TargetBitrate: 6_000_000},
+			{Track: "Track1", Codec: "avc1.64001F", Width: 1280, Height: 720, FrameRate: 30, TargetBitrate: 2_500_000},
+		},
+		Audio: []session.AudioTrack{{Track: "Track2", Codec: "mp4a.40.2", Channels: 2, SampleRate: 48000, TargetBitrate: 160_000}},
+	}
+	return session.Merge(r, session.Record{})
+}
+
+// message is the enriched event of rec, as the quality queue delivers it, on delivery n.
+func message(t *testing.T, rec session.Record, n int) batch.Message {
+	t.Helper()
+	tr := session.Trigger{EventID: "ev-1", DetailType: ivsevent.DetailTypeStreamStateChange, Name: ivsevent.EventSessionEnded, Time: end}
+	detail, err := json.Marshal(session.Enriched{Record: rec, Decision: multitrack.Decision{Action: multitrack.ActionNone}, Trigger: tr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := json.Marshal(map[string]any{"version": "0", "id": "pub-1", "source": suite.EventSource, "detail-type": suite.DetailTypeSessionEnriched,
+		"account": "123456789012", "region": "us-west-2", "time": end, "resources": []string{testChannel}, "detail": json.RawMessage(detail)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return batch.Message{ID: "m-1", Body: body, ReceiveCount: n}
+}
+
+// simulate puts one sample a second from start for the given seconds: every track at its
+// target, except where dip says otherwise (Mbps for bitrates, as IVS reports them).
+func (s *stack) simulate(seconds int, dip func(track, metric string, i int) (float64, bool)) {
+	targets := map[string]map[string]float64{
+		"Track0": {quality.MetricIngestVideoBitrate: 6, quality.MetricIngestFramerate: 60, quality.MetricKeyframeInterval: 2},
+		"Track1": {quality.MetricIngestVideoBitrate: 2.5, quality.MetricIngestFramerate: 30, quality.MetricKeyframeInterval: 2},
+		"Track2": {quality.MetricIngestAudioBitrate: 0.16},
+	}
+	for i := range seconds {
+		at := start.Add(time.Duration(i) * time.Second)
+		for track, ms := range targets {
+			for m, v := range ms {
+				if dip != nil {
+					if d, ok := dip(track, m, i); ok {
+						v = d
+					}
+				}
+				s.cw.Put(quality.Namespace, m, map[string]string{quality.DimensionChannel: testChannelID, quality.DimensionTrack: track}, cloudwatchtest.Datum{Time: at, Value: v})
+			}
+		}
+		s.cw.Put(quality.Namespace, quality.MetricConcurrentViews, map[string]string{quality.DimensionChannel: testChannelID}, cloudwatchtest.Datum{Time: at, Value: 42})
+	}
+}
+
+// published returns the quality measurements published on the bus.
+func (s *stack) published(t *testing.T) []session.Measured {
+	t.Helper()
+	var out []session.Measured
+	for _, b := range s.PublishedBodies() {
+		var req struct {
+			Entries []struct{ DetailType, Detail string }
+		}
+		if err := json.Unmarshal(b, &req); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range req.Entries {
+			if e.DetailType != suite.DetailTypeSessionQuality {
+				t.Errorf("published a %q", e.DetailType)
+				continue
+			}
+			var m session.Measured
+			if err := json.Unmarshal([]byte(e.Detail), &m); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func (s *stack) one(t *testing.T) session.Measured {
+	t.Helper()
+	got := s.published(t)
+	if len(got) != 1 {
+		t.Fatalf("published %d measurements, want 1", len(got))
+	}
+	return got[0]
+}
+
+func TestHealthy(t *testing.T) {
+	s := newStack(t)
+	s.simulate(121, nil)
+	if err := s.h.Handle(context.Background(), message(t, record(), 1)); err != nil {
+		t.Fatal(err)
+	}
+	m := s.one(t)
+	q := m.Quality
+	if q.Verdict != quality.VerdictHealthy || len(q.Reasons) != 0 || q.PeriodSeconds != 1 || q.Attempts != 1 || !q.MeasuredAt.Equal(now) {
+		t.Fatalf("quality %+v, want healthy at 1 s, measured now on the first attempt", q)
+	}
+	if m.SessionKey != record().Key() || m.ChannelARN != testChannel || m.StreamID != testStreamID {
+		t.Errorf("identity %s %s %s", m.SessionKey, m.ChannelARN, m.StreamID)
+	}
+	if len(q.Tracks) != 3 {
+		t.Fatalf("%d tracks, want 3", len(q.Tracks))
+	}
+	t0 := q.Tracks[0]
+	if t0.Bitrate == nil || t0.Bitrate.Mean != 6_000_000 || t0.Bitrate.Samples != 121 || t0.FrameRate.Mean != 60 || t0.KeyframeInterval.Mean != 2 {
+		t.Errorf("Track0 %+v", t0)
+	}
+	if q.Viewers == nil || q.Viewers.Peak != 42 {
+		t.Errorf("viewers %+v, want peak 42", q.Viewers)
+	}
+	if s.cw.Calls(cloudwatchtest.OpGetMetricData) != 1 {
+		t.Errorf("%d GetMetricData calls, want 1", s.cw.Calls(cloudwatchtest.OpGetMetricData))
+	}
+	if n := s.Metrics.Count(suite.MetricMetricsRequested); n != 8 {
+		t.Errorf("metrics requested %v, want 8 (2 video × 3, 1 audio, viewers)", n)
+	}
+}
+
+func TestDegraded(t *testing.T) {
+	tests := map[string]struct {
+		dip    func(track, metric string, i int) (float64, bool)
+		reason quality.ReasonCode
+		track  string
+	}{
+		"bitrate dip on Track1": {
+			dip: func(track, metric string, i int) (float64, bool) {
+				return 1, track == "Track1" && metric == quality.MetricIngestVideoBitrate && i >= 30 && i < 60
+			},
+			reason: quality.ReasonLowBitrate, track: "Track1",
+		},
+		"frame drops on Track0": {
+			dip: func(track, metric string, i int) (float64, bool) {
+				return 45, track == "Track0" && metric == quality.MetricIngestFramerate && i%4 == 0
+			},
+			reason: quality.ReasonLowFrameRate, track: "Track0",
+		},
+		"keyframe every 6 s on Track1": {
+			dip: func(track, metric string, _ int) (float64, bool) {
+				return 6, track == "Track1" && metric == quality.MetricKeyframeInterval
+			},
+			reason: quality.ReasonKeyframeInterval, track: "Track1",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			s := newStack(t)
+			s.simulate(121, tc.dip)
+			if err := s.h.Handle(context.Background(), message(t, record(), 1)); err != nil {
+				t.Fatal(err)
+			}
+			q := s.one(t).Quality
+			if q.Verdict != quality.VerdictDegraded || len(q.Reasons) != 1 || q.Reasons[0].Code != tc.reason || q.Reasons[0].Track != tc.track || q.WorstTrack != tc.track {
+				t.Errorf("quality %s %+v worst %s, want degraded by %s on %s", q.Verdict, q.Reasons, q.WorstTrack, tc.reason, tc.track)
+			}
+		})
+	}
+	t.Run("starvation from the health events", func(t *testing.T) {
+		s := newStack(t)
+		s.simulate(121, nil)
+		rec := record()
+		rec.Events = []session.Event{
+			{Time: start.Add(40 * time.Second), DetailType: ivsevent.DetailTypeStreamHealthChange, Name: ivsevent.EventStarvationStart},
+			{Time: start.Add(52 * time.Second), DetailType: ivsevent.DetailTypeStreamHealthChange, Name: ivsevent.EventStarvationEnd},
+		}
+		if err := s.h.Handle(context.Background(), message(t, rec, 1)); err != nil {
+			t.Fatal(err)
+		}
+		q := s.one(t).Quality
+		if q.Verdict != quality.VerdictDegraded || q.StarvationSeconds != 12 || q.Reasons[0].Code != quality.ReasonStarvation {
+			t.Errorf("quality %s %+v starved %v s, want degraded by 12 s of starvation", q.Verdict, q.Reasons, q.StarvationSeconds)
+		}
+	})
+}
+
+func TestWaitsForCloudWatchThenGivesUp(t *testing.T) {
+	s := newStack(t)
+	s.simulate(60, nil) // only the first minute has arrived
+	err := s.h.Handle(context.Background(), message(t, record(), 1))
+	if !retryable.Is(err) || retryable.RetryAfter(err) != 2*time.Minute {
+		t.Fatalf("first read of half a session: %v, want a retry after 2m", err)
+	}
+	if len(s.published(t)) != 0 {
+		t.Fatal("published before the metrics arrived")
+	}
+	// The last attempt publishes what there is, saying it is incomplete.
+	if err := s.h.Handle(context.Background(), message(t, record(), 3)); err != nil {
+		t.Fatal(err)
+	}
+	q := s.one(t).Quality
+	if q.Verdict != quality.VerdictHealthy || q.Note == "" || q.Attempts != 3 {
+		t.Errorf("quality %s note %q attempts %d, want healthy from the minute there is, with a note, after 3 attempts", q.Verdict, q.Note, q.Attempts)
+	}
+}
+
+func TestUnknown(t *testing.T) {
+	t.Run("no metrics at all", func(t *testing.T) {
+		s := newStack(t)
+		if err := s.h.Handle(context.Background(), message(t, record(), 3)); err != nil {
+			t.Fatal(err)
+		}
+		if q := s.one(t).Quality; q.Verdict != quality.VerdictUnknown || q.Note == "" {
+			t.Errorf("quality %s note %q, want unknown with a note", q.Verdict, q.Note)
+		}
+	})
+	t.Run("a record without tracks: at once, without a call", func(t *testing.T) {
+		s := newStack(t)
+		rec := record()
+		rec.Video, rec.Audio = nil, nil
+		if err := s.h.Handle(context.Background(), message(t, session.Merge(rec, session.Record{}), 1)); err != nil {
+			t.Fatal(err)
+		}
+		if q := s.one(t).Quality; q.Verdict != quality.VerdictUnknown || q.Note == "" {
+			t.Errorf("quality %s note %q, want unknown with a note", q.Verdict, q.Note)
+		}
+		if n := s.cw.Calls(cloudwatchtest.OpGetMetricData); n != 0 {
+			t.Errorf("%d GetMetricData calls, want none", n)
+		}
+	})
+}
+
+func TestCloudWatchFailure(t *testing.T) {
+	s := newStack(t)
+	s.simulate(121, nil)
+	s.cw.SetFault(cloudwatchtest.Fault{Op: cloudwatchtest.OpGetMetricData, Count: 1, Status: 500, Type: "InternalServiceFault", Code: "InternalServiceError"})
+	if err := s.h.Handle(context.Background(), message(t, record(), 1)); !retryable.Is(err) {
+		t.Fatalf("a 500: %v, want a retry", err)
+	}
+	if err := s.h.Handle(context.Background(), message(t, record(), 2)); err != nil {
+		t.Fatalf("after the fault: %v", err)
+	}
+	if q := s.one(t).Quality; q.Verdict != quality.VerdictHealthy {
+		t.Errorf("verdict %s", q.Verdict)
+	}
+}
+
+func TestRejected(t *testing.T) {
+	s := newStack(t)
+	bad := map[string][]byte{
+		"not JSON":            []byte("{"),
+		"another detail-type": []byte(`{"source":"ivs-sessions","detail-type":"IVS Channel Multitrack Corrected","detail":{}}`),
+		"detail not object":   []byte(`{"source":"ivs-sessions","detail-type":"IVS Session Enriched","detail":[]}`),
+		"record without ids":  []byte(`{"source":"ivs-sessions","detail-type":"IVS Session Enriched","detail":{"record":{}}}`),
+	}
+	for name, body := range bad {
+		err := s.h.Handle(context.Background(), batch.Message{ID: "x", Body: body, ReceiveCount: 1})
+		var fe *ivsevent.FieldError
+		if err == nil || retryable.Is(err) || !errors.As(err, &fe) {
+			t.Errorf("%s: %v, want a permanent FieldError", name, err)
+		}
+	}
+	if len(s.published(t)) != 0 {
+		t.Error("published for a rejected event")
+	}
+}
+
+func TestPacer(t *testing.T) {
+	p := NewPacer(1000)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	// The burst (one full response) passes at once; the next call must wait about its cost.
+	if err := p.Wait(ctx, quality.MaxDatapoints); err != nil {
+		t.Fatalf("first call: %v", err)
+	}
+	if err := p.Wait(ctx, 500); err == nil {
+		t.Error("a second call right after a full burst at 1000 datapoints/s did not wait")
+	}
+	if p.minCost != 1000*4/suite.GetMetricDataTPS {
+		t.Errorf("minimum cost %d", p.minCost)
+	}
+}
+
+func TestLoadConfig(t *testing.T) {
+	env := suite.DefaultSettings().Environment(suite.FunctionQuality, "bus", "bucket")
+	cfg, err := LoadConfig(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.EventBusName != "bus" || cfg.MaxAttempts != suite.DefaultQualityMaxAttempts || cfg.RetryDelay != suite.DefaultQualityRetryDelay || cfg.DatapointsPerSecond != suite.DefaultMetricsPerSecond {
+		t.Errorf("config %+v", cfg)
+	}
+	for name, bad := range map[string]map[string]string{
+		"no bus":         {},
+		"bad attempts":   {suite.EnvEventBusName: "b", suite.EnvQualityMaxAttempts: "0"},
+		"bad delay":      {suite.EnvEventBusName: "b", suite.EnvQualityRetryDelay: "soon"},
+		"bad datapoints": {suite.EnvEventBusName: "b", suite.EnvMetricsPerSecond: "-1"},
+	} {
+		if _, err := LoadConfig(func(k string) string { return bad[k] }); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}

@@ -237,4 +237,5 @@ WHERE channel = 'REPLACE-WITH-CHANNEL-ID'
 ORDER BY starttime DESC`,
 		columns: []string{"streamid", "starttime", "endtime", "outcome", "code", "videotrackcount", "topresolution", "correction"},
 	},
+	degradedSessionsQuery,
 }

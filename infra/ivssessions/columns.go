@@ -42,6 +42,7 @@ var columnComments = map[string]string{
 	"events":             "the session's events, oldest first",
 	"correction":         "the correction decided for the session and what became of it",
 	"nextSession":        "on a refused session: the session that went live after its correction",
+	"quality":            "how each track really streamed (CloudWatch vs targets) and the verdict: healthy, degraded or unknown",
 	"sessionKey":         "archive key of the session record the correction belongs to",
 	"before":             "the channel's configuration before the correction",
 	"after":              "the channel's configuration after the correction",

@@ -52,6 +52,7 @@ func newSuiteFunction(scope constructs.Construct, name string, spec suite.Functi
 			Queue:           pf.dlq,
 			MaxReceiveCount: jsii.Number(float64(spec.MaxReceiveCount)),
 		},
+		DeliveryDelay: deliveryDelay(spec),
 	})
 
 	pf.logGroup = awslogs.NewLogGroup(c, jsii.String("LogGroup"), &awslogs.LogGroupProps{
@@ -113,6 +114,14 @@ func functionEnv(name string, p IvsSessionsProps, busName, bucketName, dlqURL *s
 		env[suite.EnvDeadLetterQueueURL] = dlqURL
 	}
 	return &env
+}
+
+// deliveryDelay is the queue's delivery delay, nil (SQS's default, none) when spec has none.
+func deliveryDelay(spec suite.FunctionSettings) awscdk.Duration {
+	if spec.DeliveryDelay <= 0 {
+		return nil
+	}
+	return awscdk.Duration_Seconds(jsii.Number(spec.DeliveryDelay.Seconds()))
 }
 
 // durationDays converts whole days for CDK.

@@ -163,6 +163,7 @@ func (s *ivsSessions) grant(p IvsSessionsProps) {
 	// that the dependency is explicit and survives changes to that grant.
 	correct.queue.Grant(correct.role, jsii.String("sqs:ChangeMessageVisibility"))
 	s.grantCorrectLocksAndDeadLetters(correct)
+	s.grantQuality(s.fns[suite.FunctionQuality])
 
 	// archive reads and conditionally writes records under its prefixes, and nothing else: no
 	// delete (a merge writes a new version), no tagging, no ACLs. ListBucket (on the bucket, not

@@ -249,7 +249,7 @@ func TestResourceCounts(t *testing.T) {
 		"AWS::Glue::Database":             1,
 		"AWS::Glue::Table":                3, // sessions, sessions by channel, corrections
 		"AWS::Athena::WorkGroup":          1,
-		"AWS::Athena::NamedQuery":         3,
+		"AWS::Athena::NamedQuery":         4,
 		"AWS::SNS::Topic":                 1,
 		"AWS::SNS::Subscription":          0, // no alarm e-mail by default
 		"AWS::KMS::Key":                   1,
@@ -275,6 +275,7 @@ func TestFunctions(t *testing.T) {
 		suite.FunctionCorrect: append([]string{suite.EnvEventBusName, suite.EnvCorrectionMaxAge, suite.EnvCorrectionRetryDelay,
 			suite.EnvLockBucket, suite.EnvDeadLetterQueueURL}, correction...),
 		suite.FunctionArchive: {suite.EnvArchiveBucket},
+		suite.FunctionQuality: {suite.EnvEventBusName, suite.EnvQualityMaxAttempts, suite.EnvQualityRetryDelay, suite.EnvMetricsPerSecond},
 	}
 	for _, name := range suite.Functions {
 		t.Run(name, func(t *testing.T) {
@@ -369,9 +370,9 @@ func TestQueuesAndEventSources(t *testing.T) {
 				t.Errorf("BatchSize = %v, want 1 to 10", bs)
 			}
 			gotConc := get(esm, "ScalingConfig", "MaximumConcurrency")
-			if name == suite.FunctionEnrich || name == suite.FunctionCorrect {
+			if name == suite.FunctionEnrich || name == suite.FunctionCorrect || name == suite.FunctionQuality {
 				if num(gotConc) != suite.MaxConcurrency {
-					t.Errorf("MaximumConcurrency = %v, want suite.MaxConcurrency (%d): the function calls IVS", gotConc, suite.MaxConcurrency)
+					t.Errorf("MaximumConcurrency = %v, want suite.MaxConcurrency (%d): the function calls IVS or paces CloudWatch", gotConc, suite.MaxConcurrency)
 				}
 			} else if gotConc != nil {
 				t.Errorf("MaximumConcurrency = %v, want none", gotConc)
@@ -388,6 +389,13 @@ func TestQueuesAndEventSources(t *testing.T) {
 			mrc := num(get(q, "RedrivePolicy", "maxReceiveCount"))
 			if mrc < 3 {
 				t.Errorf("maxReceiveCount = %v, want at least 3", mrc)
+			}
+			// quality's messages wait suite.DefaultQualityDelay for CloudWatch; no other queue delays.
+			if got, want := num(q["DelaySeconds"]), suite.Deployment[name].DeliveryDelay.Seconds(); got != want {
+				t.Errorf("DelaySeconds = %v, want %v", got, want)
+			}
+			if name == suite.FunctionQuality && mrc <= suite.DefaultQualityMaxAttempts {
+				t.Errorf("maxReceiveCount %v must exceed the quality attempts (%d)", mrc, suite.DefaultQualityMaxAttempts)
 			}
 			if name == suite.FunctionEnrich && mrc <= suite.DefaultEnrichMaxAttempts {
 				t.Errorf("maxReceiveCount %v must exceed the enrich attempts (%d), or a session is dead-lettered before enrich gives up waiting", mrc, suite.DefaultEnrichMaxAttempts)
@@ -550,7 +558,7 @@ func TestIAM(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			roleARN := get(f.properties(t, f.id(t, f.suite.Function(name)), "AWS::Lambda::Function"), "Role")
 			roleID := str(list(get(roleARN, "Fn::GetAtt"))[0])
-			var ivs, puts, s3Actions []string
+			var ivs, puts, s3Actions, cloudwatch []string
 			var changeVisibility bool
 			var s3Resources, sendResources []any
 			for id, pol := range f.ofType("AWS::IAM::Policy") {
@@ -565,6 +573,8 @@ func TestIAM(t *testing.T) {
 						switch {
 						case strings.HasPrefix(a, "ivs:"):
 							ivs = append(ivs, a)
+						case strings.HasPrefix(a, "cloudwatch:"):
+							cloudwatch = append(cloudwatch, a)
 						case a == "events:PutEvents":
 							puts = append(puts, a)
 							if !equal(get(st, "Resource"), busARN) {
@@ -588,7 +598,12 @@ func TestIAM(t *testing.T) {
 			if !slices.Equal(ivs, wantIVS[name]) {
 				t.Errorf("IVS actions %v, want %v", ivs, wantIVS[name])
 			}
-			wantPut := name == suite.FunctionEnrich || name == suite.FunctionCorrect
+			wantPut := name == suite.FunctionEnrich || name == suite.FunctionCorrect || name == suite.FunctionQuality
+			// quality reads IVS's metrics: exactly GetMetricData (the functions' own metrics are EMF
+			// log lines, which need no CloudWatch permission).
+			if wantCW := name == suite.FunctionQuality; wantCW != slices.Equal(cloudwatch, []string{"cloudwatch:GetMetricData"}) || (!wantCW && len(cloudwatch) > 0) {
+				t.Errorf("CloudWatch actions %v, want cloudwatch:GetMetricData for quality only", cloudwatch)
+			}
 			if (len(puts) > 0) != wantPut {
 				t.Errorf("events:PutEvents granted: %v, want %v", len(puts) > 0, wantPut)
 			}
@@ -947,12 +962,13 @@ func TestDashboard(t *testing.T) {
 		return fmt.Sprintf(`{%s,%s} MetricName=\"%s\"`, suite.MetricNamespace, dim, metric)
 	}
 	for title, want := range map[string][]string{
-		"Sessions per hour":                 {`"` + suite.MetricNamespace + `","` + suite.MetricSessions + `"`},
-		"Multitrack share":                  {`"` + suite.MetricMultitrack + `"`, `"` + suite.MetricSessions + `"`},
-		"Refusals by code (per hour)":       {search(suite.MetricRefusals, suite.DimensionCode)},
-		"Corrections by outcome (per hour)": {search(suite.MetricCorrections, suite.DimensionOutcome)},
-		"IVS throttles by function":         {search(suite.MetricIVSThrottles, suite.DimensionFunction)},
-		"Dead-letter queue depths":          dlqNames(t, f),
+		"Sessions per hour":                   {`"` + suite.MetricNamespace + `","` + suite.MetricSessions + `"`},
+		"Multitrack share":                    {`"` + suite.MetricMultitrack + `"`, `"` + suite.MetricSessions + `"`},
+		"Refusals by code (per hour)":         {search(suite.MetricRefusals, suite.DimensionCode)},
+		"Corrections by outcome (per hour)":   {search(suite.MetricCorrections, suite.DimensionOutcome)},
+		"IVS throttles by function":           {search(suite.MetricIVSThrottles, suite.DimensionFunction)},
+		"Dead-letter queue depths":            dlqNames(t, f),
+		"Session quality verdicts (per hour)": {search(suite.MetricQualityVerdicts, suite.DimensionVerdict)},
 	} {
 		got, ok := titles[title]
 		if !ok {
@@ -965,6 +981,26 @@ func TestDashboard(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestDegradedByChannelWidget checks the Logs Insights widget that counts degraded sessions per
+// hour and channel: it reads the quality function's log group with the query of the function's
+// log line.
+func TestDegradedByChannelWidget(t *testing.T) {
+	f := defaultFixture(t)
+	for _, w := range list(dashboardBody(t, f)["widgets"]) {
+		if str(get(w, "properties", "title")) != "Degraded sessions per hour, by channel" {
+			continue
+		}
+		q := str(get(w, "properties", "query"))
+		for _, want := range []string{`msg = "quality measured"`, `verdict = "degraded"`, "bin(1h)", "channelId"} {
+			if !strings.Contains(q, want) {
+				t.Errorf("query %q lacks %s", q, want)
+			}
+		}
+		return
+	}
+	t.Error("no widget of degraded sessions by channel")
 }
 
 func dlqNames(t *testing.T, f *fixture) []string {

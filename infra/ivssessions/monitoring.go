@@ -281,5 +281,6 @@ func dashboardWidgets(fns []*suiteFunction) *[]*[]awscloudwatch.IWidget {
 		{
 			graph("Function errors and throttles", errors...),
 		},
+		qualityWidgets(fns, hour),
 	}
 }

@@ -39,6 +39,9 @@ type Encoder struct {
 	Software string       `json:"software,omitempty"`
 	Video    []VideoTrack `json:"video"`
 	Audio    []AudioTrack `json:"audio,omitempty"`
+	// Degradations are how the stream falls short of its targets, in the metrics IVS
+	// publishes for it (SessionMetrics); none: every track at its target.
+	Degradations []Degradation `json:"degradations,omitempty"`
 }
 
 // Renditions of an OBS-like multitrack ladder (the IVS multitrack setup guide's envelope:
@@ -196,6 +199,12 @@ func (s *Server) Connect(ctx context.Context, enc Encoder) (Result, error) {
 	}
 	enc.Video = slices.Clone(enc.Video)
 	enc.Audio = slices.Clone(enc.Audio)
+	enc.Degradations = slices.Clone(enc.Degradations)
+	for _, d := range enc.Degradations {
+		if err := d.Validate(len(enc.Video)); err != nil {
+			return Result{}, fmt.Errorf("connect: encoder: %w", err)
+		}
+	}
 	s.mu.Lock()
 	c, ok := s.keys[enc.StreamKey]
 	if !ok {
@@ -256,6 +265,7 @@ func (s *Server) endLive(c *channel) []Event {
 	}
 	sess.end = s.clock.Now()
 	c.live = nil
+	s.publishMetrics(c, sess)
 	return evs
 }
 

@@ -60,6 +60,9 @@ type Options struct {
 	// Sink receives every event the server emits, in order. Nil keeps events in memory only
 	// (Server.Events).
 	Sink Sink
+	// Metrics, when set, receives the CloudWatch series IVS publishes for every session that
+	// was live (a cloudwatchtest.Server): see SessionMetrics.
+	Metrics MetricSink
 	// Logger receives one line per API call (operation, status, error code) and sink failures;
 	// never a request body or a secret. Nil discards.
 	Logger *slog.Logger
@@ -103,6 +106,7 @@ type Server struct {
 	seq      uint64              // sessions created so far
 
 	events  *eventQueue
+	metrics MetricSink
 	quota   *quotas
 	faults  *faults
 	stats   *stats
@@ -146,6 +150,7 @@ func NewUnstartedServer(opts Options) *Server {
 		quota:    newQuotas(opts.Quota),
 		faults:   newFaults(opts.Seed),
 		stats:    newStats(),
+		metrics:  opts.Metrics,
 	}
 	s.events = newEventQueue(opts.Sink, opts.Logger)
 	mux := http.NewServeMux()

@@ -1,0 +1,92 @@
+package ivssessions
+
+import (
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/quality"
+	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+)
+
+// grantQuality gives the quality function exactly what it calls: PutEvents on the suite's bus
+// and cloudwatch:GetMetricData, in a policy of its own so that its cdk-nag suppression says
+// why its resource is "*" (and nothing else's).
+func (s *ivsSessions) grantQuality(pf *suiteFunction) {
+	s.bus.GrantPutEventsTo(pf.role, nil)
+	policy := awsiam.NewPolicy(s.Construct, jsii.String("QualityMetricsPolicy"), &awsiam.PolicyProps{
+		Roles: &[]awsiam.IRole{pf.role},
+		Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("ReadIvsMetrics"),
+			Actions:   jsii.Strings("cloudwatch:GetMetricData"),
+			Resources: jsii.Strings("*"),
+		})},
+	})
+	cdknag.NagSuppressions_AddResourceSuppressions(policy, &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-IAM5"),
+		Reason: jsii.String("cloudwatch:GetMetricData has no resource-level permissions (the Service Authorization Reference lists no " +
+			"resource type and no condition key for it): Resource * is the only form AWS accepts. The action only reads metrics; " +
+			"the function asks for the AWS/IVS series of the sessions it measures."),
+		AppliesTo: &[]any{jsii.String("Resource::*")},
+	}}, jsii.Bool(true))
+}
+
+// degradedSessionsQuery lists this month's degraded sessions with their worst track.
+var degradedSessionsQuery = namedQuery{
+	id:          "DegradedSessionsQuery",
+	name:        "degraded sessions (this month)",
+	description: "Sessions whose ingest quality was degraded in the current month, with the reasons and the worst track's figures",
+	sql: `SELECT channelid, streamid, starttime,
+       array_join(transform(quality.reasons, r -> r.code || ' ' || coalesce(r.track, 'session')), ', ') AS reasons,
+       quality.worsttrack AS worst_track,
+       worst.targetbitrate AS worst_target_bps,
+       worst.bitrate.p5 AS worst_p5_bps,
+       worst.bitratelowshare AS worst_bitrate_low_share,
+       worst.frameratelowshare AS worst_frame_rate_low_share,
+       worst.keyframeoffshare AS worst_keyframe_off_share,
+       quality.starvationseconds AS starvation_seconds
+FROM (
+  SELECT *, element_at(filter(quality.tracks, t -> t.track = quality.worsttrack), 1) AS worst
+  FROM ` + TableSessions + `
+  WHERE ` + thisMonth + `
+    AND quality.verdict = '` + string(quality.VerdictDegraded) + `'
+)
+ORDER BY starttime DESC`,
+	columns: []string{"channelid", "streamid", "starttime", "quality"},
+}
+
+// degradedLogQuery counts degraded sessions per hour and channel from the quality function's
+// log lines ("quality measured" with verdict and channelId), so the dashboard shows them by
+// channel without a custom metric per channel.
+var degradedLogQuery = []string{
+	`filter msg = "quality measured" and verdict = "` + string(quality.VerdictDegraded) + `"`,
+	`stats count(*) as degraded by bin(1h) as hour, channelId`,
+	`sort hour desc`,
+}
+
+// qualityWidgets is the dashboard's quality row: verdicts per hour, and degraded sessions per
+// hour by channel.
+func qualityWidgets(fns []*suiteFunction, hour awscdk.Duration) *[]awscloudwatch.IWidget {
+	var q *suiteFunction
+	for _, pf := range fns {
+		if pf.name == suite.FunctionQuality {
+			q = pf
+		}
+	}
+	row := []awscloudwatch.IWidget{graph("Session quality verdicts (per hour)", searchByDimension(suite.MetricQualityVerdicts, suite.DimensionVerdict, hour))}
+	if q != nil {
+		row = append(row, awscloudwatch.NewLogQueryWidget(&awscloudwatch.LogQueryWidgetProps{
+			Title:         jsii.String("Degraded sessions per hour, by channel"),
+			LogGroupNames: &[]*string{q.logGroup.LogGroupName()},
+			QueryString:   jsii.String(strings.Join(degradedLogQuery, "\n| ")),
+			View:          awscloudwatch.LogQueryVisualizationType_TABLE,
+			Width:         jsii.Number(12),
+			Height:        jsii.Number(6),
+		}))
+	}
+	return &row
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -45,6 +46,7 @@ const (
 	keyVerdict     = "verdict"
 	keyQuality     = "quality"
 	keyWorstTrack  = "worstTrack"
+	keyReasons     = "reasons"
 	keyAttempt     = "attempt"
 	keyCalls       = "calls"
 	keyMetrics     = "metrics"
@@ -225,10 +227,23 @@ func (h *Handler) publish(ctx context.Context, env envelope, d session.Enriched,
 		return retryable.Later(fmt.Sprintf("PutEvents refused the entry: %s: %s", code, msg), 0, nil)
 	}
 	h.Metrics.Add(suite.MetricQualityVerdicts, 1, metrics.Dim{Name: suite.DimensionVerdict, Value: string(report.Verdict)})
-	attrs = append(attrs, keyVerdict, string(report.Verdict), keyWorstTrack, report.WorstTrack, keyQuality, report,
+	attrs = append(attrs, keyVerdict, string(report.Verdict), keyWorstTrack, report.WorstTrack, keyReasons, reasonCodes(report), keyQuality, report,
 		keyPublishedID, aws.ToString(out.Entries[0].EventId))
 	h.Log.InfoContext(ctx, "quality measured", attrs...)
 	return nil
+}
+
+// reasonCodes lists the report's reasons as "code track" (or its note when it has none), for a
+// log line a person reads.
+func reasonCodes(r quality.Report) string {
+	var parts []string
+	for _, reason := range r.Reasons {
+		parts = append(parts, strings.TrimSpace(string(reason.Code)+" "+reason.Track))
+	}
+	if len(parts) == 0 {
+		return r.Note
+	}
+	return strings.Join(parts, ", ")
 }
 
 // truncate shortens what an error quotes.

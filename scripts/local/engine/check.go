@@ -126,7 +126,7 @@ func (r *runner) recordMatches(re RecordExpect, rec session.Record) bool {
 			return false
 		}
 	}
-	return true
+	return qualityMatches(re, rec)
 }
 
 func describeRecordExpect(re RecordExpect) string {
@@ -145,6 +145,12 @@ func describeRecordExpect(re RecordExpect) string {
 	}
 	if re.Correction != "" {
 		parts = append(parts, "correction "+re.Correction)
+	}
+	if re.Verdict != "" {
+		parts = append(parts, "quality "+re.Verdict)
+	}
+	if re.Reason != "" {
+		parts = append(parts, "reason "+re.Reason)
 	}
 	return strings.Join(parts, ", ")
 }

@@ -245,6 +245,8 @@ func (r *runner) step(ctx context.Context, st Step) (string, error) {
 		return r.connect(ctx, st)
 	case st.Disconnect != "":
 		return r.disconnect(ctx, st.Disconnect)
+	case st.Starve != "" || st.Recover != "":
+		return r.health(ctx, st)
 	case st.Sleep != 0:
 		d := time.Duration(st.Sleep)
 		r.s.Note(ActorScenario, LevelDetail, "wait "+d.String())
@@ -281,12 +283,13 @@ func sleep(ctx context.Context, d time.Duration) error {
 // encoderOf returns the encoder a connect step describes for a channel's stream key.
 func encoderOf(st Step, key string) ivstest.Encoder {
 	if len(st.Video) > 0 {
-		return ivstest.Encoder{StreamKey: key, Software: "custom encoder", Video: st.Video, Audio: st.Audio}
+		return ivstest.Encoder{StreamKey: key, Software: "custom encoder", Video: st.Video, Audio: st.Audio, Degradations: st.Degradations}
 	}
 	enc := ivstest.OBS(key, st.Tracks)
 	if st.Audio != nil {
 		enc.Audio = st.Audio
 	}
+	enc.Degradations = st.Degradations
 	return enc
 }
 

@@ -77,6 +77,9 @@ type Step struct {
 	Tracks  int                  `json:"tracks,omitempty"`
 	Video   []ivstest.VideoTrack `json:"video,omitempty"`
 	Audio   []ivstest.AudioTrack `json:"audio,omitempty"`
+	// Degradations, with Connect, make the encoder fall short of its targets in the metrics
+	// IVS publishes for the session (bitrate dips, frame drops, a wrong keyframe interval).
+	Degradations []ivstest.Degradation `json:"degradations,omitempty"`
 	// Expect, with Connect, is the outcome the step requires: "live", a Session Ended code
 	// (e.g. MultitrackInputNotAllowed) or a limit breach (e.g. "Ingest Bitrate"). Empty
 	// accepts any outcome.
@@ -84,6 +87,11 @@ type Step struct {
 
 	// Disconnect ends the live stream of the channel (or of every channel of the group).
 	Disconnect string `json:"disconnect,omitempty"`
+
+	// Starve makes the live stream of the channel (or group) stop receiving data (Starvation
+	// Start); Recover ends it (Starvation End).
+	Starve  string `json:"starve,omitempty"`
+	Recover string `json:"recover,omitempty"`
 
 	// Sleep waits this long (a Go duration such as "500ms").
 	Sleep Duration `json:"sleep,omitempty"`
@@ -177,6 +185,10 @@ type RecordExpect struct {
 	// Correction is the record's correction decision action (apply, manual, broadcaster,
 	// skipped) or outcome (decided, applied, ...).
 	Correction string `json:"correction,omitempty"`
+	// Verdict is the record's quality verdict (healthy, degraded, unknown) and Reason a reason
+	// code it must list (low-bitrate, low-frame-rate, keyframe-interval, starvation).
+	Verdict string `json:"verdict,omitempty"`
+	Reason  string `json:"reason,omitempty"`
 }
 
 // ChannelExpect describes a channel's configuration; empty fields match anything.
@@ -330,6 +342,7 @@ func (st Step) validate(f string, groups map[string]int) error {
 		"note": st.Note != "", "connect": st.Connect != "", "disconnect": st.Disconnect != "",
 		"sleep": st.Sleep != 0, "waitFor": st.WaitFor != "", "inject": len(st.Inject) > 0, "neighbour": st.Neighbour != nil,
 		"hold": st.Hold != "", "release": st.Release != "",
+		"starve": st.Starve != "", "recover": st.Recover != "",
 	} {
 		if set {
 			actions = append(actions, name)
@@ -337,7 +350,7 @@ func (st Step) validate(f string, groups map[string]int) error {
 	}
 	if len(actions) != 1 {
 		slices.Sort(actions)
-		return &ivsevent.FieldError{Field: f, Want: "exactly one of note, connect, disconnect, sleep, waitFor, inject, hold, release, neighbour", Got: strings.Join(actions, ", ")}
+		return &ivsevent.FieldError{Field: f, Want: "exactly one of note, connect, disconnect, starve, recover, sleep, waitFor, inject, hold, release, neighbour", Got: strings.Join(actions, ", ")}
 	}
 	known := func(field, name string) error {
 		if _, ok := groups[name]; !ok {
@@ -356,8 +369,15 @@ func (st Step) validate(f string, groups map[string]int) error {
 		if len(st.Video) > 0 && st.Tracks != 0 {
 			return &ivsevent.FieldError{Field: f + ".tracks", Want: "tracks or video, not both", Got: strconv.Itoa(st.Tracks)}
 		}
+		for i, d := range st.Degradations {
+			if err := d.Validate(max(st.Tracks, len(st.Video))); err != nil {
+				return &ivsevent.FieldError{Field: fmt.Sprintf("%s.degradations[%d]", f, i), Want: "a degradation of one of the encoder's video tracks", Got: err.Error()}
+			}
+		}
 	case "disconnect":
 		return known("disconnect", st.Disconnect)
+	case "starve", "recover":
+		return known(actions[0], st.Starve+st.Recover)
 	case "hold", "release":
 		if fn := st.Hold + st.Release; !slices.Contains(suite.Functions, fn) {
 			return &ivsevent.FieldError{Field: f + "." + actions[0], Want: "a function of the suite (" + strings.Join(suite.Functions, ", ") + ")", Got: fn}
@@ -459,10 +479,12 @@ var builtinOrder = []string{
 	"wait-while-live",
 	"burst",
 	"malformed-event",
+	"ingest-quality",
 }
 
 // Builtin returns the built-in scenarios, in order: 1 multitrack-not-allowed, 2
-// require-to-allow, 3 basic-manual, 4 wait-while-live, 5 burst, 6 malformed-event. It panics
+// require-to-allow, 3 basic-manual, 4 wait-while-live, 5 burst, 6 malformed-event, 7
+// ingest-quality. It panics
 // if an embedded scenario is invalid (a test catches that).
 func Builtin() []Scenario {
 	out := make([]Scenario, 0, len(builtinOrder))
@@ -481,7 +503,7 @@ func Builtin() []Scenario {
 }
 
 // Select returns the built-in scenarios that sel names: "" or "all" for every one, or a
-// comma-separated list of numbers (1 to 6) and names. It returns an error naming what does not
+// comma-separated list of numbers (1 to 7) and names. It returns an error naming what does not
 // match.
 func Select(sel string) ([]Scenario, error) {
 	all := Builtin()

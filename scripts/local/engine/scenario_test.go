@@ -12,8 +12,8 @@ import (
 
 func TestBuiltin(t *testing.T) {
 	all := Builtin()
-	if len(all) != 6 {
-		t.Fatalf("%d built-in scenarios, want the issue's 6", len(all))
+	if len(all) != len(builtinOrder) || len(all) < 7 {
+		t.Fatalf("%d built-in scenarios, want the issue's 6 and ingest quality", len(all))
 	}
 	for i, sc := range all {
 		if sc.Name != builtinOrder[i] {
@@ -57,7 +57,7 @@ func TestSelect(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range []string{"0", "7", "nope", "1,,2", "none"} {
+	for _, bad := range []string{"0", "99", "nope", "1,,2", "none"} {
 		if _, err := Select(bad); err == nil {
 			t.Errorf("Select(%q): no error", bad)
 		} else if !strings.Contains(err.Error(), "multitrack-not-allowed") {
@@ -77,7 +77,7 @@ const valid = `{
   ],
   "steps": [
     {"note": "hello"},
-    {"connect": "a", "tracks": 2, "expect": "live"},
+    {"connect": "a", "tracks": 2, "expect": "live", "degradations": [{"kind": "bitrate-dip", "track": 1, "from": 0.5}]},
     {"connect": "g", "video": [{"codec": "avc1.64002A", "width": 1280, "height": 720, "framerate": 30, "bitrate": 2000000}]},
     {"neighbour": {"operation": "GetChannel", "perSecond": 2, "for": "1s"}},
     {"sleep": "250ms"},
@@ -85,9 +85,11 @@ const valid = `{
     {"waitFor": "channel", "channel": "a", "multitrack": {"enabled": true}, "timeout": "5s"},
     {"waitFor": "deferred"},
     {"disconnect": "g"},
+    {"starve": "a"},
+    {"recover": "a"},
     {"waitFor": "idle"}
   ],
-  "expect": {"sessions": 4, "calls": {"UpdateChannel": 0}, "records": [{"channel": "g", "videoTracks": 1}], "channels": {"a": {"policy": "ALLOW"}}}
+  "expect": {"sessions": 4, "calls": {"UpdateChannel": 0}, "records": [{"channel": "g", "videoTracks": 1}, {"channel": "a", "verdict": "degraded", "reason": "low-bitrate"}], "channels": {"a": {"policy": "ALLOW"}}}
 }`
 
 func TestParseScenario(t *testing.T) {
@@ -122,38 +124,41 @@ func TestParseScenarioErrors(t *testing.T) {
 		old, new  string // replace old with new in valid
 		wantField string
 	}{
-		"not json":             {`{`, `[`, "scenario"},
-		"unknown field":        {`"title"`, `"titel"`, "scenario"},
-		"trailing data":        {`}` + "\n" + `  ],`, `}]}{`, "scenario"},
-		"bad name":             {`"name": "custom"`, `"name": "Custom Scenario"`, "name"},
-		"no title":             {`"title": "every kind of step"`, `"title": " "`, "title"},
-		"bad timeline":         {`"brief"`, `"short"`, "timeline"},
-		"bad channel name":     {`"name": "a",`, `"name": "a b",`, "channels[0].name"},
-		"duplicate channel":    {`"name": "g"`, `"name": "a"`, "channels[1].name"},
-		"bad type":             {`"type": "STANDARD"`, `"type": "PREMIUM"`, "channels[0].type"},
-		"bad container":        {`"containerFormat": "FRAGMENTED_MP4"`, `"containerFormat": "MP4"`, "channels[0].containerFormat"},
-		"enabled, no policy":   {`"policy": "ALLOW", "maximumResolution": "HD"}, "tags"`, `"maximumResolution": "HD"}, "tags"`, "channels[0].multitrack.policy"},
-		"bad resolution":       {`"maximumResolution": "HD"}, "tags"`, `"maximumResolution": "4K"}, "tags"`, "channels[0].multitrack.maximumResolution"},
-		"group too big":        {`"count": 3`, `"count": 1000`, "channels[1].count"},
-		"two actions":          {`{"note": "hello"}`, `{"note": "hello", "sleep": "1s"}`, "steps[0]"},
-		"hold a non-function":  {`{"note": "hello"}`, `{"hold": "transcode"}`, "steps[0].hold"},
-		"release and hold":     {`{"note": "hello"}`, `{"hold": "correct", "release": "correct"}`, "steps[0]"},
-		"no action":            {`{"note": "hello"}`, `{"tracks": 2}`, "steps[0]"},
-		"unknown channel":      {`{"connect": "a"`, `{"connect": "b"`, "steps[1].connect"},
-		"too many tracks":      {`"tracks": 2`, `"tracks": 6`, "steps[1].tracks"},
-		"no tracks":            {`"tracks": 2, `, ``, "steps[1].tracks"},
-		"bad neighbour op":     {`"GetChannel"`, `"ListChannels"`, "steps[3].neighbour.operation"},
-		"bad neighbour rate":   {`"perSecond": 2`, `"perSecond": 0`, "steps[3].neighbour.perSecond"},
-		"bad neighbour for":    {`"for": "1s"`, `"for": "1h"`, "steps[3].neighbour.for"},
-		"inject not an object": {`{"inject": {"id": "{{uuid}}", "resources": ["{{arn:a}}"], "detail": {"stream_id": "{{stream:a}}", "at": "{{now}}"}}}`, `{"inject": "abc"}`, "steps[5].inject"},
-		"unknown placeholder":  {`{{uuid}}`, `{{random}}`, "steps[5].inject"},
-		"placeholder on group": {`{{arn:a}}`, `{{arn:g}}`, "steps[5].inject"},
-		"bad wait":             {`"waitFor": "deferred"`, `"waitFor": "godot"`, "steps[7].waitFor"},
-		"wait channel unknown": {`"channel": "a", "multitrack"`, `"channel": "z", "multitrack"`, "steps[6].channel"},
-		"wait channel no mt":   {`"multitrack": {"enabled": true}, `, ``, "steps[6].multitrack"},
-		"unknown disconnect":   {`{"disconnect": "g"}`, `{"disconnect": "h"}`, "steps[8].disconnect"},
-		"expect record":        {`{"channel": "g", "videoTracks": 1}`, `{"channel": "q"}`, "expect.records[0].channel"},
-		"expect channel":       {`"channels": {"a"`, `"channels": {"q"`, "expect.channels"},
+		"not json":                          {`{`, `[`, "scenario"},
+		"unknown field":                     {`"title"`, `"titel"`, "scenario"},
+		"trailing data":                     {`}` + "\n" + `  ],`, `}]}{`, "scenario"},
+		"bad name":                          {`"name": "custom"`, `"name": "Custom Scenario"`, "name"},
+		"no title":                          {`"title": "every kind of step"`, `"title": " "`, "title"},
+		"bad timeline":                      {`"brief"`, `"short"`, "timeline"},
+		"bad channel name":                  {`"name": "a",`, `"name": "a b",`, "channels[0].name"},
+		"duplicate channel":                 {`"name": "g"`, `"name": "a"`, "channels[1].name"},
+		"bad type":                          {`"type": "STANDARD"`, `"type": "PREMIUM"`, "channels[0].type"},
+		"bad container":                     {`"containerFormat": "FRAGMENTED_MP4"`, `"containerFormat": "MP4"`, "channels[0].containerFormat"},
+		"enabled, no policy":                {`"policy": "ALLOW", "maximumResolution": "HD"}, "tags"`, `"maximumResolution": "HD"}, "tags"`, "channels[0].multitrack.policy"},
+		"bad resolution":                    {`"maximumResolution": "HD"}, "tags"`, `"maximumResolution": "4K"}, "tags"`, "channels[0].multitrack.maximumResolution"},
+		"group too big":                     {`"count": 3`, `"count": 1000`, "channels[1].count"},
+		"two actions":                       {`{"note": "hello"}`, `{"note": "hello", "sleep": "1s"}`, "steps[0]"},
+		"starve an unknown":                 {`{"starve": "a"}`, `{"starve": "zz"}`, "steps[9].starve"},
+		"degrade a track beyond the ladder": {`"track": 1, "from": 0.5`, `"track": 2, "from": 0.5`, "steps[1].degradations[0]"},
+		"degradation bad kind":              {`"kind": "bitrate-dip"`, `"kind": "blur"`, "steps[1].degradations[0]"},
+		"hold a non-function":               {`{"note": "hello"}`, `{"hold": "transcode"}`, "steps[0].hold"},
+		"release and hold":                  {`{"note": "hello"}`, `{"hold": "correct", "release": "correct"}`, "steps[0]"},
+		"no action":                         {`{"note": "hello"}`, `{"tracks": 2}`, "steps[0]"},
+		"unknown channel":                   {`{"connect": "a"`, `{"connect": "b"`, "steps[1].connect"},
+		"too many tracks":                   {`"tracks": 2`, `"tracks": 6`, "steps[1].tracks"},
+		"no tracks":                         {`"tracks": 2, `, ``, "steps[1].tracks"},
+		"bad neighbour op":                  {`"GetChannel"`, `"ListChannels"`, "steps[3].neighbour.operation"},
+		"bad neighbour rate":                {`"perSecond": 2`, `"perSecond": 0`, "steps[3].neighbour.perSecond"},
+		"bad neighbour for":                 {`"for": "1s"`, `"for": "1h"`, "steps[3].neighbour.for"},
+		"inject not an object":              {`{"inject": {"id": "{{uuid}}", "resources": ["{{arn:a}}"], "detail": {"stream_id": "{{stream:a}}", "at": "{{now}}"}}}`, `{"inject": "abc"}`, "steps[5].inject"},
+		"unknown placeholder":               {`{{uuid}}`, `{{random}}`, "steps[5].inject"},
+		"placeholder on group":              {`{{arn:a}}`, `{{arn:g}}`, "steps[5].inject"},
+		"bad wait":                          {`"waitFor": "deferred"`, `"waitFor": "godot"`, "steps[7].waitFor"},
+		"wait channel unknown":              {`"channel": "a", "multitrack"`, `"channel": "z", "multitrack"`, "steps[6].channel"},
+		"wait channel no mt":                {`"multitrack": {"enabled": true}, `, ``, "steps[6].multitrack"},
+		"unknown disconnect":                {`{"disconnect": "g"}`, `{"disconnect": "h"}`, "steps[8].disconnect"},
+		"expect record":                     {`{"channel": "g", "videoTracks": 1}`, `{"channel": "q"}`, "expect.records[0].channel"},
+		"expect channel":                    {`"channels": {"a"`, `"channels": {"q"`, "expect.channels"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsquota"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/cloudwatchtest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/lambdarie"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/localbus"
@@ -98,6 +99,9 @@ type Stack struct {
 	Bus *localbus.Bus
 	// S3 is the local S3 server holding the archive.
 	S3 *locals3.Server
+	// CloudWatch is the local CloudWatch: the series the broadcast simulator publishes for
+	// every session, which the quality function reads.
+	CloudWatch *cloudwatchtest.Server
 
 	cfg      Config
 	settings suite.Settings
@@ -107,6 +111,7 @@ type Stack struct {
 	rec      *recorder
 
 	ivsURL, busURL, s3URL string
+	cloudWatchURL         string
 	servers               []*http.Server
 	pools                 map[string]*lambdarie.Pool
 
@@ -154,7 +159,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, err
 	}
 
-	var lns [3]net.Listener
+	var lns [4]net.Listener
 	for i := range lns {
 		if lns[i], err = listen(); err != nil {
 			for _, ln := range lns[:i] {
@@ -164,6 +169,8 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		}
 	}
 	s.ivsURL, s.busURL, s.s3URL = "http://"+lns[0].Addr().String(), "http://"+lns[1].Addr().String(), "http://"+lns[2].Addr().String()
+	s.cloudWatchURL = "http://" + lns[3].Addr().String()
+	s.CloudWatch = cloudwatchtest.New(cloudwatchtest.Options{})
 	if err := errors.Join(s.startBus(), s.startS3()); err != nil {
 		for _, ln := range lns {
 			ln.Close()
@@ -174,6 +181,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	s.serve(lns[0], s.ivsHandler())
 	s.serve(lns[1], s.Bus)
 	s.serve(lns[2], s.S3.Handler())
+	s.serve(lns[3], s.CloudWatch)
 	for _, fn := range suite.Functions {
 		if err := s.startFunction(ctx, fn); err != nil {
 			return nil, err
@@ -225,6 +233,7 @@ func (s *Stack) startBus() error {
 			MaxConcurrency:          concurrency(d),
 			ReportBatchItemFailures: true,
 			Timeout:                 d.Timeout,
+			DeliveryDelay:           localDeliveryDelay(s.scale(d.DeliveryDelay)),
 		})
 	}
 	bus, err := localbus.New(localbus.Config{
@@ -257,7 +266,7 @@ func (s *Stack) startS3() error {
 
 func (s *Stack) startIVS() {
 	s.IVS = ivstest.NewUnstartedServer(ivstest.Options{
-		Region: ivstest.DefaultRegion, Account: ivstest.DefaultAccount, Quota: s.cfg.Quota,
+		Region: ivstest.DefaultRegion, Account: ivstest.DefaultAccount, Quota: s.cfg.Quota, Metrics: s.CloudWatch,
 		Sink: ivstest.SinkFunc(func(_ context.Context, ev ivstest.Event) error {
 			_, err := s.put(ev.JSON, false)
 			return err
@@ -314,6 +323,7 @@ func (s *Stack) Environment(fn string) map[string]string {
 		"AWS_ENDPOINT_URL_EVENTBRIDGE": s.busURL,
 		"AWS_ENDPOINT_URL_SQS":         s.busURL,
 		"AWS_ENDPOINT_URL_S3":          s.s3URL,
+		"AWS_ENDPOINT_URL_CLOUDWATCH":  s.cloudWatchURL,
 	} {
 		env[k] = v
 	}
@@ -515,6 +525,7 @@ type Endpoints struct {
 	EventBridge string
 	SQS         string
 	S3          string
+	CloudWatch  string
 	Region      string
 	Bucket      string
 	EventBus    string // the suite's bus
@@ -522,7 +533,7 @@ type Endpoints struct {
 
 // Endpoints returns the addresses of the local servers.
 func (s *Stack) Endpoints() Endpoints {
-	return Endpoints{IVS: s.ivsURL, EventBridge: s.busURL, SQS: s.busURL, S3: s.s3URL,
+	return Endpoints{IVS: s.ivsURL, EventBridge: s.busURL, SQS: s.busURL, S3: s.s3URL, CloudWatch: s.cloudWatchURL,
 		Region: ivstest.DefaultRegion, Bucket: s.bucket, EventBus: suite.BusSessions}
 }
 
@@ -539,6 +550,7 @@ func (s *Stack) ClientEnv() []string {
 		"AWS_ENDPOINT_URL_EVENTBRIDGE=" + s.busURL,
 		"AWS_ENDPOINT_URL_SQS=" + s.busURL,
 		"AWS_ENDPOINT_URL_S3=" + s.s3URL,
+		"AWS_ENDPOINT_URL_CLOUDWATCH=" + s.cloudWatchURL,
 	}
 	sort.Strings(env)
 	return env

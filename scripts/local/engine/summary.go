@@ -19,6 +19,9 @@ type Summary struct {
 	VideoTracks int            // video tracks over all records
 	AudioTracks int            // audio tracks over all records
 	Refusals    map[string]int // refused records by code
+	// Quality counts records by quality verdict (healthy, degraded, unknown; "degraded"
+	// entries also by reason, as "degraded: low-bitrate").
+	Quality map[string]int
 	// Corrections counts corrections by outcome (applied, unchanged, dry-run, failed: the
 	// archived corrections), decisions that change nothing by action (manual, broadcaster,
 	// skipped: the records) and apply decisions without a correction yet (pending).
@@ -35,7 +38,7 @@ type Summary struct {
 // Summarize builds a Summary from an archive, counters and the dead-letter queues' depths.
 func Summarize(a Archive, c Counters, deadLetters map[string]int) Summary {
 	s := Summary{
-		Outcomes: map[string]int{}, Refusals: map[string]int{}, Corrections: map[string]int{},
+		Outcomes: map[string]int{}, Refusals: map[string]int{}, Corrections: map[string]int{}, Quality: map[string]int{},
 		Calls: c.FunctionCalls(), OtherCalls: map[string]map[string]CallCount{}, Rejected: map[string]int{},
 		DeadLetters: deadLetters, Events: c.Events, Invocations: c.Invocations,
 	}
@@ -56,6 +59,7 @@ func Summarize(a Archive, c Counters, deadLetters map[string]int) Summary {
 		if r.Outcome == session.OutcomeRefused {
 			s.Refusals[r.Code]++
 		}
+		countQuality(s.Quality, r)
 		if r.Correction == nil {
 			continue
 		}
@@ -99,6 +103,7 @@ func (s Summary) WriteTable(w io.Writer) error {
 	row("sessions archived", fmt.Sprintf("%d (%s; %d multitrack)", s.Sessions, counts(s.Outcomes, "none"), s.Multitrack))
 	row("tracks", fmt.Sprintf("%d video, %d audio", s.VideoTracks, s.AudioTracks))
 	row("refusals by code", counts(s.Refusals, "none"))
+	row("session quality", counts(s.Quality, "none measured"))
 	row("corrections", counts(s.Corrections, "none"))
 	row("rejected events", counts(s.Rejected, "none"))
 	row("invocations", counts(s.Invocations, "none"))

@@ -423,6 +423,10 @@ var droppedKeys = map[string]bool{
 	"record.events": true, "record.eventsDropped": true, "record.code": true,
 }
 
+// droppedPrefix drops the quality function's whole report (the log keeps it; the timeline
+// shows its verdict, worst track and reasons).
+const droppedPrefix = "quality."
+
 // renamedKeys shortens the keys the timeline shows.
 var renamedKeys = map[string]string{
 	"channelArn": "channel", "record.streamId": "stream", "streamId": "stream", "record.outcome": "outcome",
@@ -448,7 +452,7 @@ func logText(l logLine, names *recorder) (string, Level) {
 	flatten("", map[string]any(l), flat)
 	shown := map[string]string{}
 	for k, v := range flat {
-		if droppedKeys[k] || v == "" {
+		if droppedKeys[k] || v == "" || strings.HasPrefix(k, droppedPrefix) {
 			continue
 		}
 		if r, ok := renamedKeys[k]; ok {

@@ -27,7 +27,8 @@ import (
 // Interface Emulator behind the local EventBridge, SQS, S3 and IVS, plays scenarios 1 to 4 and
 // 6, and checks what a user would: the archived records (every track, the refusal codes, the
 // corrections), the channels' final configuration read with the real IVS SDK client, and the
-// IVS calls the functions made. Then it checks that no process is left running.
+// IVS calls the functions made, and (scenario 7) that each record's per-track quality matches
+// the series the simulator published. Then it checks that no process is left running.
 func TestEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end: skipped with -short")
@@ -64,7 +65,7 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 
-	scenarios, err := engine.Select("1,2,3,4,6")
+	scenarios, err := engine.Select("1,2,3,4,6,7")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,6 +189,10 @@ func TestEndToEnd(t *testing.T) {
 		if !tl.contains(suite.FunctionEnrich, "detail.stream_id") || !tl.contains(suite.FunctionEnrich, "detail.event_name") {
 			t.Error("enrich did not log the fields at fault of the malformed events")
 		}
+	})
+
+	t.Run("ingest-quality", func(t *testing.T) {
+		checkQuality(t, stack, results["ingest-quality"])
 	})
 
 	for fn, n := range stack.Restarts() {

@@ -5,7 +5,8 @@
 // It builds the function's real bootstrap for this host (shared/local/lambdarie) and the AWS Lambda
 // Runtime Interface Emulator (the version go.mod pins), starts the local servers the function
 // talks to — the local IVS (shared/local/ivstest), the local EventBridge and SQS (shared/local/localbus,
-// routing with the suite's rules) and the local S3 (shared/local/locals3) — and invokes the bootstrap
+// routing with the suite's rules), the local S3 (shared/local/locals3) and a local CloudWatch
+// (shared/local/cloudwatchtest, fed by the local IVS's broadcast simulator) — and invokes the bootstrap
 // under the emulator once, with the event as it is (-sqs: inside an SQS batch), configured only
 // through its environment (AWS_ENDPOINT_URL_*, the suite's variables from suite.Settings). Then it
 // prints the function's response, its log lines, the IVS calls it made, the events it
@@ -22,5 +23,8 @@
 // identifiers only.
 //
 // The archive function reads the suite's own events, not IVS events: give it
-// scripts/invoke/testdata/session-enriched.json or channel-corrected.json.
+// scripts/invoke/testdata/session-enriched.json or channel-corrected.json. The quality function
+// reads an "IVS Session Enriched" event of an ended session; the local CloudWatch holds no
+// series for a session the simulator did not run, so it asks to be retried (CloudWatch does not
+// have the metrics yet), or publishes unknown when the session cannot be measured at all.
 package main

@@ -26,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/cloudwatchtest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/lambdarie"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/localbus"
@@ -207,6 +208,9 @@ type world struct {
 	busURL string
 	s3     *locals3.Server
 	s3URL  string
+	// cw is a local CloudWatch: the simulator's series of the sessions it ran, for quality.
+	cw     *cloudwatchtest.Server
+	cwURL  string
 	notes  []string
 	closes []func()
 
@@ -232,6 +236,8 @@ func startWorld(ctx context.Context, tg target) (*world, error) {
 	}
 	clock := ivstest.NewFakeClock(time.Now().UTC().Truncate(time.Second))
 	opts.Clock = clock
+	w.cw = cloudwatchtest.New(cloudwatchtest.Options{})
+	opts.Metrics = w.cw
 	w.ivs = ivstest.NewUnstartedServer(opts)
 	pairs := map[string]string{}
 	if tg.ChannelARN != "" {
@@ -304,6 +310,9 @@ func startWorld(ctx context.Context, tg target) (*world, error) {
 	s3Srv := httptest.NewServer(w.s3.Handler())
 	w.s3URL = s3Srv.URL
 	w.closes = append(w.closes, s3Srv.Close)
+	cwSrv := httptest.NewServer(w.cw)
+	w.cwURL = cwSrv.URL
+	w.closes = append(w.closes, cwSrv.Close)
 	return w, nil
 }
 
@@ -335,6 +344,7 @@ func (w *world) env(fn string, getenv func(string) string) map[string]string {
 		"AWS_ENDPOINT_URL_EVENTBRIDGE": w.busURL,
 		"AWS_ENDPOINT_URL_SQS":         w.busURL,
 		"AWS_ENDPOINT_URL_S3":          w.s3URL,
+		"AWS_ENDPOINT_URL_CLOUDWATCH":  w.cwURL,
 		"AWS_LAMBDA_LOG_FORMAT":        "JSON",
 	} {
 		env[k] = v

@@ -11,7 +11,8 @@
 //
 //	-scenario sel   built-in scenarios to play: all (default), none, or numbers and names
 //	                separated by commas (1 multitrack-not-allowed, 2 require-to-allow,
-//	                3 basic-manual, 4 wait-while-live, 5 burst, 6 malformed-event)
+//	                3 basic-manual, 4 wait-while-live, 5 burst, 6 malformed-event,
+//	                7 ingest-quality)
 //	-file path      play a scenario file (JSON, see shared/engine.Scenario) instead of the
 //	                built-ins (with -scenario as well, after them)
 //	-keep           keep the stack running after the scenarios, print its endpoints and the

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ivs-sessions/ivs-sessions/shared/local/golden"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+	"github.com/ivs-sessions/ivs-sessions/shared/quality"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 )
 
@@ -17,7 +18,9 @@ func TestSummarize(t *testing.T) {
 			{Record: session.Record{ChannelARN: sampleARN, StreamID: "st-1", Outcome: session.OutcomeRefused, Code: "MultitrackInputNotAllowed",
 				VideoTrackCount: 5, Multitrack: true,
 				Correction: &session.Correction{Decision: multitrack.Decision{Action: multitrack.ActionApply}, Outcome: session.CorrectionApplied}}},
-			{Record: session.Record{ChannelARN: sampleARN, StreamID: "st-2", Outcome: session.OutcomeEnded, VideoTrackCount: 5, AudioTrackCount: 1, Multitrack: true}},
+			{Record: session.Record{ChannelARN: sampleARN, StreamID: "st-2", Outcome: session.OutcomeEnded, VideoTrackCount: 5, AudioTrackCount: 1, Multitrack: true,
+				Quality: &quality.Report{Verdict: quality.VerdictDegraded, Reasons: []quality.Reason{
+					{Code: quality.ReasonLowBitrate, Track: "Track1"}, {Code: quality.ReasonLowBitrate, Track: "Track2"}, {Code: quality.ReasonStarvation}}}}},
 			{Record: session.Record{ChannelARN: other, StreamID: "st-3", Outcome: session.OutcomeRefused, Code: "MultitrackInputNotAllowed", VideoTrackCount: 5, Multitrack: true,
 				Correction: &session.Correction{Decision: multitrack.Decision{Action: multitrack.ActionManual}, Outcome: session.CorrectionDecided}}},
 			{Record: session.Record{ChannelARN: other, StreamID: "st-4", Outcome: session.OutcomeRefused, Code: "MultitrackInputRequired", VideoTrackCount: 1,
@@ -45,6 +48,9 @@ func TestSummarize(t *testing.T) {
 	}
 	if s.Corrections["applied"] != 1 || s.Corrections["manual"] != 1 || s.Corrections["pending"] != 1 || len(s.Corrections) != 3 {
 		t.Errorf("corrections = %v, want applied 1, manual 1, pending 1", s.Corrections)
+	}
+	if s.Quality["degraded"] != 1 || s.Quality["degraded: low-bitrate"] != 1 || s.Quality["degraded: starvation"] != 1 || len(s.Quality) != 3 {
+		t.Errorf("quality = %v, want one degraded by low-bitrate (once, on two tracks) and starvation", s.Quality)
 	}
 	if s.Throttles != 2 || s.Rejected["enrich"] != 2 || s.DeadLetterTotal() != 1 {
 		t.Errorf("throttles %d, rejected %v, dead letters %d", s.Throttles, s.Rejected, s.DeadLetterTotal())

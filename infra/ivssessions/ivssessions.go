@@ -155,7 +155,7 @@ func (s *ivsSessions) grant(p IvsSessionsProps) {
 	s.bus.GrantPutEventsTo(enrich.role, nil)
 	s.bus.GrantPutEventsTo(correct.role, nil)
 	// The bus refuses the suite's events from anyone else.
-	restrictBus(s.bus, []awsiam.IRole{enrich.role, correct.role})
+	restrictBus(s.bus, []awsiam.IRole{enrich.role, correct.role, s.fns[suite.FunctionQuality].role})
 	// IAM refuses an update of an opted-out channel, whatever the function decides.
 	correct.role.AddToPrincipalPolicy(optOutGuard(s.channelARNs(), p.OptOutTag))
 	// correct holds a message back while its channel is live by extending the message's

@@ -26,10 +26,12 @@ const alarmPeriodMinutes = 5
 
 // queueAgeLimits is how long a message may wait in a function's queue before its age alarms:
 // enrich retries a session not yet visible for a few minutes, archive retries write conflicts
-// and 5xx within seconds. correct's limit is the correction's maximum age plus an hour.
+// and 5xx within seconds, quality waits for CloudWatch. correct's limit is the correction's maximum age plus an hour.
 var queueAgeLimits = map[string]time.Duration{
 	suite.FunctionEnrich:  30 * time.Minute,
 	suite.FunctionArchive: 15 * time.Minute,
+	// quality: the queue's 5-minute delay, then up to 5 reads 2 minutes apart (about 13 minutes).
+	suite.FunctionQuality: 30 * time.Minute,
 }
 
 // errLogKey is the log attribute of a function's error (batch.KeyErr); the AccessErrors metric

@@ -108,7 +108,8 @@ func (f *fixture) alarmOn(t *testing.T, metric string, dim map[string]any) []map
 // unknown IVS events are alarmed.
 func TestAlarmsOnFailures(t *testing.T) {
 	f := defaultFixture(t)
-	wantAge := map[string]float64{suite.FunctionEnrich: 30 * 60, suite.FunctionArchive: 15 * 60, suite.FunctionCorrect: 25 * 3600}
+	wantAge := map[string]float64{suite.FunctionEnrich: 30 * 60, suite.FunctionArchive: 15 * 60, suite.FunctionCorrect: 25 * 3600,
+		suite.FunctionQuality: 30 * 60}
 	for _, name := range suite.Functions {
 		if got := f.alarmOn(t, suite.MetricRejected, map[string]any{"Name": suite.DimensionFunction, "Value": name}); len(got) != 1 || num(got[0]["Threshold"]) != 1 {
 			t.Errorf("%s: rejected events alarms %v, want one at 1", name, got)
@@ -189,11 +190,12 @@ func TestBusPolicy(t *testing.T) {
 		}
 		want := map[string]any{
 			"StringEquals": map[string]any{"events:source": suite.EventSource},
-			"ArnNotEquals": map[string]any{"aws:PrincipalArn": []any{arnOf(f.roleOf(t, suite.FunctionEnrich)), arnOf(f.roleOf(t, suite.FunctionCorrect))}},
+			"ArnNotEquals": map[string]any{"aws:PrincipalArn": []any{arnOf(f.roleOf(t, suite.FunctionEnrich)), arnOf(f.roleOf(t, suite.FunctionCorrect)),
+				arnOf(f.roleOf(t, suite.FunctionQuality))}},
 		}
 		if get(st, "Effect") != "Deny" || !equal(get(st, "Principal"), map[string]any{"AWS": "*"}) && get(st, "Principal") != "*" ||
 			get(st, "Action") != "events:PutEvents" || !equal(get(st, "Resource"), arnOf(busID)) || !equal(get(st, "Condition"), want) {
-			t.Errorf("%s statement %v, want a Deny of PutEvents of source %s for all but enrich and correct (%v)", id, jsonValue(st), suite.EventSource, jsonValue(want))
+			t.Errorf("%s statement %v, want a Deny of PutEvents of source %s for all but enrich, correct and quality (%v)", id, jsonValue(st), suite.EventSource, jsonValue(want))
 		}
 	}
 }

@@ -140,9 +140,10 @@ func TestDecodeVerdict(t *testing.T) {
 		"quality.verdict":          {json: base + `,"quality":{"verdict":"degraded","reasons":[{"code":"bitrate-low"}]}}`, want: "degraded"},
 		"top-level qualityVerdict": {json: base + `,"qualityVerdict":"healthy"}`, want: "healthy"},
 		"top-level verdict":        {json: base + `,"verdict":"unknown"}`, want: "unknown"},
-		"quality not an object":    {json: base + `,"quality":"n/a"}`},
-		"not a record":             {json: `{"channelArn":"x"}`, err: true},
-		"not JSON":                 {json: `nope`, err: true},
+		// quality is typed in the record (schema version 2): a string there is not a record.
+		"quality not an object": {json: base + `,"quality":"n/a"}`, err: true},
+		"not a record":          {json: `{"channelArn":"x"}`, err: true},
+		"not JSON":              {json: `nope`, err: true},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -37,9 +37,14 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("aws config: %w", err)
 	}
-	// Each of the event source mapping's concurrent instances gets its share of IVS's
-	// per-operation quota; the pacer also installs the retryer for ThrottlingException.
-	pacer := ivsquota.NewPacer(float64(suite.IVSCallsPerSecond) / float64(suite.MaxConcurrency))
+	// Each of the event source mapping's concurrent instances paces itself to its part of the
+	// suite's share of IVS's per-operation quota (suite.InstanceRate, IVS_CALLS_PER_SECOND);
+	// the pacer also installs the retryer for ThrottlingException.
+	rate, err := suite.Rate(os.Getenv, suite.EnvIVSCallsPerSecond, suite.InstanceRate(suite.FunctionCorrect, suite.DefaultIVSQuotaShare))
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	pacer := ivsquota.NewPacer(rate)
 	ivsClient := ivs.NewFromConfig(awsCfg, pacer.ClientOptions(awsCfg.RetryMaxAttempts))
 	s3Client := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
 		o.UsePathStyle = cfg.PathStyle

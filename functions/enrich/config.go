@@ -16,6 +16,15 @@ type Config struct {
 	// Correction configures the correction policy (CORRECTION_MODE, DEFAULT_MAXIMUM_RESOLUTION,
 	// ALLOW_TYPE_CHANGE, ALLOW_CONTAINER_FORMAT_CHANGE, OPT_OUT_TAG; see suite.LoadCorrection).
 	Correction multitrack.Config
+	// LivePhase: GetStreamSession when a session goes live (Stream Start) as well as when it
+	// ends (ENRICH_LIVE_PHASE, default suite.DefaultEnrichLivePhase); false: one call a session.
+	LivePhase bool
+	// ArchiveBucket is the archive, read (never written) so that a repeated event of a phase
+	// already enriched costs no IVS call (ARCHIVE_BUCKET; empty: not read).
+	ArchiveBucket string
+	// CallsPerSecond is this instance's pacing of GetStreamSession (IVS_CALLS_PER_SECOND,
+	// default suite.InstanceRate of the default quota share).
+	CallsPerSecond float64
 }
 
 // LoadConfig reads the configuration from getenv (os.Getenv in main). It returns a
@@ -33,5 +42,14 @@ func LoadConfig(getenv suite.Getenv) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	return Config{EventBusName: bus, MaxAttempts: attempts, Correction: correction}, nil
+	live, err := suite.Bool(getenv, suite.EnvEnrichLivePhase, suite.DefaultEnrichLivePhase)
+	if err != nil {
+		return Config{}, err
+	}
+	rate, err := suite.Rate(getenv, suite.EnvIVSCallsPerSecond, suite.InstanceRate(suite.FunctionEnrich, suite.DefaultIVSQuotaShare))
+	if err != nil {
+		return Config{}, err
+	}
+	return Config{EventBusName: bus, MaxAttempts: attempts, Correction: correction, LivePhase: live,
+		ArchiveBucket: getenv(suite.EnvArchiveBucket), CallsPerSecond: rate}, nil
 }

@@ -4,12 +4,19 @@
 //
 // For each event (from the enrich queue, or a bare event): the event is parsed
 // (ivsevent.Parse; a malformed or unknown event is rejected: logged, counted, acknowledged); an
-// account-level event (no channel) is published as it is, without an IVS call; any other event
-// leads to exactly one GetStreamSession(channelArn, streamId) — never the "latest session" form,
-// which would enrich a late event with the wrong session. The answer becomes the record
-// (session.FromStreamSession), the correction policy decides on the event's code
-// (multitrack.Decide, with the channel as it was at go-live), the record is trimmed to fit an
-// EventBridge entry, and one PutEvents entry is published.
+// account-level event (no channel) is published as it is, without an IVS call. GetStreamSession
+// is called at most once per phase of a session (phase.go): when it goes live (its Stream
+// Start; ENRICH_LIVE_PHASE=false turns this off) and when it ends (its Session Ended), always
+// as GetStreamSession(channelArn, streamId), never the "latest session" form, which would
+// enrich a late event with the wrong session. Every other event is published from the event
+// alone and merged into the record by the archive. Events of one session in one SQS batch
+// share one call, and a repeated event whose phase the archive (ARCHIVE_BUCKET, read only)
+// already holds, enriched, costs an S3 read instead of a call. The answer becomes the record
+// (session.FromStreamSession; its truncatedEvents bring in the events EventBridge never
+// delivered), the correction policy decides on the event's code (multitrack.Decide, with the
+// channel as it was at go-live; a refusal the answer does not confirm is decided unverified
+// and changes nothing), the record is trimmed to fit an EventBridge entry, and one PutEvents
+// entry is published.
 //
 // A session that GetStreamSession does not show yet (ResourceNotFoundException), or that has no
 // endTime although the event says it ended, is retried (a batch item failure: SQS delivers the

@@ -83,6 +83,7 @@ type Handler struct {
 	IVS       streamSessionGetter // an IVS client paced by ivsquota
 	Bus       eventPutter         // an EventBridge client
 	Throttles throttleCounter     // nil: IVS throttles are not reported
+	Archive   objectGetter        // an S3 client reading the archive; nil: never read
 	Log       *slog.Logger
 	Metrics   *metrics.Recorder
 	Cfg       Config
@@ -108,23 +109,47 @@ func (h *Handler) handle(ctx context.Context, m batch.Message, ev *ivsevent.Even
 		d := multitrack.Decision{Action: multitrack.ActionNone, Reason: "an account-level event concerns no channel: nothing to correct"}
 		return h.publish(ctx, ev, session.FromEvent(ev, noteAccountLevel), d)
 	}
+	p := phaseOf(ev, h.Cfg.LivePhase)
+	if p == phaseNone {
+		// Published from the event alone; the archive merges it into the session's record.
+		return h.publishUnenriched(ctx, ev, "", nil)
+	}
+	id := sessionID{ev.Channel.String(), ev.StreamID()}
+	if memoOf(ctx).repeated(ev.ID) {
+		// The same event twice in one batch: the first delivery enriched and decided.
+		h.countSaved("batch")
+		return h.publish(ctx, ev, session.FromEvent(ev, ""), repeatedDecision(ev))
+	}
+	if ss := memoOf(ctx).get(id, p); ss != nil {
+		// Another event of this session in this batch already fetched what this phase needs.
+		h.countSaved("batch")
+		return h.enriched(ctx, m, ev, ss)
+	}
+	if h.archived(ctx, ev, p) {
+		// A redelivered or repeated event: the archive holds this phase, enriched, and its
+		// decision was published with the first delivery. An S3 read instead of a quota token.
+		h.countSaved("archive")
+		return h.publish(ctx, ev, session.FromEvent(ev, ""), repeatedDecision(ev))
+	}
 	in := &ivs.GetStreamSessionInput{ChannelArn: aws.String(ev.Channel.String()), StreamId: aws.String(ev.StreamID())}
 	out, err := h.IVS.GetStreamSession(ctx, in)
+	h.countCall(p)
 	h.reportThrottles()
 	switch {
 	case err == nil:
+		memoOf(ctx).put(id, out.StreamSession)
 		return h.enriched(ctx, m, ev, out.StreamSession)
 	case retryable.Code(err) == codeNotFound:
 		if m.ReceiveCount < h.Cfg.MaxAttempts {
 			return retryable.Later("the stream session is not visible in GetStreamSession yet", retryDelay(m.ReceiveCount), err)
 		}
 		note := fmt.Sprintf("GetStreamSession: %s after %d attempts", describe(err), m.ReceiveCount)
-		return h.publishUnenriched(ctx, ev, note)
+		return h.publishUnenriched(ctx, ev, note, nil)
 	case retryable.Is(err):
 		return fmt.Errorf("get stream session %s %s: %w", ev.Channel, ev.StreamID(), err)
 	default:
 		// ValidationException and the like: retrying cannot help, the event still counts.
-		return h.publishUnenriched(ctx, ev, "GetStreamSession: "+describe(err))
+		return h.publishUnenriched(ctx, ev, "GetStreamSession: "+describe(err), nil)
 	}
 }
 
@@ -134,7 +159,7 @@ func (h *Handler) enriched(ctx context.Context, m batch.Message, ev *ivsevent.Ev
 	rec, err := session.FromStreamSession(ss, ev)
 	if err != nil {
 		// An answer that does not fit the event (another stream, no start time): the event alone.
-		return h.publishUnenriched(ctx, ev, "GetStreamSession: unusable answer: "+err.Error())
+		return h.publishUnenriched(ctx, ev, "GetStreamSession: unusable answer: "+err.Error(), nil)
 	}
 	if endsSession(ev) && ss.EndTime == nil {
 		if m.ReceiveCount < h.Cfg.MaxAttempts {
@@ -144,27 +169,31 @@ func (h *Handler) enriched(ctx context.Context, m batch.Message, ev *ivsevent.Ev
 		// enriched record loses less than one built from the event alone.
 		rec.EnrichmentNote = fmt.Sprintf("GetStreamSession had no endTime after %d attempts", m.ReceiveCount)
 	}
-	return h.publish(ctx, ev, rec, h.decide(ev, rec, ss.Channel))
+	return h.publish(ctx, ev, rec, h.decide(ev, rec, ss))
 }
 
-// publishUnenriched publishes the record of the event alone, with note saying why.
-func (h *Handler) publishUnenriched(ctx context.Context, ev *ivsevent.Event, note string) error {
+// publishUnenriched publishes the record of the event alone, with note saying why (empty for
+// an event that needs no call).
+func (h *Handler) publishUnenriched(ctx context.Context, ev *ivsevent.Event, note string, ss *types.StreamSession) error {
 	rec := session.FromEvent(ev, note)
-	return h.publish(ctx, ev, rec, h.decide(ev, rec, nil))
+	return h.publish(ctx, ev, rec, h.decide(ev, rec, ss))
 }
 
 // decide applies the correction policy to the event's code, with the channel as it was when
-// the session went live (nil when unknown: the corrector then reads the channel itself). Only
-// the event's own code is decided on: every event of a refused session carries the refusal in
-// its record, but only its Session Ended should lead to a correction.
-func (h *Handler) decide(ev *ivsevent.Event, rec session.Record, ch *types.Channel) multitrack.Decision {
+// the session went live (unknown without a GetStreamSession answer ss: the corrector then reads
+// the channel itself). Only the event's own code is decided on: every event of a refused
+// session carries the refusal in its record, but only its Session Ended should lead to a
+// correction. A refusal that ss does not confirm (no session, or none carrying the code) is
+// decided unverified: the channel is never changed on an event IVS does not back.
+func (h *Handler) decide(ev *ivsevent.Event, rec session.Record, ss *types.StreamSession) multitrack.Decision {
 	code := ev.Code()
 	if code == "" {
 		return multitrack.Decision{Action: multitrack.ActionNone, Reason: "the event carries no code: nothing to correct"}
 	}
-	in := multitrack.Input{Code: code, TopVideoHeight: rec.TopVideoHeight(), ChannelUnknown: ch == nil}
-	if ch != nil {
-		in.Channel, in.Tags = *ch, ch.Tags
+	in := multitrack.Input{Code: code, TopVideoHeight: rec.TopVideoHeight(), ChannelUnknown: ss == nil || ss.Channel == nil,
+		Unconfirmed: unconfirmed(ev, ss)}
+	if !in.ChannelUnknown {
+		in.Channel, in.Tags = *ss.Channel, ss.Channel.Tags
 	}
 	return multitrack.Decide(in, h.Cfg.Correction)
 }
@@ -178,7 +207,7 @@ func (h *Handler) publish(ctx context.Context, ev *ivsevent.Event, rec session.R
 	switch d.Action {
 	case multitrack.ActionApply:
 		rec.Correction = &session.Correction{Decision: d, Outcome: session.CorrectionDecided, At: ev.Time.UTC()}
-	case multitrack.ActionManual, multitrack.ActionBroadcaster, multitrack.ActionSkipped:
+	case multitrack.ActionManual, multitrack.ActionBroadcaster, multitrack.ActionSkipped, multitrack.ActionUnverified:
 		rec.Correction = &session.Correction{Decision: d, Outcome: session.CorrectionUnchanged, At: ev.Time.UTC(), Detail: d.Reason}
 	}
 	entry, dropped, err := entryOf(h.Cfg.EventBusName, session.Enriched{Record: rec, Decision: d, Trigger: session.TriggerOf(ev)})
@@ -284,11 +313,7 @@ func (h *Handler) reportThrottles() {
 // endsSession reports whether ev says its session ended, so that GetStreamSession should show
 // an endTime.
 func endsSession(ev *ivsevent.Event) bool {
-	switch ev.Name() {
-	case ivsevent.EventSessionEnded, ivsevent.EventStreamEnd:
-		return true
-	}
-	return false
+	return ev.Name() == ivsevent.EventSessionEnded
 }
 
 // retryDelay is the wait asked for after the n-th delivery: retryBase doubled per delivery, at

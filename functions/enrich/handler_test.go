@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -144,7 +145,8 @@ func TestSamples(t *testing.T) {
 			if !bytes.Equal(first.Detail, second.Detail) {
 				t.Errorf("the two deliveries published different details:\n%s\n%s", first.Detail, second.Detail)
 			}
-			got := checkEnriched(t, first, ev, ch.ARN, streamID)
+			enriches := !ev.AccountLevel() && phaseOf(ev, true) != phaseNone
+			got := checkEnriched(t, first, ev, ch.ARN, streamID, enriches)
 			if c := got.Record.Correction; c != nil && c.Outcome == session.CorrectionUnchanged {
 				// Final at enrich: counted with the corrector's outcomes, once per delivery.
 				if n := s.Metric(t, suite.MetricCorrections, metrics.Dim{Name: suite.DimensionOutcome, Value: string(c.Decision.Action)}); n != 2 {
@@ -154,8 +156,10 @@ func TestSamples(t *testing.T) {
 
 			if calls := s.IVS.Stats()[ivstest.OpGetStreamSession].Calls; ev.AccountLevel() && calls != 0 {
 				t.Errorf("GetStreamSession called %d times for an account-level event, want 0", calls)
-			} else if !ev.AccountLevel() && calls != 2 {
+			} else if enriches && calls != 2 {
 				t.Errorf("GetStreamSession called %d times, want 2 (one per delivery)", calls)
+			} else if !enriches && calls != 0 {
+				t.Errorf("GetStreamSession called %d times for %s, want 0 (published from the event alone)", calls, ev.Name())
 			}
 			if ev.AccountLevel() {
 				if got.Record.ChannelARN != "" || got.Record.StreamID != "" || got.Record.Enriched || got.Record.EnrichmentNote != noteAccountLevel {
@@ -169,12 +173,17 @@ func TestSamples(t *testing.T) {
 			if n := s.Metric(t, suite.MetricEvents, metrics.Dim{Name: suite.DimensionDetailType, Value: ev.DetailType}); n != 2 {
 				t.Errorf("metric %s{%s} = %v, want 2", suite.MetricEvents, ev.DetailType, n)
 			}
-			wantEnrichments := 2.0
-			if ev.AccountLevel() {
-				wantEnrichments = 0
+			wantEnrichments := map[bool]float64{true: 2}
+			switch {
+			case ev.AccountLevel():
+				wantEnrichments = map[bool]float64{}
+			case !enriches:
+				wantEnrichments = map[bool]float64{false: 2}
 			}
-			if n := s.Metric(t, suite.MetricEnrichments, metrics.Dim{Name: "Enriched", Value: "true"}); n != wantEnrichments {
-				t.Errorf("metric %s{Enriched=true} = %v, want %v", suite.MetricEnrichments, n, wantEnrichments)
+			for _, e := range []bool{true, false} {
+				if n := s.Metric(t, suite.MetricEnrichments, metrics.Dim{Name: "Enriched", Value: strconv.FormatBool(e)}); n != wantEnrichments[e] {
+					t.Errorf("metric %s{Enriched=%v} = %v, want %v", suite.MetricEnrichments, e, n, wantEnrichments[e])
+				}
 			}
 			if session.IsRefusal(ev.Code()) {
 				if n := s.Metric(t, suite.MetricRefusals, metrics.Dim{Name: suite.DimensionCode, Value: ev.Code()}); n != 2 {
@@ -193,7 +202,7 @@ func TestSamples(t *testing.T) {
 
 // checkEnriched checks one published envelope against the event it was made from and returns
 // its detail.
-func checkEnriched(t testing.TB, env events.EventBridgeEvent, ev *ivsevent.Event, arn, streamID string) session.Enriched {
+func checkEnriched(t testing.TB, env events.EventBridgeEvent, ev *ivsevent.Event, arn, streamID string, enriches bool) session.Enriched {
 	t.Helper()
 	if env.Source != suite.EventSource || env.DetailType != suite.DetailTypeSessionEnriched {
 		t.Errorf("published source %q detail-type %q, want %q %q", env.Source, env.DetailType, suite.EventSource, suite.DetailTypeSessionEnriched)
@@ -224,10 +233,10 @@ func checkEnriched(t testing.TB, env events.EventBridgeEvent, ev *ivsevent.Event
 	if r.ChannelARN != arn || r.StreamID != streamID {
 		t.Errorf("record is for %s %s, want %s %s", r.ChannelARN, r.StreamID, arn, streamID)
 	}
-	if !r.Enriched || r.EnrichmentNote != "" {
-		t.Errorf("record enriched=%v note=%q, want enriched without a note", r.Enriched, r.EnrichmentNote)
+	if r.Enriched != enriches || r.EnrichmentNote != "" {
+		t.Errorf("record enriched=%v note=%q, want enriched=%v without a note", r.Enriched, r.EnrichmentNote, enriches)
 	}
-	if r.VideoTrackCount == 0 || r.StartTime.IsZero() {
+	if enriches && (r.VideoTrackCount == 0 || r.StartTime.IsZero()) {
 		t.Errorf("record has %d video tracks and start time %v: GetStreamSession did not contribute", r.VideoTrackCount, r.StartTime)
 	}
 	if !containsEvent(r.Events, ev) {
@@ -434,11 +443,16 @@ func TestSessionNotVisible(t *testing.T) {
 		t.Errorf("record = enriched %v, note %q, stream %s, code %s; want not enriched, a ResourceNotFoundException note, the event's stream and code",
 			r.Enriched, r.EnrichmentNote, r.StreamID, r.Code)
 	}
-	if d := got.Decision; d.Action != multitrack.ActionApply || d.Change != nil || d.Code != ivsevent.CodeMultitrackInputNotAllowed {
-		t.Errorf("decision %+v: want apply with no change, for the corrector to decide on the channel it reads", d)
+	// IVS does not confirm the refusal: a decision that says so, archived, and no change.
+	if d := got.Decision; d.Action != multitrack.ActionUnverified || d.Change != nil || d.Code != ivsevent.CodeMultitrackInputNotAllowed ||
+		!strings.Contains(d.Reason, "does not show the stream session") {
+		t.Errorf("decision %+v: want unverified, with no change and the reason", d)
 	}
-	if !routes(t, suite.CorrectionsNeeded, got) {
-		t.Error("the enriched event does not match the CorrectionsNeeded rule: the refusal would never be corrected")
+	if c := r.Correction; c == nil || c.Outcome != session.CorrectionUnchanged || c.Decision.Action != multitrack.ActionUnverified {
+		t.Errorf("record correction = %+v, want the unverified decision, unchanged", c)
+	}
+	if routes(t, suite.CorrectionsNeeded, got) {
+		t.Error("the enriched event matches the CorrectionsNeeded rule: an unconfirmed refusal would change the channel")
 	}
 	if err := r.Validate(); err != nil {
 		t.Errorf("record.Validate() = %v", err)
@@ -475,7 +489,7 @@ func TestNoEndTimeYet(t *testing.T) {
 // the error as its note.
 func TestValidationException(t *testing.T) {
 	s := newStack(t)
-	_, _, body := endedSession(t, s, "stream-end")
+	_, _, body := endedSession(t, s, "session-ended")
 	if err := s.IVS.SetFault(ivstest.Fault{Operation: ivstest.OpGetStreamSession, Error: ivstest.CodeValidation, Message: "streamId is invalid", Count: 1}); err != nil {
 		t.Fatal(err)
 	}
@@ -554,7 +568,7 @@ func TestTrimmed(t *testing.T) {
 		})
 	}
 	s.h.IVS = fakeGetter(func(context.Context, *ivs.GetStreamSessionInput) (*types.StreamSession, error) { return ss, nil })
-	body := retarget(t, ivstest.LoadEvent(t, "stream-end"), ch.ARN, "")
+	body := retarget(t, ivstest.LoadEvent(t, "session-ended"), ch.ARN, "")
 	if failed := s.processSQS(t, 1, body); len(failed) != 0 {
 		t.Fatalf("failed %v", failed)
 	}
@@ -632,17 +646,22 @@ func TestLoadConfig(t *testing.T) {
 		"defaults": {
 			env: map[string]string{suite.EnvEventBusName: "bus"},
 			want: Config{EventBusName: "bus", MaxAttempts: suite.DefaultEnrichMaxAttempts, Correction: multitrack.Config{
-				Mode: multitrack.ModeApply, AllowContainerFormatChange: true, OptOutTag: suite.DefaultOptOutTag}},
+				Mode: multitrack.ModeApply, AllowContainerFormatChange: true, OptOutTag: suite.DefaultOptOutTag},
+				LivePhase: true, CallsPerSecond: suite.InstanceRate(suite.FunctionEnrich, suite.DefaultIVSQuotaShare)},
 		},
 		"all set": {
 			env: map[string]string{suite.EnvEventBusName: "bus", suite.EnvEnrichMaxAttempts: "7", suite.EnvCorrectionMode: "dry-run",
-				suite.EnvDefaultMaximumResolution: "HD", suite.EnvAllowTypeChange: "true", suite.EnvAllowContainerFormatChange: "false", suite.EnvOptOutTag: "keep"},
+				suite.EnvDefaultMaximumResolution: "HD", suite.EnvAllowTypeChange: "true", suite.EnvAllowContainerFormatChange: "false", suite.EnvOptOutTag: "keep",
+				suite.EnvEnrichLivePhase: "false", suite.EnvArchiveBucket: "archive", suite.EnvIVSCallsPerSecond: "0.5"},
 			want: Config{EventBusName: "bus", MaxAttempts: 7, Correction: multitrack.Config{Mode: multitrack.ModeDryRun,
-				DefaultMaximumResolution: types.MultitrackMaximumResolutionHd, AllowTypeChange: true, OptOutTag: "keep"}},
+				DefaultMaximumResolution: types.MultitrackMaximumResolutionHd, AllowTypeChange: true, OptOutTag: "keep"},
+				ArchiveBucket: "archive", CallsPerSecond: 0.5},
 		},
 		"no bus":       {env: map[string]string{}, wantField: suite.EnvEventBusName},
 		"bad attempts": {env: map[string]string{suite.EnvEventBusName: "bus", suite.EnvEnrichMaxAttempts: "0"}, wantField: suite.EnvEnrichMaxAttempts},
 		"bad mode":     {env: map[string]string{suite.EnvEventBusName: "bus", suite.EnvCorrectionMode: "yes"}, wantField: suite.EnvCorrectionMode},
+		"bad live":     {env: map[string]string{suite.EnvEventBusName: "bus", suite.EnvEnrichLivePhase: "sometimes"}, wantField: suite.EnvEnrichLivePhase},
+		"bad rate":     {env: map[string]string{suite.EnvEventBusName: "bus", suite.EnvIVSCallsPerSecond: "6"}, wantField: suite.EnvIVSCallsPerSecond},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -705,7 +724,7 @@ func TestNeverLatestSession(t *testing.T) {
 		t.Fatalf("published %d events, want 1", len(pub))
 	}
 	ev, _ := ivsevent.Parse(body)
-	got := checkEnriched(t, decodeEnvelope(t, pub[0]), ev, ch.ARN, streamID)
+	got := checkEnriched(t, decodeEnvelope(t, pub[0]), ev, ch.ARN, streamID, true)
 	if got.Record.EndTime.IsZero() || got.Record.VideoTrackCount != 1 {
 		t.Errorf("record end %v with %d tracks: want the event's ended single-track session", got.Record.EndTime, got.Record.VideoTrackCount)
 	}

@@ -2,14 +2,17 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
 
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
@@ -35,20 +38,26 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("aws config: %w", err)
 	}
-	// Each of the (at most suite.MaxConcurrency) concurrent instances takes its share of IVS's
-	// per-operation quota; AWS_MAX_ATTEMPTS, when set, overrides the retryer's attempts.
-	pacer := ivsquota.NewPacer(float64(suite.IVSCallsPerSecond) / suite.MaxConcurrency)
+	// Each of the (at most suite.MaxConcurrency) concurrent instances paces itself to its part
+	// of the suite's share of IVS's per-operation quota (suite.InstanceRate);
+	// AWS_MAX_ATTEMPTS, when set, overrides the retryer's attempts.
+	pacer := ivsquota.NewPacer(cfg.CallsPerSecond)
 	log := lambdacontext.NewLogger()
 	rec := metrics.New(suite.MetricNamespace, os.Stdout)
 	h := &Handler{
 		IVS:       ivs.NewFromConfig(awsCfg, pacer.ClientOptions(awsCfg.RetryMaxAttempts)),
 		Bus:       eventbridge.NewFromConfig(awsCfg),
 		Throttles: pacer,
+		Archive:   s3.NewFromConfig(awsCfg),
 		Log:       log,
 		Metrics:   rec,
 		Cfg:       cfg,
 	}
 	p := &batch.Processor{Function: suite.FunctionEnrich, Log: log, Metrics: rec, Do: h.Handle, Queue: sqs.NewFromConfig(awsCfg)}
-	batch.Start(p)
+	// Each invocation (one SQS batch) has its own memo of GetStreamSession answers: the
+	// events of one session in one batch cost one call.
+	lambda.StartWithOptions(func(ctx context.Context, payload json.RawMessage) (any, error) {
+		return p.Process(withMemo(ctx), payload)
+	}, lambda.WithEnableSIGTERM())
 	return nil
 }

@@ -62,7 +62,7 @@ func TestBootstrapUnderRIE(t *testing.T) {
 	if len(pub) != 2 {
 		t.Fatalf("published %d events, want 2", len(pub))
 	}
-	checkEnriched(t, decodeEnvelope(t, pub[0]), ev, ch.ARN, streamID)
+	checkEnriched(t, decodeEnvelope(t, pub[0]), ev, ch.ARN, streamID, phaseOf(ev, true) != phaseNone)
 
 	all, requestIDs := awstest.FunctionLog(t, inst.Logs())
 	for _, want := range []string{`"message":"published enriched session"`, `"message":"rejected: retrying cannot fix this"`, `"message":"transient failure, will be redelivered"`, `"RejectedEvents":1`} {

@@ -51,6 +51,7 @@ type stackConfig struct {
 	busWrap   func(http.Handler) http.Handler
 	cfg       Config
 	throttles throttleCounter
+	archive   bool // a local S3 with the archive bucket, read by the handler
 }
 
 func newStack(t testing.TB, opts ...stackOption) *stack {
@@ -58,6 +59,7 @@ func newStack(t testing.TB, opts ...stackOption) *stack {
 	sc := stackConfig{cfg: Config{
 		EventBusName: testBus,
 		MaxAttempts:  3,
+		LivePhase:    true,
 		Correction:   multitrack.Config{Mode: multitrack.ModeApply, AllowContainerFormatChange: true, OptOutTag: suite.DefaultOptOutTag},
 	}}
 	for _, o := range opts {
@@ -87,10 +89,14 @@ func newStack(t testing.TB, opts ...stackOption) *stack {
 			},
 		},
 		WrapBus: sc.busWrap,
+		Bucket:  map[bool]string{true: testArchiveBucket}[sc.archive],
 	})
 	s.h = &Handler{IVS: s.IVSClient(sc.ivsOpts...), Bus: s.EventBridgeClient(), Log: s.Log, Metrics: s.Metrics, Cfg: sc.cfg}
 	if sc.throttles != nil {
 		s.h.Throttles = sc.throttles
+	}
+	if sc.archive {
+		s.h.Archive, s.h.Cfg.ArchiveBucket = s.S3Client(), testArchiveBucket
 	}
 	s.p = &batch.Processor{Function: suite.FunctionEnrich, Log: s.Log, Metrics: s.Metrics, Do: s.h.Handle}
 	return s
@@ -207,6 +213,14 @@ func withPacer(p *ivsquota.Pacer, maxAttempts int) stackOption {
 // withConfig changes the handler's configuration.
 func withConfig(fn func(*Config)) stackOption {
 	return func(sc *stackConfig) { fn(&sc.cfg) }
+}
+
+// testArchiveBucket is the archive bucket of withArchive.
+const testArchiveBucket = "ivs-sessions-archive-test"
+
+// withArchive gives the handler a local S3 archive to read.
+func withArchive() stackOption {
+	return func(sc *stackConfig) { sc.archive = true }
 }
 
 // withBusWrap puts h in front of the local bus's HTTP API (fault injection).

@@ -153,6 +153,7 @@ func (s *ivsSessions) grant(p IvsSessionsProps) {
 
 	enrich, correct, archive := s.fns[suite.FunctionEnrich], s.fns[suite.FunctionCorrect], s.fns[suite.FunctionArchive]
 	s.bus.GrantPutEventsTo(enrich.role, nil)
+	s.grantEnrichArchiveRead(enrich)
 	s.bus.GrantPutEventsTo(correct.role, nil)
 	// The bus refuses the suite's events from anyone else.
 	restrictBus(s.bus, []awsiam.IRole{enrich.role, correct.role, s.fns[suite.FunctionQuality].role})

@@ -271,9 +271,10 @@ func TestFunctions(t *testing.T) {
 	busID, bucketID := f.id(t, f.suite.EventBus()), f.id(t, f.suite.ArchiveBucket())
 	correction := []string{suite.EnvCorrectionMode, suite.EnvAllowTypeChange, suite.EnvAllowContainerFormatChange, suite.EnvOptOutTag}
 	wantEnv := map[string][]string{
-		suite.FunctionEnrich: append([]string{suite.EnvEventBusName, suite.EnvEnrichMaxAttempts}, correction...),
+		suite.FunctionEnrich: append([]string{suite.EnvEventBusName, suite.EnvEnrichMaxAttempts, suite.EnvEnrichLivePhase,
+			suite.EnvIVSCallsPerSecond, suite.EnvArchiveBucket}, correction...),
 		suite.FunctionCorrect: append([]string{suite.EnvEventBusName, suite.EnvCorrectionMaxAge, suite.EnvCorrectionRetryDelay,
-			suite.EnvLockBucket, suite.EnvDeadLetterQueueURL}, correction...),
+			suite.EnvLockBucket, suite.EnvDeadLetterQueueURL, suite.EnvIVSCallsPerSecond}, correction...),
 		suite.FunctionArchive: {suite.EnvArchiveBucket},
 		suite.FunctionQuality: {suite.EnvEventBusName, suite.EnvQualityMaxAttempts, suite.EnvQualityRetryDelay, suite.EnvMetricsPerSecond},
 	}
@@ -618,6 +619,12 @@ func TestIAM(t *testing.T) {
 				slices.Sort(s3Actions)
 				if got := slices.Compact(s3Actions); !slices.Equal(got, []string{"s3:GetObject", "s3:ListBucket", "s3:PutObject"}) {
 					t.Errorf("S3 actions %v, want s3:GetObject, s3:ListBucket, s3:PutObject", got)
+				}
+			case suite.FunctionEnrich:
+				// The session records, read only: a repeated event costs an S3 read, no IVS call.
+				sessions := map[string]any{"Fn::Join": []any{"", []any{arnOf(f.id(t, f.suite.ArchiveBucket())), "/" + ivssessions.SessionsPrefix + "*"}}}
+				if !slices.Equal(s3Actions, []string{"s3:GetObject"}) || len(s3Resources) != 1 || !equal(s3Resources[0], sessions) {
+					t.Errorf("S3 %v on %v, want s3:GetObject on %v only", s3Actions, s3Resources, sessions)
 				}
 			case suite.FunctionCorrect:
 				// Its channels' leases and intent records: get and put of the objects under

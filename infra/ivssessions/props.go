@@ -29,6 +29,8 @@ const (
 	ContextOptOutTag                  = "optOutTag"
 	ContextCorrectionMaxAge           = "correctionMaxAge"
 	ContextEnrichMaxAttempts          = "enrichMaxAttempts"
+	ContextEnrichLivePhase            = "enrichLivePhase"
+	ContextIVSQuotaShare              = "ivsQuotaShare"
 	ContextArchiveRetentionDays       = "archiveRetentionDays"
 	ContextEventArchiveRetentionDays  = "eventArchiveRetentionDays"
 	ContextLogRetentionDays           = "logRetentionDays"
@@ -81,6 +83,13 @@ type IvsSessionsProps struct {
 	// EnrichMaxAttempts is how many deliveries enrich waits for a session to appear in
 	// GetStreamSession (1 to 50). Default suite.DefaultEnrichMaxAttempts.
 	EnrichMaxAttempts int
+	// EnrichLivePhase: enrich calls GetStreamSession when a session goes live as well as when
+	// it ends; false: once per session, at its end. Default suite.DefaultEnrichLivePhase.
+	EnrichLivePhase *bool
+	// IVSQuotaShare is the share (above 0, at most 1) of each IVS operation's 5 calls per
+	// second the suite may use, split between the live path and the sweep. Default
+	// suite.DefaultIVSQuotaShare.
+	IVSQuotaShare float64
 	// ArchiveRetentionDays is how long session records are kept in S3.
 	// Default suite.DefaultArchiveRetentionDays.
 	ArchiveRetentionDays int
@@ -158,6 +167,12 @@ func (p *IvsSessionsProps) WithDefaults() IvsSessionsProps {
 	if out.EnrichMaxAttempts == 0 {
 		out.EnrichMaxAttempts = suite.DefaultEnrichMaxAttempts
 	}
+	if out.EnrichLivePhase == nil {
+		out.EnrichLivePhase = jsii.Bool(suite.DefaultEnrichLivePhase)
+	}
+	if out.IVSQuotaShare == 0 {
+		out.IVSQuotaShare = suite.DefaultIVSQuotaShare
+	}
 	if out.ArchiveRetentionDays == 0 {
 		out.ArchiveRetentionDays = suite.DefaultArchiveRetentionDays
 	}
@@ -199,6 +214,9 @@ func (p *IvsSessionsProps) Validate() error {
 	if n := v.EnrichMaxAttempts; n < 1 || n > maxEnrichMaxAttempts {
 		bad(ContextEnrichMaxAttempts, fmt.Sprintf("an integer from 1 to %d", maxEnrichMaxAttempts), strconv.Itoa(n))
 	}
+	if err := suite.QuotaShare(ContextIVSQuotaShare, v.IVSQuotaShare); err != nil {
+		bad(ContextIVSQuotaShare, "a share above 0 and at most 1, such as 0.6", strconv.FormatFloat(v.IVSQuotaShare, 'g', -1, 64))
+	}
 	if n := v.ArchiveRetentionDays; n < 1 {
 		bad(ContextArchiveRetentionDays, "a positive number of days", strconv.Itoa(n))
 	}
@@ -234,6 +252,12 @@ func (p IvsSessionsProps) Settings() suite.Settings {
 	s.OptOutTag = p.OptOutTag
 	s.CorrectionMaxAge = p.CorrectionMaxAge
 	s.EnrichMaxAttempts = p.EnrichMaxAttempts
+	if p.EnrichLivePhase != nil {
+		s.EnrichLivePhase = *p.EnrichLivePhase
+	}
+	if p.IVSQuotaShare != 0 {
+		s.IVSQuotaShare = p.IVSQuotaShare
+	}
 	return s
 }
 
@@ -313,6 +337,15 @@ func PropsFromContext(node constructs.Node) (*IvsSessionsProps, error) {
 		}
 	}
 	integer(ContextEnrichMaxAttempts, &p.EnrichMaxAttempts)
+	boolean(ContextEnrichLivePhase, &p.EnrichLivePhase)
+	if v, ok := get(ContextIVSQuotaShare); ok {
+		f, err := contextFloat(v)
+		if err != nil {
+			errs = append(errs, &SettingError{Setting: ContextIVSQuotaShare, Want: "a number above 0 and at most 1", Got: fmt.Sprint(v)})
+		} else {
+			p.IVSQuotaShare = f
+		}
+	}
 	integer(ContextArchiveRetentionDays, &p.ArchiveRetentionDays)
 	integer(ContextEventArchiveRetentionDays, &p.EventArchiveRetentionDays)
 	integer(ContextLogRetentionDays, &p.LogRetentionDays)
@@ -336,6 +369,16 @@ func contextBool(v any) (bool, error) {
 		return strconv.ParseBool(v)
 	}
 	return false, fmt.Errorf("not a boolean: %v", v)
+}
+
+func contextFloat(v any) (float64, error) {
+	switch v := v.(type) {
+	case float64:
+		return v, nil
+	case string:
+		return strconv.ParseFloat(strings.TrimSpace(v), 64)
+	}
+	return 0, fmt.Errorf("not a number: %v", v)
 }
 
 func contextInt(v any) (int, error) {

@@ -17,6 +17,9 @@ const (
 	ActionBroadcaster Action = "broadcaster"
 	// ActionSkipped: the channel opted out, or correction is off.
 	ActionSkipped Action = "skipped"
+	// ActionUnverified: IVS does not confirm the refusal (no such stream session, or one that
+	// does not carry the code), so the channel is left unchanged; the reason says what is missing.
+	ActionUnverified Action = "unverified"
 )
 
 // Mode is the suite's correction mode, set at deploy time.
@@ -50,6 +53,10 @@ type Input struct {
 	// Change: the corrector reads the channel and decides on it, so a refusal still leads to a
 	// correction.
 	ChannelUnknown bool
+	// Unconfirmed, when not empty, says why IVS does not confirm the refusal (e.g. "the stream
+	// session does not exist"). UpdateChannel changes a customer's channel, so for a code whose
+	// rule would change it, Decide then answers unverified with this reason, and nothing changes.
+	Unconfirmed string
 }
 
 // Decision is the policy's answer for one session. Its JSON form is part of the events the

@@ -15,6 +15,8 @@ import (
 //   - no code, or a code with no rule: none (nothing the policy could act on, whatever the mode
 //     or tags, so "skipped" always means "the policy would have looked at this session");
 //   - mode off (or not apply/dry-run): skipped;
+//   - IVS does not confirm the refusal (in.Unconfirmed) and the code's rule would change the
+//     channel: unverified;
 //   - the channel is unknown (in.ChannelUnknown) and the code's rule depends on it: apply with
 //     no change, for the corrector to decide on the channel it reads;
 //   - the channel carries cfg.OptOutTag (any value, in in.Tags or in.Channel.Tags): skipped;
@@ -37,6 +39,10 @@ func Decide(in Input, cfg Config) Decision {
 		return Decision{Action: ActionSkipped, Code: in.Code, Reason: "correction mode is off"}
 	default:
 		return Decision{Action: ActionSkipped, Code: in.Code, Reason: fmt.Sprintf("correction mode %q is neither apply nor dry-run", cfg.Mode)}
+	}
+	if in.Unconfirmed != "" && channelRules[in.Code] {
+		return Decision{Action: ActionUnverified, Code: in.Code,
+			Reason: fmt.Sprintf("IVS does not confirm the refusal %s (%s): the channel is left unchanged", in.Code, in.Unconfirmed)}
 	}
 	if in.ChannelUnknown && channelRules[in.Code] {
 		return Decision{Action: ActionApply, Code: in.Code, DryRun: cfg.Mode == ModeDryRun,

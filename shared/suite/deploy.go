@@ -101,6 +101,11 @@ type Settings struct {
 	CorrectionMaxAge           time.Duration
 	CorrectionRetryDelay       time.Duration
 	EnrichMaxAttempts          int
+	// EnrichLivePhase: GetStreamSession at go-live as well as at the end (EnvEnrichLivePhase).
+	EnrichLivePhase bool
+	// IVSQuotaShare is the share (0 to 1) of each IVS operation's quota the suite may use,
+	// split between the live path and the sweep (see LiveBudget, SweepBudget).
+	IVSQuotaShare float64
 }
 
 // CorrectionEnvironment returns the correction policy's variables, as LoadCorrection reads
@@ -130,6 +135,8 @@ func DefaultSettings() Settings {
 		CorrectionMaxAge:           age,
 		CorrectionRetryDelay:       delay,
 		EnrichMaxAttempts:          DefaultEnrichMaxAttempts,
+		EnrichLivePhase:            DefaultEnrichLivePhase,
+		IVSQuotaShare:              DefaultIVSQuotaShare,
 	}
 }
 
@@ -144,12 +151,17 @@ func (s Settings) Environment(fn, eventBusName, archiveBucket string) map[string
 	case FunctionEnrich:
 		correction[EnvEventBusName] = eventBusName
 		correction[EnvEnrichMaxAttempts] = strconv.Itoa(s.EnrichMaxAttempts)
+		correction[EnvEnrichLivePhase] = strconv.FormatBool(s.EnrichLivePhase)
+		correction[EnvIVSCallsPerSecond] = formatRate(InstanceRate(fn, s.share()))
+		// enrich reads the archive (never writes it): a repeated event costs no IVS call.
+		correction[EnvArchiveBucket] = archiveBucket
 		return correction
 	case FunctionCorrect:
 		correction[EnvEventBusName] = eventBusName
 		correction[EnvCorrectionMaxAge] = s.CorrectionMaxAge.String()
 		correction[EnvCorrectionRetryDelay] = s.CorrectionRetryDelay.String()
 		correction[EnvLockBucket] = archiveBucket
+		correction[EnvIVSCallsPerSecond] = formatRate(InstanceRate(fn, s.share()))
 		return correction
 	case FunctionArchive:
 		return map[string]string{EnvArchiveBucket: archiveBucket}
@@ -157,4 +169,12 @@ func (s Settings) Environment(fn, eventBusName, archiveBucket string) map[string
 		return qualityEnvironment(eventBusName)
 	}
 	return nil
+}
+
+// share is IVSQuotaShare, or DefaultIVSQuotaShare when it is not set.
+func (s Settings) share() float64 {
+	if s.IVSQuotaShare > 0 {
+		return s.IVSQuotaShare
+	}
+	return DefaultIVSQuotaShare
 }

@@ -34,6 +34,10 @@ const (
 	// EnvEnrichMaxAttempts is how many deliveries enrich waits for a session to become visible
 	// (or ended) in GetStreamSession before it publishes the record from the event alone.
 	EnvEnrichMaxAttempts = "ENRICH_MAX_ATTEMPTS"
+	// EnvEnrichLivePhase is true when enrich calls GetStreamSession when a session goes live
+	// (its Stream Start) as well as when it ends (Session Ended); false: only at the end, one
+	// call per session, for teams that only want the record.
+	EnvEnrichLivePhase = "ENRICH_LIVE_PHASE"
 	// EnvLockBucket is the S3 bucket that holds correct's per-channel leases (under
 	// session.LockKeyPrefix); the deployment uses the archive bucket.
 	EnvLockBucket = "LOCK_BUCKET"
@@ -57,6 +61,7 @@ const (
 	DefaultCorrectionRetryDelay       = "60s"
 	DefaultCorrectionLeaseRetryDelay  = "5s"
 	DefaultEnrichMaxAttempts          = 5
+	DefaultEnrichLivePhase            = true
 	DefaultArchiveRetentionDays       = 3650
 )
 
@@ -83,10 +88,17 @@ const (
 	// dead-letter queue's alarm only after every receive: the AccessErrors metric filter matches
 	// the functions' log attribute "err" against it.
 	AccessErrorPattern = `AccessDenied|not authorized|NoSuchBucket|NonExistentQueue`
+	// MetricStreamSessionCalls counts GetStreamSession calls by the phase they enrich
+	// (dimension Phase: live, end, sweep); MetricCallsSaved counts the calls a phase event did
+	// not need (dimension Reason: archive, batch).
+	MetricStreamSessionCalls = "StreamSessionCalls"
+	MetricCallsSaved         = "StreamSessionCallsSaved"
 
 	DimensionDetailType = "DetailType"
 	DimensionFunction   = "Function"
 	DimensionCode       = "Code"
 	DimensionOutcome    = "Outcome"
 	DimensionEnriched   = "Enriched"
+	DimensionPhase      = "Phase"
+	DimensionReason     = "Reason"
 )

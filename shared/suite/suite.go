@@ -15,6 +15,9 @@ const (
 	FunctionEnrich  = "enrich"
 	FunctionCorrect = "correct"
 	FunctionArchive = "archive"
+	// FunctionSweep is the scheduled function that makes the archive whole (lost events,
+	// lost sessions, backfill); it has no queue.
+	FunctionSweep = "sweep"
 )
 
 // Functions lists every function, in build order.

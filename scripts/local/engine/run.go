@@ -17,6 +17,7 @@ import (
 
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/localbus"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
@@ -167,6 +168,9 @@ func (r *runner) run(ctx context.Context) error {
 	if err := r.waitIdle(ctx, DefaultStepTimeout); err != nil {
 		return fmt.Errorf("after the last step: %w", err)
 	}
+	if err := r.s.Bus.SetEventFaults(localbus.EventFaults{}); err != nil { // the next scenario starts clean
+		return err
+	}
 	// The functions' last lines (their metrics among them) travel through the emulators' pipes
 	// after the invocations return: let them arrive before anything is counted.
 	_ = poll(ctx, settleTimeout, func() bool { return r.s.rec.settled(settleQuiet) })
@@ -265,6 +269,8 @@ func (r *runner) step(ctx context.Context, st Step) (string, error) {
 	case st.Release != "":
 		r.s.Note(ActorScenario, LevelDetail, "release the "+st.Release+" queue")
 		return "released " + st.Release, r.s.Release(st.Release)
+	case st.Faults != nil:
+		return r.faults(*st.Faults)
 	}
 	return "", errors.New("empty step")
 }

@@ -122,6 +122,22 @@ type Step struct {
 	// sharing the per-operation quota with the suite: Operation (GetStreamSession, GetChannel
 	// or GetStream) PerSecond times a second for For, on the scenario's channels.
 	Neighbour *Neighbour `json:"neighbour,omitempty"`
+
+	// Faults makes the local bus lose, delay or repeat a share of the IVS events from now
+	// to the end of the scenario, as EventBridge may (localbus.EventFaults).
+	Faults *Faults `json:"faults,omitempty"`
+}
+
+// Faults is a share of the IVS events lost, late or repeated (localbus.EventFaults).
+type Faults struct {
+	// Names limits the faults to these IVS event names (e.g. "Session Ended"); empty: all.
+	Names []string `json:"names,omitempty"`
+	// Sessions makes Drop lose whole sessions (every event of a chosen stream).
+	Sessions  bool     `json:"sessions,omitempty"`
+	Drop      float64  `json:"drop,omitempty"`
+	Delay     float64  `json:"delay,omitempty"`
+	Duplicate float64  `json:"duplicate,omitempty"`
+	DelayBy   Duration `json:"delayBy,omitempty"`
 }
 
 // Neighbour is background IVS load from outside the suite.
@@ -341,7 +357,7 @@ func (st Step) validate(f string, groups map[string]int) error {
 	for name, set := range map[string]bool{
 		"note": st.Note != "", "connect": st.Connect != "", "disconnect": st.Disconnect != "",
 		"sleep": st.Sleep != 0, "waitFor": st.WaitFor != "", "inject": len(st.Inject) > 0, "neighbour": st.Neighbour != nil,
-		"hold": st.Hold != "", "release": st.Release != "",
+		"hold": st.Hold != "", "release": st.Release != "", "faults": st.Faults != nil,
 		"starve": st.Starve != "", "recover": st.Recover != "",
 	} {
 		if set {
@@ -350,7 +366,7 @@ func (st Step) validate(f string, groups map[string]int) error {
 	}
 	if len(actions) != 1 {
 		slices.Sort(actions)
-		return &ivsevent.FieldError{Field: f, Want: "exactly one of note, connect, disconnect, starve, recover, sleep, waitFor, inject, hold, release, neighbour", Got: strings.Join(actions, ", ")}
+		return &ivsevent.FieldError{Field: f, Want: "exactly one of note, connect, disconnect, starve, recover, sleep, waitFor, inject, hold, release, neighbour, faults", Got: strings.Join(actions, ", ")}
 	}
 	known := func(field, name string) error {
 		if _, ok := groups[name]; !ok {

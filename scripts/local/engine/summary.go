@@ -33,6 +33,10 @@ type Summary struct {
 	DeadLetters map[string]int                  // messages in each queue's DLQ
 	Events      int                             // IVS events emitted (and injected)
 	Invocations map[string]int                  // function invocations
+	// PhaseCalls are the GetStreamSession calls by the phase they enriched (live, end,
+	// sweep); CallsSaved the phase events that needed none, by reason (archive, batch).
+	PhaseCalls map[string]int
+	CallsSaved map[string]int
 }
 
 // Summarize builds a Summary from an archive, counters and the dead-letter queues' depths.
@@ -64,7 +68,7 @@ func Summarize(a Archive, c Counters, deadLetters map[string]int) Summary {
 			continue
 		}
 		switch act := r.Correction.Decision.Action; act {
-		case multitrack.ActionManual, multitrack.ActionBroadcaster, multitrack.ActionSkipped:
+		case multitrack.ActionManual, multitrack.ActionBroadcaster, multitrack.ActionSkipped, multitrack.ActionUnverified:
 			s.Corrections[string(act)]++
 		case multitrack.ActionApply:
 			if !corrected[r.ChannelARN+"/"+r.StreamID] {
@@ -82,6 +86,13 @@ func Summarize(a Archive, c Counters, deadLetters map[string]int) Summary {
 	}
 	for fn, v := range c.MetricBy(suite.MetricRejected, suite.DimensionFunction) {
 		s.Rejected[fn] = int(v)
+	}
+	s.PhaseCalls, s.CallsSaved = map[string]int{}, map[string]int{}
+	for p, v := range c.MetricBy(suite.MetricStreamSessionCalls, suite.DimensionPhase) {
+		s.PhaseCalls[p] = int(v)
+	}
+	for r, v := range c.MetricBy(suite.MetricCallsSaved, suite.DimensionReason) {
+		s.CallsSaved[r] = int(v)
 	}
 	return s
 }
@@ -114,6 +125,9 @@ func (s Summary) WriteTable(w io.Writer) error {
 	}
 	if len(s.Calls) == 0 {
 		row("", "none")
+	}
+	if len(s.PhaseCalls) > 0 || len(s.CallsSaved) > 0 {
+		row("GetStreamSession/phase", s.phaseText())
 	}
 	if s.DeadLetterTotal() == 0 {
 		row("throttles absorbed", fmt.Sprintf("%d (429 ThrottlingException, retried by the SDK or redelivered by SQS)", s.Throttles))
@@ -156,4 +170,29 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// phaseText says how many GetStreamSession calls each phase of a session cost: the live phase
+// per session that went live (not refused), the end phase per session, and the calls saved.
+func (s Summary) phaseText() string {
+	per := func(n, of int) string {
+		if of == 0 {
+			return "-"
+		}
+		return fmt.Sprintf("%.2f", float64(n)/float64(of))
+	}
+	wentLive := s.Sessions - s.Outcomes[string(session.OutcomeRefused)]
+	total := 0
+	for _, n := range s.PhaseCalls {
+		total += n
+	}
+	text := fmt.Sprintf("live %d (%s per live session), end %d (%s per session), total %s per session",
+		s.PhaseCalls["live"], per(s.PhaseCalls["live"], wentLive), s.PhaseCalls["end"], per(s.PhaseCalls["end"], s.Sessions), per(total, s.Sessions))
+	if n := s.PhaseCalls["sweep"]; n > 0 {
+		text += fmt.Sprintf(", sweep %d", n)
+	}
+	if len(s.CallsSaved) > 0 {
+		text += "; saved: " + counts(s.CallsSaved, "none")
+	}
+	return text
 }

@@ -204,6 +204,8 @@ type Bus struct {
 	// the bus is not idle until they are, so WaitIdle's callers see every activity.
 	reporting int
 	closed    bool
+
+	faults faults // SetEventFaults: events lost, late or repeated (faults.go)
 }
 
 type compiledRule struct {
@@ -416,7 +418,9 @@ func (b *Bus) Inject(busName string, envelopeJSON []byte) (string, error) {
 	if err := json.Compact(&body, envelopeJSON); err != nil {
 		return "", fmt.Errorf("localbus: inject: %w", err)
 	}
-	b.route(name, head.ID, head.Source, head.DetailType, body.Bytes())
+	if !b.injectFaulty(name, head.ID, head.Source, head.DetailType, body.Bytes()) {
+		b.route(name, head.ID, head.Source, head.DetailType, body.Bytes())
+	}
 	return head.ID, nil
 }
 

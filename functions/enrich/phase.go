@@ -1,0 +1,217 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
+	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+	"github.com/ivs-sessions/ivs-sessions/shared/session"
+	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+)
+
+// phase is the part of a session's life a GetStreamSession call enriches. A session costs at
+// most one call per phase: one when it goes live (its Stream Start), one when it ends (its
+// Session Ended); a refused session never goes live and costs one. Every other event is
+// published from the event alone and merged into the record by the archive.
+type phase string
+
+const (
+	phaseNone phase = ""     // no call: the event alone
+	phaseLive phase = "live" // the session's Stream Start
+	phaseEnd  phase = "end"  // the session's Session Ended
+)
+
+// phaseOf returns the phase ev enriches; live is phaseNone when the live phase is turned off
+// (Config.LivePhase false).
+func phaseOf(ev *ivsevent.Event, live bool) phase {
+	switch ev.Name() {
+	case ivsevent.EventStreamStart:
+		if live {
+			return phaseLive
+		}
+	case ivsevent.EventSessionEnded:
+		return phaseEnd
+	}
+	return phaseNone
+}
+
+// serves reports whether a GetStreamSession answer serves phase p: any answer serves the live
+// phase; the end phase needs the session's end time.
+func serves(ss *types.StreamSession, p phase) bool {
+	return ss != nil && (p != phaseEnd || ss.EndTime != nil)
+}
+
+// done reports whether the archived record rec already holds what phase p would fetch: an
+// enriched record serves the live phase, an enriched record with its end time the end phase.
+func done(rec session.Record, p phase) bool {
+	return rec.Enriched && (p != phaseEnd || !rec.EndTime.IsZero())
+}
+
+// sessionID names one stream session.
+type sessionID struct{ channel, stream string }
+
+// memo holds the GetStreamSession answers of one invocation, so that the events of one session
+// that arrive in one batch cost one call. It is safe for concurrent use.
+type memo struct {
+	mu      sync.Mutex
+	answers map[sessionID]*types.StreamSession
+	seen    map[string]bool // event IDs handled in this invocation
+}
+
+type memoKey struct{}
+
+// withMemo returns ctx carrying a new, empty memo: enrich's entry point gives each invocation
+// (one SQS batch) its own.
+func withMemo(ctx context.Context) context.Context {
+	return context.WithValue(ctx, memoKey{}, &memo{answers: map[sessionID]*types.StreamSession{}, seen: map[string]bool{}})
+}
+
+// memoOf returns ctx's memo, or nil (no memo: every phase event calls).
+func memoOf(ctx context.Context) *memo {
+	m, _ := ctx.Value(memoKey{}).(*memo)
+	return m
+}
+
+// get returns the answer kept for id if it serves p.
+func (m *memo) get(id sessionID, p phase) *types.StreamSession {
+	if m == nil {
+		return nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if ss := m.answers[id]; serves(ss, p) {
+		return ss
+	}
+	return nil
+}
+
+// repeated reports whether the event eventID was seen before in this invocation (EventBridge
+// delivered it twice), and marks it seen.
+func (m *memo) repeated(eventID string) bool {
+	if m == nil || eventID == "" {
+		return false
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.seen[eventID] {
+		return true
+	}
+	m.seen[eventID] = true
+	return false
+}
+
+// put keeps ss for id, unless an answer with an end time is kept already.
+func (m *memo) put(id sessionID, ss *types.StreamSession) {
+	if m == nil || ss == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if old := m.answers[id]; old == nil || old.EndTime == nil {
+		m.answers[id] = ss
+	}
+}
+
+// objectGetter reads the archive: the one S3 call enrich makes, on the sessions/ prefix only.
+type objectGetter interface {
+	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+}
+
+var _ objectGetter = (*s3.Client)(nil)
+
+// maxArchivedRecord bounds what is read of an archived record (records are well under 1 MB).
+const maxArchivedRecord = 4 << 20
+
+// lookBack is how far before an event the session it belongs to may have started, for the
+// archive key (dated by the session's start): IVS ends a stream session after 48 hours.
+const lookBack = 48 * time.Hour
+
+// archiveKeys returns the keys the record of ev's session may have in the archive: dated by the
+// day of the event, then by each earlier day the session may have started on (the live phase's
+// Stream Start follows the session's start by seconds; a Session Ended follows it by up to
+// lookBack).
+func archiveKeys(ev *ivsevent.Event, p phase) []string {
+	back := lookBack
+	if p == phaseLive {
+		back = 10 * time.Minute
+	}
+	var keys []string
+	at := ev.Time.UTC()
+	for day := at; !day.Before(at.Add(-back).Truncate(24 * time.Hour)); day = day.Add(-24 * time.Hour) {
+		r := session.Record{ChannelARN: ev.Channel.String(), ChannelID: ev.Channel.ID, StreamID: ev.StreamID(), StartTime: day}
+		if k := r.Key(); k != "" && (len(keys) == 0 || keys[len(keys)-1] != k) {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// archived reports whether the archive already holds phase p of ev's session, enriched. Any
+// failure to read (a missing object, which S3 answers 403 without s3:ListBucket, or an
+// unreadable one) is "no": the call is then made, as it would be without the archive.
+func (h *Handler) archived(ctx context.Context, ev *ivsevent.Event, p phase) bool {
+	if h.Archive == nil || h.Cfg.ArchiveBucket == "" {
+		return false
+	}
+	for _, key := range archiveKeys(ev, p) {
+		out, err := h.Archive.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(h.Cfg.ArchiveBucket), Key: aws.String(key)})
+		if err != nil {
+			continue
+		}
+		var rec session.Record
+		err = json.NewDecoder(io.LimitReader(out.Body, maxArchivedRecord)).Decode(&rec)
+		out.Body.Close()
+		if err != nil {
+			h.Log.WarnContext(ctx, "archived record unreadable; calling IVS", keyEventID, ev.ID, "key", key, "err", err)
+			return false
+		}
+		return rec.StreamID == ev.StreamID() && done(rec, p)
+	}
+	return false
+}
+
+// countCall counts one GetStreamSession call made for phase p.
+func (h *Handler) countCall(p phase) {
+	h.Metrics.Add(suite.MetricStreamSessionCalls, 1, metrics.Dim{Name: suite.DimensionPhase, Value: string(p)})
+}
+
+// countSaved counts one phase event that needed no call, and why (archive, batch).
+func (h *Handler) countSaved(reason string) {
+	h.Metrics.Add(suite.MetricCallsSaved, 1, metrics.Dim{Name: suite.DimensionReason, Value: reason})
+}
+
+// unconfirmed says why ss (nil: GetStreamSession does not show the session) does not confirm
+// the refusal ev carries, or "" when it does (or ev carries none). A refusal is confirmed when
+// the stream session exists and one of its events carries the code.
+func unconfirmed(ev *ivsevent.Event, ss *types.StreamSession) string {
+	code := ev.Code()
+	if !session.IsRefusal(code) {
+		return ""
+	}
+	if ss == nil {
+		return "GetStreamSession does not show the stream session"
+	}
+	for _, e := range ss.TruncatedEvents {
+		if aws.ToString(e.Code) == code {
+			return ""
+		}
+	}
+	return fmt.Sprintf("the stream session's events carry no %s", code)
+}
+
+// repeatedDecision is the decision published for a repeated event: none, since its first
+// delivery was decided (and, for a refusal, corrected) already.
+func repeatedDecision(ev *ivsevent.Event) multitrack.Decision {
+	return multitrack.Decision{Action: multitrack.ActionNone, Code: ev.Code(),
+		Reason: "this phase of the session was already enriched and decided: a repeated event decides nothing"}
+}

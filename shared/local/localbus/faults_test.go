@@ -1,0 +1,64 @@
+package localbus_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/local/localbus"
+	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+)
+
+// ivsEvent is an IVS event envelope of stream stream, named name.
+func ivsEvent(i int, name, stream string) []byte {
+	return fmt.Appendf(nil, `{"version":"0","id":"e-%d","detail-type":"IVS Stream State Change","source":"aws.ivs","account":"123456789012",`+
+		`"time":"2026-11-03T18:00:00Z","region":"us-west-2","resources":["arn:aws:ivs:us-west-2:123456789012:channel/AbCdef1G2hij"],`+
+		`"detail":{"event_name":%q,"channel_name":"c","stream_id":%q}}`, i, name, stream)
+}
+
+// TestEventFaults: exact shares of the injected IVS events are lost, late or repeated; the
+// others, and events of other names, arrive once.
+func TestEventFaults(t *testing.T) {
+	tests := map[string]struct {
+		faults    localbus.EventFaults
+		want      int // messages on the enrich queue for 10 Session Ended and 10 Stream Start
+		wantStats localbus.FaultStats
+	}{
+		"drop a fifth of Session Ended": {localbus.EventFaults{Names: []string{"Session Ended"}, Drop: 0.2}, 18, localbus.FaultStats{Dropped: 2}},
+		"duplicate half":                {localbus.EventFaults{Duplicate: 0.5}, 30, localbus.FaultStats{Duplicated: 10}},
+		"delay all":                     {localbus.EventFaults{Delay: 1, DelayBy: 50 * time.Millisecond}, 20, localbus.FaultStats{Delayed: 20}},
+		"drop whole sessions":           {localbus.EventFaults{Sessions: true, Drop: 0.5}, 10, localbus.FaultStats{Dropped: 10}},
+		"off":                           {localbus.EventFaults{}, 20, localbus.FaultStats{}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			b, _, recs := newBus(t, localbus.QueueConfig{BatchSize: 10})
+			if err := b.SetEventFaults(tc.faults); err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			for i := range 10 {
+				stream := fmt.Sprintf("st-%025d", i)
+				for j, n := range []string{"Stream Start", "Session Ended"} {
+					if _, err := b.Inject(localbus.DefaultBus, ivsEvent(2*i+j, n, stream)); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			waitIdle(t, b)
+			if got := len(recs[suite.FunctionEnrich].records()); got != tc.want {
+				t.Errorf("enrich received %d messages, want %d", got, tc.want)
+			}
+			if got := b.FaultStats(); got != tc.wantStats {
+				t.Errorf("FaultStats = %+v, want %+v", got, tc.wantStats)
+			}
+			if tc.faults.Delay > 0 && time.Since(start) < tc.faults.DelayBy {
+				t.Errorf("idle after %v, before the delayed events (%v)", time.Since(start), tc.faults.DelayBy)
+			}
+		})
+	}
+	b, _, _ := newBus(t, localbus.QueueConfig{})
+	if err := b.SetEventFaults(localbus.EventFaults{Drop: 1.5}); err == nil {
+		t.Error("SetEventFaults accepted a share of 1.5")
+	}
+}

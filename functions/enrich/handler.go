@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,6 +17,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
+	"github.com/ivs-sessions/ivs-sessions/shared/enrichment"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
@@ -65,10 +65,6 @@ const (
 	retryBase = 30 * time.Second
 	retryCap  = 15 * time.Minute
 )
-
-// recordBudget is the room for the record in one PutEvents entry: EventBridge's limit minus
-// what the rest of the entry (decision, trigger, source, detail-type, resources) may take.
-const recordBudget = session.MaxEventBytes - session.EnvelopeAllowance
 
 // Notes put on records, for the record's enrichmentNote.
 const noteAccountLevel = "account-level event: no stream session to enrich"
@@ -179,23 +175,9 @@ func (h *Handler) publishUnenriched(ctx context.Context, ev *ivsevent.Event, not
 	return h.publish(ctx, ev, rec, h.decide(ev, rec, ss))
 }
 
-// decide applies the correction policy to the event's code, with the channel as it was when
-// the session went live (unknown without a GetStreamSession answer ss: the corrector then reads
-// the channel itself). Only the event's own code is decided on: every event of a refused
-// session carries the refusal in its record, but only its Session Ended should lead to a
-// correction. A refusal that ss does not confirm (no session, or none carrying the code) is
-// decided unverified: the channel is never changed on an event IVS does not back.
+// decide applies the correction policy (enrichment.Decide) with enrich's configuration.
 func (h *Handler) decide(ev *ivsevent.Event, rec session.Record, ss *types.StreamSession) multitrack.Decision {
-	code := ev.Code()
-	if code == "" {
-		return multitrack.Decision{Action: multitrack.ActionNone, Reason: "the event carries no code: nothing to correct"}
-	}
-	in := multitrack.Input{Code: code, TopVideoHeight: rec.TopVideoHeight(), ChannelUnknown: ss == nil || ss.Channel == nil,
-		Unconfirmed: unconfirmed(ev, ss)}
-	if !in.ChannelUnknown {
-		in.Channel, in.Tags = *ss.Channel, ss.Channel.Tags
-	}
-	return multitrack.Decide(in, h.Cfg.Correction)
+	return enrichment.Decide(ev, rec, ss, h.Cfg.Correction)
 }
 
 // publish puts the record and its decision on the suite's bus as one PutEvents entry.
@@ -204,13 +186,8 @@ func (h *Handler) publish(ctx context.Context, ev *ivsevent.Event, rec session.R
 	// the corrector's report (decided); the other actions are final here: no channel change
 	// follows (unchanged), and they are counted as corrections by their action, as the corrector
 	// counts its own. At is the event's time, so a redelivery gives the same record.
-	switch d.Action {
-	case multitrack.ActionApply:
-		rec.Correction = &session.Correction{Decision: d, Outcome: session.CorrectionDecided, At: ev.Time.UTC()}
-	case multitrack.ActionManual, multitrack.ActionBroadcaster, multitrack.ActionSkipped, multitrack.ActionUnverified:
-		rec.Correction = &session.Correction{Decision: d, Outcome: session.CorrectionUnchanged, At: ev.Time.UTC(), Detail: d.Reason}
-	}
-	entry, dropped, err := entryOf(h.Cfg.EventBusName, session.Enriched{Record: rec, Decision: d, Trigger: session.TriggerOf(ev)})
+	enrichment.Annotate(&rec, d, ev.Time)
+	entry, dropped, err := enrichment.Entry(h.Cfg.EventBusName, session.Enriched{Record: rec, Decision: d, Trigger: session.TriggerOf(ev)})
 	if err != nil {
 		return err
 	}
@@ -252,50 +229,6 @@ func (h *Handler) publish(ctx context.Context, ev *ivsevent.Event, rec session.R
 	}
 	h.Log.InfoContext(ctx, "published enriched session", attrs...)
 	return nil
-}
-
-// entryOf returns the PutEvents entry of e on bus, with e's record trimmed (oldest events
-// dropped, counted in eventsDropped) so that the entry fits EventBridge's 256 KB limit, and
-// how many events were dropped.
-func entryOf(bus string, e session.Enriched) (ebtypes.PutEventsRequestEntry, int, error) {
-	var resources []string
-	if e.Record.ChannelARN != "" {
-		resources = []string{e.Record.ChannelARN}
-	}
-	dropped := e.Record.Trim(recordBudget)
-	for {
-		detail, err := json.Marshal(e)
-		if err != nil {
-			return ebtypes.PutEventsRequestEntry{}, 0, fmt.Errorf("encode %q detail: %w", suite.DetailTypeSessionEnriched, err)
-		}
-		entry := ebtypes.PutEventsRequestEntry{
-			EventBusName: aws.String(bus),
-			Source:       aws.String(suite.EventSource),
-			DetailType:   aws.String(suite.DetailTypeSessionEnriched),
-			Resources:    resources,
-			Detail:       aws.String(string(detail)),
-		}
-		over := entrySize(entry) - session.MaxEventBytes
-		if over <= 0 {
-			return entry, dropped, nil
-		}
-		if len(e.Record.Events) == 0 {
-			// Cannot happen with IVS's data: a record without events is a few kilobytes.
-			return ebtypes.PutEventsRequestEntry{}, 0, fmt.Errorf("enriched event of %d bytes exceeds EventBridge's %d even without its events", entrySize(entry), session.MaxEventBytes)
-		}
-		dropped += e.Record.Trim(e.Record.Size() - over)
-	}
-}
-
-// entrySize is a PutEvents entry's size as EventBridge counts it: the UTF-8 lengths of source,
-// detail-type, detail and resources, plus 14 bytes for the time.
-// https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html
-func entrySize(e ebtypes.PutEventsRequestEntry) int {
-	n := 14 + len(aws.ToString(e.Source)) + len(aws.ToString(e.DetailType)) + len(aws.ToString(e.Detail))
-	for _, r := range e.Resources {
-		n += len(r)
-	}
-	return n
 }
 
 // reportThrottles adds the throttles the pacer counted since the last report to the

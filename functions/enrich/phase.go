@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"sync"
 	"time"
@@ -188,25 +187,6 @@ func (h *Handler) countCall(p phase) {
 // countSaved counts one phase event that needed no call, and why (archive, batch).
 func (h *Handler) countSaved(reason string) {
 	h.Metrics.Add(suite.MetricCallsSaved, 1, metrics.Dim{Name: suite.DimensionReason, Value: reason})
-}
-
-// unconfirmed says why ss (nil: GetStreamSession does not show the session) does not confirm
-// the refusal ev carries, or "" when it does (or ev carries none). A refusal is confirmed when
-// the stream session exists and one of its events carries the code.
-func unconfirmed(ev *ivsevent.Event, ss *types.StreamSession) string {
-	code := ev.Code()
-	if !session.IsRefusal(code) {
-		return ""
-	}
-	if ss == nil {
-		return "GetStreamSession does not show the stream session"
-	}
-	for _, e := range ss.TruncatedEvents {
-		if aws.ToString(e.Code) == code {
-			return ""
-		}
-	}
-	return fmt.Sprintf("the stream session's events carry no %s", code)
 }
 
 // repeatedDecision is the decision published for a repeated event: none, since its first

@@ -5,6 +5,7 @@ SHELL := /bin/bash
 
 FUNCTIONS := enrich correct archive
 FUNCTIONS += quality
+FUNCTIONS += sweep
 GO        ?= go
 # Lambda artifacts: provided.al2023 on arm64, no RPC shim, stripped.
 LAMBDA_GOARCH := arm64

@@ -48,10 +48,13 @@ func run(ctx context.Context) error {
 		IVS:       ivs.NewFromConfig(awsCfg, pacer.ClientOptions(awsCfg.RetryMaxAttempts)),
 		Bus:       eventbridge.NewFromConfig(awsCfg),
 		Throttles: pacer,
-		Archive:   s3.NewFromConfig(awsCfg),
-		Log:       log,
-		Metrics:   rec,
-		Cfg:       cfg,
+		Archive: s3.NewFromConfig(awsCfg, func(o *s3.Options) {
+			// Path-style addressing where an endpoint is set (a local S3), as archive does.
+			o.UsePathStyle = os.Getenv("AWS_ENDPOINT_URL_S3") != "" || os.Getenv("AWS_ENDPOINT_URL") != ""
+		}),
+		Log:     log,
+		Metrics: rec,
+		Cfg:     cfg,
 	}
 	p := &batch.Processor{Function: suite.FunctionEnrich, Log: log, Metrics: rec, Do: h.Handle, Queue: sqs.NewFromConfig(awsCfg)}
 	// Each invocation (one SQS batch) has its own memo of GetStreamSession answers: the

@@ -88,6 +88,20 @@ func (s Settings) Functions() map[string]FunctionSettings {
 	}
 }
 
+// SweepSettings is how the sweep is deployed: a scheduled function (no queue), one run at a
+// time (reserved concurrency SweepConcurrency), with the longest timeout Lambda allows; a run
+// cut short saves its progress and the next one resumes it.
+var SweepSettings = FunctionSettings{MemoryMB: 256, Timeout: 15 * time.Minute, MaxConcurrency: SweepConcurrency}
+
+// The sweep's default schedules (EventBridge schedule expressions): the live sweep (records
+// left live whose stream ended; it also resumes an unfinished window) and the daily window.
+const (
+	DefaultSweepSchedule      = "rate(10 minutes)"
+	DefaultSweepDailySchedule = "cron(30 3 * * ? *)"
+	// MaxBackfillDays is how far a backfill reaches: IVS keeps a stream session 60 days.
+	MaxBackfillDays = 60
+)
+
 // Deployment is Functions for DefaultSettings.
 var Deployment = DefaultSettings().Functions()
 
@@ -167,6 +181,11 @@ func (s Settings) Environment(fn, eventBusName, archiveBucket string) map[string
 		return map[string]string{EnvArchiveBucket: archiveBucket}
 	case FunctionQuality:
 		return qualityEnvironment(eventBusName)
+	case FunctionSweep:
+		correction[EnvEventBusName] = eventBusName
+		correction[EnvArchiveBucket] = archiveBucket
+		correction[EnvIVSCallsPerSecond] = formatRate(InstanceRate(fn, s.share()))
+		return correction
 	}
 	return nil
 }

@@ -20,10 +20,17 @@ const (
 	FunctionSweep = "sweep"
 )
 
-// Functions lists every function, in build order.
+// Functions lists every function fed by a queue, in build order.
 var Functions = []string{FunctionEnrich, FunctionCorrect, FunctionArchive,
 	FunctionQuality,
 }
+
+// Scheduled lists the functions started by a schedule (no queue): the sweep.
+var Scheduled = []string{FunctionSweep}
+
+// AllFunctions returns Functions then Scheduled: every function the stack deploys and the
+// Makefile builds.
+func AllFunctions() []string { return append(append([]string{}, Functions...), Scheduled...) }
 
 // The event buses the suite uses. BusSessions is the logical name of the suite's own bus; the
 // deployed bus name reaches the functions through EnvEventBusName.

@@ -1,0 +1,40 @@
+package main
+
+import (
+	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+)
+
+// Config is the sweep's configuration, read once per cold start.
+type Config struct {
+	EventBusName   string            // EVENT_BUS_NAME, required
+	ArchiveBucket  string            // ARCHIVE_BUCKET, required: records read, progress under sweep/
+	CallsPerSecond float64           // IVS_CALLS_PER_SECOND, default suite.InstanceRate of the default share
+	Correction     multitrack.Config // as enrich: a swept refusal is decided alike
+	// PathStyle makes the S3 client address the bucket in the path, as local S3 servers want:
+	// true when AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL is set.
+	PathStyle bool
+}
+
+// LoadConfig reads the configuration from getenv (os.Getenv in main). It returns a
+// *ivsevent.FieldError naming the first variable that is missing or invalid.
+func LoadConfig(getenv suite.Getenv) (Config, error) {
+	bus, err := suite.Required(getenv, suite.EnvEventBusName, "the name of the suite's event bus")
+	if err != nil {
+		return Config{}, err
+	}
+	bucket, err := suite.Required(getenv, suite.EnvArchiveBucket, "the name of the archive's S3 bucket")
+	if err != nil {
+		return Config{}, err
+	}
+	rate, err := suite.Rate(getenv, suite.EnvIVSCallsPerSecond, suite.InstanceRate(suite.FunctionSweep, suite.DefaultIVSQuotaShare))
+	if err != nil {
+		return Config{}, err
+	}
+	correction, err := suite.LoadCorrection(getenv)
+	if err != nil {
+		return Config{}, err
+	}
+	return Config{EventBusName: bus, ArchiveBucket: bucket, CallsPerSecond: rate, Correction: correction,
+		PathStyle: getenv("AWS_ENDPOINT_URL_S3") != "" || getenv("AWS_ENDPOINT_URL") != ""}, nil
+}

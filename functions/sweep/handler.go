@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
+	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+	"github.com/ivs-sessions/ivs-sessions/shared/sweep"
+)
+
+// Input is what an invocation asks for (see the package documentation).
+type Input struct {
+	Mode string `json:"mode"` // live, daily or backfill
+	Days int    `json:"days"` // backfill: how many days back, 1 to suite.MaxBackfillDays
+}
+
+// The modes of Input.
+const (
+	ModeLive     = "live"
+	ModeDaily    = "daily"
+	ModeBackfill = "backfill"
+)
+
+// Output is what an invocation did.
+type Output struct {
+	Mode string       `json:"mode"`
+	Live sweep.Report `json:"live,omitzero"`
+	// Window is the daily or backfill window's report (also the one a live run resumed).
+	Window sweep.Report `json:"window,omitzero"`
+}
+
+// throttleCounter counts the IVS attempts that were throttled (an *ivsquota.Pacer).
+type throttleCounter interface{ Throttles() int64 }
+
+// Handler runs one sweep per invocation.
+type Handler struct {
+	Sweeper   *sweep.Sweeper
+	Log       *slog.Logger
+	Metrics   *metrics.Recorder
+	Throttles throttleCounter // nil: not reported
+	reported  atomic.Int64
+}
+
+// Handle parses the input and sweeps. A bad input is an error naming the field; an IVS or S3
+// failure is an error too (the schedule runs again; the progress is saved).
+func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (Output, error) {
+	defer func() {
+		if d := h.throttles(); d > 0 {
+			h.Metrics.Add(suite.MetricIVSThrottles, float64(d), metrics.Dim{Name: suite.DimensionFunction, Value: suite.FunctionSweep})
+		}
+		if err := h.Metrics.Flush(); err != nil {
+			h.Log.ErrorContext(ctx, "flush metrics", "err", err)
+		}
+	}()
+	in, err := ParseInput(payload)
+	if err != nil {
+		return Output{}, err
+	}
+	out := Output{Mode: in.Mode}
+	now := time.Now().UTC()
+	if h.Sweeper.Now != nil {
+		now = h.Sweeper.Now().UTC()
+	}
+	switch in.Mode {
+	case ModeLive:
+		if out.Live, err = h.Sweeper.Live(ctx); err != nil {
+			return out, fmt.Errorf("live sweep: %w", err)
+		}
+		// A window cut short by its deadline goes on here, every few minutes, until done.
+		for _, kind := range []sweep.Kind{sweep.KindBackfill, sweep.KindDaily} {
+			open, err := h.Sweeper.Unfinished(ctx, kind)
+			if err != nil {
+				return out, err
+			}
+			if open {
+				if out.Window, err = h.Sweeper.Window(ctx, kind, time.Time{}, now); err != nil {
+					return out, fmt.Errorf("%s sweep: %w", kind, err)
+				}
+				break
+			}
+		}
+	case ModeDaily:
+		if out.Window, err = h.Sweeper.Window(ctx, sweep.KindDaily, time.Time{}, now); err != nil {
+			return out, fmt.Errorf("daily sweep: %w", err)
+		}
+	case ModeBackfill:
+		from := now.Add(-time.Duration(in.Days) * 24 * time.Hour)
+		if out.Window, err = h.Sweeper.Window(ctx, sweep.KindBackfill, from, now); err != nil {
+			return out, fmt.Errorf("backfill: %w", err)
+		}
+	}
+	h.Log.InfoContext(ctx, "sweep done", "mode", in.Mode, "live", out.Live, "window", out.Window)
+	return out, nil
+}
+
+// ParseInput reads an invocation's input. A scheduled event without a mode (an EventBridge
+// "Scheduled Event") is the live sweep. It returns a *ivsevent.FieldError for a bad mode or
+// number of days.
+func ParseInput(payload json.RawMessage) (Input, error) {
+	var in Input
+	if err := json.Unmarshal(payload, &in); err != nil {
+		return in, &ivsevent.FieldError{Field: "input", Want: `a JSON object such as {"mode":"live"}`, Got: string(payload)}
+	}
+	switch in.Mode {
+	case "":
+		in.Mode = ModeLive
+	case ModeLive, ModeDaily:
+	case ModeBackfill:
+		if in.Days < 1 || in.Days > suite.MaxBackfillDays {
+			return in, &ivsevent.FieldError{Field: "days", Want: fmt.Sprintf("1 to %d days (IVS keeps a session 60 days)", suite.MaxBackfillDays), Got: fmt.Sprint(in.Days)}
+		}
+	default:
+		return in, &ivsevent.FieldError{Field: "mode", Want: "live, daily or backfill", Got: in.Mode}
+	}
+	return in, nil
+}
+
+func (h *Handler) throttles() int64 {
+	if h.Throttles == nil {
+		return 0
+	}
+	now := h.Throttles.Throttles()
+	return now - h.reported.Swap(now)
+}

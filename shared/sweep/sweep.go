@@ -1,0 +1,513 @@
+// Package sweep makes the archive whole when IVS's events were lost: IVS delivers them best
+// effort, so some sessions never get their Session Ended, and some never reach the suite at all.
+//
+//   - Live finishes the sessions the archive holds as live that IVS no longer lists as live
+//     (ListStreams): each is fetched once (GetStreamSession) and published as ended.
+//   - Window archives every session that ended in a time window (ListChannels,
+//     ListStreamSessions) that the archive lacks, holds unfinished, or holds refused with no
+//     correction decided: the daily sweep (since its watermark) and the backfill (the last N
+//     days; IVS keeps 60).
+//
+// A swept session is published exactly as enrich publishes one (shared/enrichment): an "IVS
+// Session Enriched" event for a Session Ended built from the GetStreamSession answer, so the
+// archive merges it and the corrector acts on it like any other, and a rerun changes nothing.
+// The progress of a window is kept in S3 (StateKeyPrefix), so a run cut short by its deadline
+// resumes where it stopped. The IVS client is paced by its caller (ivsquota) to the sweep's
+// part of the quota (suite.SweepBudget).
+package sweep
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha1"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/aws/aws-sdk-go-v2/service/ivs"
+	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/enrichment"
+	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
+	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+	"github.com/ivs-sessions/ivs-sessions/shared/session"
+	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+)
+
+// IVS lists the IVS calls the sweep makes.
+type IVS interface {
+	ListStreams(ctx context.Context, in *ivs.ListStreamsInput, optFns ...func(*ivs.Options)) (*ivs.ListStreamsOutput, error)
+	ListChannels(ctx context.Context, in *ivs.ListChannelsInput, optFns ...func(*ivs.Options)) (*ivs.ListChannelsOutput, error)
+	ListStreamSessions(ctx context.Context, in *ivs.ListStreamSessionsInput, optFns ...func(*ivs.Options)) (*ivs.ListStreamSessionsOutput, error)
+	GetStreamSession(ctx context.Context, in *ivs.GetStreamSessionInput, optFns ...func(*ivs.Options)) (*ivs.GetStreamSessionOutput, error)
+}
+
+// Store lists the S3 calls the sweep makes on the archive bucket: records are read (and listed,
+// for Live) under session.KeyPrefix, the sweep's own state is read and written under
+// StateKeyPrefix.
+type Store interface {
+	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+	PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+	ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, optFns ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
+}
+
+// Bus publishes on the suite's bus.
+type Bus interface {
+	PutEvents(ctx context.Context, in *eventbridge.PutEventsInput, optFns ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error)
+}
+
+var (
+	_ IVS   = (*ivs.Client)(nil)
+	_ Store = (*s3.Client)(nil)
+	_ Bus   = (*eventbridge.Client)(nil)
+)
+
+// StateKeyPrefix is the prefix of the sweep's state in the archive bucket: one object per kind
+// of window (daily, backfill).
+const StateKeyPrefix = "sweep/"
+
+// liveLookBack is how far back Live looks for live records: IVS ends a session after 48 hours.
+const liveLookBack = 48 * time.Hour
+
+// Sweeper sweeps one account and region. Its fields are set once.
+type Sweeper struct {
+	IVS        IVS   // paced to the sweep's part of the quota
+	S3         Store // the archive bucket
+	Bus        Bus
+	Bucket     string
+	BusName    string
+	Correction multitrack.Config
+	Log        *slog.Logger
+	Metrics    *metrics.Recorder // nil: no metrics
+	Now        func() time.Time  // nil: time.Now
+	// Progress, when set, is called after every step of a window (a channel listed, a
+	// session fetched).
+	Progress func(Progress)
+	// Reserve is the time kept before the context's deadline to save the state (default 20 s).
+	Reserve time.Duration
+}
+
+// Progress is how far a window is.
+type Progress struct {
+	Stage     string // "listing" (channels' sessions) or "fetching" (sessions)
+	Done      int    // channels listed, or sessions fetched
+	Total     int    // channels, or sessions to fetch
+	Published int    // sessions published so far in this run
+}
+
+// Report says what one call did.
+type Report struct {
+	Checked   int  // archived records (Live) or listed sessions (Window) looked at
+	Published int  // sessions fetched and published
+	Done      bool // false: the deadline came first; the state is saved and a later call resumes
+}
+
+func (s *Sweeper) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// Live finishes the live records of the last 48 hours whose stream IVS no longer lists as live.
+// It makes no IVS call when the archive holds no live record.
+func (s *Sweeper) Live(ctx context.Context) (Report, error) {
+	var rep Report
+	var live []session.Record
+	now := s.now()
+	for day := now; !day.Before(now.Add(-liveLookBack).Truncate(24 * time.Hour)); day = day.Add(-24 * time.Hour) {
+		prefix := fmt.Sprintf("%syear=%04d/month=%02d/day=%02d/", session.KeyPrefix, day.Year(), int(day.Month()), day.Day())
+		p := s3.NewListObjectsV2Paginator(s.S3, &s3.ListObjectsV2Input{Bucket: aws.String(s.Bucket), Prefix: aws.String(prefix)})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return rep, fmt.Errorf("list %s: %w", prefix, err)
+			}
+			for _, o := range page.Contents {
+				rec, ok, err := s.record(ctx, aws.ToString(o.Key))
+				if err != nil {
+					return rep, err
+				}
+				rep.Checked++
+				if ok && rec.Outcome == session.OutcomeLive {
+					live = append(live, rec)
+				}
+			}
+		}
+	}
+	if len(live) == 0 {
+		rep.Done = true
+		return rep, nil
+	}
+	streaming := map[string]bool{}
+	p := ivs.NewListStreamsPaginator(s.IVS, &ivs.ListStreamsInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return rep, fmt.Errorf("ListStreams: %w", err)
+		}
+		for _, st := range page.Streams {
+			streaming[aws.ToString(st.StreamId)] = true
+		}
+	}
+	for _, rec := range live {
+		if streaming[rec.StreamID] {
+			continue
+		}
+		if s.late(ctx) {
+			return rep, nil
+		}
+		ok, err := s.fetch(ctx, rec.ChannelARN, rec.StreamID)
+		if err != nil {
+			return rep, err
+		}
+		if ok {
+			rep.Published++
+		}
+	}
+	rep.Done = true
+	return rep, nil
+}
+
+// Kind names a window's state object: the daily sweep and the backfill keep theirs apart.
+type Kind string
+
+// The kinds of window.
+const (
+	KindDaily    Kind = "daily"
+	KindBackfill Kind = "backfill"
+)
+
+// state is a window's progress, kept at StateKeyPrefix+kind+".json".
+type state struct {
+	// Watermark is the end of the last window completed (KindDaily: the next one starts there).
+	Watermark time.Time `json:"watermark,omitzero"`
+	// Run is the window under way; nil when none.
+	Run *run `json:"run,omitempty"`
+}
+
+type run struct {
+	From     time.Time   `json:"from"`
+	To       time.Time   `json:"to"`
+	Channels []string    `json:"channels"` // channel ARNs, from ListChannels
+	Listed   int         `json:"listed"`   // Channels[:Listed] have had their sessions listed
+	Pending  []candidate `json:"pending"`  // sessions to fetch
+	Fetched  int         `json:"fetched"`  // Pending[:Fetched] are done
+	Started  time.Time   `json:"started"`
+}
+
+type candidate struct {
+	ChannelARN string `json:"channelArn"`
+	StreamID   string `json:"streamId"`
+}
+
+// Window archives the sessions that ended from from to to that the archive lacks or holds
+// unfinished, resuming the window of this kind that a previous call left unfinished (its own
+// bounds win). A zero from means "since the watermark" (KindDaily), or a day before to when
+// there is none.
+func (s *Sweeper) Window(ctx context.Context, kind Kind, from, to time.Time) (Report, error) {
+	var rep Report
+	st, err := s.loadState(ctx, kind)
+	if err != nil {
+		return rep, err
+	}
+	if st.Run == nil {
+		if from.IsZero() {
+			from = st.Watermark
+		}
+		if from.IsZero() {
+			from = to.Add(-24 * time.Hour)
+		}
+		st.Run = &run{From: from.UTC(), To: to.UTC(), Started: s.now(), Listed: -1}
+	}
+	r := st.Run
+	if r.Listed < 0 {
+		p := ivs.NewListChannelsPaginator(s.IVS, &ivs.ListChannelsInput{})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return rep, fmt.Errorf("ListChannels: %w", err)
+			}
+			for _, c := range page.Channels {
+				r.Channels = append(r.Channels, aws.ToString(c.Arn))
+			}
+		}
+		r.Listed = 0
+		if err := s.saveState(ctx, kind, st); err != nil {
+			return rep, err
+		}
+	}
+	for r.Listed < len(r.Channels) {
+		if s.late(ctx) {
+			return rep, s.saveState(ctx, kind, st)
+		}
+		found, checked, err := s.sessionsToFetch(ctx, r.Channels[r.Listed], r.From, r.To)
+		if err != nil {
+			_ = s.saveState(ctx, kind, st)
+			return rep, err
+		}
+		rep.Checked += checked
+		r.Pending = append(r.Pending, found...)
+		r.Listed++
+		s.progress(Progress{Stage: "listing", Done: r.Listed, Total: len(r.Channels), Published: rep.Published})
+		if r.Listed%25 == 0 {
+			if err := s.saveState(ctx, kind, st); err != nil {
+				return rep, err
+			}
+		}
+	}
+	for r.Fetched < len(r.Pending) {
+		if s.late(ctx) {
+			return rep, s.saveState(ctx, kind, st)
+		}
+		c := r.Pending[r.Fetched]
+		ok, err := s.fetch(ctx, c.ChannelARN, c.StreamID)
+		if err != nil {
+			_ = s.saveState(ctx, kind, st)
+			return rep, err
+		}
+		if ok {
+			rep.Published++
+		}
+		r.Fetched++
+		s.progress(Progress{Stage: "fetching", Done: r.Fetched, Total: len(r.Pending), Published: rep.Published})
+		if r.Fetched%10 == 0 {
+			if err := s.saveState(ctx, kind, st); err != nil {
+				return rep, err
+			}
+		}
+	}
+	st.Watermark, st.Run = r.To, nil
+	rep.Done = true
+	return rep, s.saveState(ctx, kind, st)
+}
+
+// Unfinished reports whether a window of this kind is under way (a call was cut short).
+func (s *Sweeper) Unfinished(ctx context.Context, kind Kind) (bool, error) {
+	st, err := s.loadState(ctx, kind)
+	return st.Run != nil, err
+}
+
+// sessionsToFetch lists the sessions of channel that ended from from to to and returns those
+// the archive lacks, holds unfinished (not enriched with its end), or holds refused without a
+// correction decided, and how many ended sessions it looked at.
+func (s *Sweeper) sessionsToFetch(ctx context.Context, channel string, from, to time.Time) ([]candidate, int, error) {
+	arn, err := ivsevent.ParseChannelARN(channel)
+	if err != nil {
+		return nil, 0, fmt.Errorf("ListChannels answered %q: %w", channel, err)
+	}
+	var out []candidate
+	checked := 0
+	p := ivs.NewListStreamSessionsPaginator(s.IVS, &ivs.ListStreamSessionsInput{ChannelArn: aws.String(channel)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, checked, fmt.Errorf("ListStreamSessions %s: %w", channel, err)
+		}
+		older := false
+		for _, ss := range page.StreamSessions {
+			if ss.StartTime != nil && ss.StartTime.Before(from.Add(-liveLookBack)) {
+				older = true // newest first: the rest started too early to end in the window
+			}
+			if ss.EndTime == nil || ss.StartTime == nil || ss.EndTime.Before(from) || !ss.EndTime.Before(to) {
+				continue
+			}
+			checked++
+			key := session.Record{ChannelARN: arn.String(), ChannelID: arn.ID, StreamID: aws.ToString(ss.StreamId), StartTime: *ss.StartTime}.Key()
+			if key == "" {
+				continue
+			}
+			rec, ok, err := s.record(ctx, key)
+			if err != nil {
+				return nil, checked, err
+			}
+			if !ok || needs(rec) {
+				out = append(out, candidate{ChannelARN: arn.String(), StreamID: aws.ToString(ss.StreamId)})
+			}
+		}
+		if older {
+			break
+		}
+	}
+	return out, checked, nil
+}
+
+// needs reports whether an archived record still lacks what the session's end brings: its
+// enrichment with the end time, or, for a refusal, a correction decided.
+func needs(rec session.Record) bool {
+	if !rec.Enriched || rec.EndTime.IsZero() || rec.Outcome == session.OutcomeLive {
+		return true
+	}
+	return rec.Outcome == session.OutcomeRefused && rec.Correction == nil
+}
+
+// fetch gets one session and publishes it as ended. It reports false (and publishes nothing)
+// when GetStreamSession does not show it or shows it without an end time.
+func (s *Sweeper) fetch(ctx context.Context, channelARN, streamID string) (bool, error) {
+	out, err := s.IVS.GetStreamSession(ctx, &ivs.GetStreamSessionInput{ChannelArn: aws.String(channelARN), StreamId: aws.String(streamID)})
+	if s.Metrics != nil {
+		s.Metrics.Add(suite.MetricStreamSessionCalls, 1, metrics.Dim{Name: suite.DimensionPhase, Value: "sweep"})
+	}
+	var notFound *types.ResourceNotFoundException
+	switch {
+	case errors.As(err, &notFound):
+		s.Log.WarnContext(ctx, "swept session not shown by GetStreamSession", "channelArn", channelARN, "streamId", streamID)
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("GetStreamSession %s %s: %w", channelARN, streamID, err)
+	case out.StreamSession == nil || out.StreamSession.EndTime == nil:
+		return false, nil
+	}
+	return true, s.Publish(ctx, out.StreamSession)
+}
+
+// Publish publishes an ended stream session as enrich publishes its Session Ended: the event
+// is the session's own Session Ended (from truncatedEvents, with its code), else one at its end
+// time; its ID is derived from the stream ID, so a rerun publishes the same event.
+func (s *Sweeper) Publish(ctx context.Context, ss *types.StreamSession) error {
+	ev, err := EndedEvent(ss)
+	if err != nil {
+		return err
+	}
+	rec, err := session.FromStreamSession(ss, ev)
+	if err != nil {
+		return fmt.Errorf("swept session %s: %w", aws.ToString(ss.StreamId), err)
+	}
+	d := enrichment.Decide(ev, rec, ss, s.Correction)
+	enrichment.Annotate(&rec, d, ev.Time)
+	entry, _, err := enrichment.Entry(s.BusName, session.Enriched{Record: rec, Decision: d, Trigger: session.TriggerOf(ev)})
+	if err != nil {
+		return err
+	}
+	out, err := s.Bus.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{entry}})
+	if err != nil {
+		return fmt.Errorf("put %q on bus %s: %w", suite.DetailTypeSessionEnriched, s.BusName, err)
+	}
+	if out.FailedEntryCount > 0 {
+		var code string
+		if len(out.Entries) > 0 {
+			code = aws.ToString(out.Entries[0].ErrorCode)
+		}
+		return fmt.Errorf("PutEvents refused the swept session %s: %s", rec.StreamID, code)
+	}
+	s.Log.InfoContext(ctx, "published swept session", "record", rec, "action", string(d.Action))
+	return nil
+}
+
+// EndedEvent builds the Session Ended event of an ended stream session: the one among its
+// truncatedEvents (the latest), else one at its end time without a code.
+func EndedEvent(ss *types.StreamSession) (*ivsevent.Event, error) {
+	if ss.Channel == nil || ss.EndTime == nil {
+		return nil, errors.New("sweep: a stream session without its channel or end time")
+	}
+	arn, err := ivsevent.ParseChannelARN(aws.ToString(ss.Channel.Arn))
+	if err != nil {
+		return nil, fmt.Errorf("sweep: stream session channel: %w", err)
+	}
+	at, code := *ss.EndTime, ""
+	for _, e := range ss.TruncatedEvents {
+		if aws.ToString(e.Name) == ivsevent.EventSessionEnded && e.EventTime != nil && !e.EventTime.Before(at.Add(-time.Hour)) {
+			at, code = *e.EventTime, aws.ToString(e.Code)
+		}
+	}
+	detail := map[string]string{"event_name": ivsevent.EventSessionEnded, "channel_name": aws.ToString(ss.Channel.Name), "stream_id": aws.ToString(ss.StreamId)}
+	if code != "" {
+		detail["code"] = code
+	}
+	sum := sha1.Sum([]byte("ivs-sessions/sweep/" + arn.String() + "/" + aws.ToString(ss.StreamId)))
+	sum[6], sum[8] = sum[6]&0x0f|0x50, sum[8]&0x3f|0x80 // a name-based (version 5) UUID
+	body, err := json.Marshal(map[string]any{
+		"version": "0", "id": fmt.Sprintf("%x-%x-%x-%x-%x", sum[0:4], sum[4:6], sum[6:8], sum[8:10], sum[10:16]),
+		"detail-type": ivsevent.DetailTypeStreamStateChange, "source": ivsevent.Source,
+		"account": arn.Account, "time": at.UTC().Format(time.RFC3339), "region": arn.Region,
+		"resources": []string{arn.String()}, "detail": detail,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ivsevent.Parse(body)
+}
+
+// record reads an archived record; ok is false when there is none (or none readable: the
+// session is then fetched, which is what a missing record leads to).
+func (s *Sweeper) record(ctx context.Context, key string) (session.Record, bool, error) {
+	out, err := s.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.Bucket), Key: aws.String(key)})
+	if err != nil {
+		if ctx.Err() != nil {
+			return session.Record{}, false, ctx.Err()
+		}
+		return session.Record{}, false, nil
+	}
+	defer out.Body.Close()
+	var rec session.Record
+	if err := json.NewDecoder(io.LimitReader(out.Body, 4<<20)).Decode(&rec); err != nil {
+		s.Log.WarnContext(ctx, "archived record unreadable", "key", key, "err", err)
+		return session.Record{}, false, nil
+	}
+	return rec, true, nil
+}
+
+func stateKey(kind Kind) string { return StateKeyPrefix + string(kind) + ".json" }
+
+func (s *Sweeper) loadState(ctx context.Context, kind Kind) (state, error) {
+	var st state
+	out, err := s.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.Bucket), Key: aws.String(stateKey(kind))})
+	if err != nil {
+		var nsk interface{ ErrorCode() string }
+		if errors.As(err, &nsk) && nsk.ErrorCode() == "NoSuchKey" {
+			return st, nil
+		}
+		return st, fmt.Errorf("read sweep state %s: %w", stateKey(kind), err)
+	}
+	defer out.Body.Close()
+	if err := json.NewDecoder(out.Body).Decode(&st); err != nil {
+		return state{}, fmt.Errorf("read sweep state %s: %w", stateKey(kind), err)
+	}
+	return st, nil
+}
+
+func (s *Sweeper) saveState(ctx context.Context, kind Kind, st state) error {
+	body, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	// A save must not be lost to the deadline that made the run stop.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	_, err = s.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(s.Bucket), Key: aws.String(stateKey(kind)),
+		Body: bytes.NewReader(body), ContentType: aws.String("application/json")})
+	if err != nil {
+		return fmt.Errorf("save sweep state %s: %w", stateKey(kind), err)
+	}
+	return nil
+}
+
+// late reports whether the call should stop to save its state before the deadline.
+func (s *Sweeper) late(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return false
+	}
+	reserve := s.Reserve
+	if reserve == 0 {
+		reserve = 20 * time.Second
+	}
+	return time.Until(dl) < reserve
+}
+
+func (s *Sweeper) progress(p Progress) {
+	if s.Progress != nil {
+		s.Progress(p)
+	}
+}

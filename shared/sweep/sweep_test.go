@@ -1,0 +1,273 @@
+package sweep
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ivs"
+	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/awstest"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/localbus"
+	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+	"github.com/ivs-sessions/ivs-sessions/shared/session"
+	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+)
+
+const (
+	testBus    = "ivs-sessions-test"
+	testBucket = "ivs-sessions-archive-test"
+)
+
+// queues are the suite's queues, each acknowledging what it receives (the test reads what was
+// published from the PutEvents requests).
+func queues() []localbus.QueueConfig {
+	var out []localbus.QueueConfig
+	for _, fn := range suite.Functions {
+		out = append(out, localbus.QueueConfig{Name: fn, Handler: func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
+			return events.SQSEventResponse{}, nil
+		}})
+	}
+	return out
+}
+
+type world struct {
+	*awstest.Stack
+	clock *ivstest.FakeClock
+	sw    *Sweeper
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	w := &world{clock: ivstest.NewFakeClock(time.Date(2026, 11, 3, 17, 0, 0, 0, time.UTC))}
+	w.Stack = awstest.New(t, awstest.Options{
+		IVS:    &ivstest.Options{Clock: w.clock},
+		Bus:    &localbus.Config{Rules: localbus.SuiteRules(testBus), Queues: queues()},
+		Bucket: testBucket,
+	})
+	w.sw = &Sweeper{IVS: w.IVSClient(), S3: w.S3Client(), Bus: w.EventBridgeClient(), Bucket: testBucket, BusName: testBus,
+		Correction: multitrack.Config{Mode: multitrack.ModeApply, AllowContainerFormatChange: true, OptOutTag: suite.DefaultOptOutTag},
+		Log: w.Log, Metrics: w.Metrics, Now: w.clock.Now}
+	return w
+}
+
+// session starts a session on a new channel (create nil: a TS channel without multitrack) with
+// tracks video tracks, at the clock's time; it ends it a minute later when end is set.
+func (w *world) session(t *testing.T, tracks int, end bool) (awstest.Channel, ivstest.Result) {
+	t.Helper()
+	ch := w.CreateChannel(t, nil)
+	res, err := w.IVS.Connect(context.Background(), ivstest.OBS(ch.StreamKey, tracks))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if end && res.Live {
+		w.clock.Advance(time.Minute)
+		if err := w.IVS.Disconnect(context.Background(), ch.ARN); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ch, res
+}
+
+// published returns the records and decisions published so far.
+func (w *world) published(t *testing.T) []session.Enriched {
+	t.Helper()
+	var out []session.Enriched
+	for _, body := range w.PublishedBodies() {
+		var req struct{ Entries []struct{ Detail string } }
+		if err := json.Unmarshal(body, &req); err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range req.Entries {
+			var en session.Enriched
+			if err := json.Unmarshal([]byte(e.Detail), &en); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, en)
+		}
+	}
+	return out
+}
+
+// archive writes a record as the archive function would (merged with what is there).
+func (w *world) archive(t *testing.T, r session.Record) {
+	t.Helper()
+	key := r.Key()
+	if old, ok, _ := w.sw.record(context.Background(), key); ok {
+		r = session.Merge(old, r)
+	}
+	b, _ := json.Marshal(r)
+	if _, err := w.S3Client().PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(testBucket), Key: aws.String(key), Body: bytes.NewReader(b)}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (w *world) calls(op string) int { return w.IVS.Stats()[op].Calls }
+
+// TestLive: a record left live whose stream IVS no longer lists is fetched once and published
+// ended; a stream still live is left alone; with nothing live, no IVS call is made.
+func TestLive(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	ended, endedRes := w.session(t, 1, true)
+	_, liveRes := w.session(t, 1, false)
+	for _, r := range []struct {
+		ch  awstest.Channel
+		res ivstest.Result
+	}{{ended, endedRes}, {awstest.Channel{ARN: liveRes.ChannelARN}, liveRes}} {
+		arn, _ := ivsevent.ParseChannelARN(r.res.ChannelARN)
+		w.archive(t, session.Record{ChannelARN: arn.String(), ChannelID: arn.ID, StreamID: r.res.StreamID, StartTime: w.clock.Now().Add(-time.Minute), Outcome: session.OutcomeLive})
+	}
+	rep, err := w.sw.Live(ctx)
+	if err != nil || !rep.Done || rep.Published != 1 || rep.Checked != 2 {
+		t.Fatalf("Live = %+v, %v; want 2 checked, 1 published, done", rep, err)
+	}
+	pub := w.published(t)
+	if len(pub) != 1 || pub[0].Record.StreamID != endedRes.StreamID || pub[0].Record.Outcome != session.OutcomeEnded ||
+		!pub[0].Record.Enriched || pub[0].Record.VideoTrackCount != 1 || pub[0].Trigger.Name != ivsevent.EventSessionEnded {
+		t.Fatalf("published %+v, want the ended session, enriched with its track, triggered by Session Ended", pub)
+	}
+	if got := w.calls(ivstest.OpGetStreamSession); got != 1 {
+		t.Errorf("GetStreamSession called %d times, want 1", got)
+	}
+	// The archive merges it; the live one stays; a rerun fetches nothing new.
+	w.archive(t, pub[0].Record)
+	if rep, err := w.sw.Live(ctx); err != nil || rep.Published != 0 {
+		t.Errorf("rerun: Live = %+v, %v; want nothing published", rep, err)
+	}
+	if got := w.calls(ivstest.OpGetStreamSession); got != 1 {
+		t.Errorf("rerun: GetStreamSession called %d times in all, want 1", got)
+	}
+}
+
+// TestLiveNothingLive: no live record, no IVS call.
+func TestLiveNothingLive(t *testing.T) {
+	w := newWorld(t)
+	if rep, err := w.sw.Live(context.Background()); err != nil || !rep.Done {
+		t.Fatalf("Live = %+v, %v", rep, err)
+	}
+	for op, st := range w.IVS.Stats() {
+		if st.Calls > 0 {
+			t.Errorf("%s called %d times with nothing live", op, st.Calls)
+		}
+	}
+}
+
+// TestWindow: the sessions that ended in the window and that the archive lacks (a lost one, a
+// refused one) are published, the refusal decided (and confirmed by IVS); an archived,
+// finished one is not fetched; a rerun publishes nothing and keeps the watermark.
+func TestWindow(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	from := w.clock.Now()
+	_, lost := w.session(t, 1, true)
+	_, refused := w.session(t, 3, false) // a TS channel without multitrack: MultitrackInputNotAllowed
+	if refused.Code != ivsevent.CodeMultitrackInputNotAllowed {
+		t.Fatalf("the local IVS answered %+v, want a refusal", refused)
+	}
+	_, archived := w.session(t, 1, true)
+	out, err := w.IVSClient().GetStreamSession(ctx, &ivs.GetStreamSessionInput{ChannelArn: aws.String(archived.ChannelARN), StreamId: aws.String(archived.StreamID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := session.FromStreamSession(out.StreamSession, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.archive(t, rec)
+	before := w.calls(ivstest.OpGetStreamSession)
+	w.clock.Advance(time.Hour)
+
+	var progress []Progress
+	w.sw.Progress = func(p Progress) { progress = append(progress, p) }
+	rep, err := w.sw.Window(ctx, KindBackfill, from, w.clock.Now())
+	if err != nil || !rep.Done || rep.Published != 2 || rep.Checked != 3 {
+		t.Fatalf("Window = %+v, %v; want 3 checked, 2 published, done", rep, err)
+	}
+	if got := w.calls(ivstest.OpGetStreamSession) - before; got != 2 {
+		t.Errorf("GetStreamSession called %d times, want 2 (the archived session is not fetched)", got)
+	}
+	byStream := map[string]session.Enriched{}
+	for _, e := range w.published(t) {
+		byStream[e.Record.StreamID] = e
+	}
+	if e := byStream[refused.StreamID]; e.Record.Outcome != session.OutcomeRefused || e.Decision.Action != multitrack.ActionApply {
+		t.Errorf("refused session published %+v / %+v, want refused and apply", e.Record, e.Decision)
+	}
+	if e := byStream[lost.StreamID]; e.Record.Outcome != session.OutcomeEnded || !e.Record.Enriched {
+		t.Errorf("lost session published %+v, want ended, enriched", e.Record)
+	}
+	if last := progress[len(progress)-1]; last.Stage != "fetching" || last.Done != 2 || last.Total != 2 {
+		t.Errorf("last progress %+v, want fetching 2 of 2", last)
+	}
+	// Archived now: a rerun of the same window publishes nothing.
+	for _, e := range w.published(t) {
+		w.archive(t, e.Record)
+	}
+	rep, err = w.sw.Window(ctx, KindBackfill, from, w.clock.Now())
+	if err != nil || rep.Published != 0 || !rep.Done {
+		t.Errorf("rerun: Window = %+v, %v; want nothing published", rep, err)
+	}
+	// The daily sweep starts at its watermark: a second daily run covers only what is new.
+	if _, err := w.sw.Window(ctx, KindDaily, from, w.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	st, err := w.sw.loadState(ctx, KindDaily)
+	if err != nil || st.Run != nil || !st.Watermark.Equal(w.clock.Now()) {
+		t.Errorf("daily state %+v, %v; want the watermark at the window's end and no run", st, err)
+	}
+}
+
+// TestWindowResumes: a run cut short by its deadline saves its progress; the next call
+// resumes it and every session is published once.
+func TestWindowResumes(t *testing.T) {
+	w := newWorld(t)
+	from := w.clock.Now()
+	for range 3 {
+		w.session(t, 1, true)
+	}
+	w.clock.Advance(time.Hour)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	w.sw.Reserve = 2 * time.Hour // late at once: nothing done, the state saved
+	rep, err := w.sw.Window(ctx, KindBackfill, from, w.clock.Now())
+	if err != nil || rep.Done {
+		t.Fatalf("Window = %+v, %v; want cut short", rep, err)
+	}
+	if ok, err := w.sw.Unfinished(ctx, KindBackfill); !ok || err != nil {
+		t.Fatalf("Unfinished = %v, %v", ok, err)
+	}
+	w.sw.Reserve = time.Second
+	rep, err = w.sw.Window(ctx, KindBackfill, time.Time{}, w.clock.Now())
+	if err != nil || !rep.Done || rep.Published != 3 {
+		t.Fatalf("resumed Window = %+v, %v; want the 3 sessions", rep, err)
+	}
+	if got := len(w.published(t)); got != 3 {
+		t.Errorf("published %d, want 3", got)
+	}
+}
+
+// TestEndedEvent: the event is the session's own Session Ended, with its code, and its ID is
+// the same on every call.
+func TestEndedEvent(t *testing.T) {
+	end := time.Date(2026, 11, 3, 18, 0, 0, 0, time.UTC)
+	ss := &types.StreamSession{StreamId: aws.String("st-1A2b3c4D5e6F78ghij9Klmn"), EndTime: aws.Time(end),
+		Channel: &types.Channel{Arn: aws.String("arn:aws:ivs:us-west-2:123456789012:channel/AbCdef1G2hij"), Name: aws.String("a")},
+		TruncatedEvents: []types.StreamEvent{{Name: aws.String(ivsevent.EventSessionEnded), Code: aws.String(ivsevent.CodeMultitrackInputRequired), EventTime: aws.Time(end.Add(time.Second))}}}
+	a, err := EndedEvent(ss)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := EndedEvent(ss)
+	if a.ID != b.ID || a.Code() != ivsevent.CodeMultitrackInputRequired || !a.Time.Equal(end.Add(time.Second)) || a.Name() != ivsevent.EventSessionEnded {
+		t.Errorf("EndedEvent = %+v (id %s, again %s)", a, a.ID, b.ID)
+	}
+}

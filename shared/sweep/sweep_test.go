@@ -55,7 +55,7 @@ func newWorld(t *testing.T) *world {
 	})
 	w.sw = &Sweeper{IVS: w.IVSClient(), S3: w.S3Client(), Bus: w.EventBridgeClient(), Bucket: testBucket, BusName: testBus,
 		Correction: multitrack.Config{Mode: multitrack.ModeApply, AllowContainerFormatChange: true, OptOutTag: suite.DefaultOptOutTag},
-		Log: w.Log, Metrics: w.Metrics, Now: w.clock.Now}
+		Log:        w.Log, Metrics: w.Metrics, Now: w.clock.Now}
 	return w
 }
 
@@ -260,7 +260,7 @@ func TestWindowResumes(t *testing.T) {
 func TestEndedEvent(t *testing.T) {
 	end := time.Date(2026, 11, 3, 18, 0, 0, 0, time.UTC)
 	ss := &types.StreamSession{StreamId: aws.String("st-1A2b3c4D5e6F78ghij9Klmn"), EndTime: aws.Time(end),
-		Channel: &types.Channel{Arn: aws.String("arn:aws:ivs:us-west-2:123456789012:channel/AbCdef1G2hij"), Name: aws.String("a")},
+		Channel:         &types.Channel{Arn: aws.String("arn:aws:ivs:us-west-2:123456789012:channel/AbCdef1G2hij"), Name: aws.String("a")},
 		TruncatedEvents: []types.StreamEvent{{Name: aws.String(ivsevent.EventSessionEnded), Code: aws.String(ivsevent.CodeMultitrackInputRequired), EventTime: aws.Time(end.Add(time.Second))}}}
 	a, err := EndedEvent(ss)
 	if err != nil {

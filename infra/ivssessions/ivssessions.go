@@ -28,7 +28,7 @@ type IvsSessions interface {
 	EventBus() awsevents.IEventBus
 	// ArchiveBucket holds one JSON record per session under SessionsPrefix.
 	ArchiveBucket() awss3.IBucket
-	// Function returns the Lambda function named name (one of suite.Functions), or nil.
+	// Function returns the Lambda function named name (one of suite.AllFunctions), or nil.
 	Function(name string) awslambda.IFunction
 	// Queue returns the SQS queue that feeds function name, or nil.
 	Queue(name string) awssqs.IQueue
@@ -53,6 +53,7 @@ type ivsSessions struct {
 	bus       awsevents.EventBus
 	storage   *storage
 	fns       map[string]*suiteFunction
+	sweep     *suiteFunction // the scheduled sweep (sweep.go)
 	analytics *analytics
 	mon       *monitoring
 }
@@ -66,7 +67,7 @@ func NewIvsSessions(scope constructs.Construct, id *string, props *IvsSessionsPr
 		panic(fmt.Sprintf("ivssessions: %v", err))
 	}
 	p := props.WithDefaults()
-	for _, name := range suite.Functions {
+	for _, name := range suite.AllFunctions() {
 		bootstrap := filepath.Join(p.AssetsDir, name, "bootstrap")
 		if _, err := os.Stat(bootstrap); err != nil {
 			panic(fmt.Sprintf("ivssessions: function %s: %v (build the functions first: make build)", name, err))
@@ -90,6 +91,8 @@ func NewIvsSessions(scope constructs.Construct, id *string, props *IvsSessionsPr
 		ordered = append(ordered, pf)
 	}
 	newRoutes(c, s.bus, s.fns)
+	// The sweep first: the bus's policy (grant) names every role that publishes on it.
+	s.sweep = s.newSweep(c, p)
 	s.grant(p)
 	s.analytics = newAnalytics(c, s.storage)
 	s.mon = newMonitoring(c, ordered, p)
@@ -155,8 +158,8 @@ func (s *ivsSessions) grant(p IvsSessionsProps) {
 	s.bus.GrantPutEventsTo(enrich.role, nil)
 	s.grantEnrichArchiveRead(enrich)
 	s.bus.GrantPutEventsTo(correct.role, nil)
-	// The bus refuses the suite's events from anyone else.
-	restrictBus(s.bus, []awsiam.IRole{enrich.role, correct.role, s.fns[suite.FunctionQuality].role})
+	// The bus refuses the suite's events from anyone else (the sweep publishes as enrich does).
+	restrictBus(s.bus, []awsiam.IRole{enrich.role, correct.role, s.fns[suite.FunctionQuality].role, s.sweep.role})
 	// IAM refuses an update of an opted-out channel, whatever the function decides.
 	correct.role.AddToPrincipalPolicy(optOutGuard(s.channelARNs(), p.OptOutTag))
 	// correct holds a message back while its channel is live by extending the message's
@@ -214,6 +217,9 @@ func (s *ivsSessions) ArchiveBucket() awss3.IBucket { return s.storage.archive }
 func (s *ivsSessions) Function(name string) awslambda.IFunction {
 	if pf, ok := s.fns[name]; ok {
 		return pf.fn
+	}
+	if name == suite.FunctionSweep && s.sweep != nil {
+		return s.sweep.fn
 	}
 	return nil
 }

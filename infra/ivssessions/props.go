@@ -31,6 +31,8 @@ const (
 	ContextEnrichMaxAttempts          = "enrichMaxAttempts"
 	ContextEnrichLivePhase            = "enrichLivePhase"
 	ContextIVSQuotaShare              = "ivsQuotaShare"
+	ContextSweepSchedule              = "sweepSchedule"
+	ContextSweepDailySchedule         = "sweepDailySchedule"
 	ContextArchiveRetentionDays       = "archiveRetentionDays"
 	ContextEventArchiveRetentionDays  = "eventArchiveRetentionDays"
 	ContextLogRetentionDays           = "logRetentionDays"
@@ -90,6 +92,11 @@ type IvsSessionsProps struct {
 	// second the suite may use, split between the live path and the sweep. Default
 	// suite.DefaultIVSQuotaShare.
 	IVSQuotaShare float64
+	// SweepSchedule is when the live sweep runs (an EventBridge schedule expression, rate(...)
+	// or cron(...)). Default suite.DefaultSweepSchedule.
+	SweepSchedule string
+	// SweepDailySchedule is when the daily sweep runs. Default suite.DefaultSweepDailySchedule.
+	SweepDailySchedule string
 	// ArchiveRetentionDays is how long session records are kept in S3.
 	// Default suite.DefaultArchiveRetentionDays.
 	ArchiveRetentionDays int
@@ -130,6 +137,9 @@ var logRetentions = map[int]awslogs.RetentionDays{
 	2557: awslogs.RetentionDays_SEVEN_YEARS, 2922: awslogs.RetentionDays_EIGHT_YEARS,
 	3288: awslogs.RetentionDays_NINE_YEARS, 3653: awslogs.RetentionDays_TEN_YEARS,
 }
+
+// scheduleExpression is the shape of an EventBridge rule's schedule; EventBridge checks the rest.
+var scheduleExpression = regexp.MustCompile(`^(rate\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$`)
 
 // emailPattern is a sanity check, not RFC 5322: SNS itself confirms the address.
 var emailPattern = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
@@ -172,6 +182,12 @@ func (p *IvsSessionsProps) WithDefaults() IvsSessionsProps {
 	}
 	if out.IVSQuotaShare == 0 {
 		out.IVSQuotaShare = suite.DefaultIVSQuotaShare
+	}
+	if out.SweepSchedule == "" {
+		out.SweepSchedule = suite.DefaultSweepSchedule
+	}
+	if out.SweepDailySchedule == "" {
+		out.SweepDailySchedule = suite.DefaultSweepDailySchedule
 	}
 	if out.ArchiveRetentionDays == 0 {
 		out.ArchiveRetentionDays = suite.DefaultArchiveRetentionDays
@@ -216,6 +232,11 @@ func (p *IvsSessionsProps) Validate() error {
 	}
 	if err := suite.QuotaShare(ContextIVSQuotaShare, v.IVSQuotaShare); err != nil {
 		bad(ContextIVSQuotaShare, "a share above 0 and at most 1, such as 0.6", strconv.FormatFloat(v.IVSQuotaShare, 'g', -1, 64))
+	}
+	for setting, expr := range map[string]string{ContextSweepSchedule: v.SweepSchedule, ContextSweepDailySchedule: v.SweepDailySchedule} {
+		if !scheduleExpression.MatchString(expr) {
+			bad(setting, "an EventBridge schedule expression, rate(...) or cron(...)", expr)
+		}
 	}
 	if n := v.ArchiveRetentionDays; n < 1 {
 		bad(ContextArchiveRetentionDays, "a positive number of days", strconv.Itoa(n))
@@ -350,6 +371,8 @@ func PropsFromContext(node constructs.Node) (*IvsSessionsProps, error) {
 	integer(ContextEventArchiveRetentionDays, &p.EventArchiveRetentionDays)
 	integer(ContextLogRetentionDays, &p.LogRetentionDays)
 	str(ContextAlarmEmail, &p.AlarmEmail)
+	str(ContextSweepSchedule, &p.SweepSchedule)
+	str(ContextSweepDailySchedule, &p.SweepDailySchedule)
 
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)

@@ -65,10 +65,11 @@ func TestPropsFromContext(t *testing.T) {
 		},
 		"JSON types, as cdk.json gives them": {
 			context: map[string]any{ContextAllowTypeChange: true, ContextEnrichMaxAttempts: 3.0, ContextLogRetentionDays: 365.0,
-				ContextEnrichLivePhase: false, ContextIVSQuotaShare: 0.5},
+				ContextEnrichLivePhase: false, ContextIVSQuotaShare: 0.5, ContextSweepSchedule: "rate(5 minutes)", ContextSweepDailySchedule: "cron(0 4 * * ? *)"},
 			want: func(p *IvsSessionsProps) {
 				p.AllowTypeChange, p.EnrichMaxAttempts, p.LogRetentionDays = jsii.Bool(true), 3, 365
 				p.EnrichLivePhase, p.IVSQuotaShare = jsii.Bool(false), 0.5
+				p.SweepSchedule, p.SweepDailySchedule = "rate(5 minutes)", "cron(0 4 * * ? *)"
 			},
 		},
 		"unknown mode":               {context: map[string]any{ContextCorrectionMode: "sometimes"}, bad: []string{ContextCorrectionMode}},
@@ -83,6 +84,7 @@ func TestPropsFromContext(t *testing.T) {
 		"retention CloudWatch lacks": {context: map[string]any{ContextLogRetentionDays: "10"}, bad: []string{ContextLogRetentionDays}},
 		"negative retention":         {context: map[string]any{ContextArchiveRetentionDays: "-1"}, bad: []string{ContextArchiveRetentionDays}},
 		"not an address":             {context: map[string]any{ContextAlarmEmail: "ops"}, bad: []string{ContextAlarmEmail}},
+		"not a schedule":             {context: map[string]any{ContextSweepSchedule: "every 5 minutes"}, bad: []string{ContextSweepSchedule}},
 		"quota share above 1":        {context: map[string]any{ContextIVSQuotaShare: "1.5"}, bad: []string{ContextIVSQuotaShare}},
 		"quota share not a number":   {context: map[string]any{ContextIVSQuotaShare: "most"}, bad: []string{ContextIVSQuotaShare}},
 		"string setting given a number": {

@@ -1,0 +1,137 @@
+package ivssessions
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+	"github.com/ivs-sessions/ivs-sessions/shared/sweep"
+)
+
+// SweepPrefix holds the sweep's watermark and progress (shared/sweep).
+const SweepPrefix = sweep.StateKeyPrefix
+
+// SweepIVSActions are the IVS calls the sweep makes: ListChannels and ListStreams are
+// account-level (IAM accepts only Resource *); the others act on channels.
+var SweepIVSActions = struct{ Account, Channel []string }{
+	Account: []string{"ivs:ListChannels", "ivs:ListStreams"},
+	Channel: []string{"ivs:GetStreamSession", "ivs:ListStreamSessions"},
+}
+
+// newSweep deploys the sweep (functions/sweep): a function with its own log group and role,
+// one run at a time (reserved concurrency), started by two schedules: the live sweep
+// (p.SweepSchedule, {"mode":"live"}) and the daily window (p.SweepDailySchedule,
+// {"mode":"daily"}). Its role allows exactly the calls it makes.
+func (s *ivsSessions) newSweep(scope constructs.Construct, p IvsSessionsProps) *suiteFunction {
+	name, spec := suite.FunctionSweep, suite.SweepSettings
+	c := constructs.NewConstruct(scope, jsii.String(name))
+	pf := &suiteFunction{name: name, spec: spec}
+	pf.logGroup = awslogs.NewLogGroup(c, jsii.String("LogGroup"), &awslogs.LogGroupProps{
+		Retention:     logRetentions[p.LogRetentionDays],
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	pf.role = awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String(fmt.Sprintf("%s %s function", suite.Name, name)),
+	})
+	pf.logGroup.GrantWrite(pf.role)
+	env := map[string]*string{}
+	for k, v := range p.Settings().Environment(name, *s.bus.EventBusName(), *s.storage.archive.BucketName()) {
+		env[k] = jsii.String(v)
+	}
+	pf.fn = awslambda.NewFunction(c, jsii.String("Function"), &awslambda.FunctionProps{
+		Description:                  jsii.String(fmt.Sprintf("%s %s (functions/%s)", suite.Name, name, name)),
+		Runtime:                      awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture:                 awslambda.Architecture_ARM_64(),
+		Handler:                      jsii.String("bootstrap"),
+		Code:                         awslambda.Code_FromAsset(jsii.String(filepath.Join(p.AssetsDir, name)), nil),
+		MemorySize:                   jsii.Number(float64(spec.MemoryMB)),
+		Timeout:                      awscdk.Duration_Seconds(jsii.Number(spec.Timeout.Seconds())),
+		ReservedConcurrentExecutions: jsii.Number(float64(spec.MaxConcurrency)),
+		// A failed run is not retried by Lambda: the next scheduled run resumes from the state.
+		RetryAttempts: jsii.Number(0),
+		Role:          pf.role,
+		LogGroup:      pf.logGroup,
+		LoggingFormat: awslambda.LoggingFormat_JSON,
+		Tracing:       awslambda.Tracing_ACTIVE,
+		Environment:   &env,
+	})
+	for _, sch := range []struct{ id, expr, mode string }{
+		{"LiveSchedule", p.SweepSchedule, "live"},
+		{"DailySchedule", p.SweepDailySchedule, "daily"},
+	} {
+		awsevents.NewRule(c, jsii.String(sch.id), &awsevents.RuleProps{
+			Description: jsii.String(fmt.Sprintf("%s sweep, mode %s", suite.Name, sch.mode)),
+			Schedule:    awsevents.Schedule_Expression(jsii.String(sch.expr)),
+			Targets: &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(pf.fn, &awseventstargets.LambdaFunctionProps{
+				Event: awsevents.RuleTargetInput_FromObject(map[string]any{"mode": sch.mode}),
+			})},
+		})
+	}
+	s.grantSweep(pf)
+	return pf
+}
+
+// grantSweep gives the sweep exactly what it calls: the IVS list and get calls (SweepIVSActions),
+// PutEvents on the suite's bus, s3:GetObject on the session records and s3:ListBucket of
+// sessions/ only (the live sweep lists the last days' records), and s3:GetObject/PutObject on
+// its own state under SweepPrefix.
+func (s *ivsSessions) grantSweep(pf *suiteFunction) {
+	pf.role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("IvsChannelsOfThisAccountAndRegion"),
+		Actions:   jsii.Strings(SweepIVSActions.Channel...),
+		Resources: &[]*string{s.channelARNs()},
+	}))
+	pf.role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("IvsAccountLevelLists"),
+		Actions:   jsii.Strings(SweepIVSActions.Account...),
+		Resources: jsii.Strings("*"),
+	}))
+	s.bus.GrantPutEventsTo(pf.role, nil)
+	bucket := s.storage.archive
+	pf.role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("ReadSessionRecords"),
+		Actions:   jsii.Strings("s3:GetObject"),
+		Resources: &[]*string{bucket.ArnForObjects(jsii.String(SessionsPrefix + "*"))},
+	}))
+	pf.role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("ListSessionRecords"),
+		Actions:    jsii.Strings("s3:ListBucket"),
+		Resources:  &[]*string{bucket.BucketArn()},
+		Conditions: &map[string]any{"StringLike": map[string]any{"s3:prefix": []string{SessionsPrefix + "*"}}},
+	}))
+	pf.role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("SweepState"),
+		Actions:   jsii.Strings("s3:GetObject", "s3:PutObject"),
+		Resources: &[]*string{bucket.ArnForObjects(jsii.String(SweepPrefix + "*"))},
+	}))
+	cdknag.NagSuppressions_AddResourceSuppressions(pf.role, &[]*cdknag.NagPackSuppression{
+		{
+			Id:        jsii.String("AwsSolutions-IAM5"),
+			Reason:    jsii.String("X-Ray PutTraceSegments and PutTelemetryRecords, and IVS ListChannels and ListStreams, support no resource-level permissions; Resource * is the only form AWS accepts."),
+			AppliesTo: &[]any{jsii.String("Resource::*")},
+		},
+		{
+			Id: jsii.String("AwsSolutions-IAM5"),
+			Reason: jsii.String("The sweep reads the customer's IVS channels' sessions (GetStreamSession, ListStreamSessions); the channels are created outside this stack, " +
+				"so the wildcard covers only channel ARNs of this account and region."),
+			AppliesTo: &[]any{jsii.String("Resource::arn:<AWS::Partition>:ivs:<AWS::Region>:<AWS::AccountId>:channel/*")},
+		},
+		{
+			Id: jsii.String("AwsSolutions-IAM5"),
+			Reason: jsii.String("The sweep reads session records under sessions/ (keys not known in advance) and reads and writes its own state under sweep/; " +
+				"s3:GetObject only on sessions/, s3:GetObject and s3:PutObject only on sweep/."),
+			AppliesTo: &[]any{&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::<.*ArchiveBucket[0-9A-F]{8}\.Arn>\/(sessions|sweep)\/\*$/`)}},
+		},
+	}, jsii.Bool(true))
+}

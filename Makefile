@@ -11,7 +11,7 @@ GO        ?= go
 LAMBDA_GOARCH := arm64
 GOBUILD_LAMBDA = CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_GOARCH) $(GO) build -trimpath -tags lambda.norpc -ldflags "-s -w"
 
-.PHONY: help build test bench invoke lint tidy-check fmt-check deps-check chromium FORCE
+.PHONY: help build test bench invoke backfill lint tidy-check fmt-check deps-check chromium FORCE
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_%/-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -29,6 +29,9 @@ bench: ## artifact sizes and per-invocation cost of each function (scripts/bench
 
 invoke: ## invoke FN's real bootstrap under the Lambda RIE against local IVS, bus and S3: make invoke FN=enrich EVENT=events/<case>.json [SQS=1]
 	$(GO) run ./scripts/invoke -fn "$(FN)" -event "$(EVENT)" $(if $(SQS),-sqs)
+
+backfill: ## archive every session of the last DAYS days the archive lacks (scripts/backfill): make backfill DAYS=7 BUCKET=<archive bucket> BUS=<event bus>
+	$(GO) run ./scripts/backfill -days "$(DAYS)" $(if $(BUCKET),-bucket "$(BUCKET)") $(if $(BUS),-bus "$(BUS)") $(if $(SHARE),-share "$(SHARE)")
 
 lint: fmt-check tidy-check deps-check cfn-lint ## gofmt, go vet, staticcheck, go mod tidy, what ships links nothing local, cfn-lint (when installed)
 	$(GO) vet ./...

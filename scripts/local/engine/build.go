@@ -29,7 +29,7 @@ func Build(ctx context.Context, moduleDir, binDir string) (Artifacts, error) {
 		return Artifacts{}, fmt.Errorf("engine: build: %w", err)
 	}
 	art := Artifacts{Bootstraps: map[string]string{}}
-	for _, fn := range suite.Functions {
+	for _, fn := range suite.AllFunctions() {
 		art.Bootstraps[fn] = filepath.Join(binDir, fn, "bootstrap")
 	}
 	build := func(fn string) error {
@@ -48,7 +48,7 @@ func Build(ctx context.Context, moduleDir, binDir string) (Artifacts, error) {
 		errs = append(errs, err)
 		mu.Unlock()
 	}
-	for _, fn := range suite.Functions[1:] {
+	for _, fn := range suite.AllFunctions()[1:] {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

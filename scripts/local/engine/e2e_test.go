@@ -65,7 +65,7 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 
-	scenarios, err := engine.Select("1,2,3,4,6,7")
+	scenarios, err := engine.Select("1,2,3,4,6,7,8")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,6 +193,27 @@ func TestEndToEnd(t *testing.T) {
 
 	t.Run("ingest-quality", func(t *testing.T) {
 		checkQuality(t, stack, results["ingest-quality"])
+	})
+
+	// The sweep recovers every session whose events were lost: the live ones ended, the lost
+	// ones archived with their tracks, each refusal corrected once.
+	t.Run("lost-events", func(t *testing.T) {
+		res := results["lost-events"]
+		outcomes := map[session.Outcome]int{}
+		for _, a := range res.Archive.Sessions {
+			r := a.Record
+			outcomes[r.Outcome]++
+			if !r.Enriched || r.EndTime.IsZero() || r.VideoTrackCount == 0 {
+				t.Errorf("record %s: enriched %v, end %v, %d video tracks; want the session's end and tracks", r.StreamID, r.Enriched, r.EndTime, r.VideoTrackCount)
+			}
+		}
+		if outcomes[session.OutcomeEnded] != 7 || outcomes[session.OutcomeRefused] != 2 || outcomes[session.OutcomeLive] != 0 {
+			t.Errorf("outcomes %v, want 7 ended, 2 refused, none live", outcomes)
+		}
+		checkUpdates(t, res, 2)
+		if n := res.Counters.FunctionCalls()[ivstest.OpListStreams].Calls; n != 1 {
+			t.Errorf("ListStreams called %d times, want 1 (the live sweep)", n)
+		}
 	})
 
 	for fn, n := range stack.Restarts() {

@@ -271,6 +271,8 @@ func (r *runner) step(ctx context.Context, st Step) (string, error) {
 		return "released " + st.Release, r.s.Release(st.Release)
 	case st.Faults != nil:
 		return r.faults(*st.Faults)
+	case st.Sweep != "":
+		return r.sweep(ctx, st)
 	}
 	return "", errors.New("empty step")
 }

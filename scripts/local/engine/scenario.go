@@ -126,6 +126,11 @@ type Step struct {
 	// Faults makes the local bus lose, delay or repeat a share of the IVS events from now
 	// to the end of the scenario, as EventBridge may (localbus.EventFaults).
 	Faults *Faults `json:"faults,omitempty"`
+
+	// Sweep invokes the sweep function (functions/sweep) with {"mode": Sweep} and, for
+	// "backfill", Days: live, daily or backfill. The schedules of a deployment do this.
+	Sweep string `json:"sweep,omitempty"`
+	Days  int    `json:"days,omitempty"`
 }
 
 // Faults is a share of the IVS events lost, late or repeated (localbus.EventFaults).
@@ -357,7 +362,7 @@ func (st Step) validate(f string, groups map[string]int) error {
 	for name, set := range map[string]bool{
 		"note": st.Note != "", "connect": st.Connect != "", "disconnect": st.Disconnect != "",
 		"sleep": st.Sleep != 0, "waitFor": st.WaitFor != "", "inject": len(st.Inject) > 0, "neighbour": st.Neighbour != nil,
-		"hold": st.Hold != "", "release": st.Release != "", "faults": st.Faults != nil,
+		"hold": st.Hold != "", "release": st.Release != "", "faults": st.Faults != nil, "sweep": st.Sweep != "",
 		"starve": st.Starve != "", "recover": st.Recover != "",
 	} {
 		if set {
@@ -366,7 +371,7 @@ func (st Step) validate(f string, groups map[string]int) error {
 	}
 	if len(actions) != 1 {
 		slices.Sort(actions)
-		return &ivsevent.FieldError{Field: f, Want: "exactly one of note, connect, disconnect, starve, recover, sleep, waitFor, inject, hold, release, neighbour, faults", Got: strings.Join(actions, ", ")}
+		return &ivsevent.FieldError{Field: f, Want: "exactly one of note, connect, disconnect, starve, recover, sleep, waitFor, inject, hold, release, neighbour, faults, sweep", Got: strings.Join(actions, ", ")}
 	}
 	known := func(field, name string) error {
 		if _, ok := groups[name]; !ok {
@@ -496,11 +501,12 @@ var builtinOrder = []string{
 	"burst",
 	"malformed-event",
 	"ingest-quality",
+	"lost-events",
 }
 
 // Builtin returns the built-in scenarios, in order: 1 multitrack-not-allowed, 2
 // require-to-allow, 3 basic-manual, 4 wait-while-live, 5 burst, 6 malformed-event, 7
-// ingest-quality. It panics
+// ingest-quality, 8 lost-events. It panics
 // if an embedded scenario is invalid (a test catches that).
 func Builtin() []Scenario {
 	out := make([]Scenario, 0, len(builtinOrder))
@@ -519,7 +525,7 @@ func Builtin() []Scenario {
 }
 
 // Select returns the built-in scenarios that sel names: "" or "all" for every one, or a
-// comma-separated list of numbers (1 to 7) and names. It returns an error naming what does not
+// comma-separated list of numbers (1 to 8) and names. It returns an error naming what does not
 // match.
 func Select(sel string) ([]Scenario, error) {
 	all := Builtin()

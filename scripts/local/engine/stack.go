@@ -187,6 +187,9 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 			return nil, err
 		}
 	}
+	if err := s.startSweep(ctx); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -287,7 +290,7 @@ func (s *Stack) ivsHandler() http.Handler {
 			ivsH.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, caller)))
 		}))
 	}
-	for _, c := range append(append([]string{}, suite.Functions...), otherCallers...) {
+	for _, c := range append(suite.AllFunctions(), otherCallers...) {
 		mux.Handle(viaPrefix+c+"/", tag(c))
 	}
 	mux.Handle("/", ivsH)
@@ -368,7 +371,7 @@ func (s *Stack) openLogs() error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("engine: logs: %w", err)
 	}
-	for _, name := range append(append([]string{}, suite.Functions...), "timeline") {
+	for _, name := range append(suite.AllFunctions(), "timeline") {
 		f, err := os.Create(filepath.Join(dir, name+".log"))
 		if err != nil {
 			return fmt.Errorf("engine: logs: %w", err)
@@ -596,7 +599,7 @@ func (s *Stack) Close() error {
 		if s.Bus != nil {
 			errs = append(errs, s.Bus.Close())
 		}
-		for _, fn := range suite.Functions {
+		for _, fn := range suite.AllFunctions() {
 			if p := s.pools[fn]; p != nil {
 				errs = append(errs, p.Close())
 			}

@@ -80,7 +80,7 @@ func Summarize(a Archive, c Counters, deadLetters map[string]int) Summary {
 		s.Throttles += n.Throttled
 	}
 	for caller, ops := range c.Calls {
-		if !contains(suite.Functions, caller) {
+		if !contains(suite.AllFunctions(), caller) {
 			s.OtherCalls[caller] = ops
 		}
 	}

@@ -113,7 +113,7 @@ func (c Counters) Sub(earlier Counters) Counters {
 // FunctionCalls sums the calls the functions made, by operation.
 func (c Counters) FunctionCalls() map[string]CallCount {
 	out := map[string]CallCount{}
-	for _, fn := range suite.Functions {
+	for _, fn := range suite.AllFunctions() {
 		for op, n := range c.Calls[fn] {
 			t := out[op]
 			t.Calls += n.Calls

@@ -113,7 +113,7 @@ func (h *Handler) handle(ctx context.Context, m batch.Message, ev *ivsevent.Even
 	id := sessionID{ev.Channel.String(), ev.StreamID()}
 	if memoOf(ctx).repeated(ev.ID) {
 		// The same event twice in one batch: the first delivery enriched and decided.
-		h.countSaved("batch")
+		h.countSaved("repeated")
 		return h.publish(ctx, ev, session.FromEvent(ev, ""), repeatedDecision(ev))
 	}
 	if ss := memoOf(ctx).get(id, p); ss != nil {

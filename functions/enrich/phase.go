@@ -155,7 +155,8 @@ func archiveKeys(ev *ivsevent.Event, p phase) []string {
 	return keys
 }
 
-// archived reports whether the archive already holds phase p of ev's session, enriched. Any
+// archived reports whether the archive already holds phase p of ev's session, enriched (and,
+// for an event with a code, decided). Any
 // failure to read (a missing object, which S3 answers 403 without s3:ListBucket, or an
 // unreadable one) is "no": the call is then made, as it would be without the archive.
 func (h *Handler) archived(ctx context.Context, ev *ivsevent.Event, p phase) bool {
@@ -174,7 +175,9 @@ func (h *Handler) archived(ctx context.Context, ev *ivsevent.Event, p phase) boo
 			h.Log.WarnContext(ctx, "archived record unreadable; calling IVS", keyEventID, ev.ID, "key", key, "err", err)
 			return false
 		}
-		return rec.StreamID == ev.StreamID() && done(rec, p)
+		// An event with a code is decided once: the archive serves it only when the record
+		// holds a decision already (a later phase, e.g. a late live call, is no decision).
+		return rec.StreamID == ev.StreamID() && done(rec, p) && (ev.Code() == "" || rec.Correction != nil)
 	}
 	return false
 }

@@ -102,8 +102,10 @@ func TestOneCallPerBatch(t *testing.T) {
 			t.Errorf("memo %v: GetStreamSession called %d times, want %d", withMemoCtx, got, want)
 		}
 		if withMemoCtx {
-			if n := s.Metric(t, suite.MetricCallsSaved, metrics.Dim{Name: suite.DimensionReason, Value: "batch"}); n != 2 {
-				t.Errorf("metric %s{Reason=batch} = %v, want 2 (the Session Ended after the Stream Start, and its repeat)", suite.MetricCallsSaved, n)
+			for reason, want := range map[string]float64{"batch": 1, "repeated": 1} {
+				if n := s.Metric(t, suite.MetricCallsSaved, metrics.Dim{Name: suite.DimensionReason, Value: reason}); n != want {
+					t.Errorf("metric %s{Reason=%s} = %v, want %v", suite.MetricCallsSaved, reason, n, want)
+				}
 			}
 			pub := s.publishedEvents(t)
 			if d := decodeDetail(t, pub[len(pub)-1]).Decision; d.Action != multitrack.ActionNone || !strings.Contains(d.Reason, "repeated") {
@@ -264,5 +266,34 @@ func TestTruncatedEventsRecover(t *testing.T) {
 		if !seen[name] {
 			t.Errorf("record events lack %s (from truncatedEvents): %v", name, seen)
 		}
+	}
+}
+
+// TestArchivedButUndecided: a refusal whose session the archive holds enriched and ended (a
+// live-phase answer that came after the end) but not decided is still decided: one call.
+func TestArchivedButUndecided(t *testing.T) {
+	s := newStack(t, withArchive())
+	ch, streamID, refusal := endedSession(t, s, "session-ended-multitrack-input-not-allowed")
+	out, err := s.IVSClient().GetStreamSession(context.Background(), &ivs.GetStreamSessionInput{ChannelArn: aws.String(ch.ARN), StreamId: aws.String(streamID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := session.FromStreamSession(out.StreamSession, nil)
+	if err != nil || rec.EndTime.IsZero() {
+		t.Fatalf("record %+v, %v: want an ended one", rec, err)
+	}
+	b, _ := json.Marshal(rec)
+	if _, err := s.S3Client().PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(testArchiveBucket), Key: aws.String(rec.Key()), Body: bytes.NewReader(b)}); err != nil {
+		t.Fatal(err)
+	}
+	before := s.calls()
+	if failed := s.processSQS(t, 1, refusal); len(failed) != 0 {
+		t.Fatal(failed)
+	}
+	if got := s.calls() - before; got != 1 {
+		t.Errorf("GetStreamSession called %d times, want 1 (the refusal is not decided yet)", got)
+	}
+	if d := s.onePublished(t).Decision; d.Action != multitrack.ActionApply {
+		t.Errorf("decided %+v, want apply", d)
 	}
 }

@@ -45,6 +45,7 @@ import (
 
 	"github.com/ivs-sessions/ivs-sessions/scripts/local/engine"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
+	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
 
 func main() {
@@ -64,6 +65,8 @@ type options struct {
 	dir      string
 	verbose  bool
 	second   time.Duration
+	share    float64 // the suite's IVS quota share (ivsQuotaShare)
+	noLive   bool    // enrichLivePhase=false
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -76,6 +79,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.quota, "quota", ivstest.DefaultQuota, "IVS calls per second per operation (0: no quota)")
 	fs.StringVar(&o.dir, "dir", ".local", "working directory for binaries, the archive and logs")
 	fs.BoolVar(&o.verbose, "v", false, "show every detail in the timeline")
+	fs.Float64Var(&o.share, "share", suite.DefaultIVSQuotaShare, "the suite's share of each IVS operation's quota (ivsQuotaShare)")
+	fs.BoolVar(&o.noLive, "no-live-phase", false, "GetStreamSession only when a session ends (enrichLivePhase=false)")
 	fs.DurationVar(&o.second, "sqs-second", engine.DefaultSecond, "length of one SQS second (time scale of windows and visibility timeouts)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -91,6 +96,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("-sqs-second: want a duration from 1ms to 1s, got %s", o.second)
 	case o.dir == "":
 		return o, errors.New("-dir: want a directory")
+	case !(o.share > 0 && o.share <= 1):
+		return o, fmt.Errorf("-share: want a share above 0 and at most 1, got %v", o.share)
 	}
 	return o, nil
 }
@@ -159,7 +166,7 @@ func play(ctx context.Context, o options, scenarios []engine.Scenario, out *prin
 		return err
 	}
 	binDir := filepath.Join(dir, "bin")
-	out.line(fmt.Sprintf("ivs-sessions, locally: building the three functions (linux/%s) and the Lambda Runtime Interface Emulator into %s ...",
+	out.line(fmt.Sprintf("ivs-sessions, locally: building the functions (linux/%s) and the Lambda Runtime Interface Emulator into %s ...",
 		runtime.GOARCH, rel(binDir)))
 	art, err := engine.Build(ctx, root, binDir)
 	if err != nil {
@@ -167,8 +174,10 @@ func play(ctx context.Context, o options, scenarios []engine.Scenario, out *prin
 	}
 	out.line(fmt.Sprintf("built in %s", time.Since(begin).Round(100*time.Millisecond)))
 
+	settings := engine.LocalSettings()
+	settings.IVSQuotaShare, settings.EnrichLivePhase = o.share, !o.noLive
 	stack, err := engine.Start(ctx, engine.Config{
-		Dir: dir, Artifacts: art, Quota: o.quota, Second: o.second, Observe: out.entry,
+		Dir: dir, Artifacts: art, Quota: o.quota, Second: o.second, Observe: out.entry, Settings: &settings,
 	})
 	if err != nil {
 		return err

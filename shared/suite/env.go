@@ -90,7 +90,7 @@ const (
 	AccessErrorPattern = `AccessDenied|not authorized|NoSuchBucket|NonExistentQueue`
 	// MetricStreamSessionCalls counts GetStreamSession calls by the phase they enrich
 	// (dimension Phase: live, end, sweep); MetricCallsSaved counts the calls a phase event did
-	// not need (dimension Reason: archive, batch).
+	// not need (dimension Reason: archive, batch, repeated).
 	MetricStreamSessionCalls = "StreamSessionCalls"
 	MetricCallsSaved         = "StreamSessionCallsSaved"
 

@@ -34,7 +34,8 @@ type Summary struct {
 	Events      int                             // IVS events emitted (and injected)
 	Invocations map[string]int                  // function invocations
 	// PhaseCalls are the GetStreamSession calls by the phase they enriched (live, end,
-	// sweep); CallsSaved the phase events that needed none, by reason (archive, batch).
+	// sweep); CallsSaved the phase events that needed none, by reason (archive, batch,
+	// repeated).
 	PhaseCalls map[string]int
 	CallsSaved map[string]int
 }

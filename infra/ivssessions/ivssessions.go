@@ -102,6 +102,7 @@ func NewIvsSessions(scope constructs.Construct, id *string, props *IvsSessionsPr
 		fmt.Sprintf("%s: IVS sent events of a detail-type this version of the suite does not know. They are kept in the enrich dead-letter queue "+
 			"(14 days) and in the %s archive: upgrade the suite, then redrive or replay them.", suite.Name, ivsArchiveName),
 		unknownEventsMetric(unknown, alarmPeriod()), 1)
+	s.alarmSweep()
 	s.outputs()
 	return s
 }

@@ -253,7 +253,7 @@ func TestResourceCounts(t *testing.T) {
 		"AWS::SNS::Topic":                 1,
 		"AWS::SNS::Subscription":          0, // no alarm e-mail by default
 		"AWS::KMS::Key":                   1,
-		"AWS::CloudWatch::Alarm":          5*n + 3, // DLQ depth, Errors, Throttles, rejected, age per function; access, failed, unknown
+		"AWS::CloudWatch::Alarm":          5*n + 3 + 1, // DLQ depth, Errors, Throttles, rejected, age per function; access, failed, unknown; the sweep's Errors
 		"AWS::CloudWatch::Dashboard":      1,
 	}
 	for typ, count := range want {

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -134,4 +135,13 @@ func (s *ivsSessions) grantSweep(pf *suiteFunction) {
 			AppliesTo: &[]any{&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::<.*ArchiveBucket[0-9A-F]{8}\.Arn>\/(sessions|sweep)\/\*$/`)}},
 		},
 	}, jsii.Bool(true))
+}
+
+// alarmSweep alarms when a sweep run fails (an IVS or S3 error that outlasted the retries, or a
+// crash): the next scheduled run resumes from the saved progress, but a sweep that keeps
+// failing leaves lost sessions unarchived.
+func (s *ivsSessions) alarmSweep() {
+	s.mon.alarm(s.sweep.fn, "ErrorsAlarm",
+		fmt.Sprintf("%s sweep: runs failed; lost sessions stay unarchived until a run succeeds (it resumes from sweep/ in the archive bucket).", suite.Name),
+		s.sweep.fn.MetricErrors(&awscloudwatch.MetricOptions{Statistic: jsii.String("Sum"), Period: alarmPeriod()}), 1)
 }

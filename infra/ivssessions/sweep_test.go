@@ -42,6 +42,16 @@ func TestSweep(t *testing.T) {
 		t.Errorf("schedules %v, want %v", schedules, want)
 	}
 
+	errorsAlarm := false
+	for _, a := range f.ofType("AWS::CloudWatch::Alarm") {
+		ap := a["Properties"].(map[string]any)
+		errorsAlarm = errorsAlarm || (ap["MetricName"] == "Errors" && equal(get(ap, "Dimensions", 0), map[string]any{"Name": "FunctionName", "Value": ref(fnID)}) &&
+			equal(ap["AlarmActions"], []any{ref(f.id(t, f.suite.AlarmTopic()))}))
+	}
+	if !errorsAlarm {
+		t.Error("no Errors alarm on the sweep to the alarm topic")
+	}
+
 	roleID := str(list(get(p["Role"], "Fn::GetAtt"))[0])
 	got := map[string][]string{} // action -> resources (JSON-ish strings)
 	for _, pol := range f.ofType("AWS::IAM::Policy") {

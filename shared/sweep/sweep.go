@@ -118,7 +118,9 @@ func (s *Sweeper) now() time.Time {
 }
 
 // Live finishes the live records of the last 48 hours whose stream IVS no longer lists as live.
-// It makes no IVS call when the archive holds no live record.
+// It makes no IVS call when the archive holds no live record. It reads every record of the
+// last three days' prefixes (one S3 GET each, every run): at 1,000 sessions a day and a run
+// every 10 minutes that is about 430,000 GETs a day, some $0.17 at S3 Standard's price.
 func (s *Sweeper) Live(ctx context.Context) (Report, error) {
 	var rep Report
 	var live []session.Record

@@ -84,9 +84,9 @@ func (s *ivsSessions) newSweep(scope constructs.Construct, p IvsSessionsProps) *
 }
 
 // grantSweep gives the sweep exactly what it calls: the IVS list and get calls (SweepIVSActions),
-// PutEvents on the suite's bus, s3:GetObject on the session records and s3:ListBucket of
-// sessions/ only (the live sweep lists the last days' records), and s3:GetObject/PutObject on
-// its own state under SweepPrefix.
+// PutEvents on the suite's bus, s3:GetObject on the session records, s3:ListBucket of sessions/
+// and sweep/ only (the live sweep lists the last days' records; a missing state reads as 404),
+// and s3:GetObject/PutObject on its own state under SweepPrefix.
 func (s *ivsSessions) grantSweep(pf *suiteFunction) {
 	pf.role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("IvsChannelsOfThisAccountAndRegion"),
@@ -109,7 +109,7 @@ func (s *ivsSessions) grantSweep(pf *suiteFunction) {
 		Sid:        jsii.String("ListSessionRecords"),
 		Actions:    jsii.Strings("s3:ListBucket"),
 		Resources:  &[]*string{bucket.BucketArn()},
-		Conditions: &map[string]any{"StringLike": map[string]any{"s3:prefix": []string{SessionsPrefix + "*"}}},
+		Conditions: &map[string]any{"StringLike": map[string]any{"s3:prefix": []string{SessionsPrefix + "*", SweepPrefix + "*"}}},
 	}))
 	pf.role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("SweepState"),

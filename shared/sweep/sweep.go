@@ -463,8 +463,10 @@ func (s *Sweeper) loadState(ctx context.Context, kind Kind) (state, error) {
 	var st state
 	out, err := s.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.Bucket), Key: aws.String(stateKey(kind))})
 	if err != nil {
-		var nsk interface{ ErrorCode() string }
-		if errors.As(err, &nsk) && nsk.ErrorCode() == "NoSuchKey" {
+		// No state yet. Without s3:ListBucket S3 answers a missing key 403: read as absent too
+		// (a real permission problem still fails the save that follows).
+		var apiErr interface{ ErrorCode() string }
+		if errors.As(err, &apiErr) && (apiErr.ErrorCode() == "NoSuchKey" || apiErr.ErrorCode() == "AccessDenied") {
 			return st, nil
 		}
 		return st, fmt.Errorf("read sweep state %s: %w", stateKey(kind), err)

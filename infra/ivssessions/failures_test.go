@@ -191,11 +191,11 @@ func TestBusPolicy(t *testing.T) {
 		want := map[string]any{
 			"StringEquals": map[string]any{"events:source": suite.EventSource},
 			"ArnNotEquals": map[string]any{"aws:PrincipalArn": []any{arnOf(f.roleOf(t, suite.FunctionEnrich)), arnOf(f.roleOf(t, suite.FunctionCorrect)),
-				arnOf(f.roleOf(t, suite.FunctionQuality))}},
+				arnOf(f.roleOf(t, suite.FunctionQuality)), arnOf(f.roleOf(t, suite.FunctionSweep))}},
 		}
 		if get(st, "Effect") != "Deny" || !equal(get(st, "Principal"), map[string]any{"AWS": "*"}) && get(st, "Principal") != "*" ||
 			get(st, "Action") != "events:PutEvents" || !equal(get(st, "Resource"), arnOf(busID)) || !equal(get(st, "Condition"), want) {
-			t.Errorf("%s statement %v, want a Deny of PutEvents of source %s for all but enrich, correct and quality (%v)", id, jsonValue(st), suite.EventSource, jsonValue(want))
+			t.Errorf("%s statement %v, want a Deny of PutEvents of source %s for all but enrich, correct, quality and sweep (%v)", id, jsonValue(st), suite.EventSource, jsonValue(want))
 		}
 	}
 }

@@ -3,7 +3,7 @@
 # builds the three bootstraps for this host and the Lambda Runtime Interface Emulator (pinned by
 # go.mod) into .local/bin, and keeps the archive (.local/s3) and logs (.local/logs) there too.
 #
-#   make local                               the seven scenarios, a live timeline, a summary
+#   make local                               the eight scenarios, a live timeline, a summary
 #   make local ARGS='-scenario 4'            one scenario, by number or name (or a list: 1,burst)
 #   make local ARGS='-keep'                  then keep the stack up for the AWS CLI/SDK (Ctrl-C)
 #   make local ARGS='-file my.json'          a scenario of your own (scripts/local/example-scenario.json)

@@ -2,8 +2,6 @@ package engine
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -14,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
 	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
+	"github.com/google/uuid"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
@@ -499,7 +498,7 @@ func (r *runner) substitute(body string) string {
 		case "stream":
 			return r.s.LatestStream(arn)
 		case "uuid":
-			return newUUID()
+			return uuid.NewString()
 		case "now":
 			return time.Now().UTC().Format(time.RFC3339)
 		case "account":
@@ -509,15 +508,6 @@ func (r *runner) substitute(body string) string {
 		}
 		return m
 	})
-}
-
-func newUUID() string {
-	var u [16]byte
-	_, _ = rand.Read(u[:]) // crypto/rand.Read never fails
-	u[6] = u[6]&0x0f | 0x40
-	u[8] = u[8]&0x3f | 0x80
-	h := hex.EncodeToString(u[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
 // neighbour starts calling IVS in the background, as another application of the account.

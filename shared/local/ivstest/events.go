@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/google/uuid"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 )
@@ -112,7 +113,7 @@ func (s *Server) newEvent(at time.Time, detailType string, channelARN string, de
 	}
 	at = at.UTC().Truncate(time.Second)
 	env, err := json.Marshal(envelope{
-		Version: "0", ID: newUUID(), DetailType: detailType, Source: ivsevent.Source,
+		Version: "0", ID: uuid.NewString(), DetailType: detailType, Source: ivsevent.Source,
 		Account: s.account, Time: at.Format(time.RFC3339), Region: s.region,
 		Resources: resources, Detail: d,
 	})

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // Defaults of Options.
@@ -299,7 +301,7 @@ const maxBody = 1 << 20
 // serveAPI answers one IVS API call: count it, apply the quota, then any injected fault, then
 // the operation.
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("x-amzn-RequestId", newUUID())
+	w.Header().Set("x-amzn-RequestId", uuid.NewString())
 	op, label, ok := route(r)
 	if !ok {
 		writeError(w, newError(CodeUnknownOperation, "No operation for %s %s", r.Method, r.URL.Path))

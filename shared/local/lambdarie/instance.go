@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,6 +19,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // Defaults applied by Start to zero fields of Config.
@@ -470,7 +470,7 @@ func (i *Instance) post(p *process, payload []byte) (int, []byte, error) {
 		return 0, nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Amzn-RequestId", newRequestID())
+	req.Header.Set("X-Amzn-RequestId", uuid.NewString())
 	resp, err := i.client.Do(req)
 	if err != nil {
 		return 0, nil, err
@@ -550,13 +550,4 @@ func (i *Instance) kill(p *process) {
 	case <-time.After(5 * time.Second):
 		// A grandchild still holds the output pipe; the emulator itself is gone.
 	}
-}
-
-func newRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }

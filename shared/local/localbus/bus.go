@@ -3,8 +3,6 @@ package localbus
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/google/uuid"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/local/eventpattern"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
@@ -378,7 +377,7 @@ func (b *Bus) Put(e Entry) (string, error) {
 	}
 	env := envelope{
 		Version:    "0",
-		ID:         newUUID(),
+		ID:         uuid.NewString(),
 		DetailType: e.DetailType,
 		Source:     e.Source,
 		Account:    b.cfg.Account,
@@ -616,14 +615,4 @@ func (b *Bus) emit(a Activity) {
 		a.Time = time.Now()
 	}
 	b.cfg.OnActivity(a)
-}
-
-// newUUID returns a random (version 4) UUID.
-func newUUID() string {
-	var u [16]byte
-	_, _ = rand.Read(u[:]) // crypto/rand.Read never fails
-	u[6] = u[6]&0x0f | 0x40
-	u[8] = u[8]&0x3f | 0x80
-	h := hex.EncodeToString(u[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }

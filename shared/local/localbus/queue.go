@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/google/uuid"
 )
 
 // Errors of ChangeMessageVisibility, as SQS reports them.
@@ -81,7 +82,7 @@ func (q *queue) send(body string) string {
 func (q *queue) sendWith(body string, attrs map[string]messageAttribute, delay time.Duration) string {
 	sum := md5.Sum([]byte(body))
 	now := time.Now()
-	m := &message{id: newUUID(), body: body, md5: hex.EncodeToString(sum[:]), sent: now, attrs: deliveredAttributes(attrs)}
+	m := &message{id: uuid.NewString(), body: body, md5: hex.EncodeToString(sum[:]), sent: now, attrs: deliveredAttributes(attrs)}
 	if len(attrs) > 0 {
 		m.attrsMD5 = attributesMD5(attrs)
 	}
@@ -99,7 +100,7 @@ func (q *queue) sendWith(body string, attrs map[string]messageAttribute, delay t
 
 // deadLetter adds a message straight to the queue's DLQ (SendMessage to it) and returns its ID.
 func (q *queue) deadLetter(body string, attrs map[string]string) string {
-	id := newUUID()
+	id := uuid.NewString()
 	q.bus.mu.Lock()
 	q.dlq = append(q.dlq, DeadLetter{MessageID: id, Body: body, Sent: time.Now(), Attributes: attrs})
 	q.stats.DeadLettered++

@@ -14,7 +14,9 @@ import (
 	"github.com/aws/smithy-go/middleware"
 	"golang.org/x/time/rate"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
 	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
+	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
 
 // Defaults for the retryer installed by ClientOptions.
@@ -33,6 +35,7 @@ type Pacer struct {
 
 	throttles atomic.Int64
 	calls     atomic.Int64
+	reported  atomic.Int64 // throttles already reported by Report
 }
 
 // NewPacer returns a Pacer that allows perSecond attempts per second for each operation, with a
@@ -43,6 +46,19 @@ func NewPacer(perSecond float64) *Pacer {
 
 // Throttles returns how many attempts were throttled since the Pacer was made.
 func (p *Pacer) Throttles() int64 { return p.throttles.Load() }
+
+// Report adds the attempts throttled since the last Report to the suite's IVSThrottles metric,
+// dimension Function=function. Each throttle is reported once, however many goroutines report;
+// a nil Pacer reports nothing.
+func (p *Pacer) Report(m *metrics.Recorder, function string) {
+	if p == nil {
+		return
+	}
+	now := p.throttles.Load()
+	if d := now - p.reported.Swap(now); d > 0 {
+		m.Add(suite.MetricIVSThrottles, float64(d), metrics.Dim{Name: suite.DimensionFunction, Value: function})
+	}
+}
 
 // Calls returns how many attempts were sent since the Pacer was made.
 func (p *Pacer) Calls() int64 { return p.calls.Load() }

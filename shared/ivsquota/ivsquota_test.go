@@ -1,6 +1,7 @@
 package ivsquota
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/http"
@@ -12,7 +13,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
 	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
+	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
 
 const channelARN = "arn:aws:ivs:us-west-2:123456789012:channel/AbCdef1G2hij"
@@ -65,6 +68,26 @@ func TestThrottlesAreRetriedAndCounted(t *testing.T) {
 	if len(*seen) != 3 || p.Throttles() != 2 || p.Calls() != 3 {
 		t.Errorf("requests = %d, throttles = %d, calls = %d; want 3, 2, 3", len(*seen), p.Throttles(), p.Calls())
 	}
+}
+
+func TestReport(t *testing.T) {
+	var out bytes.Buffer
+	rec := metrics.New(suite.MetricNamespace, &out)
+	srv, _ := server(t, 2)
+	p := NewPacer(0)
+	c := client(srv, p, 0)
+	dim := metrics.Dim{Name: suite.DimensionFunction, Value: "enrich"}
+	for range 2 { // the second call meets no throttle: nothing more to report
+		if _, err := c.GetChannel(context.Background(), &ivs.GetChannelInput{Arn: aws.String(channelARN)}); err != nil {
+			t.Fatal(err)
+		}
+		p.Report(rec, "enrich")
+		p.Report(rec, "enrich") // reported once only
+		if got := rec.Count(suite.MetricIVSThrottles, dim); got != 2 {
+			t.Errorf("IVSThrottles = %v, want 2", got)
+		}
+	}
+	(*Pacer)(nil).Report(rec, "enrich") // no panic, nothing reported
 }
 
 func TestGivesUpAfterMaxAttempts(t *testing.T) {

@@ -49,6 +49,20 @@ func ContainsStreamKey(s string) bool { return streamKey.MatchString(s) }
 // Scrub returns s with every IVS stream key in it replaced by REDACTED.
 func Scrub(s string) string { return streamKey.ReplaceAllLiteralString(s, Redacted) }
 
+// quoteBytes is the most of an input that Quote keeps.
+const quoteBytes = 200
+
+// Quote returns at most the first 200 bytes of b, stream keys scrubbed, followed by "..." when
+// b was longer: what an error message may quote of an input. b is []byte or string. A stream
+// key cut in two by the limit is scrubbed too: the limit is applied after scrubbing.
+func Quote[T ~string | ~[]byte](b T) string {
+	s := Scrub(string(b))
+	if len(s) <= quoteBytes {
+		return s
+	}
+	return s[:quoteBytes] + "..."
+}
+
 // Tags returns a copy of tags with stream keys scrubbed from keys and values; nil for nil.
 func Tags(tags map[string]string) map[string]string {
 	if tags == nil {

@@ -133,3 +133,27 @@ func TestStreamSessionAndChannels(t *testing.T) {
 		t.Error("StreamSession modified its input")
 	}
 }
+
+func TestQuote(t *testing.T) {
+	const key = "sk_us-west-2_abcdABCDefgh_567890abcdef"
+	long := strings.Repeat("x", 190) + key + " " + strings.Repeat("y", 50) // the key straddles the limit
+	tests := map[string]struct {
+		in   string
+		want string
+	}{
+		"short":            {`{"a":1}`, `{"a":1}`},
+		"key scrubbed":     {"rtmps://x/app/" + key, "rtmps://x/app/REDACTED"},
+		"cut after scrub":  {long, strings.Repeat("x", 190) + "REDACTED y..."},
+		"exactly at limit": {strings.Repeat("z", 200), strings.Repeat("z", 200)},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := Quote(tc.in); got != tc.want {
+				t.Errorf("Quote = %q, want %q", got, tc.want)
+			}
+			if got := Quote([]byte(tc.in)); got != tc.want {
+				t.Errorf("Quote([]byte) = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

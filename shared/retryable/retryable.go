@@ -29,7 +29,11 @@ var (
 		// dead-letter queue is redriven; the message must not be acknowledged meanwhile.
 		"AccessDenied": true, "AccessDeniedException": true, "NoSuchBucket": true,
 	}
-	sdkRetryables = retry.IsErrorRetryables(retry.DefaultRetryables)
+	// entryRetryable are the PutEvents entry error codes EventBridge documents as retryable;
+	// the others (AccessDeniedException, InvalidArgument, MalformedDetail, ...) are not.
+	// https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEventsResultEntry.html
+	entryRetryable = map[string]bool{"InternalFailure": true, "ThrottlingException": true}
+	sdkRetryables  = retry.IsErrorRetryables(retry.DefaultRetryables)
 )
 
 // LaterError marks a condition of our own that will pass: retry the message after After (zero:
@@ -78,6 +82,23 @@ func Is(err error) bool {
 	return sdkRetryables.IsErrorRetryable(err) == aws.TrueTernary
 }
 
+// Own returns err marked transient whatever it says, for a failure of a resource the suite
+// deploys for itself (its event bus, its archive bucket, its queues): what breaks those (a
+// missing bus, bucket or permission) is fixed by a deployment, and the message that needed them
+// must survive until then; one that never succeeds ends in its dead-letter queue, whose alarm
+// brings a person. It returns nil for nil, and err itself when it is transient already.
+func Own(err error) error {
+	if err == nil || Is(err) {
+		return err
+	}
+	return &LaterError{Reason: "the suite's own resource failed", Err: err}
+}
+
+// EntryRetryable reports whether a PutEvents entry that EventBridge refused with code may be
+// sent again at once (InternalFailure, ThrottlingException). The SDK does not see these
+// per-entry errors, so it does not retry them itself.
+func EntryRetryable(code string) bool { return entryRetryable[code] }
+
 // IsThrottle reports whether err is (or wraps) an AWS throttling error, for metrics.
 func IsThrottle(err error) bool {
 	var apiErr smithy.APIError
@@ -105,4 +126,53 @@ func RetryAfter(err error) time.Duration {
 		return later.After
 	}
 	return 0
+}
+
+// Describe returns an AWS error as "<code>: <message>", or "<code>" when it has no message, and
+// err's text when it is not an AWS API error. For IVS's typed errors the message is their
+// ExceptionMessage: IVS puts its message in exceptionMessage, and their ErrorMessage is empty.
+func Describe(err error) string {
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) {
+		return err.Error()
+	}
+	msg := aws.ToString(ivsExceptionMessage(err))
+	if msg == "" {
+		msg = apiErr.ErrorMessage()
+	}
+	if msg == "" {
+		return apiErr.ErrorCode()
+	}
+	return apiErr.ErrorCode() + ": " + msg
+}
+
+// ivsExceptionMessage returns the ExceptionMessage of the IVS typed error in err's chain, or nil.
+func ivsExceptionMessage(err error) *string {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		switch t := e.(type) {
+		case *types.AccessDeniedException:
+			return t.ExceptionMessage
+		case *types.ChannelNotBroadcasting:
+			return t.ExceptionMessage
+		case *types.ConflictException:
+			return t.ExceptionMessage
+		case *types.InternalServerException:
+			return t.ExceptionMessage
+		case *types.PendingVerification:
+			return t.ExceptionMessage
+		case *types.ResourceNotFoundException:
+			return t.ExceptionMessage
+		case *types.ServiceQuotaExceededException:
+			return t.ExceptionMessage
+		case *types.ServiceUnavailable:
+			return t.ExceptionMessage
+		case *types.StreamUnavailable:
+			return t.ExceptionMessage
+		case *types.ThrottlingException:
+			return t.ExceptionMessage
+		case *types.ValidationException:
+			return t.ExceptionMessage
+		}
+	}
+	return nil
 }

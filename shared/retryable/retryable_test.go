@@ -89,3 +89,44 @@ func TestRetryAfter(t *testing.T) {
 		t.Errorf("Error() = %q, want %q", err.Error(), want)
 	}
 }
+
+func TestOwnAndEntryRetryable(t *testing.T) {
+	if Own(nil) != nil {
+		t.Error("Own(nil) is not nil")
+	}
+	denied := &smithy.GenericAPIError{Code: "ResourceNotFoundException", Message: "Event bus x does not exist."}
+	if Is(denied) || !Is(Own(denied)) || !errors.Is(Own(denied), denied) {
+		t.Errorf("Own(%v) = %v: want a transient error wrapping it", denied, Own(denied))
+	}
+	later := Later("x", time.Minute, nil)
+	if Own(later) != later {
+		t.Error("Own re-wrapped an error that is transient already")
+	}
+	for code, want := range map[string]bool{"InternalFailure": true, "ThrottlingException": true, "InvalidArgument": false,
+		"MalformedDetail": false, "AccessDeniedException": false, "NotAuthorizedForSourceException": false, "": false} {
+		if got := EntryRetryable(code); got != want {
+			t.Errorf("EntryRetryable(%q) = %v, want %v", code, got, want)
+		}
+	}
+}
+
+func TestDescribe(t *testing.T) {
+	msg := func(s string) *string { return &s }
+	tests := map[string]struct {
+		err  error
+		want string
+	}{
+		"IVS typed, exceptionMessage": {fmt.Errorf("update: %w", &types.ValidationException{ExceptionMessage: msg("bad policy")}), "ValidationException: bad policy"},
+		"IVS pending":                 {&types.PendingVerification{ExceptionMessage: msg("verify")}, "PendingVerification: verify"},
+		"IVS typed, no message":       {&types.ResourceNotFoundException{}, "ResourceNotFoundException"},
+		"generic API error":           {&smithy.GenericAPIError{Code: "NoSuchBucket", Message: "gone"}, "NoSuchBucket: gone"},
+		"not an API error":            {errors.New("dial tcp: refused"), "dial tcp: refused"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := Describe(tc.err); got != tc.want {
+				t.Errorf("Describe = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -22,10 +22,10 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
-	"github.com/ivs-sessions/ivs-sessions/shared/redact"
 	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+	"github.com/ivs-sessions/ivs-sessions/shared/suiteevent"
 )
 
 // objectGetter reads an archived object.
@@ -99,65 +99,26 @@ type Handler struct {
 	Now     func() time.Time // the clock of UpdatedAt
 }
 
-// envelope is an EventBridge event as the archive queue delivers it.
-type envelope struct {
-	ID         string          `json:"id"`
-	DetailType string          `json:"detail-type"`
-	Source     string          `json:"source"`
-	Detail     json.RawMessage `json:"detail"`
-}
-
 // Handle archives one message: nil when done, a transient error (retryable.Is: every S3
 // failure) to have it delivered again, or a permanent *ivsevent.FieldError naming what is wrong
 // with the event to have it rejected.
 func (h *Handler) Handle(ctx context.Context, m batch.Message) error {
-	var env envelope
-	if err := json.Unmarshal(m.Body, &env); err != nil {
-		return &ivsevent.FieldError{Field: "", Want: "an EventBridge event (JSON object)", Got: truncate(string(m.Body)), Err: err}
-	}
-	if env.Source != suite.EventSource {
-		return &ivsevent.FieldError{Field: "source", Want: fmt.Sprintf("%q", suite.EventSource), Got: env.Source, Err: ivsevent.ErrUnknown}
-	}
-	var err error
-	switch env.DetailType {
-	case suite.DetailTypeSessionEnriched:
-		var d session.Enriched
-		if err := decodeDetail(env.Detail, &d); err != nil {
-			return err
-		}
-		err = h.archiveEnriched(ctx, env, d)
-	case suite.DetailTypeChannelCorrected:
-		var c session.Corrected
-		if err := decodeDetail(env.Detail, &c); err != nil {
-			return err
-		}
-		err = h.archiveCorrected(ctx, env, c)
-	case suite.DetailTypeSessionQuality:
-		var q session.Measured
-		if err := decodeDetail(env.Detail, &q); err != nil {
-			return err
-		}
-		err = h.archiveQuality(ctx, env, q)
-	default:
-		return &ivsevent.FieldError{Field: "detail-type", Want: fmt.Sprintf("%q, %q or %q", suite.DetailTypeSessionEnriched, suite.DetailTypeChannelCorrected, suite.DetailTypeSessionQuality),
-			Got: env.DetailType, Err: ivsevent.ErrUnknown}
+	env, err := suiteevent.Decode(m.Body)
+	if err != nil {
+		return err
 	}
 	// An error of an invocation cut short is transient whatever it says (batch.Processor).
-	return err
-}
-
-func decodeDetail(raw json.RawMessage, v any) error {
-	if d := bytes.TrimSpace(raw); len(d) == 0 || d[0] != '{' {
-		return &ivsevent.FieldError{Field: "detail", Want: "a JSON object", Got: truncate(string(d))}
+	switch {
+	case env.Enriched != nil:
+		return h.archiveEnriched(ctx, env, *env.Enriched)
+	case env.Corrected != nil:
+		return h.archiveCorrected(ctx, env, *env.Corrected)
 	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		return &ivsevent.FieldError{Field: "detail", Want: fmt.Sprintf("a %T", v), Got: truncate(string(raw)), Err: err}
-	}
-	return nil
+	return h.archiveQuality(ctx, env, *env.Measured)
 }
 
 // archiveEnriched merges an enriched session's record into its object.
-func (h *Handler) archiveEnriched(ctx context.Context, env envelope, d session.Enriched) error {
+func (h *Handler) archiveEnriched(ctx context.Context, env *suiteevent.Event, d session.Enriched) error {
 	rec := d.Record
 	if rec.ChannelARN == "" && rec.StreamID == "" {
 		return h.archiveAccountEvent(ctx, env, d)
@@ -176,7 +137,7 @@ func (h *Handler) archiveEnriched(ctx context.Context, env envelope, d session.E
 // nextSession in the refused session's record. It runs for every record of a session that went
 // live (at go-live and at its end), so a correction archived after the go-live record is
 // linked at the session's end; a link that changes nothing writes nothing.
-func (h *Handler) linkAfterCorrection(ctx context.Context, env envelope, rec session.Record) error {
+func (h *Handler) linkAfterCorrection(ctx context.Context, env *suiteevent.Event, rec session.Record) error {
 	start := rec.StartTime
 	if !rec.WentLive() || start.IsZero() {
 		return nil
@@ -237,7 +198,7 @@ func cmpTime(a, b time.Time) time.Time {
 
 // archiveAccountEvent writes the record of an account-level event once, under
 // session.AccountEventKeyPrefix, named by the IVS event's ID and dated by its time.
-func (h *Handler) archiveAccountEvent(ctx context.Context, env envelope, d session.Enriched) error {
+func (h *Handler) archiveAccountEvent(ctx context.Context, env *suiteevent.Event, d session.Enriched) error {
 	tr := d.Trigger
 	if !eventIDPattern.MatchString(tr.EventID) {
 		return &ivsevent.FieldError{Field: "detail.trigger.eventId", Want: "the IVS event's ID (letters, digits, dashes)", Got: tr.EventID}
@@ -257,7 +218,7 @@ func (h *Handler) archiveAccountEvent(ctx context.Context, env envelope, d sessi
 
 // archiveCorrected writes a correction beside the sessions and merges it into its session's
 // record.
-func (h *Handler) archiveCorrected(ctx context.Context, env envelope, c session.Corrected) error {
+func (h *Handler) archiveCorrected(ctx context.Context, env *suiteevent.Event, c session.Corrected) error {
 	arn, err := ivsevent.ParseChannelARN(c.ChannelARN)
 	if err != nil {
 		return prefixField("detail.channelArn", err)
@@ -319,7 +280,7 @@ func sessionKeyAt(rec session.Record, at time.Time) string {
 
 // merge merges rec into the record at key: read, session.Merge, conditional write; again on a
 // lost race, at most maxWriteAttempts times. A merge that changes nothing writes nothing.
-func (h *Handler) merge(ctx context.Context, env envelope, key string, rec session.Record) error {
+func (h *Handler) merge(ctx context.Context, env *suiteevent.Event, key string, rec session.Record) error {
 	var lost error
 	for attempt := 1; attempt <= maxWriteAttempts; attempt++ {
 		if attempt > 1 {
@@ -394,7 +355,7 @@ func (h *Handler) read(ctx context.Context, key string) (rec session.Record, eta
 }
 
 // putOnce writes body at key unless an object is there already (a duplicate delivery).
-func (h *Handler) putOnce(ctx context.Context, env envelope, key string, body []byte) error {
+func (h *Handler) putOnce(ctx context.Context, env *suiteevent.Event, key string, body []byte) error {
 	_, err := h.Put.PutObject(ctx, &s3.PutObjectInput{
 		Bucket: aws.String(h.Cfg.Bucket), Key: aws.String(key), Body: bytes.NewReader(body),
 		ContentType: aws.String(contentType), IfNoneMatch: aws.String("*"),
@@ -411,14 +372,10 @@ func (h *Handler) putOnce(ctx context.Context, env envelope, key string, body []
 	return s3Failure("put", h.Cfg.Bucket, key, err)
 }
 
-// s3Failure wraps an S3 error; every S3 failure is transient for the archive: a missing bucket
-// or permission is fixed by a deployment, and the message must survive until then.
+// s3Failure wraps an S3 error; every S3 failure is transient for the archive (retryable.Own):
+// the bucket is the suite's own.
 func s3Failure(op, bucket, key string, err error) error {
-	err = fmt.Errorf("s3 %s s3://%s/%s: %w", op, bucket, key, err)
-	if !retryable.Is(err) {
-		err = retryable.Later("S3 failed", 0, err)
-	}
-	return err
+	return retryable.Own(fmt.Errorf("s3 %s s3://%s/%s: %w", op, bucket, key, err))
 }
 
 func isNoSuchKey(err error) bool {
@@ -480,14 +437,4 @@ func prefixField(prefix string, err error) error {
 		out.Field = prefix + out.Field
 	}
 	return &out
-}
-
-// truncate shortens s for an error message.
-func truncate(s string) string {
-	const n = 200
-	s = redact.Scrub(s) // our own bus carries no secret, but an error message may quote anything
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "..."
 }

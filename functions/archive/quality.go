@@ -5,11 +5,12 @@ import (
 
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
+	"github.com/ivs-sessions/ivs-sessions/shared/suiteevent"
 )
 
 // archiveQuality merges a session's measured quality into its record, at the record's key
 // (the measurement's sessionKey, else the key dated by the measured window's start).
-func (h *Handler) archiveQuality(ctx context.Context, env envelope, q session.Measured) error {
+func (h *Handler) archiveQuality(ctx context.Context, env *suiteevent.Event, q session.Measured) error {
 	arn, err := ivsevent.ParseChannelARN(q.ChannelARN)
 	if err != nil {
 		return prefixField("detail.channelArn", err)

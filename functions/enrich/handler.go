@@ -2,28 +2,25 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
 	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
 	"github.com/ivs-sessions/ivs-sessions/shared/enrichment"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/ivsquota"
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+	"github.com/ivs-sessions/ivs-sessions/shared/suiteevent"
 )
 
 // streamSessionGetter is the one IVS call enrich makes.
@@ -32,18 +29,6 @@ type streamSessionGetter interface {
 }
 
 var _ streamSessionGetter = (*ivs.Client)(nil)
-
-// eventPutter publishes on the suite's bus.
-type eventPutter interface {
-	PutEvents(ctx context.Context, in *eventbridge.PutEventsInput, optFns ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error)
-}
-
-var _ eventPutter = (*eventbridge.Client)(nil)
-
-// throttleCounter counts the IVS attempts that were throttled (an *ivsquota.Pacer).
-type throttleCounter interface {
-	Throttles() int64
-}
 
 // Log attribute keys.
 const (
@@ -77,14 +62,12 @@ var codeNotFound = (*types.ResourceNotFoundException)(nil).ErrorCode()
 // for concurrent use.
 type Handler struct {
 	IVS       streamSessionGetter // an IVS client paced by ivsquota
-	Bus       eventPutter         // an EventBridge client
-	Throttles throttleCounter     // nil: IVS throttles are not reported
+	Bus       suiteevent.Putter   // an EventBridge client
+	Throttles *ivsquota.Pacer     // reports IVS throttles; nil: not reported
 	Archive   objectGetter        // an S3 client reading the archive; nil: never read
 	Log       *slog.Logger
 	Metrics   *metrics.Recorder
 	Cfg       Config
-
-	reported atomic.Int64 // throttles already reported as metrics
 }
 
 // Handle processes one message: nil when the event was published, a transient error
@@ -130,7 +113,7 @@ func (h *Handler) handle(ctx context.Context, m batch.Message, ev *ivsevent.Even
 	in := &ivs.GetStreamSessionInput{ChannelArn: aws.String(ev.Channel.String()), StreamId: aws.String(ev.StreamID())}
 	out, err := h.IVS.GetStreamSession(ctx, in)
 	h.countCall(p)
-	h.reportThrottles()
+	h.Throttles.Report(h.Metrics, suite.FunctionEnrich)
 	switch {
 	case err == nil:
 		memoOf(ctx).put(id, out.StreamSession)
@@ -139,13 +122,13 @@ func (h *Handler) handle(ctx context.Context, m batch.Message, ev *ivsevent.Even
 		if m.ReceiveCount < h.Cfg.MaxAttempts {
 			return retryable.Later("the stream session is not visible in GetStreamSession yet", retryDelay(m.ReceiveCount), err)
 		}
-		note := fmt.Sprintf("GetStreamSession: %s after %d attempts", describe(err), m.ReceiveCount)
+		note := fmt.Sprintf("GetStreamSession: %s after %d attempts", retryable.Describe(err), m.ReceiveCount)
 		return h.publishUnenriched(ctx, ev, note, nil)
 	case retryable.Is(err):
 		return fmt.Errorf("get stream session %s %s: %w", ev.Channel, ev.StreamID(), err)
 	default:
 		// ValidationException and the like: retrying cannot help, the event still counts.
-		return h.publishUnenriched(ctx, ev, "GetStreamSession: "+describe(err), nil)
+		return h.publishUnenriched(ctx, ev, "GetStreamSession: "+retryable.Describe(err), nil)
 	}
 }
 
@@ -187,28 +170,16 @@ func (h *Handler) publish(ctx context.Context, ev *ivsevent.Event, rec session.R
 	// follows (unchanged), and they are counted as corrections by their action, as the corrector
 	// counts its own. At is the event's time, so a redelivery gives the same record.
 	enrichment.Annotate(&rec, d, ev.Time)
-	entry, dropped, err := enrichment.Entry(h.Cfg.EventBusName, session.Enriched{Record: rec, Decision: d, Trigger: session.TriggerOf(ev)})
+	entry, dropped, err := suiteevent.EnrichedEntry(h.Cfg.EventBusName, session.Enriched{Record: rec, Decision: d, Trigger: session.TriggerOf(ev)})
 	if err != nil {
 		return err
 	}
 	if dropped > 0 {
 		h.Log.WarnContext(ctx, "record trimmed to fit an EventBridge entry", keyEventID, ev.ID, keyDropped, dropped)
 	}
-	out, err := h.Bus.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{entry}})
+	eventID, err := suiteevent.Publisher{Client: h.Bus}.Publish(ctx, entry)
 	if err != nil {
-		err = fmt.Errorf("put %q on bus %s: %w", suite.DetailTypeSessionEnriched, h.Cfg.EventBusName, err)
-		if !retryable.Is(err) {
-			// A missing bus or permission is fixed by a deployment; keep the message until then.
-			err = retryable.Later("publishing failed", 0, err)
-		}
 		return err
-	}
-	if out.FailedEntryCount > 0 || len(out.Entries) == 0 {
-		var code, msg string
-		if len(out.Entries) > 0 {
-			code, msg = aws.ToString(out.Entries[0].ErrorCode), aws.ToString(out.Entries[0].ErrorMessage)
-		}
-		return retryable.Later(fmt.Sprintf("PutEvents refused the entry: %s: %s", code, msg), 0, nil)
 	}
 	if !ev.AccountLevel() {
 		h.Metrics.Add(suite.MetricEnrichments, 1, metrics.Dim{Name: suite.DimensionEnriched, Value: strconv.FormatBool(rec.Enriched)})
@@ -220,7 +191,7 @@ func (h *Handler) publish(ctx context.Context, ev *ivsevent.Event, rec session.R
 		h.Metrics.Add(suite.MetricCorrections, 1, metrics.Dim{Name: suite.DimensionOutcome, Value: string(d.Action)})
 	}
 	attrs := []any{keyEventID, ev.ID, keyDetailType, ev.DetailType, keyName, ev.Name(), keyRecord, rec,
-		keyAction, string(d.Action), keyPublishedID, aws.ToString(out.Entries[0].EventId)}
+		keyAction, string(d.Action), keyPublishedID, eventID}
 	if c := ev.Code(); c != "" {
 		attrs = append(attrs, keyCode, c)
 	}
@@ -229,18 +200,6 @@ func (h *Handler) publish(ctx context.Context, ev *ivsevent.Event, rec session.R
 	}
 	h.Log.InfoContext(ctx, "published enriched session", attrs...)
 	return nil
-}
-
-// reportThrottles adds the throttles the pacer counted since the last report to the
-// IVSThrottles metric.
-func (h *Handler) reportThrottles() {
-	if h.Throttles == nil {
-		return
-	}
-	now := h.Throttles.Throttles()
-	if d := now - h.reported.Swap(now); d > 0 {
-		h.Metrics.Add(suite.MetricIVSThrottles, float64(d), metrics.Dim{Name: suite.DimensionFunction, Value: suite.FunctionEnrich})
-	}
 }
 
 // endsSession reports whether ev says its session ended, so that GetStreamSession should show
@@ -253,31 +212,4 @@ func endsSession(ev *ivsevent.Event) bool {
 // most retryCap.
 func retryDelay(n int) time.Duration {
 	return min(batch.Backoff(retryBase, n), retryCap)
-}
-
-// describe returns an AWS error as "<code>: <message>", with IVS's exceptionMessage (the
-// SDK's ErrorMessage is empty for IVS's typed errors), or err's text for other errors.
-func describe(err error) string {
-	var apiErr smithy.APIError
-	if !errors.As(err, &apiErr) {
-		return err.Error()
-	}
-	msg := apiErr.ErrorMessage()
-	var (
-		notFound   *types.ResourceNotFoundException
-		validation *types.ValidationException
-		denied     *types.AccessDeniedException
-	)
-	switch {
-	case errors.As(err, &notFound):
-		msg = aws.ToString(notFound.ExceptionMessage)
-	case errors.As(err, &validation):
-		msg = aws.ToString(validation.ExceptionMessage)
-	case errors.As(err, &denied):
-		msg = aws.ToString(denied.ExceptionMessage)
-	}
-	if msg == "" {
-		return apiErr.ErrorCode()
-	}
-	return apiErr.ErrorCode() + ": " + msg
 }

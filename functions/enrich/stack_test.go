@@ -47,11 +47,12 @@ type stack struct {
 type stackOption func(*stackConfig)
 
 type stackConfig struct {
-	ivsOpts   []func(*ivs.Options)
-	busWrap   func(http.Handler) http.Handler
-	cfg       Config
-	throttles throttleCounter
+	ivsOpts []func(*ivs.Options)
+	busWrap func(http.Handler) http.Handler
+	cfg     Config
+
 	archive   bool // a local S3 with the archive bucket, read by the handler
+	throttles *ivsquota.Pacer
 }
 
 func newStack(t testing.TB, opts ...stackOption) *stack {

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
 	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
@@ -92,17 +93,7 @@ func TestTargetOf(t *testing.T) {
 // TestSuiteSamples checks that the suite events in testdata are what enrich and correct
 // publish: they decode strictly and their records and keys are valid.
 func TestSuiteSamples(t *testing.T) {
-	var env struct {
-		ID         string          `json:"id"`
-		Source     string          `json:"source"`
-		DetailType string          `json:"detail-type"`
-		Resources  []string        `json:"resources"`
-		Detail     json.RawMessage `json:"detail"`
-		Version    string          `json:"version"`
-		Account    string          `json:"account"`
-		Time       time.Time       `json:"time"`
-		Region     string          `json:"region"`
-	}
+	var env events.EventBridgeEvent
 	strict := func(t *testing.T, b []byte, v any) {
 		t.Helper()
 		dec := json.NewDecoder(bytes.NewReader(b))

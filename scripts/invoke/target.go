@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
 	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
@@ -14,6 +16,7 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+	"github.com/ivs-sessions/ivs-sessions/shared/suiteevent"
 )
 
 // target is what an event is about: the channel and stream session the local IVS must show.
@@ -31,16 +34,14 @@ type target struct {
 // event the suite publishes (IVS Session Enriched, IVS Channel Multitrack Corrected). Any
 // other event gives the zero target: the function decides what to make of it.
 func targetOf(event []byte) (target, error) {
-	var head struct {
-		Source     string          `json:"source"`
-		DetailType string          `json:"detail-type"`
-		Detail     json.RawMessage `json:"detail"`
-	}
+	var head events.EventBridgeEvent
 	if err := json.Unmarshal(event, &head); err != nil {
 		return target{}, fmt.Errorf("want an EventBridge event (JSON object): %w", err)
 	}
-	switch {
-	case head.Source == ivsevent.Source:
+	if head.Source == suite.EventSource {
+		return suiteTarget(event)
+	}
+	if head.Source == ivsevent.Source {
 		ev, err := ivsevent.Parse(event)
 		if err != nil {
 			return target{}, fmt.Errorf("IVS event: %w", err)
@@ -49,11 +50,21 @@ func targetOf(event []byte) (target, error) {
 			ChannelARN: ev.Channel.String(), ChannelName: ev.ChannelName(), StreamID: ev.StreamID(),
 			Code: ev.Code(), Ended: ends(ev.Name()), Time: ev.Time,
 		}, nil
-	case head.Source == suite.EventSource && head.DetailType == suite.DetailTypeSessionEnriched:
-		var d session.Enriched
-		if err := json.Unmarshal(head.Detail, &d); err != nil {
-			return target{}, fmt.Errorf("%s detail: %w", head.DetailType, err)
-		}
+	}
+	return target{}, nil
+}
+
+// suiteTarget reads what one of the suite's own events is about; an event of another
+// detail-type gives the zero target.
+func suiteTarget(event []byte) (target, error) {
+	ev, err := suiteevent.Decode(event)
+	switch {
+	case errors.Is(err, ivsevent.ErrUnknown):
+		return target{}, nil
+	case err != nil:
+		return target{}, err
+	case ev.Enriched != nil:
+		d := *ev.Enriched
 		r := d.Record
 		tg := target{ChannelARN: r.ChannelARN, StreamID: r.StreamID, Code: r.Code, Ended: r.Outcome != session.OutcomeLive,
 			Time: firstTime(r.StartTime, d.Trigger.Time), Channel: r.Channel}
@@ -61,11 +72,8 @@ func targetOf(event []byte) (target, error) {
 			tg.ChannelName = r.Channel.Name
 		}
 		return tg, nil
-	case head.Source == suite.EventSource && head.DetailType == suite.DetailTypeChannelCorrected:
-		var c session.Corrected
-		if err := json.Unmarshal(head.Detail, &c); err != nil {
-			return target{}, fmt.Errorf("%s detail: %w", head.DetailType, err)
-		}
+	default:
+		c := *ev.Corrected
 		tg := target{ChannelARN: c.ChannelARN, StreamID: c.StreamID, Code: c.Correction.Decision.Code, Ended: true,
 			Time: firstTime(c.Trigger.Time, c.Correction.At), Channel: c.Before}
 		if c.Before != nil {
@@ -73,7 +81,6 @@ func targetOf(event []byte) (target, error) {
 		}
 		return tg, nil
 	}
-	return target{}, nil
 }
 
 // ends reports whether an IVS event of this name ends its session.

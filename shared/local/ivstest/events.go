@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
@@ -87,19 +88,6 @@ func (k EventBridgeSink) Send(ctx context.Context, ev Event) error {
 	return nil
 }
 
-// envelope is the EventBridge event IVS emits.
-type envelope struct {
-	Version    string          `json:"version"`
-	ID         string          `json:"id"`
-	DetailType string          `json:"detail-type"`
-	Source     string          `json:"source"`
-	Account    string          `json:"account"`
-	Time       string          `json:"time"`
-	Region     string          `json:"region"`
-	Resources  []string        `json:"resources"`
-	Detail     json.RawMessage `json:"detail"`
-}
-
 // newEvent builds an event of the server's account and region. detail is one of the ivsevent
 // detail structs, whose JSON tags are IVS's snake_case keys.
 func (s *Server) newEvent(at time.Time, detailType string, channelARN string, detail any) Event {
@@ -112,9 +100,9 @@ func (s *Server) newEvent(at time.Time, detailType string, channelARN string, de
 		resources = []string{channelARN}
 	}
 	at = at.UTC().Truncate(time.Second)
-	env, err := json.Marshal(envelope{
+	env, err := json.Marshal(events.EventBridgeEvent{
 		Version: "0", ID: uuid.NewString(), DetailType: detailType, Source: ivsevent.Source,
-		Account: s.account, Time: at.Format(time.RFC3339), Region: s.region,
+		AccountID: s.account, Time: at, Region: s.region,
 		Resources: resources, Detail: d,
 	})
 	if err != nil {

@@ -375,13 +375,13 @@ func (b *Bus) Put(e Entry) (string, error) {
 	if err := json.Compact(&detail, []byte(e.Detail)); err != nil {
 		return "", &EntryError{Code: "MalformedDetail", Message: "Detail is malformed."}
 	}
-	env := envelope{
+	env := events.EventBridgeEvent{
 		Version:    "0",
 		ID:         uuid.NewString(),
 		DetailType: e.DetailType,
 		Source:     e.Source,
-		Account:    b.cfg.Account,
-		Time:       t.UTC().Format("2006-01-02T15:04:05Z"),
+		AccountID:  b.cfg.Account,
+		Time:       t.UTC().Truncate(time.Second), // EventBridge's times are whole seconds
 		Region:     b.cfg.Region,
 		Resources:  resources,
 		Detail:     detail.Bytes(),
@@ -403,7 +403,7 @@ func (b *Bus) Inject(busName string, envelopeJSON []byte) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var head struct {
+	var head struct { // not events.EventBridgeEvent: an injected event may have a malformed time
 		ID         string `json:"id"`
 		Source     string `json:"source"`
 		DetailType string `json:"detail-type"`
@@ -466,19 +466,6 @@ func validateEntry(e Entry) error {
 		return &EntryError{Code: "MalformedDetail", Message: "Detail is malformed."}
 	}
 	return nil
-}
-
-// envelope is an event as EventBridge delivers it to a target, keys in EventBridge's order.
-type envelope struct {
-	Version    string          `json:"version"`
-	ID         string          `json:"id"`
-	DetailType string          `json:"detail-type"`
-	Source     string          `json:"source"`
-	Account    string          `json:"account"`
-	Time       string          `json:"time"`
-	Region     string          `json:"region"`
-	Resources  []string        `json:"resources"`
-	Detail     json.RawMessage `json:"detail"`
 }
 
 // route matches an accepted event against the bus's rules and sends it to their queues.

@@ -1,0 +1,268 @@
+package suiteevent_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+	"github.com/ivs-sessions/ivs-sessions/shared/quality"
+	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
+	"github.com/ivs-sessions/ivs-sessions/shared/session"
+	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+	"github.com/ivs-sessions/ivs-sessions/shared/suiteevent"
+)
+
+const (
+	channelARN = "arn:aws:ivs:us-west-2:123456789012:channel/AbCdef1G2hij"
+	streamID   = "st-1A2b3c4D5e6F78ghij9Klmn"
+)
+
+var at = time.Date(2026, 11, 3, 18, 0, 0, 0, time.UTC)
+
+func enriched() session.Enriched {
+	return session.Enriched{
+		Record:   session.Record{SchemaVersion: session.SchemaVersion, ChannelARN: channelARN, StreamID: streamID, Outcome: session.OutcomeRefused, Code: ivsevent.CodeMultitrackInputNotAllowed},
+		Decision: multitrack.Decision{Action: multitrack.ActionApply, Code: ivsevent.CodeMultitrackInputNotAllowed, Reason: "x"},
+		Trigger:  session.Trigger{EventID: "e1", DetailType: ivsevent.DetailTypeStreamStateChange, Name: ivsevent.EventSessionEnded, Time: at},
+	}
+}
+
+func corrected() session.Corrected {
+	return session.Corrected{ChannelARN: channelARN, StreamID: streamID,
+		Correction: session.Correction{Outcome: session.CorrectionApplied, At: at}, Trigger: enriched().Trigger}
+}
+
+func measured() session.Measured {
+	return session.Measured{ChannelARN: channelARN, StreamID: streamID, SessionKey: "sessions/x.json", Trigger: enriched().Trigger,
+		Quality: quality.Report{Verdict: quality.VerdictDegraded, WorstTrack: "video-0", WindowStart: at, WindowEnd: at.Add(time.Hour), MeasuredAt: at.Add(2 * time.Hour), Attempts: 1,
+			Reasons: []quality.Reason{{Code: quality.ReasonLowBitrate, Track: "video-0"}}}}
+}
+
+// delivered returns entry as EventBridge delivers it to a target.
+func delivered(t *testing.T, entry types.PutEventsRequestEntry) []byte {
+	t.Helper()
+	b, err := json.Marshal(events.EventBridgeEvent{
+		Version: "0", ID: "0d4c2b1e-9d7c-4f5e-8a3b-2c1d0e9f8a7b", DetailType: aws.ToString(entry.DetailType), Source: aws.ToString(entry.Source),
+		AccountID: "123456789012", Time: at, Region: "us-west-2", Resources: entry.Resources, Detail: json.RawMessage(aws.ToString(entry.Detail)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestRoundTrip encodes the three detail-types and decodes them as a target receives them.
+func TestRoundTrip(t *testing.T) {
+	e := enriched()
+	entry, dropped, err := suiteevent.EnrichedEntry("bus", e)
+	if err != nil || dropped != 0 {
+		t.Fatalf("EnrichedEntry: dropped %d, %v", dropped, err)
+	}
+	if aws.ToString(entry.EventBusName) != "bus" || aws.ToString(entry.Source) != suite.EventSource ||
+		aws.ToString(entry.DetailType) != suite.DetailTypeSessionEnriched || !reflect.DeepEqual(entry.Resources, []string{channelARN}) {
+		t.Errorf("entry %+v", entry)
+	}
+	ev, err := suiteevent.Decode(delivered(t, entry))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Corrected != nil || !reflect.DeepEqual(*ev.Enriched, e) || !ev.Time.Equal(at) {
+		t.Errorf("decoded %+v, want %+v", ev.Enriched, e)
+	}
+
+	c := corrected()
+	entry, err = suiteevent.CorrectedEntry("bus", c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err = suiteevent.Decode(delivered(t, entry))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Enriched != nil || !reflect.DeepEqual(*ev.Corrected, c) || ev.DetailType != suite.DetailTypeChannelCorrected {
+		t.Errorf("decoded %+v, want %+v", ev.Corrected, c)
+	}
+
+	m := measured()
+	entry, err = suiteevent.QualityEntry("bus", m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(entry.DetailType) != suite.DetailTypeSessionQuality || !reflect.DeepEqual(entry.Resources, []string{channelARN}) {
+		t.Errorf("entry %+v", entry)
+	}
+	ev, err = suiteevent.Decode(delivered(t, entry))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Enriched != nil || ev.Corrected != nil || !reflect.DeepEqual(*ev.Measured, m) || ev.DetailType != suite.DetailTypeSessionQuality {
+		t.Errorf("decoded %+v, want %+v", ev.Measured, m)
+	}
+}
+
+// TestAccountLevelHasNoResources: an account-level record names no channel.
+func TestAccountLevelHasNoResources(t *testing.T) {
+	e := enriched()
+	e.Record.ChannelARN, e.Record.StreamID = "", ""
+	entry, _, err := suiteevent.EnrichedEntry("bus", e)
+	if err != nil || entry.Resources != nil {
+		t.Errorf("resources %v, err %v: want none", entry.Resources, err)
+	}
+}
+
+// TestEnrichedEntryFits: a record too large for one entry loses its oldest events until the
+// entry fits EventBridge's limit, and says how many it lost.
+func TestEnrichedEntryFits(t *testing.T) {
+	e := enriched()
+	long := strings.Repeat("x", 2000)
+	for i := range 400 {
+		e.Record.Events = append(e.Record.Events, session.Event{Time: at.Add(time.Duration(i) * time.Second), DetailType: "IVS Stream Health Change", Name: "Starvation Start", Code: long})
+	}
+	entry, dropped, err := suiteevent.EnrichedEntry("bus", e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if size := suiteevent.EntrySize(entry); size > session.MaxEventBytes {
+		t.Errorf("entry of %d bytes, limit %d", size, session.MaxEventBytes)
+	}
+	var got session.Enriched
+	if err := json.Unmarshal([]byte(aws.ToString(entry.Detail)), &got); err != nil {
+		t.Fatal(err)
+	}
+	if dropped == 0 || got.Record.EventsDropped != dropped || len(got.Record.Events)+dropped != 400 {
+		t.Errorf("dropped %d, record says %d, kept %d: want kept + dropped = 400", dropped, got.Record.EventsDropped, len(got.Record.Events))
+	}
+	if !got.Record.Events[len(got.Record.Events)-1].Time.Equal(at.Add(399 * time.Second)) {
+		t.Error("the newest event was dropped; want the oldest dropped first")
+	}
+}
+
+// TestEntrySize follows EventBridge's documented calculation.
+func TestEntrySize(t *testing.T) {
+	entry := types.PutEventsRequestEntry{Source: aws.String("abc"), DetailType: aws.String("de"), Detail: aws.String(`{"é":1}`), Resources: []string{"r1", "r22"}}
+	if got, want := suiteevent.EntrySize(entry), 14+3+2+len(`{"é":1}`)+2+3; got != want {
+		t.Errorf("EntrySize = %d, want %d", got, want)
+	}
+}
+
+func TestDecodeRejects(t *testing.T) {
+	good := string(delivered(t, must(suiteevent.CorrectedEntry("bus", corrected()))))
+	tests := map[string]struct {
+		body    string
+		field   string
+		unknown bool
+	}{
+		"not JSON":          {`{"detail-type":`, "", false},
+		"IVS event":         {strings.Replace(good, `"source":"`+suite.EventSource+`"`, `"source":"aws.ivs"`, 1), "source", true},
+		"other detail-type": {strings.Replace(good, suite.DetailTypeChannelCorrected, "IVS Something Else", 1), "detail-type", true},
+		"detail not object": {`{"source":"` + suite.EventSource + `","detail-type":"` + suite.DetailTypeSessionEnriched + `","detail":"x"}`, "detail", false},
+		"no detail":         {`{"source":"` + suite.EventSource + `","detail-type":"` + suite.DetailTypeSessionEnriched + `"}`, "detail", false},
+		"detail wrong type": {`{"source":"` + suite.EventSource + `","detail-type":"` + suite.DetailTypeSessionEnriched + `","detail":{"record":[]}}`, "detail", false},
+		"secret quoted":     {`{"source":"` + suite.EventSource + `","detail-type":"` + suite.DetailTypeSessionEnriched + `","detail":"sk_us-west-2_abcdABCDefgh_567890abcdef"}`, "detail", false},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, err := suiteevent.Decode([]byte(tc.body))
+			var fe *ivsevent.FieldError
+			if !errors.As(err, &fe) || fe.Field != tc.field || errors.Is(err, ivsevent.ErrUnknown) != tc.unknown {
+				t.Fatalf("err = %v, want a FieldError on %q (unknown %v)", err, tc.field, tc.unknown)
+			}
+			if retryable.Is(err) {
+				t.Error("a decoding error is transient; want permanent")
+			}
+			if strings.Contains(err.Error(), "sk_us-west-2") {
+				t.Errorf("the error quotes a stream key: %v", err)
+			}
+		})
+	}
+}
+
+func must(e types.PutEventsRequestEntry, err error) types.PutEventsRequestEntry {
+	if err != nil {
+		panic(err)
+	}
+	return e
+}
+
+// putter answers PutEvents from a list of answers, one per call, and counts the calls.
+type putter struct {
+	answers []func() (*eventbridge.PutEventsOutput, error)
+	calls   int
+}
+
+func (p *putter) PutEvents(ctx context.Context, in *eventbridge.PutEventsInput, _ ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error) {
+	a := p.answers[min(p.calls, len(p.answers)-1)]
+	p.calls++
+	return a()
+}
+
+func refused(code string) func() (*eventbridge.PutEventsOutput, error) {
+	return func() (*eventbridge.PutEventsOutput, error) {
+		return &eventbridge.PutEventsOutput{FailedEntryCount: 1, Entries: []types.PutEventsResultEntry{{ErrorCode: aws.String(code), ErrorMessage: aws.String("no")}}}, nil
+	}
+}
+
+func accepted() (*eventbridge.PutEventsOutput, error) {
+	return &eventbridge.PutEventsOutput{Entries: []types.PutEventsResultEntry{{EventId: aws.String("ev-1")}}}, nil
+}
+
+func TestPublish(t *testing.T) {
+	tests := map[string]struct {
+		answers   []func() (*eventbridge.PutEventsOutput, error)
+		wantCalls int
+		wantErr   string // "" for success
+	}{
+		"accepted":                   {[]func() (*eventbridge.PutEventsOutput, error){accepted}, 1, ""},
+		"throttled, then accepted":   {[]func() (*eventbridge.PutEventsOutput, error){refused("ThrottlingException"), accepted}, 2, ""},
+		"internal failure, thrice":   {[]func() (*eventbridge.PutEventsOutput, error){refused("InternalFailure")}, suiteevent.Attempts, "InternalFailure"},
+		"invalid argument, no retry": {[]func() (*eventbridge.PutEventsOutput, error){refused("InvalidArgument")}, 1, "InvalidArgument"},
+		"no entries":                 {[]func() (*eventbridge.PutEventsOutput, error){func() (*eventbridge.PutEventsOutput, error) { return &eventbridge.PutEventsOutput{}, nil }}, suiteevent.Attempts, "without entries"},
+		"call failed (no bus)": {[]func() (*eventbridge.PutEventsOutput, error){func() (*eventbridge.PutEventsOutput, error) {
+			return nil, &smithy.GenericAPIError{Code: "ResourceNotFoundException", Message: "Event bus bus does not exist."}
+		}}, 1, "does not exist"},
+	}
+	entry := must(suiteevent.CorrectedEntry("bus", corrected()))
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			p := &putter{answers: tc.answers}
+			id, err := suiteevent.Publisher{Client: p, Backoff: time.Millisecond}.Publish(context.Background(), entry)
+			if p.calls != tc.wantCalls {
+				t.Errorf("%d calls, want %d", p.calls, tc.wantCalls)
+			}
+			if tc.wantErr == "" {
+				if err != nil || id != "ev-1" {
+					t.Errorf("Publish = %q, %v; want ev-1", id, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !retryable.Is(err) {
+				t.Errorf("err = %v, want a transient error saying %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+// TestPublishStopsWithTheContext: a refused entry is not retried past the invocation's end.
+func TestPublishStopsWithTheContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &putter{answers: []func() (*eventbridge.PutEventsOutput, error){func() (*eventbridge.PutEventsOutput, error) {
+		cancel()
+		return refused("ThrottlingException")()
+	}}}
+	_, err := suiteevent.Publisher{Client: p, Backoff: time.Hour}.Publish(ctx, must(suiteevent.CorrectedEntry("bus", corrected())))
+	if p.calls != 1 || !errors.Is(err, context.Canceled) || !retryable.Is(err) {
+		t.Errorf("calls %d, err %v: want one call and a transient error wrapping context.Canceled", p.calls, err)
+	}
+}

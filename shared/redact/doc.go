@@ -1,10 +1,11 @@
-// Package redact keeps secrets out of logs, events and the archive: a Secret type that prints
-// as REDACTED through log/slog, fmt and encoding/json alike, a scrubber for IVS stream keys in
-// free text, and copies of the IVS SDK's outputs with srt.passphrase removed, fit to log.
+// Package redact keeps stream keys out of logs, events, error messages and the archive: a
+// scrubber for IVS stream keys in free text (Scrub, Tags) and the one way to quote an input in
+// an error message (Quote: scrubbed, then cut to 200 bytes).
 //
-// The secrets of the suite's domain are the channel's SRT passphrase (returned by GetChannel,
-// UpdateChannel and inside GetStreamSession's channel) and stream keys (never returned by the
-// APIs the suite calls, but easily pasted into a tag or an RTMP URL).
+// The secrets of the suite's domain are the channel's SRT passphrase and stream keys. The
+// passphrase never reaches this package: the session record copies a channel field by field
+// (session.ChannelOf) and leaves it out. Stream keys are never returned by the APIs the suite
+// calls, but are easily pasted into a tag or an RTMP URL, so free text is scrubbed.
 //
 // Every function in this package is safe for concurrent use and never modifies its input.
 package redact

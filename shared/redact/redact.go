@@ -1,42 +1,11 @@
 package redact
 
 import (
-	"fmt"
-	"io"
-	"log/slog"
 	"regexp"
-
-	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
 )
 
 // Redacted is what a secret prints as.
 const Redacted = "REDACTED"
-
-// Secret is a string that never prints: log/slog (LogValue), fmt (every verb), encoding/json
-// (MarshalJSON) and encoding.TextMarshaler users all see REDACTED. Reveal returns the value.
-// Never use a Secret as a map key: encoding/json writes string-kind keys as they are.
-type Secret string
-
-// LogValue returns REDACTED for log/slog.
-func (Secret) LogValue() slog.Value { return slog.StringValue(Redacted) }
-
-// MarshalJSON returns "REDACTED" (a JSON string).
-func (Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + Redacted + `"`), nil }
-
-// MarshalText returns REDACTED.
-func (Secret) MarshalText() ([]byte, error) { return []byte(Redacted), nil }
-
-// String returns REDACTED.
-func (Secret) String() string { return Redacted }
-
-// GoString returns REDACTED, for %#v.
-func (Secret) GoString() string { return Redacted }
-
-// Format writes REDACTED whatever the verb, so %x or %q cannot leak the value either.
-func (Secret) Format(f fmt.State, _ rune) { io.WriteString(f, Redacted) }
-
-// Reveal returns the secret's value, for the one call that needs it.
-func (s Secret) Reveal() string { return string(s) }
 
 // streamKey matches an IVS stream key, sk_<region>_<channel id>_<secret>, e.g.
 // sk_us-west-2_abcdABCDefgh_567890abcdef, wherever it appears in a string (alone, or at the end
@@ -74,50 +43,3 @@ func Tags(tags map[string]string) map[string]string {
 	}
 	return out
 }
-
-// Channel returns a copy of ch that is safe to log: srt.passphrase is REDACTED (when set) and
-// tags are scrubbed. It returns nil for nil.
-func Channel(ch *types.Channel) *types.Channel {
-	if ch == nil {
-		return nil
-	}
-	c := *ch
-	if ch.Srt != nil {
-		srt := *ch.Srt
-		if srt.Passphrase != nil {
-			srt.Passphrase = ptr(Redacted)
-		}
-		c.Srt = &srt
-	}
-	c.Tags = Tags(ch.Tags)
-	return &c
-}
-
-// Channels returns safe copies of chs (BatchGetChannel's output), nil for nil.
-func Channels(chs []types.Channel) []types.Channel {
-	if chs == nil {
-		return nil
-	}
-	out := make([]types.Channel, len(chs))
-	for i := range chs {
-		out[i] = *Channel(&chs[i])
-	}
-	return out
-}
-
-// StreamSession returns a copy of ss whose channel is safe to log (see Channel); nil for nil.
-func StreamSession(ss *types.StreamSession) *types.StreamSession {
-	if ss == nil {
-		return nil
-	}
-	s := *ss
-	s.Channel = Channel(ss.Channel)
-	if ss.RecordingConfiguration != nil {
-		rc := *ss.RecordingConfiguration
-		rc.Tags = Tags(rc.Tags)
-		s.RecordingConfiguration = &rc
-	}
-	return &s
-}
-
-func ptr[T any](v T) *T { return &v }

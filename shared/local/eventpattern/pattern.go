@@ -4,15 +4,17 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
-	"strings"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/redact"
 )
 
 // PatternError reports which part of a pattern is invalid, what was expected there and what was
 // found. Path is a JSON path such as "detail.code[0]"; it is empty for the pattern as a whole.
 type PatternError struct {
-	Path string // JSON path, e.g. "detail.limit_value[0].numeric"
-	Want string // what EventBridge accepts there
+	Path string // JSON path, e.g. "detail.code[0]"
+	Want string // what is accepted there
 	Got  string // what the pattern holds, as JSON
 }
 
@@ -48,27 +50,25 @@ type Pattern struct {
 	src  string
 }
 
-// node is an object in a pattern: every field must match, and each $or group must have one
-// matching alternative.
+// node is an object in a pattern: every field must match.
 type node struct {
 	fields []field
-	ors    [][]*node
 }
 
-// field is one key of a pattern object: either a nested object or a list of alternatives.
+// field is one key of a pattern object: a nested object, or the exact strings it may hold.
 type field struct {
 	key    string
 	child  *node
-	leaves []matcher
+	values []string
 }
 
-// Compile parses and validates an EventBridge event pattern. It returns a *PatternError naming
-// the offending path when the pattern is not one EventBridge would accept (within the filters
-// this package implements).
+// Compile parses and validates an event pattern. It returns a *PatternError naming the
+// offending path when the pattern is not a JSON object of nested objects and non-empty lists of
+// strings (see the package doc).
 func Compile(pattern []byte) (*Pattern, error) {
 	v, err := decode(pattern)
 	if err != nil {
-		return nil, &PatternError{Want: "a JSON object", Got: abbreviate(string(pattern)) + " (" + err.Error() + ")"}
+		return nil, &PatternError{Want: "a JSON object", Got: redact.Quote(pattern) + " (" + err.Error() + ")"}
 	}
 	obj, ok := v.(map[string]any)
 	if !ok {
@@ -111,19 +111,21 @@ func (p *Pattern) Match(event []byte) (bool, error) {
 	if err != nil {
 		return false, &EventError{Err: err}
 	}
-	if _, ok := v.(map[string]any); !ok {
+	obj, ok := v.(map[string]any)
+	if !ok {
 		return false, &EventError{}
 	}
-	return p.root.match(v, true), nil
+	return p.root.match(obj), nil
 }
 
 // MatchValue reports whether an event already decoded by encoding/json (objects as
-// map[string]any, numbers as float64 or json.Number) matches the pattern.
+// map[string]any) matches the pattern.
 func (p *Pattern) MatchValue(event map[string]any) bool {
-	return p.root.match(event, true)
+	return p.root.match(event)
 }
 
-// decode parses one JSON value, keeping numbers exact, and rejects trailing data.
+// decode parses one JSON value and rejects trailing data. Numbers stay json.Number, which no
+// pattern string matches.
 func decode(b []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
@@ -137,6 +139,9 @@ func decode(b []byte) (any, error) {
 	return v, nil
 }
 
+// wantValue is what a pattern's value list may hold.
+const wantValue = "an exact string (the one filter the suite's patterns use)"
+
 func compileObject(path string, obj map[string]any) (*node, error) {
 	if len(obj) == 0 {
 		return nil, &PatternError{Path: path, Want: "a non-empty object", Got: "{}"}
@@ -148,17 +153,8 @@ func compileObject(path string, obj map[string]any) (*node, error) {
 	sort.Strings(keys)
 	n := &node{}
 	for _, k := range keys {
-		v := obj[k]
 		p := join(path, k)
-		if k == "$or" {
-			alts, err := compileOr(p, v)
-			if err != nil {
-				return nil, err
-			}
-			n.ors = append(n.ors, alts)
-			continue
-		}
-		switch v := v.(type) {
+		switch v := obj[k].(type) {
 		case map[string]any:
 			child, err := compileObject(p, v)
 			if err != nil {
@@ -166,11 +162,18 @@ func compileObject(path string, obj map[string]any) (*node, error) {
 			}
 			n.fields = append(n.fields, field{key: k, child: child})
 		case []any:
-			leaves, err := compileLeaves(p, v)
-			if err != nil {
-				return nil, err
+			if len(v) == 0 {
+				return nil, &PatternError{Path: p, Want: "a non-empty array of values", Got: "[]"}
 			}
-			n.fields = append(n.fields, field{key: k, leaves: leaves})
+			f := field{key: k}
+			for i, e := range v {
+				s, ok := e.(string)
+				if !ok {
+					return nil, &PatternError{Path: fmt.Sprintf("%s[%d]", p, i), Want: wantValue, Got: jsonText(e)}
+				}
+				f.values = append(f.values, s)
+			}
+			n.fields = append(n.fields, f)
 		default:
 			return nil, &PatternError{Path: p, Want: "an array of values or a nested object", Got: jsonText(v)}
 		}
@@ -178,118 +181,40 @@ func compileObject(path string, obj map[string]any) (*node, error) {
 	return n, nil
 }
 
-func compileOr(path string, v any) ([]*node, error) {
-	list, ok := v.([]any)
-	if !ok || len(list) == 0 {
-		return nil, &PatternError{Path: path, Want: "a non-empty array of pattern objects", Got: jsonText(v)}
-	}
-	alts := make([]*node, 0, len(list))
-	for i, e := range list {
-		p := fmt.Sprintf("%s[%d]", path, i)
-		obj, ok := e.(map[string]any)
-		if !ok {
-			return nil, &PatternError{Path: p, Want: "a pattern object", Got: jsonText(e)}
-		}
-		alt, err := compileObject(p, obj)
-		if err != nil {
-			return nil, err
-		}
-		alts = append(alts, alt)
-	}
-	return alts, nil
-}
-
-func compileLeaves(path string, list []any) ([]matcher, error) {
-	if len(list) == 0 {
-		return nil, &PatternError{Path: path, Want: "a non-empty array of values", Got: "[]"}
-	}
-	ms := make([]matcher, 0, len(list))
-	for i, e := range list {
-		m, err := compileLeaf(fmt.Sprintf("%s[%d]", path, i), e)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, m)
-	}
-	return ms, nil
-}
-
-// match reports whether the event value v (present or absent) satisfies the pattern object n.
-func (n *node) match(v any, present bool) bool {
-	if arr, ok := v.([]any); ok && present {
-		if len(arr) == 0 {
-			return n.match(nil, false)
-		}
-		for _, e := range arr {
-			if n.match(e, true) {
-				return true
-			}
-		}
-		return false
-	}
-	obj, _ := v.(map[string]any)
-	for _, f := range n.fields {
-		ev, ok := obj[f.key]
-		if f.child != nil {
-			if !f.child.match(ev, ok) {
+// match reports whether the event value v satisfies the pattern object n: v is an object
+// holding every field of n, or an array with an element that does.
+func (n *node) match(v any) bool {
+	switch v := v.(type) {
+	case []any:
+		return slices.ContainsFunc(v, n.match)
+	case map[string]any:
+		for _, f := range n.fields {
+			ev, ok := v[f.key]
+			if !ok {
 				return false
 			}
-			continue
-		}
-		if !matchLeaves(f.leaves, ev, ok) {
-			return false
-		}
-	}
-	for _, alts := range n.ors {
-		matched := false
-		for _, alt := range alts {
-			if alt.match(v, present) {
-				matched = true
-				break
+			if f.child != nil {
+				if !f.child.match(ev) {
+					return false
+				}
+			} else if !matchValues(f.values, ev) {
+				return false
 			}
 		}
-		if !matched {
-			return false
-		}
-	}
-	return true
-}
-
-// matchLeaves reports whether any of the alternatives matches the event field.
-func matchLeaves(ms []matcher, v any, present bool) bool {
-	var values []any
-	if present {
-		values = leafValues(v, values)
-	}
-	for _, m := range ms {
-		if e, ok := m.(existsMatcher); ok {
-			if bool(e) == (len(values) > 0) {
-				return true
-			}
-			continue
-		}
-		for _, ev := range values {
-			if m.match(ev) {
-				return true
-			}
-		}
+		return true
 	}
 	return false
 }
 
-// leafValues appends the leaf values of v: v itself, or the elements of an array (recursively);
-// objects are not leaves.
-func leafValues(v any, out []any) []any {
+// matchValues reports whether the event value v is one of values, or an array holding one.
+func matchValues(values []string, v any) bool {
 	switch v := v.(type) {
+	case string:
+		return slices.Contains(values, v)
 	case []any:
-		for _, e := range v {
-			out = leafValues(e, out)
-		}
-	case map[string]any:
-	default:
-		out = append(out, v)
+		return slices.ContainsFunc(v, func(e any) bool { return matchValues(values, e) })
 	}
-	return out
+	return false
 }
 
 func join(path, key string) string {
@@ -305,16 +230,5 @@ func jsonText(v any) string {
 	if err != nil {
 		return fmt.Sprintf("%v", v)
 	}
-	return abbreviate(string(b))
-}
-
-func abbreviate(s string) string {
-	const max = 120
-	if len(s) > max {
-		return s[:max] + "..."
-	}
-	if strings.TrimSpace(s) == "" {
-		return `""`
-	}
-	return s
+	return redact.Quote(b)
 }

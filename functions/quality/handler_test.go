@@ -4,12 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 
@@ -56,17 +54,17 @@ func newStack(t *testing.T) *stack {
 	for _, fn := range suite.Functions {
 		queues = append(queues, localbus.QueueConfig{Name: fn, Handler: ack})
 	}
-	s := &stack{cw: cloudwatchtest.New(cloudwatchtest.Options{Now: func() time.Time { return now }})}
-	s.Stack = awstest.New(t, awstest.Options{Bus: &localbus.Config{Rules: localbus.SuiteRules(testBus), Queues: queues}})
-	cwSrv := httptest.NewServer(s.cw)
-	t.Cleanup(cwSrv.Close)
+	s := &stack{Stack: awstest.New(t, awstest.Options{Bus: &localbus.Config{Rules: localbus.SuiteRules(testBus), Queues: queues},
+		CloudWatch: &cloudwatchtest.Options{Now: func() time.Time { return now }}})}
+	s.cw = s.CloudWatch
 	// The SDK's standard retryer, as deployed, without its backoff: the cloudwatch client
 	// (v1.75.7) now and then fails to read a 200 answer of the local server under -race
 	// ("use of closed network connection"), which its retryer absorbs as it would in AWS.
-	cw := cloudwatch.New(cloudwatch.Options{Region: awstest.Region, BaseEndpoint: aws.String(cwSrv.URL), Credentials: awstest.Credentials(),
-		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
+	cw := s.CloudWatchClient(func(o *cloudwatch.Options) {
+		o.Retryer = retry.NewStandard(func(o *retry.StandardOptions) {
 			o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
-		})})
+		})
+	})
 	s.h = &Handler{
 		CloudWatch: cw, Bus: s.EventBridgeClient(), Pacer: NewPacer(suite.DefaultMetricsPerSecond), Log: s.Log, Metrics: s.Metrics,
 		Cfg: Config{EventBusName: testBus, MaxAttempts: 3, RetryDelay: 2 * time.Minute, DatapointsPerSecond: suite.DefaultMetricsPerSecond},
@@ -351,7 +349,7 @@ func TestPacer(t *testing.T) {
 }
 
 func TestLoadConfig(t *testing.T) {
-	env := suite.DefaultSettings().Environment(suite.FunctionQuality, "bus", "bucket")
+	env := suite.DefaultSettings().Environment(suite.FunctionQuality, suite.Resources{EventBus: "bus", ArchiveBucket: "bucket"})
 	cfg, err := LoadConfig(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)

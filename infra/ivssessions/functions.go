@@ -101,17 +101,14 @@ func newSuiteFunction(scope constructs.Construct, name string, spec suite.Functi
 	return pf
 }
 
-// functionEnv is the environment of function name, from suite.Settings.Environment, plus, for
-// correct, the URL of its own dead-letter queue (suite.EnvDeadLetterQueueURL): the same
-// variables the local stack gives the functions. The names and the URL are CDK tokens, which
+// functionEnv is the environment of function name, from suite.Settings.Environment: the same
+// variables the local stacks give the functions. The names and the URL are CDK tokens, which
 // survive the round trip through Go strings.
 func functionEnv(name string, p IvsSessionsProps, busName, bucketName, dlqURL *string) *map[string]*string {
 	env := map[string]*string{}
-	for k, v := range p.Settings().Environment(name, *busName, *bucketName) {
+	r := suite.Resources{EventBus: *busName, ArchiveBucket: *bucketName, DeadLetterQueueURL: *dlqURL}
+	for k, v := range p.Settings().Environment(name, r) {
 		env[k] = jsii.String(v)
-	}
-	if name == suite.FunctionCorrect {
-		env[suite.EnvDeadLetterQueueURL] = dlqURL
 	}
 	return &env
 }

@@ -47,7 +47,7 @@ func (s *ivsSessions) newSweep(scope constructs.Construct, p IvsSessionsProps) *
 	})
 	pf.logGroup.GrantWrite(pf.role)
 	env := map[string]*string{}
-	for k, v := range p.Settings().Environment(name, *s.bus.EventBusName(), *s.storage.archive.BucketName()) {
+	for k, v := range p.Settings().Environment(name, suite.Resources{EventBus: *s.bus.EventBusName(), ArchiveBucket: *s.storage.archive.BucketName()}) {
 		env[k] = jsii.String(v)
 	}
 	pf.fn = awslambda.NewFunction(c, jsii.String("Function"), &awslambda.FunctionProps{

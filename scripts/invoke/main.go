@@ -8,7 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http/httptest"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -17,11 +17,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -29,8 +29,8 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/local/cloudwatchtest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/lambdarie"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/localaws"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/localbus"
-	"github.com/ivs-sessions/ivs-sessions/shared/local/locals3"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
 
@@ -38,12 +38,6 @@ import (
 const (
 	busName = suite.BusSessions
 	bucket  = "ivs-sessions-invoke"
-)
-
-// Test credentials the function signs with; nothing checks them.
-const (
-	accessKeyID     = "AKIDLOCALINVOKE"
-	secretAccessKey = "local-invoke-not-a-secret"
 )
 
 // passThrough are the variables that, when set in invoke's environment, override the
@@ -140,7 +134,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	defer w.close()
+	defer w.Close()
 	env := w.env(o.fn, getenv)
 	if o.fn == suite.FunctionCorrect && getenv(suite.EnvCorrectionMaxAge) == "" && !tg.Time.IsZero() {
 		// A sample's trigger is older than a correction may be: let this invocation apply it.
@@ -165,7 +159,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	how := "a bare event"
 	if o.sqs {
 		how = "an SQS batch of one message"
-		if payload, err = sqsBatch(event, w.bus.QueueARN(o.fn), w.region); err != nil {
+		if payload, err = sqsBatch(event, w.Bus.QueueARN(o.fn), w.Region); err != nil {
 			return err
 		}
 	}
@@ -175,7 +169,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	out, invokeErr := inst.Invoke(ctx, payload)
 	idle, cancel := context.WithTimeout(ctx, 5*time.Second)
-	_ = w.bus.WaitIdle(idle) // what is still in flight is reported as it is
+	_ = w.Bus.WaitIdle(idle) // what is still in flight is reported as it is
 	cancel()
 
 	section(stdout, "response")
@@ -201,18 +195,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 // world is the local AWS a function runs against.
 type world struct {
-	region string
-	ivs    *ivstest.Server
-	ivsURL string
-	bus    *localbus.Bus
-	busURL string
-	s3     *locals3.Server
-	s3URL  string
-	// cw is a local CloudWatch: the simulator's series of the sessions it ran, for quality.
-	cw     *cloudwatchtest.Server
-	cwURL  string
-	notes  []string
-	closes []func()
+	*localaws.AWS
+	alias atomic.Pointer[http.Handler] // what the function's IVS endpoint serves
+	notes []string
 
 	mu        sync.Mutex
 	published map[string]*published // by event ID
@@ -225,51 +210,28 @@ type published struct {
 	queues []string
 }
 
-// startWorld starts the local IVS (with tg's channel and session behind an alias), the local
-// bus and the local S3.
+// startWorld starts the local AWS (localaws): the local IVS (with tg's channel and session
+// behind an alias), the local bus, whose queues record what is routed to them, the local S3 and
+// the local CloudWatch.
 func startWorld(ctx context.Context, tg target) (*world, error) {
-	w := &world{region: ivstest.DefaultRegion, published: map[string]*published{}}
-	opts := ivstest.Options{}
+	w := &world{published: map[string]*published{}}
+	// The local CloudWatch holds the simulator's series of the sessions it ran, for quality.
+	cfg := localaws.Config{Bucket: bucket, CloudWatch: &cloudwatchtest.Options{}}
 	if arn, err := ivsevent.ParseChannelARN(tg.ChannelARN); err == nil {
-		w.region = arn.Region
-		opts.Region, opts.Account = arn.Region, arn.Account
+		cfg.Region, cfg.Account = arn.Region, arn.Account
 	}
 	clock := ivstest.NewFakeClock(time.Now().UTC().Truncate(time.Second))
-	opts.Clock = clock
-	w.cw = cloudwatchtest.New(cloudwatchtest.Options{})
-	opts.Metrics = w.cw
-	w.ivs = ivstest.NewUnstartedServer(opts)
-	pairs := map[string]string{}
-	if tg.ChannelARN != "" {
-		// Set up through the server's handler directly; the function goes through the alias.
-		direct := httptest.NewServer(w.ivs.Handler())
-		client := ivs.New(ivs.Options{
-			Region: w.ivs.Region(), BaseEndpoint: aws.String(direct.URL), Retryer: aws.NopRetryer{},
-			Credentials: credentials.NewStaticCredentialsProvider(accessKeyID, secretAccessKey, ""),
-		})
-		loc, err := setup(ctx, w.ivs, client, clock, tg)
-		direct.Close()
-		if err != nil {
-			return nil, err
-		}
-		w.ivs.ResetStats() // report the function's calls only
-		pairs[tg.ChannelARN], pairs[tg.StreamID] = loc.ChannelARN, loc.StreamID
-		w.notes = append(w.notes, fmt.Sprintf("local IVS: channel %s is served by local channel %s, stream %s by local stream %s",
-			tg.ChannelARN, loc.ChannelARN, orNone(tg.StreamID), orNone(loc.StreamID)))
-		w.notes = append(w.notes, loc.Notes...)
+	cfg.IVS = &ivstest.Options{Clock: clock}
+	cfg.WrapIVS = func(h http.Handler) http.Handler {
+		w.alias.Store(&h)
+		return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) { (*w.alias.Load()).ServeHTTP(rw, r) })
 	}
-	ivsSrv := httptest.NewServer(newAlias(w.ivs.Handler(), pairs))
-	w.ivsURL = ivsSrv.URL
-	w.closes = append(w.closes, ivsSrv.Close)
-
 	capture := func(queue string) localbus.HandlerFunc {
 		return func(ctx context.Context, b events.SQSEvent) (events.SQSEventResponse, error) {
 			w.mu.Lock()
 			defer w.mu.Unlock()
 			for _, r := range b.Records {
-				var head struct {
-					ID string `json:"id"`
-				}
+				var head events.EventBridgeEvent
 				_ = json.Unmarshal([]byte(r.Body), &head)
 				p, ok := w.published[head.ID]
 				if !ok {
@@ -282,72 +244,48 @@ func startWorld(ctx context.Context, tg target) (*world, error) {
 			return events.SQSEventResponse{}, nil
 		}
 	}
-	var queues []localbus.QueueConfig
+	bus := localbus.Config{Rules: localbus.SuiteRules(busName)}
 	for _, fn := range suite.Functions {
 		q := localbus.QueueConfig{Name: fn, Handler: capture(fn)}
 		if fn == suite.FunctionCorrect {
 			// correct sends a correction that failed for good to its dead-letter queue itself.
 			q.MaxReceiveCount = suite.Deployment[fn].MaxReceiveCount
 		}
-		queues = append(queues, q)
+		bus.Queues = append(bus.Queues, q)
 	}
-	bus, err := localbus.New(localbus.Config{Region: w.region, Account: ivstest.DefaultAccount, Rules: localbus.SuiteRules(busName), Queues: queues})
+	cfg.Bus = &bus
+	a, err := localaws.Start(cfg)
 	if err != nil {
-		w.close()
 		return nil, err
 	}
-	w.bus = bus
-	w.closes = append(w.closes, func() { bus.Close() })
-	busSrv := httptest.NewServer(bus)
-	w.busURL = busSrv.URL
-	w.closes = append(w.closes, busSrv.Close)
-
-	w.s3 = locals3.NewMemory()
-	if err := w.s3.CreateBucket(bucket); err != nil {
-		w.close()
+	w.AWS = a
+	if tg.ChannelARN == "" {
+		return w, nil
+	}
+	// Set up straight on the server; the function goes through the alias.
+	direct := w.IVSClient(func(o *ivs.Options) { o.BaseEndpoint = aws.String(w.IVS.URL) })
+	loc, err := setup(ctx, w.IVS, direct, clock, tg)
+	if err != nil {
+		w.Close()
 		return nil, err
 	}
-	s3Srv := httptest.NewServer(w.s3.Handler())
-	w.s3URL = s3Srv.URL
-	w.closes = append(w.closes, s3Srv.Close)
-	cwSrv := httptest.NewServer(w.cw)
-	w.cwURL = cwSrv.URL
-	w.closes = append(w.closes, cwSrv.Close)
+	w.IVS.ResetStats() // report the function's calls only
+	var h http.Handler = newAlias(w.IVS.Handler(), map[string]string{tg.ChannelARN: loc.ChannelARN, tg.StreamID: loc.StreamID})
+	w.alias.Store(&h)
+	w.notes = append(w.notes, fmt.Sprintf("local IVS: channel %s is served by local channel %s, stream %s by local stream %s",
+		tg.ChannelARN, loc.ChannelARN, orNone(tg.StreamID), orNone(loc.StreamID)))
+	w.notes = append(w.notes, loc.Notes...)
 	return w, nil
 }
 
-func (w *world) close() {
-	for i := len(w.closes) - 1; i >= 0; i-- {
-		w.closes[i]()
-	}
-}
-
-// env is the function's environment: the deployment's settings for fn (overridden by the
-// pass-through variables set in getenv), test credentials and the local endpoints.
+// env is the function's environment: the deployment's settings for fn, as the CDK app sets
+// them (localaws.AWS.FunctionEnv), overridden by the pass-through variables set in getenv.
 func (w *world) env(fn string, getenv func(string) string) map[string]string {
-	env := suite.DefaultSettings().Environment(fn, busName, bucket)
-	if fn == suite.FunctionCorrect {
-		// correct dead-letters an expired correction itself.
-		env[suite.EnvDeadLetterQueueURL] = w.bus.QueueURL(w.busURL, fn+localbus.DeadLetterSuffix)
-	}
+	env := w.FunctionEnv(fn, suite.DefaultSettings())
 	for _, k := range passThrough {
 		if v := getenv(k); v != "" {
 			env[k] = v
 		}
-	}
-	for k, v := range map[string]string{
-		"AWS_REGION":                   w.region,
-		"AWS_ACCESS_KEY_ID":            accessKeyID,
-		"AWS_SECRET_ACCESS_KEY":        secretAccessKey,
-		"AWS_EC2_METADATA_DISABLED":    "true",
-		"AWS_ENDPOINT_URL_IVS":         w.ivsURL,
-		"AWS_ENDPOINT_URL_EVENTBRIDGE": w.busURL,
-		"AWS_ENDPOINT_URL_SQS":         w.busURL,
-		"AWS_ENDPOINT_URL_S3":          w.s3URL,
-		"AWS_ENDPOINT_URL_CLOUDWATCH":  w.cwURL,
-		"AWS_LAMBDA_LOG_FORMAT":        "JSON",
-	} {
-		env[k] = v
 	}
 	return env
 }
@@ -355,7 +293,7 @@ func (w *world) env(fn string, getenv func(string) string) map[string]string {
 // report prints the IVS calls, the published events and the archived objects.
 func (w *world) report(ctx context.Context, out io.Writer) {
 	section(out, "IVS calls")
-	stats := w.ivs.Stats()
+	stats := w.IVS.Stats()
 	ops := make([]string, 0, len(stats))
 	for op := range stats {
 		ops = append(ops, op)
@@ -380,7 +318,7 @@ func (w *world) report(ctx context.Context, out io.Writer) {
 		fmt.Fprintln(out, "(none routed)")
 	}
 	w.mu.Unlock()
-	if st := w.bus.Stats(); st.Unmatched > 0 || st.Rejected > 0 {
+	if st := w.Bus.Stats(); st.Unmatched > 0 || st.Rejected > 0 {
 		fmt.Fprintf(out, "%d event(s) matched no rule, %d entries refused\n", st.Unmatched, st.Rejected)
 	}
 
@@ -400,11 +338,7 @@ func (w *world) report(ctx context.Context, out io.Writer) {
 
 // objects reads every object of the local archive.
 func (w *world) objects(ctx context.Context) ([]string, map[string][]byte, error) {
-	client := s3.New(s3.Options{
-		Region: w.region, BaseEndpoint: aws.String(w.s3URL), UsePathStyle: true,
-		Credentials: aws.AnonymousCredentials{},
-		DisableLogOutputChecksumValidationSkipped: true,
-	})
+	client := w.S3Client()
 	list, err := client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
 	if err != nil {
 		return nil, nil, err

@@ -28,12 +28,12 @@ func TestBudget(t *testing.T) {
 	s := DefaultSettings()
 	s.IVSQuotaShare = 0.5
 	for _, fn := range []string{FunctionEnrich, FunctionCorrect} {
-		got, err := strconv.ParseFloat(s.Environment(fn, "bus", "bucket")[EnvIVSCallsPerSecond], 64)
+		got, err := strconv.ParseFloat(s.Environment(fn, Resources{EventBus: "bus", ArchiveBucket: "bucket"})[EnvIVSCallsPerSecond], 64)
 		if err != nil || got != InstanceRate(fn, 0.5) {
 			t.Errorf("%s: %s = %v (%v), want %v", fn, EnvIVSCallsPerSecond, got, err, InstanceRate(fn, 0.5))
 		}
 	}
-	if env := s.Environment(FunctionEnrich, "bus", "bucket"); env[EnvArchiveBucket] != "bucket" || env[EnvEnrichLivePhase] != "true" {
+	if env := s.Environment(FunctionEnrich, Resources{EventBus: "bus", ArchiveBucket: "bucket"}); env[EnvArchiveBucket] != "bucket" || env[EnvEnrichLivePhase] != "true" {
 		t.Errorf("enrich environment %v: want the archive bucket and the live phase on", env)
 	}
 }

@@ -154,36 +154,46 @@ func DefaultSettings() Settings {
 	}
 }
 
-// Environment returns the environment variables of function fn (one of Functions), given the
-// name of the suite's event bus and the archive bucket, which also holds correct's leases
-// (EnvLockBucket). The CDK app and the local stack both take a function's environment from
-// here, and add correct's EnvDeadLetterQueueURL, the URL of a queue they create. It returns nil
-// for an unknown function.
-func (s Settings) Environment(fn, eventBusName, archiveBucket string) map[string]string {
+// Resources are the deployed resources a function's environment names.
+type Resources struct {
+	EventBus string // the name of the suite's event bus (EnvEventBusName)
+	// ArchiveBucket is the archive bucket: archive writes it, enrich and the sweep read it
+	// (EnvArchiveBucket), and it holds correct's leases (EnvLockBucket) and the sweep's state.
+	ArchiveBucket string
+	// DeadLetterQueueURL is the URL of the function's own dead-letter queue; only correct reads
+	// it (EnvDeadLetterQueueURL).
+	DeadLetterQueueURL string
+}
+
+// Environment returns the environment variables of function fn (one of Functions), naming the
+// resources r. The CDK app (with CDK tokens for r) and the local stacks take every function's
+// environment from here. It returns nil for an unknown function.
+func (s Settings) Environment(fn string, r Resources) map[string]string {
 	correction := s.CorrectionEnvironment()
 	switch fn {
 	case FunctionEnrich:
-		correction[EnvEventBusName] = eventBusName
+		correction[EnvEventBusName] = r.EventBus
 		correction[EnvEnrichMaxAttempts] = strconv.Itoa(s.EnrichMaxAttempts)
 		correction[EnvEnrichLivePhase] = strconv.FormatBool(s.EnrichLivePhase)
 		correction[EnvIVSCallsPerSecond] = formatRate(InstanceRate(fn, s.share()))
 		// enrich reads the archive (never writes it): a repeated event costs no IVS call.
-		correction[EnvArchiveBucket] = archiveBucket
+		correction[EnvArchiveBucket] = r.ArchiveBucket
 		return correction
 	case FunctionCorrect:
-		correction[EnvEventBusName] = eventBusName
+		correction[EnvEventBusName] = r.EventBus
 		correction[EnvCorrectionMaxAge] = s.CorrectionMaxAge.String()
 		correction[EnvCorrectionRetryDelay] = s.CorrectionRetryDelay.String()
-		correction[EnvLockBucket] = archiveBucket
+		correction[EnvLockBucket] = r.ArchiveBucket
+		correction[EnvDeadLetterQueueURL] = r.DeadLetterQueueURL
 		correction[EnvIVSCallsPerSecond] = formatRate(InstanceRate(fn, s.share()))
 		return correction
 	case FunctionArchive:
-		return map[string]string{EnvArchiveBucket: archiveBucket}
+		return map[string]string{EnvArchiveBucket: r.ArchiveBucket}
 	case FunctionQuality:
-		return qualityEnvironment(eventBusName)
+		return qualityEnvironment(r.EventBus)
 	case FunctionSweep:
-		correction[EnvEventBusName] = eventBusName
-		correction[EnvArchiveBucket] = archiveBucket
+		correction[EnvEventBusName] = r.EventBus
+		correction[EnvArchiveBucket] = r.ArchiveBucket
 		correction[EnvIVSCallsPerSecond] = formatRate(InstanceRate(fn, s.share()))
 		return correction
 	}

@@ -31,8 +31,9 @@ func TestEnvironmentLoadsBack(t *testing.T) {
 	s := DefaultSettings()
 	s.CorrectionMode = "dry-run"
 	s.DefaultMaximumResolution = "HD"
+	res := Resources{EventBus: "bus", ArchiveBucket: "bucket", DeadLetterQueueURL: "https://sqs.us-west-2.amazonaws.com/123456789012/correct-dlq"}
 	for _, fn := range []string{FunctionEnrich, FunctionCorrect} {
-		env := s.Environment(fn, "bus", "bucket")
+		env := s.Environment(fn, res)
 		cfg, err := LoadCorrection(func(k string) string { return env[k] })
 		if err != nil {
 			t.Fatalf("%s: the environment does not load: %v", fn, err)
@@ -44,16 +45,24 @@ func TestEnvironmentLoadsBack(t *testing.T) {
 			t.Errorf("%s: %s = %q", fn, EnvEventBusName, env[EnvEventBusName])
 		}
 	}
-	if got := s.Environment(FunctionCorrect, "bus", "bucket")[EnvLockBucket]; got != "bucket" {
+	if got := s.Environment(FunctionCorrect, res)[EnvLockBucket]; got != "bucket" {
 		t.Errorf("correct: %s = %q, want the archive bucket", EnvLockBucket, got)
 	}
-	if _, ok := s.Environment(FunctionEnrich, "bus", "bucket")[EnvLockBucket]; ok {
+	if got := s.Environment(FunctionCorrect, res)[EnvDeadLetterQueueURL]; got != res.DeadLetterQueueURL {
+		t.Errorf("correct: %s = %q, want its dead-letter queue's URL", EnvDeadLetterQueueURL, got)
+	}
+	for _, fn := range []string{FunctionEnrich, FunctionArchive, FunctionQuality, FunctionSweep} {
+		if _, ok := s.Environment(fn, res)[EnvDeadLetterQueueURL]; ok {
+			t.Errorf("%s: %s set, want it for correct only", fn, EnvDeadLetterQueueURL)
+		}
+	}
+	if _, ok := s.Environment(FunctionEnrich, res)[EnvLockBucket]; ok {
 		t.Errorf("enrich: %s set, want it for correct only", EnvLockBucket)
 	}
-	if got := s.Environment(FunctionArchive, "bus", "bucket"); len(got) != 1 || got[EnvArchiveBucket] != "bucket" {
+	if got := s.Environment(FunctionArchive, res); len(got) != 1 || got[EnvArchiveBucket] != "bucket" {
 		t.Errorf("archive environment = %v", got)
 	}
-	if s.Environment("nope", "", "") != nil {
+	if s.Environment("nope", Resources{}) != nil {
 		t.Error("unknown function has an environment")
 	}
 }

@@ -43,7 +43,7 @@ const (
 	EnvLockBucket = "LOCK_BUCKET"
 	// EnvDeadLetterQueueURL is the URL of the function's own dead-letter queue, where correct
 	// sends a correction it gives up on. It names a resource of the deployment, not a setting:
-	// the CDK app and the local stack add it to Settings.Environment's variables.
+	// Settings.Environment takes it from Resources.
 	EnvDeadLetterQueueURL = "DEAD_LETTER_QUEUE_URL"
 )
 

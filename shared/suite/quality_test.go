@@ -19,7 +19,7 @@ func TestQualityDeployment(t *testing.T) {
 	if total := d.MaxConcurrency * DefaultMetricsPerSecond; total > GetMetricDataDPS/2 {
 		t.Errorf("%d processes × %d datapoints/s = %d > half the quota %d", d.MaxConcurrency, DefaultMetricsPerSecond, total, GetMetricDataDPS/2)
 	}
-	env := DefaultSettings().Environment(FunctionQuality, "bus", "bucket")
+	env := DefaultSettings().Environment(FunctionQuality, Resources{EventBus: "bus", ArchiveBucket: "bucket"})
 	if env[EnvEventBusName] != "bus" || env[EnvQualityMaxAttempts] != strconv.Itoa(DefaultQualityMaxAttempts) || env[EnvMetricsPerSecond] == "" {
 		t.Errorf("quality environment = %v", env)
 	}

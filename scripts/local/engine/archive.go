@@ -44,11 +44,11 @@ func (s *Stack) ReadArchive(ctx context.Context, channelIDs map[string]bool) (Ar
 	client := s.S3Client()
 	var a Archive
 	for _, prefix := range []string{session.KeyPrefix, session.CorrectionKeyPrefix, session.AccountEventKeyPrefix} {
-		p := s3.NewListObjectsV2Paginator(client, &s3.ListObjectsV2Input{Bucket: aws.String(s.bucket), Prefix: aws.String(prefix)})
+		p := s3.NewListObjectsV2Paginator(client, &s3.ListObjectsV2Input{Bucket: aws.String(s.Bucket), Prefix: aws.String(prefix)})
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)
 			if err != nil {
-				return Archive{}, fmt.Errorf("engine: list %s in %s: %w", prefix, s.bucket, err)
+				return Archive{}, fmt.Errorf("engine: list %s in %s: %w", prefix, s.Bucket, err)
 			}
 			for _, obj := range page.Contents {
 				key := aws.ToString(obj.Key)
@@ -67,7 +67,7 @@ func (s *Stack) ReadArchive(ctx context.Context, channelIDs map[string]bool) (Ar
 }
 
 func (s *Stack) readObject(ctx context.Context, client *s3.Client, prefix, key string, a *Archive) error {
-	out, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})
+	out, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.Bucket), Key: aws.String(key)})
 	if err != nil {
 		return fmt.Errorf("engine: get %s: %w", key, err)
 	}
@@ -96,7 +96,7 @@ func (s *Stack) readObject(ctx context.Context, client *s3.Client, prefix, key s
 // objectPath returns the file of an archive object, relative to the working directory when it
 // is below it.
 func (s *Stack) objectPath(key string) string {
-	p, err := s.S3.ObjectPath(s.bucket, key)
+	p, err := s.S3.ObjectPath(s.Bucket, key)
 	if err != nil {
 		return ""
 	}
@@ -105,7 +105,7 @@ func (s *Stack) objectPath(key string) string {
 
 // ArchiveDir returns the directory of the archive bucket's files, relative to the working
 // directory when it is below it.
-func (s *Stack) ArchiveDir() string { return relative(s.S3.BucketDir(s.bucket)) }
+func (s *Stack) ArchiveDir() string { return relative(s.S3.BucketDir(s.Bucket)) }
 
 func relative(p string) string {
 	wd, err := os.Getwd()

@@ -5,18 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -25,8 +23,8 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/local/cloudwatchtest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/lambdarie"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/localaws"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/localbus"
-	"github.com/ivs-sessions/ivs-sessions/shared/local/locals3"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
 
@@ -44,12 +42,6 @@ const (
 	// uncappedConcurrency stands in, locally, for a function whose event source mapping has no
 	// maximum concurrency (archive): that many emulators.
 	uncappedConcurrency = 3
-)
-
-// Test credentials the functions and clients sign with; nothing checks them.
-const (
-	testAccessKeyID     = "AKIDLOCALPIPELINE"
-	testSecretAccessKey = "local-pipeline-not-a-secret"
 )
 
 // Callers whose IVS calls are told apart besides the functions.
@@ -93,27 +85,18 @@ type Config struct {
 // Lambda Runtime Interface Emulator, wired as the CDK app deploys them. Build one with Start
 // and stop it with Close. A Stack is safe for concurrent use.
 type Stack struct {
-	// IVS is the local IVS server (API and broadcast simulator).
-	IVS *ivstest.Server
-	// Bus is the local EventBridge and the functions' SQS queues.
-	Bus *localbus.Bus
-	// S3 is the local S3 server holding the archive.
-	S3 *locals3.Server
-	// CloudWatch is the local CloudWatch: the series the broadcast simulator publishes for
-	// every session, which the quality function reads.
-	CloudWatch *cloudwatchtest.Server
+	// AWS is the local AWS: IVS (API and broadcast simulator), the local EventBridge with the
+	// functions' SQS queues, the file-backed S3 holding the archive, and the local CloudWatch
+	// holding the series the simulator publishes for every session, which quality reads.
+	*localaws.AWS
 
 	cfg      Config
 	settings suite.Settings
 	second   time.Duration
-	bucket   string
 	start    time.Time
 	rec      *recorder
 
-	ivsURL, busURL, s3URL string
-	cloudWatchURL         string
-	servers               []*http.Server
-	pools                 map[string]*lambdarie.Pool
+	pools map[string]*lambdarie.Pool
 
 	logMu    sync.Mutex
 	logFiles map[string]*os.File // function name, "timeline" -> file
@@ -137,14 +120,15 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, fmt.Errorf("engine: config: Quota: want 0 (off) or more, got %d", cfg.Quota)
 	}
 	s := &Stack{
-		cfg: cfg, second: cfg.Second, bucket: cfg.Bucket, start: time.Now(), rec: newRecorder(),
+		cfg: cfg, second: cfg.Second, start: time.Now(), rec: newRecorder(),
 		pools: map[string]*lambdarie.Pool{}, logFiles: map[string]*os.File{},
 	}
 	if s.second <= 0 {
 		s.second = DefaultSecond
 	}
-	if s.bucket == "" {
-		s.bucket = DefaultBucket
+	bucket := cfg.Bucket
+	if bucket == "" {
+		bucket = DefaultBucket
 	}
 	s.settings = LocalSettings()
 	if cfg.Settings != nil {
@@ -159,29 +143,16 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, err
 	}
 
-	var lns [4]net.Listener
-	for i := range lns {
-		if lns[i], err = listen(); err != nil {
-			for _, ln := range lns[:i] {
-				ln.Close()
-			}
-			return nil, err
-		}
+	s3Dir := filepath.Join(cfg.Dir, "s3")
+	if err := os.RemoveAll(s3Dir); err != nil {
+		return nil, fmt.Errorf("engine: clear the archive of an earlier run: %w", err)
 	}
-	s.ivsURL, s.busURL, s.s3URL = "http://"+lns[0].Addr().String(), "http://"+lns[1].Addr().String(), "http://"+lns[2].Addr().String()
-	s.cloudWatchURL = "http://" + lns[3].Addr().String()
-	s.CloudWatch = cloudwatchtest.New(cloudwatchtest.Options{})
-	if err := errors.Join(s.startBus(), s.startS3()); err != nil {
-		for _, ln := range lns {
-			ln.Close()
-		}
-		return nil, err
+	if s.AWS, err = localaws.Start(localaws.Config{
+		IVS: s.ivsOptions(), Bus: s.busConfig(), Bucket: bucket, S3Dir: s3Dir, WrapIVS: s.ivsHandler,
+		CloudWatch: &cloudwatchtest.Options{},
+	}); err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
 	}
-	s.startIVS()
-	s.serve(lns[0], s.ivsHandler())
-	s.serve(lns[1], s.Bus)
-	s.serve(lns[2], s.S3.Handler())
-	s.serve(lns[3], s.CloudWatch)
 	for _, fn := range suite.Functions {
 		if err := s.startFunction(ctx, fn); err != nil {
 			return nil, err
@@ -191,20 +162,6 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, err
 	}
 	return s, nil
-}
-
-func listen() (net.Listener, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("engine: listen on a loopback port: %w", err)
-	}
-	return ln, nil
-}
-
-func (s *Stack) serve(ln net.Listener, h http.Handler) {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	s.servers = append(s.servers, srv)
-	go func() { _ = srv.Serve(ln) }()
 }
 
 // scale returns d of the deployment in local time: d's seconds as SQS seconds.
@@ -221,7 +178,7 @@ func concurrency(fs suite.FunctionSettings) int {
 	return uncappedConcurrency
 }
 
-func (s *Stack) startBus() error {
+func (s *Stack) busConfig() *localbus.Config {
 	var queues []localbus.QueueConfig
 	for _, fn := range suite.Functions {
 		d := suite.Deployment[fn]
@@ -239,37 +196,15 @@ func (s *Stack) startBus() error {
 			DeliveryDelay:           localDeliveryDelay(s.scale(d.DeliveryDelay)),
 		})
 	}
-	bus, err := localbus.New(localbus.Config{
-		Region: ivstest.DefaultRegion, Account: ivstest.DefaultAccount,
+	return &localbus.Config{
 		Rules: localbus.SuiteRules(suite.BusSessions), Queues: queues, Second: s.second,
 		OnActivity: s.onActivity,
-	})
-	if err != nil {
-		return fmt.Errorf("engine: %w", err)
 	}
-	s.Bus = bus
-	return nil
 }
 
-func (s *Stack) startS3() error {
-	dir := filepath.Join(s.cfg.Dir, "s3")
-	if err := os.RemoveAll(dir); err != nil {
-		return fmt.Errorf("engine: clear the archive of an earlier run: %w", err)
-	}
-	srv, err := locals3.New(dir)
-	if err != nil {
-		return fmt.Errorf("engine: %w", err)
-	}
-	if err := srv.CreateBucket(s.bucket); err != nil {
-		return fmt.Errorf("engine: %w", err)
-	}
-	s.S3 = srv
-	return nil
-}
-
-func (s *Stack) startIVS() {
-	s.IVS = ivstest.NewUnstartedServer(ivstest.Options{
-		Region: ivstest.DefaultRegion, Account: ivstest.DefaultAccount, Quota: s.cfg.Quota, Metrics: s.CloudWatch,
+func (s *Stack) ivsOptions() *ivstest.Options {
+	return &ivstest.Options{
+		Quota: s.cfg.Quota,
 		Sink: ivstest.SinkFunc(func(_ context.Context, ev ivstest.Event) error {
 			_, err := s.put(ev.JSON, false)
 			return err
@@ -277,14 +212,13 @@ func (s *Stack) startIVS() {
 		Logger: slog.New(callLog{onCall: s.onCall, onOther: func(r slog.Record) {
 			s.emit(Entry{Time: r.Time, Actor: ActorIVS, Level: LevelProblem, Text: "IVS server: " + r.Message})
 		}}),
-	})
+	}
 }
 
-// ivsHandler serves the IVS server, tagging each request with its caller: requests under
-// /via/<caller>/ come from that function or actor, the others from ActorYou.
-func (s *Stack) ivsHandler() http.Handler {
+// ivsHandler serves the IVS server's handler ivsH, tagging each request with its caller:
+// requests under /via/<caller>/ come from that function or actor, the others from ActorYou.
+func (s *Stack) ivsHandler(ivsH http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	ivsH := s.IVS.Handler()
 	tag := func(caller string) http.Handler {
 		return http.StripPrefix(viaPrefix+caller, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			ivsH.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, caller)))
@@ -307,28 +241,13 @@ func (s *Stack) leaseRetryDelay() time.Duration {
 }
 
 // Environment returns the environment of function fn, as the CDK app gives it, pointed at the
-// local servers: correct also gets the URL of its queue's local dead-letter queue.
+// local servers (localaws.AWS.FunctionEnv); its IVS calls go through /via/<fn>, so the timeline
+// tells them apart.
 func (s *Stack) Environment(fn string) map[string]string {
-	env := s.settings.Environment(fn, suite.BusSessions, s.bucket)
+	env := s.FunctionEnv(fn, s.settings)
+	env["AWS_ENDPOINT_URL_IVS"] = s.IVSURL + viaPrefix + fn
 	if fn == suite.FunctionCorrect {
-		env[suite.EnvDeadLetterQueueURL] = s.Bus.QueueURL(s.busURL, fn+localbus.DeadLetterSuffix)
 		env[suite.EnvCorrectionLeaseRetryDelay] = s.leaseRetryDelay().String()
-	}
-	for k, v := range map[string]string{
-		"AWS_REGION":                   ivstest.DefaultRegion,
-		"AWS_ACCESS_KEY_ID":            testAccessKeyID,
-		"AWS_SECRET_ACCESS_KEY":        testSecretAccessKey,
-		"AWS_EC2_METADATA_DISABLED":    "true",
-		"AWS_CONFIG_FILE":              os.DevNull, // nothing from the host's ~/.aws
-		"AWS_SHARED_CREDENTIALS_FILE":  os.DevNull,
-		"AWS_LAMBDA_LOG_FORMAT":        "JSON",
-		"AWS_ENDPOINT_URL_IVS":         s.ivsURL + viaPrefix + fn,
-		"AWS_ENDPOINT_URL_EVENTBRIDGE": s.busURL,
-		"AWS_ENDPOINT_URL_SQS":         s.busURL,
-		"AWS_ENDPOINT_URL_S3":          s.s3URL,
-		"AWS_ENDPOINT_URL_CLOUDWATCH":  s.cloudWatchURL,
-	} {
-		env[k] = v
 	}
 	return env
 }
@@ -500,9 +419,6 @@ func (s *Stack) Counters() Counters { return s.rec.snapshot() }
 // WaitIdle blocks until every queue is drained and no function runs, or ctx ends.
 func (s *Stack) WaitIdle(ctx context.Context) error { return s.Bus.WaitIdle(ctx) }
 
-// Bucket returns the archive bucket's name.
-func (s *Stack) Bucket() string { return s.bucket }
-
 // Dir returns the stack's working directory.
 func (s *Stack) Dir() string { return s.cfg.Dir }
 
@@ -536,58 +452,33 @@ type Endpoints struct {
 
 // Endpoints returns the addresses of the local servers.
 func (s *Stack) Endpoints() Endpoints {
-	return Endpoints{IVS: s.ivsURL, EventBridge: s.busURL, SQS: s.busURL, S3: s.s3URL, CloudWatch: s.cloudWatchURL,
-		Region: ivstest.DefaultRegion, Bucket: s.bucket, EventBus: suite.BusSessions}
+	return Endpoints{IVS: s.IVSURL, EventBridge: s.BusURL, SQS: s.BusURL, S3: s.S3URL, CloudWatch: s.CloudWatchURL,
+		Region: s.Region, Bucket: s.Bucket, EventBus: suite.BusSessions}
 }
 
 // ClientEnv returns the environment variables that point the AWS CLI (v2.13+, or v1.29+) and
 // the SDKs at the stack, sorted, as NAME=value.
-func (s *Stack) ClientEnv() []string {
-	env := []string{
-		"AWS_REGION=" + ivstest.DefaultRegion,
-		"AWS_DEFAULT_REGION=" + ivstest.DefaultRegion, // the AWS CLI v1 reads this one
-		"AWS_ACCESS_KEY_ID=" + testAccessKeyID,
-		"AWS_SECRET_ACCESS_KEY=" + testSecretAccessKey,
-		"AWS_EC2_METADATA_DISABLED=true",
-		"AWS_ENDPOINT_URL_IVS=" + s.ivsURL,
-		"AWS_ENDPOINT_URL_EVENTBRIDGE=" + s.busURL,
-		"AWS_ENDPOINT_URL_SQS=" + s.busURL,
-		"AWS_ENDPOINT_URL_S3=" + s.s3URL,
-		"AWS_ENDPOINT_URL_CLOUDWATCH=" + s.cloudWatchURL,
-	}
-	sort.Strings(env)
-	return env
-}
+func (s *Stack) ClientEnv() []string { return s.EnvList() }
 
 // IVSClient returns a real IVS SDK client whose calls the timeline attributes to caller (one of
 // ActorScenario, ActorNeighbour or ActorYou). With a quota, a scenario client paces itself to
 // it (ivsquota) and retries throttles; a neighbour client does neither.
 func (s *Stack) IVSClient(caller string) *ivs.Client {
-	endpoint := s.ivsURL
+	endpoint := s.IVSURL
 	if caller != ActorYou {
 		endpoint += viaPrefix + caller
 	}
-	opts := ivs.Options{
-		Region:       ivstest.DefaultRegion,
-		BaseEndpoint: aws.String(endpoint),
-		Credentials:  credentials.NewStaticCredentialsProvider(testAccessKeyID, testSecretAccessKey, ""),
-		Retryer:      aws.NopRetryer{},
-	}
-	var optFns []func(*ivs.Options)
+	optFns := []func(*ivs.Options){func(o *ivs.Options) { o.BaseEndpoint = aws.String(endpoint) }}
 	if caller == ActorScenario && s.cfg.Quota > 0 {
 		optFns = append(optFns, ivsquota.NewPacer(float64(s.cfg.Quota)).ClientOptions(0))
 	}
-	return ivs.New(opts, optFns...)
+	return s.AWS.IVSClient(optFns...)
 }
 
-// S3Client returns a real S3 SDK client for the archive (path-style).
+// S3Client returns a real S3 SDK client for the archive (path-style), with the SDK's standard
+// retryer.
 func (s *Stack) S3Client() *s3.Client {
-	return s3.New(s3.Options{
-		Region:       ivstest.DefaultRegion,
-		BaseEndpoint: aws.String(s.s3URL),
-		Credentials:  credentials.NewStaticCredentialsProvider(testAccessKeyID, testSecretAccessKey, ""),
-		UsePathStyle: true,
-	})
+	return s.AWS.S3Client(func(o *s3.Options) { o.Retryer = retry.NewStandard() })
 }
 
 // Close stops the functions, the bus and the servers, and waits for them; no process is left
@@ -596,19 +487,12 @@ func (s *Stack) Close() error {
 	s.closeOnce.Do(func() {
 		s.closing.Store(true)
 		var errs []error
-		if s.Bus != nil {
-			errs = append(errs, s.Bus.Close())
+		if s.AWS != nil {
+			errs = append(errs, s.AWS.Close()) // the bus first: no invocation runs after it
 		}
 		for _, fn := range suite.AllFunctions() {
 			if p := s.pools[fn]; p != nil {
 				errs = append(errs, p.Close())
-			}
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		for _, srv := range s.servers {
-			if err := srv.Shutdown(ctx); err != nil {
-				errs = append(errs, srv.Close())
 			}
 		}
 		s.logMu.Lock()

@@ -1,7 +1,6 @@
-// Package awstest holds the local AWS peers and SDK clients the functions' tests run against: a
-// Stack of a local IVS (shared/local/ivstest), a local EventBridge bus with its SQS queues
-// (shared/local/localbus) and a local S3 (shared/local/locals3), each behind an httptest server, with real
-// aws-sdk-go-v2 clients aimed at them; a Wire that records the requests a function makes; a
+// Package awstest holds what the functions' tests need around the one local AWS
+// (shared/local/localaws: a local IVS, a local EventBridge bus with its SQS queues and a local
+// S3, with real aws-sdk-go-v2 clients aimed at them): a Stack that starts it for one test; a Wire that records the requests a function makes; a
 // Buffer for the logs and metrics written from many goroutines; a Secrets checker that fails a
 // test when a stream key or SRT passphrase leaves the function; SQS batches as the event source
 // mapping delivers them; and the function's real bootstrap started under the Lambda Runtime

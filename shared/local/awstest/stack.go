@@ -4,71 +4,52 @@ import (
 	"bytes"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/local/cloudwatchtest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/localaws"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/localbus"
-	"github.com/ivs-sessions/ivs-sessions/shared/local/locals3"
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
 
-// The region and account of a Stack's peers: those of the sample events.
+// The region, account and credentials of a Stack's peers: those of the one local AWS.
 const (
-	Region  = ivstest.DefaultRegion
-	Account = ivstest.DefaultAccount
+	Region          = localaws.Region
+	Account         = localaws.Account
+	AccessKeyID     = localaws.AccessKeyID
+	SecretAccessKey = localaws.SecretAccessKey
 )
-
-// The credentials every client of a Stack signs with; no peer checks them.
-const (
-	AccessKeyID     = "AKIDTEST"
-	SecretAccessKey = "test-secret"
-)
-
-// Credentials returns the static test credentials (AccessKeyID, SecretAccessKey).
-func Credentials() aws.CredentialsProvider {
-	return credentials.NewStaticCredentialsProvider(AccessKeyID, SecretAccessKey, "")
-}
 
 // Options choose the peers of a Stack; a Stack without a peer has a nil field for it.
 type Options struct {
 	// IVS, when set, starts a local IVS (ivstest) with these options: a fake clock, faults.
 	IVS *ivstest.Options
 	// Bus, when set, starts a local bus (localbus) with this configuration; Region and Account
-	// default to the stack's.
+	// are the stack's.
 	Bus *localbus.Config
 	// Bucket, when set, starts a local S3 in memory (locals3) with this bucket.
 	Bucket string
-	// WrapBus and WrapS3, when set, stand between the peer's httptest server and the peer (for
-	// the bus, behind its Wire): fault injection, request counting.
+	// CloudWatch, when set, starts a local CloudWatch (cloudwatchtest) with these options; a
+	// local IVS then publishes its broadcasts' series there.
+	CloudWatch *cloudwatchtest.Options
+	// WrapBus and WrapS3, when set, stand between the peer's server and the peer (for the bus,
+	// behind its Wire): fault injection, request counting.
 	WrapBus, WrapS3 func(http.Handler) http.Handler
 }
 
-// Stack is the local AWS one test runs against. Each peer is served by its own httptest
-// server; the URLs are what a function's clients (or its AWS_ENDPOINT_URL_* variables) point
-// at. Everything is closed when the test ends, and then the test fails if a secret added to
-// Secrets appears in the logs, the metrics or an event published on the bus.
+// Stack is the local AWS one test runs against: a localaws.AWS (its peers, URLs and real SDK
+// clients: IVSClient, EventBridgeClient, SQSClient, S3Client, CloudWatchClient) with the test's wires, logs and
+// metrics. Everything is closed when the test ends, and then the test fails if a secret added
+// to Secrets appears in the logs, the metrics or an event published on the bus.
 type Stack struct {
-	IVS     *ivstest.Server // the local IVS
-	IVSURL  string          // the functions' IVS endpoint, through IVSWire
-	IVSWire *Wire           // the IVS calls made through IVSURL, by operation (ByPath)
-	Admin   *ivs.Client     // the test's own IVS client, straight to the server (not recorded)
-
-	Bus     *localbus.Bus // the local EventBridge and SQS
-	BusURL  string        // the EventBridge and SQS endpoint, through BusWire
-	BusWire *Wire         // the EventBridge and SQS calls, by X-Amz-Target (ByTarget)
-
-	S3     *locals3.Server // the local S3, with Bucket created
-	S3URL  string
-	Bucket string
+	*localaws.AWS
+	IVSWire *Wire       // the IVS calls made through IVSURL, by operation (ByPath)
+	Admin   *ivs.Client // the test's own IVS client, straight to the server (not recorded)
+	BusWire *Wire       // the EventBridge and SQS calls through BusURL, by X-Amz-Target (ByTarget)
 
 	Logs    *Buffer           // what Log writes: slog JSON lines
 	EMF     *Buffer           // what Metrics writes: EMF documents, one a line
@@ -86,113 +67,38 @@ func New(tb testing.TB, o Options) *Stack {
 	// Registered first, so it runs last: after the peers have stopped writing.
 	tb.Cleanup(func() { s.Secrets.Check(tb, s.Outputs()) })
 
-	if o.IVS != nil {
-		s.IVS = ivstest.NewServer(*o.IVS)
-		tb.Cleanup(s.IVS.Close)
+	a, err := localaws.Start(localaws.Config{
+		IVS: o.IVS, Bus: o.Bus, Bucket: o.Bucket, CloudWatch: o.CloudWatch, WrapS3: o.WrapS3,
+		WrapIVS: func(h http.Handler) http.Handler {
+			s.IVSWire = NewWire(h, ByPath)
+			return s.IVSWire
+		},
+		WrapBus: func(h http.Handler) http.Handler {
+			if o.WrapBus != nil {
+				h = o.WrapBus(h)
+			}
+			s.BusWire = NewWire(h, ByTarget)
+			return s.BusWire
+		},
+	})
+	if err != nil {
+		tb.Fatalf("awstest: %v", err)
+	}
+	tb.Cleanup(func() { _ = a.Close() })
+	s.AWS = a
+	if s.IVS != nil {
 		s.Admin = ivstest.Client(tb, s.IVS)
-		s.IVSWire = NewWire(s.IVS.Handler(), ByPath)
-		s.IVSURL = serve(tb, s.IVSWire)
-	}
-	if o.Bus != nil {
-		cfg := *o.Bus
-		if cfg.Region == "" {
-			cfg.Region = Region
-		}
-		if cfg.Account == "" {
-			cfg.Account = Account
-		}
-		bus, err := localbus.New(cfg)
-		if err != nil {
-			tb.Fatalf("awstest: local bus: %v", err)
-		}
-		tb.Cleanup(func() { _ = bus.Close() })
-		s.Bus = bus
-		s.BusWire = NewWire(wrap(bus, o.WrapBus), ByTarget)
-		s.BusURL = serve(tb, s.BusWire)
-	}
-	if o.Bucket != "" {
-		s.S3 = locals3.NewMemory()
-		if err := s.S3.CreateBucket(o.Bucket); err != nil {
-			tb.Fatalf("awstest: local S3: %v", err)
-		}
-		s.Bucket = o.Bucket
-		s.S3URL = serve(tb, wrap(s.S3.Handler(), o.WrapS3))
 	}
 	return s
 }
 
-func wrap(h http.Handler, with func(http.Handler) http.Handler) http.Handler {
-	if with == nil {
-		return h
-	}
-	return with(h)
-}
-
-// serve starts an httptest server for h, closed when the test ends, and returns its URL.
-func serve(tb testing.TB, h http.Handler) string {
-	srv := httptest.NewServer(h)
-	tb.Cleanup(srv.Close)
-	return srv.URL
-}
-
-// must panics when a client is asked for a peer the stack does not have: it would reach AWS.
-func must(url, peer string) {
-	if url == "" {
-		panic("awstest: the stack has no local " + peer + " (see Options)")
-	}
-}
-
-// IVSClient returns a real IVS client for IVSURL: static test credentials and aws.NopRetryer,
-// so a test sees each error once; optFns adjust the options (a retryer, a pacer).
-func (s *Stack) IVSClient(optFns ...func(*ivs.Options)) *ivs.Client {
-	must(s.IVSURL, "IVS")
-	return ivs.New(ivs.Options{Region: Region, BaseEndpoint: aws.String(s.IVSURL), Credentials: Credentials(), Retryer: aws.NopRetryer{}}, optFns...)
-}
-
-// EventBridgeClient returns a real EventBridge client for BusURL, like IVSClient.
-func (s *Stack) EventBridgeClient(optFns ...func(*eventbridge.Options)) *eventbridge.Client {
-	must(s.BusURL, "bus")
-	return eventbridge.New(eventbridge.Options{Region: Region, BaseEndpoint: aws.String(s.BusURL), Credentials: Credentials(), Retryer: aws.NopRetryer{}}, optFns...)
-}
-
-// SQSClient returns a real SQS client for BusURL, like IVSClient.
-func (s *Stack) SQSClient(optFns ...func(*sqs.Options)) *sqs.Client {
-	must(s.BusURL, "bus")
-	return sqs.New(sqs.Options{Region: Region, BaseEndpoint: aws.String(s.BusURL), Credentials: Credentials(), Retryer: aws.NopRetryer{}}, optFns...)
-}
-
-// S3Client returns a real S3 client for S3URL with path-style addressing, like IVSClient. It
-// does not log the skipped checksum validation of objects written without a checksum.
-func (s *Stack) S3Client(optFns ...func(*s3.Options)) *s3.Client {
-	must(s.S3URL, "S3")
-	return s3.New(s3.Options{
-		Region: Region, BaseEndpoint: aws.String(s.S3URL), UsePathStyle: true, Credentials: Credentials(), Retryer: aws.NopRetryer{},
-		DisableLogOutputChecksumValidationSkipped: true,
-	}, optFns...)
-}
-
 // Env returns the environment of a function that runs against the stack, as Lambda would set
 // it apart from the endpoints: the region, the test credentials, no instance metadata, JSON
-// logs, and AWS_ENDPOINT_URL_<service> for each peer the stack has. extra (the suite's
-// settings) is added last.
+// logs, and AWS_ENDPOINT_URL_<service> for each peer the stack has (localaws.AWS.Env). extra
+// (the suite's settings) is added last.
 func (s *Stack) Env(extra map[string]string) map[string]string {
-	env := map[string]string{
-		"AWS_REGION":                Region,
-		"AWS_ACCESS_KEY_ID":         AccessKeyID,
-		"AWS_SECRET_ACCESS_KEY":     SecretAccessKey,
-		"AWS_EC2_METADATA_DISABLED": "true",
-		"AWS_LAMBDA_LOG_FORMAT":     "JSON",
-	}
-	if s.IVSURL != "" {
-		env["AWS_ENDPOINT_URL_IVS"] = s.IVSURL
-	}
-	if s.BusURL != "" {
-		env["AWS_ENDPOINT_URL_EVENTBRIDGE"] = s.BusURL
-		env["AWS_ENDPOINT_URL_SQS"] = s.BusURL
-	}
-	if s.S3URL != "" {
-		env["AWS_ENDPOINT_URL_S3"] = s.S3URL
-	}
+	env := s.AWS.Env()
+	env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
 	for k, v := range extra {
 		env[k] = v
 	}

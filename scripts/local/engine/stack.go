@@ -440,9 +440,8 @@ func (s *Stack) Note(actor string, level Level, text string) {
 type Endpoints struct {
 	// IVS is the IVS API; the broadcast simulator's admin API is under IVS + "/_admin/".
 	IVS string
-	// EventBridge and SQS are the same server: the local bus.
+	// EventBridge is the local bus, which also serves SQS.
 	EventBridge string
-	SQS         string
 	S3          string
 	CloudWatch  string
 	Region      string
@@ -452,7 +451,7 @@ type Endpoints struct {
 
 // Endpoints returns the addresses of the local servers.
 func (s *Stack) Endpoints() Endpoints {
-	return Endpoints{IVS: s.IVSURL, EventBridge: s.BusURL, SQS: s.BusURL, S3: s.S3URL, CloudWatch: s.CloudWatchURL,
+	return Endpoints{IVS: s.IVSURL, EventBridge: s.BusURL, S3: s.S3URL, CloudWatch: s.CloudWatchURL,
 		Region: s.Region, Bucket: s.Bucket, EventBus: suite.BusSessions}
 }
 

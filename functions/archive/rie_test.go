@@ -24,7 +24,7 @@ func TestBootstrapUnderRIE(t *testing.T) {
 	s := newStack(t)
 	inst := awstest.StartFunction(t, lambdarie.Config{
 		FunctionName: suite.FunctionArchive, Timeout: 20 * time.Second,
-		Env: s.Env(map[string]string{suite.EnvArchiveBucket: testBucket}),
+		Env: s.Env(suite.DefaultSettings().Environment(suite.FunctionArchive, suite.Resources{ArchiveBucket: testBucket})),
 	})
 
 	first, tr1 := sampleRecord(t, "session-ended")

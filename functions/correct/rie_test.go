@@ -36,7 +36,7 @@ func TestBootstrapUnderRIE(t *testing.T) {
 
 	inst := awstest.StartFunction(t, lambdarie.Config{
 		FunctionName: "ivs-sessions-correct", Timeout: 30 * time.Second,
-		Env:   e.Env(map[string]string{suite.EnvEventBusName: testBus, suite.EnvLockBucket: testBucket, suite.EnvDeadLetterQueueURL: testDLQ}),
+		Env:   e.Env(suite.DefaultSettings().Environment(suite.FunctionCorrect, suite.Resources{EventBus: testBus, ArchiveBucket: testBucket, DeadLetterQueueURL: testDLQ})),
 		OnLog: func(l lambdarie.Line) { _, _ = e.Logs.Write([]byte(l.Text + "\n")) },
 	})
 

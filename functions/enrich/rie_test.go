@@ -31,9 +31,11 @@ func TestBootstrapUnderRIE(t *testing.T) {
 	}
 	notVisible := retarget(t, ivstest.LoadEvent(t, "stream-start"), ch.ARN, "st-0000000000000000000000A")
 
+	deployed := suite.DefaultSettings() // the environment the CDK app gives enrich, with fewer attempts
+	deployed.EnrichMaxAttempts = 3
 	inst := awstest.StartFunction(t, lambdarie.Config{
 		FunctionName: suite.FunctionEnrich, Timeout: 20 * time.Second,
-		Env: s.Env(map[string]string{suite.EnvEventBusName: testBus, suite.EnvEnrichMaxAttempts: "3"}),
+		Env: s.Env(deployed.Environment(suite.FunctionEnrich, suite.Resources{EventBus: testBus})),
 	})
 
 	out, err := inst.Invoke(ctx, sqsBatch(t, 1, good, invalid, notVisible))

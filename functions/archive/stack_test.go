@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -21,6 +23,7 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+	"github.com/ivs-sessions/ivs-sessions/shared/suiteevent"
 )
 
 const (
@@ -188,37 +191,28 @@ func sqsBatch(t testing.TB, bodies ...[]byte) json.RawMessage {
 	return awstest.SQSEvent(t, awstest.SQSMessages(suite.FunctionArchive, 1, time.Time{}, bodies...)...)
 }
 
-// envelopeOf returns the EventBridge event the archive queue delivers for a detail published
-// by the suite.
+// envelopeOf returns the EventBridge event the archive queue delivers for a detail of
+// detailType (a malformed one too) published by the suite.
 func envelopeOf(t testing.TB, id, detailType string, resources []string, detail any) []byte {
 	t.Helper()
 	d, err := json.Marshal(detail)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resources == nil {
-		resources = []string{}
-	}
-	b, err := json.Marshal(map[string]any{
-		"version": "0", "id": id, "detail-type": detailType, "source": suite.EventSource,
-		"account": "123456789012", "time": "2026-11-03T19:00:05Z", "region": "us-west-2",
-		"resources": resources, "detail": json.RawMessage(d),
-	})
+	entry := ebtypes.PutEventsRequestEntry{Source: aws.String(suite.EventSource), DetailType: aws.String(detailType), Resources: resources, Detail: aws.String(string(d))}
+	return awstest.Delivered(t, id, time.Date(2026, 11, 3, 19, 0, 5, 0, time.UTC), entry)
+}
+
+// enrichedOf returns the envelope of an enriched record with its trigger, encoded as enrich
+// publishes it (suiteevent).
+func enrichedOf(t testing.TB, rec session.Record, tr session.Trigger) []byte {
+	t.Helper()
+	d := session.Enriched{Record: rec, Decision: multitrack.Decision{Action: multitrack.ActionNone, Reason: "test"}, Trigger: tr}
+	entry, _, err := suiteevent.EnrichedEntry(suite.BusSessions, d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b
-}
-
-// enrichedOf returns the envelope of an enriched record with its trigger.
-func enrichedOf(t testing.TB, rec session.Record, tr session.Trigger) []byte {
-	t.Helper()
-	var res []string
-	if rec.ChannelARN != "" {
-		res = []string{rec.ChannelARN}
-	}
-	d := session.Enriched{Record: rec, Decision: multitrack.Decision{Action: multitrack.ActionNone, Reason: "test"}, Trigger: tr}
-	return envelopeOf(t, "pub-"+tr.EventID, suite.DetailTypeSessionEnriched, res, d)
+	return awstest.Delivered(t, "pub-"+tr.EventID, time.Date(2026, 11, 3, 19, 0, 5, 0, time.UTC), entry)
 }
 
 // sampleRecord returns the record enrich publishes for a sample event when GetStreamSession

@@ -27,6 +27,7 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+	"github.com/ivs-sessions/ivs-sessions/shared/suiteevent"
 )
 
 // The test deployment's names.
@@ -220,19 +221,11 @@ func (e *env) enrich(res ivstest.Result, cfg multitrack.Config) session.Enriched
 // envelope returns en as EventBridge delivers it from the suite's bus.
 func envelope(t testing.TB, en session.Enriched) []byte {
 	t.Helper()
-	detail, err := json.Marshal(en)
+	entry, _, err := suiteevent.EnrichedEntry(testBus, en)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := json.Marshal(map[string]any{
-		"version": "0", "id": "5b3f8a57-1c2d-4e5f-8a9b-0c1d2e3f4a5b", "detail-type": suite.DetailTypeSessionEnriched,
-		"source": suite.EventSource, "account": testAccount, "time": en.Trigger.Time.Add(2 * time.Second).Format(time.RFC3339),
-		"region": testRegion, "resources": []string{en.Record.ChannelARN}, "detail": json.RawMessage(detail),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return awstest.Delivered(t, "5b3f8a57-1c2d-4e5f-8a9b-0c1d2e3f4a5b", en.Trigger.Time.Add(2*time.Second), entry)
 }
 
 // sqsRecord returns body as the correct queue delivers it for the receiveCount-th time.

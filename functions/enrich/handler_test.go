@@ -32,6 +32,7 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+	"github.com/ivs-sessions/ivs-sessions/shared/suiteevent"
 )
 
 // goldens are the samples whose published detail is kept in testdata/<sample>.golden.json:
@@ -406,15 +407,11 @@ func TestServerErrors(t *testing.T) {
 // routes reports whether the enriched detail e, as the suite publishes it, matches pattern.
 func routes(t *testing.T, pattern ivsevent.Pattern, e session.Enriched) bool {
 	t.Helper()
-	detail, err := json.Marshal(e)
+	entry, _, err := suiteevent.EnrichedEntry(testBus, e)
 	if err != nil {
 		t.Fatal(err)
 	}
-	event, err := json.Marshal(map[string]any{"source": suite.EventSource, "detail-type": suite.DetailTypeSessionEnriched, "detail": json.RawMessage(detail)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ok, err := eventpattern.Match([]byte(pattern.JSON()), event)
+	ok, err := eventpattern.Match([]byte(pattern.JSON()), awstest.Delivered(t, "e", time.Now(), entry))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,11 +8,18 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/local/awstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/eventpattern"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+	"github.com/ivs-sessions/ivs-sessions/shared/suiteevent"
 )
 
 // TestMatch lists, for each pattern, events that must match and events that must not (the
@@ -263,21 +270,22 @@ func TestSuiteRoutesOwnEvents(t *testing.T) {
 	}
 }
 
-// envelope wraps detail in the EventBridge envelope the suite's bus delivers.
+// envelope returns detail as the suite's bus delivers it: encoded by the suite's codec
+// (suiteevent), in an events.EventBridgeEvent.
 func envelope(t *testing.T, detailType string, detail any) []byte {
 	t.Helper()
-	d, err := json.Marshal(detail)
-	if err != nil {
-		t.Fatal(err)
+	var entry ebtypes.PutEventsRequestEntry
+	var err error
+	switch d := detail.(type) {
+	case session.Enriched:
+		entry, _, err = suiteevent.EnrichedEntry(suite.BusSessions, d)
+	case session.Corrected:
+		entry, err = suiteevent.CorrectedEntry(suite.BusSessions, d)
 	}
-	b, err := json.Marshal(map[string]any{
-		"version": "0", "id": "0d4c2b1e-9d7c-4f5e-8a3b-2c1d0e9f8a7b", "detail-type": detailType, "source": suite.EventSource,
-		"account": "123456789012", "time": "2026-11-03T18:00:07Z", "region": "us-west-2", "resources": []string{}, "detail": json.RawMessage(d),
-	})
-	if err != nil {
-		t.Fatal(err)
+	if err != nil || aws.ToString(entry.DetailType) != detailType {
+		t.Fatalf("encode %T as %q: %v", detail, detailType, err)
 	}
-	return b
+	return awstest.Delivered(t, "0d4c2b1e-9d7c-4f5e-8a3b-2c1d0e9f8a7b", time.Date(2026, 11, 3, 18, 0, 7, 0, time.UTC), entry)
 }
 
 func ExamplePattern_Match() {

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
-
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -199,7 +197,7 @@ func envelopeOf(t testing.TB, id, detailType string, resources []string, detail 
 	if err != nil {
 		t.Fatal(err)
 	}
-	entry := ebtypes.PutEventsRequestEntry{Source: aws.String(suite.EventSource), DetailType: aws.String(detailType), Resources: resources, Detail: aws.String(string(d))}
+	entry := suiteevent.Entry{Source: suite.EventSource, DetailType: detailType, Resources: resources, Detail: string(d)}
 	return awstest.Delivered(t, id, time.Date(2026, 11, 3, 19, 0, 5, 0, time.UTC), entry)
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsquota"
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+	"github.com/ivs-sessions/ivs-sessions/shared/putevents"
 	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
@@ -61,8 +62,8 @@ var codeNotFound = (*types.ResourceNotFoundException)(nil).ErrorCode()
 // Handler enriches and publishes one IVS event per message. Its fields are set once; it is safe
 // for concurrent use.
 type Handler struct {
-	IVS       streamSessionGetter // an IVS client paced by ivsquota
-	Bus       suiteevent.Putter   // an EventBridge client
+	IVS       streamSessionGetter // an IVS client paced by Throttles
+	Bus       putevents.Putter    // an EventBridge client
 	Throttles *ivsquota.Pacer     // reports IVS throttles; nil: not reported
 	Archive   objectGetter        // an S3 client reading the archive; nil: never read
 	Log       *slog.Logger
@@ -177,7 +178,7 @@ func (h *Handler) publish(ctx context.Context, ev *ivsevent.Event, rec session.R
 	if dropped > 0 {
 		h.Log.WarnContext(ctx, "record trimmed to fit an EventBridge entry", keyEventID, ev.ID, keyDropped, dropped)
 	}
-	eventID, err := suiteevent.Publisher{Client: h.Bus}.Publish(ctx, entry)
+	eventID, err := putevents.Publisher{Client: h.Bus}.Publish(ctx, entry)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package suiteevent_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"reflect"
@@ -10,10 +9,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
@@ -51,11 +46,11 @@ func measured() session.Measured {
 }
 
 // delivered returns entry as EventBridge delivers it to a target.
-func delivered(t *testing.T, entry types.PutEventsRequestEntry) []byte {
+func delivered(t *testing.T, entry suiteevent.Entry) []byte {
 	t.Helper()
 	b, err := json.Marshal(events.EventBridgeEvent{
-		Version: "0", ID: "0d4c2b1e-9d7c-4f5e-8a3b-2c1d0e9f8a7b", DetailType: aws.ToString(entry.DetailType), Source: aws.ToString(entry.Source),
-		AccountID: "123456789012", Time: at, Region: "us-west-2", Resources: entry.Resources, Detail: json.RawMessage(aws.ToString(entry.Detail)),
+		Version: "0", ID: "0d4c2b1e-9d7c-4f5e-8a3b-2c1d0e9f8a7b", DetailType: entry.DetailType, Source: entry.Source,
+		AccountID: "123456789012", Time: at, Region: "us-west-2", Resources: entry.Resources, Detail: json.RawMessage(entry.Detail),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -70,8 +65,8 @@ func TestRoundTrip(t *testing.T) {
 	if err != nil || dropped != 0 {
 		t.Fatalf("EnrichedEntry: dropped %d, %v", dropped, err)
 	}
-	if aws.ToString(entry.EventBusName) != "bus" || aws.ToString(entry.Source) != suite.EventSource ||
-		aws.ToString(entry.DetailType) != suite.DetailTypeSessionEnriched || !reflect.DeepEqual(entry.Resources, []string{channelARN}) {
+	if entry.EventBus != "bus" || entry.Source != suite.EventSource ||
+		entry.DetailType != suite.DetailTypeSessionEnriched || !reflect.DeepEqual(entry.Resources, []string{channelARN}) {
 		t.Errorf("entry %+v", entry)
 	}
 	ev, err := suiteevent.Decode(delivered(t, entry))
@@ -100,7 +95,7 @@ func TestRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if aws.ToString(entry.DetailType) != suite.DetailTypeSessionQuality || !reflect.DeepEqual(entry.Resources, []string{channelARN}) {
+	if entry.DetailType != suite.DetailTypeSessionQuality || !reflect.DeepEqual(entry.Resources, []string{channelARN}) {
 		t.Errorf("entry %+v", entry)
 	}
 	ev, err = suiteevent.Decode(delivered(t, entry))
@@ -134,11 +129,11 @@ func TestEnrichedEntryFits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if size := suiteevent.EntrySize(entry); size > session.MaxEventBytes {
+	if size := entry.Size(); size > session.MaxEventBytes {
 		t.Errorf("entry of %d bytes, limit %d", size, session.MaxEventBytes)
 	}
 	var got session.Enriched
-	if err := json.Unmarshal([]byte(aws.ToString(entry.Detail)), &got); err != nil {
+	if err := json.Unmarshal([]byte(entry.Detail), &got); err != nil {
 		t.Fatal(err)
 	}
 	if dropped == 0 || got.Record.EventsDropped != dropped || len(got.Record.Events)+dropped != 400 {
@@ -149,11 +144,11 @@ func TestEnrichedEntryFits(t *testing.T) {
 	}
 }
 
-// TestEntrySize follows EventBridge's documented calculation.
+// TestEntrySize: Size follows EventBridge's documented calculation.
 func TestEntrySize(t *testing.T) {
-	entry := types.PutEventsRequestEntry{Source: aws.String("abc"), DetailType: aws.String("de"), Detail: aws.String(`{"é":1}`), Resources: []string{"r1", "r22"}}
-	if got, want := suiteevent.EntrySize(entry), 14+3+2+len(`{"é":1}`)+2+3; got != want {
-		t.Errorf("EntrySize = %d, want %d", got, want)
+	entry := suiteevent.Entry{Source: "abc", DetailType: "de", Detail: `{"é":1}`, Resources: []string{"r1", "r22"}}
+	if got, want := entry.Size(), 14+3+2+len(`{"é":1}`)+2+3; got != want {
+		t.Errorf("Size = %d, want %d", got, want)
 	}
 }
 
@@ -189,80 +184,9 @@ func TestDecodeRejects(t *testing.T) {
 	}
 }
 
-func must(e types.PutEventsRequestEntry, err error) types.PutEventsRequestEntry {
+func must(e suiteevent.Entry, err error) suiteevent.Entry {
 	if err != nil {
 		panic(err)
 	}
 	return e
-}
-
-// putter answers PutEvents from a list of answers, one per call, and counts the calls.
-type putter struct {
-	answers []func() (*eventbridge.PutEventsOutput, error)
-	calls   int
-}
-
-func (p *putter) PutEvents(ctx context.Context, in *eventbridge.PutEventsInput, _ ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error) {
-	a := p.answers[min(p.calls, len(p.answers)-1)]
-	p.calls++
-	return a()
-}
-
-func refused(code string) func() (*eventbridge.PutEventsOutput, error) {
-	return func() (*eventbridge.PutEventsOutput, error) {
-		return &eventbridge.PutEventsOutput{FailedEntryCount: 1, Entries: []types.PutEventsResultEntry{{ErrorCode: aws.String(code), ErrorMessage: aws.String("no")}}}, nil
-	}
-}
-
-func accepted() (*eventbridge.PutEventsOutput, error) {
-	return &eventbridge.PutEventsOutput{Entries: []types.PutEventsResultEntry{{EventId: aws.String("ev-1")}}}, nil
-}
-
-func TestPublish(t *testing.T) {
-	tests := map[string]struct {
-		answers   []func() (*eventbridge.PutEventsOutput, error)
-		wantCalls int
-		wantErr   string // "" for success
-	}{
-		"accepted":                   {[]func() (*eventbridge.PutEventsOutput, error){accepted}, 1, ""},
-		"throttled, then accepted":   {[]func() (*eventbridge.PutEventsOutput, error){refused("ThrottlingException"), accepted}, 2, ""},
-		"internal failure, thrice":   {[]func() (*eventbridge.PutEventsOutput, error){refused("InternalFailure")}, suiteevent.Attempts, "InternalFailure"},
-		"invalid argument, no retry": {[]func() (*eventbridge.PutEventsOutput, error){refused("InvalidArgument")}, 1, "InvalidArgument"},
-		"no entries":                 {[]func() (*eventbridge.PutEventsOutput, error){func() (*eventbridge.PutEventsOutput, error) { return &eventbridge.PutEventsOutput{}, nil }}, suiteevent.Attempts, "without entries"},
-		"call failed (no bus)": {[]func() (*eventbridge.PutEventsOutput, error){func() (*eventbridge.PutEventsOutput, error) {
-			return nil, &smithy.GenericAPIError{Code: "ResourceNotFoundException", Message: "Event bus bus does not exist."}
-		}}, 1, "does not exist"},
-	}
-	entry := must(suiteevent.CorrectedEntry("bus", corrected()))
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			p := &putter{answers: tc.answers}
-			id, err := suiteevent.Publisher{Client: p, Backoff: time.Millisecond}.Publish(context.Background(), entry)
-			if p.calls != tc.wantCalls {
-				t.Errorf("%d calls, want %d", p.calls, tc.wantCalls)
-			}
-			if tc.wantErr == "" {
-				if err != nil || id != "ev-1" {
-					t.Errorf("Publish = %q, %v; want ev-1", id, err)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !retryable.Is(err) {
-				t.Errorf("err = %v, want a transient error saying %q", err, tc.wantErr)
-			}
-		})
-	}
-}
-
-// TestPublishStopsWithTheContext: a refused entry is not retried past the invocation's end.
-func TestPublishStopsWithTheContext(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	p := &putter{answers: []func() (*eventbridge.PutEventsOutput, error){func() (*eventbridge.PutEventsOutput, error) {
-		cancel()
-		return refused("ThrottlingException")()
-	}}}
-	_, err := suiteevent.Publisher{Client: p, Backoff: time.Hour}.Publish(ctx, must(suiteevent.CorrectedEntry("bus", corrected())))
-	if p.calls != 1 || !errors.Is(err, context.Canceled) || !retryable.Is(err) {
-		t.Errorf("calls %d, err %v: want one call and a transient error wrapping context.Canceled", p.calls, err)
-	}
 }

@@ -10,10 +10,6 @@ import (
 	"testing"
 	"time"
 
-	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-
 	"github.com/ivs-sessions/ivs-sessions/shared/local/awstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/eventpattern"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
@@ -274,7 +270,7 @@ func TestSuiteRoutesOwnEvents(t *testing.T) {
 // (suiteevent), in an events.EventBridgeEvent.
 func envelope(t *testing.T, detailType string, detail any) []byte {
 	t.Helper()
-	var entry ebtypes.PutEventsRequestEntry
+	var entry suiteevent.Entry
 	var err error
 	switch d := detail.(type) {
 	case session.Enriched:
@@ -282,7 +278,7 @@ func envelope(t *testing.T, detailType string, detail any) []byte {
 	case session.Corrected:
 		entry, err = suiteevent.CorrectedEntry(suite.BusSessions, d)
 	}
-	if err != nil || aws.ToString(entry.DetailType) != detailType {
+	if err != nil || entry.DetailType != detailType {
 		t.Fatalf("encode %T as %q: %v", detail, detailType, err)
 	}
 	return awstest.Delivered(t, "0d4c2b1e-9d7c-4f5e-8a3b-2c1d0e9f8a7b", time.Date(2026, 11, 3, 18, 0, 7, 0, time.UTC), entry)

@@ -3,12 +3,13 @@
 // -event <file>`).
 //
 // It builds the function's real bootstrap for this host (shared/local/lambdarie) and the AWS Lambda
-// Runtime Interface Emulator (the version go.mod pins), starts the local servers the function
-// talks to — the local IVS (shared/local/ivstest), the local EventBridge and SQS (shared/local/localbus,
-// routing with the suite's rules), the local S3 (shared/local/locals3) and a local CloudWatch
+// Runtime Interface Emulator (the version go.mod pins), starts the local AWS the function talks
+// to (shared/local/localaws) — the local IVS (shared/local/ivstest), the local EventBridge and SQS (shared/local/localbus,
+// routing with the suite's rules), the local S3 (shared/local/locals3) and the local CloudWatch
 // (shared/local/cloudwatchtest, fed by the local IVS's broadcast simulator) — and invokes the bootstrap
 // under the emulator once, with the event as it is (-sqs: inside an SQS batch), configured only
-// through its environment (AWS_ENDPOINT_URL_*, the suite's variables from suite.Settings). Then it
+// through its environment (localaws.AWS.FunctionEnv: the suite's variables as the CDK app sets
+// them, from suite.Settings.Environment, and AWS_ENDPOINT_URL_*). Then it
 // prints the function's response, its log lines, the IVS calls it made, the events it
 // published (and the queues the suite's rules route them to) and the objects it archived.
 //

@@ -1,7 +1,7 @@
 // Package engine runs the whole ivs-sessions suite on one machine, offline, and plays
 // scenarios through it: the engine of scripts/local (`make local`) and of the end-to-end test.
 //
-// A Stack (Start) wires, as the CDK app deploys them:
+// A Stack (Start) wires, as the CDK app deploys them, on the one local AWS (shared/local/localaws):
 //   - the local IVS server and broadcast simulator (shared/local/ivstest), with IVS's quota of
 //     Config.Quota calls per second per operation; the events it emits enter the default bus
 //     as an AWS service's do (localbus.Bus.Inject);
@@ -12,7 +12,8 @@
 //   - the file-backed S3 (shared/local/locals3) holding the archive bucket under Config.Dir/s3;
 //   - the three functions' real bootstraps under the Lambda Runtime Interface Emulator
 //     (shared/local/lambdarie), as many instances as their maximum concurrency, with the environment
-//     the CDK app gives them (suite.Settings.Environment) pointed at the local servers.
+//     the CDK app gives them (suite.Settings.Environment) pointed at the local servers
+//     (localaws.AWS.FunctionEnv).
 //
 // Everything that happens becomes a timeline Entry (Config.Observe and Config.Dir/logs): the
 // events IVS emitted, the IVS calls each function made (the IVS server's call log; each

@@ -38,7 +38,7 @@ func (h *Handler) giveUp(ctx context.Context, m batch.Message, c session.Correct
 	}
 	reason := "correction expired: " + detail
 	if err := h.deadLetter(ctx, m, reason); err != nil {
-		return retryable.Later("send the expired correction of "+c.ChannelARN+" to the dead-letter queue", 0, err)
+		return retryable.Own(fmt.Errorf("send the expired correction of %s to the dead-letter queue: %w", c.ChannelARN, err))
 	}
 	h.count(ctx, posted)
 	h.Log.WarnContext(ctx, "correction given up on, sent to the dead-letter queue", keyChannelARN, c.ChannelARN, keyStreamID, c.StreamID,

@@ -124,7 +124,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 		Metrics: e.Metrics,
 	}
 	if pacer != nil {
-		e.h.Throttles = pacer.Throttles
+		e.h.Throttles = pacer
 	}
 	e.p = &batch.Processor{Function: suite.FunctionCorrect, Log: e.Log, Metrics: e.Metrics, Do: e.h.Handle, Queue: e.SQSClient()}
 	return e

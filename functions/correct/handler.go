@@ -2,29 +2,27 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
 	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/smithy-go"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/ivsquota"
 	"github.com/ivs-sessions/ivs-sessions/shared/lease"
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
-	"github.com/ivs-sessions/ivs-sessions/shared/redact"
+	"github.com/ivs-sessions/ivs-sessions/shared/putevents"
 	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+	"github.com/ivs-sessions/ivs-sessions/shared/suiteevent"
 )
 
 // channelGetter reads a channel, with its tags (GetChannel returns them; no
@@ -43,11 +41,6 @@ type channelUpdater interface {
 	UpdateChannel(ctx context.Context, in *ivs.UpdateChannelInput, optFns ...func(*ivs.Options)) (*ivs.UpdateChannelOutput, error)
 }
 
-// eventPutter publishes the corrections on the suite's bus.
-type eventPutter interface {
-	PutEvents(ctx context.Context, in *eventbridge.PutEventsInput, optFns ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error)
-}
-
 // channelLocker takes a channel's lease, so that one delivery at a time corrects it.
 type channelLocker interface {
 	Acquire(ctx context.Context, key, owner string) (*lease.Lease, error)
@@ -62,7 +55,6 @@ var (
 	_ channelGetter  = (*ivs.Client)(nil)
 	_ streamGetter   = (*ivs.Client)(nil)
 	_ channelUpdater = (*ivs.Client)(nil)
-	_ eventPutter    = (*eventbridge.Client)(nil)
 	_ channelLocker  = (*lease.Locker)(nil)
 	_ messageSender  = (*sqs.Client)(nil)
 )
@@ -99,10 +91,10 @@ var (
 // Handler corrects the channel of one enriched session per message. Its fields are set once in
 // main (or a test) and only read afterwards; Handle is safe for concurrent use.
 type Handler struct {
-	Channels channelGetter  // GetChannel
-	Streams  streamGetter   // GetStream
-	Updater  channelUpdater // UpdateChannel
-	Events   eventPutter    // PutEvents on Cfg.EventBusName
+	Channels channelGetter    // GetChannel
+	Streams  streamGetter     // GetStream
+	Updater  channelUpdater   // UpdateChannel
+	Events   putevents.Putter // PutEvents on Cfg.EventBusName
 	// Locks holds each channel's lease (a lease.Locker on Cfg.LockBucket) while it is corrected.
 	Locks channelLocker
 	// Intents reads and writes the sessions' intent records in Cfg.LockBucket (intentRecord).
@@ -114,14 +106,11 @@ type Handler struct {
 	Log     *slog.Logger
 	Metrics *metrics.Recorder
 
-	// Throttles returns how many IVS attempts were throttled so far (ivsquota.Pacer.Throttles);
-	// the increase is reported as IVSThrottles{Function=correct}. Nil: not reported.
-	Throttles func() int64
+	// Throttles paces the IVS client and reports its throttles as IVSThrottles{Function=correct}.
+	// Nil: not reported.
+	Throttles *ivsquota.Pacer
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-
-	mu       sync.Mutex
-	reported int64 // throttles already reported
 }
 
 // job is a validated "IVS Session Enriched" event.
@@ -147,7 +136,7 @@ type job struct {
 // (ConflictException: wait; ValidationException and other permanent errors: publish "failed"
 // and dead-letter); record and publish "applied"; release the lease, whatever the outcome.
 func (h *Handler) Handle(ctx context.Context, m batch.Message) error {
-	defer h.reportThrottles()
+	defer h.Throttles.Report(h.Metrics, suite.FunctionCorrect)
 	j, err := parse(m.Body)
 	if err != nil {
 		return err
@@ -157,26 +146,14 @@ func (h *Handler) Handle(ctx context.Context, m batch.Message) error {
 
 // parse validates the envelope and the detail. Errors are *ivsevent.FieldError (permanent).
 func parse(body []byte) (job, error) {
-	var env struct {
-		DetailType string          `json:"detail-type"`
-		Source     string          `json:"source"`
-		Time       time.Time       `json:"time"`
-		ReplayName string          `json:"replay-name"`
-		Detail     json.RawMessage `json:"detail"`
+	ev, err := suiteevent.Decode(body)
+	if err != nil {
+		return job{}, err
 	}
-	if err := json.Unmarshal(body, &env); err != nil {
-		return job{}, &ivsevent.FieldError{Want: "an EventBridge event as JSON", Got: abbreviate(body), Err: err}
+	if ev.Enriched == nil {
+		return job{}, &ivsevent.FieldError{Field: "detail-type", Want: fmt.Sprintf("%q", suite.DetailTypeSessionEnriched), Got: ev.DetailType, Err: ivsevent.ErrUnknown}
 	}
-	if env.Source != suite.EventSource {
-		return job{}, &ivsevent.FieldError{Field: "source", Want: suite.EventSource, Got: env.Source, Err: ivsevent.ErrUnknown}
-	}
-	if env.DetailType != suite.DetailTypeSessionEnriched {
-		return job{}, &ivsevent.FieldError{Field: "detail-type", Want: suite.DetailTypeSessionEnriched, Got: env.DetailType, Err: ivsevent.ErrUnknown}
-	}
-	j := job{eventTime: env.Time, replay: env.ReplayName}
-	if err := json.Unmarshal(env.Detail, &j.enriched); err != nil {
-		return job{}, &ivsevent.FieldError{Field: "detail", Want: "an enriched session (record, decision, trigger)", Got: abbreviate(env.Detail), Err: err}
-	}
+	j := job{eventTime: ev.Time, replay: ev.ReplayName, enriched: *ev.Enriched}
 	d, r := j.enriched.Decision, j.enriched.Record
 	if d.Action != multitrack.ActionApply {
 		return job{}, &ivsevent.FieldError{Field: "detail.decision.action", Want: `"apply" (the CorrectionsNeeded rule routes only those)`, Got: string(d.Action)}
@@ -223,7 +200,7 @@ func (h *Handler) correct(ctx context.Context, m batch.Message, j job) error {
 
 	out, err := h.Channels.GetChannel(ctx, &ivs.GetChannelInput{Arn: aws.String(arn)})
 	switch {
-	case isCode(err, codeNotFound):
+	case retryable.Code(err) == codeNotFound:
 		return h.fail(ctx, m, c, j.enriched.Decision, "the channel no longer exists (GetChannel: ResourceNotFoundException)")
 	case err != nil:
 		return fmt.Errorf("get channel %s: %w", arn, err)
@@ -247,7 +224,7 @@ func (h *Handler) correct(ctx context.Context, m batch.Message, j job) error {
 	}
 	intent, err := h.readIntent(ctx, ikey)
 	if err != nil {
-		return retryable.Later("read the intent of "+arn, 0, err)
+		return retryable.Own(fmt.Errorf("read the intent of %s: %w", arn, err))
 	}
 	switch nextStep(intent.State, d.Action) {
 	case stepDone:
@@ -273,7 +250,7 @@ func (h *Handler) correct(ctx context.Context, m batch.Message, j job) error {
 	}
 	live, err := h.live(ctx, arn)
 	switch {
-	case isCode(err, codeNotFound):
+	case retryable.Code(err) == codeNotFound:
 		return h.fail(ctx, m, c, d, "the channel no longer exists (GetStream: ResourceNotFoundException)")
 	case err != nil:
 		return err
@@ -283,18 +260,18 @@ func (h *Handler) correct(ctx context.Context, m batch.Message, j job) error {
 
 	change := *d.Change
 	if err := h.writeIntent(ctx, ikey, intentRecord{State: intentPending, Owner: m.ID, Decision: d, Before: c.Before, At: h.now().UTC()}); err != nil {
-		return retryable.Later("write the intent of "+arn, 0, err)
+		return retryable.Own(fmt.Errorf("write the intent of %s: %w", arn, err))
 	}
 	upd, err := h.Updater.UpdateChannel(ctx, change.UpdateChannelInput(arn), change.ClientOptions()...)
 	switch {
-	case isCode(err, codeConflict):
+	case retryable.Code(err) == codeConflict:
 		return h.wait(ctx, m, c, f, "the channel went live again (UpdateChannel: ConflictException)")
 	case err != nil && retryable.Is(err):
 		return fmt.Errorf("update channel %s: %w", arn, err)
 	case err != nil:
 		// ValidationException, PendingVerification, ResourceNotFoundException: a retry cannot
 		// fix it; a person can, then redrive the message.
-		return h.fail(ctx, m, c, d, "UpdateChannel: "+exceptionMessage(err))
+		return h.fail(ctx, m, c, d, "UpdateChannel: "+retryable.Describe(err))
 	}
 	after := multitrack.Apply(ch, change)
 	if upd != nil && upd.Channel != nil {
@@ -348,7 +325,7 @@ func (h *Handler) fail(ctx context.Context, m batch.Message, c session.Corrected
 		return err
 	}
 	if err := h.deadLetter(ctx, m, "correction failed: "+detail); err != nil {
-		return retryable.Later("send the failed correction of "+c.ChannelARN+" to the dead-letter queue", 0, err)
+		return retryable.Own(fmt.Errorf("send the failed correction of %s to the dead-letter queue: %w", c.ChannelARN, err))
 	}
 	h.count(ctx, posted)
 	return nil
@@ -375,7 +352,7 @@ func (h *Handler) lock(ctx context.Context, m batch.Message, arn string) (func()
 			keyHolder, held.Owner, keyExpires, held.Expires)
 		return nil, retryable.Later("another correction of this channel is in progress", h.Cfg.LeaseRetryDelay, err)
 	case err != nil:
-		return nil, retryable.Later("take the lease of "+arn, 0, err)
+		return nil, retryable.Own(fmt.Errorf("take the lease of %s: %w", arn, err))
 	}
 	return func() {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
@@ -401,7 +378,7 @@ func lockKey(channelARN string) (string, error) {
 func (h *Handler) live(ctx context.Context, arn string) (bool, error) {
 	out, err := h.Streams.GetStream(ctx, &ivs.GetStreamInput{ChannelArn: aws.String(arn)})
 	switch {
-	case isCode(err, codeNotBroadcasting):
+	case retryable.Code(err) == codeNotBroadcasting:
 		return false, nil
 	case err != nil:
 		return false, fmt.Errorf("get stream %s: %w", arn, err)
@@ -411,73 +388,9 @@ func (h *Handler) live(ctx context.Context, arn string) (bool, error) {
 	return true, nil
 }
 
-// reportThrottles adds the throttles met since the last report to IVSThrottles.
-func (h *Handler) reportThrottles() {
-	if h.Throttles == nil {
-		return
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	n := h.Throttles()
-	if n > h.reported {
-		h.Metrics.Add(suite.MetricIVSThrottles, float64(n-h.reported), metrics.Dim{Name: suite.DimensionFunction, Value: suite.FunctionCorrect})
-		h.reported = n
-	}
-}
-
 func (h *Handler) now() time.Time {
 	if h.Now != nil {
 		return h.Now()
 	}
 	return time.Now()
-}
-
-// isCode reports whether err is an AWS API error with the code code.
-func isCode(err error, code string) bool {
-	var apiErr smithy.APIError
-	return errors.As(err, &apiErr) && apiErr.ErrorCode() == code
-}
-
-// exceptionMessage returns "<code>: <message>" for an IVS error. IVS puts its message in
-// exceptionMessage, which the SDK's typed errors keep in ExceptionMessage (their ErrorMessage
-// is empty).
-func exceptionMessage(err error) string {
-	var (
-		validation *types.ValidationException
-		pending    *types.PendingVerification
-		notFound   *types.ResourceNotFoundException
-		denied     *types.AccessDeniedException
-		quota      *types.ServiceQuotaExceededException
-		apiErr     smithy.APIError
-		msg        *string
-	)
-	switch {
-	case errors.As(err, &validation):
-		msg = validation.ExceptionMessage
-	case errors.As(err, &pending):
-		msg = pending.ExceptionMessage
-	case errors.As(err, &notFound):
-		msg = notFound.ExceptionMessage
-	case errors.As(err, &denied):
-		msg = denied.ExceptionMessage
-	case errors.As(err, &quota):
-		msg = quota.ExceptionMessage
-	}
-	if !errors.As(err, &apiErr) {
-		return err.Error()
-	}
-	text := aws.ToString(msg)
-	if text == "" {
-		text = apiErr.ErrorMessage()
-	}
-	return apiErr.ErrorCode() + ": " + text
-}
-
-// abbreviate returns at most 200 bytes of b, stream keys scrubbed, for an error message.
-func abbreviate(b []byte) string {
-	const n = 200
-	if len(b) > n {
-		return redact.Scrub(string(b[:n])) + "..."
-	}
-	return redact.Scrub(string(b))
 }

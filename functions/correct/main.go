@@ -65,7 +65,7 @@ func run(ctx context.Context) error {
 		Cfg:         cfg,
 		Log:         log,
 		Metrics:     rec,
-		Throttles:   pacer.Throttles,
+		Throttles:   pacer,
 	}
 	p := &batch.Processor{Function: suite.FunctionCorrect, Log: log, Metrics: rec, Do: h.Handle, Queue: sqsClient}
 	batch.Start(p)

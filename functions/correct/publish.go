@@ -2,30 +2,17 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
-
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+	"github.com/ivs-sessions/ivs-sessions/shared/putevents"
 	"github.com/ivs-sessions/ivs-sessions/shared/redact"
-	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+	"github.com/ivs-sessions/ivs-sessions/shared/suiteevent"
 )
-
-// publishAttempts is how many times a PutEvents entry that EventBridge refuses (FailedEntryCount)
-// is sent before the message is left for redelivery; the SDK retries failed calls itself.
-const publishAttempts = 3
-
-// publishBackoff is the wait before the second attempt; it doubles for each later one.
-var publishBackoff = 100 * time.Millisecond
 
 // publish puts the correction on the suite's bus, counts it and logs it (post, then count). It
 // returns a transient error when the event could not be published, so the message comes back
@@ -44,21 +31,12 @@ func (h *Handler) publish(ctx context.Context, c session.Corrected, outcome sess
 // published. Its errors are transient (see publish).
 func (h *Handler) post(ctx context.Context, c session.Corrected, outcome session.CorrectionOutcome, d multitrack.Decision, detail string, at time.Time) (session.Corrected, error) {
 	c.Correction = session.Correction{Decision: d, Outcome: outcome, At: at.UTC(), Detail: redact.Scrub(detail)}
-	body, err := json.Marshal(c)
+	entry, err := suiteevent.CorrectedEntry(h.Cfg.EventBusName, c)
 	if err != nil {
-		return c, fmt.Errorf("encode correction of %s: %w", c.ChannelARN, err)
+		return c, err
 	}
-	in := &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{{
-		EventBusName: aws.String(h.Cfg.EventBusName),
-		Source:       aws.String(suite.EventSource),
-		DetailType:   aws.String(suite.DetailTypeChannelCorrected),
-		Detail:       aws.String(string(body)),
-		Resources:    []string{c.ChannelARN},
-	}}}
-	if err := h.put(ctx, in); err != nil {
-		return c, retryable.Later("publish the correction of "+c.ChannelARN, 0, err)
-	}
-	return c, nil
+	_, err = putevents.Publisher{Client: h.Events}.Publish(ctx, entry)
+	return c, err
 }
 
 // count adds a published correction to Corrections and logs it; it runs once per message done.
@@ -71,32 +49,4 @@ func (h *Handler) count(ctx context.Context, c session.Corrected) {
 	}
 	h.Log.Log(ctx, level, "correction", keyChannelARN, c.ChannelARN, keyStreamID, c.StreamID, keyCode, d.Code,
 		keyAction, string(d.Action), keyOutcome, string(outcome), keyDetail, c.Correction.Detail)
-}
-
-// put sends one PutEvents request, again when EventBridge refuses its entry.
-func (h *Handler) put(ctx context.Context, in *eventbridge.PutEventsInput) error {
-	wait := publishBackoff
-	for attempt := 1; ; attempt++ {
-		out, err := h.Events.PutEvents(ctx, in)
-		if err != nil {
-			return fmt.Errorf("put events on %s: %w", h.Cfg.EventBusName, err)
-		}
-		if out.FailedEntryCount == 0 {
-			return nil
-		}
-		var entryErr error = errors.New("entry refused")
-		if len(out.Entries) > 0 {
-			e := out.Entries[0]
-			entryErr = fmt.Errorf("entry refused: %s: %s", aws.ToString(e.ErrorCode), aws.ToString(e.ErrorMessage))
-		}
-		if attempt == publishAttempts {
-			return fmt.Errorf("put events on %s, %d attempts: %w", h.Cfg.EventBusName, attempt, entryErr)
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("put events on %s: %w (last: %v)", h.Cfg.EventBusName, ctx.Err(), entryErr)
-		case <-time.After(wait):
-		}
-		wait *= 2
-	}
 }

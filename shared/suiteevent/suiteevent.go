@@ -21,9 +21,12 @@ const recordBudget = session.MaxEventBytes - session.EnvelopeAllowance
 // detail, decoded. Exactly one of Enriched, Corrected and Measured is set, as DetailType says.
 type Event struct {
 	events.EventBridgeEvent
-	Enriched  *session.Enriched
-	Corrected *session.Corrected
-	Measured  *session.Measured
+	// ReplayName is the EventBridge replay that delivered the event ("replay-name"), "" for an
+	// event delivered when it was published.
+	ReplayName string             `json:"replay-name,omitempty"`
+	Enriched   *session.Enriched  `json:"-"`
+	Corrected  *session.Corrected `json:"-"`
+	Measured   *session.Measured  `json:"-"`
 }
 
 // Decode reads one of the suite's events. Its errors are *ivsevent.FieldError: the body is not
@@ -32,7 +35,7 @@ type Event struct {
 // detail-type's shape. Retrying cannot fix any of them.
 func Decode(body []byte) (*Event, error) {
 	var ev Event
-	if err := json.Unmarshal(body, &ev.EventBridgeEvent); err != nil {
+	if err := json.Unmarshal(body, &ev); err != nil {
 		return nil, &ivsevent.FieldError{Want: "an EventBridge event as JSON", Got: redact.Quote(body), Err: err}
 	}
 	if ev.Source != suite.EventSource {

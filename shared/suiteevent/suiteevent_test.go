@@ -107,6 +107,19 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+// TestReplayName: an event EventBridge replays says which replay delivered it.
+func TestReplayName(t *testing.T) {
+	body := delivered(t, must(suiteevent.CorrectedEntry("bus", corrected())))
+	ev, err := suiteevent.Decode(body)
+	if err != nil || ev.ReplayName != "" {
+		t.Fatalf("Decode = %+v, %v; want no replay name", ev, err)
+	}
+	replayed := strings.Replace(string(body), `{"version"`, `{"replay-name":"rebuild-archive","version"`, 1)
+	if ev, err := suiteevent.Decode([]byte(replayed)); err != nil || ev.ReplayName != "rebuild-archive" || ev.Corrected == nil {
+		t.Errorf("Decode(replayed) = %+v, %v; want replay name rebuild-archive", ev, err)
+	}
+}
+
 // TestAccountLevelHasNoResources: an account-level record names no channel.
 func TestAccountLevelHasNoResources(t *testing.T) {
 	e := enriched()

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -11,17 +9,17 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"golang.org/x/time/rate"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
+	"github.com/ivs-sessions/ivs-sessions/shared/putevents"
 	"github.com/ivs-sessions/ivs-sessions/shared/quality"
 	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+	"github.com/ivs-sessions/ivs-sessions/shared/suiteevent"
 )
 
 // metricDataGetter is the one CloudWatch call quality makes.
@@ -30,13 +28,6 @@ type metricDataGetter interface {
 }
 
 var _ metricDataGetter = (*cloudwatch.Client)(nil)
-
-// eventPutter publishes on the suite's bus.
-type eventPutter interface {
-	PutEvents(ctx context.Context, in *eventbridge.PutEventsInput, optFns ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error)
-}
-
-var _ eventPutter = (*eventbridge.Client)(nil)
 
 // Log attribute keys.
 const (
@@ -90,48 +81,33 @@ func (p *Pacer) Wait(ctx context.Context, datapoints int) error {
 // safe for concurrent use.
 type Handler struct {
 	CloudWatch metricDataGetter
-	Bus        eventPutter
-	Pacer      *Pacer // nil: not paced
+	Bus        putevents.Putter // an EventBridge client
+	Pacer      *Pacer           // nil: not paced
 	Log        *slog.Logger
 	Metrics    *metrics.Recorder
 	Cfg        Config
 	Now        func() time.Time
 }
 
-// envelope is an EventBridge event as the quality queue delivers it.
-type envelope struct {
-	ID         string          `json:"id"`
-	DetailType string          `json:"detail-type"`
-	Source     string          `json:"source"`
-	Detail     json.RawMessage `json:"detail"`
-}
-
 // Handle measures one session: nil when its quality was published, a transient error
 // (retryable.Is) to have it delivered again (CloudWatch has not got all of it yet, a throttle, a
 // failed publication), or a permanent *ivsevent.FieldError naming what is wrong with the event.
 func (h *Handler) Handle(ctx context.Context, m batch.Message) error {
-	var env envelope
-	if err := json.Unmarshal(m.Body, &env); err != nil {
-		return &ivsevent.FieldError{Field: "", Want: "an EventBridge event (JSON object)", Got: truncate(string(m.Body)), Err: err}
+	env, err := suiteevent.Decode(m.Body)
+	if err != nil {
+		return err
 	}
-	if env.Source != suite.EventSource || env.DetailType != suite.DetailTypeSessionEnriched {
-		return &ivsevent.FieldError{Field: "detail-type", Want: fmt.Sprintf("%q from %q", suite.DetailTypeSessionEnriched, suite.EventSource),
-			Got: env.Source + " " + env.DetailType, Err: ivsevent.ErrUnknown}
+	if env.Enriched == nil {
+		return &ivsevent.FieldError{Field: "detail-type", Want: fmt.Sprintf("%q", suite.DetailTypeSessionEnriched), Got: env.DetailType, Err: ivsevent.ErrUnknown}
 	}
-	var d session.Enriched
-	if raw := bytes.TrimSpace(env.Detail); len(raw) == 0 || raw[0] != '{' {
-		return &ivsevent.FieldError{Field: "detail", Want: "a JSON object", Got: truncate(string(raw))}
-	}
-	if err := json.Unmarshal(env.Detail, &d); err != nil {
-		return &ivsevent.FieldError{Field: "detail", Want: "an enriched session", Got: truncate(string(env.Detail)), Err: err}
-	}
+	d := *env.Enriched
 	if err := d.Record.Validate(); err != nil {
 		return fmt.Errorf("detail.record: %w", err)
 	}
 	return h.measure(ctx, m, env, d)
 }
 
-func (h *Handler) measure(ctx context.Context, m batch.Message, env envelope, d session.Enriched) error {
+func (h *Handler) measure(ctx context.Context, m batch.Message, env *suiteevent.Event, d session.Enriched) error {
 	rec, now := d.Record, h.Now().UTC()
 	s := rec.QualitySession()
 	attrs := []any{keyEventID, env.ID, keyChannelID, rec.ChannelID, keyStreamID, rec.StreamID, keyAttempt, m.ReceiveCount}
@@ -141,7 +117,7 @@ func (h *Handler) measure(ctx context.Context, m batch.Message, env envelope, d 
 		// No window, no video track, or data CloudWatch no longer keeps: nothing to read,
 		// ever. Say so in the record rather than leave it unmeasured.
 		report := quality.Report{Verdict: quality.VerdictUnknown, WindowStart: s.Start, WindowEnd: s.End, Note: err.Error()}
-		return h.publish(ctx, env, d, report, now, m.ReceiveCount, attrs)
+		return h.publish(ctx, d, report, now, m.ReceiveCount, attrs)
 	}
 	series, partial, calls, err := h.read(ctx, q)
 	h.Metrics.Add(suite.MetricGetMetricData, float64(calls))
@@ -153,7 +129,7 @@ func (h *Handler) measure(ctx context.Context, m batch.Message, env envelope, d 
 		}
 		report := quality.Report{Verdict: quality.VerdictUnknown, WindowStart: s.Start, WindowEnd: s.End, PeriodSeconds: int(q.Period / time.Second),
 			Note: fmt.Sprintf("GetMetricData failed after %d attempts: %v", m.ReceiveCount, err)}
-		return h.publish(ctx, env, d, report, now, m.ReceiveCount, attrs)
+		return h.publish(ctx, d, report, now, m.ReceiveCount, attrs)
 	}
 	arrived := !partial && q.Arrived(s, series, arrivalLag)
 	if !arrived && m.ReceiveCount < h.Cfg.MaxAttempts {
@@ -168,7 +144,7 @@ func (h *Handler) measure(ctx context.Context, m batch.Message, env envelope, d 
 		}
 		report.Note = note
 	}
-	return h.publish(ctx, env, d, report, now, m.ReceiveCount, attrs)
+	return h.publish(ctx, d, report, now, m.ReceiveCount, attrs)
 }
 
 // read makes the session's GetMetricData call (and follows NextToken, which NewQuery's sizing
@@ -200,35 +176,24 @@ func (h *Handler) read(ctx context.Context, q *quality.Query) (quality.Series, b
 	}
 }
 
-// publish puts the measurement on the suite's bus as one PutEvents entry.
-func (h *Handler) publish(ctx context.Context, env envelope, d session.Enriched, report quality.Report, now time.Time, attempts int, attrs []any) error {
+// publish puts the measurement on the suite's bus (suiteevent.QualityEntry) with the suite's
+// PutEvents policy (putevents): every failure to publish is transient, so the message comes
+// back until it is published or ends in the dead-letter queue.
+func (h *Handler) publish(ctx context.Context, d session.Enriched, report quality.Report, now time.Time, attempts int, attrs []any) error {
 	report.MeasuredAt, report.Attempts = now, attempts
 	rec := d.Record
-	detail, err := json.Marshal(session.Measured{ChannelARN: rec.ChannelARN, StreamID: rec.StreamID, SessionKey: rec.Key(), Quality: report, Trigger: d.Trigger})
+	entry, err := suiteevent.QualityEntry(h.Cfg.EventBusName,
+		session.Measured{ChannelARN: rec.ChannelARN, StreamID: rec.StreamID, SessionKey: rec.Key(), Quality: report, Trigger: d.Trigger})
 	if err != nil {
-		return fmt.Errorf("encode %q detail: %w", suite.DetailTypeSessionQuality, err)
+		return err
 	}
-	out, err := h.Bus.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{{
-		EventBusName: aws.String(h.Cfg.EventBusName),
-		Source:       aws.String(suite.EventSource),
-		DetailType:   aws.String(suite.DetailTypeSessionQuality),
-		Resources:    []string{rec.ChannelARN},
-		Detail:       aws.String(string(detail)),
-	}}})
+	eventID, err := putevents.Publisher{Client: h.Bus}.Publish(ctx, entry)
 	if err != nil {
-		// A missing bus or permission is fixed by a deployment; keep the message until then.
-		return retryable.Later("publishing failed", 0, fmt.Errorf("put %q on bus %s: %w", suite.DetailTypeSessionQuality, h.Cfg.EventBusName, err))
-	}
-	if out.FailedEntryCount > 0 || len(out.Entries) == 0 {
-		var code, msg string
-		if len(out.Entries) > 0 {
-			code, msg = aws.ToString(out.Entries[0].ErrorCode), aws.ToString(out.Entries[0].ErrorMessage)
-		}
-		return retryable.Later(fmt.Sprintf("PutEvents refused the entry: %s: %s", code, msg), 0, nil)
+		return err
 	}
 	h.Metrics.Add(suite.MetricQualityVerdicts, 1, metrics.Dim{Name: suite.DimensionVerdict, Value: string(report.Verdict)})
 	attrs = append(attrs, keyVerdict, string(report.Verdict), keyWorstTrack, report.WorstTrack, keyReasons, reasonCodes(report), keyQuality, report,
-		keyPublishedID, aws.ToString(out.Entries[0].EventId))
+		keyPublishedID, eventID)
 	h.Log.InfoContext(ctx, "quality measured", attrs...)
 	return nil
 }
@@ -244,13 +209,4 @@ func reasonCodes(r quality.Report) string {
 		return r.Note
 	}
 	return strings.Join(parts, ", ")
-}
-
-// truncate shortens what an error quotes.
-func truncate(s string) string {
-	const max = 200
-	if len(s) <= max {
-		return s
-	}
-	return s[:max] + "..."
 }

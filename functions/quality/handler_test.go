@@ -8,8 +8,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
@@ -17,10 +20,12 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/local/cloudwatchtest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/localbus"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+	"github.com/ivs-sessions/ivs-sessions/shared/putevents"
 	"github.com/ivs-sessions/ivs-sessions/shared/quality"
 	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+	"github.com/ivs-sessions/ivs-sessions/shared/suiteevent"
 )
 
 const (
@@ -87,20 +92,16 @@ func record() session.Record {
 	return session.Merge(r, session.Record{})
 }
 
-// message is the enriched event of rec, as the quality queue delivers it, on delivery n.
+// message is the enriched event of rec, encoded as enrich publishes it (suiteevent), as the
+// quality queue delivers it, on delivery n.
 func message(t *testing.T, rec session.Record, n int) batch.Message {
 	t.Helper()
 	tr := session.Trigger{EventID: "ev-1", DetailType: ivsevent.DetailTypeStreamStateChange, Name: ivsevent.EventSessionEnded, Time: end}
-	detail, err := json.Marshal(session.Enriched{Record: rec, Decision: multitrack.Decision{Action: multitrack.ActionNone}, Trigger: tr})
+	entry, _, err := suiteevent.EnrichedEntry(testBus, session.Enriched{Record: rec, Decision: multitrack.Decision{Action: multitrack.ActionNone}, Trigger: tr})
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, err := json.Marshal(map[string]any{"version": "0", "id": "pub-1", "source": suite.EventSource, "detail-type": suite.DetailTypeSessionEnriched,
-		"account": "123456789012", "region": "us-west-2", "time": end, "resources": []string{testChannel}, "detail": json.RawMessage(detail)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return batch.Message{ID: "m-1", Body: body, ReceiveCount: n}
+	return batch.Message{ID: "m-1", Body: awstest.Delivered(t, "pub-1", end, entry), ReceiveCount: n}
 }
 
 // simulate puts one sample a second from start for the given seconds: every track at its
@@ -310,6 +311,52 @@ func TestCloudWatchFailure(t *testing.T) {
 	if q := s.one(t).Quality; q.Verdict != quality.VerdictHealthy {
 		t.Errorf("verdict %s", q.Verdict)
 	}
+}
+
+// TestPublishFailures: a measurement that cannot be published (the bus fails, or refuses the
+// entry with a code PutEvents documents as retryable, then with one it does not) comes back
+// to be measured again: the suite's PutEvents policy (putevents), every failure transient.
+func TestPublishFailures(t *testing.T) {
+	for name, code := range map[string]string{"refused, retryable code": "ThrottlingException", "refused, other code": "AccessDeniedException", "bus fails": ""} {
+		t.Run(name, func(t *testing.T) {
+			s := newStack(t)
+			s.simulate(121, nil)
+			bus := &refusingBus{code: code}
+			s.h.Bus = bus
+			err := s.h.Handle(context.Background(), message(t, record(), 1))
+			if err == nil || !retryable.Is(err) {
+				t.Fatalf("%v, want a transient error", err)
+			}
+			want := 1
+			if code == "ThrottlingException" {
+				want = putevents.Attempts
+			}
+			if bus.calls != want {
+				t.Errorf("%d PutEvents calls, want %d", bus.calls, want)
+			}
+			if n := s.Metrics.Count(suite.MetricQualityVerdicts); n != 0 {
+				t.Errorf("%v verdicts counted, want none before one is published", n)
+			}
+		})
+	}
+}
+
+// refusingBus refuses every entry with code, or fails the call when code is "".
+type refusingBus struct {
+	code  string
+	calls int
+}
+
+func (b *refusingBus) PutEvents(_ context.Context, in *eventbridge.PutEventsInput, _ ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error) {
+	b.calls++
+	if b.code == "" {
+		return nil, errors.New("connection refused")
+	}
+	out := &eventbridge.PutEventsOutput{FailedEntryCount: int32(len(in.Entries))}
+	for range in.Entries {
+		out.Entries = append(out.Entries, ebtypes.PutEventsResultEntry{ErrorCode: aws.String(b.code), ErrorMessage: aws.String("no")})
+	}
+	return out, nil
 }
 
 func TestRejected(t *testing.T) {

@@ -5,11 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"sync/atomic"
 	"time"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/ivsquota"
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
+	"github.com/ivs-sessions/ivs-sessions/shared/redact"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 	"github.com/ivs-sessions/ivs-sessions/shared/sweep"
 )
@@ -35,25 +36,19 @@ type Output struct {
 	Window sweep.Report `json:"window,omitzero"`
 }
 
-// throttleCounter counts the IVS attempts that were throttled (an *ivsquota.Pacer).
-type throttleCounter interface{ Throttles() int64 }
-
 // Handler runs one sweep per invocation.
 type Handler struct {
 	Sweeper   *sweep.Sweeper
 	Log       *slog.Logger
 	Metrics   *metrics.Recorder
-	Throttles throttleCounter // nil: not reported
-	reported  atomic.Int64
+	Throttles *ivsquota.Pacer // the pacer of the Sweeper's IVS client; nil: throttles not reported
 }
 
 // Handle parses the input and sweeps. A bad input is an error naming the field; an IVS or S3
 // failure is an error too (the schedule runs again; the progress is saved).
 func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (Output, error) {
 	defer func() {
-		if d := h.throttles(); d > 0 {
-			h.Metrics.Add(suite.MetricIVSThrottles, float64(d), metrics.Dim{Name: suite.DimensionFunction, Value: suite.FunctionSweep})
-		}
+		h.Throttles.Report(h.Metrics, suite.FunctionSweep)
 		if err := h.Metrics.Flush(); err != nil {
 			h.Log.ErrorContext(ctx, "flush metrics", "err", err)
 		}
@@ -105,7 +100,7 @@ func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (Output, 
 func ParseInput(payload json.RawMessage) (Input, error) {
 	var in Input
 	if err := json.Unmarshal(payload, &in); err != nil {
-		return in, &ivsevent.FieldError{Field: "input", Want: `a JSON object such as {"mode":"live"}`, Got: string(payload)}
+		return in, &ivsevent.FieldError{Field: "input", Want: `a JSON object such as {"mode":"live"}`, Got: redact.Quote(payload), Err: err}
 	}
 	switch in.Mode {
 	case "":
@@ -119,12 +114,4 @@ func ParseInput(payload json.RawMessage) (Input, error) {
 		return in, &ivsevent.FieldError{Field: "mode", Want: "live, daily or backfill", Got: in.Mode}
 	}
 	return in, nil
-}
-
-func (h *Handler) throttles() int64 {
-	if h.Throttles == nil {
-		return 0
-	}
-	now := h.Throttles.Throttles()
-	return now - h.reported.Swap(now)
 }

@@ -8,9 +8,10 @@
 //     correction decided: the daily sweep (since its watermark) and the backfill (the last N
 //     days; IVS keeps 60).
 //
-// A swept session is published exactly as enrich publishes one (shared/enrichment): an "IVS
-// Session Enriched" event for a Session Ended built from the GetStreamSession answer, so the
-// archive merges it and the corrector acts on it like any other, and a rerun changes nothing.
+// A swept session is published exactly as enrich publishes one (the decision of
+// shared/enrichment, the entry of shared/suiteevent, the PutEvents policy of shared/putevents):
+// an "IVS Session Enriched" event for a Session Ended built from the GetStreamSession answer, so
+// the archive merges it and the corrector acts on it like any other, and a rerun changes nothing.
 // The progress of a window is kept in S3 (StateKeyPrefix), so a run cut short by its deadline
 // resumes where it stopped. The IVS client is paced by its caller (ivsquota) to the sweep's
 // part of the quota (suite.SweepBudget).
@@ -19,7 +20,6 @@ package sweep
 import (
 	"bytes"
 	"context"
-	"crypto/sha1"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,18 +28,19 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
 	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/google/uuid"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/enrichment"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+	"github.com/ivs-sessions/ivs-sessions/shared/putevents"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
+	"github.com/ivs-sessions/ivs-sessions/shared/suiteevent"
 )
 
 // IVS lists the IVS calls the sweep makes.
@@ -59,15 +60,9 @@ type Store interface {
 	ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, optFns ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
 }
 
-// Bus publishes on the suite's bus.
-type Bus interface {
-	PutEvents(ctx context.Context, in *eventbridge.PutEventsInput, optFns ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error)
-}
-
 var (
 	_ IVS   = (*ivs.Client)(nil)
 	_ Store = (*s3.Client)(nil)
-	_ Bus   = (*eventbridge.Client)(nil)
 )
 
 // StateKeyPrefix is the prefix of the sweep's state in the archive bucket: one object per kind
@@ -79,9 +74,9 @@ const liveLookBack = 48 * time.Hour
 
 // Sweeper sweeps one account and region. Its fields are set once.
 type Sweeper struct {
-	IVS        IVS   // paced to the sweep's part of the quota
-	S3         Store // the archive bucket
-	Bus        Bus
+	IVS        IVS              // paced to the sweep's part of the quota
+	S3         Store            // the archive bucket
+	Bus        putevents.Putter // an EventBridge client
 	Bucket     string
 	BusName    string
 	Correction multitrack.Config
@@ -385,22 +380,15 @@ func (s *Sweeper) Publish(ctx context.Context, ss *types.StreamSession) error {
 	}
 	d := enrichment.Decide(ev, rec, ss, s.Correction)
 	enrichment.Annotate(&rec, d, ev.Time)
-	entry, _, err := enrichment.Entry(s.BusName, session.Enriched{Record: rec, Decision: d, Trigger: session.TriggerOf(ev)})
+	entry, _, err := suiteevent.EnrichedEntry(s.BusName, session.Enriched{Record: rec, Decision: d, Trigger: session.TriggerOf(ev)})
 	if err != nil {
 		return err
 	}
-	out, err := s.Bus.PutEvents(ctx, &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{entry}})
+	eventID, err := putevents.Publisher{Client: s.Bus}.Publish(ctx, entry)
 	if err != nil {
-		return fmt.Errorf("put %q on bus %s: %w", suite.DetailTypeSessionEnriched, s.BusName, err)
+		return fmt.Errorf("swept session %s: %w", rec.StreamID, err)
 	}
-	if out.FailedEntryCount > 0 {
-		var code string
-		if len(out.Entries) > 0 {
-			code = aws.ToString(out.Entries[0].ErrorCode)
-		}
-		return fmt.Errorf("PutEvents refused the swept session %s: %s", rec.StreamID, code)
-	}
-	s.Log.InfoContext(ctx, "published swept session", "record", rec, "action", string(d.Action))
+	s.Log.InfoContext(ctx, "published swept session", "record", rec, "action", string(d.Action), "publishedEventId", eventID)
 	return nil
 }
 
@@ -424,10 +412,10 @@ func EndedEvent(ss *types.StreamSession) (*ivsevent.Event, error) {
 	if code != "" {
 		detail["code"] = code
 	}
-	sum := sha1.Sum([]byte("ivs-sessions/sweep/" + arn.String() + "/" + aws.ToString(ss.StreamId)))
-	sum[6], sum[8] = sum[6]&0x0f|0x50, sum[8]&0x3f|0x80 // a name-based (version 5) UUID
+	// A name-based (version 5) UUID: the same stream session gives the same ID.
+	id := uuid.NewSHA1(uuid.NameSpaceURL, []byte("ivs-sessions/sweep/"+arn.String()+"/"+aws.ToString(ss.StreamId)))
 	body, err := json.Marshal(map[string]any{
-		"version": "0", "id": fmt.Sprintf("%x-%x-%x-%x-%x", sum[0:4], sum[4:6], sum[6:8], sum[8:10], sum[10:16]),
+		"version": "0", "id": id.String(),
 		"detail-type": ivsevent.DetailTypeStreamStateChange, "source": ivsevent.Source,
 		"account": arn.Account, "time": at.UTC().Format(time.RFC3339), "region": arn.Region,
 		"resources": []string{arn.String()}, "detail": detail,

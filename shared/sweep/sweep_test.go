@@ -4,20 +4,25 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
 	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/google/uuid"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/awstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/localbus"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+	"github.com/ivs-sessions/ivs-sessions/shared/putevents"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
@@ -270,4 +275,46 @@ func TestEndedEvent(t *testing.T) {
 	if a.ID != b.ID || a.Code() != ivsevent.CodeMultitrackInputRequired || !a.Time.Equal(end.Add(time.Second)) || a.Name() != ivsevent.EventSessionEnded {
 		t.Errorf("EndedEvent = %+v (id %s, again %s)", a, a.ID, b.ID)
 	}
+	if id, err := uuid.Parse(a.ID); err != nil || id.Version() != 5 {
+		t.Errorf("ID %s (%v): want a name-based (version 5) UUID", a.ID, err)
+	}
+	other := *ss
+	other.StreamId = aws.String("st-9Z8y7X6w5V4u3T2s1R0qPon")
+	if c, _ := EndedEvent(&other); c.ID == a.ID {
+		t.Errorf("two stream sessions share the ID %s", a.ID)
+	}
+}
+
+// TestPublishRefused: a swept session EventBridge refuses is sent again as the suite's
+// PutEvents policy says (putevents: a retryable code, Attempts times in all) and then fails the
+// run, naming the session; nothing is counted as published.
+func TestPublishRefused(t *testing.T) {
+	w := newWorld(t)
+	_, res := w.session(t, 2, true)
+	out, err := w.IVSClient().GetStreamSession(context.Background(), &ivs.GetStreamSessionInput{ChannelArn: aws.String(res.ChannelARN), StreamId: aws.String(res.StreamID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bus := &refusingBus{}
+	w.sw.Bus = bus
+	err = w.sw.Publish(context.Background(), out.StreamSession)
+	if err == nil || !strings.Contains(err.Error(), res.StreamID) || !strings.Contains(err.Error(), "InternalFailure") {
+		t.Errorf("Publish = %v, want the refusal, naming the session", err)
+	}
+	if bus.calls != putevents.Attempts {
+		t.Errorf("%d PutEvents calls, want %d", bus.calls, putevents.Attempts)
+	}
+}
+
+// refusingBus refuses every entry with InternalFailure, a code EventBridge documents as
+// retryable.
+type refusingBus struct{ calls int }
+
+func (b *refusingBus) PutEvents(_ context.Context, in *eventbridge.PutEventsInput, _ ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error) {
+	b.calls++
+	out := &eventbridge.PutEventsOutput{FailedEntryCount: int32(len(in.Entries))}
+	for range in.Entries {
+		out.Entries = append(out.Entries, ebtypes.PutEventsResultEntry{ErrorCode: aws.String("InternalFailure"), ErrorMessage: aws.String("try again")})
+	}
+	return out, nil
 }

@@ -124,11 +124,14 @@ func (h *Handler) measure(ctx context.Context, m batch.Message, env *suiteevent.
 	h.Metrics.Add(suite.MetricMetricsRequested, float64(calls*q.Metrics))
 	attrs = append(attrs, keyCalls, calls, keyMetrics, q.Metrics)
 	if err != nil {
-		if retryable.Is(err) || m.ReceiveCount < h.Cfg.MaxAttempts {
+		// retryable decides: a transient failure (a throttle, a 5xx, a permission a deployment
+		// fixes) comes back after RetryDelay, until the queue's dead-letter queue takes it; one
+		// retrying cannot fix (CloudWatch refused the request) is said in the record at once.
+		if retryable.Is(err) {
 			return retryable.Later("GetMetricData failed", h.Cfg.RetryDelay, err)
 		}
 		report := quality.Report{Verdict: quality.VerdictUnknown, WindowStart: s.Start, WindowEnd: s.End, PeriodSeconds: int(q.Period / time.Second),
-			Note: fmt.Sprintf("GetMetricData failed after %d attempts: %v", m.ReceiveCount, err)}
+			Note: "GetMetricData refused: " + retryable.Describe(err)}
 		return h.publish(ctx, d, report, now, m.ReceiveCount, attrs)
 	}
 	arrived := !partial && q.Arrived(s, series, arrivalLag)

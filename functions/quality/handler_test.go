@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -357,6 +358,23 @@ func (b *refusingBus) PutEvents(_ context.Context, in *eventbridge.PutEventsInpu
 		out.Entries = append(out.Entries, ebtypes.PutEventsResultEntry{ErrorCode: aws.String(b.code), ErrorMessage: aws.String("no")})
 	}
 	return out, nil
+}
+
+// TestCloudWatchRefuses: a request CloudWatch refuses (a 400 retrying cannot fix) is not
+// retried: the session is published unknown at once, with CloudWatch's reason.
+func TestCloudWatchRefuses(t *testing.T) {
+	s := newStack(t)
+	s.simulate(121, nil)
+	s.cw.SetFault(cloudwatchtest.Fault{Op: cloudwatchtest.OpGetMetricData, Count: 1, Status: 400, Type: "InvalidParameterValueException", Code: "InvalidParameterValue"})
+	if err := s.h.Handle(context.Background(), message(t, record(), 1)); err != nil {
+		t.Fatalf("a refused request: %v, want the session published unknown", err)
+	}
+	if q := s.one(t).Quality; q.Verdict != quality.VerdictUnknown || !strings.Contains(q.Note, "InvalidParameterValue") {
+		t.Errorf("quality %s note %q, want unknown saying CloudWatch refused", q.Verdict, q.Note)
+	}
+	if n := s.cw.Calls(cloudwatchtest.OpGetMetricData); n != 1 {
+		t.Errorf("%d GetMetricData calls, want 1 (no retry)", n)
+	}
 }
 
 func TestRejected(t *testing.T) {

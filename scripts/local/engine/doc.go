@@ -10,7 +10,10 @@
 //     (suite.Deployment: batch size, batching window, visibility timeout, maximum receive count
 //     and DLQ, maximum concurrency, timeout), its waits scaled by Config.Second;
 //   - the file-backed S3 (shared/local/locals3) holding the archive bucket under Config.Dir/s3;
-//   - the three functions' real bootstraps under the Lambda Runtime Interface Emulator
+//   - the local CloudWatch (shared/local/cloudwatchtest) holding the series the broadcast
+//     simulator publishes for every session, which quality reads;
+//   - the functions' real bootstraps (suite.AllFunctions: the queue-fed ones and the scheduled sweep)
+//     under the Lambda Runtime Interface Emulator
 //     (shared/local/lambdarie), as many instances as their maximum concurrency, with the environment
 //     the CDK app gives them (suite.Settings.Environment) pointed at the local servers
 //     (localaws.AWS.FunctionEnv).
@@ -22,7 +25,7 @@
 // did. Build builds the executables; Run plays a Scenario and checks its expectations; Summarize
 // and ReadArchive report what the run left in the archive.
 //
-// Scenarios are JSON (see Scenario); the six built-in ones (Builtin, Select) are those of the
+// Scenarios are JSON (see Scenario); the eight built-in ones (Builtin, Select) are those of the
 // issue that introduced the local stack: a multitrack encoder refused and the channel
 // corrected, REQUIRE relaxed to ALLOW, a BASIC channel left to a person, a correction that waits
 // for a live channel to go offline, a burst under the quota, and malformed events.

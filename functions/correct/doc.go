@@ -11,7 +11,7 @@
 // redeliveries never call UpdateChannel twice for one needed change. Concurrent deliveries are
 // too (the event source mapping runs up to suite.MaxConcurrency invocations, and an encoder's
 // reconnects produce several refused sessions of one channel): a delivery first takes the
-// channel's lease, an S3 object locks/channel=<id>.json in LOCK_BUCKET (shared/lease), and
+// channel's lease, an S3 object locks/account=<account>/region=<region>/channel=<id>.json in LOCK_BUCKET (shared/lease), and
 // releases it when it is done, whatever the outcome. A delivery that finds the lease held comes
 // back a few seconds later and reads the channel the holder corrected.
 //

@@ -825,12 +825,25 @@ func TestAnalytics(t *testing.T) {
 	if len(list(sessions["PartitionKeys"])) != 3 || get(sessions, "Parameters", "projection.channel.type") != nil {
 		t.Errorf("%s: partitions %v, want year, month, day", ivssessions.TableSessions, sessions["PartitionKeys"])
 	}
-	if get(byChannel, "PartitionKeys", 3, "Name") != "channel" || get(byChannel, "Parameters", "projection.channel.type") != "injected" {
-		t.Errorf("%s: want an injected channel partition, got %v", ivssessions.TableSessionsByChannel, byChannel["PartitionKeys"])
+	// A session is (account, region, channel, stream): the by-channel table names all three of
+	// the channel's (issue 10), as injected partitions named apart from the record's columns.
+	recordCols := map[any]bool{}
+	for _, c := range columnNames(ivssessions.RecordColumns()) {
+		recordCols[c] = true
+	}
+	for i, p := range []string{"key_account", "key_region", "key_channel"} {
+		if get(byChannel, "PartitionKeys", 3+i, "Name") != p || get(byChannel, "Parameters", "projection."+p+".type") != "injected" {
+			t.Errorf("%s: want an injected %s partition, got %v", ivssessions.TableSessionsByChannel, p, byChannel["PartitionKeys"])
+		}
+	}
+	for _, pk := range list(byChannel["PartitionKeys"]) {
+		if recordCols[get(pk, "Name")] {
+			t.Errorf("%s: partition %v is also a column", ivssessions.TableSessionsByChannel, get(pk, "Name"))
+		}
 	}
 	tmpl, _ := json.Marshal(get(byChannel, "Parameters", "storage.location.template"))
-	if !strings.Contains(string(tmpl), "/channel=${channel}/") {
-		t.Errorf("%s: location template %s has no channel", ivssessions.TableSessionsByChannel, tmpl)
+	if !strings.Contains(string(tmpl), "/account=${key_account}/region=${key_region}/channel=${key_channel}/") {
+		t.Errorf("%s: location template %s does not follow session.SessionKey", ivssessions.TableSessionsByChannel, tmpl)
 	}
 
 	wgs := f.ofType("AWS::Athena::WorkGroup")

@@ -85,7 +85,8 @@ func FromStreamSession(ss *types.StreamSession, ev *ivsevent.Event) (Record, err
 
 // FromEvent builds the record of a session known only from one IVS event (parsed, not nil):
 // not enriched, with note saying why (e.g. "GetStreamSession: ResourceNotFoundException"). An
-// account-level event (no channel, no stream) gives a record that Validate rejects.
+// account-level event (no channel, no stream) gives a record with the envelope's account and
+// region, which Validate rejects (it is archived under AccountEventKey instead).
 func FromEvent(ev *ivsevent.Event, note string) Record {
 	r := Record{
 		SchemaVersion:  SchemaVersion,
@@ -95,6 +96,10 @@ func FromEvent(ev *ivsevent.Event, note string) Record {
 		Account:        ev.Channel.Account,
 		StreamID:       ev.StreamID(),
 		EnrichmentNote: note,
+	}
+	if ev.AccountLevel() {
+		// No channel to take them from: the IVS envelope's (ivsevent.Parse checked them).
+		r.Account, r.Region = ev.Account, ev.Region
 	}
 	if name := ev.ChannelName(); name != "" {
 		r.Channel = &Channel{Name: name}

@@ -385,7 +385,7 @@ func ExampleMerge() {
 	fmt.Println(r.Outcome, len(r.Events), r.Events[0].Name, "->", r.Events[1].Name)
 	fmt.Println(reflect.DeepEqual(r, Merge(b, a)))
 	// Output:
-	// sessions/year=2024/month=09/day=09/channel=abcdABCDefgh/st-1AuTyMDASvHUTSb8p5PvbsO.json
+	// sessions/year=2024/month=09/day=09/account=123456789012/region=us-west-2/channel=abcdABCDefgh/st-1AuTyMDASvHUTSb8p5PvbsO.json
 	// ended 2 Stream End -> Session Ended
 	// true
 }

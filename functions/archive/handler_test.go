@@ -389,7 +389,11 @@ func TestRejected(t *testing.T) {
 		"correction outcome of 1,100 characters": {envelopeOf(t, "x", suite.DetailTypeChannelCorrected, nil,
 			withOutcome(corr, session.CorrectionOutcome(strings.Repeat("a", 1100)))), "detail.correction.outcome"},
 		"correction in 1970": {envelopeOf(t, "x", suite.DetailTypeChannelCorrected, nil,
-			func() session.Corrected { c := withOutcome(corr, session.CorrectionApplied); c.Correction.At = time.Unix(5, 0); return c }()), "detail.correction.at"},
+			func() session.Corrected {
+				c := withOutcome(corr, session.CorrectionApplied)
+				c.Correction.At = time.Unix(5, 0)
+				return c
+			}()), "detail.correction.at"},
 		"record region contradicts its ARN":  {enrichedOf(t, withRecord(good, func(r *session.Record) { r.Region = "eu-west-1" }), tr), "detail.record.region"},
 		"record account contradicts its ARN": {enrichedOf(t, withRecord(good, func(r *session.Record) { r.Account = "999999999999" }), tr), "detail.record.account"},
 		"record dated 2999": {enrichedOf(t, withRecord(good, func(r *session.Record) {

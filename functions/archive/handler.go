@@ -244,6 +244,7 @@ func (h *Handler) archiveAccountEvent(ctx context.Context, env envelope, d sessi
 	if err != nil {
 		return prefixField("detail.", err)
 	}
+	rec = redact.Strings(rec)
 	rec.UpdatedAt = h.Now().UTC()
 	body, err := json.Marshal(rec)
 	if err != nil {
@@ -263,6 +264,7 @@ func (h *Handler) archiveCorrected(ctx context.Context, env envelope, c session.
 		return prefixField("detail.", err)
 	}
 	id, _ := c.Identity() // checked by ArchiveKey
+	c = redact.Strings(c) // whatever free text the message carries, scrubbed before it is kept
 	body, err := json.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("encode correction: %w", err)

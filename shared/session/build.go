@@ -134,7 +134,7 @@ func FromEvent(ev *ivsevent.Event, note string) Record {
 // event or the archive.
 func ChannelOf(ch *types.Channel) *Channel {
 	c := &Channel{
-		Name:                      deref(ch.Name),
+		Name:                      redact.Scrub(deref(ch.Name)), // IVS's name pattern fits a stream key
 		Type:                      string(ch.Type),
 		LatencyMode:               string(ch.LatencyMode),
 		ContainerFormat:           string(ch.ContainerFormat),

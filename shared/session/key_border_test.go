@@ -1,12 +1,15 @@
 package session
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+	"github.com/ivs-sessions/ivs-sessions/shared/redact"
 )
 
 var keyDay = time.Date(2026, 11, 3, 18, 0, 0, 0, time.UTC)
@@ -105,6 +108,34 @@ func TestRecordIdentity(t *testing.T) {
 		var fe *ivsevent.FieldError
 		if !errors.As(err, &fe) || fe.Field != field {
 			t.Errorf("%s changed: ArchiveKey error %v, want a FieldError for %s", field, err, field)
+		}
+	}
+}
+
+// TestRecordScrubbed: a channel name shaped like a stream key (IVS's name pattern allows
+// sk_<region>_...) never reaches a record, nor does one hidden in any other free-text field of
+// a record that reaches Merge (issue 10).
+func TestRecordScrubbed(t *testing.T) {
+	key := "sk_us-west-2_abcdABCDefgh_567890abcdef"
+	ev, err := ivsevent.Parse([]byte(`{"version":"0","id":"e1","detail-type":"IVS Stream State Change","source":"aws.ivs",` +
+		`"account":"123456789012","time":"2026-11-03T18:00:05Z","region":"us-west-2",` +
+		`"resources":["arn:aws:ivs:us-west-2:123456789012:channel/AbCdef1G2hij"],` +
+		`"detail":{"event_name":"Stream Failure","channel_name":"` + key + `","stream_id":"st-1A2b3c4D5e6F78ghij9Klmn","reason":"see ` + key + `"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := FromEvent(ev, "note "+key)
+	crafted := rec
+	crafted.Video = []VideoTrack{{Track: "Track0", Encoder: "obs " + key}}
+	crafted.Correction = &Correction{Outcome: CorrectionFailed, Detail: key, Decision: multitrack.Decision{Reason: key}}
+	crafted.Recording = &Recording{Status: ivsevent.RecordingEnd, S3KeyPrefix: key}
+	for name, r := range map[string]Record{"FromEvent": rec, "Merge": Merge(Record{}, crafted)} {
+		b, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), key) || !strings.Contains(string(b), redact.Redacted) {
+			t.Errorf("%s: the record keeps the stream key: %s", name, b)
 		}
 	}
 }

@@ -48,7 +48,8 @@ func run(ctx context.Context) error {
 		Metrics:   rec,
 		Cfg:       cfg,
 	}
-	p := &batch.Processor{Function: suite.FunctionEnrich, Log: log, Metrics: rec, Do: h.Handle, Queue: sqs.NewFromConfig(awsCfg)}
+	sqsClient := sqs.NewFromConfig(awsCfg)
+	p := &batch.Processor{Function: suite.FunctionEnrich, Log: log, Metrics: rec, Do: h.Handle, Queue: sqsClient, Requeue: sqsClient}
 	batch.Start(p)
 	return nil
 }

@@ -78,7 +78,8 @@ func Merge(a, b Record) Record {
 // recomputes every derived field. It is idempotent and builds new slices: the record's slices
 // may be shared with another record.
 func (r *Record) derive() {
-	*r = redact.Strings(*r) // see Merge
+	*r = redact.Strings(*r) // see Merge; a deep copy, so the record's slices are its own
+	r.inUTC()
 	r.Video = canonical(r.Video, func(v VideoTrack) string { return v.Track }, mergeVideo, func(a, b VideoTrack) int { return compareTracks(a.Track, b.Track) })
 	r.Audio = canonical(r.Audio, func(a AudioTrack) string { return a.Track }, mergeAudio, func(a, b AudioTrack) int { return compareTracks(a.Track, b.Track) })
 	r.Events = canonical(r.Events, eventKey, mergeEvent, compareEvents)

@@ -15,7 +15,7 @@ import (
 // samples returns records of one session, as the archive may receive them in any order: from
 // single events, from GetStreamSession at different phases, trimmed, with corrections, and
 // read back from JSON.
-func samples(t *testing.T) map[string]Record {
+func samples(t testing.TB) map[string]Record {
 	t.Helper()
 	fromSS := func(edit func(*Record), ev *ivsevent.Event) Record {
 		ss := singleTrackSession()

@@ -215,3 +215,17 @@ func TestDeadlineRequeues(t *testing.T) {
 		t.Errorf("Sent = %v, want the first copy's", m.Sent)
 	}
 }
+
+// TestRejectionLogScrubbed: a rejected event's log line quotes its reason without the stream key
+// the bad value held (issue 10).
+func TestRejectionLogScrubbed(t *testing.T) {
+	key := "sk_us-west-2_abcdABCDefgh_567890abcdef"
+	p, logs, _ := newProcessor(t)
+	p.Do = func(context.Context, Message) error { return errors.New(`detail.channel_name: want a name, got "` + key + `/x"`) }
+	if _, err := p.Process(context.Background(), sqsPayload(t, okBody)); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(logs.String(), key) || !strings.Contains(logs.String(), "REDACTED") {
+		t.Errorf("the rejection log quotes the stream key: %s", logs.String())
+	}
+}

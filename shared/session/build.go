@@ -40,6 +40,9 @@ func FromStreamSession(ss *types.StreamSession, ev *ivsevent.Event) (Record, err
 	if ss.StartTime == nil || ss.StartTime.IsZero() {
 		return Record{}, &ivsevent.FieldError{Field: "streamSession.startTime", Want: "the session's start time", Got: ""}
 	}
+	if err := ivsevent.CheckTime("streamSession.startTime", *ss.StartTime); err != nil {
+		return Record{}, err // outside the archive's years: no partition would hold it
+	}
 	if ss.EndTime != nil && ss.EndTime.Before(*ss.StartTime) {
 		return Record{}, &ivsevent.FieldError{Field: "streamSession.endTime", Want: "a time at or after startTime " + ss.StartTime.UTC().Format(time.RFC3339Nano), Got: ss.EndTime.UTC().Format(time.RFC3339Nano)}
 	}

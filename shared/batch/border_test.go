@@ -221,7 +221,9 @@ func TestDeadlineRequeues(t *testing.T) {
 func TestRejectionLogScrubbed(t *testing.T) {
 	key := "sk_us-west-2_abcdABCDefgh_567890abcdef"
 	p, logs, _ := newProcessor(t)
-	p.Do = func(context.Context, Message) error { return errors.New(`detail.channel_name: want a name, got "` + key + `/x"`) }
+	p.Do = func(context.Context, Message) error {
+		return errors.New(`detail.channel_name: want a name, got "` + key + `/x"`)
+	}
 	if _, err := p.Process(context.Background(), sqsPayload(t, okBody)); err != nil {
 		t.Fatal(err)
 	}

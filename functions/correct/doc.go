@@ -16,7 +16,7 @@
 // back a few seconds later and reads the channel the holder corrected.
 //
 // Before UpdateChannel the delivery writes the session's intent record,
-// locks/intent/channel=<id>/<stream-id>.json, and marks it applied, then published: a
+// locks/intent/account=<account>/region=<region>/channel=<id>/<stream-id>.json, and marks it applied, then published: a
 // redelivery after a crash or a lost answer publishes "applied" from it (never "unchanged"), a
 // duplicate publishes nothing, and a redrive of a correction a person has changed back since
 // is never applied again (plan.go, nextStep). A replayed event (the envelope's replay-name: an

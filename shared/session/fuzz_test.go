@@ -49,6 +49,8 @@ func FuzzKeys(f *testing.F) {
 		check("AccountEventKey", AccountEventKeyPrefix, ak, err)
 		lk, err := LockKey(ivsevent.ChannelARN{Account: account, Region: region, ID: channel})
 		check("LockKey", LockKeyPrefix, lk, err)
+		ik, err := IntentKey(id)
+		check("IntentKey", LockKeyPrefix+"intent/", ik, err)
 		// A parsed key that is not canonical is refused, never reinterpreted.
 		if back, _, err := ParseSessionKey(strings.Join([]string{account, region, channel, stream}, "/")); err == nil {
 			if again, _ := SessionKey(back, at); again == "" {

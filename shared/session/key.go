@@ -33,6 +33,7 @@ const (
 //	corrections/year=YYYY/month=MM/day=DD/account=<account>/region=<region>/channel=<channel id>/<stream id>-<outcome>-<unix ms>.json
 //	account-events/year=YYYY/month=MM/day=DD/account=<account>/region=<region>/<event id>.json
 //	locks/account=<account>/region=<region>/channel=<channel id>.json
+//	locks/intent/account=<account>/region=<region>/channel=<channel id>/<stream id>.json
 //
 // Account and region are in every key, so several accounts and regions can archive into one
 // bucket without two sessions ever sharing an object. A key that cannot be built is a
@@ -329,4 +330,13 @@ func (c Corrected) ArchiveKey() (string, error) {
 		return "", err
 	}
 	return CorrectionKey(id, c.Correction.Outcome, c.Correction.At)
+}
+
+// IntentKey returns the key of the corrector's intent record of the session id:
+// locks/intent/account=<account>/region=<region>/channel=<id>/<stream id>.json.
+func IntentKey(id Identity) (string, error) {
+	if err := id.Check(); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%sintent/%s/%s.json", LockKeyPrefix, channelPath(id), id.StreamID), nil
 }

@@ -51,6 +51,18 @@ func (m *memS3) PutObject(_ context.Context, in *s3.PutObjectInput, _ ...func(*s
 	return &s3.PutObjectOutput{}, nil
 }
 
+func (m *memS3) ListObjectsV2(_ context.Context, in *s3.ListObjectsV2Input, _ ...func(*s3.Options)) (*s3.ListObjectsV2Output, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := &s3.ListObjectsV2Output{}
+	for k := range m.objects {
+		if strings.HasPrefix(k, aws.ToString(in.Prefix)) {
+			out.Contents = append(out.Contents, types.Object{Key: aws.String(k)})
+		}
+	}
+	return out, nil
+}
+
 // FuzzHandle checks the archive's decoding and key derivation on arbitrary messages: it never
 // panics, a failure is either transient or a *ivsevent.FieldError, and every object it writes
 // lies under one of the archive's prefixes, at a key built by package session (no "..", no
@@ -70,7 +82,7 @@ func FuzzHandle(f *testing.F) {
 	f.Add([]byte(`{"source":"ivs-sessions","detail-type":"IVS Session Enriched","detail":{"record":{"channelArn":"arn:aws:ivs:us-west-2:123456789012:channel/x","channelId":"x","streamId":"st-1A2b3c4D5e6F78ghij9Klmn","startTime":"2026-11-03T18:00:00Z","channel":{"name":"sk_us-west-2_abc_def"}}}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		mem := &memS3{objects: map[string][]byte{}}
-		h := &Handler{Get: mem, Put: mem, Log: slog.New(slog.DiscardHandler), Metrics: metrics.New(suite.MetricNamespace, io.Discard),
+		h := &Handler{Get: mem, Put: mem, List: mem, Log: slog.New(slog.DiscardHandler), Metrics: metrics.New(suite.MetricNamespace, io.Discard),
 			Cfg: Config{Bucket: testBucket}, Now: func() time.Time { return time.Date(2026, 11, 3, 20, 0, 0, 0, time.UTC) }}
 		err := h.Handle(context.Background(), batch.Message{ID: "m", Body: body, ReceiveCount: 1})
 		var fe *ivsevent.FieldError

@@ -230,7 +230,6 @@ func (h *Handler) linkAfterCorrection(ctx context.Context, env envelope, rec ses
 	return h.merge(ctx, env, key, link)
 }
 
-
 // archiveAccountEvent writes the record of an account-level event once, under
 // session.AccountEventKeyPrefix, named by the IVS event's ID and dated by its time.
 func (h *Handler) archiveAccountEvent(ctx context.Context, env envelope, d session.Enriched) error {

@@ -289,22 +289,28 @@ func (h *Handler) archiveCorrected(ctx context.Context, env envelope, c session.
 	return h.merge(ctx, env, sessionKey, rec)
 }
 
-// sessionKeyOf returns the key of the session record a correction belongs to: dated by the
-// message's sessionKey when that parses as the key of the correction's own session (same
-// account, region, channel and stream), else by the trigger's time (else the correction's).
-// The key is rebuilt from the identity either way.
+// sessionKeyOf returns the key of the session record a correction belongs to (sessionKey),
+// dated by its trigger's time, else the correction's.
 func (h *Handler) sessionKeyOf(ctx context.Context, env envelope, c session.Corrected, id session.Identity) (string, error) {
-	if c.SessionKey != "" {
-		claimed, day, err := session.ParseSessionKey(c.SessionKey)
-		if err == nil && claimed == id {
-			return session.SessionKey(id, day)
-		}
-		h.Log.WarnContext(ctx, "the correction's sessionKey is not its session's key; the key is dated by the trigger",
-			keyEventID, env.ID, keySessionKey, ivsevent.Quotable(c.SessionKey))
-	}
 	at := c.Trigger.Time
 	if at.IsZero() {
 		at = c.Correction.At
+	}
+	return h.sessionKey(ctx, env, c.SessionKey, id, at)
+}
+
+// sessionKey returns the key of the session id's record: dated by claimed (a message's
+// sessionKey) when that parses as the key of this very session (same account, region, channel
+// and stream), else by at. The key is rebuilt from the identity either way: a message's key is
+// a claim, never used as it is.
+func (h *Handler) sessionKey(ctx context.Context, env envelope, claimed string, id session.Identity, at time.Time) (string, error) {
+	if claimed != "" {
+		got, day, err := session.ParseSessionKey(claimed)
+		if err == nil && got == id {
+			return session.SessionKey(id, day)
+		}
+		h.Log.WarnContext(ctx, "the message's sessionKey is not its session's key; the key is dated by the event",
+			keyEventID, env.ID, keySessionKey, ivsevent.Quotable(claimed))
 	}
 	return session.SessionKey(id, at)
 }

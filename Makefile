@@ -11,7 +11,7 @@ GO        ?= go
 LAMBDA_GOARCH := arm64
 GOBUILD_LAMBDA = CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_GOARCH) $(GO) build -trimpath -tags lambda.norpc -ldflags "-s -w"
 
-.PHONY: help build test bench invoke backfill lint tidy-check fmt-check deps-check chromium FORCE
+.PHONY: help build test bench fuzz invoke backfill lint tidy-check fmt-check deps-check chromium FORCE
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_%/-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -23,6 +23,24 @@ build/%/bootstrap: FORCE
 
 test: lint synth chromium ## install what the tests need (CDK CLI, Chart.js, Chromium, RIE), lint, synth with cdk-nag, run every test with -race
 	$(GO) test -race -count=1 ./...
+
+# The fuzzers: package and target. `make test` runs each over its seed corpus (plain go test);
+# `make fuzz` lets each search for FUZZTIME (go test -fuzz runs one target at a time).
+FUZZ_TARGETS := \
+	./shared/ivsevent:FuzzParse \
+	./shared/session:FuzzKeys \
+	./shared/session:FuzzMerge \
+	./shared/batch:FuzzProcess \
+	./functions/archive:FuzzHandle \
+	./functions/correct:FuzzParse
+FUZZTIME ?= 60s
+
+fuzz: ## run every fuzzer for FUZZTIME each (default 60s): decoding, the batch loop, the merge, the key builder
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$pkg $$name ($(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	done
 
 bench: ## artifact sizes and per-invocation cost of each function (scripts/bench.sh)
 	scripts/bench.sh

@@ -21,7 +21,6 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/lease"
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
-	"github.com/ivs-sessions/ivs-sessions/shared/redact"
 	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
@@ -164,8 +163,8 @@ func parse(body []byte) (job, error) {
 		ReplayName string          `json:"replay-name"`
 		Detail     json.RawMessage `json:"detail"`
 	}
-	if err := json.Unmarshal(body, &env); err != nil {
-		return job{}, &ivsevent.FieldError{Want: "an EventBridge event as JSON", Got: abbreviate(body), Err: err}
+	if err := ivsevent.Unmarshal("", body, &env); err != nil { // strict: exact names, no duplicates
+		return job{}, err
 	}
 	if env.Source != suite.EventSource {
 		return job{}, &ivsevent.FieldError{Field: "source", Want: suite.EventSource, Got: env.Source, Err: ivsevent.ErrUnknown}
@@ -174,8 +173,8 @@ func parse(body []byte) (job, error) {
 		return job{}, &ivsevent.FieldError{Field: "detail-type", Want: suite.DetailTypeSessionEnriched, Got: env.DetailType, Err: ivsevent.ErrUnknown}
 	}
 	j := job{eventTime: env.Time, replay: env.ReplayName}
-	if err := json.Unmarshal(env.Detail, &j.enriched); err != nil {
-		return job{}, &ivsevent.FieldError{Field: "detail", Want: "an enriched session (record, decision, trigger)", Got: abbreviate(env.Detail), Err: err}
+	if err := ivsevent.Unmarshal("detail", env.Detail, &j.enriched); err != nil {
+		return job{}, err
 	}
 	d, r := j.enriched.Decision, j.enriched.Record
 	if d.Action != multitrack.ActionApply {
@@ -387,13 +386,14 @@ func (h *Handler) lock(ctx context.Context, m batch.Message, arn string) (func()
 	}, nil
 }
 
-// lockKey returns the key of the channel's lease: locks/channel=<channel id>.json.
+// lockKey returns the key of the channel's lease (session.LockKey):
+// locks/account=<account>/region=<region>/channel=<channel id>.json.
 func lockKey(channelARN string) (string, error) {
 	a, err := ivsevent.ParseChannelARN(channelARN)
-	if err != nil {
-		return "", fmt.Errorf("lease of %s: %w", channelARN, err)
+	if err == nil {
+		return session.LockKey(a)
 	}
-	return session.LockKeyPrefix + "channel=" + a.ID + ".json", nil
+	return "", fmt.Errorf("lease of %s: %w", channelARN, err)
 }
 
 // live reports whether the channel has a live stream: GetStream answers ChannelNotBroadcasting
@@ -471,13 +471,4 @@ func exceptionMessage(err error) string {
 		text = apiErr.ErrorMessage()
 	}
 	return apiErr.ErrorCode() + ": " + text
-}
-
-// abbreviate returns at most 200 bytes of b, stream keys scrubbed, for an error message.
-func abbreviate(b []byte) string {
-	const n = 200
-	if len(b) > n {
-		return redact.Scrub(string(b[:n])) + "..."
-	}
-	return redact.Scrub(string(b))
 }

@@ -67,7 +67,7 @@ func run(ctx context.Context) error {
 		Metrics:     rec,
 		Throttles:   pacer.Throttles,
 	}
-	p := &batch.Processor{Function: suite.FunctionCorrect, Log: log, Metrics: rec, Do: h.Handle, Queue: sqsClient}
+	p := &batch.Processor{Function: suite.FunctionCorrect, Log: log, Metrics: rec, Do: h.Handle, Queue: sqsClient, Requeue: sqsClient}
 	batch.Start(p)
 	return nil
 }

@@ -46,7 +46,8 @@ func run(ctx context.Context) error {
 		Cfg:        cfg,
 		Now:        time.Now,
 	}
-	p := &batch.Processor{Function: suite.FunctionQuality, Log: log, Metrics: rec, Do: h.Handle, Queue: sqs.NewFromConfig(awsCfg)}
+	sqsClient := sqs.NewFromConfig(awsCfg)
+	p := &batch.Processor{Function: suite.FunctionQuality, Log: log, Metrics: rec, Do: h.Handle, Queue: sqsClient, Requeue: sqsClient}
 	batch.Start(p)
 	return nil
 }

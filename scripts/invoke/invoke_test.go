@@ -255,8 +255,8 @@ func TestRun(t *testing.T) {
 		},
 		"archive a correction": {
 			args: []string{"-fn", "archive", "-event", "testdata/channel-corrected.json", "-sqs"},
-			want: []string{`"batchItemFailures": null`, "corrections/year=2026/month=11/day=03/channel=AbCdef1G2hij/",
-				"sessions/year=2026/month=11/day=03/channel=AbCdef1G2hij/" + sampleStream + ".json", "== IVS calls ==\n(none)"},
+			want: []string{`"batchItemFailures": null`, "corrections/year=2026/month=11/day=03/account=123456789012/region=us-west-2/channel=AbCdef1G2hij/",
+				"sessions/year=2026/month=11/day=03/account=123456789012/region=us-west-2/channel=AbCdef1G2hij/" + sampleStream + ".json", "== IVS calls ==\n(none)"},
 		},
 	}
 	for name, tc := range tests {

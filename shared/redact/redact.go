@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"regexp"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
 )
@@ -47,16 +48,25 @@ var streamKey = regexp.MustCompile(`sk_[a-z]{2}(?:-[a-z]+)+-[0-9]+_[A-Za-z0-9]+_
 func ContainsStreamKey(s string) bool { return streamKey.MatchString(s) }
 
 // Scrub returns s with every IVS stream key in it replaced by REDACTED.
-func Scrub(s string) string { return streamKey.ReplaceAllLiteralString(s, Redacted) }
+func Scrub(s string) string {
+	if !strings.Contains(s, "sk_") {
+		return s // the common case, without the regular expression
+	}
+	return streamKey.ReplaceAllLiteralString(s, Redacted)
+}
 
 // Tags returns a copy of tags with stream keys scrubbed from keys and values; nil for nil.
+// Where two keys scrub to the same key, the greater value is kept (whatever the map's order).
 func Tags(tags map[string]string) map[string]string {
 	if tags == nil {
 		return nil
 	}
 	out := make(map[string]string, len(tags))
 	for k, v := range tags {
-		out[Scrub(k)] = Scrub(v)
+		k, v = Scrub(k), Scrub(v)
+		if old, ok := out[k]; !ok || v > old {
+			out[k] = v
+		}
 	}
 	return out
 }

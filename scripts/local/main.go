@@ -36,7 +36,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -149,7 +148,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // play builds, starts, plays and reports; it returns an error when something did not work or a
 // scenario did not meet its expectations.
 func play(ctx context.Context, o options, scenarios []engine.Scenario, out *printer) error {
-	begin := time.Now()
 	root, err := engine.ModuleRoot(".")
 	if err != nil {
 		return err
@@ -158,14 +156,10 @@ func play(ctx context.Context, o options, scenarios []engine.Scenario, out *prin
 	if err != nil {
 		return err
 	}
-	binDir := filepath.Join(dir, "bin")
-	out.line(fmt.Sprintf("ivs-sessions, locally: building the three functions (linux/%s) and the Lambda Runtime Interface Emulator into %s ...",
-		runtime.GOARCH, rel(binDir)))
-	art, err := engine.Build(ctx, root, binDir)
+	art, buildTook, err := build(ctx, out, root, filepath.Join(dir, "bin"))
 	if err != nil {
 		return err
 	}
-	out.line(fmt.Sprintf("built in %s", time.Since(begin).Round(100*time.Millisecond)))
 
 	stack, err := engine.Start(ctx, engine.Config{
 		Dir: dir, Artifacts: art, Quota: o.quota, Second: o.second, Observe: out.entry,
@@ -184,6 +178,7 @@ func play(ctx context.Context, o options, scenarios []engine.Scenario, out *prin
 
 	var results []engine.Result
 	var failures []string
+	played := time.Now()
 	for i, sc := range scenarios {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -214,7 +209,7 @@ func play(ctx context.Context, o options, scenarios []engine.Scenario, out *prin
 	out.setLevel(levelFor(engine.Scenario{}, o.verbose))
 
 	if len(scenarios) > 0 {
-		if err := report(ctx, out, stack, results, time.Since(begin)); err != nil {
+		if err := report(ctx, out, stack, results, time.Since(played), buildTook); err != nil {
 			return err
 		}
 	}
@@ -245,20 +240,25 @@ func describeStack(out *printer, s *engine.Stack, o options) {
 		quota = fmt.Sprintf("%d calls/s per operation", o.quota)
 	}
 	out.line(fmt.Sprintf("stack up: IVS %s (quota %s) | EventBridge+SQS %s | S3 %s (files in %s)", ep.IVS, quota, ep.EventBridge, ep.S3, s.ArchiveDir()))
+	if prev := s.PreviousArchive(); prev != "" {
+		out.line(fmt.Sprintf("the previous run's archive was moved to %s (kept, never deleted; remove %s when you no longer need it)",
+			prev, rel(filepath.Join(s.Dir(), engine.PreviousDir))))
+	}
 	out.line(fmt.Sprintf("functions: enrich, correct, archive under the RIE, with the deployed batch sizes, windows, concurrency and receive counts; "+
 		"one SQS second is %s here, and CORRECTION_RETRY_DELAY is %s (deployed: 60s)", s.Second(), set.CorrectionRetryDelay))
 	out.line("timeline: seconds since start, who, what (IVS events, the functions' IVS calls and log lines, scenario steps)")
 }
 
 // report prints the summary of the whole run and where the records are.
-func report(ctx context.Context, out *printer, s *engine.Stack, results []engine.Result, took time.Duration) error {
+func report(ctx context.Context, out *printer, s *engine.Stack, results []engine.Result, took, buildTook time.Duration) error {
 	arch, err := s.ReadArchive(ctx, nil)
 	if err != nil {
 		return err
 	}
 	sum := engine.Summarize(arch, s.Counters(), s.DeadLetterDepths())
+	sum.Restarts = s.Restarts()
 	out.line("")
-	out.line(fmt.Sprintf("== Summary (%d scenarios, %s)", len(results), took.Round(100*time.Millisecond)))
+	out.line(fmt.Sprintf("== Summary (%d scenarios in %s; the build before them took %s)", len(results), took.Round(100*time.Millisecond), buildTook.Round(100*time.Millisecond)))
 	var b strings.Builder
 	_ = sum.WriteTable(&b)
 	for _, l := range strings.Split(strings.TrimRight(b.String(), "\n"), "\n") {
@@ -270,9 +270,6 @@ func report(ctx context.Context, out *printer, s *engine.Stack, results []engine
 			status = fmt.Sprintf("%d FAILED", n)
 		}
 		out.line(fmt.Sprintf("  %-22s %-30s %2d records, %d checks %s", "scenario", r.Scenario.Name, len(r.Archive.Sessions), len(r.Checks), status))
-	}
-	if n := s.Restarts(); len(n) > 0 {
-		out.line(fmt.Sprintf("  %-22s %v (an emulator crashed or hung and was restarted)", "RIE restarts", n))
 	}
 	out.line("")
 	out.line(fmt.Sprintf("Records (%d sessions, %d corrections) are files under %s:", len(arch.Sessions), len(arch.Corrections), s.ArchiveDir()))

@@ -336,3 +336,21 @@ func TestEventBridgeReadSDK(t *testing.T) {
 		t.Errorf("ListRules(nope) = %v, want ResourceNotFoundException", err)
 	}
 }
+
+// TestAWSSourceHint: a hand-made aws.ivs event is refused as EventBridge refuses it, and the
+// refusal says what to do locally instead.
+func TestAWSSourceHint(t *testing.T) {
+	_, srv, _ := newBus(t, localbus.QueueConfig{})
+	out, err := ebClient(srv.URL).PutEvents(context.Background(), &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{{
+		Source: aws.String("aws.ivs"), DetailType: aws.String("IVS Stream State Change"), Detail: aws.String(`{"event_name":"Session Ended"}`),
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := out.Entries[0]
+	msg := aws.ToString(e.ErrorMessage)
+	if aws.ToString(e.ErrorCode) != "NotAuthorizedForSourceException" || !strings.HasPrefix(msg, "Not authorized for the source aws.ivs.") ||
+		!strings.Contains(msg, "/_admin/broadcasts") || !strings.Contains(msg, `"inject" step`) {
+		t.Errorf("PutEvents(aws.ivs) = %s: %s; want EventBridge's refusal and what to do instead", aws.ToString(e.ErrorCode), msg)
+	}
+}

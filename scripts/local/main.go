@@ -44,6 +44,8 @@ import (
 
 	"github.com/ivs-sessions/ivs-sessions/scripts/local/engine"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/localbus"
+	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
 
 func main() {
@@ -296,17 +298,37 @@ func report(ctx context.Context, out *printer, s *engine.Stack, results []engine
 // keep prints how to use the running stack and waits for Ctrl-C.
 func keep(ctx context.Context, out *printer, s *engine.Stack) {
 	ep := s.Endpoints()
+	dlq := ep.SQS + "/" + ivstest.DefaultAccount + "/" + suite.FunctionEnrich + localbus.DeadLetterSuffix
 	out.line("")
-	out.line("== The stack keeps running (Ctrl-C stops it). Point the AWS CLI or an SDK at it:")
+	out.line("== The stack keeps running (Ctrl-C stops it). Point the AWS CLI (v2.13+ or v1.29+) or an SDK at it:")
 	for _, kv := range s.ClientEnv() {
 		out.line("  export " + kv)
 	}
-	out.line("  # AWS CLI older than v2.13 (v1.29): pass --endpoint-url instead, e.g.")
-	out.line("  aws ivs list-channels --endpoint-url " + ep.IVS)
-	out.line("  aws ivs create-channel --name my-channel --container-format FRAGMENTED_MP4 \\")
-	out.line("      --multitrack-input-configuration enabled=true,policy=ALLOW,maximumResolution=HD")
-	out.line("  aws s3 ls --recursive s3://" + ep.Bucket + "/")
-	out.line("Simulate a broadcaster (the IVS events flow through the suite; timeline below):")
+	for _, l := range []string{
+		"aws ivs list-channels",
+		"aws ivs create-channel --name my-channel --container-format FRAGMENTED_MP4 \\",
+		"    --multitrack-input-configuration enabled=true,policy=ALLOW,maximumResolution=HD",
+		"aws ivs list-stream-keys --channel-arn <channel arn>      # then: aws ivs get-stream-key --arn <key arn> (the value OBS needs)",
+		"aws sqs list-queues --endpoint-url " + ep.SQS + "      # AWS CLI v1 ignores AWS_ENDPOINT_URL_SQS: keep --endpoint-url",
+		"aws sqs get-queue-attributes --attribute-names All --queue-url " + dlq + " --endpoint-url " + ep.SQS,
+		"aws sqs receive-message --max-number-of-messages 10 --queue-url " + dlq + " --endpoint-url " + ep.SQS,
+		"aws events list-rules --event-bus-name " + ep.EventBus,
+		"aws s3 ls --recursive s3://" + ep.Bucket + "/",
+	} {
+		out.line("  " + l)
+	}
+	out.line("  # An older AWS CLI (before v2.13 or v1.29, e.g. Debian's awscli 2.9) ignores AWS_ENDPOINT_URL_*: keep the exports above")
+	out.line("  # for the credentials and region, pass --endpoint-url, and leave out flags newer than it (multitrack, container format):")
+	for _, l := range []string{
+		"aws ivs list-channels --endpoint-url " + ep.IVS,
+		"aws ivs create-channel --name my-channel --endpoint-url " + ep.IVS,
+		"aws events list-rules --event-bus-name " + ep.EventBus + " --endpoint-url " + ep.EventBridge,
+		"aws s3 ls --recursive s3://" + ep.Bucket + "/ --endpoint-url " + ep.S3,
+	} {
+		out.line("  " + l)
+	}
+	out.line("Simulate a broadcaster (the IVS events flow through the suite; timeline below). EventBridge refuses hand-made aws.ivs")
+	out.line("events (put-events), here as in AWS: use these, or an \"inject\" step in a scenario file (ARGS='-file my.json'):")
 	out.line(fmt.Sprintf(`  curl -s -XPOST %s/_admin/broadcasts -d '{"channelArn":"<arn>","tracks":5}'`, ep.IVS))
 	out.line(fmt.Sprintf(`  curl -s -XPOST %s/_admin/broadcasts/stop -d '{"channelArn":"<arn>"}'`, ep.IVS))
 	out.line(fmt.Sprintf("  curl -s %s/_admin/state", ep.IVS))

@@ -342,7 +342,7 @@ func (b *Bus) attributes(ref queueRef) map[string]string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var visible, notVisible, delayed int
-	visibility := DefaultVisibilityTimeout
+	visibility := dlqVisibility * b.second
 	if ref.dlq {
 		for _, d := range ref.q.dlq {
 			if r := ref.q.dlqReads[d.MessageID]; r != nil && r.visibleAt.After(now) {
@@ -446,6 +446,9 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+// dlqVisibility is a dead-letter queue's visibility timeout in API seconds: SQS's default.
+const dlqVisibility = 30
+
 // dlqRead is the receive state of a dead-letter message received with ReceiveMessage.
 type dlqRead struct {
 	handle    string
@@ -472,7 +475,8 @@ type receivedMessage struct {
 }
 
 // receiveMessage receives dead letters: up to MaxNumberOfMessages (1 to 10, default 1)
-// visible ones, each invisible for VisibilityTimeout (default 30) API seconds afterwards.
+// visible ones, each invisible for VisibilityTimeout (default dlqVisibility) API seconds
+// afterwards.
 // WaitTimeSeconds is accepted and not waited for: a dead-letter queue is not written to while
 // someone waits on it in a way that matters here.
 func (b *Bus) receiveMessage(_ string, p sqsParams) (sqsResult, *sqsError) {
@@ -489,7 +493,7 @@ func (b *Bus) receiveMessage(_ string, p sqsParams) (sqsResult, *sqsError) {
 			return sqsResult{}, invalidValue(fmt.Sprintf("Value %d for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.", max))
 		}
 	}
-	visibility := DefaultVisibilityTimeout
+	visibility := dlqVisibility * b.second
 	if p.VisibilityTimeout != nil {
 		if *p.VisibilityTimeout < 0 || *p.VisibilityTimeout > maxVisibility {
 			return sqsResult{}, invalidValue(fmt.Sprintf("Value %d for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and %d.", *p.VisibilityTimeout, maxVisibility))

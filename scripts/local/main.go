@@ -297,12 +297,25 @@ func report(ctx context.Context, out *printer, s *engine.Stack, results []engine
 
 // keep prints how to use the running stack and waits for Ctrl-C.
 func keep(ctx context.Context, out *printer, s *engine.Stack) {
-	ep := s.Endpoints()
-	dlq := ep.SQS + "/" + ivstest.DefaultAccount + "/" + suite.FunctionEnrich + localbus.DeadLetterSuffix
 	out.line("")
-	out.line("== The stack keeps running (Ctrl-C stops it). Point the AWS CLI (v2.13+ or v1.29+) or an SDK at it:")
-	for _, kv := range s.ClientEnv() {
-		out.line("  export " + kv)
+	for _, l := range banner(s.Endpoints(), s.ClientEnv()) {
+		out.line(l)
+	}
+	<-ctx.Done()
+	out.line("")
+	out.line("stopping ...")
+}
+
+// Where the banner's examples for an AWS CLI older than v2.13 or v1.29 start.
+const olderCLIs = "  # An older AWS CLI"
+
+// banner returns the lines that say how to look around the running stack: the environment for
+// the AWS CLI and SDKs (env), examples for current and older CLIs, and the admin API.
+func banner(ep engine.Endpoints, env []string) []string {
+	dlq := ep.SQS + "/" + ivstest.DefaultAccount + "/" + suite.FunctionEnrich + localbus.DeadLetterSuffix
+	lines := []string{"== The stack keeps running (Ctrl-C stops it). Point the AWS CLI (v2.13+ or v1.29+) or an SDK at it:"}
+	for _, kv := range env {
+		lines = append(lines, "  export "+kv)
 	}
 	for _, l := range []string{
 		"aws ivs list-channels",
@@ -315,27 +328,28 @@ func keep(ctx context.Context, out *printer, s *engine.Stack) {
 		"aws events list-rules --event-bus-name " + ep.EventBus,
 		"aws s3 ls --recursive s3://" + ep.Bucket + "/",
 	} {
-		out.line("  " + l)
+		lines = append(lines, "  "+l)
 	}
-	out.line("  # An older AWS CLI (before v2.13 or v1.29, e.g. Debian's awscli 2.9) ignores AWS_ENDPOINT_URL_*: keep the exports above")
-	out.line("  # for the credentials and region, pass --endpoint-url, and leave out flags newer than it (multitrack, container format):")
+	lines = append(lines,
+		olderCLIs+" (before v2.13 or v1.29, e.g. Debian's awscli 2.9) ignores AWS_ENDPOINT_URL_*: keep the exports above",
+		"  # for the credentials and region, pass --endpoint-url, and leave out flags newer than it (multitrack, container format):")
 	for _, l := range []string{
 		"aws ivs list-channels --endpoint-url " + ep.IVS,
 		"aws ivs create-channel --name my-channel --endpoint-url " + ep.IVS,
+		"aws sqs list-queues --endpoint-url " + ep.SQS,
 		"aws events list-rules --event-bus-name " + ep.EventBus + " --endpoint-url " + ep.EventBridge,
 		"aws s3 ls --recursive s3://" + ep.Bucket + "/ --endpoint-url " + ep.S3,
 	} {
-		out.line("  " + l)
+		lines = append(lines, "  "+l)
 	}
-	out.line("Simulate a broadcaster (the IVS events flow through the suite; timeline below). EventBridge refuses hand-made aws.ivs")
-	out.line("events (put-events), here as in AWS: use these, or an \"inject\" step in a scenario file (ARGS='-file my.json'):")
-	out.line(fmt.Sprintf(`  curl -s -XPOST %s/_admin/broadcasts -d '{"channelArn":"<arn>","tracks":5}'`, ep.IVS))
-	out.line(fmt.Sprintf(`  curl -s -XPOST %s/_admin/broadcasts/stop -d '{"channelArn":"<arn>"}'`, ep.IVS))
-	out.line(fmt.Sprintf("  curl -s %s/_admin/state", ep.IVS))
-	out.line(fmt.Sprintf("Endpoints: IVS %s | EventBridge and SQS %s | S3 %s | suite bus %q | archive bucket %q", ep.IVS, ep.EventBridge, ep.S3, ep.EventBus, ep.Bucket))
-	<-ctx.Done()
-	out.line("")
-	out.line("stopping ...")
+	return append(lines,
+		"Simulate a broadcaster (the IVS events flow through the suite; timeline below). EventBridge refuses hand-made aws.ivs",
+		"events (put-events), here as in AWS: use these, or an \"inject\" step in a scenario file (ARGS='-file my.json'):",
+		fmt.Sprintf(`  curl -s -XPOST %s/_admin/broadcasts -d '{"channelArn":"<arn>","tracks":5}'`, ep.IVS),
+		fmt.Sprintf(`  curl -s -XPOST %s/_admin/broadcasts/stop -d '{"channelArn":"<arn>"}'`, ep.IVS),
+		fmt.Sprintf("  curl -s %s/_admin/state", ep.IVS),
+		fmt.Sprintf("Endpoints: IVS %s | EventBridge and SQS %s | S3 %s | suite bus %q | archive bucket %q", ep.IVS, ep.EventBridge, ep.S3, ep.EventBus, ep.Bucket),
+	)
 }
 
 func rel(p string) string {

@@ -26,8 +26,8 @@ test: lint synth chromium ## install what the tests need (CDK CLI, Chart.js, Chr
 bench: ## artifact sizes and per-invocation cost of each function (scripts/bench.sh)
 	scripts/bench.sh
 
-invoke: ## invoke FN under the Lambda RIE against local IVS, bus, S3 (exit 1 if it rejects the event): FN=enrich EVENT=events/<case>.json, FN=correct|archive EVENT=events/suite/<case>.json [SQS=1]
-	$(GO) run ./scripts/invoke -fn "$(FN)" -event "$(EVENT)" $(if $(SQS),-sqs)
+invoke: ## invoke FN under the Lambda RIE against local IVS, bus, S3 (exit 1 if it rejects the event): FN=enrich EVENT=events/<case>.json, FN=correct|archive EVENT=events/suite/<case>.json [SQS=1] [SAVE=dir]
+	$(GO) run ./scripts/invoke -fn "$(FN)" -event "$(EVENT)" $(if $(SQS),-sqs) $(if $(SAVE),-save "$(SAVE)")
 
 lint: fmt-check tidy-check deps-check cfn-lint ## gofmt, go vet, staticcheck, go mod tidy, what ships links nothing local, cfn-lint (when installed)
 	$(GO) vet ./...

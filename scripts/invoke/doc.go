@@ -23,12 +23,13 @@
 // the local IVS refuses (as IVS would) is replaced by "invoke", with a note quoting the refusal.
 //
 // enrich reads IVS events; correct and archive read the suite's own events
-// (events/suite/session-enriched.json, channel-corrected.json). The quality function reads an
-// "IVS Session Enriched" event of an ended session; the local CloudWatch holds no series for a
-// session the simulator did not run, so it asks to be retried (CloudWatch does not have the
-// metrics yet), or publishes unknown when the session cannot be measured at all. An event that
-// is not valid (e.g. events/invalid/*.json) is invoked anyway, with a note, to show how the
-// function rejects it.
+// (events/suite/session-enriched.json, channel-corrected.json, or what enrich published, which
+// -save writes to a directory, one file per event, for the next function). The quality function
+// reads an "IVS Session Enriched" event of an ended session; the local CloudWatch holds no series
+// for a session the simulator did not run, so it asks to be retried (CloudWatch does not have the
+// metrics yet), or publishes unknown when the session cannot be measured at all. An event that is
+// not valid (e.g. events/invalid/*.json) is invoked anyway, with a note, to show how the function
+// rejects it.
 //
 // The exit status is 0 when the function used the event, 1 when it failed, rejected the event
 // (the reason and, for an event of the wrong kind, which file to give it instead, are printed) or

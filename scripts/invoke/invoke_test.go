@@ -208,6 +208,7 @@ func TestParseArgs(t *testing.T) {
 	}{
 		"bare":       {args: []string{"-fn", "enrich", "-event", "e.json"}, want: options{fn: "enrich", event: "e.json"}},
 		"sqs":        {args: []string{"-fn", "archive", "-event", "e.json", "-sqs", "-timeout", "5s"}, want: options{fn: "archive", event: "e.json", sqs: true, timeout: 5 * time.Second}},
+		"save":       {args: []string{"-fn", "enrich", "-event", "e.json", "-save", "out"}, want: options{fn: "enrich", event: "e.json", save: "out"}},
 		"no fn":      {args: []string{"-event", "e.json"}, wantErr: "-fn"},
 		"unknown fn": {args: []string{"-fn", "stats", "-event", "e.json"}, wantErr: "-fn"},
 		"no event":   {args: []string{"-fn", "enrich"}, wantErr: "-event"},
@@ -305,6 +306,25 @@ func TestRun(t *testing.T) {
 			}
 		})
 	}
+	t.Run("enrich then correct what it published", func(t *testing.T) {
+		dir := t.TempDir()
+		var out bytes.Buffer
+		args := []string{"-fn", "enrich", "-event", "../../events/session-ended-multitrack-input-not-allowed.json", "-save", dir}
+		if err := run(context.Background(), args, os.Getenv, &out, &bytes.Buffer{}); err != nil {
+			t.Fatalf("enrich: %v\n%s", err, out.String())
+		}
+		saved := filepath.Join(dir, "1-ivs-session-enriched.json")
+		if !strings.Contains(out.String(), "saved "+saved) {
+			t.Fatalf("enrich -save did not report %s:\n%s", saved, out.String())
+		}
+		out.Reset()
+		if err := run(context.Background(), []string{"-fn", "correct", "-event", saved, "-sqs"}, os.Getenv, &out, &bytes.Buffer{}); err != nil {
+			t.Fatalf("correct %s: %v\n%s", saved, err, out.String())
+		}
+		if !strings.Contains(out.String(), `"outcome":"applied"`) {
+			t.Errorf("correct did not apply the saved decision:\n%s", out.String())
+		}
+	})
 	t.Run("missing event file", func(t *testing.T) {
 		err := run(context.Background(), []string{"-fn", "enrich", "-event", filepath.Join(t.TempDir(), "none.json")}, os.Getenv, &bytes.Buffer{}, &bytes.Buffer{})
 		if !errors.Is(err, os.ErrNotExist) {

@@ -72,6 +72,7 @@ type options struct {
 	fn, event string
 	sqs       bool
 	timeout   time.Duration
+	save      string // a directory for the events the function published, or ""
 }
 
 func parseArgs(args []string, stderr io.Writer) (options, error) {
@@ -81,6 +82,7 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.fn, "fn", "", "the function to invoke: "+strings.Join(suite.Functions, ", "))
 	fs.StringVar(&o.event, "event", "", "the event file: an EventBridge event (enrich: events/*.json; correct and archive: events/suite/*.json)")
 	fs.BoolVar(&o.sqs, "sqs", false, "deliver the event inside an SQS batch, as the event source mapping does (default: a bare event, as sam local invoke -e)")
+	fs.StringVar(&o.save, "save", "", "write each event the function published to this directory, as a file to give the next function (enrich, then correct or archive)")
 	fs.DurationVar(&o.timeout, "timeout", 0, "the function's timeout (default: the deployed one, suite.Deployment)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -203,6 +205,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		lines = append(lines, l.Text)
 	}
 	w.report(ctx, stdout)
+	if o.save != "" {
+		files, err := w.save(o.save)
+		if err != nil {
+			return err
+		}
+		for _, f := range files {
+			fmt.Fprintf(stdout, "saved %s (make invoke FN=<next function> EVENT=%s)\n", f, f)
+		}
+	}
 	if fnErr != nil {
 		return fmt.Errorf("%w: %s", errFunction, fnErr.Message)
 	}

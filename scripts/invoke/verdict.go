@@ -96,12 +96,12 @@ func hint(fn string, event []byte) string {
 	switch {
 	case fn == suite.FunctionCorrect && head.Source != suite.EventSource:
 		return "correct reads the suite's own \"" + suite.DetailTypeSessionEnriched + "\" events (what enrich publishes), not IVS events: " +
-			"try EVENT=events/suite/session-enriched.json, or save an event enrich published (printed under \"published events\") and give it that file"
+			"try EVENT=events/suite/session-enriched.json, or run enrich on this event with SAVE=<dir> and give correct the file it saves"
 	case fn == suite.FunctionArchive && head.Source != suite.EventSource && head.Source != ivsevent.Source:
 		return "archive reads the suite's own events: try EVENT=events/suite/session-enriched.json or events/suite/channel-corrected.json"
 	case fn == suite.FunctionArchive && head.Source == ivsevent.Source:
 		return "archive keeps what enrich publishes: try EVENT=events/suite/session-enriched.json or events/suite/channel-corrected.json, " +
-			"or run enrich on this event first (make invoke FN=enrich EVENT=...)"
+			"or run enrich on this event with SAVE=<dir> and give archive the file it saves"
 	case head.Source != ivsevent.Source && fn == suite.FunctionEnrich:
 		return "enrich reads IVS events (source aws.ivs): try EVENT=events/session-ended-multitrack-input-not-allowed.json"
 	}

@@ -1,6 +1,6 @@
 # The local stack (scripts/local, scripts/local/engine): the whole suite on this machine, offline,
 # with no AWS account. Included by the top-level Makefile. The command (built into .local/bin)
-# builds the three bootstraps for this host and the Lambda Runtime Interface Emulator (pinned by
+# builds the functions' bootstraps for this host and the Lambda Runtime Interface Emulator (pinned by
 # go.mod) into .local/bin, and keeps the archive (.local/s3) and logs (.local/logs) there too.
 #
 #   make local                               the six scenarios, a live timeline, a summary

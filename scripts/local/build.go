@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ivs-sessions/ivs-sessions/scripts/local/engine"
+	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
 
 // buildInterval is how often, off a terminal, a long build says what it is still building.
@@ -20,8 +21,8 @@ const buildInterval = 15 * time.Second
 // terminal or a "still building" line every buildInterval elsewhere.
 func build(ctx context.Context, out *printer, root, binDir string) (engine.Artifacts, time.Duration, error) {
 	began := time.Now()
-	out.line(fmt.Sprintf("ivs-sessions, locally: building the three functions (linux/%s) and the Lambda Runtime Interface Emulator into %s",
-		runtime.GOARCH, rel(binDir)))
+	out.line(fmt.Sprintf("ivs-sessions, locally: building the functions (%s, linux/%s) and the Lambda Runtime Interface Emulator into %s",
+		strings.Join(suite.Functions, ", "), runtime.GOARCH, rel(binDir)))
 	out.line("  (seconds when Go's build cache is warm; a few minutes the first time on a machine: modules download, the AWS SDK compiles)")
 	var (
 		mu      sync.Mutex

@@ -1,6 +1,6 @@
 // Command local runs the whole ivs-sessions suite on this machine, offline and without an AWS
 // account, and plays scenarios through it with a live timeline: the local IVS server and
-// broadcast simulator, the local EventBridge and SQS, a file-backed S3 under -dir, and the three
+// broadcast simulator, the local EventBridge and SQS, a file-backed S3 under -dir, and the
 // functions' real bootstraps under the Lambda Runtime Interface Emulator (see scripts/local/engine).
 //
 // Usage:

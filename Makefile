@@ -45,8 +45,8 @@ fuzz: ## run every fuzzer for FUZZTIME each (default 60s): decoding, the batch l
 bench: ## artifact sizes and per-invocation cost of each function (scripts/bench.sh)
 	scripts/bench.sh
 
-invoke: ## invoke FN's real bootstrap under the Lambda RIE against local IVS, bus and S3: make invoke FN=enrich EVENT=events/<case>.json [SQS=1]
-	$(GO) run ./scripts/invoke -fn "$(FN)" -event "$(EVENT)" $(if $(SQS),-sqs)
+invoke: ## invoke FN under the Lambda RIE against local IVS, bus, S3 (exit 1 if it rejects the event): FN=enrich EVENT=events/<case>.json, FN=correct|archive EVENT=events/suite/<case>.json [SQS=1] [SAVE=dir]
+	$(GO) run ./scripts/invoke -fn "$(FN)" -event "$(EVENT)" $(if $(SQS),-sqs) $(if $(SAVE),-save "$(SAVE)")
 
 backfill: ## archive every session of the last DAYS days the archive lacks (scripts/backfill): make backfill DAYS=7 BUCKET=<archive bucket> BUS=<event bus>
 	$(GO) run ./scripts/backfill -days "$(DAYS)" $(if $(BUCKET),-bucket "$(BUCKET)") $(if $(BUS),-bus "$(BUS)") $(if $(SHARE),-share "$(SHARE)")

@@ -70,7 +70,7 @@ func LocalSettings() suite.Settings {
 type Config struct {
 	// Dir is the stack's working directory: the archive's files under s3/ and the functions'
 	// raw output under logs/. Required; created if needed. The archive of an earlier run is
-	// removed.
+	// moved aside, never deleted: see PreviousArchive.
 	Dir string
 	// Artifacts are the executables to run (see Build). Required.
 	Artifacts Artifacts
@@ -104,6 +104,7 @@ type Stack struct {
 	CloudWatch *cloudwatchtest.Server
 
 	cfg      Config
+	previous string // where the archive of an earlier run was moved, or ""
 	settings suite.Settings
 	second   time.Duration
 	bucket   string
@@ -253,9 +254,11 @@ func (s *Stack) startBus() error {
 
 func (s *Stack) startS3() error {
 	dir := filepath.Join(s.cfg.Dir, "s3")
-	if err := os.RemoveAll(dir); err != nil {
-		return fmt.Errorf("engine: clear the archive of an earlier run: %w", err)
+	moved, err := moveAside(s.cfg.Dir, dir, time.Now())
+	if err != nil {
+		return err
 	}
+	s.previous = moved
 	srv, err := locals3.New(dir)
 	if err != nil {
 		return fmt.Errorf("engine: %w", err)
@@ -419,6 +422,8 @@ func (s *Stack) onCall(c Call) {
 		switch {
 		case c.Error == ivstest.CodeThrottling:
 			n.Throttled++
+		case c.Error == ivstest.CodeChannelNotBroadcasting:
+			n.Offline++
 		case c.Error != "":
 			n.Errors++
 		default:
@@ -445,7 +450,7 @@ func (s *Stack) onActivity(a localbus.Activity) {
 		s.rec.update(func(c *Counters) { c.BatchErrors++ })
 	}
 	if text, level := activityText(a); text != "" {
-		s.emit(Entry{Time: a.Time, Actor: ActorQueue, Level: level, Text: s.rec.readable(text)})
+		s.emit(Entry{Time: a.Time, Actor: activityActor(a), Level: level, Text: s.rec.readable(text)})
 	}
 }
 

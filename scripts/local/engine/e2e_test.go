@@ -67,12 +67,12 @@ func TestEndToEnd(t *testing.T) {
 			built[s.Target] = i + 1
 		}
 	}
-	for _, target := range append(append([]string{}, suite.Functions...), engine.RIETarget) {
+	for _, target := range append(suite.AllFunctions(), engine.RIETarget) {
 		if started[target] == 0 || built[target] <= started[target] {
 			t.Errorf("build progress %+v: %s not reported started, then built", steps, target)
 		}
 	}
-	if len(steps) != 2*(len(suite.Functions)+1) || steps[0].Target != suite.Functions[0] || !steps[1].Done {
+	if len(steps) != 2*(len(suite.AllFunctions())+1) || steps[0].Target != suite.Functions[0] || !steps[1].Done {
 		t.Errorf("build progress %+v, want %s built alone first, then the others", steps, suite.Functions[0])
 	}
 

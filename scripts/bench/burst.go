@@ -249,4 +249,3 @@ func parallel(ctx context.Context, n int, do func(i int) error) error {
 	wg.Wait()
 	return errors.Join(append(errs, ctx.Err())...)
 }
-

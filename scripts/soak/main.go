@@ -359,6 +359,9 @@ func printReport(inj *injector, rows []Row, took time.Duration, st *engine.Stack
 			mark = "FAIL"
 		}
 		fmt.Printf("%-66s %-4s %s\n", r.Check, mark, r.Detail)
+		if r.Gap != "" {
+			fmt.Printf("%-66s %-4s %s\n", "", "gap", r.Gap)
+		}
 	}
 	fmt.Printf("\ntook %s\n", took.Round(time.Second))
 }

@@ -60,6 +60,7 @@ func benchEnv(fn string) map[string]string {
 type sample struct {
 	launch time.Duration // the emulator's start to the first response
 	invoke time.Duration // the first invoke alone (the bootstrap's start, init and the invoke)
+	cpu    time.Duration // CPU time the bootstrap used up to its first response (every thread)
 }
 
 func coldStart(ctx context.Context, tmp string, args []string) error {
@@ -105,12 +106,14 @@ func coldStart(ctx context.Context, tmp string, args []string) error {
 		}
 	}
 	fmt.Printf("cold start under the Lambda RIE, median of %d interleaved runs (%s/%s, stripped, lambda.norpc)\n", *runs, runtime.GOOS, runtime.GOARCH)
-	fmt.Printf("%-10s %16s %8s %14s %8s\n", "bootstrap", "launch->response", "ratio", "invoke alone", "ratio")
+	fmt.Printf("%-10s %16s %7s %14s %7s %14s %7s\n", "bootstrap", "launch->response", "ratio", "invoke alone", "ratio", "bootstrap CPU", "ratio")
 	base := medians(samples[minimalName])
 	for _, name := range names {
 		m := medians(samples[name])
-		fmt.Printf("%-10s %13.1f ms %7.2fx %11.1f ms %7.2fx\n", name, ms(m.launch), ratio(m.launch, base.launch), ms(m.invoke), ratio(m.invoke, base.invoke))
+		fmt.Printf("%-10s %13.1f ms %6.2fx %11.1f ms %6.2fx %11.1f ms %6.2fx\n", name, ms(m.launch), ratio(m.launch, base.launch),
+			ms(m.invoke), ratio(m.invoke, base.invoke), ms(m.cpu), ratio(m.cpu, base.cpu))
 	}
+	fmt.Printf("(load average %s when it ended: wall-clock times grow with the machine's load, CPU time does not)\n", loadAverage())
 	return nil
 }
 
@@ -138,16 +141,52 @@ func oneColdStart(ctx context.Context, rie, bootstrap, name string) (sample, err
 		return sample{}, fmt.Errorf("%s: first invoke: %w (%s)", name, err, strings.Join(errLines, " | "))
 	}
 	t2 := time.Now()
-	return sample{launch: t2.Sub(t0), invoke: t2.Sub(t1)}, nil
+	var cpu time.Duration
+	for _, pid := range inst.BootstrapPIDs() {
+		cpu += cpuTime(pid)
+	}
+	return sample{launch: t2.Sub(t0), invoke: t2.Sub(t1), cpu: cpu}, nil
+}
+
+// cpuTime returns the CPU time process pid has used, summed over its threads
+// (/proc/<pid>/task/<tid>/schedstat: nanoseconds on a CPU first). Unlike the wall-clock times it
+// does not grow when other processes load the machine. 0 when it cannot be read.
+func cpuTime(pid int) time.Duration {
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/schedstat", pid))
+	var total time.Duration
+	for _, t := range tasks {
+		b, err := os.ReadFile(t)
+		if err != nil {
+			continue
+		}
+		var ns int64
+		if _, err := fmt.Sscan(string(b), &ns); err == nil {
+			total += time.Duration(ns)
+		}
+	}
+	return total
+}
+
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func medians(ss []sample) sample {
-	var l, i []time.Duration
+	var l, i, c []time.Duration
 	for _, s := range ss {
 		l = append(l, s.launch)
 		i = append(i, s.invoke)
+		c = append(c, s.cpu)
 	}
-	return sample{launch: median(l), invoke: median(i)}
+	return sample{launch: median(l), invoke: median(i), cpu: median(c)}
 }
 
 func median(ds []time.Duration) time.Duration {

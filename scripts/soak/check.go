@@ -37,6 +37,8 @@ type Observed struct {
 	Faults map[string]map[string]int
 	// Alarmed names the queues whose DLQ has a depth alarm in the deployment.
 	Alarmed map[string]bool
+	// Injected counts the faults injected, by kind (faultKinds).
+	Injected map[string]int
 }
 
 // DeadLetter is one DLQ message.
@@ -65,7 +67,27 @@ func Check(plan []Planned, obs Observed) []Row {
 		nothingLeft(obs),
 		deadLettersExplained(obs),
 		deadLettersAlarmed(obs),
+		exercised(obs),
 	}
+}
+
+// exercised says which kinds of fault the run injected: a kind the seed never drew is a gap
+// in what the run proves (a longer run, or another seed, draws it), not a failure.
+func exercised(obs Observed) Row {
+	var missing []string
+	n := 0
+	for _, k := range faultKinds {
+		if obs.Injected[k] == 0 {
+			missing = append(missing, k)
+		} else {
+			n++
+		}
+	}
+	r := Row{Check: "every kind of fault injected", OK: true, Detail: fmt.Sprintf("%d of %d kinds", n, len(faultKinds))}
+	if len(missing) > 0 {
+		r.Gap = "not drawn by this seed and length: " + strings.Join(missing, ", ")
+	}
+	return r
 }
 
 func archivedOnce(plan []Planned, obs Observed) Row {

@@ -36,6 +36,28 @@ func goodRun() Observed {
 		DeadLetters: map[string][]DeadLetter{},
 		Faults:      map[string]map[string]int{},
 		Alarmed:     map[string]bool{"enrich": true, "correct": true, "archive": true},
+		Injected:    allKinds(),
+	}
+}
+
+func allKinds() map[string]int {
+	out := map[string]int{}
+	for _, k := range faultKinds {
+		out[k] = 1
+	}
+	return out
+}
+
+// TestCheckExercised: a kind of fault the run never injected is named as a gap.
+func TestCheckExercised(t *testing.T) {
+	obs := goodRun()
+	delete(obs.Injected, kEventLost)
+	r := exercised(obs)
+	if !r.OK || !strings.Contains(r.Gap, kEventLost) || strings.Contains(r.Gap, kEventLate) {
+		t.Errorf("exercised = %+v, want it to hold and name only %q", r, kEventLost)
+	}
+	if r := exercised(goodRun()); r.Gap != "" {
+		t.Errorf("every kind injected: gap %q", r.Gap)
 	}
 }
 

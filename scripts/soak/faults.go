@@ -42,7 +42,7 @@ var DefaultRates = Rates{
 	IVSThrottle: 0.05, IVS5xx: 0.05, IVSLatency: 0.10,
 	S3Error: 0.03, S3LostAnswer: 0.03, S3Conflict: 0.05,
 	PutEventsFailure: 0.03, PutEventsPartial: 0.03,
-	EventLost: 0.05, EventDuplicate: 0.10, EventReordered: 0.10, EventLate: 0.05,
+	EventLost: 0.08, EventDuplicate: 0.10, EventReordered: 0.10, EventLate: 0.05,
 	KillMidBatch: 0.10, KillAfterUpdate: 0.5, MaxKills: 2,
 }
 

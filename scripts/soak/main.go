@@ -325,6 +325,10 @@ func observe(ctx context.Context, st *engine.Stack, inj *injector) (Observed, er
 		obs.Updates[k] = v
 	}
 	obs.Faults = inj.bySubj
+	obs.Injected = map[string]int{}
+	for k, v := range inj.counts {
+		obs.Injected[k] = v
+	}
 	obs.Undelivered = len(inj.late)
 	return obs, nil
 }

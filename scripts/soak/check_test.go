@@ -134,22 +134,6 @@ func TestCheckCatches(t *testing.T) {
 	}
 }
 
-// TestCheckGap: a correction recorded "unchanged" after the soak killed the corrector right
-// after its UpdateChannel holds as a named gap; without that kill it fails.
-func TestCheckGap(t *testing.T) {
-	obs := goodRun()
-	obs.Corrections = nil
-	obs.Records[1].Correction = &session.Correction{Outcome: session.CorrectionUnchanged}
-	if r := Check(testPlan(), obs)[2]; r.OK {
-		t.Fatalf("%s: holds without a kill: %+v", r.Check, r)
-	}
-	obs.Faults[arnRefused] = map[string]int{kKillAfterUpdate: 1}
-	r := Check(testPlan(), obs)[2]
-	if !r.OK || !strings.Contains(r.Gap, "refused: correct killed right after its UpdateChannel") {
-		t.Errorf("%s: OK %v gap %q, want it to hold with the gap named", r.Check, r.OK, r.Gap)
-	}
-}
-
 // TestExplain: a dead letter is explained by the faults injected into what it is about.
 func TestExplain(t *testing.T) {
 	faults := map[string]map[string]int{streamLive: {kS3Error: 3, kKillMidBatch: 1}}

@@ -11,7 +11,7 @@ GO        ?= go
 LAMBDA_GOARCH := arm64
 GOBUILD_LAMBDA = CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_GOARCH) $(GO) build -trimpath -tags lambda.norpc -ldflags "-s -w"
 
-.PHONY: help build test bench fuzz invoke backfill lint tidy-check fmt-check deps-check chromium FORCE
+.PHONY: help build test bench fuzz soak invoke backfill lint tidy-check fmt-check deps-check chromium FORCE
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_%/-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -42,8 +42,11 @@ fuzz: ## run every fuzzer for FUZZTIME each (default 60s): decoding, the batch l
 		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	done
 
-bench: ## artifact sizes and per-invocation cost of each function (scripts/bench.sh)
+bench: ## BENCHMARKS.md's figures on this machine: sizes, cold starts, per-event cost, the 1,000-session burst (SESSIONS=, RUNS=)
 	scripts/bench.sh
+
+soak: ## a seeded run of the real bootstraps under mixed faults, then proof that nothing was lost (ARGS='-seed 7 -sessions 200')
+	$(GO) run ./scripts/soak $(ARGS)
 
 invoke: ## invoke FN under the Lambda RIE against local IVS, bus, S3 (exit 1 if it rejects the event): FN=enrich EVENT=events/<case>.json, FN=correct|archive EVENT=events/suite/<case>.json [SQS=1] [SAVE=dir]
 	$(GO) run ./scripts/invoke -fn "$(FN)" -event "$(EVENT)" $(if $(SQS),-sqs) $(if $(SAVE),-save "$(SAVE)")

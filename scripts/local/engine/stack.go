@@ -86,7 +86,20 @@ type Config struct {
 	// Observe, when set, receives every timeline entry. It is called from many goroutines and
 	// must be quick and safe for concurrent use.
 	Observe func(Entry)
+	// Wrap, when set, wraps the HTTP handler of each local server the functions and clients
+	// reach (service is ServiceIVS, ServiceBus or ServiceS3): a soak run puts its faults there.
+	Wrap func(service string, h http.Handler) http.Handler
+	// WrapSink, when set, wraps the path of the events IVS emits to the default bus: a soak run
+	// duplicates, reorders, delays or loses them there.
+	WrapSink func(ivstest.Sink) ivstest.Sink
 }
+
+// The services Config.Wrap is given.
+const (
+	ServiceIVS = "ivs"
+	ServiceBus = "bus" // EventBridge and SQS
+	ServiceS3  = "s3"
+)
 
 // Stack is the whole suite running locally: the IVS server and broadcast simulator, the local
 // EventBridge and SQS, the file-backed S3, and the three functions' real bootstraps under the
@@ -179,9 +192,9 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, err
 	}
 	s.startIVS()
-	s.serve(lns[0], s.ivsHandler())
-	s.serve(lns[1], s.Bus)
-	s.serve(lns[2], s.S3.Handler())
+	s.serve(lns[0], s.wrap(ServiceIVS, s.ivsHandler()))
+	s.serve(lns[1], s.wrap(ServiceBus, s.Bus))
+	s.serve(lns[2], s.wrap(ServiceS3, s.S3.Handler()))
 	s.serve(lns[3], s.CloudWatch)
 	for _, fn := range suite.Functions {
 		if err := s.startFunction(ctx, fn); err != nil {
@@ -200,6 +213,13 @@ func listen() (net.Listener, error) {
 		return nil, fmt.Errorf("engine: listen on a loopback port: %w", err)
 	}
 	return ln, nil
+}
+
+func (s *Stack) wrap(service string, h http.Handler) http.Handler {
+	if s.cfg.Wrap == nil {
+		return h
+	}
+	return s.cfg.Wrap(service, h)
 }
 
 func (s *Stack) serve(ln net.Listener, h http.Handler) {
@@ -271,12 +291,16 @@ func (s *Stack) startS3() error {
 }
 
 func (s *Stack) startIVS() {
+	var sink ivstest.Sink = ivstest.SinkFunc(func(_ context.Context, ev ivstest.Event) error {
+		_, err := s.put(ev.JSON, false)
+		return err
+	})
+	if s.cfg.WrapSink != nil {
+		sink = s.cfg.WrapSink(sink)
+	}
 	s.IVS = ivstest.NewUnstartedServer(ivstest.Options{
 		Region: ivstest.DefaultRegion, Account: ivstest.DefaultAccount, Quota: s.cfg.Quota, Metrics: s.CloudWatch,
-		Sink: ivstest.SinkFunc(func(_ context.Context, ev ivstest.Event) error {
-			_, err := s.put(ev.JSON, false)
-			return err
-		}),
+		Sink: sink,
 		Logger: slog.New(callLog{onCall: s.onCall, onOther: func(r slog.Record) {
 			s.emit(Entry{Time: r.Time, Actor: ActorIVS, Level: LevelProblem, Text: "IVS server: " + r.Message})
 		}}),
@@ -351,6 +375,10 @@ func (s *Stack) startFunction(ctx context.Context, fn string) error {
 	}
 	return nil
 }
+
+// Pool returns the emulators of function fn (nil for an unknown name): a soak run finds the
+// bootstrap processes it may kill through them.
+func (s *Stack) Pool(fn string) *lambdarie.Pool { return s.pools[fn] }
 
 // Hold stops the queue of function fn from delivering until Release; its messages wait.
 func (s *Stack) Hold(fn string) error {

@@ -11,7 +11,7 @@ GO        ?= go
 LAMBDA_GOARCH := arm64
 GOBUILD_LAMBDA = CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_GOARCH) $(GO) build -trimpath -tags lambda.norpc -ldflags "-s -w"
 
-.PHONY: help build test bench invoke backfill lint tidy-check fmt-check deps-check chromium FORCE
+.PHONY: help build test bench fuzz soak invoke backfill lint tidy-check fmt-check deps-check chromium FORCE
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_%/-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -24,11 +24,32 @@ build/%/bootstrap: FORCE
 test: lint synth chromium ## install what the tests need (CDK CLI, Chart.js, Chromium, RIE), lint, synth with cdk-nag, run every test with -race
 	$(GO) test -race -count=1 ./...
 
-bench: ## artifact sizes and per-invocation cost of each function (scripts/bench.sh)
+# The fuzzers: package and target. `make test` runs each over its seed corpus (plain go test);
+# `make fuzz` lets each search for FUZZTIME (go test -fuzz runs one target at a time).
+FUZZ_TARGETS := \
+	./shared/ivsevent:FuzzParse \
+	./shared/session:FuzzKeys \
+	./shared/session:FuzzMerge \
+	./shared/batch:FuzzProcess \
+	./functions/archive:FuzzHandle \
+	./functions/correct:FuzzParse
+FUZZTIME ?= 60s
+
+fuzz: ## run every fuzzer for FUZZTIME each (default 60s): decoding, the batch loop, the merge, the key builder
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$pkg $$name ($(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	done
+
+bench: ## BENCHMARKS.md's figures on this machine: sizes, cold starts, per-event cost, the 1,000-session burst (SESSIONS=, RUNS=)
 	scripts/bench.sh
 
-invoke: ## invoke FN's real bootstrap under the Lambda RIE against local IVS, bus and S3: make invoke FN=enrich EVENT=events/<case>.json [SQS=1]
-	$(GO) run ./scripts/invoke -fn "$(FN)" -event "$(EVENT)" $(if $(SQS),-sqs)
+soak: ## a seeded run of the real bootstraps under mixed faults, then proof that nothing was lost (ARGS='-seed 7 -sessions 200')
+	$(GO) run ./scripts/soak $(ARGS)
+
+invoke: ## invoke FN under the Lambda RIE against local IVS, bus, S3 (exit 1 if it rejects the event): FN=enrich EVENT=events/<case>.json, FN=correct|archive EVENT=events/suite/<case>.json [SQS=1] [SAVE=dir]
+	$(GO) run ./scripts/invoke -fn "$(FN)" -event "$(EVENT)" $(if $(SQS),-sqs) $(if $(SAVE),-save "$(SAVE)")
 
 backfill: ## archive every session of the last DAYS days the archive lacks (scripts/backfill): make backfill DAYS=7 BUCKET=<archive bucket> BUS=<event bus>
 	$(GO) run ./scripts/backfill -days "$(DAYS)" $(if $(BUCKET),-bucket "$(BUCKET)") $(if $(BUS),-bus "$(BUS)") $(if $(SHARE),-share "$(SHARE)")

@@ -1,44 +1,63 @@
 #!/usr/bin/env bash
-# Benchmarks: the size of each Lambda artifact as deployed (linux/arm64, stripped, zipped) and
-# what one invocation of each handler costs (time, bytes and allocations per message) against
-# the in-process local peers. Numbers are for comparison between commits on one machine, not
-# targets: nothing here fails on a slow machine.
+# make bench: the figures of BENCHMARKS.md, measured on this machine.
+#   1. the size of each bootstrap as deployed (linux/arm64, stripped), zipped, the modules it
+#      links and its largest packages;
+#   2. cold start: each real bootstrap beside a minimal aws-lambda-go handler under the Lambda
+#      Runtime Interface Emulator (scripts/bench coldstart; RUNS, default 21, medians);
+#   3. per event inside the handlers, IVS and S3 excluded, and per invocation over loopback
+#      (go test -bench -benchmem; COUNT, default 1);
+#   4. the burst: SESSIONS (default 1000) sessions ending across as many channels under IVS's
+#      quota, drain time against the quota bound, IVS calls per session (scripts/bench burst).
+# Nothing here fails on a slow machine: the targets and the figures met live in BENCHMARKS.md.
+# Everything temporary is removed on exit, whatever the exit status.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ivs-sessions-bench.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+echo "== machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo), $(go version | cut -d' ' -f3), $(date -u +%Y-%m-%dT%H:%MZ)"
+
+echo
+echo "== bootstrap sizes (linux/arm64, stripped, -tags lambda.norpc)"
 make --no-print-directory build >/dev/null
-printf '%-10s %12s %12s\n' function bootstrap zipped
+printf '%-10s %10s %10s %8s\n' function bootstrap gzip-9 modules
 for fn in build/*/bootstrap; do
 	name=$(basename "$(dirname "$fn")")
 	zipped=$(gzip -9 -c "$fn" | wc -c)
-	awk -v n="$name" -v b="$(stat -c %s "$fn")" -v z="$zipped" 'BEGIN { printf "%-10s %9.2f MB %9.2f MB\n", n, b / 1048576, z / 1048576 }'
+	mods=$(go version -m "$fn" | awk '$1 == "dep" { n++ } END { print n }')
+	awk -v n="$name" -v b="$(stat -c %s "$fn")" -v z="$zipped" -v m="$mods" 'BEGIN { printf "%-10s %7.2f MB %7.2f MB %8d\n", n, b / 1048576, z / 1048576, m }'
+done
+for fn in build/*/bootstrap; do
+	name=$(basename "$(dirname "$fn")")
+	echo "$name links: $(go version -m "$fn" | awk '$1 == "dep" { sub("github.com/aws/aws-sdk-go-v2/", "sdk/", $2); sub("github.com/aws/", "", $2); printf "%s%s", sep, $2; sep = " " }')"
+done
+echo
+echo "largest packages of each (symbol sizes of an unstripped linux/arm64 build, KB):"
+for dir in functions/*/; do
+	name=$(basename "$dir")
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -trimpath -tags lambda.norpc -o "$tmp/$name.full" "./$dir"
+	go tool nm -size "$tmp/$name.full" | awk -v n="$name" '
+		NF >= 4 && $3 ~ /^[TtRrDd]$/ && $2 < 4194304 { sym = $4; for (i = 5; i <= NF; i++) sym = sym " " $i
+			# the package: the symbol up to the first dot after its last slash
+			p = sym; sub(/\(.*/, "", p); s = p; slash = 0
+			while ((i = index(s, "/")) > 0) { slash += i; s = substr(s, i + 1) }
+			dot = index(s, "."); if (dot > 0) p = substr(p, 1, slash + dot - 1)
+			sub("github.com/aws/aws-sdk-go-v2/", "sdk/", p); sub("github.com/ivs-sessions/ivs-sessions/", "", p)
+			size[p] += $2 }
+		END { for (p in size) printf "%d %s\n", size[p], p }' | sort -rn | awk 'NR <= 8' |
+		awk -v n="$name" '{ line = line sprintf("%s %d, ", $2, $1 / 1024) } END { sub(/, $/, "", line); printf "%-8s %s\n", n, line }'
 done
 
-# Cold start: the real bootstrap (built for this host) under the Lambda Runtime Interface
-# Emulator; the emulator starts the bootstrap on the first invoke, so the first invoke's time is
-# process start + runtime init + the function's init (config, SDK clients) + one rejected event.
-tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
-go build -o "$tmp/aws-lambda-rie" github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie
 echo
-printf '%-10s %s\n' function 'first invoke (cold), then warm, in ms, 3 cold starts each'
-for name in $(ls build); do
-	CGO_ENABLED=0 GOOS=linux go build -trimpath -tags lambda.norpc -ldflags "-s -w" -o "$tmp/$name" "./functions/$name"
-	line=""
-	for _ in 1 2 3; do
-		env -i PATH="$PATH" EVENT_BUS_NAME=bench ARCHIVE_BUCKET=bench AWS_REGION=us-west-2 AWS_ACCESS_KEY_ID=bench \
-			AWS_SECRET_ACCESS_KEY=bench AWS_EC2_METADATA_DISABLED=true \
-			"$tmp/aws-lambda-rie" --runtime-interface-emulator-address 127.0.0.1:18480 \
-			--runtime-api-address 127.0.0.1:18481 "$tmp/$name" >/dev/null 2>&1 &
-		pid=$!
-		for _ in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:18480/ 2>/dev/null && break; sleep 0.05; done
-		invoke() { curl -s -o /dev/null -w '%{time_total}' -XPOST -d '{"detail-type":"bench","id":"1"}' \
-			http://127.0.0.1:18480/2015-03-31/functions/function/invocations; }
-		cold=$(invoke); warm=$(invoke)
-		line+=$(awk -v c="$cold" -v w="$warm" 'BEGIN { printf " %6.1f / %4.1f", c * 1000, w * 1000 }')
-		kill "$pid"; wait "$pid" 2>/dev/null || true
-	done
-	printf '%-10s%s\n' "$name" "$line"
-done
+echo "== cold start"
+go run ./scripts/bench coldstart -runs "${RUNS:-21}"
+
 echo
-go test -run '^$' -bench . -benchmem -count "${COUNT:-1}" ./functions/... ./shared/...
+echo "== per event and per invocation (go test -bench -benchmem)"
+go test -run '^$' -bench . -benchmem -count "${COUNT:-1}" \
+	$(grep -rl --include='*_test.go' '^func Benchmark' shared functions | xargs -n1 dirname | sort -u | sed 's|^|./|')
+
+echo
+echo "== burst"
+go run ./scripts/bench burst -sessions "${SESSIONS:-1000}"

@@ -5,7 +5,8 @@
 // archive queue or as a bare event:
 //
 //   - "IVS Session Enriched" (session.Enriched): the record is merged into the session's object
-//     at record.Key() (sessions/year=YYYY/month=MM/day=DD/channel=<id>/<stream-id>.json) with a
+//     at record.ArchiveKey() (sessions/year=YYYY/month=MM/day=DD/account=<account>/region=<region>/
+//     channel=<id>/<stream-id>.json: session.SessionKey, from the record's checked identity) with a
 //     read-merge-write loop: GetObject, session.Merge, then PutObject with If-Match (the ETag
 //     read) or If-None-Match "*" (a new object). A write that loses to a concurrent writer (412
 //     PreconditionFailed, 409 ConditionalRequestConflict) reads again and retries, so no update
@@ -15,13 +16,18 @@
 //     (corrections/ of that day and the day before, listed) gets nextSession pointing at it.
 //   - An account-level record (a Concurrent Broadcasts or Concurrent Viewers limit breach: no
 //     channel, no stream) is written once, at
-//     account-events/year=YYYY/month=MM/day=DD/<trigger event id>.json, dated by the IVS event.
-//   - "IVS Channel Multitrack Corrected" (session.Corrected): written once at Corrected.Key()
-//     (corrections/...; If-None-Match "*", so a duplicate is a no-op), and merged into the
-//     session's record at Corrected.SessionKey (or, without one, the key of the session dated
-//     by the triggering event), so the session's record shows what became of its correction.
+//     account-events/year=YYYY/month=MM/day=DD/account=<account>/region=<region>/<trigger event
+//     id>.json, dated by the IVS event.
+//   - "IVS Channel Multitrack Corrected" (session.Corrected): written once at
+//     Corrected.ArchiveKey() (corrections/...; its outcome must be one of the fixed vocabulary;
+//     If-None-Match "*", so a duplicate is a no-op), and merged into the session's record, whose
+//     key is rebuilt from the correction's identity and dated by Corrected.SessionKey when that
+//     parses as this very session's key (else by the triggering event), so the session's record
+//     shows what became of its correction.
 //
-// Anything else is rejected (logged, counted, acknowledged). Every S3 failure is a batch item
+// No key is ever taken from a message: every key is built by package session from checked
+// identifiers, and one that cannot be built is a permanent error naming the field. Events are
+// decoded strictly (ivsevent.Unmarshal). Anything else is rejected (logged, counted, acknowledged). Every S3 failure is a batch item
 // failure: the message is delivered again and, in the end, dead-lettered, never dropped.
 //
 // Conditional writes: https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-requests.html

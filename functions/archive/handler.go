@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"regexp"
 	"strings"
 	"time"
 
@@ -22,6 +21,7 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
+	"github.com/ivs-sessions/ivs-sessions/shared/redact"
 	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
@@ -83,10 +83,6 @@ const (
 	codeNotFound            = "NotFound"
 )
 
-// eventIDPattern is what an account-level object's name may be made of: an EventBridge event
-// ID (a UUID).
-var eventIDPattern = regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`)
-
 // Handler archives one suite event per message. Its fields are set once; it is safe for
 // concurrent use.
 type Handler struct {
@@ -123,10 +119,13 @@ func (h *Handler) archiveEnriched(ctx context.Context, env *suiteevent.Event, d 
 	if rec.ChannelARN == "" && rec.StreamID == "" {
 		return h.archiveAccountEvent(ctx, env, d)
 	}
-	if err := rec.Validate(); err != nil {
+	// The key comes from the record's identity (its channel ARN and stream ID, checked against
+	// its channelId, region and account) and its date, never from a free-text field.
+	key, err := rec.ArchiveKey()
+	if err != nil {
 		return prefixField("detail.record.", err)
 	}
-	if err := h.merge(ctx, env, rec.Key(), rec); err != nil {
+	if err := h.merge(ctx, env, key, rec); err != nil {
 		return err
 	}
 	return h.linkAfterCorrection(ctx, env, rec)
@@ -148,7 +147,7 @@ func (h *Handler) linkAfterCorrection(ctx context.Context, env *suiteevent.Event
 		bestAt     time.Time
 	)
 	for _, day := range []time.Time{start.AddDate(0, 0, -1), start} {
-		prefix := session.CorrectionDayPrefix(rec.ChannelID, day)
+		prefix := session.CorrectionDayPrefix(ivsevent.ChannelARN{Account: rec.Account, Region: rec.Region, ID: rec.ChannelID}, day)
 		p := s3.NewListObjectsV2Paginator(h.List, &s3.ListObjectsV2Input{Bucket: aws.String(h.Cfg.Bucket), Prefix: aws.String(prefix)})
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)
@@ -176,38 +175,37 @@ func (h *Handler) linkAfterCorrection(ctx context.Context, env *suiteevent.Event
 	if err := json.NewDecoder(io.LimitReader(out.Body, maxObjectBytes)).Decode(&c); err != nil {
 		return retryable.Later(fmt.Sprintf("s3://%s/%s holds no readable correction", h.Cfg.Bucket, best), 0, err)
 	}
+	id, err := c.Identity()
+	if err != nil || id.StreamID != bestStream || id.ChannelARN().String() != rec.ChannelARN {
+		h.Log.WarnContext(ctx, "the correction object is not the correction of its key; nothing linked", keyEventID, env.ID, keyKey, best)
+		return nil
+	}
 	link := session.Record{
-		SchemaVersion: session.SchemaVersion, ChannelARN: rec.ChannelARN, ChannelID: rec.ChannelID, Region: rec.Region, Account: rec.Account,
+		SchemaVersion: session.SchemaVersion, ChannelARN: rec.ChannelARN, ChannelID: rec.ChannelID, Region: id.Region, Account: id.Account,
 		StreamID:    bestStream,
 		NextSession: &session.SessionLink{StreamID: rec.StreamID, Key: rec.Key(), StartTime: start},
 	}
-	key := c.SessionKey
-	if !isSessionKey(key, rec.ChannelID, bestStream) {
-		key = sessionKeyAt(link, cmpTime(c.Trigger.Time, c.Correction.At))
+	key, err := h.sessionKeyOf(ctx, env, c, id)
+	if err != nil {
+		return prefixField("detail.", err)
 	}
 	return h.merge(ctx, env, key, link)
-}
-
-// cmpTime returns a unless it is zero, else b.
-func cmpTime(a, b time.Time) time.Time {
-	if a.IsZero() {
-		return b
-	}
-	return a
 }
 
 // archiveAccountEvent writes the record of an account-level event once, under
 // session.AccountEventKeyPrefix, named by the IVS event's ID and dated by its time.
 func (h *Handler) archiveAccountEvent(ctx context.Context, env *suiteevent.Event, d session.Enriched) error {
 	tr := d.Trigger
-	if !eventIDPattern.MatchString(tr.EventID) {
-		return &ivsevent.FieldError{Field: "detail.trigger.eventId", Want: "the IVS event's ID (letters, digits, dashes)", Got: tr.EventID}
-	}
-	if tr.Time.IsZero() {
-		return &ivsevent.FieldError{Field: "detail.trigger.time", Want: "the IVS event's time", Got: ""}
-	}
-	key := session.AccountEventKey(tr.EventID, tr.Time)
 	rec := d.Record
+	if rec.Account == "" && rec.Region == "" {
+		// Published before records of account-level events carried them: the publisher's.
+		rec.Account, rec.Region = env.AccountID, env.Region
+	}
+	key, err := session.AccountEventKey(rec.Account, rec.Region, tr.EventID, tr.Time)
+	if err != nil {
+		return prefixField("detail.", err)
+	}
+	rec = redact.Strings(rec)
 	rec.UpdatedAt = h.Now().UTC()
 	body, err := json.Marshal(rec)
 	if err != nil {
@@ -219,63 +217,64 @@ func (h *Handler) archiveAccountEvent(ctx context.Context, env *suiteevent.Event
 // archiveCorrected writes a correction beside the sessions and merges it into its session's
 // record.
 func (h *Handler) archiveCorrected(ctx context.Context, env *suiteevent.Event, c session.Corrected) error {
-	arn, err := ivsevent.ParseChannelARN(c.ChannelARN)
+	// Both keys come from the correction's identity (channel ARN and stream ID), its outcome
+	// (a fixed vocabulary) and its dates: the message's sessionKey is a claim, used only for
+	// its date and only when it names this very session.
+	key, err := c.ArchiveKey()
 	if err != nil {
-		return prefixField("detail.channelArn", err)
+		return prefixField("detail.", err)
 	}
-	if err := ivsevent.CheckStreamID("detail.streamId", c.StreamID); err != nil {
-		return err
-	}
-	if c.Correction.At.IsZero() {
-		return &ivsevent.FieldError{Field: "detail.correction.at", Want: "when the correction's outcome was reached", Got: ""}
-	}
-	if c.Correction.Outcome == "" {
-		return &ivsevent.FieldError{Field: "detail.correction.outcome", Want: "the correction's outcome", Got: ""}
-	}
+	id, _ := c.Identity() // checked by ArchiveKey
+	c = redact.Strings(c) // whatever free text the message carries, scrubbed before it is kept
 	body, err := json.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("encode correction: %w", err)
 	}
-	if err := h.putOnce(ctx, env, c.Key(), body); err != nil {
+	if err := h.putOnce(ctx, env, key, body); err != nil {
 		return err
 	}
 	correction := c.Correction
+	arn := id.ChannelARN()
 	rec := session.Record{
 		SchemaVersion: session.SchemaVersion,
 		ChannelARN:    arn.String(),
-		ChannelID:     arn.ID,
-		Region:        arn.Region,
-		Account:       arn.Account,
-		StreamID:      c.StreamID,
+		ChannelID:     id.ChannelID,
+		Region:        id.Region,
+		Account:       id.Account,
+		StreamID:      id.StreamID,
 		Correction:    &correction,
 	}
-	key := c.SessionKey
-	if !isSessionKey(key, arn.ID, c.StreamID) {
-		at := c.Trigger.Time
-		if at.IsZero() {
-			at = c.Correction.At
-		}
-		fallback := sessionKeyAt(rec, at)
-		if key != "" {
-			h.Log.WarnContext(ctx, "the correction's sessionKey is not its session's key; using the key dated by the trigger",
-				keyEventID, env.ID, keySessionKey, key, keyKey, fallback)
-		}
-		key = fallback
+	sessionKey, err := h.sessionKeyOf(ctx, env, c, id)
+	if err != nil {
+		return prefixField("detail.", err)
 	}
-	return h.merge(ctx, env, key, rec)
+	return h.merge(ctx, env, sessionKey, rec)
 }
 
-// isSessionKey reports whether key is a session record's key for the channel and stream.
-func isSessionKey(key, channelID, streamID string) bool {
-	return strings.HasPrefix(key, session.KeyPrefix) && !strings.Contains(key, "..") &&
-		strings.HasSuffix(key, "/channel="+channelID+"/"+streamID+".json")
+// sessionKeyOf returns the key of the session record a correction belongs to (sessionKey),
+// dated by its trigger's time, else the correction's.
+func (h *Handler) sessionKeyOf(ctx context.Context, env *suiteevent.Event, c session.Corrected, id session.Identity) (string, error) {
+	at := c.Trigger.Time
+	if at.IsZero() {
+		at = c.Correction.At
+	}
+	return h.sessionKey(ctx, env, c.SessionKey, id, at)
 }
 
-// sessionKeyAt returns the key that rec's session has if it is dated by at: the key of a record
-// whose only time is at. (Record.Key is the one place that spells the format.)
-func sessionKeyAt(rec session.Record, at time.Time) string {
-	rec.Events = []session.Event{{Time: at}}
-	return rec.Key()
+// sessionKey returns the key of the session id's record: dated by claimed (a message's
+// sessionKey) when that parses as the key of this very session (same account, region, channel
+// and stream), else by at. The key is rebuilt from the identity either way: a message's key is
+// a claim, never used as it is.
+func (h *Handler) sessionKey(ctx context.Context, env *suiteevent.Event, claimed string, id session.Identity, at time.Time) (string, error) {
+	if claimed != "" {
+		got, day, err := session.ParseSessionKey(claimed)
+		if err == nil && got == id {
+			return session.SessionKey(id, day)
+		}
+		h.Log.WarnContext(ctx, "the message's sessionKey is not its session's key; the key is dated by the event",
+			keyEventID, env.ID, keySessionKey, redact.Quote(claimed))
+	}
+	return session.SessionKey(id, at)
 }
 
 // merge merges rec into the record at key: read, session.Merge, conditional write; again on a
@@ -291,6 +290,12 @@ func (h *Handler) merge(ctx context.Context, env *suiteevent.Event, key string, 
 		existing, etag, found, err := h.read(ctx, key)
 		if err != nil {
 			return err
+		}
+		if found && !sameSession(existing, rec) {
+			// The key is derived from the identity, so only a hand-written or corrupt object
+			// gets here: merging would mix two sessions. Leave it to the DLQ and its alarm.
+			return retryable.Later(fmt.Sprintf("s3://%s/%s holds another session's record (%s %s)", h.Cfg.Bucket, key,
+				redact.Quote(existing.ChannelARN), redact.Quote(existing.StreamID)), 0, nil)
 		}
 		merged := session.Merge(existing, rec)
 		merged.UpdatedAt = existing.UpdatedAt
@@ -330,6 +335,14 @@ func (h *Handler) merge(ctx context.Context, env *suiteevent.Event, key string, 
 		}
 	}
 	return retryable.Later(fmt.Sprintf("s3://%s/%s: %d writes lost to concurrent writers", h.Cfg.Bucket, key, maxWriteAttempts), 0, lost)
+}
+
+// sameSession reports whether two records have the same identity (account, region, channel,
+// stream).
+func sameSession(a, b session.Record) bool {
+	ia, errA := a.Identity()
+	ib, errB := b.Identity()
+	return errA == nil && errB == nil && ia == ib
 }
 
 // read returns the record at key and its ETag; found is false when there is none.

@@ -206,7 +206,7 @@ func TestCorrections(t *testing.T) {
 		Name: ivsevent.EventSessionEnded, Code: ivsevent.CodeMultitrackInputNotAllowed, Time: time.Date(2026, 11, 3, 17, 40, 3, 0, time.UTC)}
 	corrected := session.Corrected{ChannelARN: sampleARN, StreamID: sampleStrm, SessionKey: sessionKey, Correction: applied,
 		Before: &session.Channel{Name: "studio-a", ContainerFormat: "TS"}, After: &session.Channel{Name: "studio-a", ContainerFormat: "FRAGMENTED_MP4"}, Trigger: trigger}
-	correctionKey := "corrections/year=2026/month=11/day=03/channel=" + sampleID + "/" + sampleStrm + "-applied-1793732700000.json"
+	correctionKey := "corrections/year=2026/month=11/day=03/account=123456789012/region=us-west-2/channel=" + sampleID + "/" + sampleStrm + "-applied-1793732700000.json"
 
 	t.Run("beside an archived session", func(t *testing.T) {
 		s := newStack(t)
@@ -301,7 +301,7 @@ func TestCorrections(t *testing.T) {
 	t.Run("a session key for another session", func(t *testing.T) {
 		s := newStack(t)
 		c := corrected
-		c.SessionKey = session.KeyPrefix + "year=2026/month=11/day=03/channel=Other1234567/" + sampleStrm + ".json"
+		c.SessionKey = session.KeyPrefix + "year=2026/month=11/day=03/account=123456789012/region=us-west-2/channel=Other1234567/" + sampleStrm + ".json"
 		if err := s.handle(t, envelopeOf(t, "corr-3", suite.DetailTypeChannelCorrected, []string{sampleARN}, c)); err != nil {
 			t.Fatal(err)
 		}
@@ -343,9 +343,9 @@ func TestAccountLevel(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	key := "account-events/year=2026/month=11/day=03/" + tr.EventID + ".json"
-	if session.AccountEventKey(tr.EventID, tr.Time) != key {
-		t.Errorf("AccountEventKey = %s, want %s", session.AccountEventKey(tr.EventID, tr.Time), key)
+	key := "account-events/year=2026/month=11/day=03/account=123456789012/region=us-west-2/" + tr.EventID + ".json"
+	if got, err := session.AccountEventKey(rec.Account, rec.Region, tr.EventID, tr.Time); got != key {
+		t.Errorf("AccountEventKey = %s (%v), want %s", got, err, key)
 	}
 	got := s.record(t, key)
 	if len(got.LimitBreaches) != 1 || got.LimitBreaches[0].LimitName != ivsevent.LimitConcurrentViewers || got.UpdatedAt.IsZero() {
@@ -367,6 +367,7 @@ func TestRejected(t *testing.T) {
 	badStream.StreamID = "st-short"
 	accountBadTrigger, accTr := sampleRecord(t, "limit-breach-concurrent-viewers")
 	accTr.EventID = "../../etc"
+	accountGood, accGoodTr := sampleRecord(t, "limit-breach-concurrent-viewers")
 	corr := session.Corrected{ChannelARN: sampleARN, StreamID: sampleStrm, Correction: session.Correction{Outcome: session.CorrectionApplied}}
 	tests := map[string]struct {
 		body      []byte
@@ -381,6 +382,28 @@ func TestRejected(t *testing.T) {
 		"correction no at": {envelopeOf(t, "x", suite.DetailTypeChannelCorrected, nil, corr), "detail.correction.at"},
 		"correction bad ARN": {envelopeOf(t, "x", suite.DetailTypeChannelCorrected, nil,
 			session.Corrected{ChannelARN: "arn:aws:ivs:us-west-2:aws_account_id:channel/x", StreamID: sampleStrm}), "detail.channelArn"},
+		// Issue 10: keys come from validated identifiers only; a key that cannot be built is a
+		// permanent, specific error (a 1,100-character outcome used to be retried until the DLQ).
+		"correction outcome a path": {envelopeOf(t, "x", suite.DetailTypeChannelCorrected, nil,
+			withOutcome(corr, "../../sessions/x")), "detail.correction.outcome"},
+		"correction outcome of 1,100 characters": {envelopeOf(t, "x", suite.DetailTypeChannelCorrected, nil,
+			withOutcome(corr, session.CorrectionOutcome(strings.Repeat("a", 1100)))), "detail.correction.outcome"},
+		"correction in 1970": {envelopeOf(t, "x", suite.DetailTypeChannelCorrected, nil,
+			func() session.Corrected {
+				c := withOutcome(corr, session.CorrectionApplied)
+				c.Correction.At = time.Unix(5, 0)
+				return c
+			}()), "detail.correction.at"},
+		"record region contradicts its ARN":  {enrichedOf(t, withRecord(good, func(r *session.Record) { r.Region = "eu-west-1" }), tr), "detail.record.region"},
+		"record account contradicts its ARN": {enrichedOf(t, withRecord(good, func(r *session.Record) { r.Account = "999999999999" }), tr), "detail.record.account"},
+		"record dated 2999": {enrichedOf(t, withRecord(good, func(r *session.Record) {
+			r.StartTime = time.Date(2999, 1, 1, 0, 0, 0, 0, time.UTC)
+		}), tr), "detail.record.startTime"},
+		"account-level event of a bad account": {enrichedOf(t, withRecord(accountGood, func(r *session.Record) { r.Account = "../x" }), accGoodTr), "detail.record.account"},
+		// Strict decoding: a duplicate key, a name in the wrong case, trailing data.
+		"duplicate detail-type": {bytes.Replace(enrichedOf(t, good, tr), []byte(`"detail-type":`), []byte(`"detail-type":"IVS Channel Multitrack Corrected","detail-type":`), 1), "detail-type"},
+		"Source in capitals":    {bytes.Replace(enrichedOf(t, good, tr), []byte(`"source":`), []byte(`"Source":`), 1), "source"},
+		"trailing data":         {append(enrichedOf(t, good, tr), []byte(` {}`)...), ""},
 	}
 	s := newStack(t)
 	batchBodies := [][]byte{enrichedOf(t, good, tr)}
@@ -545,4 +568,41 @@ func BenchmarkHandle(b *testing.B) {
 			}
 		}
 	})
+}
+
+func withOutcome(c session.Corrected, o session.CorrectionOutcome) session.Corrected {
+	c.Correction.Outcome = o
+	c.Correction.At = time.Date(2026, 11, 3, 19, 5, 0, 0, time.UTC)
+	return c
+}
+
+func withRecord(r session.Record, change func(*session.Record)) session.Record {
+	change(&r)
+	return r
+}
+
+// TestIdentity: a session is (account, region, channel, stream). An event with our channel ID
+// and stream ID under another account or region is another session: it gets its own object and
+// never turns our ended record into a refused one (issue 10).
+func TestIdentity(t *testing.T) {
+	s := newStack(t)
+	rec, tr := enrichedRecord(t)
+	if err := s.handle(t, enrichedOf(t, rec, tr)); err != nil {
+		t.Fatal(err)
+	}
+	refused, rtr := sampleRecord(t, "session-ended-multitrack-input-not-allowed")
+	for _, other := range []struct{ account, region string }{{"999999999999", "us-west-2"}, {"123456789012", "eu-west-1"}} {
+		r := refused
+		r.ChannelARN = "arn:aws:ivs:" + other.region + ":" + other.account + ":channel/" + sampleID
+		r.Account, r.Region, r.StreamID = other.account, other.region, sampleStrm
+		if err := s.handle(t, enrichedOf(t, r, rtr)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := s.record(t, sessionKey); got.Outcome != session.OutcomeEnded || got.Account != "123456789012" || got.Region != "us-west-2" {
+		t.Errorf("our record: outcome %s, account %s, region %s; want ended in 123456789012 us-west-2", got.Outcome, got.Account, got.Region)
+	}
+	if keys := s.keys(t); len(keys) != 3 {
+		t.Errorf("objects %v, want three sessions (one per account and region)", keys)
+	}
 }

@@ -8,9 +8,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/awsenv"
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
@@ -30,7 +31,7 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
-	awsCfg, err := config.LoadDefaultConfig(ctx, config.WithAppID(suite.Name))
+	awsCfg, err := awsenv.Load(os.Getenv, suite.Name)
 	if err != nil {
 		return fmt.Errorf("aws config: %w", err)
 	}
@@ -42,7 +43,7 @@ func run(ctx context.Context) error {
 	log := lambdacontext.NewLogger()
 	rec := metrics.New(suite.MetricNamespace, os.Stdout)
 	h := &Handler{Get: client, Put: client, List: client, Log: log, Metrics: rec, Cfg: cfg, Now: time.Now}
-	p := &batch.Processor{Function: suite.FunctionArchive, Log: log, Metrics: rec, Do: h.Handle}
+	p := &batch.Processor{Function: suite.FunctionArchive, Log: log, Metrics: rec, Do: h.Handle, Requeue: sqs.NewFromConfig(awsCfg)}
 	batch.Start(p)
 	return nil
 }

@@ -15,8 +15,9 @@ func (h *Handler) archiveQuality(ctx context.Context, env *suiteevent.Event, q s
 	if err != nil {
 		return prefixField("detail.channelArn", err)
 	}
-	if err := ivsevent.CheckStreamID("detail.streamId", q.StreamID); err != nil {
-		return err
+	id, err := session.IdentityOf(arn, q.StreamID)
+	if err != nil {
+		return prefixField("detail.", err)
 	}
 	if q.Quality.Verdict == "" {
 		return &ivsevent.FieldError{Field: "detail.quality.verdict", Want: "healthy, degraded or unknown", Got: ""}
@@ -31,16 +32,17 @@ func (h *Handler) archiveQuality(ctx context.Context, env *suiteevent.Event, q s
 		StreamID:      q.StreamID,
 		Quality:       &report,
 	}
-	key := q.SessionKey
-	if !isSessionKey(key, arn.ID, q.StreamID) {
-		at := report.WindowStart
-		if at.IsZero() {
-			at = q.Trigger.Time
-		}
-		if at.IsZero() {
-			return &ivsevent.FieldError{Field: "detail.sessionKey", Want: "the session record's key, or a window start to date it", Got: key}
-		}
-		key = sessionKeyAt(rec, at)
+	at := report.WindowStart
+	if at.IsZero() {
+		at = q.Trigger.Time
+	}
+	if at.IsZero() && q.SessionKey == "" {
+		return &ivsevent.FieldError{Field: "detail.sessionKey", Want: "the session record's key, or a window start to date it", Got: ""}
+	}
+	// The key is rebuilt from the checked identity; the message's sessionKey only dates it.
+	key, err := h.sessionKey(ctx, env, q.SessionKey, id, at)
+	if err != nil {
+		return prefixField("detail.", err)
 	}
 	return h.merge(ctx, env, key, rec)
 }

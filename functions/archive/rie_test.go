@@ -51,7 +51,7 @@ func TestBootstrapUnderRIE(t *testing.T) {
 	if want := session.Merge(first, rec); withoutUpdatedAt(t, got) != withoutUpdatedAt(t, want) {
 		t.Errorf("archived record %s, want %s", withoutUpdatedAt(t, got), withoutUpdatedAt(t, want))
 	}
-	if s.object(t, session.AccountEventKey(trAcct.EventID, trAcct.Time)) == nil {
+	if key, _ := session.AccountEventKey("123456789012", "us-west-2", trAcct.EventID, trAcct.Time); s.object(t, key) == nil {
 		t.Errorf("the account-level event is not archived: objects %v", s.keys(t))
 	}
 

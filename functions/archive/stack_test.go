@@ -261,7 +261,7 @@ func enrichedRecord(t testing.TB) (session.Record, session.Trigger) {
 }
 
 // sessionKey is the archive key of the sample session.
-var sessionKey = session.KeyPrefix + "year=2026/month=11/day=03/channel=" + sampleID + "/" + sampleStrm + ".json"
+var sessionKey = session.KeyPrefix + "year=2026/month=11/day=03/account=123456789012/region=us-west-2/channel=" + sampleID + "/" + sampleStrm + ".json"
 
 // withoutUpdatedAt returns r's JSON with updatedAt cleared, to compare records written at
 // different times.

@@ -11,12 +11,12 @@
 // redeliveries never call UpdateChannel twice for one needed change. Concurrent deliveries are
 // too (the event source mapping runs up to suite.MaxConcurrency invocations, and an encoder's
 // reconnects produce several refused sessions of one channel): a delivery first takes the
-// channel's lease, an S3 object locks/channel=<id>.json in LOCK_BUCKET (shared/lease), and
+// channel's lease, an S3 object locks/account=<account>/region=<region>/channel=<id>.json in LOCK_BUCKET (shared/lease), and
 // releases it when it is done, whatever the outcome. A delivery that finds the lease held comes
 // back a few seconds later and reads the channel the holder corrected.
 //
 // Before UpdateChannel the delivery writes the session's intent record,
-// locks/intent/channel=<id>/<stream-id>.json, and marks it applied, then published: a
+// locks/intent/account=<account>/region=<region>/channel=<id>/<stream-id>.json, and marks it applied, then published: a
 // redelivery after a crash or a lost answer publishes "applied" from it (never "unchanged"), a
 // duplicate publishes nothing, and a redrive of a correction a person has changed back since
 // is never applied again (plan.go, nextStep). A replayed event (the envelope's replay-name: an

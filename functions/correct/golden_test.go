@@ -36,7 +36,7 @@ func TestPublishedGolden(t *testing.T) {
 	arnID := arn[strings.LastIndex(arn, "/")+1:]
 	got = bytes.ReplaceAll(got, []byte(arnID), []byte("AbCdef1G2hij"))
 	got = bytes.ReplaceAll(got, []byte(en.Record.StreamID), []byte("st-1AuTyMDASvHUTSb8p5PvbsO"))
-	got = bytes.ReplaceAll(got, []byte(en.Record.Key()[len("sessions/"):strings.Index(en.Record.Key(), "/channel=")]), []byte("year=2026/month=11/day=03"))
+	got = bytes.ReplaceAll(got, []byte(en.Record.Key()[len("sessions/"):strings.Index(en.Record.Key(), "/account=")]), []byte("year=2026/month=11/day=03"))
 	got = append(got, '\n')
 
 	golden.Check(t, filepath.Join("testdata", "corrected-advanced-hd.golden.json"), got)

@@ -364,13 +364,14 @@ func (h *Handler) lock(ctx context.Context, m batch.Message, arn string) (func()
 	}, nil
 }
 
-// lockKey returns the key of the channel's lease: locks/channel=<channel id>.json.
+// lockKey returns the key of the channel's lease (session.LockKey):
+// locks/account=<account>/region=<region>/channel=<channel id>.json.
 func lockKey(channelARN string) (string, error) {
 	a, err := ivsevent.ParseChannelARN(channelARN)
-	if err != nil {
-		return "", fmt.Errorf("lease of %s: %w", channelARN, err)
+	if err == nil {
+		return session.LockKey(a)
 	}
-	return session.LockKeyPrefix + "channel=" + a.ID + ".json", nil
+	return "", fmt.Errorf("lease of %s: %w", channelARN, err)
 }
 
 // live reports whether the channel has a live stream: GetStream answers ChannelNotBroadcasting

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -936,6 +937,14 @@ func TestRejected(t *testing.T) {
 			detail(m)["record"].(map[string]any)["channelArn"] = "arn:aws:ivs:us-west-2:123456789012:stage/x"
 		}), "detail.record.channelArn"},
 		"bad stream ID": {edit(func(m map[string]any) { detail(m)["record"].(map[string]any)["streamId"] = "st-short" }), "detail.record.streamId"},
+		// Issue 10: strict decoding. "Decision" is not "decision" (it used to be read as one),
+		// a duplicate key is an error naming it, and so is data after the event.
+		"Decision in capitals": {edit(func(m map[string]any) {
+			detail(m)["Decision"] = detail(m)["decision"]
+			delete(detail(m), "decision")
+		}), "detail.decision.action"},
+		"duplicate action": {bytes.Replace(good, []byte(`"action":"apply"`), []byte(`"action":"manual","action":"apply"`), 1), "detail.decision.action"},
+		"trailing data":    {append(append([]byte(nil), good...), []byte(` {"detail-type":"x"}`)...), "event"},
 	}
 	e.IVS.ResetStats()
 	for name, tc := range bad {

@@ -47,13 +47,17 @@ type intentRecord struct {
 const maxIntent = 64 << 10
 
 // intentKey returns the key of a session's intent record:
-// locks/intent/channel=<channel id>/<stream id>.json.
+// locks/intent/account=<account>/region=<region>/channel=<channel id>/<stream id>.json (session.IntentKey).
 func intentKey(channelARN, streamID string) (string, error) {
 	a, err := ivsevent.ParseChannelARN(channelARN)
 	if err != nil {
 		return "", fmt.Errorf("intent of %s: %w", channelARN, err)
 	}
-	return session.LockKeyPrefix + "intent/channel=" + a.ID + "/" + streamID + ".json", nil
+	id, err := session.IdentityOf(a, streamID)
+	if err != nil {
+		return "", fmt.Errorf("intent of %s: %w", channelARN, err)
+	}
+	return session.IntentKey(id)
 }
 
 // readIntent returns the intent record at key, or a zero record (intentNone) when there is none.

@@ -7,12 +7,12 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/awsenv"
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsquota"
 	"github.com/ivs-sessions/ivs-sessions/shared/lease"
@@ -33,7 +33,7 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
-	awsCfg, err := config.LoadDefaultConfig(ctx, config.WithAppID(suite.Name))
+	awsCfg, err := awsenv.Load(os.Getenv, suite.Name)
 	if err != nil {
 		return fmt.Errorf("aws config: %w", err)
 	}
@@ -67,7 +67,7 @@ func run(ctx context.Context) error {
 		Metrics:     rec,
 		Throttles:   pacer,
 	}
-	p := &batch.Processor{Function: suite.FunctionCorrect, Log: log, Metrics: rec, Do: h.Handle, Queue: sqsClient}
+	p := &batch.Processor{Function: suite.FunctionCorrect, Log: log, Metrics: rec, Do: h.Handle, Queue: sqsClient, Requeue: sqsClient}
 	batch.Start(p)
 	return nil
 }

@@ -315,6 +315,11 @@ func TestInvalidEventsInBatch(t *testing.T) {
 	if pub := s.publishedEvents(t); len(pub) != 2 {
 		t.Errorf("published %d events, want the 2 valid neighbours", len(pub))
 	}
+	// Rejected at the border, before any IVS call: a channel name past IVS's 128 characters, a
+	// duplicate key, a negative limit... never cost a GetStreamSession (issue 10).
+	if calls := s.IVS.Stats()[ivstest.OpGetStreamSession].Calls; calls != 2 {
+		t.Errorf("GetStreamSession called %d times, want 2 (the valid neighbours only)", calls)
+	}
 	if n := s.Metric(t, suite.MetricRejected, metrics.Dim{Name: suite.DimensionFunction, Value: suite.FunctionEnrich}); n != float64(len(files)) {
 		t.Errorf("metric %s = %v, want %d", suite.MetricRejected, n, len(files))
 	}

@@ -2,19 +2,18 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/awsenv"
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsquota"
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
@@ -34,7 +33,7 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
-	awsCfg, err := config.LoadDefaultConfig(ctx, config.WithAppID(suite.Name))
+	awsCfg, err := awsenv.Load(os.Getenv, suite.Name)
 	if err != nil {
 		return fmt.Errorf("aws config: %w", err)
 	}
@@ -56,11 +55,18 @@ func run(ctx context.Context) error {
 		Metrics: rec,
 		Cfg:     cfg,
 	}
-	p := &batch.Processor{Function: suite.FunctionEnrich, Log: log, Metrics: rec, Do: h.Handle, Queue: sqs.NewFromConfig(awsCfg)}
-	// Each invocation (one SQS batch) has its own memo of GetStreamSession answers: the
-	// events of one session in one batch cost one call.
-	lambda.StartWithOptions(func(ctx context.Context, payload json.RawMessage) (any, error) {
-		return p.Process(withMemo(ctx), payload)
-	}, lambda.WithEnableSIGTERM())
+	sqsClient := sqs.NewFromConfig(awsCfg)
+	p := &batch.Processor{Function: suite.FunctionEnrich, Log: log, Metrics: rec, Do: h.Handle, Queue: sqsClient, Requeue: sqsClient}
+	lambda.StartWithOptions(memoized{p}, lambda.WithEnableSIGTERM())
 	return nil
+}
+
+// memoized gives each invocation (one SQS batch) its own memo of GetStreamSession answers, so
+// the events of one session in one batch cost one call; the payload reaches the batch
+// Processor as the runtime handed it.
+type memoized struct{ *batch.Processor }
+
+// Invoke implements lambda.Handler.
+func (m memoized) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	return m.Processor.Invoke(withMemo(ctx), payload)
 }

@@ -8,11 +8,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/awsenv"
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
@@ -31,7 +31,7 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
-	awsCfg, err := config.LoadDefaultConfig(ctx, config.WithAppID(suite.Name))
+	awsCfg, err := awsenv.Load(os.Getenv, suite.Name)
 	if err != nil {
 		return fmt.Errorf("aws config: %w", err)
 	}
@@ -46,7 +46,8 @@ func run(ctx context.Context) error {
 		Cfg:        cfg,
 		Now:        time.Now,
 	}
-	p := &batch.Processor{Function: suite.FunctionQuality, Log: log, Metrics: rec, Do: h.Handle, Queue: sqs.NewFromConfig(awsCfg)}
+	sqsClient := sqs.NewFromConfig(awsCfg)
+	p := &batch.Processor{Function: suite.FunctionQuality, Log: log, Metrics: rec, Do: h.Handle, Queue: sqsClient, Requeue: sqsClient}
 	batch.Start(p)
 	return nil
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsquota"
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
-	"github.com/ivs-sessions/ivs-sessions/shared/redact"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 	"github.com/ivs-sessions/ivs-sessions/shared/sweep"
 )
@@ -100,7 +99,7 @@ func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (Output, 
 func ParseInput(payload json.RawMessage) (Input, error) {
 	var in Input
 	if err := json.Unmarshal(payload, &in); err != nil {
-		return in, &ivsevent.FieldError{Field: "input", Want: `a JSON object such as {"mode":"live"}`, Got: redact.Quote(payload), Err: err}
+		return in, &ivsevent.FieldError{Field: "input", Want: `a JSON object such as {"mode":"live"}`, Got: string(payload), Err: err}
 	}
 	switch in.Mode {
 	case "":

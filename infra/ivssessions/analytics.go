@@ -11,6 +11,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
@@ -20,19 +21,31 @@ const (
 	// TableSessions reads every record; partitions are year, month and day, so a query that
 	// filters on them reads only those days. Filter on channelid for one channel.
 	TableSessions = "sessions"
-	// TableSessionsByChannel reads the same records with channel as a fourth, injected partition:
-	// every query must say which channel(s) (WHERE channel = '...'), and reads only theirs.
+	// TableSessionsByChannel reads the same records with the channel's account, region and ID as
+	// injected partitions (key_account, key_region, key_channel: the key's segments, named apart
+	// from the record's own account, region and channel columns): every query must say which
+	// channel(s) (WHERE key_account = '...' AND key_region = '...' AND key_channel = '...'), and
+	// reads only theirs.
 	TableSessionsByChannel = "sessions_by_channel"
 	// TableCorrections reads the correction records (one per correction outcome), partitioned
 	// like TableSessions.
 	TableCorrections = "corrections"
 )
 
-// firstArchiveYear is the first year the projection covers (IVS multitrack input launched in
-// 2024); lastArchiveYear bounds the projection without a NOW that integer projection lacks.
+// The years the projection covers are the years the suite accepts at all (ivsevent.FirstYear
+// to LastYear): a time outside them is rejected at the border, so no object lies outside the
+// projection.
 const (
-	firstArchiveYear = 2024
-	lastArchiveYear  = 2099
+	firstArchiveYear = ivsevent.FirstYear
+	lastArchiveYear  = ivsevent.LastYear
+)
+
+// The injected partitions of TableSessionsByChannel: the account=, region= and channel=
+// segments of a session key (session.SessionKey).
+const (
+	partitionAccount = "key_account"
+	partitionRegion  = "key_region"
+	partitionChannel = "key_channel"
 )
 
 // bytesScannedCutoff stops any query of the workgroup that would scan more than 10 GiB
@@ -76,8 +89,9 @@ func newAnalytics(scope constructs.Construct, st *storage) *analytics {
 	a.tables = append(a.tables,
 		a.newTable(scope, "SessionsTable", TableSessions, RecordColumns(), sessions, sessions+days, false,
 			"IVS sessions, one row per archived record; filter on year, month and day"),
-		a.newTable(scope, "SessionsByChannelTable", TableSessionsByChannel, RecordColumns(), sessions, sessions+days+"channel=${channel}/", true,
-			"IVS sessions of the channels named in the query (WHERE channel = '<channel id>')"),
+		a.newTable(scope, "SessionsByChannelTable", TableSessionsByChannel, RecordColumns(), sessions,
+			sessions+days+"account=${"+partitionAccount+"}/region=${"+partitionRegion+"}/channel=${"+partitionChannel+"}/", true,
+			"IVS sessions of the channels named in the query (WHERE key_account = '<account>' AND key_region = '<region>' AND key_channel = '<channel id>')"),
 		a.newTable(scope, "CorrectionsTable", TableCorrections, CorrectionColumns(), corrections, corrections+days, false,
 			"Channel corrections, one row per outcome; filter on year, month and day"),
 	)
@@ -108,7 +122,9 @@ func newAnalytics(scope constructs.Construct, st *storage) *analytics {
 			Description: jsii.String(q.description),
 			Database:    jsii.String(a.dbName),
 			WorkGroup:   a.workGroup.Ref(),
-			QueryString: jsii.String(q.sql),
+			// The channel query names this stack's account and region; a bucket shared by
+			// several accounts or regions holds theirs too.
+			QueryString: jsii.String(strings.NewReplacer(thisAccount, *stack.Account(), thisRegion, *stack.Region()).Replace(q.sql)),
 		})
 		// The query names the database and tables by name, not by reference.
 		nq.AddResourceDependency(a.database, jsii.String("the query runs in this database"))
@@ -121,7 +137,8 @@ func newAnalytics(scope constructs.Construct, st *storage) *analytics {
 }
 
 // newTable creates one Glue table over the JSON records under location, with partition
-// projection on year, month and day and, when byChannel, an injected channel partition.
+// projection on year, month and day and, when byChannel, injected account, region and channel
+// partitions.
 func (a *analytics) newTable(scope constructs.Construct, id, name string, record []Column, location, template string, byChannel bool, description string) awsglue.CfnTable {
 	columns := make([]*awsglue.CfnTable_ColumnProperty, len(record))
 	paths := make([]string, len(record))
@@ -154,8 +171,10 @@ func (a *analytics) newTable(scope constructs.Construct, id, name string, record
 		"storage.location.template": jsii.String(template),
 	}
 	if byChannel {
-		partitionKeys = append(partitionKeys, &awsglue.CfnTable_ColumnProperty{Name: jsii.String("channel"), Type: jsii.String("string")})
-		params["projection.channel.type"] = jsii.String("injected")
+		for _, p := range []string{partitionAccount, partitionRegion, partitionChannel} {
+			partitionKeys = append(partitionKeys, &awsglue.CfnTable_ColumnProperty{Name: jsii.String(p), Type: jsii.String("string")})
+			params["projection."+p+".type"] = jsii.String("injected")
+		}
 	}
 	t := awsglue.NewCfnTable(scope, jsii.String(id), &awsglue.CfnTableProps{
 		CatalogId:    a.database.CatalogId(),
@@ -189,6 +208,12 @@ type namedQuery struct {
 	id, name, description, sql string
 	columns                    []string
 }
+
+// Placeholders of a saved query for the deploying stack's account and region.
+const (
+	thisAccount = "${THIS_ACCOUNT}"
+	thisRegion  = "${THIS_REGION}"
+)
 
 // thisMonth restricts a query to the current month's partitions.
 const thisMonth = "year = year(current_date) AND month = month(current_date)"
@@ -227,12 +252,14 @@ ORDER BY refusals DESC`,
 	{
 		id:          "ChannelSessionsQuery",
 		name:        "one channel's sessions (this month)",
-		description: "The sessions of one channel in the current month, with their corrections; replace the channel ID",
+		description: "The sessions of one channel of this account and region in the current month, with their corrections; replace the channel ID",
 		sql: `SELECT streamid, starttime, endtime, outcome, code, videotrackcount, topresolution,
        correction.decision.action AS correction_action,
        correction.outcome AS correction_outcome
 FROM ` + TableSessionsByChannel + `
-WHERE channel = 'REPLACE-WITH-CHANNEL-ID'
+WHERE ` + partitionAccount + ` = '` + thisAccount + `'
+  AND ` + partitionRegion + ` = '` + thisRegion + `'
+  AND ` + partitionChannel + ` = 'REPLACE-WITH-CHANNEL-ID'
   AND ` + thisMonth + `
 ORDER BY starttime DESC`,
 		columns: []string{"streamid", "starttime", "endtime", "outcome", "code", "videotrackcount", "topresolution", "correction"},

@@ -98,6 +98,9 @@ func newSuiteFunction(scope constructs.Construct, name string, spec suite.Functi
 		esp.MaxConcurrency = jsii.Number(float64(spec.MaxConcurrency))
 	}
 	pf.fn.AddEventSource(awslambdaeventsources.NewSqsEventSource(pf.queue, esp))
+	// Records a deadline leaves unstarted are sent back to this queue as new messages, so they
+	// do not spend a receive of maxReceiveCount (shared/batch: Processor.Requeue).
+	pf.queue.GrantSendMessages(pf.role)
 	return pf
 }
 

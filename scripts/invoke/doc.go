@@ -17,15 +17,22 @@
 // (events/*.json) the channel of resources[0] and the session of detail.stream_id, set up so
 // that the session ends the way the event says (a multitrack refusal for the codes the local IVS
 // simulates; a single-track session, ended when the event ends it, otherwise). For a suite event
-// (an "IVS Session Enriched" or "IVS Channel Multitrack Corrected", e.g.
-// scripts/invoke/testdata/*.json) the channel takes the configuration the record carries. The
-// local IVS names its channels and streams itself, so an HTTP shim in front of it translates the
-// event's channel ARN and stream ID to the local ones and back: the function sees the event's
-// identifiers only.
+// (an "IVS Session Enriched" or "IVS Channel Multitrack Corrected", events/suite/*.json) the
+// channel takes the configuration the record carries. The local IVS names its channels and
+// streams itself, so an HTTP shim in front of it translates the event's channel ARN and stream
+// ID to the local ones and back: the function sees the event's identifiers only. A channel name
+// the local IVS refuses (as IVS would) is replaced by "invoke", with a note quoting the refusal.
 //
-// The archive function reads the suite's own events, not IVS events: give it
-// scripts/invoke/testdata/session-enriched.json or channel-corrected.json. The quality function
-// reads an "IVS Session Enriched" event of an ended session; the local CloudWatch holds no
-// series for a session the simulator did not run, so it asks to be retried (CloudWatch does not
-// have the metrics yet), or publishes unknown when the session cannot be measured at all.
+// enrich reads IVS events; correct and archive read the suite's own events
+// (events/suite/session-enriched.json, channel-corrected.json, or what enrich published, which
+// -save writes to a directory, one file per event, for the next function). The quality function
+// reads an "IVS Session Enriched" event of an ended session; the local CloudWatch holds no series
+// for a session the simulator did not run, so it asks to be retried (CloudWatch does not have the
+// metrics yet), or publishes unknown when the session cannot be measured at all. An event that is
+// not valid (e.g. events/invalid/*.json) is invoked anyway, with a note, to show how the function
+// rejects it.
+//
+// The exit status is 0 when the function used the event, 1 when it failed, rejected the event
+// (the reason and, for an event of the wrong kind, which file to give it instead, are printed) or
+// asked for it to be delivered again, and when invoke itself could not run it.
 package main

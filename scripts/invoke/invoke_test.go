@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -77,7 +78,7 @@ func TestTargetOf(t *testing.T) {
 		})
 	}
 	t.Run("suite events", func(t *testing.T) {
-		for _, file := range []string{"testdata/session-enriched.json", "testdata/channel-corrected.json"} {
+		for _, file := range []string{"../../events/suite/session-enriched.json", "../../events/suite/channel-corrected.json"} {
 			got, err := targetOf(readFile(t, file))
 			if err != nil {
 				t.Fatal(err)
@@ -102,13 +103,13 @@ func TestSuiteSamples(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	strict(t, readFile(t, "testdata/session-enriched.json"), &env)
+	strict(t, readFile(t, "../../events/suite/session-enriched.json"), &env)
 	var en session.Enriched
 	strict(t, env.Detail, &en)
 	if env.Source != suite.EventSource || env.DetailType != suite.DetailTypeSessionEnriched || en.Record.Validate() != nil || en.Decision.Action != "apply" {
 		t.Errorf("session-enriched.json: %s %s, record %v, decision %s", env.Source, env.DetailType, en.Record.Validate(), en.Decision.Action)
 	}
-	strict(t, readFile(t, "testdata/channel-corrected.json"), &env)
+	strict(t, readFile(t, "../../events/suite/channel-corrected.json"), &env)
 	var c session.Corrected
 	strict(t, env.Detail, &c)
 	if env.Source != suite.EventSource || env.DetailType != suite.DetailTypeChannelCorrected || c.Key() == "" || c.SessionKey != en.Record.Key() {
@@ -198,6 +199,7 @@ func TestParseArgs(t *testing.T) {
 	}{
 		"bare":       {args: []string{"-fn", "enrich", "-event", "e.json"}, want: options{fn: "enrich", event: "e.json"}},
 		"sqs":        {args: []string{"-fn", "archive", "-event", "e.json", "-sqs", "-timeout", "5s"}, want: options{fn: "archive", event: "e.json", sqs: true, timeout: 5 * time.Second}},
+		"save":       {args: []string{"-fn", "enrich", "-event", "e.json", "-save", "out"}, want: options{fn: "enrich", event: "e.json", save: "out"}},
 		"no fn":      {args: []string{"-event", "e.json"}, wantErr: "-fn"},
 		"unknown fn": {args: []string{"-fn", "stats", "-event", "e.json"}, wantErr: "-fn"},
 		"no event":   {args: []string{"-fn", "enrich"}, wantErr: "-event"},
@@ -225,9 +227,10 @@ func TestRun(t *testing.T) {
 		t.Skip("the Runtime Interface Emulator runs on Linux only")
 	}
 	tests := map[string]struct {
-		args []string
-		env  map[string]string
-		want []string
+		args    []string
+		env     map[string]string
+		want    []string
+		wantErr error // and its message holds want's last entry when set
 	}{
 		"enrich a refusal": {
 			args: []string{"-fn", "enrich", "-event", "../../events/session-ended-multitrack-input-not-allowed.json"},
@@ -240,34 +243,140 @@ func TestRun(t *testing.T) {
 			want: []string{`"batchItemFailures": null`, `"dryRun": true`, "routed to the archive, correct queue(s)"},
 		},
 		"correct an enriched refusal": {
-			args: []string{"-fn", "correct", "-event", "testdata/session-enriched.json", "-sqs"},
+			args: []string{"-fn", "correct", "-event", "../../events/suite/session-enriched.json", "-sqs"},
 			want: []string{`"batchItemFailures": null`, `"outcome":"applied"`, "UpdateChannel: 1 call(s), 0 error(s)",
 				"GetStream: 1 call(s), 1 error(s)", "routed to the archive queue(s)"},
 		},
+		"archive an enriched session": {
+			args: []string{"-fn", "archive", "-event", "../../events/suite/session-enriched.json"},
+			want: []string{`"outcome": "done"`, "sessions/year=2026/month=11/day=03/account=123456789012/region=us-west-2/channel=AbCdef1G2hij/" + sampleStream + ".json"},
+		},
+		"correct an IVS event": {
+			args:    []string{"-fn", "correct", "-event", "../../events/session-ended-multitrack-input-not-allowed.json", "-sqs"},
+			want:    []string{`"batchItemFailures": null`, "rejected: retrying cannot fix this", "events/suite/session-enriched.json"},
+			wantErr: errRejected,
+		},
+		"archive an IVS event": {
+			args:    []string{"-fn", "archive", "-event", "../../events/stream-start.json"},
+			want:    []string{`"outcome": "rejected"`, "events/suite/channel-corrected.json"},
+			wantErr: errRejected,
+		},
+		"enrich an invalid IVS event": {
+			args:    []string{"-fn", "enrich", "-event", "../../events/invalid/missing-stream-id.json"},
+			want:    []string{"invoking anyway to show how enrich rejects it", `"outcome": "rejected"`, "== IVS calls ==\n(none)", "detail.stream_id"},
+			wantErr: errRejected,
+		},
 		"archive a correction": {
-			args: []string{"-fn", "archive", "-event", "testdata/channel-corrected.json", "-sqs"},
-			want: []string{`"batchItemFailures": null`, "corrections/year=2026/month=11/day=03/channel=AbCdef1G2hij/",
-				"sessions/year=2026/month=11/day=03/channel=AbCdef1G2hij/" + sampleStream + ".json", "== IVS calls ==\n(none)"},
+			args: []string{"-fn", "archive", "-event", "../../events/suite/channel-corrected.json", "-sqs"},
+			want: []string{`"batchItemFailures": null`, "corrections/year=2026/month=11/day=03/account=123456789012/region=us-west-2/channel=AbCdef1G2hij/",
+				"sessions/year=2026/month=11/day=03/account=123456789012/region=us-west-2/channel=AbCdef1G2hij/" + sampleStream + ".json", "== IVS calls ==\n(none)"},
 		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
 			getenv := func(k string) string { return tc.env[k] }
-			if err := run(context.Background(), tc.args, getenv, &out, &errOut); err != nil {
+			err := run(context.Background(), tc.args, getenv, &out, &errOut)
+			want := tc.want
+			switch {
+			case tc.wantErr == nil && err != nil:
 				t.Fatalf("run: %v\n%s%s", err, out.String(), errOut.String())
+			case tc.wantErr != nil && !errors.Is(err, tc.wantErr):
+				t.Fatalf("run = %v, want %v\n%s%s", err, tc.wantErr, out.String(), errOut.String())
+			case tc.wantErr != nil:
+				// The last wanted text is in the error (the hint or the reason), the rest in the report.
+				if last := want[len(want)-1]; !strings.Contains(err.Error(), last) {
+					t.Errorf("run = %v, want an error holding %q", err, last)
+				}
+				want = want[:len(want)-1]
 			}
-			for _, want := range tc.want {
-				if !strings.Contains(out.String(), want) {
-					t.Errorf("the report lacks %q:\n%s", want, out.String())
+			for _, w := range want {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("the report lacks %q:\n%s", w, out.String())
 				}
 			}
 		})
 	}
+	t.Run("enrich then correct what it published", func(t *testing.T) {
+		dir := t.TempDir()
+		var out bytes.Buffer
+		args := []string{"-fn", "enrich", "-event", "../../events/session-ended-multitrack-input-not-allowed.json", "-save", dir}
+		if err := run(context.Background(), args, os.Getenv, &out, &bytes.Buffer{}); err != nil {
+			t.Fatalf("enrich: %v\n%s", err, out.String())
+		}
+		saved := filepath.Join(dir, "1-ivs-session-enriched.json")
+		if !strings.Contains(out.String(), "saved "+saved) {
+			t.Fatalf("enrich -save did not report %s:\n%s", saved, out.String())
+		}
+		out.Reset()
+		if err := run(context.Background(), []string{"-fn", "correct", "-event", saved, "-sqs"}, os.Getenv, &out, &bytes.Buffer{}); err != nil {
+			t.Fatalf("correct %s: %v\n%s", saved, err, out.String())
+		}
+		if !strings.Contains(out.String(), `"outcome":"applied"`) {
+			t.Errorf("correct did not apply the saved decision:\n%s", out.String())
+		}
+	})
 	t.Run("missing event file", func(t *testing.T) {
 		err := run(context.Background(), []string{"-fn", "enrich", "-event", filepath.Join(t.TempDir(), "none.json")}, os.Getenv, &bytes.Buffer{}, &bytes.Buffer{})
 		if !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("run = %v, want a missing file error", err)
 		}
 	})
+}
+
+// TestJudge reads what a function made of an event from its response and its output.
+func TestJudge(t *testing.T) {
+	emf := func(n int) string {
+		return `{"_aws":{"Timestamp":1,"CloudWatchMetrics":[{"Namespace":"IvsSessions","Dimensions":[["Function"]],"Metrics":[{"Name":"` +
+			suite.MetricRejected + `","Unit":"Count"}]}]},"Function":"correct","` + suite.MetricRejected + `":` + strconv.Itoa(n) + `}`
+	}
+	rejectLine := `{"level":"ERROR","msg":"rejected: retrying cannot fix this","messageId":"m1","reason":"source: want ivs-sessions, got \"aws.ivs\""}`
+	tests := map[string]struct {
+		response string
+		sqs      bool
+		lines    []string
+		want     error
+	}{
+		"bare done":         {response: `{"eventId":"e","outcome":"done"}`},
+		"bare rejected":     {response: `{"eventId":"e","outcome":"rejected","reason":"detail.stream_id: want an IVS stream ID"}`, want: errRejected},
+		"sqs done":          {response: `{"batchItemFailures":null}`, sqs: true, lines: []string{`{"level":"INFO","msg":"record archived"}`}},
+		"sqs rejected":      {response: `{"batchItemFailures":null}`, sqs: true, lines: []string{rejectLine, emf(1)}, want: errRejected},
+		"sqs metric only":   {response: `{"batchItemFailures":null}`, sqs: true, lines: []string{emf(1)}, want: errRejected},
+		"sqs zero metric":   {response: `{"batchItemFailures":null}`, sqs: true, lines: []string{emf(0)}},
+		"sqs item failures": {response: `{"batchItemFailures":[{"itemIdentifier":"invoke-message-1"}]}`, sqs: true, want: errRedeliver},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			err := judge([]byte(tc.response), tc.sqs, tc.lines).err(suite.FunctionCorrect, []byte(`{"source":"aws.ivs"}`))
+			if !errors.Is(err, tc.want) || (tc.want == nil) != (err == nil) {
+				t.Fatalf("judge = %v, want %v", err, tc.want)
+			}
+			if errors.Is(err, errRejected) && !strings.Contains(err.Error(), "events/suite/session-enriched.json") {
+				t.Errorf("judge = %v, want a hint at the suite's samples", err)
+			}
+			if name == "sqs rejected" && !strings.Contains(err.Error(), "want ivs-sessions") {
+				t.Errorf("judge = %v, want the reason logged", err)
+			}
+		})
+	}
+}
+
+// TestSetupRefusedName: a channel name the local IVS refuses (as IVS would) is replaced, with a
+// note that quotes the refusal; the setup goes on.
+func TestSetupRefusedName(t *testing.T) {
+	clock := ivstest.NewFakeClock(time.Now())
+	srv := ivstest.NewServer(ivstest.Options{Clock: clock})
+	t.Cleanup(srv.Close)
+	tg := target{ChannelARN: sampleARN, ChannelName: "Studio A!", StreamID: sampleStream, Ended: true, Time: time.Now().UTC().Truncate(time.Second)}
+	loc, err := setup(context.Background(), srv, ivstest.Client(t, srv), clock, tg)
+	if err != nil {
+		t.Fatalf("setup: %v", err)
+	}
+	notes := strings.Join(loc.Notes, "\n")
+	if !strings.Contains(notes, `refused the channel name "Studio A!" (ValidationException: `) || strings.Contains(notes, "(ValidationException: )") {
+		t.Errorf("notes %q, want the refusal of the name with IVS's message", notes)
+	}
+	if loc.ChannelARN == "" || loc.StreamID == "" {
+		t.Errorf("setup = %+v, want a channel and a session", loc)
+	}
 }

@@ -48,7 +48,8 @@ var passThrough = []string{
 	suite.EnvCorrectionRetryDelay, suite.EnvEnrichMaxAttempts, "AWS_MAX_ATTEMPTS",
 }
 
-// errFunction is returned when the function itself failed (an error response).
+// errFunction is returned when the function itself failed (an error response); errRejected and
+// errRedeliver (verdict.go) when it answered without using the event.
 var errFunction = errors.New("the function failed")
 
 func main() {
@@ -65,6 +66,7 @@ type options struct {
 	fn, event string
 	sqs       bool
 	timeout   time.Duration
+	save      string // a directory for the events the function published, or ""
 }
 
 func parseArgs(args []string, stderr io.Writer) (options, error) {
@@ -72,8 +74,9 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("invoke", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.fn, "fn", "", "the function to invoke: "+strings.Join(suite.Functions, ", "))
-	fs.StringVar(&o.event, "event", "", "the event file: an EventBridge event (events/*.json; for archive, scripts/invoke/testdata/*.json)")
+	fs.StringVar(&o.event, "event", "", "the event file: an EventBridge event (enrich: events/*.json; correct and archive: events/suite/*.json)")
 	fs.BoolVar(&o.sqs, "sqs", false, "deliver the event inside an SQS batch, as the event source mapping does (default: a bare event, as sam local invoke -e)")
+	fs.StringVar(&o.save, "save", "", "write each event the function published to this directory, as a file to give the next function (enrich, then correct or archive)")
 	fs.DurationVar(&o.timeout, "timeout", 0, "the function's timeout (default: the deployed one, suite.Deployment)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -90,7 +93,10 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 }
 
 // run builds and invokes the function, then reports on stdout. It returns errFunction (wrapped)
-// when the function answered with an error, and other errors when invoke itself failed.
+// when the function answered with an error, errRejected or errRedeliver (wrapped, with the
+// reason and a hint) when it answered without using the event, and other errors when invoke
+// itself failed. An event that is not valid is invoked anyway, with a note, to show how the
+// function rejects it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	o, err := parseArgs(args, stderr)
 	if err != nil {
@@ -100,9 +106,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
+	var notes []string
 	tg, err := targetOf(event)
 	if err != nil {
-		return fmt.Errorf("event %s: %w", o.event, err)
+		// Invoke anyway: how the function rejects an event is worth seeing.
+		notes = append(notes, fmt.Sprintf("%s is not a valid event (%v): no channel is set up; invoking anyway to show how %s rejects it", o.event, err, o.fn))
+		tg = target{}
 	}
 	wd, err := os.Getwd()
 	if err != nil {
@@ -135,6 +144,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	defer w.Close()
+	w.notes = append(notes, w.notes...)
 	env := w.env(o.fn, getenv)
 	if o.fn == suite.FunctionCorrect && getenv(suite.EnvCorrectionMaxAge) == "" && !tg.Time.IsZero() {
 		// A sample's trigger is older than a correction may be: let this invocation apply it.
@@ -183,14 +193,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintln(stdout, pretty(out))
 	}
 	section(stdout, "log")
+	var lines []string
 	for _, l := range inst.Logs() {
 		fmt.Fprintln(stdout, l.Text)
+		lines = append(lines, l.Text)
 	}
 	w.report(ctx, stdout)
+	if o.save != "" {
+		files, err := w.save(o.save)
+		if err != nil {
+			return err
+		}
+		for _, f := range files {
+			fmt.Fprintf(stdout, "saved %s (make invoke FN=<next function> EVENT=%s)\n", f, f)
+		}
+	}
 	if fnErr != nil {
 		return fmt.Errorf("%w: %s", errFunction, fnErr.Message)
 	}
-	return nil
+	return judge(out, o.sqs, lines).err(o.fn, event)
 }
 
 // world is the local AWS a function runs against.

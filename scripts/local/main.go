@@ -1,6 +1,6 @@
 // Command local runs the whole ivs-sessions suite on this machine, offline and without an AWS
 // account, and plays scenarios through it with a live timeline: the local IVS server and
-// broadcast simulator, the local EventBridge and SQS, a file-backed S3 under -dir, and the three
+// broadcast simulator, the local EventBridge and SQS, a file-backed S3 under -dir, and the
 // functions' real bootstraps under the Lambda Runtime Interface Emulator (see scripts/local/engine).
 //
 // Usage:
@@ -36,7 +36,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -45,6 +44,7 @@ import (
 
 	"github.com/ivs-sessions/ivs-sessions/scripts/local/engine"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/localbus"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
 
@@ -156,7 +156,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // play builds, starts, plays and reports; it returns an error when something did not work or a
 // scenario did not meet its expectations.
 func play(ctx context.Context, o options, scenarios []engine.Scenario, out *printer) error {
-	begin := time.Now()
 	root, err := engine.ModuleRoot(".")
 	if err != nil {
 		return err
@@ -165,14 +164,10 @@ func play(ctx context.Context, o options, scenarios []engine.Scenario, out *prin
 	if err != nil {
 		return err
 	}
-	binDir := filepath.Join(dir, "bin")
-	out.line(fmt.Sprintf("ivs-sessions, locally: building the functions (linux/%s) and the Lambda Runtime Interface Emulator into %s ...",
-		runtime.GOARCH, rel(binDir)))
-	art, err := engine.Build(ctx, root, binDir)
+	art, buildTook, err := build(ctx, out, root, filepath.Join(dir, "bin"))
 	if err != nil {
 		return err
 	}
-	out.line(fmt.Sprintf("built in %s", time.Since(begin).Round(100*time.Millisecond)))
 
 	settings := engine.LocalSettings()
 	settings.IVSQuotaShare, settings.EnrichLivePhase = o.share, !o.noLive
@@ -193,6 +188,7 @@ func play(ctx context.Context, o options, scenarios []engine.Scenario, out *prin
 
 	var results []engine.Result
 	var failures []string
+	played := time.Now()
 	for i, sc := range scenarios {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -223,7 +219,7 @@ func play(ctx context.Context, o options, scenarios []engine.Scenario, out *prin
 	out.setLevel(levelFor(engine.Scenario{}, o.verbose))
 
 	if len(scenarios) > 0 {
-		if err := report(ctx, out, stack, results, time.Since(begin)); err != nil {
+		if err := report(ctx, out, stack, results, time.Since(played), buildTook); err != nil {
 			return err
 		}
 	}
@@ -254,20 +250,25 @@ func describeStack(out *printer, s *engine.Stack, o options) {
 		quota = fmt.Sprintf("%d calls/s per operation", o.quota)
 	}
 	out.line(fmt.Sprintf("stack up: IVS %s (quota %s) | EventBridge+SQS %s | S3 %s (files in %s)", ep.IVS, quota, ep.EventBridge, ep.S3, s.ArchiveDir()))
+	if prev := s.PreviousArchive(); prev != "" {
+		out.line(fmt.Sprintf("the previous run's archive was moved to %s (kept, never deleted; remove %s when you no longer need it)",
+			prev, rel(filepath.Join(s.Dir(), engine.PreviousDir))))
+	}
 	out.line(fmt.Sprintf("functions: enrich, correct, archive under the RIE, with the deployed batch sizes, windows, concurrency and receive counts; "+
 		"one SQS second is %s here, and CORRECTION_RETRY_DELAY is %s (deployed: 60s)", s.Second(), set.CorrectionRetryDelay))
 	out.line("timeline: seconds since start, who, what (IVS events, the functions' IVS calls and log lines, scenario steps)")
 }
 
 // report prints the summary of the whole run and where the records are.
-func report(ctx context.Context, out *printer, s *engine.Stack, results []engine.Result, took time.Duration) error {
+func report(ctx context.Context, out *printer, s *engine.Stack, results []engine.Result, took, buildTook time.Duration) error {
 	arch, err := s.ReadArchive(ctx, nil)
 	if err != nil {
 		return err
 	}
 	sum := engine.Summarize(arch, s.Counters(), s.DeadLetterDepths())
+	sum.Restarts = s.Restarts()
 	out.line("")
-	out.line(fmt.Sprintf("== Summary (%d scenarios, %s)", len(results), took.Round(100*time.Millisecond)))
+	out.line(fmt.Sprintf("== Summary (%d scenarios in %s; the build before them took %s)", len(results), took.Round(100*time.Millisecond), buildTook.Round(100*time.Millisecond)))
 	var b strings.Builder
 	_ = sum.WriteTable(&b)
 	for _, l := range strings.Split(strings.TrimRight(b.String(), "\n"), "\n") {
@@ -279,9 +280,6 @@ func report(ctx context.Context, out *printer, s *engine.Stack, results []engine
 			status = fmt.Sprintf("%d FAILED", n)
 		}
 		out.line(fmt.Sprintf("  %-22s %-30s %2d records, %d checks %s", "scenario", r.Scenario.Name, len(r.Archive.Sessions), len(r.Checks), status))
-	}
-	if n := s.Restarts(); len(n) > 0 {
-		out.line(fmt.Sprintf("  %-22s %v (an emulator crashed or hung and was restarted)", "RIE restarts", n))
 	}
 	out.line("")
 	out.line(fmt.Sprintf("Records (%d sessions, %d corrections) are files under %s:", len(arch.Sessions), len(arch.Corrections), s.ArchiveDir()))
@@ -307,25 +305,59 @@ func report(ctx context.Context, out *printer, s *engine.Stack, results []engine
 
 // keep prints how to use the running stack and waits for Ctrl-C.
 func keep(ctx context.Context, out *printer, s *engine.Stack) {
-	ep := s.Endpoints()
 	out.line("")
-	out.line("== The stack keeps running (Ctrl-C stops it). Point the AWS CLI or an SDK at it:")
-	for _, kv := range s.ClientEnv() {
-		out.line("  export " + kv)
+	for _, l := range banner(s.Endpoints(), s.ClientEnv()) {
+		out.line(l)
 	}
-	out.line("  # AWS CLI older than v2.13 (v1.29): pass --endpoint-url instead, e.g.")
-	out.line("  aws ivs list-channels --endpoint-url " + ep.IVS)
-	out.line("  aws ivs create-channel --name my-channel --container-format FRAGMENTED_MP4 \\")
-	out.line("      --multitrack-input-configuration enabled=true,policy=ALLOW,maximumResolution=HD")
-	out.line("  aws s3 ls --recursive s3://" + ep.Bucket + "/")
-	out.line("Simulate a broadcaster (the IVS events flow through the suite; timeline below):")
-	out.line(fmt.Sprintf(`  curl -s -XPOST %s/_admin/broadcasts -d '{"channelArn":"<arn>","tracks":5}'`, ep.IVS))
-	out.line(fmt.Sprintf(`  curl -s -XPOST %s/_admin/broadcasts/stop -d '{"channelArn":"<arn>"}'`, ep.IVS))
-	out.line(fmt.Sprintf("  curl -s %s/_admin/state", ep.IVS))
-	out.line(fmt.Sprintf("Endpoints: IVS %s | EventBridge and SQS %s | S3 %s | suite bus %q | archive bucket %q", ep.IVS, ep.EventBridge, ep.S3, ep.EventBus, ep.Bucket))
 	<-ctx.Done()
 	out.line("")
 	out.line("stopping ...")
+}
+
+// Where the banner's examples for an AWS CLI older than v2.13 or v1.29 start.
+const olderCLIs = "  # An older AWS CLI"
+
+// banner returns the lines that say how to look around the running stack: the environment for
+// the AWS CLI and SDKs (env), examples for current and older CLIs, and the admin API.
+func banner(ep engine.Endpoints, env []string) []string {
+	dlq := ep.SQS + "/" + ivstest.DefaultAccount + "/" + suite.FunctionEnrich + localbus.DeadLetterSuffix
+	lines := []string{"== The stack keeps running (Ctrl-C stops it). Point the AWS CLI (v2.13+ or v1.29+) or an SDK at it:"}
+	for _, kv := range env {
+		lines = append(lines, "  export "+kv)
+	}
+	for _, l := range []string{
+		"aws ivs list-channels",
+		"aws ivs create-channel --name my-channel --container-format FRAGMENTED_MP4 \\",
+		"    --multitrack-input-configuration enabled=true,policy=ALLOW,maximumResolution=HD",
+		"aws ivs list-stream-keys --channel-arn <channel arn>      # then: aws ivs get-stream-key --arn <key arn> (the value OBS needs)",
+		"aws sqs list-queues --endpoint-url " + ep.SQS + "      # AWS CLI v1 ignores AWS_ENDPOINT_URL_SQS: keep --endpoint-url",
+		"aws sqs get-queue-attributes --attribute-names All --queue-url " + dlq + " --endpoint-url " + ep.SQS,
+		"aws sqs receive-message --max-number-of-messages 10 --queue-url " + dlq + " --endpoint-url " + ep.SQS,
+		"aws events list-rules --event-bus-name " + ep.EventBus,
+		"aws s3 ls --recursive s3://" + ep.Bucket + "/",
+	} {
+		lines = append(lines, "  "+l)
+	}
+	lines = append(lines,
+		olderCLIs+" (before v2.13 or v1.29, e.g. Debian's awscli 2.9) ignores AWS_ENDPOINT_URL_*: keep the exports above",
+		"  # for the credentials and region, pass --endpoint-url, and leave out flags newer than it (multitrack, container format):")
+	for _, l := range []string{
+		"aws ivs list-channels --endpoint-url " + ep.IVS,
+		"aws ivs create-channel --name my-channel --endpoint-url " + ep.IVS,
+		"aws sqs list-queues --endpoint-url " + ep.SQS,
+		"aws events list-rules --event-bus-name " + ep.EventBus + " --endpoint-url " + ep.EventBridge,
+		"aws s3 ls --recursive s3://" + ep.Bucket + "/ --endpoint-url " + ep.S3,
+	} {
+		lines = append(lines, "  "+l)
+	}
+	return append(lines,
+		"Simulate a broadcaster (the IVS events flow through the suite; timeline below). EventBridge refuses hand-made aws.ivs",
+		"events (put-events), here as in AWS: use these, or an \"inject\" step in a scenario file (ARGS='-file my.json'):",
+		fmt.Sprintf(`  curl -s -XPOST %s/_admin/broadcasts -d '{"channelArn":"<arn>","tracks":5}'`, ep.IVS),
+		fmt.Sprintf(`  curl -s -XPOST %s/_admin/broadcasts/stop -d '{"channelArn":"<arn>"}'`, ep.IVS),
+		fmt.Sprintf("  curl -s %s/_admin/state", ep.IVS),
+		fmt.Sprintf("Endpoints: IVS %s | EventBridge and SQS %s | S3 %s | suite bus %q | archive bucket %q", ep.IVS, ep.EventBridge, ep.S3, ep.EventBus, ep.Bucket),
+	)
 }
 
 func rel(p string) string {

@@ -106,3 +106,41 @@ func TestPrinterProgressOnTerminal(t *testing.T) {
 		t.Errorf("the progress line is not cleared at the end: %q", out)
 	}
 }
+
+// TestBanner: the -keep banner's examples for older AWS CLIs (Debian's awscli 2.9) pass
+// --endpoint-url and use no flag newer than them; every SQS example passes --endpoint-url, which
+// AWS CLI v1 needs for SQS.
+func TestBanner(t *testing.T) {
+	ep := engine.Endpoints{IVS: "http://127.0.0.1:1", EventBridge: "http://127.0.0.1:2", SQS: "http://127.0.0.1:2", S3: "http://127.0.0.1:3",
+		Bucket: "ivs-sessions-local", EventBus: "ivs-sessions"}
+	lines := banner(ep, []string{"AWS_REGION=us-west-2"})
+	text := strings.Join(lines, "\n")
+	current, older, ok := strings.Cut(text, olderCLIs)
+	if !ok {
+		t.Fatalf("no examples for older CLIs:\n%s", text)
+	}
+	for _, want := range []string{"export AWS_REGION=us-west-2", "list-stream-keys", "get-stream-key", "--multitrack-input-configuration", "aws events list-rules"} {
+		if !strings.Contains(current, want) {
+			t.Errorf("the banner lacks %q:\n%s", want, current)
+		}
+	}
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, "aws sqs ") && !strings.Contains(l, "--endpoint-url "+ep.SQS) {
+			t.Errorf("SQS example without --endpoint-url: %s", l)
+		}
+	}
+	for _, l := range strings.Split(older, "\n") {
+		l = strings.TrimSpace(l)
+		if !strings.HasPrefix(l, "aws ") {
+			continue
+		}
+		if !strings.Contains(l, "--endpoint-url http://127.0.0.1:") {
+			t.Errorf("older-CLI example without --endpoint-url: %s", l)
+		}
+		for _, newer := range []string{"--container-format", "--multitrack-input-configuration"} {
+			if strings.Contains(l, newer) {
+				t.Errorf("older-CLI example with %s, which awscli 2.9 lacks: %s", newer, l)
+			}
+		}
+	}
+}

@@ -124,8 +124,8 @@ type Range struct {
 // session and keeps the range's.
 const maxDayPrefixes = 400
 
-// prefixes returns the key prefixes that hold the range's records: one per day (and channel),
-// so that S3 lists only the range's partitions.
+// prefixes returns the key prefixes that hold the range's records: one per day, so that S3
+// lists only the range's partitions.
 func (r Range) prefixes() []string {
 	days := int(r.To.Sub(r.From)/(24*time.Hour)) + 1
 	if days > maxDayPrefixes || days < 1 {
@@ -134,14 +134,9 @@ func (r Range) prefixes() []string {
 	var out []string
 	for d := range days {
 		t := r.From.AddDate(0, 0, d)
-		day := fmt.Sprintf("%syear=%04d/month=%02d/day=%02d/", session.KeyPrefix, t.Year(), int(t.Month()), t.Day())
-		if len(r.Channels) == 0 {
-			out = append(out, day)
-			continue
-		}
-		for _, c := range r.Channels {
-			out = append(out, day+"channel="+c+"/")
-		}
+		// The day's prefix: below it come account= and region= before channel= (a channel
+		// ID is unique only within its account and region), so channels are picked by wants.
+		out = append(out, fmt.Sprintf("%syear=%04d/month=%02d/day=%02d/", session.KeyPrefix, t.Year(), int(t.Month()), t.Day()))
 	}
 	return out
 }
@@ -161,7 +156,7 @@ func (r Range) wants(key string) bool {
 		return true
 	}
 	for _, c := range r.Channels {
-		if strings.HasPrefix(rest, "channel="+c+"/") {
+		if strings.Contains("/"+rest, "/channel="+c+"/") {
 			return true
 		}
 	}

@@ -27,13 +27,19 @@ type ChannelARN struct {
 }
 
 // ParseChannelARN parses s against the IVS API's ChannelArn rules (length 1 to 128, pattern
-// ^arn:aws:ivs:[a-z0-9-]+:[0-9]+:channel/[a-zA-Z0-9-]+$). It returns a *FieldError with an
+// ^arn:aws:ivs:[a-z0-9-]+:[0-9]+:channel/[a-zA-Z0-9-]+$), with a 12-digit account and a
+// region shaped like an AWS region (CheckAccount, CheckRegion). It returns a *FieldError with an
 // empty Field when s does not match; callers set the field's path.
 func ParseChannelARN(s string) (ChannelARN, error) {
 	if len(s) == 0 || len(s) > MaxChannelARNLength || !channelARNPattern.MatchString(s) {
 		return ChannelARN{}, &FieldError{Want: "an IVS channel ARN (arn:aws:ivs:<region>:<account>:channel/<id>)", Got: s}
 	}
 	parts := strings.SplitN(s, ":", 6)
+	// Stricter than the API's pattern, which allows any digits and any dashes: an account is
+	// 12 digits and a region looks like one, since both end up in archive keys.
+	if !accountPattern.MatchString(parts[4]) || !regionPattern.MatchString(parts[3]) {
+		return ChannelARN{}, &FieldError{Want: "an IVS channel ARN (arn:aws:ivs:<region>:<12-digit account>:channel/<id>)", Got: s}
+	}
 	return ChannelARN{Region: parts[3], Account: parts[4], ID: strings.TrimPrefix(parts[5], "channel/")}, nil
 }
 

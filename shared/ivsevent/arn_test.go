@@ -55,6 +55,8 @@ func TestParseChannelARN(t *testing.T) {
 		"ARN:AWS:IVS:us-west-2:123456789012:channel/AbCdef1G2hij",
 		"AbCdef1G2hij",
 		"arn:aws:ivs:us-west-2:123456789012:channel/" + strings.Repeat("a", 128-42), // 129 characters
+		"arn:aws:ivs:us-west-2:1234:channel/AbCdef1G2hij",                           // the API's pattern allows any digits
+		"arn:aws:ivs:---:123456789012:channel/AbCdef1G2hij",                         // ... and any dashes
 	}
 	for _, in := range bad {
 		got, err := ivsevent.ParseChannelARN(in)

@@ -3,6 +3,8 @@ package ivsevent
 import (
 	"errors"
 	"fmt"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/redact"
 )
 
 // ErrUnknown is wrapped by a *FieldError when a well-formed event names something this package
@@ -20,15 +22,17 @@ type FieldError struct {
 	Err   error  // an underlying cause (ErrUnknown, a JSON syntax error), or nil
 }
 
-// Error returns "<field>: want <want>, got <got>".
+// Error returns "<field>: want <want>, got <got>". What it quotes is scrubbed of stream keys and
+// cut to 200 bytes (redact.Quote): a rejected value may be a secret or huge, and the message
+// goes to logs. Got itself keeps the value.
 func (e *FieldError) Error() string {
 	field := e.Field
 	if field == "" {
 		field = "event"
 	}
-	msg := fmt.Sprintf("%s: want %s, got %q", field, e.Want, e.Got)
+	msg := fmt.Sprintf("%s: want %s, got %q", field, e.Want, redact.Quote(e.Got))
 	if e.Err != nil && !errors.Is(e.Err, ErrUnknown) {
-		msg += ": " + e.Err.Error()
+		msg += ": " + redact.Quote(e.Err.Error())
 	}
 	return msg
 }

@@ -3,7 +3,9 @@ package ivsevent_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 )
@@ -63,5 +65,28 @@ func TestFieldErrorUnwrap(t *testing.T) {
 	}
 	if (&ivsevent.FieldError{}).Unwrap() != nil {
 		t.Error("Unwrap of a FieldError without cause is not nil")
+	}
+}
+
+// TestFieldErrorQuotesScrubbed: a rejected event's log line quotes the bad value without the
+// stream key it may hold, and never a whole 300 KB value (issue 10).
+func TestFieldErrorQuotesScrubbed(t *testing.T) {
+	key := "sk_us-west-2_abcdABCDefgh_567890abcdef"
+	body := `{"version":"0","id":"e1","detail-type":"IVS Stream State Change","source":"aws.ivs","account":"123456789012",` +
+		`"time":"2026-11-03T18:00:05Z","region":"us-west-2","resources":["arn:aws:ivs:us-west-2:123456789012:channel/AbCdef1G2hij"],` +
+		`"detail":{"event_name":"Stream Start","channel_name":"` + key + `-x/","stream_id":"st-1A2b3c4D5e6F78ghij9Klmn"}}`
+	_, err := ivsevent.Parse([]byte(body))
+	if err == nil {
+		t.Fatal("Parse accepted a channel name with a slash")
+	}
+	if strings.Contains(err.Error(), key) || !strings.Contains(err.Error(), "detail.channel_name") {
+		t.Errorf("error = %v; want it to name detail.channel_name without the stream key", err)
+	}
+	long := &ivsevent.FieldError{Field: "detail.channel_name", Want: "a name", Got: strings.Repeat("é", 300*1024)}
+	if n := len(long.Error()); n > 400 {
+		t.Errorf("error message of %d bytes quotes a 300 KB value whole", n)
+	}
+	if !utf8.ValidString(long.Error()) {
+		t.Error("the cut message is not valid UTF-8")
 	}
 }

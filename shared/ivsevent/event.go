@@ -137,14 +137,18 @@ func (e *Event) Code() string {
 func (e *Event) AccountLevel() bool { return e.Channel.IsZero() }
 
 // Parse decodes and validates one IVS EventBridge event. It returns a *FieldError naming the
-// JSON path of the first problem: malformed JSON, a wrong type, a missing or invalid field, a
+// JSON path of the first problem: malformed JSON, a member name given twice, data after the
+// event, a wrong type, a missing or invalid field, a value outside what the IVS API allows
+// (Check* and the Max* bounds), a time outside the years FirstYear to LastYear, a
 // channel-scoped event without a channel ARN in resources[0]. A source, detail-type, event name,
 // limit name or recording status it does not know gives a *FieldError wrapping ErrUnknown.
-// Unknown extra fields are ignored and unknown codes are kept.
+//
+// Decoding is strict (see Unmarshal): names match exactly ("Code" is not "code"); members it
+// does not name are ignored, and unknown codes are kept.
 func Parse(data []byte) (*Event, error) {
 	var w wireEvent
-	if err := json.Unmarshal(data, &w); err != nil {
-		return nil, jsonError("", err)
+	if err := Unmarshal("", data, &w); err != nil {
+		return nil, err
 	}
 	e := Event{
 		Version: w.Version, ID: w.ID, DetailType: w.DetailType, Source: w.Source,
@@ -152,6 +156,9 @@ func Parse(data []byte) (*Event, error) {
 	}
 	if e.ID == "" {
 		return nil, &FieldError{Field: "id", Want: "the event ID", Got: ""}
+	}
+	if err := CheckEventID("id", e.ID); err != nil {
+		return nil, err
 	}
 	switch e.Source {
 	case Source:
@@ -165,6 +172,12 @@ func Parse(data []byte) (*Event, error) {
 	}
 	if !slices.Contains(DetailTypes, e.DetailType) {
 		return nil, &FieldError{Field: "detail-type", Want: "one of " + quoteList(DetailTypes), Got: e.DetailType, Err: ErrUnknown}
+	}
+	if err := checkAll(CheckAccount("account", e.Account), CheckRegion("region", e.Region)); err != nil {
+		return nil, err
+	}
+	if len(e.Resources) > MaxResources {
+		return nil, &FieldError{Field: "resources", Want: fmt.Sprintf("at most %d resources", MaxResources), Got: fmt.Sprintf("%d", len(e.Resources))}
 	}
 	if err := e.decodeTime(w.Time); err != nil {
 		return nil, err
@@ -227,7 +240,7 @@ func (e *Event) decodeTime(raw json.RawMessage) error {
 	if e.Time.IsZero() {
 		return &FieldError{Field: "time", Want: "a non-zero RFC 3339 timestamp", Got: got}
 	}
-	return nil
+	return CheckTime("time", e.Time)
 }
 
 // decodeDetail decodes e.Detail into the struct of e.DetailType and validates it. It reports
@@ -239,39 +252,60 @@ func (e *Event) decodeDetail() (channelScoped bool, err error) {
 		if err := decode(e.Detail, e.StreamState); err != nil {
 			return false, err
 		}
-		return true, checkEventName(e.DetailType, e.StreamState.EventName, e.StreamState.StreamID)
+		s := e.StreamState
+		if err := checkEventName(e.DetailType, s.EventName, s.StreamID); err != nil {
+			return false, err
+		}
+		return true, checkAll(CheckChannelName("detail.channel_name", s.ChannelName), CheckCode("detail.code", s.Code), CheckText("detail.reason", s.Reason))
 	case DetailTypeStreamHealthChange:
 		e.StreamHealth = new(StreamHealthChange)
 		if err := decode(e.Detail, e.StreamHealth); err != nil {
 			return false, err
 		}
-		return true, checkEventName(e.DetailType, e.StreamHealth.EventName, e.StreamHealth.StreamID)
-	case DetailTypeLimitBreach:
-		e.Limit = new(LimitBreach)
-		if err := decode(e.Detail, e.Limit); err != nil {
+		if err := checkEventName(e.DetailType, e.StreamHealth.EventName, e.StreamHealth.StreamID); err != nil {
 			return false, err
 		}
+		return true, CheckChannelName("detail.channel_name", e.StreamHealth.ChannelName)
+	case DetailTypeLimitBreach:
+		var w wireLimitBreach
+		if err := decode(e.Detail, &w); err != nil {
+			return false, err
+		}
+		e.Limit = &LimitBreach{LimitName: w.LimitName, LimitUnit: w.LimitUnit, ChannelName: w.ChannelName, StreamID: w.StreamID}
 		if !slices.Contains(limitNames, e.Limit.LimitName) {
 			return false, &FieldError{Field: "detail.limit_name", Want: "one of " + quoteList(limitNames), Got: e.Limit.LimitName, Err: ErrUnknown}
+		}
+		var errValue, errBy error
+		e.Limit.LimitValue, errValue = checkNumber("detail.limit_value", w.LimitValue)
+		e.Limit.ExceededBy, errBy = checkNumber("detail.exceeded_by", w.ExceededBy)
+		if err := checkAll(errValue, errBy, CheckText("detail.limit_unit", w.LimitUnit)); err != nil {
+			return false, err
 		}
 		if AccountLevel(e.Limit.LimitName) {
 			return false, nil
 		}
-		return true, CheckStreamID("detail.stream_id", e.Limit.StreamID)
+		return true, checkAll(CheckStreamID("detail.stream_id", e.Limit.StreamID), CheckChannelName("detail.channel_name", e.Limit.ChannelName))
 	case DetailTypeRecordingStateChange:
 		e.Recording = new(RecordingStateChange)
 		if err := decode(e.Detail, e.Recording); err != nil {
 			return false, err
 		}
-		if !slices.Contains(recordingStatuses, e.Recording.RecordingStatus) {
-			return false, &FieldError{Field: "detail.recording_status", Want: "one of " + quoteList(recordingStatuses), Got: e.Recording.RecordingStatus, Err: ErrUnknown}
+		r := e.Recording
+		if !slices.Contains(recordingStatuses, r.RecordingStatus) {
+			return false, &FieldError{Field: "detail.recording_status", Want: "one of " + quoteList(recordingStatuses), Got: r.RecordingStatus, Err: ErrUnknown}
 		}
-		for i, id := range e.Recording.RecordingSessionStreamIDs {
+		if len(r.RecordingSessionStreamIDs) > MaxRecordingStreamIDs {
+			return false, &FieldError{Field: "detail.recording_session_stream_ids", Want: fmt.Sprintf("at most %d stream IDs", MaxRecordingStreamIDs), Got: fmt.Sprint(len(r.RecordingSessionStreamIDs))}
+		}
+		for i, id := range r.RecordingSessionStreamIDs {
 			if err := CheckStreamID(fmt.Sprintf("detail.recording_session_stream_ids[%d]", i), id); err != nil {
 				return false, err
 			}
 		}
-		return true, CheckStreamID("detail.stream_id", e.Recording.StreamID)
+		if err := checkRecording(r); err != nil {
+			return false, err
+		}
+		return true, CheckStreamID("detail.stream_id", r.StreamID)
 	}
 	return false, nil // unreachable: Parse checked the detail-type
 }
@@ -285,23 +319,36 @@ func checkEventName(detailType, name, streamID string) error {
 }
 
 func decode(detail json.RawMessage, v any) error {
-	if err := json.Unmarshal(detail, v); err != nil {
-		return jsonError("detail", err)
-	}
-	return nil
+	return Unmarshal("detail", detail, v)
 }
 
-// jsonError turns an encoding/json error into a *FieldError under prefix.
-func jsonError(prefix string, err error) error {
-	var typeErr *json.UnmarshalTypeError
-	if errors.As(err, &typeErr) {
-		field := typeErr.Field
-		if prefix != "" {
-			field = prefix + "." + field
-		}
-		return &FieldError{Field: field, Want: "a JSON " + jsonKind(typeErr.Type.Kind().String()), Got: "a JSON " + typeErr.Value, Err: err}
+// wireLimitBreach is the detail of a limit breach as it arrives: its numbers are pointers so
+// that null or a missing number is an error, not a zero.
+type wireLimitBreach struct {
+	LimitName   string   `json:"limit_name"`
+	LimitValue  *float64 `json:"limit_value"`
+	ExceededBy  *float64 `json:"exceeded_by"`
+	LimitUnit   string   `json:"limit_unit"`
+	ChannelName string   `json:"channel_name"`
+	StreamID    string   `json:"stream_id"`
+}
+
+// checkRecording checks the bounds of a recording state change's fields.
+func checkRecording(r *RecordingStateChange) error {
+	if r.RecordingS3BucketName != "" && !bucketPattern.MatchString(r.RecordingS3BucketName) {
+		return &FieldError{Field: "detail.recording_s3_bucket_name", Want: "an S3 bucket name (3 to 63 lower-case letters, digits, dots, dashes)", Got: r.RecordingS3BucketName}
 	}
-	return &FieldError{Field: prefix, Want: "a JSON object", Got: "malformed JSON", Err: err}
+	if !recordingSessionIDPattern.MatchString(r.RecordingSessionID) {
+		return &FieldError{Field: "detail.recording_session_id", Want: "a recording session ID (at most 128 letters, digits, - and _)", Got: r.RecordingSessionID}
+	}
+	if r.RecordingDurationMs < 0 {
+		return &FieldError{Field: "detail.recording_duration_ms", Want: "a duration at or above 0", Got: fmt.Sprint(r.RecordingDurationMs)}
+	}
+	return checkAll(
+		CheckChannelName("detail.channel_name", r.ChannelName),
+		CheckText("detail.recording_status_reason", r.RecordingStatusReason),
+		CheckText("detail.recording_s3_key_prefix", r.RecordingS3KeyPrefix),
+	)
 }
 
 func jsonKind(goKind string) string {

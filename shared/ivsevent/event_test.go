@@ -120,7 +120,7 @@ func TestParseRejects(t *testing.T) {
 		"missing detail":      {in: strings.Replace(valid, `,"detail":`+startDetail, "", 1), field: "detail"},
 		"resources null":      {in: envelope(ivsevent.DetailTypeStreamStateChange, "null", startDetail), field: "resources"},
 		"resources of numbers": {
-			in: envelope(ivsevent.DetailTypeStreamStateChange, "[1]", startDetail), field: "resources",
+			in: envelope(ivsevent.DetailTypeStreamStateChange, "[1]", startDetail), field: "resources[0]",
 		},
 		"event name missing": {in: envelope(ivsevent.DetailTypeStreamStateChange, channelResources, `{"stream_id":"st-1A2b3c4D5e6F78ghij9Klmn"}`), field: "detail.event_name", unknown: true},
 		"health event with a stream-state name": {
@@ -147,7 +147,67 @@ func TestParseRejects(t *testing.T) {
 		},
 		"code not a string": {
 			in: envelope(ivsevent.DetailTypeStreamStateChange, channelResources, `{"event_name":"Session Ended","channel_name":"studio-a","stream_id":"st-1A2b3c4D5e6F78ghij9Klmn","code":7}`), field: "detail.code",
-			message: `detail.code: want a JSON string, got "a JSON number": json: cannot unmarshal number into Go struct field StreamStateChange.code of type string`,
+			message: `detail.code: want a JSON string, got "a JSON number"`,
+		},
+		// Issue 10: strict decoding and the bounds of the IVS API.
+		"duplicate detail-type": {
+			in:    strings.Replace(valid, `"source":"aws.ivs",`, `"source":"aws.ivs","detail-type":"IVS Limit Breach",`, 1),
+			field: "detail-type", message: `detail-type: want the member once (a duplicate is ambiguous), got "detail-type": duplicate object member name`,
+		},
+		"duplicate stream_id in detail": {
+			in:    envelope(ivsevent.DetailTypeStreamStateChange, channelResources, `{"event_name":"Stream Start","stream_id":"st-1A2b3c4D5e6F78ghij9Klmn","stream_id":"st-1A2b3c4D5e6F78ghij9Klmo"}`),
+			field: "detail.stream_id",
+		},
+		"upper-case STREAM_ID is not stream_id": {
+			in:    envelope(ivsevent.DetailTypeStreamStateChange, channelResources, `{"event_name":"Stream Start","STREAM_ID":"st-1A2b3c4D5e6F78ghij9Klmn"}`),
+			field: "detail.stream_id",
+		},
+		"trailing data after the event": {in: valid + ` {"id":"x"}`, field: "", message: ""},
+		"channel name of 129 characters": {
+			in:    envelope(ivsevent.DetailTypeStreamStateChange, channelResources, `{"event_name":"Stream Start","channel_name":"`+strings.Repeat("a", 129)+`","stream_id":"st-1A2b3c4D5e6F78ghij9Klmn"}`),
+			field: "detail.channel_name",
+		},
+		"channel name with a slash": {
+			in:    envelope(ivsevent.DetailTypeStreamStateChange, channelResources, `{"event_name":"Stream Start","channel_name":"a/../b","stream_id":"st-1A2b3c4D5e6F78ghij9Klmn"}`),
+			field: "detail.channel_name",
+		},
+		"code of 1,100 characters": {
+			in:    envelope(ivsevent.DetailTypeStreamStateChange, channelResources, `{"event_name":"Session Ended","stream_id":"st-1A2b3c4D5e6F78ghij9Klmn","code":"`+strings.Repeat("X", 1100)+`"}`),
+			field: "detail.code",
+		},
+		"code with a path": {
+			in:    envelope(ivsevent.DetailTypeStreamStateChange, channelResources, `{"event_name":"Session Ended","stream_id":"st-1A2b3c4D5e6F78ghij9Klmn","code":"../x"}`),
+			field: "detail.code",
+		},
+		"reason with a line break": {
+			in:    envelope(ivsevent.DetailTypeStreamStateChange, channelResources, `{"event_name":"Stream Failure","stream_id":"st-1A2b3c4D5e6F78ghij9Klmn","reason":"a\n{\"level\":\"ERROR\"}"}`),
+			field: "detail.reason",
+		},
+		"negative limit value": {
+			in:    envelope(ivsevent.DetailTypeLimitBreach, `[]`, `{"limit_name":"Concurrent Viewers","limit_value":-1,"exceeded_by":1,"limit_unit":"viewers"}`),
+			field: "detail.limit_value",
+		},
+		"null limit value": {
+			in:    envelope(ivsevent.DetailTypeLimitBreach, `[]`, `{"limit_name":"Concurrent Viewers","limit_value":null,"exceeded_by":1,"limit_unit":"viewers"}`),
+			field: "detail.limit_value",
+		},
+		"missing exceeded_by": {
+			in:    envelope(ivsevent.DetailTypeLimitBreach, `[]`, `{"limit_name":"Concurrent Viewers","limit_value":5,"limit_unit":"viewers"}`),
+			field: "detail.exceeded_by",
+		},
+		"negative recording duration": {
+			in:    envelope(ivsevent.DetailTypeRecordingStateChange, channelResources, `{"channel_name":"studio-a","stream_id":"st-1A2b3c4D5e6F78ghij9Klmn","recording_status":"Recording End","recording_duration_ms":-5}`),
+			field: "detail.recording_duration_ms",
+		},
+		"time in 1970": {
+			in: strings.Replace(valid, `"2026-11-03T18:00:05Z"`, `"1970-01-01T00:00:01Z"`, 1), field: "time",
+			message: `time: want a time in the years 2024 to 2099 (the archive's partitions), got "1970-01-01T00:00:01Z"`,
+		},
+		"time in 2999":  {in: strings.Replace(valid, `"2026-11-03T18:00:05Z"`, `"2999-01-01T00:00:00Z"`, 1), field: "time"},
+		"account words": {in: strings.Replace(valid, `"account":"123456789012"`, `"account":"aws_account_id"`, 1), field: "account"},
+		"region path":   {in: strings.Replace(valid, `"region":"us-west-2"`, `"region":"us-west-2/../x"`, 1), field: "region"},
+		"event ID with a slash": {
+			in: strings.Replace(valid, `"id":"`, `"id":"../`, 1), field: "id",
 		},
 	}
 	for name, tc := range tests {
@@ -184,7 +244,7 @@ func TestInvalidSampleMessages(t *testing.T) {
 		"wrong-source.json":                `source: want "aws.ivs", got "aws.medialive"`,
 		"missing-time.json":                `time: want an RFC 3339 timestamp, got ""`,
 		"resources-empty.json":             `resources: want the channel ARN of a channel-scoped event, got "[]"`,
-		"limit-value-string.json":          `detail.limit_value: want a JSON number, got "a JSON string": json: cannot unmarshal string into Go struct field LimitBreach.limit_value of type float64`,
+		"limit-value-string.json":          `detail.limit_value: want a JSON number, got "a JSON string"`,
 	} {
 		data, ok := samples[name]
 		if !ok {

@@ -98,6 +98,14 @@ var wantInvalid = map[string]invalidWant{
 	"missing-time.json":                          {field: "time"},
 	"bad-time.json":                              {field: "time"},
 	"time-number.json":                           {field: "time"},
+	"duplicate-detail-type.json":                 {field: "detail-type"},
+	"code-upper-case.json":                       {field: "detail.stream_id"},
+	"trailing-data.json":                         {field: ""},
+	"channel-name-too-long.json":                 {field: "detail.channel_name"},
+	"limit-value-negative.json":                  {field: "detail.limit_value"},
+	"limit-value-null.json":                      {field: "detail.limit_value"},
+	"time-1970.json":                             {field: "time"},
+	"time-2999.json":                             {field: "time"},
 }
 
 // readSamples returns the *.json files directly in dir, by base name. It fails the test when

@@ -1,6 +1,6 @@
 // Package lease is a mutual-exclusion lease held in one Amazon S3 object: whoever creates the
 // object, or overwrites it once it has expired, holds the lease until it releases it or its time
-// runs out. The corrector holds one per channel (locks/channel=<id>.json in the archive bucket),
+// runs out. The corrector holds one per channel (locks/account=<account>/region=<region>/channel=<id>.json in the archive bucket),
 // so two concurrent deliveries never correct one channel at once.
 //
 // The lease is made of S3's conditional writes, and nothing else

@@ -60,6 +60,7 @@ func TestQuote(t *testing.T) {
 		"key scrubbed":     {"rtmps://x/app/" + key, "rtmps://x/app/REDACTED"},
 		"cut after scrub":  {long, strings.Repeat("x", 190) + "REDACTED y..."},
 		"exactly at limit": {strings.Repeat("z", 200), strings.Repeat("z", 200)},
+		"cut on a rune":    {strings.Repeat("z", 199) + "é" + "z", strings.Repeat("z", 199) + "..."},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -70,5 +71,47 @@ func TestQuote(t *testing.T) {
 				t.Errorf("Quote([]byte) = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestStrings: every string of a nested value is scrubbed, in a copy; the input is untouched.
+func TestStrings(t *testing.T) {
+	key := "sk_us-west-2_abcdABCDefgh_567890abcdef"
+	type inner struct {
+		Name string
+		Tags map[string]string
+		n    string
+	}
+	type outer struct {
+		Name   string
+		Ptr    *inner
+		List   []inner
+		Any    any
+		Number int
+	}
+	in := outer{Name: key, Ptr: &inner{Name: "a " + key, n: key}, List: []inner{{Tags: map[string]string{key: "1", "sk_eu-west-1_x_y": "2", "k": key}}},
+		Any: key, Number: 7}
+	out := Strings(in)
+	if in.Name != key || in.Ptr.Name != "a "+key || in.List[0].Tags["k"] != key {
+		t.Fatal("Strings modified its input")
+	}
+	if out.Name != Redacted || out.Ptr.Name != "a "+Redacted || out.Any != Redacted || out.Number != 7 || out.Ptr.n != key {
+		t.Errorf("Strings = %+v (ptr %+v)", out, out.Ptr)
+	}
+	if got := out.List[0].Tags; len(got) != 2 || got[Redacted] != "2" || got["k"] != Redacted {
+		t.Errorf("tags = %v, want the greater value kept on a collision and values scrubbed", got)
+	}
+	if out.Ptr == in.Ptr || &out.List[0] == &in.List[0] {
+		t.Error("Strings shares memory with its input")
+	}
+}
+
+// TestTagsCollisionDeterministic: two tag keys that scrub to one key keep the greater value.
+func TestTagsCollisionDeterministic(t *testing.T) {
+	for range 20 {
+		got := Tags(map[string]string{"sk_us-west-2_a_b": "x", "sk_us-west-2_c_d": "y"})
+		if len(got) != 1 || got[Redacted] != "y" {
+			t.Fatalf("Tags = %v, want {REDACTED: y}", got)
+		}
 	}
 }

@@ -40,6 +40,9 @@ func FromStreamSession(ss *types.StreamSession, ev *ivsevent.Event) (Record, err
 	if ss.StartTime == nil || ss.StartTime.IsZero() {
 		return Record{}, &ivsevent.FieldError{Field: "streamSession.startTime", Want: "the session's start time", Got: ""}
 	}
+	if err := ivsevent.CheckTime("streamSession.startTime", *ss.StartTime); err != nil {
+		return Record{}, err // outside the archive's years: no partition would hold it
+	}
 	if ss.EndTime != nil && ss.EndTime.Before(*ss.StartTime) {
 		return Record{}, &ivsevent.FieldError{Field: "streamSession.endTime", Want: "a time at or after startTime " + ss.StartTime.UTC().Format(time.RFC3339Nano), Got: ss.EndTime.UTC().Format(time.RFC3339Nano)}
 	}
@@ -85,7 +88,8 @@ func FromStreamSession(ss *types.StreamSession, ev *ivsevent.Event) (Record, err
 
 // FromEvent builds the record of a session known only from one IVS event (parsed, not nil):
 // not enriched, with note saying why (e.g. "GetStreamSession: ResourceNotFoundException"). An
-// account-level event (no channel, no stream) gives a record that Validate rejects.
+// account-level event (no channel, no stream) gives a record with the envelope's account and
+// region, which Validate rejects (it is archived under AccountEventKey instead).
 func FromEvent(ev *ivsevent.Event, note string) Record {
 	r := Record{
 		SchemaVersion:  SchemaVersion,
@@ -95,6 +99,10 @@ func FromEvent(ev *ivsevent.Event, note string) Record {
 		Account:        ev.Channel.Account,
 		StreamID:       ev.StreamID(),
 		EnrichmentNote: note,
+	}
+	if ev.AccountLevel() {
+		// No channel to take them from: the IVS envelope's (ivsevent.Parse checked them).
+		r.Account, r.Region = ev.Account, ev.Region
 	}
 	if name := ev.ChannelName(); name != "" {
 		r.Channel = &Channel{Name: name}
@@ -129,7 +137,7 @@ func FromEvent(ev *ivsevent.Event, note string) Record {
 // event or the archive.
 func ChannelOf(ch *types.Channel) *Channel {
 	c := &Channel{
-		Name:                      deref(ch.Name),
+		Name:                      redact.Scrub(deref(ch.Name)), // IVS's name pattern fits a stream key
 		Type:                      string(ch.Type),
 		LatencyMode:               string(ch.LatencyMode),
 		ContainerFormat:           string(ch.ContainerFormat),

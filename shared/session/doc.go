@@ -10,6 +10,11 @@
 // associative and idempotent, which makes the archive's read-merge-write converge whatever the
 // order of deliveries.
 //
+// A session's identity is (account, region, channel, stream) (Identity), and every archive key
+// is built in key.go from checked identifiers alone, with account and region in it, so several
+// accounts and regions can share one bucket. Every string of a record is scrubbed of stream keys
+// (redact.Strings) whenever it is built or merged.
+//
 // The record's JSON is its contract (schema version SchemaVersion): camelCase keys, times in
 // UTC RFC 3339, empty values omitted. It never holds srt.passphrase or a stream key: channel
 // tags are scrubbed with package redact.

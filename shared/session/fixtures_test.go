@@ -3,6 +3,7 @@ package session
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,7 +30,7 @@ func at(d time.Duration) time.Time { return t0.Add(d) }
 func event(t testing.TB, when time.Time, detailType string, detail map[string]any) *ivsevent.Event {
 	t.Helper()
 	env := map[string]any{
-		"version": "0", "id": fmt.Sprintf("id-%d-%s", when.UnixNano(), detailType), "detail-type": detailType, "source": "aws.ivs",
+		"version": "0", "id": fmt.Sprintf("id-%d-%s", when.UnixNano(), strings.ReplaceAll(detailType, " ", "-")), "detail-type": detailType, "source": "aws.ivs",
 		"account": "123456789012", "time": when.Format(time.RFC3339Nano), "region": "us-west-2",
 		"resources": []string{testARN}, "detail": detail,
 	}

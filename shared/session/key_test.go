@@ -30,15 +30,15 @@ func TestKey(t *testing.T) {
 	}{
 		"dated by startTime": {
 			r:    withTimes(t0, at(48*time.Hour)),
-			want: "sessions/year=2024/month=09/day=09/channel=abcdABCDefgh/st-1AuTyMDASvHUTSb8p5PvbsO.json",
+			want: "sessions/year=2024/month=09/day=09/account=123456789012/region=us-west-2/channel=abcdABCDefgh/st-1AuTyMDASvHUTSb8p5PvbsO.json",
 		},
 		"startTime in another zone is dated in UTC": {
 			r:    withTimes(time.Date(2024, 12, 31, 21, 30, 0, 0, est)),
-			want: "sessions/year=2025/month=01/day=01/channel=abcdABCDefgh/st-1AuTyMDASvHUTSb8p5PvbsO.json",
+			want: "sessions/year=2025/month=01/day=01/account=123456789012/region=us-west-2/channel=abcdABCDefgh/st-1AuTyMDASvHUTSb8p5PvbsO.json",
 		},
 		"no startTime: the earliest event": {
 			r:    withTimes(time.Time{}, at(30*24*time.Hour), at(24*time.Hour)),
-			want: "sessions/year=2024/month=09/day=10/channel=abcdABCDefgh/st-1AuTyMDASvHUTSb8p5PvbsO.json",
+			want: "sessions/year=2024/month=09/day=10/account=123456789012/region=us-west-2/channel=abcdABCDefgh/st-1AuTyMDASvHUTSb8p5PvbsO.json",
 		},
 		"no startTime, no events: a limit breach": {
 			r: func() Record {
@@ -46,7 +46,7 @@ func TestKey(t *testing.T) {
 				r.LimitBreaches = []LimitBreach{{Time: at(time.Hour), LimitName: ivsevent.LimitIngestResolution}}
 				return r
 			}(),
-			want: "sessions/year=2024/month=09/day=09/channel=abcdABCDefgh/st-1AuTyMDASvHUTSb8p5PvbsO.json",
+			want: "sessions/year=2024/month=09/day=09/account=123456789012/region=us-west-2/channel=abcdABCDefgh/st-1AuTyMDASvHUTSb8p5PvbsO.json",
 		},
 	}
 	for name, tc := range tests {

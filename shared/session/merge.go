@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/redact"
 )
 
 // Merge combines two records of the same session (same channel and stream ID; Merge does not
@@ -27,8 +28,13 @@ import (
 //     then the later; nextSession: the one that started first;
 //   - quality: a measurement with data over an unknown one, then the later.
 //
-// The derived fields are recomputed. Neither argument is modified.
+// The derived fields are recomputed and every string is scrubbed of stream keys
+// (redact.Strings). Neither argument is modified.
 func Merge(a, b Record) Record {
+	// Every string of both sides is scrubbed of stream keys first (redact.Strings): whatever
+	// field a crafted message hides one in, the archive never keeps it, and the merge picks
+	// among scrubbed values only, so it stays associative.
+	a, b = redact.Strings(a), redact.Strings(b)
 	r := Record{
 		SchemaVersion:   max(a.SchemaVersion, b.SchemaVersion),
 		ChannelARN:      pick(a.ChannelARN, b.ChannelARN),
@@ -72,6 +78,8 @@ func Merge(a, b Record) Record {
 // recomputes every derived field. It is idempotent and builds new slices: the record's slices
 // may be shared with another record.
 func (r *Record) derive() {
+	*r = redact.Strings(*r) // see Merge; a deep copy, so the record's slices are its own
+	r.inUTC()
 	r.Video = canonical(r.Video, func(v VideoTrack) string { return v.Track }, mergeVideo, func(a, b VideoTrack) int { return compareTracks(a.Track, b.Track) })
 	r.Audio = canonical(r.Audio, func(a AudioTrack) string { return a.Track }, mergeAudio, func(a, b AudioTrack) int { return compareTracks(a.Track, b.Track) })
 	r.Events = canonical(r.Events, eventKey, mergeEvent, compareEvents)

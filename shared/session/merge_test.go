@@ -15,7 +15,7 @@ import (
 // samples returns records of one session, as the archive may receive them in any order: from
 // single events, from GetStreamSession at different phases, trimmed, with corrections, and
 // read back from JSON.
-func samples(t *testing.T) map[string]Record {
+func samples(t testing.TB) map[string]Record {
 	t.Helper()
 	fromSS := func(edit func(*Record), ev *ivsevent.Event) Record {
 		ss := singleTrackSession()
@@ -385,7 +385,7 @@ func ExampleMerge() {
 	fmt.Println(r.Outcome, len(r.Events), r.Events[0].Name, "->", r.Events[1].Name)
 	fmt.Println(reflect.DeepEqual(r, Merge(b, a)))
 	// Output:
-	// sessions/year=2024/month=09/day=09/channel=abcdABCDefgh/st-1AuTyMDASvHUTSb8p5PvbsO.json
+	// sessions/year=2024/month=09/day=09/account=123456789012/region=us-west-2/channel=abcdABCDefgh/st-1AuTyMDASvHUTSb8p5PvbsO.json
 	// ended 2 Stream End -> Session Ended
 	// true
 }

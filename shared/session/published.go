@@ -1,7 +1,6 @@
 package session
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -42,24 +41,17 @@ type Corrected struct {
 	Trigger    Trigger    `json:"trigger"`
 }
 
-// Key returns the archive key of the correction:
-// corrections/year=YYYY/month=MM/day=DD/channel=<id>/<stream-id>-<outcome>-<unix-ms>.json,
-// dated by the correction's time (UTC). It returns "" when the channel ARN is not valid.
+// Key returns ArchiveKey, or "" when the correction cannot be archived.
 func (c Corrected) Key() string {
-	ch, err := ivsevent.ParseChannelARN(c.ChannelARN)
-	if err != nil {
-		return ""
-	}
-	at := c.Correction.At.UTC()
-	return fmt.Sprintf("%syear=%04d/month=%02d/day=%02d/channel=%s/%s-%s-%d.json",
-		CorrectionKeyPrefix, at.Year(), at.Month(), at.Day(), ch.ID, c.StreamID, c.Correction.Outcome, at.UnixMilli())
+	k, _ := c.ArchiveKey()
+	return k
 }
 
 // CorrectionDayPrefix returns the prefix of the corrections of a channel archived on a day
-// (UTC): corrections/year=YYYY/month=MM/day=DD/channel=<id>/ (see Corrected.Key).
-func CorrectionDayPrefix(channelID string, day time.Time) string {
-	day = day.UTC()
-	return fmt.Sprintf("%syear=%04d/month=%02d/day=%02d/channel=%s/", CorrectionKeyPrefix, day.Year(), int(day.Month()), day.Day(), channelID)
+// (UTC): corrections/year=YYYY/month=MM/day=DD/account=<account>/region=<region>/channel=<id>/
+// (see CorrectionKey).
+func CorrectionDayPrefix(ch ivsevent.ChannelARN, day time.Time) string {
+	return CorrectionKeyPrefix + datePath(day) + channelPath(Identity{Account: ch.Account, Region: ch.Region, ChannelID: ch.ID}) + "/"
 }
 
 // ParseCorrectionKey reads the stream ID, outcome and time (to the millisecond) from a key

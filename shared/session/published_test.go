@@ -17,7 +17,7 @@ func TestCorrectedKey(t *testing.T) {
 		"applied": {
 			c: Corrected{ChannelARN: "arn:aws:ivs:us-west-2:123456789012:channel/AbCdef1G2hij", StreamID: "st-1A2b3c4D5e6F78ghij9Klmn",
 				Correction: Correction{Outcome: CorrectionApplied, At: time.Date(2026, 11, 3, 23, 59, 59, 0, time.FixedZone("x", -3600))}},
-			want: "corrections/year=2026/month=11/day=04/channel=AbCdef1G2hij/st-1A2b3c4D5e6F78ghij9Klmn-applied-1793753999000.json",
+			want: "corrections/year=2026/month=11/day=04/account=123456789012/region=us-west-2/channel=AbCdef1G2hij/st-1A2b3c4D5e6F78ghij9Klmn-applied-1793753999000.json",
 		},
 		"bad arn": {c: Corrected{ChannelARN: "arn:aws:ivs:us-west-2:123456789012:stage/x"}, want: ""},
 	}

@@ -136,8 +136,9 @@ func TestParseCorrectionKey(t *testing.T) {
 		if !ok || stream != testStreamID || got != outcome || !gotAt.Equal(at) {
 			t.Errorf("ParseCorrectionKey(%s) = %s, %s, %v, %v", c.Key(), stream, got, gotAt, ok)
 		}
-		if !strings.HasPrefix(c.Key(), CorrectionDayPrefix("abcdABCDefgh", at)) {
-			t.Errorf("key %s is not under %s", c.Key(), CorrectionDayPrefix("abcdABCDefgh", at))
+		ch := ivsevent.ChannelARN{Account: "123456789012", Region: "us-west-2", ID: "abcdABCDefgh"}
+		if !strings.HasPrefix(c.Key(), CorrectionDayPrefix(ch, at)) {
+			t.Errorf("key %s is not under %s", c.Key(), CorrectionDayPrefix(ch, at))
 		}
 	}
 	for _, bad := range []string{"", "sessions/x.json", "corrections/x/st-abc-applied-1.json", "corrections/x/st-1AuTyMDASvHUTSb8p5PvbsO-applied-x.json", "corrections/x/st-1AuTyMDASvHUTSb8p5PvbsO.json"} {

@@ -8,7 +8,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
-	"github.com/ivs-sessions/ivs-sessions/shared/redact"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
@@ -29,14 +28,15 @@ type Event struct {
 	Measured   *session.Measured  `json:"-"`
 }
 
-// Decode reads one of the suite's events. Its errors are *ivsevent.FieldError: the body is not
+// Decode reads one of the suite's events, strictly (ivsevent.Unmarshal: exact member names, no
+// member twice, nothing after the value). Its errors are *ivsevent.FieldError: the body is not
 // an EventBridge event, its source is not suite.EventSource or its detail-type not one of the
 // suite's (both wrapping ivsevent.ErrUnknown), or its detail is not a JSON object of the
 // detail-type's shape. Retrying cannot fix any of them.
 func Decode(body []byte) (*Event, error) {
 	var ev Event
-	if err := json.Unmarshal(body, &ev); err != nil {
-		return nil, &ivsevent.FieldError{Want: "an EventBridge event as JSON", Got: redact.Quote(body), Err: err}
+	if err := ivsevent.Unmarshal("", body, &ev); err != nil {
+		return nil, err
 	}
 	if ev.Source != suite.EventSource {
 		return nil, &ivsevent.FieldError{Field: "source", Want: fmt.Sprintf("%q", suite.EventSource), Got: ev.Source, Err: ivsevent.ErrUnknown}
@@ -58,10 +58,10 @@ func Decode(body []byte) (*Event, error) {
 			Got:  ev.DetailType, Err: ivsevent.ErrUnknown}
 	}
 	if d := bytes.TrimSpace(ev.Detail); len(d) == 0 || d[0] != '{' {
-		return nil, &ivsevent.FieldError{Field: "detail", Want: "a JSON object", Got: redact.Quote(d)}
+		return nil, &ivsevent.FieldError{Field: "detail", Want: "a JSON object", Got: string(d)}
 	}
-	if err := json.Unmarshal(ev.Detail, detail); err != nil {
-		return nil, &ivsevent.FieldError{Field: "detail", Want: "the detail of " + ev.DetailType, Got: redact.Quote(ev.Detail), Err: err}
+	if err := ivsevent.Unmarshal("detail", ev.Detail, detail); err != nil {
+		return nil, err
 	}
 	return &ev, nil
 }

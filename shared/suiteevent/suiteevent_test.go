@@ -177,7 +177,9 @@ func TestDecodeRejects(t *testing.T) {
 		"other detail-type": {strings.Replace(good, suite.DetailTypeChannelCorrected, "IVS Something Else", 1), "detail-type", true},
 		"detail not object": {`{"source":"` + suite.EventSource + `","detail-type":"` + suite.DetailTypeSessionEnriched + `","detail":"x"}`, "detail", false},
 		"no detail":         {`{"source":"` + suite.EventSource + `","detail-type":"` + suite.DetailTypeSessionEnriched + `"}`, "detail", false},
-		"detail wrong type": {`{"source":"` + suite.EventSource + `","detail-type":"` + suite.DetailTypeSessionEnriched + `","detail":{"record":[]}}`, "detail", false},
+		"detail wrong type": {`{"source":"` + suite.EventSource + `","detail-type":"` + suite.DetailTypeSessionEnriched + `","detail":{"record":[]}}`, "detail.record", false},
+		"duplicate member":  {strings.Replace(good, `"source":"`+suite.EventSource+`"`, `"source":"`+suite.EventSource+`","source":"`+suite.EventSource+`"`, 1), "source", false},
+		"trailing data":     {good + `{}`, "", false},
 		"secret quoted":     {`{"source":"` + suite.EventSource + `","detail-type":"` + suite.DetailTypeSessionEnriched + `","detail":"sk_us-west-2_abcdABCDefgh_567890abcdef"}`, "detail", false},
 	}
 	for name, tc := range tests {

@@ -121,7 +121,7 @@ func (s *Sweeper) Live(ctx context.Context) (Report, error) {
 	var live []session.Record
 	now := s.now()
 	for day := now; !day.Before(now.Add(-liveLookBack).Truncate(24 * time.Hour)); day = day.Add(-24 * time.Hour) {
-		prefix := fmt.Sprintf("%syear=%04d/month=%02d/day=%02d/", session.KeyPrefix, day.Year(), int(day.Month()), day.Day())
+		prefix := session.DayPrefix(day)
 		p := s3.NewListObjectsV2Paginator(s.S3, &s3.ListObjectsV2Input{Bucket: aws.String(s.Bucket), Prefix: aws.String(prefix)})
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/local/lambdarie"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
@@ -19,21 +20,51 @@ type Artifacts struct {
 	Bootstraps map[string]string // function name -> path of its bootstrap
 }
 
+// BuildStep reports one executable of Build starting (Done false) or finished (Done true, with
+// how long it took and its error, if any).
+type BuildStep struct {
+	Target string // a function's name, or "aws-lambda-rie"
+	Done   bool
+	Took   time.Duration
+	Err    error
+}
+
+// RIETarget is the BuildStep.Target of the emulator.
+const RIETarget = "aws-lambda-rie"
+
 // Build builds the emulator (the version go.mod pins) and the bootstrap of every function
 // (functions/<name>, for this host: GOOS=linux, GOARCH of the host, -tags lambda.norpc) into
 // binDir/aws-lambda-rie and binDir/<function>/bootstrap. moduleDir is the module's root (see
 // ModuleRoot). The first bootstrap is built alone, so it fills the build cache the others use;
 // the rest are built in parallel. Errors name what did not build, with the compiler's output.
 func Build(ctx context.Context, moduleDir, binDir string) (Artifacts, error) {
+	return BuildWithProgress(ctx, moduleDir, binDir, nil)
+}
+
+// BuildWithProgress is Build, reporting each executable as it starts and finishes to progress
+// (when not nil), which is called from several goroutines and must be safe for concurrent use.
+func BuildWithProgress(ctx context.Context, moduleDir, binDir string, progress func(BuildStep)) (Artifacts, error) {
 	if err := os.MkdirAll(binDir, 0o755); err != nil {
 		return Artifacts{}, fmt.Errorf("engine: build: %w", err)
+	}
+	if progress == nil {
+		progress = func(BuildStep) {}
+	}
+	step := func(target string, build func() error) error {
+		progress(BuildStep{Target: target})
+		began := time.Now()
+		err := build()
+		progress(BuildStep{Target: target, Done: true, Took: time.Since(began), Err: err})
+		return err
 	}
 	art := Artifacts{Bootstraps: map[string]string{}}
 	for _, fn := range suite.AllFunctions() {
 		art.Bootstraps[fn] = filepath.Join(binDir, fn, "bootstrap")
 	}
 	build := func(fn string) error {
-		return lambdarie.BuildBootstrap(ctx, moduleDir, "./functions/"+fn, art.Bootstraps[fn])
+		return step(fn, func() error {
+			return lambdarie.BuildBootstrap(ctx, moduleDir, "./functions/"+fn, art.Bootstraps[fn])
+		})
 	}
 	if err := build(suite.Functions[0]); err != nil {
 		return Artifacts{}, fmt.Errorf("engine: %w", err)
@@ -60,12 +91,14 @@ func Build(ctx context.Context, moduleDir, binDir string) (Artifacts, error) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		rie, err := lambdarie.BuildRIE(ctx, moduleDir, binDir)
+		err := step(RIETarget, func() error {
+			rie, err := lambdarie.BuildRIE(ctx, moduleDir, binDir)
+			art.RIE = rie
+			return err
+		})
 		if err != nil {
 			add(err)
-			return
 		}
-		art.RIE = rie
 	}()
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {

@@ -44,11 +44,37 @@ func TestEndToEnd(t *testing.T) {
 	}
 	dir := t.TempDir()
 	began := time.Now()
-	art, err := engine.Build(ctx, root, filepath.Join(dir, "bin"))
+	var (
+		stepsMu sync.Mutex
+		steps   []engine.BuildStep
+	)
+	art, err := engine.BuildWithProgress(ctx, root, filepath.Join(dir, "bin"), func(s engine.BuildStep) {
+		stepsMu.Lock()
+		steps = append(steps, s)
+		stepsMu.Unlock()
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("built the bootstraps and the emulator in %s", time.Since(began).Round(time.Millisecond))
+	// Each executable is reported as it starts and when it is built, enrich first (alone).
+	started, built := map[string]int{}, map[string]int{}
+	for i, s := range steps {
+		switch {
+		case !s.Done:
+			started[s.Target] = i + 1
+		case s.Err == nil && started[s.Target] > 0:
+			built[s.Target] = i + 1
+		}
+	}
+	for _, target := range append(suite.AllFunctions(), engine.RIETarget) {
+		if started[target] == 0 || built[target] <= started[target] {
+			t.Errorf("build progress %+v: %s not reported started, then built", steps, target)
+		}
+	}
+	if len(steps) != 2*(len(suite.AllFunctions())+1) || steps[0].Target != suite.Functions[0] || !steps[1].Done {
+		t.Errorf("build progress %+v, want %s built alone first, then the others", steps, suite.Functions[0])
+	}
 
 	var tl timeline
 	stack, err := engine.Start(ctx, engine.Config{Dir: dir, Artifacts: art, Quota: ivstest.DefaultQuota, Observe: tl.add})

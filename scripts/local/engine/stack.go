@@ -62,7 +62,7 @@ func LocalSettings() suite.Settings {
 type Config struct {
 	// Dir is the stack's working directory: the archive's files under s3/ and the functions'
 	// raw output under logs/. Required; created if needed. The archive of an earlier run is
-	// removed.
+	// moved aside, never deleted: see PreviousArchive.
 	Dir string
 	// Artifacts are the executables to run (see Build). Required.
 	Artifacts Artifacts
@@ -78,7 +78,20 @@ type Config struct {
 	// Observe, when set, receives every timeline entry. It is called from many goroutines and
 	// must be quick and safe for concurrent use.
 	Observe func(Entry)
+	// Wrap, when set, wraps the HTTP handler of each local server the functions and clients
+	// reach (service is ServiceIVS, ServiceBus or ServiceS3): a soak run puts its faults there.
+	Wrap func(service string, h http.Handler) http.Handler
+	// WrapSink, when set, wraps the path of the events IVS emits to the default bus: a soak run
+	// duplicates, reorders, delays or loses them there.
+	WrapSink func(ivstest.Sink) ivstest.Sink
 }
+
+// The services Config.Wrap is given.
+const (
+	ServiceIVS = "ivs"
+	ServiceBus = "bus" // EventBridge and SQS
+	ServiceS3  = "s3"
+)
 
 // Stack is the whole suite running locally: the IVS server and broadcast simulator, the local
 // EventBridge and SQS, the file-backed S3, and the three functions' real bootstraps under the
@@ -91,6 +104,7 @@ type Stack struct {
 	*localaws.AWS
 
 	cfg      Config
+	previous string // where the archive of an earlier run was moved, or ""
 	settings suite.Settings
 	second   time.Duration
 	start    time.Time
@@ -144,12 +158,15 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 
 	s3Dir := filepath.Join(cfg.Dir, "s3")
-	if err := os.RemoveAll(s3Dir); err != nil {
-		return nil, fmt.Errorf("engine: clear the archive of an earlier run: %w", err)
+	if s.previous, err = moveAside(cfg.Dir, s3Dir, time.Now()); err != nil {
+		return nil, err
 	}
 	if s.AWS, err = localaws.Start(localaws.Config{
-		IVS: s.ivsOptions(), Bus: s.busConfig(), Bucket: bucket, S3Dir: s3Dir, WrapIVS: s.ivsHandler,
+		IVS: s.ivsOptions(), Bus: s.busConfig(), Bucket: bucket, S3Dir: s3Dir,
 		CloudWatch: &cloudwatchtest.Options{},
+		WrapIVS:    func(h http.Handler) http.Handler { return s.wrap(ServiceIVS, s.ivsHandler(h)) },
+		WrapBus:    func(h http.Handler) http.Handler { return s.wrap(ServiceBus, h) },
+		WrapS3:     func(h http.Handler) http.Handler { return s.wrap(ServiceS3, h) },
 	}); err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
@@ -162,6 +179,13 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+func (s *Stack) wrap(service string, h http.Handler) http.Handler {
+	if s.cfg.Wrap == nil {
+		return h
+	}
+	return s.cfg.Wrap(service, h)
 }
 
 // scale returns d of the deployment in local time: d's seconds as SQS seconds.
@@ -203,12 +227,16 @@ func (s *Stack) busConfig() *localbus.Config {
 }
 
 func (s *Stack) ivsOptions() *ivstest.Options {
+	var sink ivstest.Sink = ivstest.SinkFunc(func(_ context.Context, ev ivstest.Event) error {
+		_, err := s.put(ev.JSON, false)
+		return err
+	})
+	if s.cfg.WrapSink != nil {
+		sink = s.cfg.WrapSink(sink)
+	}
 	return &ivstest.Options{
 		Quota: s.cfg.Quota,
-		Sink: ivstest.SinkFunc(func(_ context.Context, ev ivstest.Event) error {
-			_, err := s.put(ev.JSON, false)
-			return err
-		}),
+		Sink:  sink,
 		Logger: slog.New(callLog{onCall: s.onCall, onOther: func(r slog.Record) {
 			s.emit(Entry{Time: r.Time, Actor: ActorIVS, Level: LevelProblem, Text: "IVS server: " + r.Message})
 		}}),
@@ -267,6 +295,10 @@ func (s *Stack) startFunction(ctx context.Context, fn string) error {
 	}
 	return nil
 }
+
+// Pool returns the emulators of function fn (nil for an unknown name): a soak run finds the
+// bootstrap processes it may kill through them.
+func (s *Stack) Pool(fn string) *lambdarie.Pool { return s.pools[fn] }
 
 // Hold stops the queue of function fn from delivering until Release; its messages wait.
 func (s *Stack) Hold(fn string) error {
@@ -338,6 +370,8 @@ func (s *Stack) onCall(c Call) {
 		switch {
 		case c.Error == ivstest.CodeThrottling:
 			n.Throttled++
+		case c.Error == ivstest.CodeChannelNotBroadcasting:
+			n.Offline++
 		case c.Error != "":
 			n.Errors++
 		default:
@@ -364,7 +398,7 @@ func (s *Stack) onActivity(a localbus.Activity) {
 		s.rec.update(func(c *Counters) { c.BatchErrors++ })
 	}
 	if text, level := activityText(a); text != "" {
-		s.emit(Entry{Time: a.Time, Actor: ActorQueue, Level: level, Text: s.rec.readable(text)})
+		s.emit(Entry{Time: a.Time, Actor: activityActor(a), Level: level, Text: s.rec.readable(text)})
 	}
 }
 
@@ -440,8 +474,9 @@ func (s *Stack) Note(actor string, level Level, text string) {
 type Endpoints struct {
 	// IVS is the IVS API; the broadcast simulator's admin API is under IVS + "/_admin/".
 	IVS string
-	// EventBridge is the local bus, which also serves SQS.
+	// EventBridge and SQS are the same server: the local bus.
 	EventBridge string
+	SQS         string
 	S3          string
 	CloudWatch  string
 	Region      string
@@ -451,7 +486,7 @@ type Endpoints struct {
 
 // Endpoints returns the addresses of the local servers.
 func (s *Stack) Endpoints() Endpoints {
-	return Endpoints{IVS: s.IVSURL, EventBridge: s.BusURL, S3: s.S3URL, CloudWatch: s.CloudWatchURL,
+	return Endpoints{IVS: s.IVSURL, EventBridge: s.BusURL, SQS: s.BusURL, S3: s.S3URL, CloudWatch: s.CloudWatchURL,
 		Region: s.Region, Bucket: s.Bucket, EventBus: suite.BusSessions}
 }
 

@@ -38,6 +38,7 @@ type Summary struct {
 	// repeated).
 	PhaseCalls map[string]int
 	CallsSaved map[string]int
+	Restarts   map[string]int // emulators restarted after a crash or a hang, by function (set by the caller)
 }
 
 // Summarize builds a Summary from an archive, counters and the dead-letter queues' depths.
@@ -119,10 +120,13 @@ func (s Summary) WriteTable(w io.Writer) error {
 	row("corrections", counts(s.Corrections, "none"))
 	row("rejected events", counts(s.Rejected, "none"))
 	row("invocations", counts(s.Invocations, "none"))
-	row("IVS calls (functions)", fmt.Sprintf("%-20s %6s %6s %9s %6s", "operation", "calls", "ok", "throttled", "errors"))
+	row("IVS calls (functions)", fmt.Sprintf("%-20s %6s %6s %9s %7s %6s", "operation", "calls", "ok", "throttled", "offline", "errors"))
 	for _, op := range sortedKeys(s.Calls) {
 		n := s.Calls[op]
-		row("", fmt.Sprintf("%-20s %6d %6d %9d %6d", op, n.Calls, n.OK, n.Throttled, n.Errors))
+		row("", fmt.Sprintf("%-20s %6d %6d %9d %7d %6d", op, n.Calls, n.OK, n.Throttled, n.Offline, n.Errors))
+	}
+	if offline := s.offlineAnswers(); offline > 0 {
+		row("", fmt.Sprintf("(offline: %d answer(s) ChannelNotBroadcasting, expected: the corrector updates a channel only when it is offline)", offline))
 	}
 	if len(s.Calls) == 0 {
 		row("", "none")
@@ -148,8 +152,19 @@ func (s Summary) WriteTable(w io.Writer) error {
 		}
 		row("IVS calls ("+caller+")", strings.Join(parts, ", "))
 	}
+	if len(s.Restarts) > 0 {
+		row("RIE restarts", counts(s.Restarts, "none")+" (an emulator crashed or hung and was restarted)")
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+func (s Summary) offlineAnswers() int {
+	n := 0
+	for _, c := range s.Calls {
+		n += c.Offline
+	}
+	return n
 }
 
 // counts formats a map of counts as "a 1, b 2", sorted by key, or none when it is empty.

@@ -33,7 +33,7 @@ func TestSummarize(t *testing.T) {
 		Events: 9,
 		Calls: map[string]map[string]CallCount{
 			"enrich":    {"GetStreamSession": {Calls: 10, OK: 8, Throttled: 2}},
-			"correct":   {"GetChannel": {Calls: 1, OK: 1}, "GetStream": {Calls: 1, Errors: 1}, "UpdateChannel": {Calls: 1, OK: 1}},
+			"correct":   {"GetChannel": {Calls: 1, OK: 1}, "GetStream": {Calls: 2, Offline: 1, Errors: 1}, "UpdateChannel": {Calls: 1, OK: 1}},
 			"neighbour": {"GetStreamSession": {Calls: 6, OK: 3, Throttled: 3}},
 		},
 		Metrics:     map[string]float64{"RejectedEvents Function=enrich": 2},
@@ -58,6 +58,11 @@ func TestSummarize(t *testing.T) {
 	if _, ok := s.OtherCalls["neighbour"]; !ok || len(s.OtherCalls) != 1 {
 		t.Errorf("other calls = %v, want the neighbour's only", s.OtherCalls)
 	}
+
+	if got := s.Calls["GetStream"]; got.Offline != 1 || got.Errors != 1 {
+		t.Errorf("GetStream %+v, want the ChannelNotBroadcasting answer apart from the error", got)
+	}
+	s.Restarts = map[string]int{"enrich": 2}
 
 	var b bytes.Buffer
 	if err := s.WriteTable(&b); err != nil {

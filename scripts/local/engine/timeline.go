@@ -37,7 +37,8 @@ const (
 // Actors of timeline entries other than the functions (suite.Function*).
 const (
 	ActorIVS       = "ivs"       // an event IVS emitted
-	ActorQueue     = "sqs"       // the local EventBridge and SQS
+	ActorBus       = "bus"       // the local EventBridge: events put, refused, routed or matching no rule
+	ActorQueue     = "sqs"       // the local SQS queues: batches, failures, redeliveries, dead letters
 	ActorScenario  = "scenario"  // a scenario step or check
 	ActorNeighbour = "neighbour" // another application of the account calling IVS
 	ActorYou       = "you"       // an IVS call through the endpoint printed for manual use
@@ -61,7 +62,10 @@ type CallCount struct {
 	Calls     int // requests, including the refused ones
 	OK        int // answered with success
 	Throttled int // answered 429 ThrottlingException
-	Errors    int // answered with any other error
+	// Offline counts the calls answered ChannelNotBroadcasting: what the corrector's GetStream
+	// expects of a channel it may update, an answer and not an error.
+	Offline int
+	Errors  int // answered with any other error
 }
 
 // Counters are what the stack counted since it started. Use Sub for the difference between
@@ -88,7 +92,7 @@ func (c Counters) Sub(earlier Counters) Counters {
 	for caller, ops := range c.Calls {
 		for op, n := range ops {
 			e := earlier.Calls[caller][op]
-			d := CallCount{Calls: n.Calls - e.Calls, OK: n.OK - e.OK, Throttled: n.Throttled - e.Throttled, Errors: n.Errors - e.Errors}
+			d := CallCount{Calls: n.Calls - e.Calls, OK: n.OK - e.OK, Throttled: n.Throttled - e.Throttled, Offline: n.Offline - e.Offline, Errors: n.Errors - e.Errors}
 			if d != (CallCount{}) {
 				if out.Calls[caller] == nil {
 					out.Calls[caller] = map[string]CallCount{}
@@ -119,6 +123,7 @@ func (c Counters) FunctionCalls() map[string]CallCount {
 			t.Calls += n.Calls
 			t.OK += n.OK
 			t.Throttled += n.Throttled
+			t.Offline += n.Offline
 			t.Errors += n.Errors
 			out[op] = t
 		}
@@ -320,6 +325,16 @@ func eventText(data []byte, names *recorder) (string, Level) {
 		level = LevelKey
 	}
 	return b.String(), level
+}
+
+// activityActor returns who did what a local bus activity reports: the bus (EventBridge) for
+// events put, refused, routed or unmatched, a queue (SQS) for the rest.
+func activityActor(a localbus.Activity) string {
+	switch a.Kind {
+	case localbus.ActivityPut, localbus.ActivityRejected, localbus.ActivityRouted, localbus.ActivityUnmatched:
+		return ActorBus
+	}
+	return ActorQueue
 }
 
 // activityText describes a local bus activity, or returns "" for one not worth a line.

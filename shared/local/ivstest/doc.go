@@ -10,8 +10,9 @@
 //
 // Channels (CreateChannel, GetChannel, BatchGetChannel, UpdateChannel, DeleteChannel,
 // ListChannels), streams (GetStream, ListStreams, StopStream, GetStreamSession,
-// ListStreamSessions) and tags (TagResource, UntagResource, ListTagsForResource on
-// /tags/{resourceArn}). Errors have IVS's wire shape: the model's HTTP status, the
+// ListStreamSessions), stream keys (ListStreamKeys, GetStreamKey: one key per channel; its value
+// is returned by GetStreamKey, as IVS does, and never logged) and tags (TagResource,
+// UntagResource, ListTagsForResource on /tags/{resourceArn}). Errors have IVS's wire shape: the model's HTTP status, the
 // x-amzn-ErrorType header and {"exceptionMessage": "..."}, so the SDK returns its typed errors
 // (*types.ValidationException, *types.ConflictException, ...). Timestamps are RFC 3339 strings.
 // Requests are not authenticated.

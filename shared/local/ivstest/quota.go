@@ -37,12 +37,12 @@ func (q *quotas) rateOf(op string) float64 {
 
 // allow takes a token from op's bucket, reporting false when it is empty.
 func (q *quotas) allow(op string) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
 	if q.rate <= 0 {
 		return true
 	}
 	rate := q.rateOf(op)
-	q.mu.Lock()
-	defer q.mu.Unlock()
 	now := q.now()
 	b, ok := q.buckets[op]
 	if !ok {

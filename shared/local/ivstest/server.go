@@ -252,6 +252,8 @@ var jsonOperations = map[string]operation{
 	OpStopStream:         {OpStopStream, http.StatusOK, (*Server).stopStream},
 	OpGetStreamSession:   {OpGetStreamSession, http.StatusOK, (*Server).getStreamSession},
 	OpListStreamSessions: {OpListStreamSessions, http.StatusOK, (*Server).listStreamSessions},
+	OpListStreamKeys:     {OpListStreamKeys, http.StatusOK, (*Server).listStreamKeys},
+	OpGetStreamKey:       {OpGetStreamKey, http.StatusOK, (*Server).getStreamKey},
 }
 
 // tagOperations are the /tags/{resourceArn} routes, by HTTP method.

@@ -18,7 +18,9 @@ const RIEPackage = "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws
 // the one go.mod pins. The go build cache makes repeated builds fast.
 func BuildRIE(ctx context.Context, moduleDir, dir string) (string, error) {
 	out := filepath.Join(dir, "aws-lambda-rie")
-	if err := goBuild(ctx, moduleDir, nil, "-o", out, RIEPackage); err != nil {
+	// Built as the bootstraps are (static, -trimpath), as its own releases are static: the
+	// standard library and shared modules then compile once for both on a cold machine.
+	if err := goBuild(ctx, moduleDir, []string{"CGO_ENABLED=0"}, "-trimpath", "-o", out, RIEPackage); err != nil {
 		return "", fmt.Errorf("build %s: %w", RIEPackage, err)
 	}
 	return out, nil

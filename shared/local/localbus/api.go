@@ -15,8 +15,10 @@ import (
 const maxRequestBody = 4 << 20
 
 // ServeHTTP serves EventBridge PutEvents (X-Amz-Target AWSEvents.PutEvents) and SQS
-// ChangeMessageVisibility, GetQueueUrl and SendMessage (X-Amz-Target AmazonSQS.*), as POST / in
-// the AWS JSON protocols the aws-sdk-go-v2 clients speak. Other operations get
+// ChangeMessageVisibility and SendMessage (X-Amz-Target AmazonSQS.*), as POST / in
+// the AWS JSON protocols the aws-sdk-go-v2 clients speak; and the read APIs a person looks
+// around with: EventBridge's in eventsread.go, SQS's in sqsread.go (also in SQS's Query
+// protocol, a form-encoded POST without X-Amz-Target). Other operations get
 // UnknownOperationException.
 func (b *Bus) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	target := r.Header.Get("X-Amz-Target")
@@ -29,16 +31,26 @@ func (b *Bus) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, "application/x-amz-json-1.1", http.StatusRequestEntityTooLarge, "SerializationException", "", "request body unreadable or too large")
 		return
 	}
+	if isSQSQuery(r) {
+		b.serveSQSQuery(w, r, body)
+		return
+	}
 	switch target {
 	case "AWSEvents.PutEvents":
 		b.servePutEvents(w, body)
 	case "AmazonSQS.ChangeMessageVisibility":
 		b.serveChangeMessageVisibility(w, body)
-	case "AmazonSQS.GetQueueUrl":
-		b.serveGetQueueURL(w, r, body)
 	case "AmazonSQS.SendMessage":
 		b.serveSendMessage(w, body)
 	default:
+		if op, ok := strings.CutPrefix(target, "AmazonSQS."); ok && sqsReadOps[op] != nil {
+			b.serveSQSRead(w, r, op, body)
+			return
+		}
+		if eventsReadOps[target] != nil {
+			b.serveEventsRead(w, target, body)
+			return
+		}
 		ct := "application/x-amz-json-1.1"
 		if strings.HasPrefix(target, "AmazonSQS.") {
 			ct = "application/x-amz-json-1.0"
@@ -169,23 +181,6 @@ func (b *Bus) serveChangeMessageVisibility(w http.ResponseWriter, body []byte) {
 	default:
 		writeJSONError(w, sqsJSON, http.StatusBadRequest, "ReceiptHandleIsInvalid", "ReceiptHandleIsInvalid", "The input receipt handle is invalid.")
 	}
-}
-
-func (b *Bus) serveGetQueueURL(w http.ResponseWriter, r *http.Request, body []byte) {
-	var req struct {
-		QueueName string `json:"QueueName"`
-	}
-	if err := json.Unmarshal(body, &req); err != nil || req.QueueName == "" {
-		writeJSONError(w, sqsJSON, http.StatusBadRequest, "MissingParameter", "MissingParameter", "The request must contain the parameter QueueName.")
-		return
-	}
-	if _, ok := b.queues[req.QueueName]; !ok {
-		writeJSONError(w, sqsJSON, http.StatusBadRequest, "QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue", "The specified queue does not exist.")
-		return
-	}
-	writeJSON(w, sqsJSON, struct {
-		QueueURL string `json:"QueueUrl"`
-	}{b.QueueURL("http://"+r.Host, req.QueueName)})
 }
 
 func writeJSON(w http.ResponseWriter, contentType string, v any) {

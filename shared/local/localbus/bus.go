@@ -345,6 +345,11 @@ type EntryError struct {
 // Error returns "<code>: <message>".
 func (e *EntryError) Error() string { return e.Code + ": " + e.Message }
 
+// awsSourceHint follows EventBridge's refusal of an aws.* source: what to do locally instead.
+const awsSourceHint = " (Locally as in AWS, only the service puts its events. To send IVS events through the suite, " +
+	"simulate a broadcaster with the local IVS's admin API, POST <ivs endpoint>/_admin/broadcasts, or put the event in an " +
+	"\"inject\" step of a scenario file: make local ARGS='-file my.json', see scripts/local/example-scenario.json.)"
+
 // maxEntrySize is EventBridge's limit on one PutEvents entry.
 const maxEntrySize = 256 * 1024
 
@@ -449,7 +454,7 @@ func validateEntry(e Entry) error {
 	case e.Detail == "":
 		return &EntryError{Code: "InvalidArgument", Message: "Parameter Detail is not valid. Reason: Detail is a required argument."}
 	case strings.HasPrefix(e.Source, "aws."):
-		return &EntryError{Code: "NotAuthorizedForSourceException", Message: fmt.Sprintf("Not authorized for the source %s.", e.Source)}
+		return &EntryError{Code: "NotAuthorizedForSourceException", Message: fmt.Sprintf("Not authorized for the source %s.%s", e.Source, awsSourceHint)}
 	}
 	size := len(e.Source) + len(e.DetailType) + len(e.Detail)
 	if !e.Time.IsZero() {

@@ -21,6 +21,12 @@
 //     dead-letter queue (<name>-dlq: the message joins its DeadLetters). A QueueUrl names its
 //     queue by its last path segment, so https://sqs.<region>.amazonaws.com/<account>/<name>
 //     works too.
+//   - the read APIs a person looks around with (the AWS CLI or an SDK): SQS ListQueues,
+//     GetQueueUrl and GetQueueAttributes on every queue, and ReceiveMessage, DeleteMessage and
+//     PurgeQueue on the dead-letter queues (a function's own queue belongs to its event source
+//     mapping), in both SQS wire protocols: AWS JSON 1.0 (aws-sdk-go-v2, AWS CLI v2.13+) and the
+//     Query protocol answered in XML (older CLIs, e.g. Debian's awscli 2.9); EventBridge
+//     ListEventBuses, ListRules, DescribeRule and ListTargetsByRule (awsJson1_1).
 //
 // Both APIs are served by one http.Handler (the Bus), so AWS_ENDPOINT_URL_EVENTBRIDGE and
 // AWS_ENDPOINT_URL_SQS can point at the same address. Requests are not authenticated.

@@ -57,6 +57,8 @@ type queue struct {
 	running     int       // batches being handled
 	windowStart time.Time // when the current batching window opened, or zero
 	stats       QueueStats
+
+	dlqReads map[string]*dlqRead // dead letters received with ReceiveMessage, by message ID (sqsread.go)
 }
 
 // batch is what one handler call receives.

@@ -1,0 +1,146 @@
+package session
+
+import (
+	"encoding/json"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+)
+
+// BenchmarkEvent measures what the functions do with one event of a five-track session
+// (multitrackSession: five video and two audio tracks), IVS and S3 excluded: enrich parses the
+// IVS event, builds the record from GetStreamSession's answer, decides on the refusal code and
+// marshals the published event; archive parses that event, merges the record with the one
+// already archived and marshals the result. "enrich" and "archive" are each handler's share,
+// "all" the whole path once; make bench reports them (BENCHMARKS.md: target under 100 µs per
+// event, allocations bounded).
+func BenchmarkEvent(b *testing.B) {
+	ss := multitrackSession()
+	end := at(2*time.Hour + 15*time.Minute + time.Second)
+	raw := envelopeBytes(b, end, ivsevent.EventSessionEnded, ivsevent.CodeInvalidMultitrackInputVideoTrackMediaProperties)
+	ev, err := ivsevent.Parse(raw)
+	if err != nil {
+		b.Fatal(err)
+	}
+	live, err := FromStreamSession(ss, stateEvent(b, at(4*time.Second), ivsevent.EventStreamStart, ""))
+	if err != nil {
+		b.Fatal(err)
+	}
+	live.EndTime, live.Outcome = time.Time{}, OutcomeLive
+	cfg := multitrack.Config{Mode: multitrack.ModeApply, DefaultMaximumResolution: "HD"}
+
+	build := func(ev *ivsevent.Event) (Record, multitrack.Decision) {
+		rec, err := FromStreamSession(ss, ev)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ch := *ss.Channel
+		ch.MultitrackInputConfiguration.MaximumResolution = "SD" // the 1080p track is above it: a raise
+		d := multitrack.Decide(multitrack.Input{Code: ev.Code(), TopVideoHeight: rec.TopVideoHeight(), Channel: ch, Tags: ch.Tags}, cfg)
+		return rec, d
+	}
+	rec, d := build(ev)
+	published, err := json.Marshal(Enriched{Record: rec, Decision: d, Trigger: TriggerOf(ev)})
+	if err != nil {
+		b.Fatal(err)
+	}
+
+	b.Run("parse", perOp(func(b *testing.B) {
+		if _, err := ivsevent.Parse(raw); err != nil {
+			b.Fatal(err)
+		}
+	}))
+	b.Run("build", perOp(func(b *testing.B) {
+		if _, err := FromStreamSession(ss, ev); err != nil {
+			b.Fatal(err)
+		}
+	}))
+	in := multitrack.Input{Code: ev.Code(), TopVideoHeight: rec.TopVideoHeight(), Channel: *ss.Channel, Tags: ss.Channel.Tags}
+	b.Run("decide", perOp(func(b *testing.B) {
+		if d := multitrack.Decide(in, cfg); d.Action == "" {
+			b.Fatal("no decision")
+		}
+	}))
+	b.Run("merge", perOp(func(b *testing.B) {
+		if m := Merge(live, rec); m.Outcome != rec.Outcome {
+			b.Fatalf("merged outcome %q, want %q", m.Outcome, rec.Outcome)
+		}
+	}))
+	b.Run("marshal", perOp(func(b *testing.B) {
+		if _, err := json.Marshal(Enriched{Record: rec, Decision: d, Trigger: TriggerOf(ev)}); err != nil {
+			b.Fatal(err)
+		}
+	}))
+	enrich := func(b *testing.B) {
+		ev, err := ivsevent.Parse(raw)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rec, d := build(ev)
+		if _, err := json.Marshal(Enriched{Record: rec, Decision: d, Trigger: TriggerOf(ev)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	archive := func(b *testing.B) {
+		var got Enriched
+		if err := json.Unmarshal(published, &got); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := json.Marshal(Merge(live, got.Record)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	// enrich's handler: parse the IVS event, build, decide, marshal the published event.
+	b.Run("enrich", perOp(enrich))
+	// archive's handler: parse the published event, merge with the archived record, marshal.
+	b.Run("archive", perOp(archive))
+	// all: both, the whole path of one event.
+	b.Run("all", perOp(func(b *testing.B) {
+		enrich(b)
+		archive(b)
+	}))
+}
+
+// perOp runs op in a benchmark loop and reports, besides time and allocations, the process's
+// CPU time per op (cpu-ns/op, from getrusage): on a shared, loaded machine the wall-clock
+// ns/op grows with the load, the CPU time much less.
+func perOp(op func(b *testing.B)) func(b *testing.B) {
+	return func(b *testing.B) {
+		b.ReportAllocs()
+		start := cpuNow()
+		for b.Loop() {
+			op(b)
+		}
+		b.ReportMetric(float64(cpuNow()-start)/float64(b.N), "cpu-ns/op")
+	}
+}
+
+// cpuNow is the CPU time (user and system) the process has used.
+func cpuNow() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// envelopeBytes is a Stream State Change event of the test session, as EventBridge delivers it.
+func envelopeBytes(t testing.TB, when time.Time, name, code string) []byte {
+	t.Helper()
+	d := map[string]any{"event_name": name, "channel_name": "main-stage", "stream_id": testStreamID}
+	if code != "" {
+		d["code"] = code
+	}
+	b, err := json.Marshal(map[string]any{
+		"version": "0", "id": "6f7e1a2b-0c3d-4e5f-8a9b-0c1d2e3f4a5b", "detail-type": ivsevent.DetailTypeStreamStateChange, "source": "aws.ivs",
+		"account": "123456789012", "time": when.Format(time.RFC3339Nano), "region": "us-west-2",
+		"resources": []string{testARN}, "detail": d,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/scripts/local/engine"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
+	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
 
 // setupWorkers is how many channels are created or connected at once during the set-up.
@@ -167,6 +168,13 @@ func burst(ctx context.Context, tmp string, args []string) error {
 		*sessions, *sessions, nLive, nRefused, *quota)
 	fmt.Printf("  drain %.1f s, quota bound %.1f s (%d %s calls / %d per s): %.2fx\n",
 		drain.Seconds(), bound.Seconds(), served[top], top, *quota, drain.Seconds()/bound.Seconds())
+	// The suite may use only its share of the quota (suite.LiveBudget): that is the bound the
+	// issue's target is about (sessions / budget seconds).
+	share := engine.LocalSettings().IVSQuotaShare
+	budget := suite.LiveBudget(share)
+	budgetBound := time.Duration(float64(served[top]) / budget * float64(time.Second))
+	fmt.Printf("  budget bound %.1f s (%d %s calls / %.2f per s, the live path's part of a %.0f%% share): %.2fx\n",
+		budgetBound.Seconds(), served[top], top, budget, share*100, drain.Seconds()/budgetBound.Seconds())
 	fmt.Printf("  archived: %d session records (%s), %d corrections applied; dead letters %v; emulator restarts %v\n",
 		len(arch.Sessions), describeOutcomes(outcomes), applied, st.DeadLetterDepths(), st.Restarts())
 	fmt.Println("IVS calls per session, by phase, function and operation (throttled answers in brackets)")

@@ -175,8 +175,8 @@ func burst(ctx context.Context, tmp string, args []string) error {
 	budgetBound := time.Duration(float64(served[top]) / budget * float64(time.Second))
 	fmt.Printf("  budget bound %.1f s (%d %s calls / %.2f per s, the live path's part of a %.0f%% share): %.2fx\n",
 		budgetBound.Seconds(), served[top], top, budget, share*100, drain.Seconds()/budgetBound.Seconds())
-	fmt.Printf("  archived: %d session records (%s), %d corrections applied; dead letters %v; emulator restarts %v\n",
-		len(arch.Sessions), describeOutcomes(outcomes), applied, st.DeadLetterDepths(), st.Restarts())
+	fmt.Printf("  archived: %d session records (%s), %d corrections applied; dead letters: %s; emulator restarts: %s\n",
+		len(arch.Sessions), describeOutcomes(outcomes), applied, engine.Counts(st.DeadLetterDepths(), "none"), engine.Counts(st.Restarts(), "none"))
 	fmt.Println("IVS calls per session, by phase, function and operation (throttled answers in brackets)")
 	printCalls("go live", liveCalls, *warm)
 	printCalls("burst: end + refusal", calls, *sessions)

@@ -354,7 +354,7 @@ func printReport(inj *injector, rows []Row, took time.Duration, st *engine.Stack
 		calls += n.Calls
 		throttled += n.Throttled
 	}
-	fmt.Printf("  (IVS calls by the functions %d, throttled by the quota %d; emulator restarts %v)\n", calls, throttled, st.Restarts())
+	fmt.Printf("  (IVS calls by the functions %d, throttled by the quota %d; emulator restarts: %s)\n", calls, throttled, engine.Counts(st.Restarts(), "none"))
 	fmt.Println()
 	fmt.Printf("%-66s %-4s %s\n", "check", "", "found")
 	for _, r := range rows {

@@ -168,6 +168,10 @@ func (s Summary) offlineAnswers() int {
 }
 
 // counts formats a map of counts as "a 1, b 2", sorted by key, or none when it is empty.
+// Counts formats counts by name as "a 1, b 2" in name order, or none when there are none: how
+// the summary, the soak and the bench print Restarts and DeadLetterDepths.
+func Counts(m map[string]int, none string) string { return counts(m, none) }
+
 func counts[V int | float64](m map[string]V, none string) string {
 	var parts []string
 	for _, k := range sortedKeys(m) {

@@ -3,6 +3,8 @@ package session
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/quality"
 )
 
 // TimeLayout is the one format of every time the suite writes (records, corrections, published
@@ -34,10 +36,11 @@ func (r Record) MarshalJSON() ([]byte, error) {
 	type plain Record
 	return json.Marshal(struct {
 		plain
-		StartTime jsonTime `json:"startTime,omitzero"`
-		EndTime   jsonTime `json:"endTime,omitzero"`
-		UpdatedAt jsonTime `json:"updatedAt,omitzero"`
-	}{plain(r), jsonTime(r.StartTime), jsonTime(r.EndTime), jsonTime(r.UpdatedAt)})
+		StartTime jsonTime      `json:"startTime,omitzero"`
+		EndTime   jsonTime      `json:"endTime,omitzero"`
+		UpdatedAt jsonTime      `json:"updatedAt,omitzero"`
+		Quality   *qualityTimes `json:"quality,omitempty"`
+	}{plain(r), jsonTime(r.StartTime), jsonTime(r.EndTime), jsonTime(r.UpdatedAt), (*qualityTimes)(r.Quality)})
 }
 
 // MarshalJSON encodes the event with its time in TimeLayout.
@@ -83,4 +86,19 @@ func (l SessionLink) MarshalJSON() ([]byte, error) {
 		plain
 		StartTime jsonTime `json:"startTime"`
 	}{plain(l), jsonTime(l.StartTime)})
+}
+
+// qualityTimes encodes a record's quality report with its times in TimeLayout (the report's
+// type lives in shared/quality, below this package, which has no JSON format of its own).
+type qualityTimes quality.Report
+
+// MarshalJSON encodes the quality report with its times in TimeLayout.
+func (q qualityTimes) MarshalJSON() ([]byte, error) {
+	type plain quality.Report
+	return json.Marshal(struct {
+		plain
+		WindowStart jsonTime `json:"windowStart"`
+		WindowEnd   jsonTime `json:"windowEnd"`
+		MeasuredAt  jsonTime `json:"measuredAt,omitzero"`
+	}{plain(q), jsonTime(q.WindowStart), jsonTime(q.WindowEnd), jsonTime(q.MeasuredAt)})
 }

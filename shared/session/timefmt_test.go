@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/quality"
 )
 
 // Every time the record writes has one format and precision, so that its text sorts as time.
@@ -19,6 +21,9 @@ func TestTimesHaveOneFormat(t *testing.T) {
 	r.EndTime = r.StartTime.Add(1500*time.Millisecond + 999*time.Microsecond)
 	r.UpdatedAt = r.StartTime.Add(time.Hour)
 	r.LimitBreaches = []LimitBreach{{Time: r.StartTime.Add(time.Second), LimitName: "x"}}
+	// The quality block's times too (its type lives in shared/quality): nanoseconds on purpose.
+	r.Quality = &quality.Report{Verdict: quality.VerdictHealthy, WindowStart: r.StartTime, WindowEnd: r.EndTime,
+		MeasuredAt: r.EndTime.Add(5*time.Minute + 23*time.Nanosecond)}
 	b, err := json.Marshal(r)
 	if err != nil {
 		t.Fatal(err)

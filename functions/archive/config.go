@@ -2,20 +2,10 @@ package main
 
 import "github.com/ivs-sessions/ivs-sessions/shared/suite"
 
-// The AWS SDK's endpoint variables; when one is set, the S3 endpoint is a local server that
-// wants path-style addressing (http://host:port/<bucket>/<key>).
-const (
-	envEndpointURLS3 = "AWS_ENDPOINT_URL_S3"
-	envEndpointURL   = "AWS_ENDPOINT_URL"
-)
-
 // Config is archive's configuration, read once per cold start.
 type Config struct {
 	// Bucket is the archive bucket (ARCHIVE_BUCKET, required).
 	Bucket string
-	// PathStyle makes the S3 client address the bucket in the path, as local S3 servers want:
-	// true when AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL is set.
-	PathStyle bool
 }
 
 // LoadConfig reads the configuration from getenv (os.Getenv in main). It returns a
@@ -25,5 +15,5 @@ func LoadConfig(getenv suite.Getenv) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	return Config{Bucket: bucket, PathStyle: getenv(envEndpointURLS3) != "" || getenv(envEndpointURL) != ""}, nil
+	return Config{Bucket: bucket}, nil
 }

@@ -82,7 +82,7 @@ func FuzzHandle(f *testing.F) {
 	f.Add([]byte(`{"source":"ivs-sessions","detail-type":"IVS Session Enriched","detail":{"record":{"channelArn":"arn:aws:ivs:us-west-2:123456789012:channel/x","channelId":"x","streamId":"st-1A2b3c4D5e6F78ghij9Klmn","startTime":"2026-11-03T18:00:00Z","channel":{"name":"sk_us-west-2_abc_def"}}}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		mem := &memS3{objects: map[string][]byte{}}
-		h := &Handler{Get: mem, Put: mem, List: mem, Log: slog.New(slog.DiscardHandler), Metrics: metrics.New(suite.MetricNamespace, io.Discard),
+		h := &Handler{S3: mem, Log: slog.New(slog.DiscardHandler), Metrics: metrics.New(suite.MetricNamespace, io.Discard),
 			Cfg: Config{Bucket: testBucket}, Now: func() time.Time { return time.Date(2026, 11, 3, 20, 0, 0, 0, time.UTC) }}
 		err := h.Handle(context.Background(), batch.Message{ID: "m", Body: body, ReceiveCount: 1})
 		var fe *ivsevent.FieldError

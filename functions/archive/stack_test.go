@@ -19,6 +19,7 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/local/awstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+	"github.com/ivs-sessions/ivs-sessions/shared/s3doc"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 	"github.com/ivs-sessions/ivs-sessions/shared/suiteevent"
@@ -120,7 +121,7 @@ func newStack(t testing.TB, clientOpts ...func(*s3.Options)) *stack {
 	s.Secrets.Add("an SRT passphrase", samplePassphrase)
 	s.client = s.S3Client(clientOpts...)
 	now, _ := time.Parse(time.RFC3339, testWriteAt)
-	s.h = &Handler{Get: s.client, Put: s.client, List: s.client, Log: s.Log, Metrics: s.Metrics, Cfg: Config{Bucket: testBucket, PathStyle: true}, Now: func() time.Time { return now }}
+	s.h = &Handler{S3: s.client, Log: s.Log, Metrics: s.Metrics, Cfg: Config{Bucket: testBucket}, Now: func() time.Time { return now }}
 	s.p = &batch.Processor{Function: suite.FunctionArchive, Log: s.Log, Metrics: s.Metrics, Do: s.h.Handle}
 	return s
 }
@@ -129,7 +130,7 @@ func newStack(t testing.TB, clientOpts ...func(*s3.Options)) *stack {
 func (s *stack) object(t testing.TB, key string) []byte {
 	t.Helper()
 	out, err := s.client.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(testBucket), Key: aws.String(key)})
-	if isNoSuchKey(err) {
+	if s3doc.IsNotFound(err) {
 		return nil
 	}
 	if err != nil {

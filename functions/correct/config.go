@@ -37,17 +37,7 @@ type Config struct {
 	// DeadLetterQueueURL is the URL of the function's own dead-letter queue, where a correction
 	// past MaxAge is sent (DEAD_LETTER_QUEUE_URL, required).
 	DeadLetterQueueURL string
-	// PathStyle makes the S3 client address the bucket in the path, as local S3 servers want:
-	// true when AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL is set.
-	PathStyle bool
 }
-
-// The AWS SDK's endpoint variables; when one is set, the S3 endpoint is a local server that
-// wants path-style addressing (http://host:port/<bucket>/<key>).
-const (
-	envEndpointURLS3 = "AWS_ENDPOINT_URL_S3"
-	envEndpointURL   = "AWS_ENDPOINT_URL"
-)
 
 // leaseTTLFactor: a lease lasts twice the function's timeout.
 const leaseTTLFactor = 2
@@ -101,6 +91,5 @@ func LoadConfig(getenv suite.Getenv) (Config, error) {
 	if u, err := url.Parse(cfg.DeadLetterQueueURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(u.Path) < 2 {
 		return Config{}, &ivsevent.FieldError{Field: suite.EnvDeadLetterQueueURL, Want: wantQueue, Got: cfg.DeadLetterQueueURL}
 	}
-	cfg.PathStyle = getenv(envEndpointURLS3) != "" || getenv(envEndpointURL) != ""
 	return cfg, nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/putevents"
 	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
+	"github.com/ivs-sessions/ivs-sessions/shared/s3doc"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 	"github.com/ivs-sessions/ivs-sessions/shared/suiteevent"
@@ -98,7 +99,7 @@ type Handler struct {
 	// Locks holds each channel's lease (a lease.Locker on Cfg.LockBucket) while it is corrected.
 	Locks channelLocker
 	// Intents reads and writes the sessions' intent records in Cfg.LockBucket (intentRecord).
-	Intents objectStore
+	Intents s3doc.API
 	// DeadLetters sends a correction given up on to Cfg.DeadLetterQueueURL (SendMessage).
 	DeadLetters messageSender
 

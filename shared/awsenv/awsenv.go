@@ -93,3 +93,17 @@ func (e endpointSource) GetIgnoreConfiguredEndpoints(context.Context) (bool, boo
 	b, err := strconv.ParseBool(v)
 	return b && err == nil, true, nil
 }
+
+// S3PathStyle reports whether S3 clients must address buckets in the path
+// (http://host:port/<bucket>/<key>) rather than in the host name: true when an endpoint
+// override for S3 is in force (AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, unless
+// AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true), which is a local S3 server; the real S3 takes
+// the bucket in the host name. Every S3 client of the suite sets UsePathStyle from it.
+func S3PathStyle(getenv suite.Getenv) bool {
+	endpoints := endpointSource{getenv: getenv}
+	if ignore, _, _ := endpoints.GetIgnoreConfiguredEndpoints(context.Background()); ignore {
+		return false
+	}
+	_, s3Set, _ := endpoints.GetServiceBaseEndpoint(context.Background(), "S3")
+	return s3Set || getenv(EnvEndpointURL) != ""
+}

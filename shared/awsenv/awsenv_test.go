@@ -116,3 +116,24 @@ func TestEndpoints(t *testing.T) {
 		t.Error("the service endpoint source lost AWS_ENDPOINT_URL_IVS")
 	}
 }
+
+func TestS3PathStyle(t *testing.T) {
+	tests := map[string]struct {
+		env  map[string]string
+		want bool
+	}{
+		"the real S3":           {env: map[string]string{}, want: false},
+		"another service local": {env: map[string]string{"AWS_ENDPOINT_URL_IVS": "http://127.0.0.1:9000"}, want: false},
+		"a local S3":            {env: map[string]string{"AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9000"}, want: true},
+		"every service local":   {env: map[string]string{EnvEndpointURL: "http://127.0.0.1:4566"}, want: true},
+		"endpoints ignored":     {env: map[string]string{"AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9000", EnvIgnoreEndpoints: "true"}, want: false},
+		"endpoints not ignored": {env: map[string]string{EnvEndpointURL: "http://127.0.0.1:4566", EnvIgnoreEndpoints: "false"}, want: true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := S3PathStyle(func(k string) string { return tc.env[k] }); got != tc.want {
+				t.Errorf("S3PathStyle = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -18,12 +18,10 @@
 package sweep
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"time"
 
@@ -38,6 +36,7 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/putevents"
+	"github.com/ivs-sessions/ivs-sessions/shared/s3doc"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 	"github.com/ivs-sessions/ivs-sessions/shared/suiteevent"
@@ -55,8 +54,7 @@ type IVS interface {
 // for Live) under session.KeyPrefix, the sweep's own state is read and written under
 // StateKeyPrefix.
 type Store interface {
-	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
-	PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+	s3doc.API // GetObject, PutObject
 	ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, optFns ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
 }
 
@@ -429,55 +427,43 @@ func EndedEvent(ss *types.StreamSession) (*ivsevent.Event, error) {
 // record reads an archived record; ok is false when there is none (or none readable: the
 // session is then fetched, which is what a missing record leads to).
 func (s *Sweeper) record(ctx context.Context, key string) (session.Record, bool, error) {
-	out, err := s.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.Bucket), Key: aws.String(key)})
-	if err != nil {
-		if ctx.Err() != nil {
-			return session.Record{}, false, ctx.Err()
-		}
-		return session.Record{}, false, nil
-	}
-	defer out.Body.Close()
 	var rec session.Record
-	if err := json.NewDecoder(io.LimitReader(out.Body, 4<<20)).Decode(&rec); err != nil {
+	_, err := s.archive().Get(ctx, s3doc.SessionRecord, key, &rec)
+	switch {
+	case err == nil:
+		return rec, true, nil
+	case ctx.Err() != nil:
+		return session.Record{}, false, ctx.Err()
+	case errors.Is(err, s3doc.ErrUnreadable):
 		s.Log.WarnContext(ctx, "archived record unreadable", "key", key, "err", err)
-		return session.Record{}, false, nil
 	}
-	return rec, true, nil
+	return session.Record{}, false, nil
 }
+
+func (s *Sweeper) archive() s3doc.Bucket { return s3doc.Bucket{S3: s.S3, Name: s.Bucket} }
 
 func stateKey(kind Kind) string { return StateKeyPrefix + string(kind) + ".json" }
 
+// loadState reads the state of a kind of window; none yet is the zero state.
 func (s *Sweeper) loadState(ctx context.Context, kind Kind) (state, error) {
 	var st state
-	out, err := s.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.Bucket), Key: aws.String(stateKey(kind))})
-	if err != nil {
-		// No state yet. Without s3:ListBucket S3 answers a missing key 403: read as absent too
-		// (a real permission problem still fails the save that follows).
-		var apiErr interface{ ErrorCode() string }
-		if errors.As(err, &apiErr) && (apiErr.ErrorCode() == "NoSuchKey" || apiErr.ErrorCode() == "AccessDenied") {
-			return st, nil
-		}
-		return st, fmt.Errorf("read sweep state %s: %w", stateKey(kind), err)
-	}
-	defer out.Body.Close()
-	if err := json.NewDecoder(out.Body).Decode(&st); err != nil {
-		return state{}, fmt.Errorf("read sweep state %s: %w", stateKey(kind), err)
+	_, err := s.archive().Get(ctx, s3doc.SweepState, stateKey(kind), &st)
+	switch {
+	case errors.Is(err, s3doc.ErrNotFound):
+		// No state yet (the role may list sweep/, so S3 answers a missing key 404).
+		return state{}, nil
+	case err != nil:
+		return state{}, fmt.Errorf("read sweep state: %w", err)
 	}
 	return st, nil
 }
 
 func (s *Sweeper) saveState(ctx context.Context, kind Kind, st state) error {
-	body, err := json.Marshal(st)
-	if err != nil {
-		return err
-	}
 	// A save must not be lost to the deadline that made the run stop.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	_, err = s.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(s.Bucket), Key: aws.String(stateKey(kind)),
-		Body: bytes.NewReader(body), ContentType: aws.String("application/json")})
-	if err != nil {
-		return fmt.Errorf("save sweep state %s: %w", stateKey(kind), err)
+	if _, err := s.archive().Put(ctx, stateKey(kind), st); err != nil {
+		return fmt.Errorf("save sweep state: %w", err)
 	}
 	return nil
 }

@@ -9,7 +9,7 @@ type Config struct {
 }
 
 // LoadConfig reads the configuration from getenv (os.Getenv in main). It returns a
-// *ivsevent.FieldError naming the variable that is missing.
+// *invalid.FieldError naming the variable that is missing.
 func LoadConfig(getenv suite.Getenv) (Config, error) {
 	bucket, err := suite.Required(getenv, suite.EnvArchiveBucket, "the name of the archive's S3 bucket")
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
 	"github.com/ivs-sessions/ivs-sessions/shared/redact"
@@ -55,7 +56,7 @@ type Handler struct {
 }
 
 // Handle archives one message: nil when done, a transient error (retryable.Is: every S3
-// failure) to have it delivered again, or a permanent *ivsevent.FieldError naming what is wrong
+// failure) to have it delivered again, or a permanent *invalid.FieldError naming what is wrong
 // with the event to have it rejected.
 func (h *Handler) Handle(ctx context.Context, m batch.Message) error {
 	env, err := suiteevent.Decode(m.Body)
@@ -294,10 +295,10 @@ func sameJSON(a, b session.Record) bool {
 	return errA == nil && errB == nil && bytes.Equal(ja, jb)
 }
 
-// prefixField returns err's *ivsevent.FieldError with prefix put before its field (prefix
+// prefixField returns err's *invalid.FieldError with prefix put before its field (prefix
 // alone when the field is empty); other errors are wrapped with prefix.
 func prefixField(prefix string, err error) error {
-	var fe *ivsevent.FieldError
+	var fe *invalid.FieldError
 	if !errors.As(err, &fe) {
 		return fmt.Errorf("%s: %w", prefix, err)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/awstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/golden"
@@ -429,7 +430,7 @@ func TestRejected(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			err := s.handle(t, tc.body)
-			var fe *ivsevent.FieldError
+			var fe *invalid.FieldError
 			if retryable.Is(err) || !errors.As(err, &fe) || fe.Field != tc.wantField {
 				t.Errorf("Handle = %v, want a permanent FieldError for %q", err, tc.wantField)
 			}
@@ -533,14 +534,14 @@ func TestLoadConfig(t *testing.T) {
 		want    Config
 		wantErr bool
 	}{
-		"bucket":          {env: map[string]string{suite.EnvArchiveBucket: "b"}, want: Config{Bucket: "b"}},
-		"no bucket":       {env: map[string]string{}, wantErr: true},
+		"bucket":    {env: map[string]string{suite.EnvArchiveBucket: "b"}, want: Config{Bucket: "b"}},
+		"no bucket": {env: map[string]string{}, wantErr: true},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			got, err := LoadConfig(func(k string) string { return tc.env[k] })
 			if tc.wantErr {
-				var fe *ivsevent.FieldError
+				var fe *invalid.FieldError
 				if !errors.As(err, &fe) || fe.Field != suite.EnvArchiveBucket {
 					t.Errorf("LoadConfig error = %v, want a FieldError for %s", err, suite.EnvArchiveBucket)
 				}

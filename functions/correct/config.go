@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
-	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
@@ -43,7 +43,7 @@ type Config struct {
 const leaseTTLFactor = 2
 
 // LoadConfig reads the configuration from getenv (os.Getenv in main). Errors are
-// *ivsevent.FieldError naming the variable.
+// *invalid.FieldError naming the variable.
 func LoadConfig(getenv suite.Getenv) (Config, error) {
 	var cfg Config
 	var err error
@@ -68,7 +68,7 @@ func LoadConfig(getenv suite.Getenv) (Config, error) {
 		return Config{}, err
 	}
 	if cfg.RetryDelay > batch.MaxVisibility || cfg.RetryDelay < time.Second {
-		return Config{}, &ivsevent.FieldError{Field: suite.EnvCorrectionRetryDelay, Want: "a duration from 1s to 12h (SQS's visibility timeout range)", Got: getenv(suite.EnvCorrectionRetryDelay)}
+		return Config{}, &invalid.FieldError{Field: suite.EnvCorrectionRetryDelay, Want: "a duration from 1s to 12h (SQS's visibility timeout range)", Got: getenv(suite.EnvCorrectionRetryDelay)}
 	}
 	defLease, err := time.ParseDuration(suite.DefaultCorrectionLeaseRetryDelay)
 	if err != nil {
@@ -78,7 +78,7 @@ func LoadConfig(getenv suite.Getenv) (Config, error) {
 		return Config{}, err
 	}
 	if cfg.LeaseRetryDelay > batch.MaxVisibility || cfg.LeaseRetryDelay < time.Second {
-		return Config{}, &ivsevent.FieldError{Field: suite.EnvCorrectionLeaseRetryDelay, Want: "a duration from 1s to 12h (SQS's visibility timeout range)", Got: getenv(suite.EnvCorrectionLeaseRetryDelay)}
+		return Config{}, &invalid.FieldError{Field: suite.EnvCorrectionLeaseRetryDelay, Want: "a duration from 1s to 12h (SQS's visibility timeout range)", Got: getenv(suite.EnvCorrectionLeaseRetryDelay)}
 	}
 	if cfg.LockBucket, err = suite.Required(getenv, suite.EnvLockBucket, "the S3 bucket of the channels' leases"); err != nil {
 		return Config{}, err
@@ -89,7 +89,7 @@ func LoadConfig(getenv suite.Getenv) (Config, error) {
 		return Config{}, err
 	}
 	if u, err := url.Parse(cfg.DeadLetterQueueURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(u.Path) < 2 {
-		return Config{}, &ivsevent.FieldError{Field: suite.EnvDeadLetterQueueURL, Want: wantQueue, Got: cfg.DeadLetterQueueURL}
+		return Config{}, &invalid.FieldError{Field: suite.EnvDeadLetterQueueURL, Want: wantQueue, Got: cfg.DeadLetterQueueURL}
 	}
 	return cfg, nil
 }

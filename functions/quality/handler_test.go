@@ -16,6 +16,7 @@ import (
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/awstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/cloudwatchtest"
@@ -390,7 +391,7 @@ func TestRejected(t *testing.T) {
 	}
 	for name, body := range bad {
 		err := s.h.Handle(context.Background(), batch.Message{ID: "x", Body: body, ReceiveCount: 1})
-		var fe *ivsevent.FieldError
+		var fe *invalid.FieldError
 		if err == nil || retryable.Is(err) || !errors.As(err, &fe) {
 			t.Errorf("%s: %v, want a permanent FieldError", name, err)
 		}

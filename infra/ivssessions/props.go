@@ -13,7 +13,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
@@ -213,7 +213,7 @@ func (p *IvsSessionsProps) Validate() error {
 	// functions would refuse fails the synth instead of every invocation.
 	env := v.Settings().CorrectionEnvironment()
 	if _, err := suite.LoadCorrection(func(k string) string { return env[k] }); err != nil {
-		var fe *ivsevent.FieldError
+		var fe *invalid.FieldError
 		if errors.As(err, &fe) && contextOfEnv[fe.Field] != "" {
 			bad(contextOfEnv[fe.Field], fe.Want, fe.Got)
 		} else {

@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
-	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
 
@@ -36,7 +36,7 @@ const (
 // Load returns the configuration the functions' SDK clients are built from: the region, the
 // static credentials of the execution role, AWS_MAX_ATTEMPTS as RetryMaxAttempts, appID as the
 // user agent's app ID, and the endpoint overrides, read through getenv (os.Getenv in main). It
-// returns a *ivsevent.FieldError naming the variable that is missing or invalid.
+// returns a *invalid.FieldError naming the variable that is missing or invalid.
 func Load(getenv suite.Getenv, appID string) (aws.Config, error) {
 	region, err := suite.Required(getenv, EnvRegion, "the AWS region (Lambda sets it)")
 	if err != nil {
@@ -49,7 +49,7 @@ func Load(getenv suite.Getenv, appID string) (aws.Config, error) {
 	// The secret is never echoed back in an error.
 	secret := getenv(EnvSecretAccessKey)
 	if secret == "" {
-		return aws.Config{}, &ivsevent.FieldError{Field: EnvSecretAccessKey, Want: "the secret access key of the execution role (Lambda sets it)"}
+		return aws.Config{}, &invalid.FieldError{Field: EnvSecretAccessKey, Want: "the secret access key of the execution role (Lambda sets it)"}
 	}
 	cfg := aws.Config{
 		Region:      region,

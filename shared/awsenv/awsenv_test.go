@@ -15,7 +15,7 @@ import (
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
 
-	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 )
 
 const secret = "wJalrXUtnFEMI-not-a-real-secret"
@@ -59,7 +59,7 @@ func TestLoadRejects(t *testing.T) {
 			env[tt.set] = tt.value
 		}
 		_, err := Load(func(k string) string { return env[k] }, "app")
-		var fe *ivsevent.FieldError
+		var fe *invalid.FieldError
 		if !errors.As(err, &fe) || fe.Field != tt.field {
 			t.Errorf("without %s / with %s=%q: error %v, want a FieldError on %s", tt.unset, tt.set, tt.value, err, tt.field)
 		}

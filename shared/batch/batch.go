@@ -20,6 +20,7 @@ import (
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
 	"github.com/ivs-sessions/ivs-sessions/shared/redact"
@@ -151,7 +152,7 @@ func (p *Processor) Process(ctx context.Context, payload json.RawMessage) (any, 
 	}
 	const want = "payload: want an SQS batch (Records) or an EventBridge event (detail-type)"
 	if err := ivsevent.Unmarshal("", payload, &probe); err != nil {
-		var fe *ivsevent.FieldError
+		var fe *invalid.FieldError
 		inRecord := errors.As(err, &fe) && strings.HasPrefix(fe.Field, "Records[")
 		// A defect inside one record (a duplicate key, say) is that record's: the batch goes
 		// on, and the record is decoded, strictly, on its own below.
@@ -197,7 +198,7 @@ func (p *Processor) Process(ctx context.Context, payload json.RawMessage) (any, 
 		var rec events.SQSMessage
 		err := ivsevent.Unmarshal(fmt.Sprintf("Records[%d]", i), r, &rec)
 		if err == nil && rec.MessageId == "" {
-			err = &ivsevent.FieldError{Field: fmt.Sprintf("Records[%d].messageId", i), Want: "the SQS message ID", Got: ""}
+			err = &invalid.FieldError{Field: fmt.Sprintf("Records[%d].messageId", i), Want: "the SQS message ID", Got: ""}
 		}
 		if err == nil {
 			records = append(records, rec)
@@ -427,11 +428,11 @@ func VisibilitySeconds(d time.Duration) int32 {
 // QueueURL returns the URL of the queue with the ARN arn:aws:sqs:<region>:<account>:<name>:
 // https://sqs.<region>.amazonaws.com/<account>/<name>. With a custom endpoint
 // (AWS_ENDPOINT_URL_SQS) the SDK sends the request there and the URL only names the queue. It
-// returns a *ivsevent.FieldError for anything else.
+// returns a *invalid.FieldError for anything else.
 func QueueURL(queueARN string) (string, error) {
 	parts := strings.Split(queueARN, ":")
 	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "sqs" || parts[3] == "" || parts[4] == "" || parts[5] == "" {
-		return "", &ivsevent.FieldError{Field: "eventSourceARN", Want: "an SQS queue ARN (arn:aws:sqs:<region>:<account>:<name>)", Got: queueARN}
+		return "", &invalid.FieldError{Field: "eventSourceARN", Want: "an SQS queue ARN (arn:aws:sqs:<region>:<account>:<name>)", Got: queueARN}
 	}
 	return fmt.Sprintf("https://sqs.%s.amazonaws.com/%s/%s", parts[3], parts[4], parts[5]), nil
 }

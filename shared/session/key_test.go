@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 )
 
@@ -80,9 +81,9 @@ func TestValidate(t *testing.T) {
 			r := good
 			tc.edit(&r)
 			err := r.Validate()
-			var fe *ivsevent.FieldError
+			var fe *invalid.FieldError
 			if !errors.As(err, &fe) || fe.Field != tc.wantField {
-				t.Errorf("Validate() = %v, want a *ivsevent.FieldError for %s", err, tc.wantField)
+				t.Errorf("Validate() = %v, want a *invalid.FieldError for %s", err, tc.wantField)
 			}
 			if k := r.Key(); k != "" {
 				t.Errorf("Key() = %q for an invalid record, want \"\"", k)

@@ -7,18 +7,23 @@ FUNCTIONS := enrich correct archive
 FUNCTIONS += quality
 FUNCTIONS += sweep
 GO        ?= go
-# Lambda artifacts: provided.al2023 on arm64, no RPC shim, stripped.
+# Lambda artifacts: provided.al2023 on arm64, no RPC shim, stripped: the flags of
+# shared/local/lambdarie.BootstrapFlags, which builds the same bootstraps for this host
+# (TestMakefileBuildsWithBootstrapFlags). BUILD_DIR and LAMBDA_LDFLAGS= (unstripped) are for
+# scripts/bench.sh.
 LAMBDA_GOARCH := arm64
-GOBUILD_LAMBDA = CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_GOARCH) $(GO) build -trimpath -tags lambda.norpc -ldflags "-s -w"
+BUILD_DIR ?= build
+LAMBDA_LDFLAGS ?= -s -w
+GOBUILD_LAMBDA = CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_GOARCH) $(GO) build -trimpath -tags lambda.norpc -ldflags "$(LAMBDA_LDFLAGS)"
 
 .PHONY: help build test bench fuzz soak invoke backfill lint tidy-check fmt-check deps-check chromium FORCE
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_%/-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
-build: $(FUNCTIONS:%=build/%/bootstrap) ## build every function's bootstrap (linux/arm64)
+build: $(FUNCTIONS:%=$(BUILD_DIR)/%/bootstrap) ## build every function's bootstrap (linux/arm64)
 
-build/%/bootstrap: FORCE
+$(BUILD_DIR)/%/bootstrap: FORCE
 	$(GOBUILD_LAMBDA) -o $@ ./functions/$*
 
 test: lint synth chromium ## install what the tests need (CDK CLI, Chart.js, Chromium, RIE), lint, synth with cdk-nag, run every test with -race

@@ -119,22 +119,17 @@ func (m *memo) put(id sessionID, ss *types.StreamSession) {
 	}
 }
 
-// lookBack is how far before an event the session it belongs to may have started, for the
-// archive key (dated by the session's start): IVS ends a stream session after 48 hours.
-const lookBack = 48 * time.Hour
-
 // archiveKeys returns the keys the record of ev's session may have in the archive: dated by the
 // day of the event, then by each earlier day the session may have started on (the live phase's
 // Stream Start follows the session's start by seconds; a Session Ended follows it by up to
-// lookBack).
+// session.MaxDuration).
 func archiveKeys(ev *ivsevent.Event, p phase) []string {
-	back := lookBack
+	back := session.MaxDuration
 	if p == phaseLive {
 		back = 10 * time.Minute
 	}
 	var keys []string
-	at := ev.Time.UTC()
-	for day := at; !day.Before(at.Add(-back).Truncate(24 * time.Hour)); day = day.Add(-24 * time.Hour) {
+	for _, day := range session.Days(ev.Time, back) {
 		r := session.Record{ChannelARN: ev.Channel.String(), ChannelID: ev.Channel.ID, StreamID: ev.StreamID(), StartTime: day}
 		if k := r.Key(); k != "" && (len(keys) == 0 || keys[len(keys)-1] != k) {
 			keys = append(keys, k)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/ivs-sessions/ivs-sessions/scripts/local/engine"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/locals3"
+	"github.com/ivs-sessions/ivs-sessions/shared/session"
 )
 
 // defaultDays is the range when -from is not given: the last 30 days up to -to.
@@ -54,7 +55,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.htmlPath, "html", filepath.Join(".local", "report.html"), "write the page here (\"\" for none)")
 	fs.StringVar(&o.chartJS, "chartjs", "", "Chart.js's browser bundle; default: the repository's "+chartJSPath)
 	fs.IntVar(&o.workers, "workers", 16, "concurrent readers")
-	fs.DurationVar(&o.staleAfter, "stale-after", 48*time.Hour, "a live session not heard of for this long is over (IVS ends streams after 48 h)")
+	fs.DurationVar(&o.staleAfter, "stale-after", session.MaxDuration, "a live session not heard of for this long is over (IVS ends streams after 48 h)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}

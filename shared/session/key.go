@@ -162,6 +162,23 @@ func SessionKey(id Identity, at time.Time) (string, error) {
 	return fmt.Sprintf("%s%s%s/%s.json", KeyPrefix, datePath(at), channelPath(id), id.StreamID), nil
 }
 
+// MaxDuration is the longest a stream session lasts: IVS ends a stream after 48 hours. A
+// session's record is dated by its start, so an event of it may be up to this much later.
+const MaxDuration = 48 * time.Hour
+
+// Days returns the UTC days (each at midnight) from t's back to the day of t minus back, newest
+// first: the days a record dated by its session's start may have, for an event at t of a
+// session that started at most back before it.
+func Days(t time.Time, back time.Duration) []time.Time {
+	t = t.UTC()
+	first := t.Add(-back).Truncate(24 * time.Hour)
+	var out []time.Time
+	for day := t.Truncate(24 * time.Hour); !day.Before(first); day = day.Add(-24 * time.Hour) {
+		out = append(out, day)
+	}
+	return out
+}
+
 // DayPrefix is the prefix of the keys of every session record dated (UTC) on t's day, of every
 // account, region and channel: sessions/year=YYYY/month=MM/day=DD/.
 func DayPrefix(t time.Time) string { return KeyPrefix + datePath(t) }

@@ -67,9 +67,6 @@ var (
 // of window (daily, backfill).
 const StateKeyPrefix = "sweep/"
 
-// liveLookBack is how far back Live looks for live records: IVS ends a session after 48 hours.
-const liveLookBack = 48 * time.Hour
-
 // Sweeper sweeps one account and region. Its fields are set once.
 type Sweeper struct {
 	IVS        IVS              // paced to the sweep's part of the quota
@@ -118,7 +115,7 @@ func (s *Sweeper) Live(ctx context.Context) (Report, error) {
 	var rep Report
 	var live []session.Record
 	now := s.now()
-	for day := now; !day.Before(now.Add(-liveLookBack).Truncate(24 * time.Hour)); day = day.Add(-24 * time.Hour) {
+	for _, day := range session.Days(now, session.MaxDuration) {
 		prefix := session.DayPrefix(day)
 		p := s3.NewListObjectsV2Paginator(s.S3, &s3.ListObjectsV2Input{Bucket: aws.String(s.Bucket), Prefix: aws.String(prefix)})
 		for p.HasMorePages() {
@@ -309,7 +306,7 @@ func (s *Sweeper) sessionsToFetch(ctx context.Context, channel string, from, to 
 		}
 		older := false
 		for _, ss := range page.StreamSessions {
-			if ss.StartTime != nil && ss.StartTime.Before(from.Add(-liveLookBack)) {
+			if ss.StartTime != nil && ss.StartTime.Before(from.Add(-session.MaxDuration)) {
 				older = true // newest first: the rest started too early to end in the window
 			}
 			if ss.EndTime == nil || ss.StartTime == nil || ss.EndTime.Before(from) || !ss.EndTime.Before(to) {

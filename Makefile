@@ -69,10 +69,14 @@ fmt-check:
 tidy-check:
 	$(GO) mod tidy -diff
 
-# What ships (the functions) never links what imitates AWS (shared/local/...) or package testing.
+# What ships (the functions) never links what imitates AWS (shared/local/...) or package testing;
+# the CDK app links the suite's facts, not the functions' runtime (shared/batch, the Lambda
+# runtime client, the sweep and its S3 and EventBridge clients).
 deps-check:
 	@bad=$$($(GO) list -deps ./functions/... | grep -E '^(github.com/ivs-sessions/ivs-sessions/shared/local(/|$$)|testing$$)' || true); \
 	if [ -n "$$bad" ]; then echo "the functions link packages that must never ship:"; echo "$$bad"; exit 1; fi
+	@bad=$$($(GO) list -deps ./infra | grep -E '^(github.com/ivs-sessions/ivs-sessions/shared/(local|batch|sweep)(/|$$)|github.com/aws/aws-lambda-go/lambda$$|testing$$)' || true); \
+	if [ -n "$$bad" ]; then echo "the CDK app links the functions' runtime:"; echo "$$bad"; exit 1; fi
 
 chromium: ## install Debian's chromium when missing (the report page's test renders in it; needs root)
 	scripts/install-chromium.sh

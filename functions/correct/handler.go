@@ -75,8 +75,8 @@ const (
 	keyHolder       = "holder"
 	keyExpires      = "expires"
 	keyReplay       = "replayName"
-	keyMessageID    = batch.KeyMessageID
-	keyErr          = batch.KeyErr
+	keyMessageID    = suite.LogKeyMessageID
+	keyErr          = suite.LogKeyErr
 )
 
 // releaseTimeout bounds the release of a lease, which runs even when the invocation's context

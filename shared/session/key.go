@@ -23,6 +23,9 @@ const (
 	// AccountEventKeyPrefix is the prefix of the records of account-level events (limit
 	// breaches with no channel: AccountEventKey).
 	AccountEventKeyPrefix = "account-events/"
+	// SweepKeyPrefix is the prefix of the sweep's state: one object per kind of window
+	// (sweep/daily.json, sweep/backfill.json; shared/sweep).
+	SweepKeyPrefix = "sweep/"
 )
 
 // Keys are built here and nowhere else, from validated identifiers alone: the account, region
@@ -35,6 +38,7 @@ const (
 //	account-events/year=YYYY/month=MM/day=DD/account=<account>/region=<region>/<event id>.json
 //	locks/account=<account>/region=<region>/channel=<channel id>.json
 //	locks/intent/account=<account>/region=<region>/channel=<channel id>/<stream id>.json
+//	sweep/<daily|backfill>.json
 //
 // Account and region are in every key, so several accounts and regions can archive into one
 // bucket without two sessions ever sharing an object. A key that cannot be built is a

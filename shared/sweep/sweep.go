@@ -12,7 +12,7 @@
 // shared/enrichment, the entry of shared/suiteevent, the PutEvents policy of shared/putevents):
 // an "IVS Session Enriched" event for a Session Ended built from the GetStreamSession answer, so
 // the archive merges it and the corrector acts on it like any other, and a rerun changes nothing.
-// The progress of a window is kept in S3 (StateKeyPrefix), so a run cut short by its deadline
+// The progress of a window is kept in S3 (session.SweepKeyPrefix), so a run cut short by its deadline
 // resumes where it stopped. The IVS client is paced by its caller (ivsquota) to the sweep's
 // part of the quota (suite.SweepBudget).
 package sweep
@@ -52,7 +52,7 @@ type IVS interface {
 
 // Store lists the S3 calls the sweep makes on the archive bucket: records are read (and listed,
 // for Live) under session.KeyPrefix, the sweep's own state is read and written under
-// StateKeyPrefix.
+// session.SweepKeyPrefix.
 type Store interface {
 	s3doc.API // GetObject, PutObject
 	ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, optFns ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
@@ -62,10 +62,6 @@ var (
 	_ IVS   = (*ivs.Client)(nil)
 	_ Store = (*s3.Client)(nil)
 )
-
-// StateKeyPrefix is the prefix of the sweep's state in the archive bucket: one object per kind
-// of window (daily, backfill).
-const StateKeyPrefix = "sweep/"
 
 // Sweeper sweeps one account and region. Its fields are set once.
 type Sweeper struct {
@@ -178,7 +174,7 @@ const (
 	KindBackfill Kind = "backfill"
 )
 
-// state is a window's progress, kept at StateKeyPrefix+kind+".json".
+// state is a window's progress, kept at session.SweepKeyPrefix+kind+".json".
 type state struct {
 	// Watermark is the end of the last window completed (KindDaily: the next one starts there).
 	Watermark time.Time `json:"watermark,omitzero"`
@@ -439,7 +435,7 @@ func (s *Sweeper) record(ctx context.Context, key string) (session.Record, bool,
 
 func (s *Sweeper) archive() s3doc.Bucket { return s3doc.Bucket{S3: s.S3, Name: s.Bucket} }
 
-func stateKey(kind Kind) string { return StateKeyPrefix + string(kind) + ".json" }
+func stateKey(kind Kind) string { return session.SweepKeyPrefix + string(kind) + ".json" }
 
 // loadState reads the state of a kind of window; none yet is the zero state.
 func (s *Sweeper) loadState(ctx context.Context, kind Kind) (state, error) {

@@ -71,12 +71,15 @@ tidy-check:
 
 # What ships (the functions) never links what imitates AWS (shared/local/...) or package testing;
 # the CDK app links the suite's facts, not the functions' runtime (shared/batch, the Lambda
-# runtime client, the sweep and its S3 and EventBridge clients).
+# runtime client, the sweep and its S3 and EventBridge clients); the scripts link testing only
+# in their tests.
 deps-check:
 	@bad=$$($(GO) list -deps ./functions/... | grep -E '^(github.com/ivs-sessions/ivs-sessions/shared/local(/|$$)|testing$$)' || true); \
 	if [ -n "$$bad" ]; then echo "the functions link packages that must never ship:"; echo "$$bad"; exit 1; fi
 	@bad=$$($(GO) list -deps ./infra | grep -E '^(github.com/ivs-sessions/ivs-sessions/shared/(local|batch|sweep)(/|$$)|github.com/aws/aws-lambda-go/lambda$$|testing$$)' || true); \
 	if [ -n "$$bad" ]; then echo "the CDK app links the functions' runtime:"; echo "$$bad"; exit 1; fi
+	@bad=$$($(GO) list -deps ./scripts/... | grep -E '^testing$$' || true); \
+	if [ -n "$$bad" ]; then echo "a script links package testing outside its tests (test helpers belong in shared/local/awstest)"; exit 1; fi
 
 chromium: ## install Debian's chromium when missing (the report page's test renders in it; needs root)
 	scripts/install-chromium.sh

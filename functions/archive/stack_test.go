@@ -17,7 +17,6 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/awstest"
-	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/s3doc"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
@@ -218,7 +217,7 @@ func enrichedOf(t testing.TB, rec session.Record, tr session.Trigger) []byte {
 // does not help (FromEvent), with its trigger.
 func sampleRecord(t testing.TB, name string) (session.Record, session.Trigger) {
 	t.Helper()
-	ev, err := ivsevent.Parse(ivstest.LoadEvent(t, name))
+	ev, err := ivsevent.Parse(awstest.LoadEvent(t, name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +228,7 @@ func sampleRecord(t testing.TB, name string) (session.Record, session.Trigger) {
 // two-track multitrack session that ran from 17:59:58 to 19:00:00.
 func enrichedRecord(t testing.TB) (session.Record, session.Trigger) {
 	t.Helper()
-	ev, err := ivsevent.Parse(ivstest.LoadEvent(t, "stream-start"))
+	ev, err := ivsevent.Parse(awstest.LoadEvent(t, "stream-start"))
 	if err != nil {
 		t.Fatal(err)
 	}

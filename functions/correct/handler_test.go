@@ -927,7 +927,7 @@ func TestRejected(t *testing.T) {
 		field string
 	}{
 		"not JSON":          {[]byte(`{"detail-type":`), "event"},
-		"IVS event":         {ivstest.LoadEvent(t, "session-ended-multitrack-input-not-allowed"), "source"},
+		"IVS event":         {awstest.LoadEvent(t, "session-ended-multitrack-input-not-allowed"), "source"},
 		"other detail-type": {edit(func(m map[string]any) { m["detail-type"] = suite.DetailTypeChannelCorrected }), "detail-type"},
 		"detail not object": {edit(func(m map[string]any) { m["detail"] = "x" }), "detail"},
 		"manual decision": {edit(func(m map[string]any) {

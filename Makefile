@@ -16,7 +16,7 @@ BUILD_DIR ?= build
 LAMBDA_LDFLAGS ?= -s -w
 GOBUILD_LAMBDA = CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_GOARCH) $(GO) build -trimpath -tags lambda.norpc -ldflags "$(LAMBDA_LDFLAGS)"
 
-.PHONY: help build test bench fuzz soak invoke backfill lint tidy-check fmt-check deps-check chromium FORCE
+.PHONY: help build test bench fuzz soak invoke backfill lint tidy-check fmt-check deps-check deadcode-check chromium FORCE
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_%/-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -59,7 +59,7 @@ invoke: ## invoke FN under the Lambda RIE against local IVS, bus, S3 (exit 1 if 
 backfill: ## archive every session of the last DAYS days the archive lacks (scripts/backfill): make backfill DAYS=7 BUCKET=<archive bucket> BUS=<event bus>
 	$(GO) run ./scripts/backfill -days "$(DAYS)" $(if $(BUCKET),-bucket "$(BUCKET)") $(if $(BUS),-bus "$(BUS)") $(if $(SHARE),-share "$(SHARE)")
 
-lint: fmt-check tidy-check deps-check cfn-lint ## gofmt, go vet, staticcheck, go mod tidy, what ships links nothing local, cfn-lint (when installed)
+lint: fmt-check tidy-check deps-check deadcode-check cfn-lint ## gofmt, go vet, staticcheck, go mod tidy, what ships links nothing local, no dead code, cfn-lint (when installed)
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 
@@ -80,6 +80,12 @@ deps-check:
 	if [ -n "$$bad" ]; then echo "the CDK app links the functions' runtime:"; echo "$$bad"; exit 1; fi
 	@bad=$$($(GO) list -deps ./scripts/... | grep -E '^testing$$' || true); \
 	if [ -n "$$bad" ]; then echo "a script links package testing outside its tests (test helpers belong in shared/local/awstest)"; exit 1; fi
+
+# No dead code outside the test helpers: deadcode (reachability from every main) reports nothing
+# but shared/local, whose helpers only tests call.
+deadcode-check:
+	@dead=$$($(GO) tool deadcode ./... | grep -v '^shared/local/' || true); \
+	if [ -n "$$dead" ]; then echo "unreachable functions:"; echo "$$dead"; exit 1; fi
 
 chromium: ## install Debian's chromium when missing (the report page's test renders in it; needs root)
 	scripts/install-chromium.sh

@@ -467,9 +467,6 @@ func (e Expect) validate(groups map[string]int) error {
 	return nil
 }
 
-// brief reports whether the scenario asks for a brief timeline.
-func (sc Scenario) brief() bool { return sc.Timeline == TimelineBrief }
-
 // memberNames returns the channel names of a spec: its name, or name-01 ... for a group.
 func (c ChannelSpec) memberNames() []string {
 	if c.Count <= 1 {

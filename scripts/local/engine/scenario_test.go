@@ -103,7 +103,7 @@ func TestParseScenario(t *testing.T) {
 	if got := sc.Channels[1].memberNames(); strings.Join(got, ",") != "g-01,g-02,g-03" {
 		t.Errorf("group members = %v", got)
 	}
-	if !sc.brief() {
+	if sc.Timeline != TimelineBrief {
 		t.Error("timeline brief not read")
 	}
 	b, err := json.Marshal(sc)

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/ivs-sessions/ivs-sessions/scripts/local/workdir"
+	"github.com/ivs-sessions/ivs-sessions/shared/sdkhttp"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 )
 
@@ -111,6 +112,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 		if err != nil {
 			return fmt.Errorf("aws config: %w", err)
 		}
+		cfg.HTTPClient = sdkhttp.Wrap(cfg.HTTPClient)
 		client := s3.NewFromConfig(cfg, func(o *s3.Options) {
 			// Objects written without a checksum (the local S3) would log a warning on every read.
 			o.DisableLogOutputChecksumValidationSkipped = true

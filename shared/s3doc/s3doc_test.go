@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/local/locals3"
+	"github.com/ivs-sessions/ivs-sessions/shared/sdkhttp"
 )
 
 const bucket = "ivs-sessions-archive"
@@ -76,6 +77,7 @@ func newServer(t *testing.T) *server {
 		BaseEndpoint: aws.String(hs.URL), Region: "us-east-1", UsePathStyle: true, Retryer: aws.NopRetryer{},
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
 		DisableLogOutputChecksumValidationSkipped: true,
+		HTTPClient: sdkhttp.New(),
 	})
 	s.b = Bucket{S3: s.c, Name: bucket}
 	return s

@@ -246,15 +246,19 @@ func (s *Stack) ivsOptions() *ivstest.Options {
 // requests under /via/<caller>/ come from that function or actor, the others from ActorYou.
 func (s *Stack) ivsHandler(ivsH http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	tag := func(caller string) http.Handler {
-		return http.StripPrefix(viaPrefix+caller, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ivsH.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callerKey{}, caller)))
-		}))
+	// The caller in the context (ivstest.WithCaller) names who called in the timeline's call
+	// log and in the IVS server's channel history.
+	withCaller := func(caller string, h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h.ServeHTTP(w, r.WithContext(ivstest.WithCaller(r.Context(), caller)))
+		})
 	}
 	for _, c := range append(suite.AllFunctions(), otherCallers...) {
-		mux.Handle(viaPrefix+c+"/", tag(c))
+		mux.Handle(viaPrefix+c+"/", http.StripPrefix(viaPrefix+c, withCaller(c, ivsH)))
 	}
-	mux.Handle("/", ivsH)
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ivsH.ServeHTTP(w, r.WithContext(ivstest.WithCaller(r.Context(), ActorYou)))
+	}))
 	return mux
 }
 

@@ -279,11 +279,10 @@ func (h callLog) WithAttrs([]slog.Attr) slog.Handler { return h }
 // WithGroup implements slog.Handler; the server uses no groups.
 func (h callLog) WithGroup(string) slog.Handler { return h }
 
-type callerKey struct{}
-
-// callerOf returns the caller a request context was tagged with, or ActorYou.
+// callerOf returns the caller a request context was tagged with (ivstest.WithCaller), or
+// ActorYou.
 func callerOf(ctx context.Context) string {
-	if c, ok := ctx.Value(callerKey{}).(string); ok {
+	if c := ivstest.CallerOf(ctx); c != "" {
 		return c
 	}
 	return ActorYou

@@ -87,7 +87,7 @@ func TestCallLogAttributesCalls(t *testing.T) {
 	var calls []Call
 	var others []string
 	log := slog.New(callLog{onCall: func(c Call) { calls = append(calls, c) }, onOther: func(r slog.Record) { others = append(others, r.Message) }})
-	ctx := context.WithValue(context.Background(), callerKey{}, suite.FunctionCorrect)
+	ctx := ivstest.WithCaller(context.Background(), suite.FunctionCorrect)
 	log.InfoContext(ctx, "ivs call", "operation", ivstest.OpUpdateChannel, "status", 200)
 	log.InfoContext(context.Background(), "ivs call", "operation", ivstest.OpGetStream, "error", ivstest.CodeThrottling, "status", 429)
 	log.With("x", 1).ErrorContext(ctx, "event sink failed")

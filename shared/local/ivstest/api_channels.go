@@ -296,7 +296,9 @@ func (s *Server) updateChannel(r *request) (any, error) {
 	if err := in.apply(&updated); err != nil {
 		return nil, err
 	}
+	before := c.config()
 	*c = updated
+	c.record(r.ctx, s.clock.Now(), before)
 	return channelOutput{Channel: c.json()}, nil
 }
 

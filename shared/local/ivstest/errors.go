@@ -111,6 +111,16 @@ func writeError(w http.ResponseWriter, err error) {
 	_ = json.NewEncoder(w).Encode(map[string]string{"exceptionMessage": ae.Message})
 }
 
+// WriteError answers an IVS API error as the server does: the code's HTTP status,
+// x-amzn-ErrorType and exceptionMessage (an empty message is the model's description of the
+// code). A proxy in front of the server (the soak's faults) answers with it.
+func WriteError(w http.ResponseWriter, code, message string) {
+	if message == "" {
+		message = defaultMessages[code]
+	}
+	writeError(w, &apiError{Code: code, Message: message})
+}
+
 // validationErrors collects constraint violations and reports them the way AWS services do:
 // "2 validation errors detected: Value 'x' at 'name' failed to satisfy constraint: ...; ...".
 type validationErrors []string

@@ -25,7 +25,8 @@ type channel struct {
 	tags                                     map[string]string
 	key                                      streamKey
 	live                                     *liveStream
-	sessions                                 []*session // oldest first
+	sessions                                 []*session      // oldest first
+	history                                  []ChannelChange // every UpdateChannel applied, oldest first
 }
 
 // streamKey is the channel's one stream key.

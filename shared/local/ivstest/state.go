@@ -2,6 +2,7 @@ package ivstest
 
 import (
 	"maps"
+	"slices"
 	"sort"
 )
 
@@ -34,6 +35,8 @@ type ChannelState struct {
 	Tags                      map[string]string `json:"tags"`
 	Live                      *LiveState        `json:"live,omitempty"`
 	Sessions                  []SessionState    `json:"sessions"`
+	// History is every UpdateChannel the server applied to the channel, oldest first.
+	History []ChannelChange `json:"history"`
 }
 
 // LiveState is a channel's live stream in a State.
@@ -77,7 +80,10 @@ func (s *Server) State() State {
 			MultitrackEnabled: c.multitrack.Enabled, MultitrackPolicy: c.multitrack.Policy,
 			MultitrackMaxResolution:   c.multitrack.MaximumResolution,
 			RecordingConfigurationARN: c.recordingARN, StreamKeyARN: c.key.arn,
-			Tags: maps.Clone(c.tags), Sessions: []SessionState{},
+			Tags: maps.Clone(c.tags), Sessions: []SessionState{}, History: slices.Clone(c.history),
+		}
+		if cs.History == nil {
+			cs.History = []ChannelChange{}
 		}
 		if c.live != nil {
 			cs.Live = &LiveState{StreamID: c.live.session.streamID, StartTime: formatTime(c.live.session.start), Health: c.live.health}

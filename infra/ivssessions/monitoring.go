@@ -135,9 +135,10 @@ func newMonitoring(scope constructs.Construct, fns []*suiteFunction, p IvsSessio
 			MetricName:      jsii.String(suite.MetricAccessErrors),
 			MetricValue:     jsii.String("1"),
 		})
-		alarm(pf.dlq, "DepthAlarm",
+		alarmAt(pf.dlq, "DepthAlarm",
 			fmt.Sprintf("%s %s: messages in the dead-letter queue. Inspect them, fix the cause, then redrive them to the %s queue.", suite.Name, pf.name, pf.name),
-			pf.dlq.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum"), Period: period}))
+			pf.dlq.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum"), Period: period}),
+			suite.DeadLetterAlarmThreshold)
 		alarm(pf.fn, "ErrorsAlarm",
 			fmt.Sprintf("%s %s: invocations failed as a whole (crash or timeout); records are retried, then dead-lettered.", suite.Name, pf.name),
 			pf.fn.MetricErrors(sum))

@@ -26,6 +26,12 @@ type FunctionSettings struct {
 	DeliveryDelay time.Duration
 }
 
+// DeadLetterAlarmThreshold is the depth at which a function's dead-letter queue alarms (its
+// ApproximateNumberOfMessagesVisible, the maximum over the alarm's period): a single message.
+// The CDK app sets every DLQ's depth alarm at it; the soak checks each DLQ it leaves with
+// messages against it.
+const DeadLetterAlarmThreshold = 1
+
 // visibilityFactor: AWS recommends a queue visibility timeout of at least six times the
 // function timeout (plus the batching window), so a message is not redelivered while a slow or
 // retried invocation still holds it.

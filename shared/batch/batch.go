@@ -294,8 +294,16 @@ func (p *Processor) run(ctx context.Context, m Message) (err error) {
 			err = pe
 		}
 	}()
+	if poison != nil {
+		poison(m.Body)
+	}
 	return p.Do(ctx, m)
 }
+
+// poison is nil in every build but the soak's (poison_soak.go, compiled with -tags soak only):
+// there it panics on the soak's poison message, where a handler's panic would, so the soak
+// proves the recovery on the real bootstraps.
+var poison func(body []byte)
 
 // MaxRequeues is how many times a record left unprocessed at the deadline is re-enqueued
 // before it is reported as a failure like any other (see leftover).

@@ -37,13 +37,16 @@ const RIETarget = "aws-lambda-rie"
 // binDir/aws-lambda-rie and binDir/<function>/bootstrap. moduleDir is the module's root (see
 // ModuleRoot). The first bootstrap is built alone, so it fills the build cache the others use;
 // the rest are built in parallel. Errors name what did not build, with the compiler's output.
-func Build(ctx context.Context, moduleDir, binDir string) (Artifacts, error) {
-	return BuildWithProgress(ctx, moduleDir, binDir, nil)
+//
+// Extra build tags are added to the bootstraps' (the soak's "soak": shared/batch's
+// poison_soak.go).
+func Build(ctx context.Context, moduleDir, binDir string, tags ...string) (Artifacts, error) {
+	return BuildWithProgress(ctx, moduleDir, binDir, nil, tags...)
 }
 
 // BuildWithProgress is Build, reporting each executable as it starts and finishes to progress
 // (when not nil), which is called from several goroutines and must be safe for concurrent use.
-func BuildWithProgress(ctx context.Context, moduleDir, binDir string, progress func(BuildStep)) (Artifacts, error) {
+func BuildWithProgress(ctx context.Context, moduleDir, binDir string, progress func(BuildStep), tags ...string) (Artifacts, error) {
 	if err := os.MkdirAll(binDir, 0o755); err != nil {
 		return Artifacts{}, fmt.Errorf("engine: build: %w", err)
 	}
@@ -63,7 +66,7 @@ func BuildWithProgress(ctx context.Context, moduleDir, binDir string, progress f
 	}
 	build := func(fn string) error {
 		return step(fn, func() error {
-			return lambdarie.BuildBootstrap(ctx, moduleDir, "./functions/"+fn, art.Bootstraps[fn])
+			return lambdarie.BuildBootstrap(ctx, moduleDir, "./functions/"+fn, art.Bootstraps[fn], tags...)
 		})
 	}
 	if err := build(suite.Functions[0]); err != nil {

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 )
 
 // RIEPackage is the emulator's main package, pinned by go.mod's tool line.
@@ -34,10 +35,19 @@ var BootstrapFlags = []string{"-trimpath", "-tags", "lambda.norpc", "-ldflags", 
 // BuildBootstrap builds the Go main package pkg (such as ./functions/enrich) as a Lambda
 // bootstrap for this host (GOOS=linux, GOARCH=runtime.GOARCH, CGO_ENABLED=0, BootstrapFlags)
 // into out, running `go build` in moduleDir ("" means the current directory): what make build
-// deploys, for this host's architecture.
-func BuildBootstrap(ctx context.Context, moduleDir, pkg, out string) error {
+// deploys, for this host's architecture. Extra build tags (the soak's "soak") are added to
+// BootstrapFlags' own.
+func BuildBootstrap(ctx context.Context, moduleDir, pkg, out string, tags ...string) error {
 	env := []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=" + runtime.GOARCH}
-	args := append(append([]string{}, BootstrapFlags...), "-o", out, pkg)
+	flags := append([]string{}, BootstrapFlags...)
+	if len(tags) > 0 {
+		for i, f := range flags {
+			if f == "-tags" && i+1 < len(flags) {
+				flags[i+1] = strings.Join(append([]string{flags[i+1]}, tags...), ",")
+			}
+		}
+	}
+	args := append(flags, "-o", out, pkg)
 	if err := goBuild(ctx, moduleDir, env, args...); err != nil {
 		return fmt.Errorf("build bootstrap %s: %w", pkg, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -261,6 +262,70 @@ func TestCorrections(t *testing.T) {
 		}
 		if keys := s.keys(t); len(keys) != 2 {
 			t.Errorf("objects %v, want the session and the correction", keys)
+		}
+	})
+	t.Run("written after a 409, when the other conditional write fails", func(t *testing.T) {
+		// S3 answers 409 ConditionalRequestConflict to a conditional write while another one
+		// to the key is in progress, and that other write may fail: the correction must be
+		// written all the same (it once read 409 as "already archived" and lost it).
+		s := newStack(t)
+		held, release := make(chan struct{}), make(chan struct{})
+		var once sync.Once
+		s.S3.SetConditionalWriteHook(func(_, key string) {
+			if key == correctionKey {
+				once.Do(func() { close(held); <-release }) // the first: the other writer's
+			}
+		})
+		other := make(chan int, 1)
+		go func() {
+			// Another writer's conditional write to the key, which fails: If-Match on an ETag
+			// the key does not have.
+			req, err := http.NewRequest(http.MethodPut, s.S3URL+"/"+testBucket+"/"+correctionKey, strings.NewReader(`{"other":true}`))
+			if err != nil {
+				other <- 0
+				return
+			}
+			req.Header.Set("If-Match", `"an-etag-the-key-does-not-have"`)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				other <- 0
+				return
+			}
+			resp.Body.Close()
+			other <- resp.StatusCode
+		}()
+		<-held
+		go func() {
+			// Let the other write fail once the archive has met it.
+			for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && s.faults.conflicted() == 0; time.Sleep(time.Millisecond) {
+			}
+			close(release)
+		}()
+		body := envelopeOf(t, "corr-409", suite.DetailTypeChannelCorrected, []string{sampleARN}, corrected)
+		var err error
+		for delivery := 1; delivery <= 5; delivery++ { // SQS delivers a transient failure again
+			if err = s.handle(t, body); err == nil || !retryable.Is(err) {
+				break
+			}
+		}
+		if err != nil {
+			t.Fatalf("archive the correction: %v", err)
+		}
+		if code := <-other; code != http.StatusPreconditionFailed && code != http.StatusNotFound {
+			t.Fatalf("the other write got %d, want it to fail (412 or 404): the test did not test it", code)
+		}
+		if s.faults.conflicted() == 0 {
+			t.Fatal("the archive's write never met 409: the test did not test it")
+		}
+		var got session.Corrected
+		if err := json.Unmarshal(s.object(t, correctionKey), &got); err != nil {
+			t.Fatalf("correction object after a 409: %v", err)
+		}
+		if g, w := mustJSON(t, got), mustJSON(t, corrected); g != w {
+			t.Errorf("correction object = %s, want %s", g, w)
+		}
+		if r := s.record(t, sessionKey); r.Correction == nil || r.Correction.Outcome != session.CorrectionApplied {
+			t.Errorf("session record correction %+v, want applied", r.Correction)
 		}
 	})
 	t.Run("before its session, without a session key", func(t *testing.T) {

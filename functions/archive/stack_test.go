@@ -47,10 +47,11 @@ type fault struct {
 type faulty struct {
 	next http.Handler
 
-	mu        sync.Mutex
-	fault     *fault
-	puts      int // object PUTs that reached the server
-	conflicts int // answered 412 or 409
+	mu         sync.Mutex
+	fault      *fault
+	puts       int // object PUTs that reached the server
+	conflicts  int // answered 412 or 409
+	inProgress int // answered 409 (another conditional write to the key in progress)
 }
 
 func (f *faulty) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -74,6 +75,9 @@ func (f *faulty) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if rec.status == http.StatusPreconditionFailed || rec.status == http.StatusConflict {
 		f.mu.Lock()
 		f.conflicts++
+		if rec.status == http.StatusConflict {
+			f.inProgress++
+		}
 		f.mu.Unlock()
 	}
 }
@@ -82,6 +86,13 @@ func (f *faulty) set(ft *fault) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.fault = ft
+}
+
+// conflicted returns how many writes S3 answered 409 ConditionalRequestConflict.
+func (f *faulty) conflicted() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.inProgress
 }
 
 func (f *faulty) counts() (puts, conflicts int) {

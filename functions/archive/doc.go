@@ -11,7 +11,12 @@
 //     read) or If-None-Match "*" (a new object). A write that loses to a concurrent writer (412
 //     PreconditionFailed, 409 ConditionalRequestConflict) reads again and retries, so no update
 //     is lost; events in any order, duplicated or late end in one complete record. A merge that
-//     changes nothing writes nothing (no new S3 version on a redelivery). When the session went
+//     changes nothing writes nothing (no new S3 version on a redelivery). A record known only
+//     from one event (no start time) is dated by the event, but merges into the session's record
+//     when the archive holds it under one of the two days before (a session that crossed
+//     midnight UTC); when the archive holds none, an event after the session's start waits once
+//     (back after the visibility timeout) for the record its enriched events bring, then is
+//     archived under its own day. When the session went
 //     live, the refused session of its channel whose correction was applied last before it
 //     (corrections/ of that day and the day before, listed) gets nextSession pointing at it.
 //   - An account-level record (a Concurrent Broadcasts or Concurrent Viewers limit breach: no

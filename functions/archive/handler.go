@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -66,7 +67,7 @@ func (h *Handler) Handle(ctx context.Context, m batch.Message) error {
 	// An error of an invocation cut short is transient whatever it says (batch.Processor).
 	switch {
 	case env.Enriched != nil:
-		return h.archiveEnriched(ctx, env, *env.Enriched)
+		return h.archiveEnriched(ctx, m, env, *env.Enriched)
 	case env.Corrected != nil:
 		return h.archiveCorrected(ctx, env, *env.Corrected)
 	}
@@ -74,7 +75,7 @@ func (h *Handler) Handle(ctx context.Context, m batch.Message) error {
 }
 
 // archiveEnriched merges an enriched session's record into its object.
-func (h *Handler) archiveEnriched(ctx context.Context, env *suiteevent.Event, d session.Enriched) error {
+func (h *Handler) archiveEnriched(ctx context.Context, m batch.Message, env *suiteevent.Event, d session.Enriched) error {
 	rec := d.Record
 	if rec.ChannelARN == "" && rec.StreamID == "" {
 		return h.archiveAccountEvent(ctx, env, d)
@@ -85,10 +86,60 @@ func (h *Handler) archiveEnriched(ctx context.Context, env *suiteevent.Event, d 
 	if err != nil {
 		return prefixField("detail.record.", err)
 	}
+	if rec.StartTime.IsZero() {
+		if key, err = h.eventRecordKey(ctx, m, d, key); err != nil {
+			return err
+		}
+	}
 	if err := h.merge(ctx, env, key, rec); err != nil {
 		return err
 	}
 	return h.linkAfterCorrection(ctx, env, rec)
+}
+
+// eventRecordKey returns the key a record known only from one event (no start time: key, dated
+// by the event) merges into. Its session started up to session.MaxDuration before the event,
+// maybe on an earlier day (a session that crossed midnight UTC), and its record is dated by
+// that start: when the archive holds the session's record on one of those days, the earliest
+// is the key. When it holds none, an event that comes after a session's start (not its
+// Session Created or Stream Start) waits once, on its first delivery, for the record the
+// session's enriched events bring (a retryable.Later: back after the queue's visibility
+// timeout) rather than start a second record of the session under its own day; on a later
+// delivery it is archived under its own day, so nothing is lost. Each look costs one S3 GET (a
+// missing key answers NoSuchKey: archive may list the bucket): two more than before for an
+// event of a session dated today, none more for an enriched record.
+func (h *Handler) eventRecordKey(ctx context.Context, m batch.Message, d session.Enriched, key string) (string, error) {
+	id, day, err := session.ParseSessionKey(key)
+	if err != nil {
+		return "", fmt.Errorf("the key of an event's record: %w", err)
+	}
+	days := session.Days(day, session.MaxDuration)
+	slices.Reverse(days) // oldest first: the session's record is under its start's day
+	for _, dd := range days {
+		k, err := session.SessionKey(id, dd)
+		if err != nil {
+			return "", err
+		}
+		var cur session.Record
+		_, err = h.archive().Get(ctx, s3doc.SessionRecord, k, &cur)
+		switch {
+		case errors.Is(err, s3doc.ErrNotFound):
+			continue
+		case err != nil && !errors.Is(err, s3doc.ErrUnreadable):
+			return "", retryable.Own(err)
+		}
+		return k, nil // found (an unreadable one too: merge reports it)
+	}
+	if atStart(d.Trigger.Name) || m.ReceiveCount > 1 {
+		return key, nil
+	}
+	return "", retryable.Later("no record of this session yet: waiting once for the record its enriched events bring", 0, nil)
+}
+
+// atStart reports whether an IVS event of this name happens when its session starts (its time
+// is the session's start, to the second), so its own day is the session's.
+func atStart(name string) bool {
+	return name == ivsevent.EventSessionCreated || name == ivsevent.EventStreamStart
 }
 
 // linkAfterCorrection links the refused session whose correction was applied last before rec's

@@ -82,7 +82,7 @@ func TestAnyOrder(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			s := newStack(t)
 			for i, b := range order {
-				if err := s.handle(t, b); err != nil {
+				if err := s.deliver(t, b); err != nil {
 					t.Fatalf("message %d: %v", i, err)
 				}
 			}
@@ -185,7 +185,7 @@ func TestConcurrentWriters(t *testing.T) {
 	for _, b := range bodies {
 		wg.Go(func() {
 			for delivery := 1; delivery <= 20; delivery++ {
-				err := s.handle(t, b)
+				err := s.handleN(t, b, delivery)
 				if err == nil {
 					return
 				}
@@ -678,7 +678,7 @@ func TestIdentity(t *testing.T) {
 		r := refused
 		r.ChannelARN = "arn:aws:ivs:" + other.region + ":" + other.account + ":channel/" + sampleID
 		r.Account, r.Region, r.StreamID = other.account, other.region, sampleStrm
-		if err := s.handle(t, enrichedOf(t, r, rtr)); err != nil {
+		if err := s.deliver(t, enrichedOf(t, r, rtr)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -687,5 +687,63 @@ func TestIdentity(t *testing.T) {
 	}
 	if keys := s.keys(t); len(keys) != 3 {
 		t.Errorf("objects %v, want three sessions (one per account and region)", keys)
+	}
+}
+
+// TestEventAfterMidnightJoinsItsSession: a session that started before midnight UTC is archived
+// under its start's day; an event of it after midnight, published from the event alone (no
+// start time), merges into that record, not into a second one under its own day.
+func TestEventAfterMidnightJoinsItsSession(t *testing.T) {
+	s := newStack(t)
+	rec, tr := enrichedRecord(t)
+	start := time.Date(2026, 11, 3, 23, 59, 58, 0, time.UTC)
+	rec.StartTime, rec.EndTime = start, time.Time{}
+	if err := s.handle(t, enrichedOf(t, rec, tr)); err != nil {
+		t.Fatal(err)
+	}
+	end, etr := sampleRecord(t, "stream-end")
+	after := time.Date(2026, 11, 4, 0, 0, 2, 0, time.UTC)
+	for i := range end.Events {
+		end.Events[i].Time = after
+	}
+	etr.Time = after
+	if err := s.handle(t, enrichedOf(t, end, etr)); err != nil {
+		t.Fatalf("the event after midnight: %v", err)
+	}
+	if keys := s.keys(t); len(keys) != 1 || keys[0] != sessionKey {
+		t.Fatalf("objects %v, want the one record under its start's day, %s", keys, sessionKey)
+	}
+	got := s.record(t, sessionKey)
+	if !slices.ContainsFunc(got.Events, func(e session.Event) bool { return e.Name == ivsevent.EventStreamEnd && e.Time.Equal(after) }) || got.Outcome != session.OutcomeEnded {
+		t.Errorf("record outcome %s, events %+v: want the Stream End after midnight merged, and ended", got.Outcome, got.Events)
+	}
+}
+
+// TestEventBeforeItsSessionWaitsOnce: an event alone of a session the archive holds no record
+// of (its enriched events not archived yet) waits, once, for that record rather than start one
+// under its own day; delivered again, it is archived all the same.
+func TestEventBeforeItsSessionWaitsOnce(t *testing.T) {
+	s := newStack(t)
+	end, etr := sampleRecord(t, "stream-end")
+	body := enrichedOf(t, end, etr)
+	err := s.handleN(t, body, 1)
+	var later *retryable.LaterError
+	if !errors.As(err, &later) {
+		t.Fatalf("first delivery: %v, want a retryable.LaterError", err)
+	}
+	if keys := s.keys(t); len(keys) != 0 {
+		t.Fatalf("objects %v after the first delivery, want none", keys)
+	}
+	if err := s.handleN(t, body, 2); err != nil {
+		t.Fatalf("second delivery: %v", err)
+	}
+	if got := s.record(t, sessionKey); got.Outcome != session.OutcomeEnded {
+		t.Errorf("record after the second delivery: outcome %s, want ended", got.Outcome)
+	}
+	// An event at its session's start needs no wait: its day is the session's.
+	s2 := newStack(t)
+	created, ctr := sampleRecord(t, "session-created")
+	if err := s2.handleN(t, enrichedOf(t, created, ctr), 1); err != nil {
+		t.Errorf("Session Created, first delivery: %v, want archived", err)
 	}
 }

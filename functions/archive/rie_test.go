@@ -30,21 +30,22 @@ func TestBootstrapUnderRIE(t *testing.T) {
 	first, tr1 := sampleRecord(t, "session-ended")
 	rec, tr := enrichedRecord(t)
 	acct, trAcct := sampleRecord(t, "limit-breach-concurrent-broadcasts")
-	out, err := inst.Invoke(ctx, sqsBatch(t, enrichedOf(t, first, tr1), []byte(`{"not":"an event"}`), enrichedOf(t, acct, trAcct)))
-	if err != nil {
-		t.Fatalf("invoke with an SQS batch: %v", err)
-	}
-	var resp events.SQSEventResponse
-	if err := json.Unmarshal(out, &resp); err != nil || len(resp.BatchItemFailures) != 0 {
-		t.Errorf("response %s (%v), want no batch item failures", out, err)
-	}
-	out, err = inst.Invoke(ctx, enrichedOf(t, rec, tr))
+	// The enriched record first: an event alone waits for its session's record.
+	out, err := inst.Invoke(ctx, enrichedOf(t, rec, tr))
 	if err != nil {
 		t.Fatalf("invoke with a bare event: %v", err)
 	}
 	var result batch.Result
 	if err := json.Unmarshal(out, &result); err != nil || result.Outcome != "done" {
 		t.Errorf("bare event response %s (%v), want done", out, err)
+	}
+	out, err = inst.Invoke(ctx, sqsBatch(t, enrichedOf(t, first, tr1), []byte(`{"not":"an event"}`), enrichedOf(t, acct, trAcct)))
+	if err != nil {
+		t.Fatalf("invoke with an SQS batch: %v", err)
+	}
+	var resp events.SQSEventResponse
+	if err := json.Unmarshal(out, &resp); err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Errorf("response %s (%v), want no batch item failures", out, err)
 	}
 
 	got := s.record(t, sessionKey)

@@ -18,6 +18,7 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/awstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
 	"github.com/ivs-sessions/ivs-sessions/shared/s3doc"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
@@ -186,6 +187,25 @@ func (s *stack) keys(t testing.TB) []string {
 func (s *stack) handle(t testing.TB, body []byte) error {
 	t.Helper()
 	return s.h.Handle(context.Background(), batch.Message{ID: "m", Body: body, ReceiveCount: 1})
+}
+
+// deliver handles body as SQS delivers a message: again, with its receive count one higher,
+// while the failure is transient (at most 3 deliveries), and returns the last error.
+func (s *stack) deliver(t testing.TB, body []byte) error {
+	t.Helper()
+	var err error
+	for n := 1; n <= 3; n++ {
+		if err = s.handleN(t, body, n); err == nil || !retryable.Is(err) {
+			return err
+		}
+	}
+	return err
+}
+
+// handleN handles body delivered for the n-th time.
+func (s *stack) handleN(t testing.TB, body []byte, n int) error {
+	t.Helper()
+	return s.h.Handle(context.Background(), batch.Message{ID: "m", Body: body, ReceiveCount: n})
 }
 
 // processSQS runs the processor over an SQS batch and returns the IDs of the failed messages.

@@ -1,29 +1,29 @@
 // Command soak runs the whole suite through its real bootstraps on the local stack
 // (scripts/local/engine) under a seeded mix of faults, then proves, and prints as a table, what
-// must hold whatever happened: every session archived exactly once, every needed correction
-// applied exactly once and on record, nothing left anywhere but in a DLQ, each DLQ message
-// explained and alarmed.
+// must hold whatever happened, comparing the archive with what the suite did not write: the
+// sessions, events and channel history of the local IVS, and what the soak's encoders sent.
 //
 // Usage:
 //
-//	go run ./scripts/soak [-seed 1] [-sessions 40] [-refused 0.3] [-spread 20s] [-timeout 6m] [-sqs-second 250ms]   (make soak)
+//	go run ./scripts/soak [-seed 1 | -seeds 1-30] [-sessions 24] [-refused 0.3] [-spread 20s] [-timeout 12m] [-sqs-second 250ms]   (make soak)
 //
-// One SQS second lasts 250 ms by default (the local stack's default is 50 ms): the corrector's
-// lease lasts twice its timeout in real time, and a killed holder's lease must lapse before
-// its message's receives run out, as they do in AWS.
+// A run plays one channel of each role (plan.go: degraded and starved quality, two sessions on
+// one channel, a refusal then a reconnect, an opted-out channel, a correction IVS refuses, one
+// given up on because its events arrive hours late, a session across midnight UTC, one whose
+// end only the sweep finds, a correction reverted then replayed) and -sessions plain channels,
+// live or refused. The faults (faults.go) are each a fault AWS produces as AWS documents it:
+// every kind is injected in every run, the designated ones at a channel the seed chooses, the
+// rest at their rates. Every decision is a hash of the seed and of what it is about (the plan's
+// channel names, not IVS's random IDs); how concurrent deliveries interleave is the machine's.
 //
-// The faults, each at a rate (see DefaultRates): IVS throttling, 5xx (the IVS server's own
-// faults, ivstest.Fault) and latency; S3 5xx, answers lost after the write was done and
-// conditional-write conflicts; PutEvents failures and partial failures; a function's bootstrap
-// killed mid-batch (enrich right after it published, archive right after it wrote a record) and
-// correct killed right after an UpdateChannel IVS applied; IVS events lost (never a Session
-// Ended: that needs the sweep of issue 12), duplicated, reordered and late (held until the rest
-// of the run is done). Every decision is a hash of the seed and of what it is about (the plan's
-// channel names, not the random IDs IVS gives), so the same seed makes the same decisions; how
-// concurrent deliveries interleave is the machine's. The soak only ever stops processes it
-// started itself, by the process IDs its own stack's emulators report.
+// -seeds runs several seeds one after the other (a list such as 1-30 or 1,4,9) on fresh stacks,
+// one build, and ends with a summary line. The soak only ever stops processes it started
+// itself, by the process IDs its own stack's emulators report.
 //
-// The exit status is 0 when every check holds, 1 when one does not or the run failed.
+// One SQS second lasts 250 ms by default (the local stack's default is 50 ms), nearer AWS's
+// proportions of visibility timeouts to function timeouts.
+//
+// The exit status is 0 when every check of every seed holds, 1 when one does not or a run failed.
 package main
 
 import (
@@ -31,22 +31,17 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"sync"
+	"sort"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ivs"
-	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
-
 	"github.com/ivs-sessions/ivs-sessions/scripts/local/engine"
-	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
-	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
 
 func main() {
@@ -63,7 +58,7 @@ func main() {
 }
 
 type options struct {
-	seed     uint64
+	seeds    []uint64
 	sessions int
 	refused  float64
 	spread   time.Duration
@@ -74,28 +69,84 @@ type options struct {
 
 func parseFlags(args []string) (options, error) {
 	var o options
+	var seed uint64
+	var seeds string
 	fs := flag.NewFlagSet("soak", flag.ContinueOnError)
-	fs.Uint64Var(&o.seed, "seed", 1, "the seed: the same seed makes the same plan and fault decisions")
-	fs.IntVar(&o.sessions, "sessions", 40, "sessions, one per channel (more for a longer soak)")
-	fs.Float64Var(&o.refused, "refused", 0.3, "share of the sessions refused (MultitrackInputNotAllowed), each needing a correction")
+	fs.Uint64Var(&seed, "seed", 1, "the seed: the same seed makes the same plan and fault decisions")
+	fs.StringVar(&seeds, "seeds", "", "several seeds, one run each: a list of seeds and ranges such as 1-30 or 1,4,9-12 (instead of -seed)")
+	fs.IntVar(&o.sessions, "sessions", 24, "plain channels, one session each, besides the one channel of each role")
+	fs.Float64Var(&o.refused, "refused", 0.3, "share of the plain sessions refused (MultitrackInputNotAllowed), each needing a correction")
 	fs.DurationVar(&o.spread, "spread", 20*time.Second, "the sessions start over this long")
-	fs.DurationVar(&o.timeout, "timeout", 6*time.Minute, "the whole run's bound")
+	fs.DurationVar(&o.timeout, "timeout", 12*time.Minute, "each run's bound")
 	fs.DurationVar(&o.second, "sqs-second", 250*time.Millisecond, "the length of one SQS second (engine.Config.Second)")
-	fs.StringVar(&o.dir, "dir", "", "keep the stack's archive and logs here (default: a temporary directory, removed)")
+	fs.StringVar(&o.dir, "dir", "", "keep each run's archive and logs under this directory, in seed-<n> (default: a temporary directory, removed)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
+	o.seeds = []uint64{seed}
+	if seeds != "" {
+		list, err := parseSeeds(seeds)
+		if err != nil {
+			return o, fmt.Errorf("-seeds: %w", err)
+		}
+		o.seeds = list
+	}
+	// The designated faults need plain channels of their own.
+	minRefused, minLive := 0, 0
+	for _, d := range designatedKinds {
+		switch d.role {
+		case RoleRefused:
+			minRefused++
+		case RoleLive:
+			minLive++
+		}
+	}
+	nRefused := int(float64(o.sessions)*o.refused + 0.5)
 	switch {
 	case fs.NArg() > 0:
 		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
-	case o.sessions < 1:
-		return o, fmt.Errorf("-sessions: want at least 1, got %d", o.sessions)
 	case o.refused < 0 || o.refused > 1:
 		return o, fmt.Errorf("-refused: want a share from 0 to 1, got %v", o.refused)
+	case nRefused < minRefused || o.sessions-nRefused < minLive:
+		return o, fmt.Errorf("-sessions %d at -refused %v: want at least %d refused and %d live plain channels (the designated faults' targets)",
+			o.sessions, o.refused, minRefused, minLive)
 	case o.spread <= 0 || o.timeout <= 0 || o.second <= 0 || o.second > time.Second:
 		return o, errors.New("-spread and -timeout: want positive durations; -sqs-second: from 1ms to 1s")
 	}
 	return o, nil
+}
+
+// parseSeeds parses a list of seeds and ranges: "1-30", "1,4,9-12".
+func parseSeeds(s string) ([]uint64, error) {
+	var out []uint64
+	for _, part := range strings.Split(s, ",") {
+		lo, hi, isRange := strings.Cut(strings.TrimSpace(part), "-")
+		a, err := strconv.ParseUint(lo, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("want seeds such as 1-30 or 1,4,9-12, got %q", s)
+		}
+		b := a
+		if isRange {
+			if b, err = strconv.ParseUint(hi, 10, 64); err != nil || b < a || b-a > 10000 {
+				return nil, fmt.Errorf("want a range low-high, got %q", part)
+			}
+		}
+		for v := a; v <= b; v++ {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+// result is one seed's run.
+type result struct {
+	seed     uint64
+	ok       bool
+	err      error
+	sessions int
+	faults   map[string]int
+	failed   []string // the checks that failed
+	took     time.Duration
 }
 
 func run(ctx context.Context, args []string) (bool, error) {
@@ -103,234 +154,177 @@ func run(ctx context.Context, args []string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, o.timeout)
-	defer cancel()
 	tmp, err := os.MkdirTemp("", "ivs-sessions-soak-")
 	if err != nil {
 		return false, err
 	}
 	defer os.RemoveAll(tmp)
-	dir := o.dir
-	if dir == "" {
-		dir = filepath.Join(tmp, "stack")
-	}
 	root, err := engine.ModuleRoot(".")
 	if err != nil {
 		return false, err
 	}
 	start := time.Now()
-	art, err := engine.Build(ctx, root, filepath.Join(tmp, "bin"))
+	art, err := engine.Build(ctx, root, filepath.Join(tmp, "bin"), "soak")
 	if err != nil {
 		return false, err
 	}
-	inj := newInjector(o.seed, DefaultRates)
-	st, err := engine.Start(ctx, engine.Config{Dir: dir, Artifacts: art, Quota: ivstest.DefaultQuota, Second: o.second, Wrap: inj.wrap, WrapSink: inj.wrapSink})
-	if err != nil {
-		return false, err
+	fmt.Printf("soak: built in %s\n", time.Since(start).Round(time.Second))
+	var results []result
+	for _, seed := range o.seeds {
+		dir := filepath.Join(tmp, fmt.Sprintf("seed-%d", seed))
+		if o.dir != "" {
+			dir = filepath.Join(o.dir, fmt.Sprintf("seed-%d", seed))
+		}
+		r := runSeed(ctx, o, seed, art, dir)
+		if r.err != nil {
+			fmt.Printf("soak: seed %d: %v\n", seed, r.err)
+		}
+		results = append(results, r)
+		if ctx.Err() != nil {
+			break
+		}
 	}
-	defer st.Close()
-	inj.stack = func() *engine.Stack { return st }
-	fmt.Printf("soak: seed %d, %d sessions (%.0f%% refused) over %s, IVS quota %d/s\n", o.seed, o.sessions, o.refused*100, o.spread, ivstest.DefaultQuota)
-
-	plan, err := play(ctx, st, inj, o)
-	if err != nil {
-		return false, err
+	if len(o.seeds) > 1 {
+		fmt.Println(summary(results, time.Since(start)))
 	}
-	// A pipeline that does not drain in time is a finding, not a failure of the run: the checks
-	// say what is left where.
-	drained := drain(ctx, st, inj)
-	if drained != nil {
-		fmt.Println("soak:", drained)
-	}
-	obsCtx, obsCancel := context.WithTimeout(context.Background(), time.Minute)
-	defer obsCancel()
-	obs, err := observe(obsCtx, st, inj)
-	if err != nil {
-		return false, err
-	}
-	rows := Check(plan, obs)
-	printReport(inj, rows, time.Since(start), st)
-	if drained != nil {
-		return false, nil
-	}
-	for _, r := range rows {
-		if !r.OK {
+	for _, r := range results {
+		if !r.ok {
 			return false, nil
 		}
 	}
-	return true, nil
+	return len(results) == len(o.seeds), nil
 }
 
-// play creates the plan's channels and plays its sessions: each connects at its time, a live
-// one stays on air a while and disconnects.
-func play(ctx context.Context, st *engine.Stack, inj *injector, o options) ([]Planned, error) {
-	rng := rand.New(rand.NewPCG(o.seed, 0x50a4))
-	nRefused := int(float64(o.sessions)*o.refused + 0.5)
-	refused := rng.Perm(o.sessions)[:nRefused]
-	isRefused := map[int]bool{}
-	for _, i := range refused {
-		isRefused[i] = true
-	}
-	// Channels are set up with the quota off; the functions meet it from the first session on.
-	if err := st.IVS.SetQuota(0); err != nil {
-		return nil, err
-	}
-	admin := st.IVSClient(engine.ActorYou)
-	plan := make([]Planned, o.sessions)
-	keys := make([]string, o.sessions)
-	for i := range plan {
-		name := fmt.Sprintf("soak-%03d", i)
-		in := &ivs.CreateChannelInput{Name: aws.String(name), Type: types.ChannelTypeStandardChannelType}
-		if !isRefused[i] {
-			in.ContainerFormat = types.ContainerFormatFragmentedMP4
-			in.MultitrackInputConfiguration = &types.MultitrackInputConfiguration{Enabled: true, Policy: types.MultitrackPolicyAllow, MaximumResolution: types.MultitrackMaximumResolutionFullHd}
-		}
-		out, err := admin.CreateChannel(ctx, in)
-		if err != nil {
-			return nil, fmt.Errorf("create channel %s: %w", name, err)
-		}
-		arn := aws.ToString(out.Channel.Arn)
-		a, err := ivsevent.ParseChannelARN(arn)
-		if err != nil {
-			return nil, err
-		}
-		inj.alias(arn, name)
-		inj.alias(a.ID, name)
-		st.NameChannel(arn, name)
-		plan[i] = Planned{Name: name, ChannelARN: arn, Refused: isRefused[i]}
-		keys[i] = aws.ToString(out.StreamKey.Value)
-	}
-	if err := st.IVS.SetQuota(ivstest.DefaultQuota); err != nil {
-		return nil, err
-	}
-	type timing struct{ at, onAir time.Duration }
-	times := make([]timing, o.sessions)
-	for i := range times {
-		times[i] = timing{at: time.Duration(rng.Int64N(int64(o.spread))), onAir: 500*time.Millisecond + time.Duration(rng.Int64N(int64(3*time.Second)))}
-	}
-	t0 := time.Now()
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		errs []error
-	)
-	for i := range plan {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			fail := func(err error) {
-				mu.Lock()
-				errs = append(errs, fmt.Errorf("%s: %w", plan[i].Name, err))
-				mu.Unlock()
-			}
-			if sleepUntil(ctx, t0.Add(times[i].at)) != nil {
-				return
-			}
-			tracks := 3
-			if plan[i].Refused {
-				tracks = 5
-			}
-			res, err := st.IVS.Connect(ctx, ivstest.OBS(keys[i], tracks))
-			if err != nil {
-				fail(err)
-				return
-			}
-			plan[i].StreamID = res.StreamID
-			switch {
-			case plan[i].Refused && res.Code != ivsevent.CodeMultitrackInputNotAllowed:
-				fail(fmt.Errorf("connect: want a refusal, got live %v code %q", res.Live, res.Code))
-				return
-			case plan[i].Refused:
-				return
-			case !res.Live:
-				fail(fmt.Errorf("connect: want live, got code %q", res.Code))
-				return
-			}
-			if sleepUntil(ctx, time.Now().Add(times[i].onAir)) != nil {
-				return
-			}
-			if err := st.IVS.Disconnect(ctx, plan[i].ChannelARN); err != nil {
-				fail(err)
-			}
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(append(errs, ctx.Err())...); err != nil {
-		return nil, err
-	}
-	return plan, nil
-}
-
-func sleepUntil(ctx context.Context, t time.Time) error {
-	timer := time.NewTimer(time.Until(t))
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// drain waits for the pipeline to be idle, delivers the late events, and waits again.
-func drain(ctx context.Context, st *engine.Stack, inj *injector) error {
-	if err := st.WaitIdle(ctx); err != nil {
-		return fmt.Errorf("wait for the pipeline: %w", err)
-	}
-	if err := inj.flushLate(ctx); err != nil {
-		return fmt.Errorf("deliver the late events: %w", err)
-	}
-	if err := st.WaitIdle(ctx); err != nil {
-		return fmt.Errorf("wait for the pipeline after the late events: %w", err)
-	}
-	return nil
-}
-
-// observe reads what the run left: the archive, the channels, the queues, the DLQs.
-func observe(ctx context.Context, st *engine.Stack, inj *injector) (Observed, error) {
-	arch, err := st.ReadArchive(ctx, nil)
+// runSeed plays, drains, observes and checks one seed on a stack of its own.
+func runSeed(ctx context.Context, o options, seed uint64, art engine.Artifacts, dir string) result {
+	began := time.Now()
+	res := result{seed: seed}
+	ctx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+	plan := NewPlan(seed, o.sessions, o.refused, o.spread)
+	inj := newInjector(seed, DefaultRates, plan)
+	st, err := engine.Start(ctx, engine.Config{Dir: dir, Artifacts: art, Quota: ivstest.DefaultQuota, Second: o.second, Wrap: inj.wrap, WrapSink: inj.wrapSink})
 	if err != nil {
-		return Observed{}, err
+		res.err = err
+		return res
 	}
-	obs := Observed{Corrected: map[string]bool{}, Left: map[string]int{}, DeadLetters: map[string][]DeadLetter{}, Alarmed: map[string]bool{}}
-	for _, s := range arch.Sessions {
-		obs.Records = append(obs.Records, s.Record)
+	defer st.Close()
+	inj.stack = func() *engine.Stack { return st }
+	if err := inj.installHandlers(st); err != nil {
+		res.err = err
+		return res
 	}
-	for _, c := range arch.Corrections {
-		obs.Corrections = append(obs.Corrections, c.Corrected)
+	fmt.Printf("\nsoak: seed %d: %d channels (%d of them the roles), %d sessions; plain ones %.0f%% refused, over %s; %s down for %s; IVS quota %d/s\n",
+		seed, len(plan.Channels), len(specialRoles), len(plan.Sessions()), o.refused*100, o.spread, plan.Outage, plan.OutageFor, ivstest.DefaultQuota)
+	pl := &player{st: st, inj: inj, plan: plan}
+	if err := pl.play(ctx); err != nil {
+		res.err = fmt.Errorf("play: %w", err)
+		return res
 	}
-	for _, ch := range st.IVS.State().Channels {
-		obs.Corrected[ch.ARN] = ch.MultitrackEnabled && ch.MultitrackPolicy == string(types.MultitrackPolicyAllow) &&
-			ch.ContainerFormat == string(types.ContainerFormatFragmentedMP4)
+	// A pipeline that does not drain in time is a finding, not a failure of the run: the checks
+	// say what is left where.
+	drained := pl.drain(ctx)
+	if drained != nil {
+		fmt.Println("soak:", drained)
 	}
-	stats := st.Bus.Stats()
-	for _, fn := range suite.Functions {
-		q := stats.Queues[fn]
-		obs.Left[fn] = q.InFlight + q.Waiting
-		dls, err := st.Bus.DeadLetters(fn)
-		if err != nil {
-			return Observed{}, err
+	if err := learn(st, plan); err != nil {
+		res.err = err
+		return res
+	}
+	obsCtx, obsCancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer obsCancel()
+	obs, err := observe(obsCtx, st, inj)
+	if err != nil {
+		res.err = err
+		return res
+	}
+	rows := Check(plan, obs)
+	res.took = time.Since(began)
+	printReport(inj, rows, res.took, st)
+	res.ok = drained == nil
+	for _, r := range rows {
+		if !r.OK {
+			res.ok = false
+			res.failed = append(res.failed, r.Check)
 		}
-		for _, d := range dls {
-			obs.DeadLetters[fn] = append(obs.DeadLetters[fn], DeadLetter{Body: d.Body, ReceiveCount: d.ReceiveCount, Attributes: d.Attributes})
+	}
+	res.sessions = len(plan.Played())
+	res.faults = obs.Injected
+	return res
+}
+
+// summary is the last line of a run of several seeds: how many passed, which failed and on
+// what, the sessions, the faults by kind, the wall time and the machine's load.
+func summary(results []result, took time.Duration) string {
+	var passed, sessions int
+	var failed []string
+	faults := map[string]int{}
+	for _, r := range results {
+		sessions += r.sessions
+		for k, v := range r.faults {
+			faults[k] += v
 		}
-		// The deployment puts a depth alarm on every function's DLQ (infra/ivssessions
-		// monitoring.go, asserted by its tests): a DLQ of the suite is an alarmed one.
-		obs.Alarmed[fn] = true
+		if r.ok {
+			passed++
+			continue
+		}
+		why := strings.Join(r.failed, "; ")
+		if r.err != nil {
+			why = r.err.Error()
+		}
+		failed = append(failed, fmt.Sprintf("%d (%s)", r.seed, why))
 	}
-	inj.mu.Lock()
-	defer inj.mu.Unlock()
-	obs.Updates = map[string]int{}
-	for k, v := range inj.updates {
-		obs.Updates[k] = v
+	total := 0
+	for _, v := range faults {
+		total += v
 	}
-	obs.Faults = inj.bySubj
-	obs.Injected = map[string]int{}
-	for k, v := range inj.counts {
-		obs.Injected[k] = v
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nsoak: %d seeds (%s): %d passed, %d failed", len(results), seedList(results), passed, len(results)-passed)
+	if len(failed) > 0 {
+		fmt.Fprintf(&b, ": %s", strings.Join(failed, ", "))
 	}
-	obs.Undelivered = len(inj.late)
-	return obs, nil
+	fmt.Fprintf(&b, "; %d sessions; %d faults of %d kinds; took %s; load average %s\n", sessions, total, len(faults), took.Round(time.Second), loadAverage())
+	fmt.Fprintln(&b, "faults by kind, all seeds:")
+	for _, k := range faultKinds {
+		fmt.Fprintf(&b, "  %-88s %6d\n", k, faults[k])
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// seedList writes the seeds of results as ranges: 1-30, or 1,4,9-12.
+func seedList(results []result) string {
+	seeds := make([]uint64, 0, len(results))
+	for _, r := range results {
+		seeds = append(seeds, r.seed)
+	}
+	sort.Slice(seeds, func(i, j int) bool { return seeds[i] < seeds[j] })
+	var parts []string
+	for i := 0; i < len(seeds); {
+		j := i
+		for j+1 < len(seeds) && seeds[j+1] == seeds[j]+1 {
+			j++
+		}
+		if j > i {
+			parts = append(parts, fmt.Sprintf("%d-%d", seeds[i], seeds[j]))
+		} else {
+			parts = append(parts, strconv.FormatUint(seeds[i], 10))
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, ",")
+}
+
+// loadAverage is the machine's load averages (1, 5, 15 minutes), or "unknown".
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func printReport(inj *injector, rows []Row, took time.Duration, st *engine.Stack) {
@@ -340,11 +334,19 @@ func printReport(inj *injector, rows []Row, took time.Duration, st *engine.Stack
 		counts[k] = v
 	}
 	killed := append([]string(nil), inj.killed...)
+	designated := map[string]string{}
+	for k, v := range inj.plan.Designated {
+		designated[k] = v
+	}
 	inj.mu.Unlock()
 	fmt.Println()
 	fmt.Println("faults injected")
 	for _, k := range faultKinds {
-		fmt.Printf("  %-40s %5d\n", k, counts[k])
+		at := ""
+		if d := designated[k]; d != "" {
+			at = " (designated: " + d + ")"
+		}
+		fmt.Printf("  %-88s %5d%s\n", k, counts[k], at)
 	}
 	for _, k := range killed {
 		fmt.Printf("  killed %s\n", k)
@@ -356,16 +358,13 @@ func printReport(inj *injector, rows []Row, took time.Duration, st *engine.Stack
 	}
 	fmt.Printf("  (IVS calls by the functions %d, throttled by the quota %d; emulator restarts: %s)\n", calls, throttled, engine.Counts(st.Restarts(), "none"))
 	fmt.Println()
-	fmt.Printf("%-66s %-4s %s\n", "check", "", "found")
+	fmt.Printf("%-72s %-4s %s\n", "check", "", "found")
 	for _, r := range rows {
 		mark := "ok"
 		if !r.OK {
 			mark = "FAIL"
 		}
-		fmt.Printf("%-66s %-4s %s\n", r.Check, mark, r.Detail)
-		if r.Gap != "" {
-			fmt.Printf("%-66s %-4s %s\n", "", "gap", r.Gap)
-		}
+		fmt.Printf("%-72s %-4s %s\n", r.Check, mark, r.Detail)
 	}
-	fmt.Printf("\ntook %s\n", took.Round(time.Second))
+	fmt.Printf("\ntook %s (load average %s)\n", took.Round(time.Second), loadAverage())
 }

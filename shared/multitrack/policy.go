@@ -165,7 +165,8 @@ func enable(s channelState, cfg Config, target MultitrackInput, why, step string
 	if s.typ != types.ChannelTypeStandardChannelType {
 		if !cfg.AllowTypeChange {
 			return Decision{Action: ActionManual, Reason: fmt.Sprintf("%s; multitrack input needs a STANDARD channel, the channel is %s, "+
-				"and the corrector may not change a channel's type (the type sets how IVS transcodes the channel and what it costs): change it by hand", why, s.typ)}
+				"and the corrector may not change a channel's type (the type sets how IVS transcodes the channel and what it costs): change it by hand, "+
+				"or let the suite do it (allowTypeChange)", why, s.typ)}
 		}
 		c.Type = types.ChannelTypeStandardChannelType
 		c.ClearPreset = s.preset != "" || isAdvanced(s.typ)
@@ -178,7 +179,8 @@ func enable(s channelState, cfg Config, target MultitrackInput, why, step string
 	if s.container != types.ContainerFormatFragmentedMP4 {
 		if !cfg.AllowContainerFormatChange {
 			return Decision{Action: ActionManual, Reason: fmt.Sprintf("%s; multitrack input needs containerFormat FRAGMENTED_MP4, the channel uses %s, "+
-				"and the corrector may not change it (containerFormat also changes the format of the channel's recordings): change it by hand", why, s.container)}
+				"and the corrector may not change it (containerFormat also changes the format of the channel's recordings): change it by hand, "+
+				"or let the suite do it (allowContainerFormatChange)", why, s.container)}
 		}
 		steps = append(steps, fmt.Sprintf("change containerFormat from %s to FRAGMENTED_MP4 (recordings change format too)", s.container))
 	}

@@ -24,14 +24,7 @@ func TestPublishedGolden(t *testing.T) {
 	e := newEnv(t, envOptions{cfg: allowTypeCfg})
 	arn, key := e.createChannel(channelSpec{typ: "ADVANCED_HD", container: "TS"})
 	en := e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), allowTypeCfg)
-	if failed := e.process(sqsRecord("m1", envelope(t, en), 1, time.Now())); len(failed) != 0 {
-		t.Fatalf("failures %v", failed)
-	}
-	pub := e.published()
-	if len(pub) != 1 {
-		t.Fatalf("published %d, want 1", len(pub))
-	}
-	got := fixedCorrection(t, pub[0], arn, en)
+	got := fixedCorrection(t, correctOnce(t, e, en), arn, en)
 	golden.Check(t, filepath.Join("testdata", "corrected-advanced-hd.golden.json"), got)
 }
 
@@ -46,6 +39,15 @@ func TestPublishedGoldenAds(t *testing.T) {
 	if _, err := e.Admin.UpdateChannel(context.Background(), &ivs.UpdateChannelInput{Arn: aws.String(arn), AdConfigurationArn: aws.String(ad)}); err != nil {
 		t.Fatal(err)
 	}
+	got := fixedCorrection(t, correctOnce(t, e, en), arn, en)
+	got = bytes.ReplaceAll(got, []byte(ad[strings.LastIndex(ad, "/")+1:]), []byte("adCDef56ghIJ"))
+	golden.Check(t, filepath.Join("testdata", "corrected-ad-channel.golden.json"), got)
+}
+
+// correctOnce delivers the enriched session to the corrector and returns the one correction it
+// published.
+func correctOnce(t *testing.T, e *env, en session.Enriched) session.Corrected {
+	t.Helper()
 	if failed := e.process(sqsRecord("m1", envelope(t, en), 1, time.Now())); len(failed) != 0 {
 		t.Fatalf("failures %v", failed)
 	}
@@ -53,9 +55,7 @@ func TestPublishedGoldenAds(t *testing.T) {
 	if len(pub) != 1 {
 		t.Fatalf("published %d, want 1", len(pub))
 	}
-	got := fixedCorrection(t, pub[0], arn, en)
-	got = bytes.ReplaceAll(got, []byte(ad[strings.LastIndex(ad, "/")+1:]), []byte("adCDef56ghIJ"))
-	golden.Check(t, filepath.Join("testdata", "corrected-ad-channel.golden.json"), got)
+	return pub[0]
 }
 
 // fixedCorrection is the JSON of a published correction with its generated identifiers and

@@ -129,19 +129,29 @@ func (s *Server) lookupAdConfiguration(arn string) (*adConfiguration, error) {
 	return a, nil
 }
 
-func (s *Server) getAdConfiguration(r *request) (any, error) {
+// adConfigurationArg decodes the body of GetAdConfiguration and DeleteAdConfiguration and
+// returns its checked arn.
+func adConfigurationArg(r *request) (string, error) {
 	var in arnInput
 	if err := r.decode(&in); err != nil {
-		return nil, err
+		return "", err
 	}
 	var v validationErrors
 	v.adConfigurationARN("arn", in.Arn)
 	if err := v.err(); err != nil {
+		return "", err
+	}
+	return *in.Arn, nil
+}
+
+func (s *Server) getAdConfiguration(r *request) (any, error) {
+	arn, err := adConfigurationArg(r)
+	if err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a, err := s.lookupAdConfiguration(*in.Arn)
+	a, err := s.lookupAdConfiguration(arn)
 	if err != nil {
 		return nil, err
 	}
@@ -192,18 +202,13 @@ func (s *Server) listAdConfigurations(r *request) (any, error) {
 // inconsistent state", the error the operation models), as DeleteRecordingConfiguration
 // documents for a recording configuration in use. Success is 204.
 func (s *Server) deleteAdConfiguration(r *request) (any, error) {
-	var in arnInput
-	if err := r.decode(&in); err != nil {
-		return nil, err
-	}
-	var v validationErrors
-	v.adConfigurationARN("arn", in.Arn)
-	if err := v.err(); err != nil {
+	arn, err := adConfigurationArg(r)
+	if err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a, err := s.lookupAdConfiguration(*in.Arn)
+	a, err := s.lookupAdConfiguration(arn)
 	if err != nil {
 		return nil, err
 	}

@@ -39,7 +39,7 @@ func (c *channel) config() ChannelConfig {
 	return ChannelConfig{
 		Name: c.name, Type: c.typ, LatencyMode: c.latencyMode, Preset: c.preset, ContainerFormat: c.containerFormat,
 		MultitrackEnabled: c.multitrack.Enabled, MultitrackPolicy: c.multitrack.Policy,
-		MultitrackMaxResolution: c.multitrack.MaximumResolution, RecordingConfigurationARN: c.recordingARN,
+		MultitrackMaxResolution: c.multitrack.MaximumResolution, RecordingConfigurationARN: c.recordingARN, AdConfigurationARN: c.adARN,
 		Authorized: c.authorized, InsecureIngest: c.insecureIngest,
 	}
 }
@@ -60,6 +60,7 @@ func changedFields(a, b ChannelConfig) []string {
 		{"multitrackInputConfiguration.policy", a.MultitrackPolicy == b.MultitrackPolicy},
 		{"multitrackInputConfiguration.maximumResolution", a.MultitrackMaxResolution == b.MultitrackMaxResolution},
 		{"recordingConfigurationArn", a.RecordingConfigurationARN == b.RecordingConfigurationARN},
+		{"adConfigurationArn", a.AdConfigurationARN == b.AdConfigurationARN},
 		{"authorized", a.Authorized == b.Authorized},
 		{"insecureIngest", a.InsecureIngest == b.InsecureIngest},
 	} {

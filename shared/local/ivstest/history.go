@@ -30,6 +30,7 @@ type ChannelConfig struct {
 	MultitrackPolicy          string `json:"multitrackPolicy"`
 	MultitrackMaxResolution   string `json:"multitrackMaximumResolution"`
 	RecordingConfigurationARN string `json:"recordingConfigurationArn"`
+	AdConfigurationARN        string `json:"adConfigurationArn"`
 	Authorized                bool   `json:"authorized"`
 	InsecureIngest            bool   `json:"insecureIngest"`
 }

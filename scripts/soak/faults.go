@@ -480,7 +480,7 @@ func (in *injector) bus(h http.Handler) http.Handler {
 		key := in.stable(string(body))
 		switch target {
 		case "AmazonSQS.ChangeMessageVisibility", "AmazonSQS.SendMessage":
-			if in.roll(kSQSThrottle, target+" "+key, in.rates.SQSThrottle) {
+			if in.designatedOnce(kSQSThrottle) || in.roll(kSQSThrottle, target+" "+key, in.rates.SQSThrottle) {
 				in.note(kSQSThrottle, subj...)
 				writeJSONError(w, http.StatusBadRequest, "com.amazonaws.sqs#RequestThrottled", "RequestThrottled",
 					"soak: Request is throttled.", "AWS.SimpleQueueService.RequestThrottled")
@@ -515,8 +515,8 @@ func (in *injector) bus(h http.Handler) http.Handler {
 			return
 		}
 		h.ServeHTTP(w, r)
-		if isEnrichPublication(body) && in.allowKill(kKillMidBatch+" enrich") && in.roll(kKillMidBatch, "enrich "+key, in.rates.KillMidBatch) {
-			in.note(kKillMidBatch+" enrich", subj...)
+		if isEnrichPublication(body) && in.allowKill(kKillMidBatch+" "+suite.FunctionEnrich) && in.roll(kKillMidBatch, "enrich "+key, in.rates.KillMidBatch) {
+			in.note(kKillMidBatch+" "+suite.FunctionEnrich, subj...)
 			in.kill(kKillMidBatch, suite.FunctionEnrich, subj...)
 		}
 	})
@@ -647,8 +647,8 @@ func (in *injector) s3(h http.Handler) http.Handler {
 			return
 		}
 		rec := forward(h, r)
-		if rec.Code == http.StatusOK && in.allowKill(kKillMidBatch+" archive") && in.roll(kKillMidBatch, "archive "+key, in.rates.KillMidBatch) {
-			in.note(kKillMidBatch+" archive", subj...)
+		if rec.Code == http.StatusOK && in.allowKill(kKillMidBatch+" "+suite.FunctionArchive) && in.roll(kKillMidBatch, "archive "+key, in.rates.KillMidBatch) {
+			in.note(kKillMidBatch+" "+suite.FunctionArchive, subj...)
 			in.kill(kKillMidBatch, suite.FunctionArchive, subj...)
 		}
 		copyAnswer(w, rec)

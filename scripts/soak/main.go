@@ -274,16 +274,19 @@ func summary(results []result, took time.Duration) string {
 		}
 		failed = append(failed, fmt.Sprintf("%d (%s)", r.seed, why))
 	}
-	total := 0
-	for _, v := range faults {
-		total += v
+	total, kinds := 0, 0
+	for _, k := range faultKinds {
+		total += faults[k]
+		if faults[k] > 0 {
+			kinds++
+		}
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nsoak: %d seeds (%s): %d passed, %d failed", len(results), seedList(results), passed, len(results)-passed)
 	if len(failed) > 0 {
 		fmt.Fprintf(&b, ": %s", strings.Join(failed, ", "))
 	}
-	fmt.Fprintf(&b, "; %d sessions; %d faults of %d kinds; took %s; load average %s\n", sessions, total, len(faults), took.Round(time.Second), loadAverage())
+	fmt.Fprintf(&b, "; %d sessions; %d faults of %d kinds; took %s; load average %s\n", sessions, total, kinds, took.Round(time.Second), loadAverage())
 	fmt.Fprintln(&b, "faults by kind, all seeds:")
 	for _, k := range faultKinds {
 		fmt.Fprintf(&b, "  %-88s %6d\n", k, faults[k])

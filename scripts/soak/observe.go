@@ -103,6 +103,7 @@ func observe(ctx context.Context, st *engine.Stack, inj *injector) (Observed, er
 		obs.LostUpdates[k] = v
 	}
 	obs.Undelivered = len(inj.late) + len(inj.hoursLate)
+	obs.ArchiveKills = inj.counts[kKillMidBatch+" "+suite.FunctionArchive]
 	return obs, nil
 }
 

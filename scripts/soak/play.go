@@ -270,7 +270,11 @@ func (p *player) drain(ctx context.Context) error {
 	}{
 		{"wait for the pipeline", func() error { return nil }},
 		{"deliver the held events", func() error { return p.inj.flushLate(ctx) }},
-		{"run the live sweep", func() error { _, err := p.st.Sweep(ctx, map[string]any{"mode": "live"}); return err }},
+		// The deployment runs the live sweep every few minutes: three runs here, so that a
+		// GetStreamSession the soak's faults failed in one is made again in the next.
+		{"run the live sweep", p.sweepLive(ctx)},
+		{"run the live sweep again", p.sweepLive(ctx)},
+		{"run the live sweep a third time", p.sweepLive(ctx)},
 		{"replay", func() error { return p.replay(ctx) }},
 	}
 	for _, s := range steps {
@@ -282,6 +286,14 @@ func (p *player) drain(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// sweepLive returns a run of the live sweep, as its schedule invokes it.
+func (p *player) sweepLive(ctx context.Context) func() error {
+	return func() error {
+		_, err := p.st.Sweep(ctx, map[string]any{"mode": "live"})
+		return err
+	}
 }
 
 // replayName is the replay-name the soak's replays carry, as EventBridge's archive replays

@@ -37,6 +37,9 @@ func (p *player) play(ctx context.Context) error {
 	if err := p.createChannels(ctx); err != nil {
 		return err
 	}
+	// The poison message first: its deliveries (maxReceiveCount of them, a visibility timeout
+	// apart) take longer than anything else the run waits for.
+	p.poison()
 	if err := p.hoursAgo(ctx); err != nil {
 		return err
 	}
@@ -111,19 +114,13 @@ func (p *player) midnight(ctx context.Context) error {
 	return p.playPhase(ctx, PhaseMidnight)
 }
 
-// now plays the now phase: every session at its time, the outage at its time, the poison
-// message a third into the phase.
+// now plays the now phase: every session at its time, and the outage at its time.
 func (p *player) now(ctx context.Context) error {
 	t0 := time.Now()
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		if sleepUntil(ctx, t0.Add(p.plan.OutageAt)) == nil {
 			p.inj.startOutage(p.plan.OutageFor)
-		}
-	})
-	wg.Go(func() {
-		if sleepUntil(ctx, t0.Add(p.plan.OutageAt/2)) == nil {
-			p.poison()
 		}
 	})
 	err := p.playPhase(ctx, PhaseNow)
@@ -259,7 +256,7 @@ func (p *player) poison() {
 	}
 }
 
-// drain waits for the pipeline to be idle, delivers the held events (late, and hours late),
+// drain waits for the pipeline to be idle, delivers the held events (late, and hours late) and
 // runs the live sweep (the deployment's schedule does, every few minutes), then has a person
 // revert the replayed role's correction and replays the suite's events of its session, waiting
 // for the pipeline after each step.
@@ -269,10 +266,14 @@ func (p *player) drain(ctx context.Context) error {
 		do   func() error
 	}{
 		{"wait for the pipeline", func() error { return nil }},
-		{"deliver the held events", func() error { return p.inj.flushLate(ctx) }},
-		// The deployment runs the live sweep every few minutes: three runs here, so that a
+		{"deliver the held events, run the live sweep", func() error {
+			if err := p.inj.flushLate(ctx); err != nil {
+				return err
+			}
+			return p.sweepLive(ctx)()
+		}},
+		// The deployment runs the live sweep every few minutes: two more runs here, so that a
 		// GetStreamSession the soak's faults failed in one is made again in the next.
-		{"run the live sweep", p.sweepLive(ctx)},
 		{"run the live sweep again", p.sweepLive(ctx)},
 		{"run the live sweep a third time", p.sweepLive(ctx)},
 		{"replay", func() error { return p.replay(ctx) }},

@@ -50,7 +50,7 @@ fuzz: ## run every fuzzer for FUZZTIME each (default 60s): decoding, the batch l
 bench: ## BENCHMARKS.md's figures on this machine: sizes, cold starts, per-event cost, the 1,000-session burst (SESSIONS=, RUNS=)
 	scripts/bench.sh
 
-soak: ## a seeded run of the real bootstraps under mixed faults, then proof that nothing was lost (ARGS='-seed 7 -sessions 200')
+soak: ## seeded runs of the real bootstraps under every kind of fault, then proof against IVS's own record (ARGS='-seeds 1-30', '-seed 7 -sessions 200')
 	$(GO) run ./scripts/soak $(ARGS)
 
 invoke: ## invoke FN under the Lambda RIE against local IVS, bus, S3 (exit 1 if it rejects the event): FN=enrich EVENT=events/<case>.json, FN=correct|archive EVENT=events/suite/<case>.json [SQS=1] [SAVE=dir]

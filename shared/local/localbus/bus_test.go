@@ -31,6 +31,9 @@ import (
 // waitTimeout bounds every wait in these tests; nothing should come close to it.
 const waitTimeout = 10 * time.Second
 
+// epoch is where the tests' manual clocks start.
+var epoch = time.Date(2026, 11, 3, 18, 0, 0, 0, time.UTC)
+
 // recorder is a handler that records every batch and answers with a programmable function.
 type recorder struct {
 	mu      sync.Mutex
@@ -69,12 +72,12 @@ func (r *recorder) batchSizes() []int {
 	return out
 }
 
-// newBus starts a bus with the suite's rules, one queue per function (each with the given
-// settings and a recorder), and an HTTP server for its APIs.
+// newBus starts a bus on a manual clock with the suite's rules, one queue per function (each
+// with the given settings and a recorder), and an HTTP server for its APIs.
 func newBus(t *testing.T, qc localbus.QueueConfig) (*localbus.Bus, *httptest.Server, map[string]*recorder) {
 	t.Helper()
 	recs := map[string]*recorder{}
-	cfg := localbus.Config{Rules: localbus.SuiteRules(""), Second: 10 * time.Millisecond}
+	cfg := localbus.Config{Rules: localbus.SuiteRules(""), Second: 10 * time.Millisecond, Clock: localbus.NewManualClock(epoch)}
 	for _, fn := range suite.Functions {
 		rec := &recorder{}
 		recs[fn] = rec
@@ -97,11 +100,13 @@ func newBus(t *testing.T, qc localbus.QueueConfig) (*localbus.Bus, *httptest.Ser
 	return b, srv, recs
 }
 
+// waitIdle runs a bus on a manual clock until it is idle (localbus.Bus.RunUntilIdle): what it
+// did depends on its clock alone, not on how long the handlers took.
 func waitIdle(t *testing.T, b *localbus.Bus) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()
-	if err := b.WaitIdle(ctx); err != nil {
+	if err := b.RunUntilIdle(ctx); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -459,6 +464,7 @@ func TestDeadLetterQueue(t *testing.T) {
 		return resp, nil
 	}}
 	b, err := localbus.New(localbus.Config{
+		Clock:  localbus.NewManualClock(epoch),
 		Rules:  []localbus.Rule{{Name: "all", Bus: "default", Pattern: `{"source":["test"]}`, Queue: "q"}},
 		Queues: []localbus.QueueConfig{{Name: "q", ReportBatchItemFailures: true, VisibilityTimeout: 10 * time.Millisecond, MaxReceiveCount: 3, Handler: rec.handle}},
 		OnActivity: func(a localbus.Activity) {
@@ -539,6 +545,7 @@ func TestMaxConcurrency(t *testing.T) {
 		return events.SQSEventResponse{}, nil
 	}}
 	b, err := localbus.New(localbus.Config{
+		Clock:  localbus.NewManualClock(epoch),
 		Rules:  []localbus.Rule{{Name: "all", Bus: "default", Pattern: `{"source":["test"]}`, Queue: "q"}},
 		Queues: []localbus.QueueConfig{{Name: "q", BatchSize: 1, MaxConcurrency: 2}},
 	})
@@ -669,13 +676,18 @@ func TestChangeMessageVisibilityErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	handle := <-handles
-	// Wait for the visibility timeout to pass (the stats report it as waiting, not in flight).
-	deadline := time.Now().Add(waitTimeout)
-	for b.Stats().Queues[suite.FunctionCorrect].InFlight != 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the message never became visible again")
-		}
-		time.Sleep(5 * time.Millisecond)
+	// Let the visibility timeout pass (the stats report the message as waiting, not in flight).
+	settle, cancel := context.WithTimeout(ctx, waitTimeout)
+	defer cancel()
+	if _, err := b.WaitSettled(settle); err != nil {
+		t.Fatal(err)
+	}
+	if qs := b.Stats().Queues[suite.FunctionCorrect]; qs.InFlight != 1 {
+		t.Fatalf("before its visibility timeout: %+v, want the message in flight", qs)
+	}
+	b.Clock().(*localbus.ManualClock).Advance(20 * time.Millisecond)
+	if qs := b.Stats().Queues[suite.FunctionCorrect]; qs.InFlight != 0 || qs.Waiting != 1 {
+		t.Fatalf("after its visibility timeout: %+v, want the message waiting", qs)
 	}
 
 	tests := map[string]struct {

@@ -12,7 +12,7 @@
 //	-scenario sel   built-in scenarios to play: all (default), none, or numbers and names
 //	                separated by commas (1 multitrack-not-allowed, 2 require-to-allow,
 //	                3 basic-manual, 4 wait-while-live, 5 burst, 6 malformed-event,
-//	                7 ingest-quality)
+//	                7 ingest-quality, 8 lost-events)
 //	-file path      play a scenario file (JSON, see shared/engine.Scenario) instead of the
 //	                built-ins (with -scenario as well, after them)
 //	-keep           keep the stack running after the scenarios, print its endpoints and the
@@ -33,6 +33,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -254,9 +255,23 @@ func describeStack(out *printer, s *engine.Stack, o options) {
 		out.line(fmt.Sprintf("the previous run's archive was moved to %s (kept, never deleted; remove %s when you no longer need it)",
 			prev, rel(filepath.Join(s.Dir(), engine.PreviousDir))))
 	}
-	out.line(fmt.Sprintf("functions: enrich, correct, archive under the RIE, with the deployed batch sizes, windows, concurrency and receive counts; "+
-		"one SQS second is %s here, and CORRECTION_RETRY_DELAY is %s (deployed: 60s)", s.Second(), set.CorrectionRetryDelay))
+	out.line(fmt.Sprintf("functions: enrich, correct, archive, quality and the sweep under the RIE, with the deployed batch sizes, windows, concurrency and receive counts; "+
+		"one SQS second is %s here, CORRECTION_RETRY_DELAY is %s (deployed: 60s) and QUALITY_RETRY_DELAY %s (deployed: %s); "+
+		"the sweep paces its IVS calls %d times faster than deployed, at %g calls/s per operation (deployed: %g), within the IVS quota",
+		s.Second(), set.CorrectionRetryDelay, engine.QualityRetryDelay, suite.DefaultQualityRetryDelay,
+		engine.SweepSpeedup, s.SweepRate(), math.Round(suite.InstanceRate(suite.FunctionSweep, set.IVSQuotaShare)*1000)/1000))
 	out.line("timeline: seconds since start, who, what (IVS events, the functions' IVS calls and log lines, scenario steps)")
+}
+
+// timingLine is the summary's first line: how long the scenarios took, all and each, and the
+// build before them.
+func timingLine(results []engine.Result, took, buildTook time.Duration) string {
+	each := make([]string, len(results))
+	for i, r := range results {
+		each[i] = fmt.Sprintf("%s %s", r.Scenario.Name, r.End.Sub(r.Start).Round(100*time.Millisecond))
+	}
+	return fmt.Sprintf("== Summary (%d scenarios in %s: %s; the build before them took %s)",
+		len(results), took.Round(100*time.Millisecond), strings.Join(each, ", "), buildTook.Round(100*time.Millisecond))
 }
 
 // report prints the summary of the whole run and where the records are.
@@ -268,7 +283,7 @@ func report(ctx context.Context, out *printer, s *engine.Stack, results []engine
 	sum := engine.Summarize(arch, s.Counters(), s.DeadLetterDepths())
 	sum.Restarts = s.Restarts()
 	out.line("")
-	out.line(fmt.Sprintf("== Summary (%d scenarios in %s; the build before them took %s)", len(results), took.Round(100*time.Millisecond), buildTook.Round(100*time.Millisecond)))
+	out.line(timingLine(results, took, buildTook))
 	var b strings.Builder
 	_ = sum.WriteTable(&b)
 	for _, l := range strings.Split(strings.TrimRight(b.String(), "\n"), "\n") {

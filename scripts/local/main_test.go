@@ -144,3 +144,17 @@ func TestBanner(t *testing.T) {
 		}
 	}
 }
+
+// TestTimingLine: the summary's first line times the scenarios, all and each, and the build.
+func TestTimingLine(t *testing.T) {
+	t0 := time.Date(2026, 12, 5, 8, 0, 0, 0, time.UTC)
+	results := []engine.Result{
+		{Scenario: engine.Scenario{Name: "burst"}, Start: t0, End: t0.Add(12140 * time.Millisecond)},
+		{Scenario: engine.Scenario{Name: "lost-events"}, Start: t0, End: t0.Add(19960 * time.Millisecond)},
+	}
+	got := timingLine(results, 32150*time.Millisecond, 9900*time.Millisecond)
+	want := "== Summary (2 scenarios in 32.2s: burst 12.1s, lost-events 20s; the build before them took 9.9s)"
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}

@@ -24,7 +24,49 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
 
-// TestEndToEnd builds the three functions for this host, runs them under the Lambda Runtime
+// e2eBuild is the one build of the bootstraps and the emulator of a test binary: every run of
+// TestEndToEnd (go test -count=10) plays on the same executables, into a directory TestMain
+// removes.
+var e2eBuild struct {
+	once  sync.Once
+	dir   string
+	art   engine.Artifacts
+	steps []engine.BuildStep
+	err   error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if e2eBuild.dir != "" {
+		_ = os.RemoveAll(e2eBuild.dir)
+	}
+	os.Exit(code)
+}
+
+// buildOnce builds the bootstraps and the emulator the first time it is called, with the
+// progress engine.BuildWithProgress reported, and returns that build every time.
+func buildOnce(ctx context.Context) (engine.Artifacts, []engine.BuildStep, error) {
+	b := &e2eBuild
+	b.once.Do(func() {
+		root, err := engine.ModuleRoot(".")
+		if err != nil {
+			b.err = err
+			return
+		}
+		if b.dir, b.err = os.MkdirTemp("", "ivs-sessions-e2e-"); b.err != nil {
+			return
+		}
+		var mu sync.Mutex
+		b.art, b.err = engine.BuildWithProgress(ctx, root, filepath.Join(b.dir, "bin"), func(s engine.BuildStep) {
+			mu.Lock()
+			b.steps = append(b.steps, s)
+			mu.Unlock()
+		})
+	})
+	return b.art, b.steps, b.err
+}
+
+// TestEndToEnd builds the three functions for this host (once per test binary), runs them under the Lambda Runtime
 // Interface Emulator behind the local EventBridge, SQS, S3 and IVS, plays scenarios 1 to 4 and
 // 6, and checks what a user would: the archived records (every track, the refusal codes, the
 // corrections), the channels' final configuration read with the real IVS SDK client, and the
@@ -39,25 +81,12 @@ func TestEndToEnd(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	root, err := engine.ModuleRoot(".")
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
 	began := time.Now()
-	var (
-		stepsMu sync.Mutex
-		steps   []engine.BuildStep
-	)
-	art, err := engine.BuildWithProgress(ctx, root, filepath.Join(dir, "bin"), func(s engine.BuildStep) {
-		stepsMu.Lock()
-		steps = append(steps, s)
-		stepsMu.Unlock()
-	})
+	art, steps, err := buildOnce(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("built the bootstraps and the emulator in %s", time.Since(began).Round(time.Millisecond))
 	// Each executable is reported as it starts and when it is built, enrich first (alone).
 	started, built := map[string]int{}, map[string]int{}
 	for i, s := range steps {
@@ -247,14 +276,14 @@ func TestEndToEnd(t *testing.T) {
 	for fn, n := range stack.Restarts() {
 		t.Errorf("%s's emulator was restarted %d times", fn, n)
 	}
-	if running := processesUnder(dir); len(running) == 0 {
+	if running := processesUnder(e2eBuild.dir); len(running) == 0 {
 		t.Error("no emulator or bootstrap found running before Close: the check for leftovers below cannot see them")
 	}
 	closed = true
 	if err := stack.Close(); err != nil {
 		t.Errorf("Close: %v", err)
 	}
-	if left := processesUnder(dir); len(left) > 0 {
+	if left := processesUnder(e2eBuild.dir); len(left) > 0 {
 		t.Errorf("processes left running after Close: %v", left)
 	}
 	t.Logf("end to end in %s", time.Since(began).Round(time.Millisecond))

@@ -826,3 +826,33 @@ func TestGoAPIErrors(t *testing.T) {
 		t.Errorf("QueueURL = %q", got)
 	}
 }
+
+// TestSlowHandlerOnManualClock: a handler slower, in real time, than its queue's visibility
+// timeout (as any handler is on a loaded machine) is not delivered again meanwhile: on a manual
+// clock what the bus does depends on the clock alone. (On the wall clock this handler's message
+// would come back while it still runs: what made the tests on short real timeouts flaky.)
+func TestSlowHandlerOnManualClock(t *testing.T) {
+	const visibility = 20 * time.Millisecond
+	b, _, recs := newBus(t, localbus.QueueConfig{ReportBatchItemFailures: true, VisibilityTimeout: visibility, MaxReceiveCount: 3})
+	rec := recs[suite.FunctionArchive]
+	rec.answer = func(_ context.Context, ev events.SQSEvent, call int) (events.SQSEventResponse, error) {
+		time.Sleep(3 * visibility) // a slow machine
+		if call == 1 {
+			return events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{{ItemIdentifier: ev.Records[0].MessageId}}}, nil
+		}
+		return events.SQSEventResponse{}, nil
+	}
+	putN(t, b, 1)
+	waitIdle(t, b)
+	qs := b.Stats().Queues[suite.FunctionArchive]
+	if qs.Delivered != 2 || qs.Redelivered != 1 || qs.Failed != 1 || qs.Deleted != 1 {
+		t.Errorf("stats = %+v, want one failed delivery and one more after the visibility timeout, none while the handler ran", qs)
+	}
+	var counts []string
+	for _, r := range rec.records() {
+		counts = append(counts, r.Attributes["ApproximateReceiveCount"])
+	}
+	if fmt.Sprint(counts) != "[1 2]" {
+		t.Errorf("receive counts %v, want [1 2]", counts)
+	}
+}

@@ -117,7 +117,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 		Intents:     e.S3Client(),
 		DeadLetters: e.SQSClient(),
 		Cfg: Config{EventBusName: testBus, Correction: cfg, MaxAge: 24 * time.Hour, RetryDelay: 60 * time.Second, LeaseRetryDelay: 5 * time.Second,
-			LockBucket: testBucket, LeaseTTL: testLeaseTTL, DeadLetterQueueURL: testDLQ, PathStyle: true},
+			LockBucket: testBucket, LeaseTTL: testLeaseTTL, DeadLetterQueueURL: testDLQ},
 		Log:     e.Log,
 		Metrics: e.Metrics,
 	}
@@ -151,6 +151,7 @@ type channelSpec struct {
 	container  types.ContainerFormat
 	multitrack *types.MultitrackInputConfiguration
 	tags       map[string]string
+	ads        bool // give the channel an ad configuration
 }
 
 // createChannel creates a channel; the stack checks that its secrets never leave the function.
@@ -160,10 +161,14 @@ func (e *env) createChannel(spec channelSpec) (arn, streamKey string) {
 	name := "studio-" + strconv.Itoa(e.channels)
 	e.channels++
 	e.mu.Unlock()
-	ch := e.CreateChannel(e.t, &ivs.CreateChannelInput{
+	in := &ivs.CreateChannelInput{
 		Name: aws.String(name), Type: spec.typ, ContainerFormat: spec.container,
 		MultitrackInputConfiguration: spec.multitrack, Tags: spec.tags,
-	})
+	}
+	if spec.ads {
+		in.AdConfigurationArn = aws.String(e.CreateAdConfiguration(e.t, name+"-ads"))
+	}
+	ch := e.CreateChannel(e.t, in)
 	return ch.ARN, ch.StreamKey
 }
 

@@ -133,10 +133,9 @@ func (r Range) prefixes() []string {
 	}
 	var out []string
 	for d := range days {
-		t := r.From.AddDate(0, 0, d)
 		// The day's prefix: below it come account= and region= before channel= (a channel
 		// ID is unique only within its account and region), so channels are picked by wants.
-		out = append(out, fmt.Sprintf("%syear=%04d/month=%02d/day=%02d/", session.KeyPrefix, t.Year(), int(t.Month()), t.Day()))
+		out = append(out, session.DayPrefix(r.From.AddDate(0, 0, d)))
 	}
 	return out
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/golden"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
@@ -59,6 +60,21 @@ func TestGolden(t *testing.T) {
 				}
 				if len(r.Events) != 2 {
 					t.Errorf("%d events, want 2: the event and its copy in truncatedEvents are one", len(r.Events))
+				}
+			},
+		},
+		"refused-ad-channel": {
+			ss: refusedAdSession(),
+			ev: func(t *testing.T) *ivsevent.Event {
+				return stateEvent(t, at(time.Second), ivsevent.EventSessionEnded, ivsevent.CodeMultitrackInputNotAllowed)
+			},
+			decide: true,
+			check: func(t *testing.T, r Record) {
+				if r.Channel == nil || r.Channel.AdConfigurationARN != testAdARN {
+					t.Errorf("channel = %+v, want adConfigurationArn %s", r.Channel, testAdARN)
+				}
+				if c := r.Correction; c == nil || c.Decision.Action != multitrack.ActionManual || c.Decision.Conflict != multitrack.ConflictAdInsertion {
+					t.Errorf("correction = %+v, want manual for ad insertion", r.Correction)
 				}
 			},
 		},
@@ -209,9 +225,9 @@ func TestFromStreamSessionErrors(t *testing.T) {
 				ev = tc.ev(t)
 			}
 			_, err := FromStreamSession(tc.ss, ev)
-			var fe *ivsevent.FieldError
+			var fe *invalid.FieldError
 			if !errors.As(err, &fe) {
-				t.Fatalf("err = %v, want a *ivsevent.FieldError", err)
+				t.Fatalf("err = %v, want a *invalid.FieldError", err)
 			}
 			if fe.Field != tc.wantField {
 				t.Errorf("field = %q, want %q (%v)", fe.Field, tc.wantField, err)

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
@@ -55,6 +55,11 @@ type ChannelSpec struct {
 	Multitrack *MultitrackSpec `json:"multitrack,omitempty"`
 	// Tags are the channel's tags (e.g. the opt-out tag).
 	Tags map[string]string `json:"tags,omitempty"`
+	// AdConfiguration, when set, gives the channel an ad configuration (IVS server-side ad
+	// insertion) of this name: the scenario creates it with CreateAdConfiguration before its
+	// channels (once per name; channels that name the same one share it) and creates the
+	// channel with its adConfigurationArn.
+	AdConfiguration string `json:"adConfiguration,omitempty"`
 }
 
 // MultitrackSpec is a multitrackInputConfiguration.
@@ -194,6 +199,9 @@ type Expect struct {
 	// Channels is the final configuration of channels (or groups), by name, read with
 	// GetChannel.
 	Channels map[string]ChannelExpect `json:"channels,omitempty"`
+	// Notifications counts the messages published to the alarm topic during the scenario, by
+	// notification (suite.Notifications, e.g. NotifyChannelForAPerson): what reached a person.
+	Notifications map[string]int `json:"notifications,omitempty"`
 }
 
 // RecordExpect describes an archived session record; empty fields match anything.
@@ -206,6 +214,9 @@ type RecordExpect struct {
 	// Correction is the record's correction decision action (apply, manual, broadcaster,
 	// skipped) or outcome (decided, applied, ...).
 	Correction string `json:"correction,omitempty"`
+	// Conflict is the conflict of the record's correction decision (ad-insertion: left alone
+	// because of the channel's ads).
+	Conflict string `json:"conflict,omitempty"`
 	// Verdict is the record's quality verdict (healthy, degraded, unknown) and Reason a reason
 	// code it must list (low-bitrate, low-frame-rate, keyframe-interval, starvation).
 	Verdict string `json:"verdict,omitempty"`
@@ -219,6 +230,8 @@ type ChannelExpect struct {
 	MultitrackEnabled *bool  `json:"multitrackEnabled,omitempty"`
 	Policy            string `json:"policy,omitempty"`
 	MaximumResolution string `json:"maximumResolution,omitempty"`
+	// AdConfiguration says whether the channel has an ad configuration.
+	AdConfiguration *bool `json:"adConfiguration,omitempty"`
 }
 
 // Duration is a time.Duration written in JSON as a Go duration string ("1.5s").
@@ -248,7 +261,9 @@ var (
 	scenarioName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 	// channelName is IVS's pattern for a channel name, without the empty name.
 	channelName = regexp.MustCompile(`^[a-zA-Z0-9-_]{1,125}$`)
-	placeholder = regexp.MustCompile(`\{\{([a-z]+)(?::([a-zA-Z0-9-_]+))?\}\}`)
+	// adConfigurationName is IVS's pattern for an ad configuration's name, without the empty name.
+	adConfigurationName = regexp.MustCompile(`^[a-zA-Z0-9-_]{1,128}$`)
+	placeholder         = regexp.MustCompile(`\{\{([a-z]+)(?::([a-zA-Z0-9-_]+))?\}\}`)
 )
 
 var (
@@ -262,16 +277,16 @@ var (
 )
 
 // ParseScenario reads a scenario from JSON and validates it. Unknown fields are errors. It
-// returns a *ivsevent.FieldError naming the first invalid field (e.g. "steps[2].connect").
+// returns a *invalid.FieldError naming the first invalid field (e.g. "steps[2].connect").
 func ParseScenario(data []byte) (Scenario, error) {
 	var sc Scenario
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&sc); err != nil {
-		return Scenario{}, &ivsevent.FieldError{Field: "scenario", Want: "a JSON scenario object (see shared/engine.Scenario)", Got: shorten(err.Error(), 120), Err: err}
+		return Scenario{}, &invalid.FieldError{Field: "scenario", Want: "a JSON scenario object (see shared/engine.Scenario)", Got: shorten(err.Error(), 120), Err: err}
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return Scenario{}, &ivsevent.FieldError{Field: "scenario", Want: "one JSON object", Got: "more data after it"}
+		return Scenario{}, &invalid.FieldError{Field: "scenario", Want: "one JSON object", Got: "more data after it"}
 	}
 	if err := sc.Validate(); err != nil {
 		return Scenario{}, err
@@ -292,16 +307,16 @@ func LoadScenario(path string) (Scenario, error) {
 	return sc, nil
 }
 
-// Validate reports the first invalid field of the scenario as a *ivsevent.FieldError.
+// Validate reports the first invalid field of the scenario as a *invalid.FieldError.
 func (sc Scenario) Validate() error {
 	if !scenarioName.MatchString(sc.Name) {
-		return &ivsevent.FieldError{Field: "name", Want: "lowercase letters, digits and dashes, at most 63", Got: sc.Name}
+		return &invalid.FieldError{Field: "name", Want: "lowercase letters, digits and dashes, at most 63", Got: sc.Name}
 	}
 	if strings.TrimSpace(sc.Title) == "" {
-		return &ivsevent.FieldError{Field: "title", Want: "a one-line description", Got: ""}
+		return &invalid.FieldError{Field: "title", Want: "a one-line description", Got: ""}
 	}
 	if sc.Timeline != "" && sc.Timeline != TimelineFull && sc.Timeline != TimelineBrief {
-		return &ivsevent.FieldError{Field: "timeline", Want: `"full" or "brief"`, Got: sc.Timeline}
+		return &invalid.FieldError{Field: "timeline", Want: `"full" or "brief"`, Got: sc.Timeline}
 	}
 	groups := map[string]int{} // name -> count
 	for i, c := range sc.Channels {
@@ -310,12 +325,12 @@ func (sc Scenario) Validate() error {
 			return err
 		}
 		if _, dup := groups[c.Name]; dup {
-			return &ivsevent.FieldError{Field: f + ".name", Want: "a name not used by another channel of the scenario", Got: c.Name}
+			return &invalid.FieldError{Field: f + ".name", Want: "a name not used by another channel of the scenario", Got: c.Name}
 		}
 		groups[c.Name] = max(c.Count, 1)
 	}
 	if len(sc.Steps) == 0 {
-		return &ivsevent.FieldError{Field: "steps", Want: "at least one step", Got: "none"}
+		return &invalid.FieldError{Field: "steps", Want: "at least one step", Got: "none"}
 	}
 	for i, st := range sc.Steps {
 		if err := st.validate(fmt.Sprintf("steps[%d]", i), groups); err != nil {
@@ -333,13 +348,15 @@ func (sc Scenario) Validate() error {
 func (c ChannelSpec) validate(f string) error {
 	switch {
 	case !channelName.MatchString(c.Name):
-		return &ivsevent.FieldError{Field: f + ".name", Want: "an IVS channel name (letters, digits, - and _)", Got: c.Name}
+		return &invalid.FieldError{Field: f + ".name", Want: "an IVS channel name (letters, digits, - and _)", Got: c.Name}
 	case c.Count < 0 || c.Count > maxGroup:
-		return &ivsevent.FieldError{Field: f + ".count", Want: fmt.Sprintf("0 to %d", maxGroup), Got: strconv.Itoa(c.Count)}
+		return &invalid.FieldError{Field: f + ".count", Want: fmt.Sprintf("0 to %d", maxGroup), Got: strconv.Itoa(c.Count)}
 	case c.Type != "" && !slices.Contains(channelTypes, c.Type):
-		return &ivsevent.FieldError{Field: f + ".type", Want: "one of " + strings.Join(channelTypes, ", "), Got: c.Type}
+		return &invalid.FieldError{Field: f + ".type", Want: "one of " + strings.Join(channelTypes, ", "), Got: c.Type}
 	case c.ContainerFormat != "" && !slices.Contains(containerFormats, c.ContainerFormat):
-		return &ivsevent.FieldError{Field: f + ".containerFormat", Want: "one of " + strings.Join(containerFormats, ", "), Got: c.ContainerFormat}
+		return &invalid.FieldError{Field: f + ".containerFormat", Want: "one of " + strings.Join(containerFormats, ", "), Got: c.ContainerFormat}
+	case c.AdConfiguration != "" && !adConfigurationName.MatchString(c.AdConfiguration):
+		return &invalid.FieldError{Field: f + ".adConfiguration", Want: "the name of an ad configuration (letters, digits, - and _, at most 128)", Got: c.AdConfiguration}
 	}
 	if c.Multitrack != nil {
 		return c.Multitrack.validate(f+".multitrack", c.Multitrack.Enabled)
@@ -350,9 +367,9 @@ func (c ChannelSpec) validate(f string) error {
 func (m MultitrackSpec) validate(f string, needAll bool) error {
 	switch {
 	case (m.Policy != "" || needAll) && !slices.Contains(policies, m.Policy):
-		return &ivsevent.FieldError{Field: f + ".policy", Want: "ALLOW or REQUIRE", Got: m.Policy}
+		return &invalid.FieldError{Field: f + ".policy", Want: "ALLOW or REQUIRE", Got: m.Policy}
 	case (m.MaximumResolution != "" || needAll) && !slices.Contains(resolutions, m.MaximumResolution):
-		return &ivsevent.FieldError{Field: f + ".maximumResolution", Want: "SD, HD or FULL_HD", Got: m.MaximumResolution}
+		return &invalid.FieldError{Field: f + ".maximumResolution", Want: "SD, HD or FULL_HD", Got: m.MaximumResolution}
 	}
 	return nil
 }
@@ -371,11 +388,11 @@ func (st Step) validate(f string, groups map[string]int) error {
 	}
 	if len(actions) != 1 {
 		slices.Sort(actions)
-		return &ivsevent.FieldError{Field: f, Want: "exactly one of note, connect, disconnect, starve, recover, sleep, waitFor, inject, hold, release, neighbour, faults, sweep", Got: strings.Join(actions, ", ")}
+		return &invalid.FieldError{Field: f, Want: "exactly one of note, connect, disconnect, starve, recover, sleep, waitFor, inject, hold, release, neighbour, faults, sweep", Got: strings.Join(actions, ", ")}
 	}
 	known := func(field, name string) error {
 		if _, ok := groups[name]; !ok {
-			return &ivsevent.FieldError{Field: f + "." + field, Want: "the name of a channel of the scenario", Got: name}
+			return &invalid.FieldError{Field: f + "." + field, Want: "the name of a channel of the scenario", Got: name}
 		}
 		return nil
 	}
@@ -385,14 +402,14 @@ func (st Step) validate(f string, groups map[string]int) error {
 			return err
 		}
 		if len(st.Video) == 0 && (st.Tracks < 1 || st.Tracks > 5) {
-			return &ivsevent.FieldError{Field: f + ".tracks", Want: "1 to 5 video tracks (or an explicit video ladder)", Got: strconv.Itoa(st.Tracks)}
+			return &invalid.FieldError{Field: f + ".tracks", Want: "1 to 5 video tracks (or an explicit video ladder)", Got: strconv.Itoa(st.Tracks)}
 		}
 		if len(st.Video) > 0 && st.Tracks != 0 {
-			return &ivsevent.FieldError{Field: f + ".tracks", Want: "tracks or video, not both", Got: strconv.Itoa(st.Tracks)}
+			return &invalid.FieldError{Field: f + ".tracks", Want: "tracks or video, not both", Got: strconv.Itoa(st.Tracks)}
 		}
 		for i, d := range st.Degradations {
 			if err := d.Validate(max(st.Tracks, len(st.Video))); err != nil {
-				return &ivsevent.FieldError{Field: fmt.Sprintf("%s.degradations[%d]", f, i), Want: "a degradation of one of the encoder's video tracks", Got: err.Error()}
+				return &invalid.FieldError{Field: fmt.Sprintf("%s.degradations[%d]", f, i), Want: "a degradation of one of the encoder's video tracks", Got: err.Error()}
 			}
 		}
 	case "disconnect":
@@ -401,41 +418,41 @@ func (st Step) validate(f string, groups map[string]int) error {
 		return known(actions[0], st.Starve+st.Recover)
 	case "hold", "release":
 		if fn := st.Hold + st.Release; !slices.Contains(suite.Functions, fn) {
-			return &ivsevent.FieldError{Field: f + "." + actions[0], Want: "a function of the suite (" + strings.Join(suite.Functions, ", ") + ")", Got: fn}
+			return &invalid.FieldError{Field: f + "." + actions[0], Want: "a function of the suite (" + strings.Join(suite.Functions, ", ") + ")", Got: fn}
 		}
 	case "sleep":
 		if st.Sleep < 0 || time.Duration(st.Sleep) > 10*time.Minute {
-			return &ivsevent.FieldError{Field: f + ".sleep", Want: "a duration from 0 to 10m", Got: time.Duration(st.Sleep).String()}
+			return &invalid.FieldError{Field: f + ".sleep", Want: "a duration from 0 to 10m", Got: time.Duration(st.Sleep).String()}
 		}
 	case "waitFor":
 		if !slices.Contains(waitKinds, st.WaitFor) {
-			return &ivsevent.FieldError{Field: f + ".waitFor", Want: "one of " + strings.Join(waitKinds, ", "), Got: st.WaitFor}
+			return &invalid.FieldError{Field: f + ".waitFor", Want: "one of " + strings.Join(waitKinds, ", "), Got: st.WaitFor}
 		}
 		if st.Timeout < 0 {
-			return &ivsevent.FieldError{Field: f + ".timeout", Want: "a positive duration", Got: time.Duration(st.Timeout).String()}
+			return &invalid.FieldError{Field: f + ".timeout", Want: "a positive duration", Got: time.Duration(st.Timeout).String()}
 		}
 		if st.WaitFor == WaitChannel {
 			if err := known("channel", st.Channel); err != nil {
 				return err
 			}
 			if st.Multitrack == nil {
-				return &ivsevent.FieldError{Field: f + ".multitrack", Want: "the multitrack configuration to wait for", Got: ""}
+				return &invalid.FieldError{Field: f + ".multitrack", Want: "the multitrack configuration to wait for", Got: ""}
 			}
 			return st.Multitrack.validate(f+".multitrack", false)
 		}
 	case "inject":
 		var obj map[string]json.RawMessage
 		if err := json.Unmarshal(st.Inject, &obj); err != nil || obj == nil {
-			return &ivsevent.FieldError{Field: f + ".inject", Want: "an EventBridge event as a JSON object", Got: shorten(string(st.Inject), 60)}
+			return &invalid.FieldError{Field: f + ".inject", Want: "an EventBridge event as a JSON object", Got: shorten(string(st.Inject), 60)}
 		}
 		for _, m := range placeholder.FindAllStringSubmatch(string(st.Inject), -1) {
 			if !slices.Contains(placeholderKinds, m[1]) {
-				return &ivsevent.FieldError{Field: f + ".inject", Want: "placeholders {{arn|id|name|stream:NAME}}, {{uuid}}, {{now}}, {{account}}, {{region}}", Got: m[0]}
+				return &invalid.FieldError{Field: f + ".inject", Want: "placeholders {{arn|id|name|stream:NAME}}, {{uuid}}, {{now}}, {{account}}, {{region}}", Got: m[0]}
 			}
 			switch m[1] {
 			case "arn", "id", "name", "stream":
 				if _, ok := groups[m[2]]; !ok || groups[m[2]] > 1 {
-					return &ivsevent.FieldError{Field: f + ".inject", Want: "a placeholder naming a single channel of the scenario", Got: m[0]}
+					return &invalid.FieldError{Field: f + ".inject", Want: "a placeholder naming a single channel of the scenario", Got: m[0]}
 				}
 			}
 		}
@@ -443,11 +460,11 @@ func (st Step) validate(f string, groups map[string]int) error {
 		n := st.Neighbour
 		switch {
 		case !slices.Contains(neighbourOps, n.Operation):
-			return &ivsevent.FieldError{Field: f + ".neighbour.operation", Want: "one of " + strings.Join(neighbourOps, ", "), Got: n.Operation}
+			return &invalid.FieldError{Field: f + ".neighbour.operation", Want: "one of " + strings.Join(neighbourOps, ", "), Got: n.Operation}
 		case n.PerSecond <= 0 || n.PerSecond > 50:
-			return &ivsevent.FieldError{Field: f + ".neighbour.perSecond", Want: "more than 0, at most 50", Got: strconv.FormatFloat(n.PerSecond, 'g', -1, 64)}
+			return &invalid.FieldError{Field: f + ".neighbour.perSecond", Want: "more than 0, at most 50", Got: strconv.FormatFloat(n.PerSecond, 'g', -1, 64)}
 		case n.For <= 0 || time.Duration(n.For) > 5*time.Minute:
-			return &ivsevent.FieldError{Field: f + ".neighbour.for", Want: "a duration up to 5m", Got: time.Duration(n.For).String()}
+			return &invalid.FieldError{Field: f + ".neighbour.for", Want: "a duration up to 5m", Got: time.Duration(n.For).String()}
 		}
 	}
 	return nil
@@ -456,19 +473,25 @@ func (st Step) validate(f string, groups map[string]int) error {
 func (e Expect) validate(groups map[string]int) error {
 	for i, r := range e.Records {
 		if _, ok := groups[r.Channel]; !ok {
-			return &ivsevent.FieldError{Field: fmt.Sprintf("expect.records[%d].channel", i), Want: "the name of a channel of the scenario", Got: r.Channel}
+			return &invalid.FieldError{Field: fmt.Sprintf("expect.records[%d].channel", i), Want: "the name of a channel of the scenario", Got: r.Channel}
 		}
 	}
 	for name := range e.Channels {
 		if _, ok := groups[name]; !ok {
-			return &ivsevent.FieldError{Field: "expect.channels", Want: "names of channels of the scenario", Got: name}
+			return &invalid.FieldError{Field: "expect.channels", Want: "names of channels of the scenario", Got: name}
+		}
+	}
+	for name := range e.Notifications {
+		if !slices.ContainsFunc(suite.Notifications, func(n suite.Notification) bool { return n.Name == name }) {
+			var names []string
+			for _, n := range suite.Notifications {
+				names = append(names, n.Name)
+			}
+			return &invalid.FieldError{Field: "expect.notifications", Want: "names of notifications: " + strings.Join(names, ", "), Got: name}
 		}
 	}
 	return nil
 }
-
-// brief reports whether the scenario asks for a brief timeline.
-func (sc Scenario) brief() bool { return sc.Timeline == TimelineBrief }
 
 // memberNames returns the channel names of a spec: its name, or name-01 ... for a group.
 func (c ChannelSpec) memberNames() []string {
@@ -502,11 +525,12 @@ var builtinOrder = []string{
 	"malformed-event",
 	"ingest-quality",
 	"lost-events",
+	"ads-multitrack",
 }
 
 // Builtin returns the built-in scenarios, in order: 1 multitrack-not-allowed, 2
 // require-to-allow, 3 basic-manual, 4 wait-while-live, 5 burst, 6 malformed-event, 7
-// ingest-quality, 8 lost-events. It panics
+// ingest-quality, 8 lost-events, 9 ads-multitrack. It panics
 // if an embedded scenario is invalid (a test catches that).
 func Builtin() []Scenario {
 	out := make([]Scenario, 0, len(builtinOrder))
@@ -525,7 +549,7 @@ func Builtin() []Scenario {
 }
 
 // Select returns the built-in scenarios that sel names: "" or "all" for every one, or a
-// comma-separated list of numbers (1 to 8) and names. It returns an error naming what does not
+// comma-separated list of numbers (1 to 9) and names. It returns an error naming what does not
 // match.
 func Select(sel string) ([]Scenario, error) {
 	all := Builtin()

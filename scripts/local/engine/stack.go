@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/ivs-sessions/ivs-sessions/scripts/local/workdir"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsquota"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/cloudwatchtest"
@@ -36,8 +37,6 @@ const (
 	// and ChangeMessageVisibility wait of the deployment runs 20 times faster than deployed,
 	// while function timeouts and IVS quotas stay in real time.
 	DefaultSecond = 50 * time.Millisecond
-	// DefaultBucket is the archive bucket's name.
-	DefaultBucket = "ivs-sessions-local"
 	// DefaultCorrectionRetryDelay is CORRECTION_RETRY_DELAY locally (deployed: 60s): the first
 	// wait of a correction whose channel is live, in SQS seconds (so 50 ms with DefaultSecond).
 	DefaultCorrectionRetryDelay = time.Second
@@ -87,7 +86,7 @@ type Config struct {
 	Second time.Duration
 	// Settings are the functions' settings; nil means LocalSettings().
 	Settings *suite.Settings
-	// Bucket is the archive bucket; empty means DefaultBucket.
+	// Bucket is the archive bucket; empty means workdir.Bucket.
 	Bucket string
 	// Observe, when set, receives every timeline entry. It is called from many goroutines and
 	// must be quick and safe for concurrent use.
@@ -156,7 +155,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	bucket := cfg.Bucket
 	if bucket == "" {
-		bucket = DefaultBucket
+		bucket = workdir.Bucket
 	}
 	s.settings = LocalSettings()
 	if cfg.Settings != nil {
@@ -171,7 +170,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, err
 	}
 
-	s3Dir := filepath.Join(cfg.Dir, "s3")
+	s3Dir := workdir.S3Dir(cfg.Dir)
 	if s.previous, err = moveAside(cfg.Dir, s3Dir, time.Now()); err != nil {
 		return nil, err
 	}
@@ -429,6 +428,8 @@ func (s *Stack) onActivity(a localbus.Activity) {
 		s.rec.update(func(c *Counters) { c.DeadLetters++ })
 	case localbus.ActivityBatchFailed:
 		s.rec.update(func(c *Counters) { c.BatchErrors++ })
+	case localbus.ActivityPublished:
+		s.rec.update(func(c *Counters) { c.Notifications[a.Rule]++ })
 	}
 	if text, level := activityText(a); text != "" {
 		s.emit(Entry{Time: a.Time, Actor: activityActor(a), Level: level, Text: s.rec.readable(text)})

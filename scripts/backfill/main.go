@@ -31,6 +31,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsquota"
+	"github.com/ivs-sessions/ivs-sessions/shared/sdkhttp"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 	"github.com/ivs-sessions/ivs-sessions/shared/sweep"
 )
@@ -93,6 +94,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool)
 		fmt.Fprintln(stderr, "backfill: aws config:", err)
 		return 1
 	}
+	awsCfg.HTTPClient = sdkhttp.Wrap(awsCfg.HTTPClient)
 	pacer := ivsquota.NewPacer(suite.SweepBudget(o.share))
 	bar := &progressBar{w: stderr, tty: tty, start: time.Now()}
 	sw := &sweep.Sweeper{

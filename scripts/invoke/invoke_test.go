@@ -21,6 +21,7 @@ import (
 
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
+	"github.com/ivs-sessions/ivs-sessions/shared/sdkhttp"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
@@ -152,7 +153,8 @@ func TestAliasAndSetup(t *testing.T) {
 			}
 			a := httptest.NewServer(newAlias(srv.Handler(), map[string]string{tg.ChannelARN: loc.ChannelARN, tg.StreamID: loc.StreamID}))
 			t.Cleanup(a.Close)
-			client := ivs.New(ivs.Options{Region: "us-west-2", BaseEndpoint: aws.String(a.URL), Credentials: aws.AnonymousCredentials{}, Retryer: aws.NopRetryer{}})
+			client := ivs.New(ivs.Options{Region: "us-west-2", BaseEndpoint: aws.String(a.URL), Credentials: aws.AnonymousCredentials{}, Retryer: aws.NopRetryer{},
+				HTTPClient: sdkhttp.New()})
 
 			out, err := client.GetStreamSession(ctx, &ivs.GetStreamSessionInput{ChannelArn: aws.String(sampleARN), StreamId: aws.String(sampleStream)})
 			if err != nil {

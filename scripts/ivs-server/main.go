@@ -30,6 +30,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
+	"github.com/ivs-sessions/ivs-sessions/shared/sdkhttp"
 )
 
 func main() {
@@ -94,6 +95,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(addr s
 				Region:       cfg.opts.Region,
 				BaseEndpoint: aws.String(cfg.eventsEndpoint),
 				Credentials:  credentials.NewStaticCredentialsProvider("ivs-server", "local", ""),
+				HTTPClient:   sdkhttp.New(),
 			}),
 			EventBusName: cfg.eventBus,
 		}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/ivs-sessions/ivs-sessions/shared/local/awstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
+	"github.com/ivs-sessions/ivs-sessions/shared/sdkhttp"
 )
 
 func TestServe(t *testing.T) {
@@ -52,7 +53,7 @@ func TestServe(t *testing.T) {
 	}
 
 	client := ivs.New(ivs.Options{Region: "ap-south-1", BaseEndpoint: aws.String(url), Retryer: aws.NopRetryer{},
-		Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", "")})
+		Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", ""), HTTPClient: sdkhttp.New()})
 	out, err := client.CreateChannel(context.Background(), &ivs.CreateChannelInput{Name: aws.String("local")})
 	if err != nil {
 		t.Fatalf("CreateChannel: %v", err)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/ivs-sessions/ivs-sessions/scripts/local/engine"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/locals3"
+	"github.com/ivs-sessions/ivs-sessions/shared/sdkhttp"
 )
 
 // defaultDays is the range when -from is not given: the last 30 days up to -to.
@@ -111,6 +112,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 		if err != nil {
 			return fmt.Errorf("aws config: %w", err)
 		}
+		cfg.HTTPClient = sdkhttp.Wrap(cfg.HTTPClient)
 		client := s3.NewFromConfig(cfg, func(o *s3.Options) {
 			// Objects written without a checksum (the local S3) would log a warning on every read.
 			o.DisableLogOutputChecksumValidationSkipped = true

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/sdkhttp"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
 
@@ -35,8 +36,9 @@ const (
 
 // Load returns the configuration the functions' SDK clients are built from: the region, the
 // static credentials of the execution role, AWS_MAX_ATTEMPTS as RetryMaxAttempts, appID as the
-// user agent's app ID, and the endpoint overrides, read through getenv (os.Getenv in main). It
-// returns a *ivsevent.FieldError naming the variable that is missing or invalid.
+// user agent's app ID and the endpoint overrides, read through getenv (os.Getenv in main), and
+// the suite's HTTP client (sdkhttp). It returns a *ivsevent.FieldError naming the variable that
+// is missing or invalid.
 func Load(getenv suite.Getenv, appID string) (aws.Config, error) {
 	region, err := suite.Required(getenv, EnvRegion, "the AWS region (Lambda sets it)")
 	if err != nil {
@@ -55,6 +57,7 @@ func Load(getenv suite.Getenv, appID string) (aws.Config, error) {
 		Region:      region,
 		Credentials: aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider(key, secret, getenv(EnvSessionToken))),
 		AppID:       appID,
+		HTTPClient:  sdkhttp.New(),
 	}
 	// 0 (unset) leaves each client its default.
 	if cfg.RetryMaxAttempts, err = suite.PositiveInt(getenv, EnvMaxAttempts, 0); err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/sdkhttp"
 )
 
 const secret = "wJalrXUtnFEMI-not-a-real-secret"
@@ -35,6 +36,9 @@ func TestLoad(t *testing.T) {
 	}
 	if cfg.Region != "eu-west-1" || cfg.AppID != "ivs-sessions" || cfg.RetryMaxAttempts != 7 || cfg.BaseEndpoint != nil {
 		t.Errorf("config: region %q app %q attempts %d endpoint %v", cfg.Region, cfg.AppID, cfg.RetryMaxAttempts, cfg.BaseEndpoint)
+	}
+	if _, ok := cfg.HTTPClient.(*sdkhttp.Client); !ok {
+		t.Errorf("HTTP client %T, want sdkhttp's", cfg.HTTPClient)
 	}
 	creds, err := cfg.Credentials.Retrieve(context.Background())
 	if err != nil {

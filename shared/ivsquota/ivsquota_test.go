@@ -15,6 +15,7 @@ import (
 
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
 	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
+	"github.com/ivs-sessions/ivs-sessions/shared/sdkhttp"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
 
@@ -48,6 +49,7 @@ func client(srv *httptest.Server, p *Pacer, attempts int) *ivs.Client {
 		Region:       "us-west-2",
 		BaseEndpoint: aws.String(srv.URL),
 		Credentials:  aws.AnonymousCredentials{},
+		HTTPClient:   sdkhttp.New(),
 	}, p.ClientOptions(attempts), func(o *ivs.Options) {
 		// Keep the test fast: the real backoff is seconds.
 		o.Retryer = retryerWithBackoff(o.Retryer)

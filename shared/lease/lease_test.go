@@ -18,6 +18,7 @@ import (
 
 	"github.com/ivs-sessions/ivs-sessions/shared/lease"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/locals3"
+	"github.com/ivs-sessions/ivs-sessions/shared/sdkhttp"
 )
 
 const (
@@ -55,7 +56,7 @@ func newS3(t testing.TB) *s3.Client {
 	t.Cleanup(hs.Close)
 	return s3.New(s3.Options{
 		BaseEndpoint: aws.String(hs.URL), Region: "us-east-1", UsePathStyle: true, Retryer: aws.NopRetryer{},
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""), HTTPClient: sdkhttp.New(),
 		DisableLogOutputChecksumValidationSkipped: true,
 	})
 }
@@ -318,7 +319,7 @@ func ExampleLocker() {
 	defer hs.Close()
 	client := s3.New(s3.Options{
 		BaseEndpoint: aws.String(hs.URL), Region: "us-east-1", UsePathStyle: true,
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""), HTTPClient: sdkhttp.New(),
 		DisableLogOutputChecksumValidationSkipped: true,
 	})
 	ctx := context.Background()
@@ -416,7 +417,7 @@ func TestReleaseRetriesConflict(t *testing.T) {
 	t.Cleanup(hs.Close)
 	c := s3.New(s3.Options{
 		BaseEndpoint: aws.String(hs.URL), Region: "us-east-1", UsePathStyle: true, Retryer: aws.NopRetryer{},
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""), HTTPClient: sdkhttp.New(),
 		DisableLogOutputChecksumValidationSkipped: true,
 	})
 	a := &lease.Locker{S3: c, Bucket: bucket, TTL: ttl}

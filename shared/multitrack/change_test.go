@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/sdkhttp"
 )
 
 var testCreds = aws.Credentials{AccessKeyID: "AKIDEXAMPLE", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"}
@@ -57,6 +58,7 @@ func newFakeIVS(t *testing.T) (*ivs.Client, func() []captured) {
 		BaseEndpoint: aws.String(srv.URL),
 		Credentials:  aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return testCreds, nil }),
 		Retryer:      aws.NopRetryer{},
+		HTTPClient:   sdkhttp.New(),
 	})
 	return client, func() []captured {
 		mu.Lock()

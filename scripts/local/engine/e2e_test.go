@@ -19,6 +19,7 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+	"github.com/ivs-sessions/ivs-sessions/shared/sdkhttp"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
@@ -113,6 +114,7 @@ func TestEndToEnd(t *testing.T) {
 		BaseEndpoint: aws.String(stack.Endpoints().IVS),
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDE2E", "e2e", ""),
 		Retryer:      aws.NopRetryer{},
+		HTTPClient:   sdkhttp.New(),
 	})
 	channel := func(t *testing.T, res engine.Result, name string) types.Channel {
 		t.Helper()

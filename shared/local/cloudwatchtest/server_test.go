@@ -13,6 +13,7 @@ import (
 
 	"github.com/ivs-sessions/ivs-sessions/shared/local/cloudwatchtest"
 	"github.com/ivs-sessions/ivs-sessions/shared/quality"
+	"github.com/ivs-sessions/ivs-sessions/shared/sdkhttp"
 )
 
 var t0 = time.Date(2026, 11, 30, 20, 0, 0, 0, time.UTC)
@@ -28,6 +29,7 @@ func client(t *testing.T, opts cloudwatchtest.Options) (*cloudwatch.Client, *clo
 		BaseEndpoint: aws.String(ts.URL),
 		Credentials:  aws.AnonymousCredentials{},
 		Retryer:      aws.NopRetryer{},
+		HTTPClient:   sdkhttp.New(),
 	})
 	return c, srv
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
+	"github.com/ivs-sessions/ivs-sessions/shared/sdkhttp"
 )
 
 // TestSDKFromEnvironment configures the client the way the functions do: config.LoadDefaultConfig
@@ -38,6 +39,7 @@ func TestSDKFromEnvironment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg.HTTPClient = sdkhttp.Wrap(cfg.HTTPClient)
 	client := ivs.NewFromConfig(cfg)
 	out, err := client.CreateChannel(ctx, &ivs.CreateChannelInput{Name: aws.String("from-env")})
 	if err != nil {

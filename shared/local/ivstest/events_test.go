@@ -20,6 +20,7 @@ import (
 
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
+	"github.com/ivs-sessions/ivs-sessions/shared/sdkhttp"
 )
 
 // putEventsReceiver is a minimal EventBridge endpoint: it records PutEvents entries and
@@ -56,6 +57,7 @@ func newEventBridgeClient(url string) *eventbridge.Client {
 		Region: "us-west-2", BaseEndpoint: aws.String(url),
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
 		Retryer:     aws.NopRetryer{},
+		HTTPClient:  sdkhttp.New(),
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
+	"github.com/ivs-sessions/ivs-sessions/shared/sdkhttp"
 )
 
 // ExampleServer_Connect: an OBS multitrack encoder is refused by a channel without multitrack;
@@ -17,7 +18,8 @@ import (
 func ExampleServer_Connect() {
 	srv := ivstest.NewServer(ivstest.Options{})
 	defer srv.Close()
-	client := ivs.New(ivs.Options{Region: srv.Region(), BaseEndpoint: aws.String(srv.URL), Credentials: aws.AnonymousCredentials{}})
+	client := ivs.New(ivs.Options{Region: srv.Region(), BaseEndpoint: aws.String(srv.URL), Credentials: aws.AnonymousCredentials{},
+		HTTPClient: sdkhttp.New()})
 	ctx := context.Background()
 
 	out, err := client.CreateChannel(ctx, &ivs.CreateChannelInput{Name: aws.String("studio-a")})

@@ -11,12 +11,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/sdkhttp"
 )
 
 // Client returns a real aws-sdk-go-v2 IVS client for the started server srv: BaseEndpoint
 // srv.URL, the server's region, static test credentials (requests are signed; the server does
-// not check signatures) and aws.NopRetryer, so a test sees each error once. optFns adjust the
-// options, e.g. to put the standard retryer back for a test about retries.
+// not check signatures), the suite's HTTP client (sdkhttp) and aws.NopRetryer, so a test sees
+// each error once. optFns adjust the options, e.g. to put the standard retryer back for a test
+// about retries.
 func Client(tb testing.TB, srv *Server, optFns ...func(*ivs.Options)) *ivs.Client {
 	tb.Helper()
 	if srv.URL == "" {
@@ -27,6 +30,7 @@ func Client(tb testing.TB, srv *Server, optFns ...func(*ivs.Options)) *ivs.Clien
 		BaseEndpoint: aws.String(srv.URL),
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDIVSTEST", "ivstest-secret", ""),
 		Retryer:      aws.NopRetryer{},
+		HTTPClient:   sdkhttp.New(),
 	}, optFns...)
 }
 

@@ -34,6 +34,7 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/localbus"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/locals3"
+	"github.com/ivs-sessions/ivs-sessions/shared/sdkhttp"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
 
@@ -267,23 +268,24 @@ func must(url, peer string) {
 	}
 }
 
-// IVSClient returns a real IVS client for IVSURL: the credentials and aws.NopRetryer, so a
-// caller sees each error once; optFns adjust the options (a retryer, a pacer, an endpoint).
+// IVSClient returns a real IVS client for IVSURL: the credentials, the suite's HTTP client
+// (sdkhttp) and aws.NopRetryer, so a caller sees each error once; optFns adjust the options (a
+// retryer, a pacer, an endpoint).
 func (a *AWS) IVSClient(optFns ...func(*ivs.Options)) *ivs.Client {
 	must(a.IVSURL, "IVS")
-	return ivs.New(ivs.Options{Region: a.Region, BaseEndpoint: aws.String(a.IVSURL), Credentials: Credentials(), Retryer: aws.NopRetryer{}}, optFns...)
+	return ivs.New(ivs.Options{Region: a.Region, BaseEndpoint: aws.String(a.IVSURL), Credentials: Credentials(), Retryer: aws.NopRetryer{}, HTTPClient: sdkhttp.New()}, optFns...)
 }
 
 // EventBridgeClient returns a real EventBridge client for BusURL, like IVSClient.
 func (a *AWS) EventBridgeClient(optFns ...func(*eventbridge.Options)) *eventbridge.Client {
 	must(a.BusURL, "bus")
-	return eventbridge.New(eventbridge.Options{Region: a.Region, BaseEndpoint: aws.String(a.BusURL), Credentials: Credentials(), Retryer: aws.NopRetryer{}}, optFns...)
+	return eventbridge.New(eventbridge.Options{Region: a.Region, BaseEndpoint: aws.String(a.BusURL), Credentials: Credentials(), Retryer: aws.NopRetryer{}, HTTPClient: sdkhttp.New()}, optFns...)
 }
 
 // SQSClient returns a real SQS client for BusURL, like IVSClient.
 func (a *AWS) SQSClient(optFns ...func(*sqs.Options)) *sqs.Client {
 	must(a.BusURL, "bus")
-	return sqs.New(sqs.Options{Region: a.Region, BaseEndpoint: aws.String(a.BusURL), Credentials: Credentials(), Retryer: aws.NopRetryer{}}, optFns...)
+	return sqs.New(sqs.Options{Region: a.Region, BaseEndpoint: aws.String(a.BusURL), Credentials: Credentials(), Retryer: aws.NopRetryer{}, HTTPClient: sdkhttp.New()}, optFns...)
 }
 
 // S3Client returns a real S3 client for S3URL with path-style addressing, like IVSClient. It
@@ -291,7 +293,7 @@ func (a *AWS) SQSClient(optFns ...func(*sqs.Options)) *sqs.Client {
 func (a *AWS) S3Client(optFns ...func(*s3.Options)) *s3.Client {
 	must(a.S3URL, "S3")
 	return s3.New(s3.Options{
-		Region: a.Region, BaseEndpoint: aws.String(a.S3URL), UsePathStyle: true, Credentials: Credentials(), Retryer: aws.NopRetryer{},
+		Region: a.Region, BaseEndpoint: aws.String(a.S3URL), UsePathStyle: true, Credentials: Credentials(), Retryer: aws.NopRetryer{}, HTTPClient: sdkhttp.New(),
 		DisableLogOutputChecksumValidationSkipped: true,
 	}, optFns...)
 }
@@ -299,5 +301,5 @@ func (a *AWS) S3Client(optFns ...func(*s3.Options)) *s3.Client {
 // CloudWatchClient returns a real CloudWatch client for CloudWatchURL, like IVSClient.
 func (a *AWS) CloudWatchClient(optFns ...func(*cloudwatch.Options)) *cloudwatch.Client {
 	must(a.CloudWatchURL, "CloudWatch")
-	return cloudwatch.New(cloudwatch.Options{Region: a.Region, BaseEndpoint: aws.String(a.CloudWatchURL), Credentials: Credentials(), Retryer: aws.NopRetryer{}}, optFns...)
+	return cloudwatch.New(cloudwatch.Options{Region: a.Region, BaseEndpoint: aws.String(a.CloudWatchURL), Credentials: Credentials(), Retryer: aws.NopRetryer{}, HTTPClient: sdkhttp.New()}, optFns...)
 }

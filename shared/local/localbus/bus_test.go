@@ -24,6 +24,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/local/localbus"
+	"github.com/ivs-sessions/ivs-sessions/shared/sdkhttp"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
 
@@ -111,6 +112,7 @@ func ebClient(url string) *eventbridge.Client {
 		Region:       "us-east-1",
 		Credentials:  aws.AnonymousCredentials{},
 		Retryer:      aws.NopRetryer{},
+		HTTPClient:   sdkhttp.New(),
 	})
 }
 
@@ -120,6 +122,7 @@ func sqsClient(url string) *sqs.Client {
 		Region:       "us-east-1",
 		Credentials:  aws.AnonymousCredentials{},
 		Retryer:      aws.NopRetryer{},
+		HTTPClient:   sdkhttp.New(),
 	})
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/local/locals3"
+	"github.com/ivs-sessions/ivs-sessions/shared/sdkhttp"
 )
 
 const (
@@ -32,6 +33,7 @@ func client(url string) *s3.Client {
 		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
 		UsePathStyle: true,
 		Retryer:      aws.NopRetryer{},
+		HTTPClient:   sdkhttp.New(),
 	})
 }
 

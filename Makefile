@@ -64,10 +64,15 @@ fmt-check:
 tidy-check:
 	$(GO) mod tidy -diff
 
-# What ships (the functions) never links what imitates AWS (shared/local/...) or package testing.
+# What ships (the functions) never links what imitates AWS (shared/local/...), package testing,
+# or the local Athena's engine (DuckDB), and needs no cgo: its builds are CGO_ENABLED=0, and a
+# package with cgo files (DuckDB's are) would fail or change them. The query on CGO_ENABLED=1
+# lists every package that would compile C if the build let it.
 deps-check:
-	@bad=$$($(GO) list -deps ./functions/... | grep -E '^(github.com/ivs-sessions/ivs-sessions/shared/local(/|$$)|testing$$)' || true); \
+	@bad=$$($(GO) list -deps ./functions/... | grep -E '^(github.com/ivs-sessions/ivs-sessions/shared/local(/|$$)|testing$$|github.com/duckdb/|go.duckdb.org/)' || true); \
 	if [ -n "$$bad" ]; then echo "the functions link packages that must never ship:"; echo "$$bad"; exit 1; fi
+	@cgo=$$(CGO_ENABLED=1 $(GO) list -deps -f '{{if .CgoFiles}}{{if not .Standard}}{{.ImportPath}}{{end}}{{end}}' ./functions/...); \
+	if [ -n "$$cgo" ]; then echo "the functions link packages with cgo (their builds are CGO_ENABLED=0):"; echo "$$cgo"; exit 1; fi
 
 chromium: ## install Debian's chromium when missing (the report page's test renders in it; needs root)
 	scripts/install-chromium.sh

@@ -197,3 +197,13 @@ func WorkGroupName(path string) string { return strings.Trim(nonWord.ReplaceAllS
 // (about $0.05 at Athena's price): the records are small, so a bigger scan is a missing
 // filter. make report splits a range that holds more into several queries.
 const BytesScannedCutoff = 10 * 1024 * 1024 * 1024
+
+// The IDs of the stack outputs that name the archive's bucket, the Glue database and the
+// Athena workgroup. CloudFormation's output keys are the CDK's logical IDs, which prefix the
+// construct's path and end with a hash (SuiteArchiveBucketName46A7C8A7): a reader of `cdk
+// deploy --outputs-file` finds an output by the ID within its key.
+const (
+	OutputArchiveBucket = "ArchiveBucketName"
+	OutputDatabase      = "GlueDatabaseName"
+	OutputWorkGroup     = "AthenaWorkGroupName"
+)

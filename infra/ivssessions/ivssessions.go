@@ -205,9 +205,9 @@ func (s *ivsSessions) outputs() {
 		awscdk.NewCfnOutput(s.Construct, jsii.String(id), &awscdk.CfnOutputProps{Value: value, Description: jsii.String(description)})
 	}
 	out("EventBusName", "the suite's event bus: enriched sessions and corrections", s.bus.EventBusName())
-	out("ArchiveBucketName", "one JSON record per session under "+SessionsPrefix, s.storage.archive.BucketName())
-	out("GlueDatabaseName", "Glue database with the tables "+catalog.TableSessions+" and "+catalog.TableSessionsByChannel, jsii.String(s.analytics.dbName))
-	out("AthenaWorkGroupName", "Athena workgroup with the saved queries", s.analytics.workGroup.Ref())
+	out(catalog.OutputArchiveBucket, "one JSON record per session under "+SessionsPrefix, s.storage.archive.BucketName())
+	out(catalog.OutputDatabase, "Glue database with the tables "+catalog.TableSessions+" and "+catalog.TableSessionsByChannel, jsii.String(s.analytics.dbName))
+	out(catalog.OutputWorkGroup, "Athena workgroup with the saved queries", s.analytics.workGroup.Ref())
 	out("AlarmTopicArn", "SNS topic of the suite's alarms", s.mon.topic.TopicArn())
 	out("DashboardName", "CloudWatch dashboard", s.mon.dashboard.DashboardName())
 }

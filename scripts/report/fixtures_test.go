@@ -6,6 +6,7 @@ import (
 
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+	"github.com/ivs-sessions/ivs-sessions/shared/quality"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 )
 
@@ -52,6 +53,9 @@ func (f fixture) record() session.Record {
 	if f.correction != "" {
 		r.Correction = &session.Correction{Decision: multitrack.Decision{Action: multitrack.ActionApply, Code: f.code}, Outcome: f.correction, At: f.correctedAt}
 	}
+	if f.verdict != "" {
+		r.Quality = &quality.Report{Verdict: quality.Verdict(f.verdict), Reasons: []quality.Reason{}}
+	}
 	if f.next != 0 {
 		r.NextSession = &session.SessionLink{StreamID: streamID(f.channel, f.next), StartTime: f.start.Add(time.Minute)}
 	}
@@ -62,7 +66,7 @@ func streamID(channel string, n int) string { return fmt.Sprintf("st-%s%011d", c
 
 func (f fixture) session() Session {
 	r := f.record()
-	return Session{Record: r, Verdict: f.verdict, Key: r.Key()}
+	return Session{Record: r, Key: r.Key()}
 }
 
 // archive is a small archive over three days and three channels: a channel refused, corrected

@@ -211,12 +211,12 @@ func (s *Server) Hold() (release func()) {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), targetPrefix)
 	if r.Method != http.MethodPost || !ok {
-		writeError(w, http.StatusBadRequest, "UnknownOperationException", "want POST / with X-Amz-Target "+targetPrefix+"<operation>", "")
+		writeError(w, http.StatusBadRequest, "UnknownOperationException", "want POST / with X-Amz-Target "+targetPrefix+"<operation>", nil)
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "InvalidRequestException", "read the request: "+err.Error(), "")
+		writeError(w, http.StatusBadRequest, "InvalidRequestException", "read the request: "+err.Error(), nil)
 		return
 	}
 	s.mu.Lock()
@@ -225,7 +225,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if f.Op == op && f.Count > 0 {
 			s.faults[i].Count--
 			s.mu.Unlock()
-			writeFault(w, f)
+			extra := map[string]string{}
+			if f.Reason != "" {
+				extra["Reason"] = f.Reason
+			}
+			writeError(w, f.Status, f.Type, f.Message, extra)
 			return
 		}
 	}
@@ -250,7 +254,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		aerr = &apiError{status: http.StatusBadRequest, typ: "UnknownOperationException", msg: "this local Athena does not serve " + op}
 	}
 	if aerr != nil {
-		writeError(w, aerr.status, aerr.typ, aerr.msg, aerr.code)
+		extra := map[string]string{}
+		if aerr.code != "" {
+			extra["AthenaErrorCode"] = aerr.code
+		}
+		writeError(w, aerr.status, aerr.typ, aerr.msg, extra)
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
@@ -269,26 +277,15 @@ func invalid(format string, a ...any) *apiError {
 }
 
 // writeError writes an awsJson1_1 error: the shape's name in X-Amzn-ErrorType and __type, the
-// message in Message.
-func writeError(w http.ResponseWriter, status int, typ, msg, code string) {
+// message in Message, and the shape's other members (AthenaErrorCode, Reason).
+func writeError(w http.ResponseWriter, status int, typ, msg string, members map[string]string) {
 	body := map[string]string{"__type": typ, "Message": msg}
-	if code != "" {
-		body["AthenaErrorCode"] = code
+	for k, v := range members {
+		body[k] = v
 	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	w.Header().Set("X-Amzn-ErrorType", typ)
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(body)
-}
-
-func writeFault(w http.ResponseWriter, f Fault) {
-	body := map[string]string{"__type": f.Type, "Message": f.Message}
-	if f.Reason != "" {
-		body["Reason"] = f.Reason
-	}
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	w.Header().Set("X-Amzn-ErrorType", f.Type)
-	w.WriteHeader(f.Status)
 	_ = json.NewEncoder(w).Encode(body)
 }
 

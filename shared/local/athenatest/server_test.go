@@ -24,6 +24,7 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/local/athenatest"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/quality"
+	"github.com/ivs-sessions/ivs-sessions/shared/sdkhttp"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 )
 
@@ -117,7 +118,7 @@ func newFixture(t *testing.T, objs map[string][]byte, opts athenatest.Options) *
 		}
 	})
 	client := athena.New(athena.Options{Region: region, BaseEndpoint: aws.String(hs.URL),
-		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""), Retryer: aws.NopRetryer{}})
+		Credentials: credentials.NewStaticCredentialsProvider("AKID", "SECRET", ""), Retryer: aws.NopRetryer{}, HTTPClient: sdkhttp.New()})
 	return &fixture{srv: srv, client: client, dir: dir, objs: objs}
 }
 

@@ -7,18 +7,23 @@ FUNCTIONS := enrich correct archive
 FUNCTIONS += quality
 FUNCTIONS += sweep
 GO        ?= go
-# Lambda artifacts: provided.al2023 on arm64, no RPC shim, stripped.
+# Lambda artifacts: provided.al2023 on arm64, no RPC shim, stripped: the flags of
+# shared/local/lambdarie.BootstrapFlags, which builds the same bootstraps for this host
+# (TestMakefileBuildsWithBootstrapFlags). BUILD_DIR and LAMBDA_LDFLAGS= (unstripped) are for
+# scripts/bench.sh.
 LAMBDA_GOARCH := arm64
-GOBUILD_LAMBDA = CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_GOARCH) $(GO) build -trimpath -tags lambda.norpc -ldflags "-s -w"
+BUILD_DIR ?= build
+LAMBDA_LDFLAGS ?= -s -w
+GOBUILD_LAMBDA = CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_GOARCH) $(GO) build -trimpath -tags lambda.norpc -ldflags "$(LAMBDA_LDFLAGS)"
 
-.PHONY: help build test bench fuzz soak invoke backfill lint tidy-check fmt-check deps-check chromium FORCE
+.PHONY: help build test bench fuzz soak invoke backfill lint tidy-check fmt-check deps-check deadcode-check chromium FORCE
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_%/-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
-build: $(FUNCTIONS:%=build/%/bootstrap) ## build every function's bootstrap (linux/arm64)
+build: $(FUNCTIONS:%=$(BUILD_DIR)/%/bootstrap) ## build every function's bootstrap (linux/arm64)
 
-build/%/bootstrap: FORCE
+$(BUILD_DIR)/%/bootstrap: FORCE
 	$(GOBUILD_LAMBDA) -o $@ ./functions/$*
 
 test: lint synth chromium ## install what the tests need (CDK CLI, Chart.js, Chromium, RIE), lint, synth with cdk-nag, run every test with -race
@@ -54,7 +59,7 @@ invoke: ## invoke FN under the Lambda RIE against local IVS, bus, S3 (exit 1 if 
 backfill: ## archive every session of the last DAYS days the archive lacks (scripts/backfill): make backfill DAYS=7 BUCKET=<archive bucket> BUS=<event bus>
 	$(GO) run ./scripts/backfill -days "$(DAYS)" $(if $(BUCKET),-bucket "$(BUCKET)") $(if $(BUS),-bus "$(BUS)") $(if $(SHARE),-share "$(SHARE)")
 
-lint: fmt-check tidy-check deps-check cfn-lint ## gofmt, go vet, staticcheck, go mod tidy, what ships links nothing local, cfn-lint (when installed)
+lint: fmt-check tidy-check deps-check deadcode-check cfn-lint ## gofmt, go vet, staticcheck, go mod tidy, what ships links nothing local, no dead code, cfn-lint (when installed)
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 
@@ -66,13 +71,25 @@ tidy-check:
 
 # What ships (the functions) never links what imitates AWS (shared/local/...), package testing,
 # or the local Athena's engine (DuckDB), and needs no cgo: its builds are CGO_ENABLED=0, and a
-# package with cgo files (DuckDB's are) would fail or change them. The query on CGO_ENABLED=1
-# lists every package that would compile C if the build let it.
+# package with cgo files (DuckDB's are) would fail or change them (the query on CGO_ENABLED=1
+# lists every package that would compile C if the build let it). The CDK app links the suite's
+# facts, not the functions' runtime (shared/batch, the Lambda runtime client, the sweep and its
+# S3 and EventBridge clients); the scripts link testing only in their tests.
 deps-check:
 	@bad=$$($(GO) list -deps ./functions/... | grep -E '^(github.com/ivs-sessions/ivs-sessions/shared/local(/|$$)|testing$$|github.com/duckdb/|go.duckdb.org/)' || true); \
 	if [ -n "$$bad" ]; then echo "the functions link packages that must never ship:"; echo "$$bad"; exit 1; fi
 	@cgo=$$(CGO_ENABLED=1 $(GO) list -deps -f '{{if .CgoFiles}}{{if not .Standard}}{{.ImportPath}}{{end}}{{end}}' ./functions/...); \
 	if [ -n "$$cgo" ]; then echo "the functions link packages with cgo (their builds are CGO_ENABLED=0):"; echo "$$cgo"; exit 1; fi
+	@bad=$$($(GO) list -deps ./infra | grep -E '^(github.com/ivs-sessions/ivs-sessions/shared/(local|batch|sweep)(/|$$)|github.com/aws/aws-lambda-go/lambda$$|testing$$)' || true); \
+	if [ -n "$$bad" ]; then echo "the CDK app links the functions' runtime:"; echo "$$bad"; exit 1; fi
+	@bad=$$($(GO) list -deps ./scripts/... | grep -E '^testing$$' || true); \
+	if [ -n "$$bad" ]; then echo "a script links package testing outside its tests (test helpers belong in shared/local/awstest)"; exit 1; fi
+
+# No dead code outside the test helpers: deadcode (reachability from every main) reports nothing
+# but shared/local, whose helpers only tests call.
+deadcode-check:
+	@dead=$$($(GO) tool deadcode ./... | grep -v '^shared/local/' || true); \
+	if [ -n "$$dead" ]; then echo "unreachable functions:"; echo "$$dead"; exit 1; fi
 
 chromium: ## install Debian's chromium when missing (the report page's test renders in it; needs root)
 	scripts/install-chromium.sh

@@ -34,10 +34,10 @@ for fn in build/*/bootstrap; do
 done
 echo
 echo "largest packages of each (symbol sizes of an unstripped linux/arm64 build, KB):"
+make --no-print-directory build BUILD_DIR="$tmp/full" LAMBDA_LDFLAGS= >/dev/null
 for dir in functions/*/; do
 	name=$(basename "$dir")
-	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -trimpath -tags lambda.norpc -o "$tmp/$name.full" "./$dir"
-	go tool nm -size "$tmp/$name.full" | awk -v n="$name" '
+	go tool nm -size "$tmp/full/$name/bootstrap" | awk -v n="$name" '
 		NF >= 4 && $3 ~ /^[TtRrDd]$/ && $2 < 4194304 { sym = $4; for (i = 5; i <= NF; i++) sym = sym " " $i
 			# the package: the symbol up to the first dot after its last slash
 			p = sym; sub(/\(.*/, "", p); s = p; slash = 0

@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
-	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
 	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
@@ -64,7 +64,7 @@ func (m *memS3) ListObjectsV2(_ context.Context, in *s3.ListObjectsV2Input, _ ..
 }
 
 // FuzzHandle checks the archive's decoding and key derivation on arbitrary messages: it never
-// panics, a failure is either transient or a *ivsevent.FieldError, and every object it writes
+// panics, a failure is either transient or a *invalid.FieldError, and every object it writes
 // lies under one of the archive's prefixes, at a key built by package session (no "..", no
 // stream key in what it writes). The seeds are the samples of the handler tests' shapes.
 func FuzzHandle(f *testing.F) {
@@ -82,12 +82,12 @@ func FuzzHandle(f *testing.F) {
 	f.Add([]byte(`{"source":"ivs-sessions","detail-type":"IVS Session Enriched","detail":{"record":{"channelArn":"arn:aws:ivs:us-west-2:123456789012:channel/x","channelId":"x","streamId":"st-1A2b3c4D5e6F78ghij9Klmn","startTime":"2026-11-03T18:00:00Z","channel":{"name":"sk_us-west-2_abc_def"}}}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		mem := &memS3{objects: map[string][]byte{}}
-		h := &Handler{Get: mem, Put: mem, List: mem, Log: slog.New(slog.DiscardHandler), Metrics: metrics.New(suite.MetricNamespace, io.Discard),
+		h := &Handler{S3: mem, Log: slog.New(slog.DiscardHandler), Metrics: metrics.New(suite.MetricNamespace, io.Discard),
 			Cfg: Config{Bucket: testBucket}, Now: func() time.Time { return time.Date(2026, 11, 3, 20, 0, 0, 0, time.UTC) }}
 		err := h.Handle(context.Background(), batch.Message{ID: "m", Body: body, ReceiveCount: 1})
-		var fe *ivsevent.FieldError
+		var fe *invalid.FieldError
 		if err != nil && !retryable.Is(err) && !errors.As(err, &fe) {
-			t.Fatalf("Handle = %v (%T): want nil, a transient error or a *ivsevent.FieldError", err, err)
+			t.Fatalf("Handle = %v (%T): want nil, a transient error or a *invalid.FieldError", err, err)
 		}
 		for key, obj := range mem.objects {
 			under := false

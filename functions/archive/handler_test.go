@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,11 +21,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/awstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/golden"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
+	"github.com/ivs-sessions/ivs-sessions/shared/s3doc"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
@@ -107,8 +110,8 @@ func TestAnyOrder(t *testing.T) {
 			if n := s.Metric(t, suite.MetricMultitrack); n != 1 {
 				t.Errorf("metric %s = %v, want 1", suite.MetricMultitrack, n)
 			}
-			if ct := s.contentType(t, sessionKey); ct != contentType {
-				t.Errorf("content type %q, want %q", ct, contentType)
+			if ct := s.contentType(t, sessionKey); ct != s3doc.ContentType {
+				t.Errorf("content type %q, want %q", ct, s3doc.ContentType)
 			}
 			if n := s.Metric(t, suite.MetricArchiveWrites); n != float64(puts) {
 				t.Errorf("metric %s = %v, want %d (the writes made)", suite.MetricArchiveWrites, n, puts)
@@ -162,6 +165,20 @@ func TestConcurrentWriters(t *testing.T) {
 		tr.EventID = fmt.Sprintf("starvation-%d", i)
 		bodies = append(bodies, enrichedOf(t, rec, tr))
 	}
+	// The first conditional write is held in progress until another writer has met it (S3
+	// answers 409 ConditionalRequestConflict): a conflict is sure to happen, not left to timing.
+	var hold sync.Once
+	var held atomic.Bool
+	s.S3.SetConditionalWriteHook(func(string, string) {
+		hold.Do(func() {
+			held.Store(true)
+			for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+				if _, conflicts := s.faults.counts(); conflicts > 0 {
+					return
+				}
+			}
+		})
+	})
 	var wg sync.WaitGroup
 	errs := make(chan error, writers)
 	for _, b := range bodies {
@@ -189,6 +206,9 @@ func TestConcurrentWriters(t *testing.T) {
 		t.Errorf("record has %d events, want the %d merged concurrently: %+v", len(got.Events), writers, got.Events)
 	}
 	_, conflicts := s.faults.counts()
+	if !held.Load() || conflicts == 0 {
+		t.Errorf("held a write: %v; %d conditional writes lost: the test met no conflict", held.Load(), conflicts)
+	}
 	t.Logf("%d writers, %d conditional writes lost and retried", writers, conflicts)
 }
 
@@ -410,7 +430,7 @@ func TestRejected(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			err := s.handle(t, tc.body)
-			var fe *ivsevent.FieldError
+			var fe *invalid.FieldError
 			if retryable.Is(err) || !errors.As(err, &fe) || fe.Field != tc.wantField {
 				t.Errorf("Handle = %v, want a permanent FieldError for %q", err, tc.wantField)
 			}
@@ -514,16 +534,14 @@ func TestLoadConfig(t *testing.T) {
 		want    Config
 		wantErr bool
 	}{
-		"bucket":          {env: map[string]string{suite.EnvArchiveBucket: "b"}, want: Config{Bucket: "b"}},
-		"local S3":        {env: map[string]string{suite.EnvArchiveBucket: "b", "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9000"}, want: Config{Bucket: "b", PathStyle: true}},
-		"local endpoints": {env: map[string]string{suite.EnvArchiveBucket: "b", "AWS_ENDPOINT_URL": "http://127.0.0.1:4566"}, want: Config{Bucket: "b", PathStyle: true}},
-		"no bucket":       {env: map[string]string{}, wantErr: true},
+		"bucket":    {env: map[string]string{suite.EnvArchiveBucket: "b"}, want: Config{Bucket: "b"}},
+		"no bucket": {env: map[string]string{}, wantErr: true},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			got, err := LoadConfig(func(k string) string { return tc.env[k] })
 			if tc.wantErr {
-				var fe *ivsevent.FieldError
+				var fe *invalid.FieldError
 				if !errors.As(err, &fe) || fe.Field != suite.EnvArchiveBucket {
 					t.Errorf("LoadConfig error = %v, want a FieldError for %s", err, suite.EnvArchiveBucket)
 				}

@@ -36,13 +36,13 @@ func run(ctx context.Context) error {
 		return fmt.Errorf("aws config: %w", err)
 	}
 	client := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
-		o.UsePathStyle = cfg.PathStyle
+		o.UsePathStyle = awsenv.S3PathStyle(os.Getenv)
 		// Objects written without a checksum (local servers) would log a warning on every read.
 		o.DisableLogOutputChecksumValidationSkipped = true
 	})
 	log := lambdacontext.NewLogger()
 	rec := metrics.New(suite.MetricNamespace, os.Stdout)
-	h := &Handler{Get: client, Put: client, List: client, Log: log, Metrics: rec, Cfg: cfg, Now: time.Now}
+	h := &Handler{S3: client, Log: log, Metrics: rec, Cfg: cfg, Now: time.Now}
 	p := &batch.Processor{Function: suite.FunctionArchive, Log: log, Metrics: rec, Do: h.Handle, Requeue: sqs.NewFromConfig(awsCfg)}
 	batch.Start(p)
 	return nil

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suiteevent"
@@ -20,7 +21,7 @@ func (h *Handler) archiveQuality(ctx context.Context, env *suiteevent.Event, q s
 		return prefixField("detail.", err)
 	}
 	if q.Quality.Verdict == "" {
-		return &ivsevent.FieldError{Field: "detail.quality.verdict", Want: "healthy, degraded or unknown", Got: ""}
+		return &invalid.FieldError{Field: "detail.quality.verdict", Want: "healthy, degraded or unknown", Got: ""}
 	}
 	report := q.Quality
 	rec := session.Record{
@@ -37,7 +38,7 @@ func (h *Handler) archiveQuality(ctx context.Context, env *suiteevent.Event, q s
 		at = q.Trigger.Time
 	}
 	if at.IsZero() && q.SessionKey == "" {
-		return &ivsevent.FieldError{Field: "detail.sessionKey", Want: "the session record's key, or a window start to date it", Got: ""}
+		return &invalid.FieldError{Field: "detail.sessionKey", Want: "the session record's key, or a window start to date it", Got: ""}
 	}
 	// The key is rebuilt from the checked identity; the message's sessionKey only dates it.
 	key, err := h.sessionKey(ctx, env, q.SessionKey, id, at)

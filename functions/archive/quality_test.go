@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/quality"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
@@ -56,7 +56,7 @@ func TestQualityMerged(t *testing.T) {
 
 	// A measurement without a verdict is rejected, naming the field.
 	err := s.handle(t, measured("q3", quality.Report{}, key))
-	var fe *ivsevent.FieldError
+	var fe *invalid.FieldError
 	if !errors.As(err, &fe) || fe.Field != "detail.quality.verdict" {
 		t.Errorf("no verdict: %v, want a FieldError on detail.quality.verdict", err)
 	}

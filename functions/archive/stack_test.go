@@ -17,8 +17,8 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/awstest"
-	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+	"github.com/ivs-sessions/ivs-sessions/shared/s3doc"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 	"github.com/ivs-sessions/ivs-sessions/shared/suiteevent"
@@ -120,7 +120,7 @@ func newStack(t testing.TB, clientOpts ...func(*s3.Options)) *stack {
 	s.Secrets.Add("an SRT passphrase", samplePassphrase)
 	s.client = s.S3Client(clientOpts...)
 	now, _ := time.Parse(time.RFC3339, testWriteAt)
-	s.h = &Handler{Get: s.client, Put: s.client, List: s.client, Log: s.Log, Metrics: s.Metrics, Cfg: Config{Bucket: testBucket, PathStyle: true}, Now: func() time.Time { return now }}
+	s.h = &Handler{S3: s.client, Log: s.Log, Metrics: s.Metrics, Cfg: Config{Bucket: testBucket}, Now: func() time.Time { return now }}
 	s.p = &batch.Processor{Function: suite.FunctionArchive, Log: s.Log, Metrics: s.Metrics, Do: s.h.Handle}
 	return s
 }
@@ -129,7 +129,7 @@ func newStack(t testing.TB, clientOpts ...func(*s3.Options)) *stack {
 func (s *stack) object(t testing.TB, key string) []byte {
 	t.Helper()
 	out, err := s.client.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(testBucket), Key: aws.String(key)})
-	if isNoSuchKey(err) {
+	if s3doc.IsNotFound(err) {
 		return nil
 	}
 	if err != nil {
@@ -217,7 +217,7 @@ func enrichedOf(t testing.TB, rec session.Record, tr session.Trigger) []byte {
 // does not help (FromEvent), with its trigger.
 func sampleRecord(t testing.TB, name string) (session.Record, session.Trigger) {
 	t.Helper()
-	ev, err := ivsevent.Parse(ivstest.LoadEvent(t, name))
+	ev, err := ivsevent.Parse(awstest.LoadEvent(t, name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,7 +228,7 @@ func sampleRecord(t testing.TB, name string) (session.Record, session.Trigger) {
 // two-track multitrack session that ran from 17:59:58 to 19:00:00.
 func enrichedRecord(t testing.TB) (session.Record, session.Trigger) {
 	t.Helper()
-	ev, err := ivsevent.Parse(ivstest.LoadEvent(t, "stream-start"))
+	ev, err := ivsevent.Parse(awstest.LoadEvent(t, "stream-start"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
-	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
@@ -37,23 +37,13 @@ type Config struct {
 	// DeadLetterQueueURL is the URL of the function's own dead-letter queue, where a correction
 	// past MaxAge is sent (DEAD_LETTER_QUEUE_URL, required).
 	DeadLetterQueueURL string
-	// PathStyle makes the S3 client address the bucket in the path, as local S3 servers want:
-	// true when AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL is set.
-	PathStyle bool
 }
-
-// The AWS SDK's endpoint variables; when one is set, the S3 endpoint is a local server that
-// wants path-style addressing (http://host:port/<bucket>/<key>).
-const (
-	envEndpointURLS3 = "AWS_ENDPOINT_URL_S3"
-	envEndpointURL   = "AWS_ENDPOINT_URL"
-)
 
 // leaseTTLFactor: a lease lasts twice the function's timeout.
 const leaseTTLFactor = 2
 
 // LoadConfig reads the configuration from getenv (os.Getenv in main). Errors are
-// *ivsevent.FieldError naming the variable.
+// *invalid.FieldError naming the variable.
 func LoadConfig(getenv suite.Getenv) (Config, error) {
 	var cfg Config
 	var err error
@@ -78,7 +68,7 @@ func LoadConfig(getenv suite.Getenv) (Config, error) {
 		return Config{}, err
 	}
 	if cfg.RetryDelay > batch.MaxVisibility || cfg.RetryDelay < time.Second {
-		return Config{}, &ivsevent.FieldError{Field: suite.EnvCorrectionRetryDelay, Want: "a duration from 1s to 12h (SQS's visibility timeout range)", Got: getenv(suite.EnvCorrectionRetryDelay)}
+		return Config{}, &invalid.FieldError{Field: suite.EnvCorrectionRetryDelay, Want: "a duration from 1s to 12h (SQS's visibility timeout range)", Got: getenv(suite.EnvCorrectionRetryDelay)}
 	}
 	defLease, err := time.ParseDuration(suite.DefaultCorrectionLeaseRetryDelay)
 	if err != nil {
@@ -88,7 +78,7 @@ func LoadConfig(getenv suite.Getenv) (Config, error) {
 		return Config{}, err
 	}
 	if cfg.LeaseRetryDelay > batch.MaxVisibility || cfg.LeaseRetryDelay < time.Second {
-		return Config{}, &ivsevent.FieldError{Field: suite.EnvCorrectionLeaseRetryDelay, Want: "a duration from 1s to 12h (SQS's visibility timeout range)", Got: getenv(suite.EnvCorrectionLeaseRetryDelay)}
+		return Config{}, &invalid.FieldError{Field: suite.EnvCorrectionLeaseRetryDelay, Want: "a duration from 1s to 12h (SQS's visibility timeout range)", Got: getenv(suite.EnvCorrectionLeaseRetryDelay)}
 	}
 	if cfg.LockBucket, err = suite.Required(getenv, suite.EnvLockBucket, "the S3 bucket of the channels' leases"); err != nil {
 		return Config{}, err
@@ -99,8 +89,7 @@ func LoadConfig(getenv suite.Getenv) (Config, error) {
 		return Config{}, err
 	}
 	if u, err := url.Parse(cfg.DeadLetterQueueURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(u.Path) < 2 {
-		return Config{}, &ivsevent.FieldError{Field: suite.EnvDeadLetterQueueURL, Want: wantQueue, Got: cfg.DeadLetterQueueURL}
+		return Config{}, &invalid.FieldError{Field: suite.EnvDeadLetterQueueURL, Want: wantQueue, Got: cfg.DeadLetterQueueURL}
 	}
-	cfg.PathStyle = getenv(envEndpointURLS3) != "" || getenv(envEndpointURL) != ""
 	return cfg, nil
 }

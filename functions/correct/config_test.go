@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
@@ -39,9 +39,8 @@ func TestLoadConfig(t *testing.T) {
 			suite.EnvLockBucket: "locks", suite.EnvDeadLetterQueueURL: "http://127.0.0.1:4566/123456789012/correct-dlq", "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:4567"},
 			Config{EventBusName: "b", MaxAge: 2 * time.Hour, RetryDelay: 30 * time.Second, LeaseRetryDelay: 5 * time.Second, Correction: multitrack.Config{Mode: multitrack.ModeDryRun,
 				DefaultMaximumResolution: "HD", AllowTypeChange: true, AllowContainerFormatChange: true, OptOutTag: "keep-out"},
-				LockBucket: "locks", LeaseTTL: time.Minute, DeadLetterQueueURL: "http://127.0.0.1:4566/123456789012/correct-dlq", PathStyle: true}},
+				LockBucket: "locks", LeaseTTL: time.Minute, DeadLetterQueueURL: "http://127.0.0.1:4566/123456789012/correct-dlq"}},
 		"retry delay at the SQS maximum": {with(suite.EnvCorrectionRetryDelay, "12h"), but(func(c *Config) { c.RetryDelay = 12 * time.Hour })},
-		"every endpoint local":           {with("AWS_ENDPOINT_URL", "http://127.0.0.1:4566"), but(func(c *Config) { c.PathStyle = true })},
 		"lease retry delay, locally":     {with(suite.EnvCorrectionLeaseRetryDelay, "1m40s"), but(func(c *Config) { c.LeaseRetryDelay = 100 * time.Second })},
 	}
 	for name, tc := range good {
@@ -77,7 +76,7 @@ func TestLoadConfig(t *testing.T) {
 	for name, tc := range bad {
 		t.Run(name, func(t *testing.T) {
 			_, err := LoadConfig(getenv(tc.env))
-			var fe *ivsevent.FieldError
+			var fe *invalid.FieldError
 			if !errors.As(err, &fe) || fe.Field != tc.field {
 				t.Errorf("err = %v, want a FieldError naming %s", err, tc.field)
 			}

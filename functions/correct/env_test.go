@@ -119,7 +119,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 		Intents:     e.S3Client(),
 		DeadLetters: e.SQSClient(),
 		Cfg: Config{EventBusName: testBus, Correction: cfg, MaxAge: 24 * time.Hour, RetryDelay: 60 * time.Second, LeaseRetryDelay: 5 * time.Second,
-			LockBucket: testBucket, LeaseTTL: testLeaseTTL, DeadLetterQueueURL: testDLQ, PathStyle: true},
+			LockBucket: testBucket, LeaseTTL: testLeaseTTL, DeadLetterQueueURL: testDLQ},
 		Log:     e.Log,
 		Metrics: e.Metrics,
 	}

@@ -6,12 +6,13 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 )
 
 // FuzzParse checks the corrector's decoding on arbitrary messages: it never panics, a message
-// is either refused with a *ivsevent.FieldError or is an apply decision for a valid channel ARN
+// is either refused with a *invalid.FieldError or is an apply decision for a valid channel ARN
 // and stream ID, the only ones that may reach IVS. The seeds are the golden published event and
 // the IVS samples (which it must refuse).
 func FuzzParse(f *testing.F) {
@@ -30,9 +31,9 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		j, err := parse(body)
 		if err != nil {
-			var fe *ivsevent.FieldError
+			var fe *invalid.FieldError
 			if !errors.As(err, &fe) {
-				t.Fatalf("parse error %v (%T) is not a *ivsevent.FieldError", err, err)
+				t.Fatalf("parse error %v (%T) is not a *invalid.FieldError", err, err)
 			}
 			return
 		}

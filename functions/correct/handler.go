@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsquota"
 	"github.com/ivs-sessions/ivs-sessions/shared/lease"
@@ -20,6 +21,7 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/putevents"
 	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
+	"github.com/ivs-sessions/ivs-sessions/shared/s3doc"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 	"github.com/ivs-sessions/ivs-sessions/shared/suiteevent"
@@ -73,8 +75,8 @@ const (
 	keyHolder       = "holder"
 	keyExpires      = "expires"
 	keyReplay       = "replayName"
-	keyMessageID    = batch.KeyMessageID
-	keyErr          = batch.KeyErr
+	keyMessageID    = suite.LogKeyMessageID
+	keyErr          = suite.LogKeyErr
 )
 
 // releaseTimeout bounds the release of a lease, which runs even when the invocation's context
@@ -98,7 +100,7 @@ type Handler struct {
 	// Locks holds each channel's lease (a lease.Locker on Cfg.LockBucket) while it is corrected.
 	Locks channelLocker
 	// Intents reads and writes the sessions' intent records in Cfg.LockBucket (intentRecord).
-	Intents objectStore
+	Intents s3doc.API
 	// DeadLetters sends a correction given up on to Cfg.DeadLetterQueueURL (SendMessage).
 	DeadLetters messageSender
 
@@ -144,22 +146,22 @@ func (h *Handler) Handle(ctx context.Context, m batch.Message) error {
 	return h.correct(ctx, m, j)
 }
 
-// parse validates the envelope and the detail. Errors are *ivsevent.FieldError (permanent).
+// parse validates the envelope and the detail. Errors are *invalid.FieldError (permanent).
 func parse(body []byte) (job, error) {
 	ev, err := suiteevent.Decode(body)
 	if err != nil {
 		return job{}, err
 	}
 	if ev.Enriched == nil {
-		return job{}, &ivsevent.FieldError{Field: "detail-type", Want: fmt.Sprintf("%q", suite.DetailTypeSessionEnriched), Got: ev.DetailType, Err: ivsevent.ErrUnknown}
+		return job{}, &invalid.FieldError{Field: "detail-type", Want: fmt.Sprintf("%q", suite.DetailTypeSessionEnriched), Got: ev.DetailType, Err: invalid.ErrUnknown}
 	}
 	j := job{eventTime: ev.Time, replay: ev.ReplayName, enriched: *ev.Enriched}
 	d, r := j.enriched.Decision, j.enriched.Record
 	if d.Action != multitrack.ActionApply {
-		return job{}, &ivsevent.FieldError{Field: "detail.decision.action", Want: `"apply" (the CorrectionsNeeded rule routes only those)`, Got: string(d.Action)}
+		return job{}, &invalid.FieldError{Field: "detail.decision.action", Want: `"apply" (the CorrectionsNeeded rule routes only those)`, Got: string(d.Action)}
 	}
 	if _, err := ivsevent.ParseChannelARN(r.ChannelARN); err != nil {
-		return job{}, &ivsevent.FieldError{Field: "detail.record.channelArn", Want: "an IVS channel ARN (arn:aws:ivs:<region>:<account>:channel/<id>)", Got: r.ChannelARN}
+		return job{}, &invalid.FieldError{Field: "detail.record.channelArn", Want: "an IVS channel ARN (arn:aws:ivs:<region>:<account>:channel/<id>)", Got: r.ChannelARN}
 	}
 	if err := ivsevent.CheckStreamID("detail.record.streamId", r.StreamID); err != nil {
 		return job{}, err

@@ -716,13 +716,13 @@ func TestLeaseUnavailable(t *testing.T) {
 	for _, line := range strings.Split(e.Logs.String(), "\n") {
 		var l map[string]any
 		if json.Unmarshal([]byte(line), &l) == nil {
-			if s, ok := l[batch.KeyErr].(string); ok && access.MatchString(s) {
+			if s, ok := l[suite.LogKeyErr].(string); ok && access.MatchString(s) {
 				matched = true
 			}
 		}
 	}
 	if !matched {
-		t.Errorf("no log line with %s matching %s:\n%s", batch.KeyErr, suite.AccessErrorPattern, e.Logs.String())
+		t.Errorf("no log line with %s matching %s:\n%s", suite.LogKeyErr, suite.AccessErrorPattern, e.Logs.String())
 	}
 }
 
@@ -927,7 +927,7 @@ func TestRejected(t *testing.T) {
 		field string
 	}{
 		"not JSON":          {[]byte(`{"detail-type":`), "event"},
-		"IVS event":         {ivstest.LoadEvent(t, "session-ended-multitrack-input-not-allowed"), "source"},
+		"IVS event":         {awstest.LoadEvent(t, "session-ended-multitrack-input-not-allowed"), "source"},
 		"other detail-type": {edit(func(m map[string]any) { m["detail-type"] = suite.DetailTypeChannelCorrected }), "detail-type"},
 		"detail not object": {edit(func(m map[string]any) { m["detail"] = "x" }), "detail"},
 		"manual decision": {edit(func(m map[string]any) {

@@ -47,7 +47,7 @@ func run(ctx context.Context) error {
 	pacer := ivsquota.NewPacer(rate)
 	ivsClient := ivs.NewFromConfig(awsCfg, pacer.ClientOptions(awsCfg.RetryMaxAttempts))
 	s3Client := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
-		o.UsePathStyle = cfg.PathStyle
+		o.UsePathStyle = awsenv.S3PathStyle(os.Getenv)
 		// Leases written without a checksum (local servers) would log a warning on every read.
 		o.DisableLogOutputChecksumValidationSkipped = true
 	})

@@ -28,7 +28,7 @@ type Config struct {
 }
 
 // LoadConfig reads the configuration from getenv (os.Getenv in main). It returns a
-// *ivsevent.FieldError naming the first variable that is missing or invalid.
+// *invalid.FieldError naming the first variable that is missing or invalid.
 func LoadConfig(getenv suite.Getenv) (Config, error) {
 	bus, err := suite.Required(getenv, suite.EnvEventBusName, "the name of the suite's event bus")
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/putevents"
 	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
+	"github.com/ivs-sessions/ivs-sessions/shared/s3doc"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 	"github.com/ivs-sessions/ivs-sessions/shared/suiteevent"
@@ -65,7 +66,7 @@ type Handler struct {
 	IVS       streamSessionGetter // an IVS client paced by Throttles
 	Bus       putevents.Putter    // an EventBridge client
 	Throttles *ivsquota.Pacer     // reports IVS throttles; nil: not reported
-	Archive   objectGetter        // an S3 client reading the archive; nil: never read
+	Archive   s3doc.Getter        // an S3 client reading the archive; nil: never read
 	Log       *slog.Logger
 	Metrics   *metrics.Recorder
 	Cfg       Config

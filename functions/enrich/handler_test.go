@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsquota"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/awstest"
@@ -113,7 +114,7 @@ func TestSamples(t *testing.T) {
 		name := strings.TrimSuffix(filepath.Base(file), ".json")
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			sample := ivstest.LoadEvent(t, name)
+			sample := awstest.LoadEvent(t, name)
 			ev, err := ivsevent.Parse(sample)
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
@@ -294,7 +295,7 @@ func TestInvalidEventsInBatch(t *testing.T) {
 	ch := s.createChannel(t, nil)
 	s.clock.Set(time.Date(2026, 11, 3, 17, 30, 0, 0, time.UTC))
 	res := s.connect(t, ch, ivstest.Ladder(1))
-	good := retarget(t, ivstest.LoadEvent(t, "stream-start"), ch.ARN, res.StreamID)
+	good := retarget(t, awstest.LoadEvent(t, "stream-start"), ch.ARN, res.StreamID)
 
 	files, err := filepath.Glob("../../events/invalid/*.json")
 	if err != nil || len(files) == 0 {
@@ -332,12 +333,12 @@ func TestInvalidEventsInBatch(t *testing.T) {
 // returns the sample retargeted at it.
 func endedSession(t testing.TB, s *stack, sample string) (awstest.Channel, string, []byte) {
 	t.Helper()
-	ev, err := ivsevent.Parse(ivstest.LoadEvent(t, sample))
+	ev, err := ivsevent.Parse(awstest.LoadEvent(t, sample))
 	if err != nil {
 		t.Fatal(err)
 	}
 	ch, streamID := s.scenarioFor(t, ev)
-	return ch, streamID, retarget(t, ivstest.LoadEvent(t, sample), ch.ARN, streamID)
+	return ch, streamID, retarget(t, awstest.LoadEvent(t, sample), ch.ARN, streamID)
 }
 
 // TestThrottling checks IVS throttling: retried by the SDK and then published, or a batch item
@@ -427,7 +428,7 @@ func TestSessionNotVisible(t *testing.T) {
 	s := newStack(t)
 	ch := s.createChannel(t, nil)
 	const unknownStream = "st-0000000000000000000000A"
-	body := retarget(t, ivstest.LoadEvent(t, "session-ended-multitrack-input-not-allowed"), ch.ARN, unknownStream)
+	body := retarget(t, awstest.LoadEvent(t, "session-ended-multitrack-input-not-allowed"), ch.ARN, unknownStream)
 	for n := 1; n < s.h.Cfg.MaxAttempts; n++ {
 		if failed := s.processSQS(t, n, body); len(failed) != 1 {
 			t.Fatalf("delivery %d: failed %v, want the message (retry later)", n, failed)
@@ -471,7 +472,7 @@ func TestNoEndTimeYet(t *testing.T) {
 	ch := s.createChannel(t, nil)
 	s.clock.Set(time.Date(2026, 11, 3, 18, 50, 0, 0, time.UTC))
 	res := s.connect(t, ch, ivstest.Ladder(1)) // live: no endTime
-	body := retarget(t, ivstest.LoadEvent(t, "session-ended"), ch.ARN, res.StreamID)
+	body := retarget(t, awstest.LoadEvent(t, "session-ended"), ch.ARN, res.StreamID)
 	for n := 1; n < s.h.Cfg.MaxAttempts; n++ {
 		if failed := s.processSQS(t, n, body); len(failed) != 1 {
 			t.Fatalf("delivery %d: failed %v, want the message (retry later)", n, failed)
@@ -570,7 +571,7 @@ func TestTrimmed(t *testing.T) {
 		})
 	}
 	s.h.IVS = fakeGetter(func(context.Context, *ivs.GetStreamSessionInput) (*types.StreamSession, error) { return ss, nil })
-	body := retarget(t, ivstest.LoadEvent(t, "session-ended"), ch.ARN, "")
+	body := retarget(t, awstest.LoadEvent(t, "session-ended"), ch.ARN, "")
 	if failed := s.processSQS(t, 1, body); len(failed) != 0 {
 		t.Fatalf("failed %v", failed)
 	}
@@ -604,7 +605,7 @@ func TestCorrectionConfig(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			s := newStack(t, withConfig(func(c *Config) { c.Correction.Mode = tc.mode }))
-			sample := ivstest.LoadEvent(t, "session-ended-multitrack-input-not-allowed")
+			sample := awstest.LoadEvent(t, "session-ended-multitrack-input-not-allowed")
 			ev, _ := ivsevent.Parse(sample)
 			ch := s.createChannel(t, &ivs.CreateChannelInput{Tags: tc.tags})
 			s.clock.Set(ev.Time)
@@ -669,7 +670,7 @@ func TestLoadConfig(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			got, err := LoadConfig(func(k string) string { return tc.env[k] })
 			if tc.wantField != "" {
-				var fe *ivsevent.FieldError
+				var fe *invalid.FieldError
 				if !errors.As(err, &fe) || fe.Field != tc.wantField {
 					t.Fatalf("LoadConfig error = %v, want a FieldError for %s", err, tc.wantField)
 				}

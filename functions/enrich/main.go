@@ -48,8 +48,7 @@ func run(ctx context.Context) error {
 		Bus:       eventbridge.NewFromConfig(awsCfg),
 		Throttles: pacer,
 		Archive: s3.NewFromConfig(awsCfg, func(o *s3.Options) {
-			// Path-style addressing where an endpoint is set (a local S3), as archive does.
-			o.UsePathStyle = os.Getenv("AWS_ENDPOINT_URL_S3") != "" || os.Getenv("AWS_ENDPOINT_URL") != ""
+			o.UsePathStyle = awsenv.S3PathStyle(os.Getenv)
 		}),
 		Log:     log,
 		Metrics: rec,

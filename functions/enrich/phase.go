@@ -2,18 +2,16 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"io"
+	"errors"
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+	"github.com/ivs-sessions/ivs-sessions/shared/s3doc"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
@@ -121,32 +119,17 @@ func (m *memo) put(id sessionID, ss *types.StreamSession) {
 	}
 }
 
-// objectGetter reads the archive: the one S3 call enrich makes, on the sessions/ prefix only.
-type objectGetter interface {
-	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
-}
-
-var _ objectGetter = (*s3.Client)(nil)
-
-// maxArchivedRecord bounds what is read of an archived record (records are well under 1 MB).
-const maxArchivedRecord = 4 << 20
-
-// lookBack is how far before an event the session it belongs to may have started, for the
-// archive key (dated by the session's start): IVS ends a stream session after 48 hours.
-const lookBack = 48 * time.Hour
-
 // archiveKeys returns the keys the record of ev's session may have in the archive: dated by the
 // day of the event, then by each earlier day the session may have started on (the live phase's
 // Stream Start follows the session's start by seconds; a Session Ended follows it by up to
-// lookBack).
+// session.MaxDuration).
 func archiveKeys(ev *ivsevent.Event, p phase) []string {
-	back := lookBack
+	back := session.MaxDuration
 	if p == phaseLive {
 		back = 10 * time.Minute
 	}
 	var keys []string
-	at := ev.Time.UTC()
-	for day := at; !day.Before(at.Add(-back).Truncate(24 * time.Hour)); day = day.Add(-24 * time.Hour) {
+	for _, day := range session.Days(ev.Time, back) {
 		r := session.Record{ChannelARN: ev.Channel.String(), ChannelID: ev.Channel.ID, StreamID: ev.StreamID(), StartTime: day}
 		if k := r.Key(); k != "" && (len(keys) == 0 || keys[len(keys)-1] != k) {
 			keys = append(keys, k)
@@ -163,17 +146,16 @@ func (h *Handler) archived(ctx context.Context, ev *ivsevent.Event, p phase) boo
 	if h.Archive == nil || h.Cfg.ArchiveBucket == "" {
 		return false
 	}
+	archive := s3doc.Reader{S3: h.Archive, Name: h.Cfg.ArchiveBucket}
 	for _, key := range archiveKeys(ev, p) {
-		out, err := h.Archive.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(h.Cfg.ArchiveBucket), Key: aws.String(key)})
-		if err != nil {
-			continue
-		}
 		var rec session.Record
-		err = json.NewDecoder(io.LimitReader(out.Body, maxArchivedRecord)).Decode(&rec)
-		out.Body.Close()
-		if err != nil {
+		_, err := archive.Get(ctx, s3doc.SessionRecord, key, &rec)
+		if errors.Is(err, s3doc.ErrUnreadable) {
 			h.Log.WarnContext(ctx, "archived record unreadable; calling IVS", keyEventID, ev.ID, "key", key, "err", err)
 			return false
+		}
+		if err != nil {
+			continue
 		}
 		// An event with a code is decided once: the archive serves it only when the record
 		// holds a decision already (a later phase, e.g. a late live call, is no decision).

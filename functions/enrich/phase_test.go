@@ -28,7 +28,7 @@ func sessionEvents(t testing.TB, ch awstest.Channel, streamID string, samples ..
 	t.Helper()
 	var out [][]byte
 	for _, name := range samples {
-		out = append(out, retarget(t, ivstest.LoadEvent(t, name), ch.ARN, streamID))
+		out = append(out, retarget(t, awstest.LoadEvent(t, name), ch.ARN, streamID))
 	}
 	return out
 }
@@ -188,7 +188,7 @@ func TestRepeatedEventFromArchive(t *testing.T) {
 // TestArchiveKeys: the keys looked up are dated by the event's day and the days the session
 // may have started on.
 func TestArchiveKeys(t *testing.T) {
-	ev, err := ivsevent.Parse(ivstest.LoadEvent(t, "session-ended"))
+	ev, err := ivsevent.Parse(awstest.LoadEvent(t, "session-ended"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +225,7 @@ func TestRefusalUnconfirmed(t *testing.T) {
 			EventTime: aws.Time(start.Add(time.Minute))}}, // no code
 	}
 	s.h.IVS = fakeGetter(func(context.Context, *ivs.GetStreamSessionInput) (*types.StreamSession, error) { return ss, nil })
-	body := retarget(t, ivstest.LoadEvent(t, "session-ended-multitrack-input-not-allowed"), ch.ARN, aws.ToString(ss.StreamId))
+	body := retarget(t, awstest.LoadEvent(t, "session-ended-multitrack-input-not-allowed"), ch.ARN, aws.ToString(ss.StreamId))
 	if failed := s.processSQS(t, 1, body); len(failed) != 0 {
 		t.Fatal(failed)
 	}
@@ -242,7 +242,7 @@ func TestRefusalUnconfirmed(t *testing.T) {
 	s2.h.IVS = s.h.IVS
 	ch2 := s2.createChannel(t, nil)
 	ss.Channel.Arn = aws.String(ch2.ARN)
-	if failed := s2.processSQS(t, 1, retarget(t, ivstest.LoadEvent(t, "session-ended-multitrack-input-not-allowed"), ch2.ARN, aws.ToString(ss.StreamId))); len(failed) != 0 {
+	if failed := s2.processSQS(t, 1, retarget(t, awstest.LoadEvent(t, "session-ended-multitrack-input-not-allowed"), ch2.ARN, aws.ToString(ss.StreamId))); len(failed) != 0 {
 		t.Fatal(failed)
 	}
 	if d := s2.onePublished(t).Decision; d.Action != multitrack.ActionApply {

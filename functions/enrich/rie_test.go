@@ -13,7 +13,6 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/awstest"
-	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/lambdarie"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
@@ -29,7 +28,7 @@ func TestBootstrapUnderRIE(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	notVisible := retarget(t, ivstest.LoadEvent(t, "stream-start"), ch.ARN, "st-0000000000000000000000A")
+	notVisible := retarget(t, awstest.LoadEvent(t, "stream-start"), ch.ARN, "st-0000000000000000000000A")
 
 	deployed := suite.DefaultSettings() // the environment the CDK app gives enrich, with fewer attempts
 	deployed.EnrichMaxAttempts = 3

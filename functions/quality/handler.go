@@ -12,7 +12,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
-	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
 	"github.com/ivs-sessions/ivs-sessions/shared/putevents"
 	"github.com/ivs-sessions/ivs-sessions/shared/quality"
@@ -91,14 +91,14 @@ type Handler struct {
 
 // Handle measures one session: nil when its quality was published, a transient error
 // (retryable.Is) to have it delivered again (CloudWatch has not got all of it yet, a throttle, a
-// failed publication), or a permanent *ivsevent.FieldError naming what is wrong with the event.
+// failed publication), or a permanent *invalid.FieldError naming what is wrong with the event.
 func (h *Handler) Handle(ctx context.Context, m batch.Message) error {
 	env, err := suiteevent.Decode(m.Body)
 	if err != nil {
 		return err
 	}
 	if env.Enriched == nil {
-		return &ivsevent.FieldError{Field: "detail-type", Want: fmt.Sprintf("%q", suite.DetailTypeSessionEnriched), Got: env.DetailType, Err: ivsevent.ErrUnknown}
+		return &invalid.FieldError{Field: "detail-type", Want: fmt.Sprintf("%q", suite.DetailTypeSessionEnriched), Got: env.DetailType, Err: invalid.ErrUnknown}
 	}
 	d := *env.Enriched
 	if err := d.Record.Validate(); err != nil {

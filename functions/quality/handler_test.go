@@ -14,9 +14,11 @@ import (
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/awstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/cloudwatchtest"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/eventpattern"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/localbus"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/putevents"
@@ -380,7 +382,7 @@ func TestRejected(t *testing.T) {
 	}
 	for name, body := range bad {
 		err := s.h.Handle(context.Background(), batch.Message{ID: "x", Body: body, ReceiveCount: 1})
-		var fe *ivsevent.FieldError
+		var fe *invalid.FieldError
 		if err == nil || retryable.Is(err) || !errors.As(err, &fe) {
 			t.Errorf("%s: %v, want a permanent FieldError", name, err)
 		}
@@ -424,5 +426,51 @@ func TestLoadConfig(t *testing.T) {
 		if _, err := LoadConfig(func(k string) string { return bad[k] }); err == nil {
 			t.Errorf("%s: no error", name)
 		}
+	}
+}
+
+// TestDegradedSessionsPattern: the rule pattern the README gives teams (suite.DegradedSessions)
+// matches the quality event of a degraded session as published, and not a healthy one's.
+func TestDegradedSessionsPattern(t *testing.T) {
+	pattern, err := eventpattern.Compile([]byte(suite.DegradedSessions.JSON()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, tc := range map[string]struct {
+		dip  func(track, metric string, i int) (float64, bool)
+		want bool
+	}{
+		"healthy": {},
+		"degraded": {dip: func(track, metric string, i int) (float64, bool) {
+			return 1, track == "Track1" && metric == quality.MetricIngestVideoBitrate && i >= 30 && i < 60
+		}, want: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := newStack(t)
+			s.simulate(121, tc.dip)
+			if err := s.h.Handle(context.Background(), message(t, record(), 1)); err != nil {
+				t.Fatal(err)
+			}
+			bodies := s.PublishedBodies()
+			if len(bodies) != 1 {
+				t.Fatalf("%d PutEvents calls, want 1", len(bodies))
+			}
+			var req struct {
+				Entries []struct{ Source, DetailType, Detail string }
+			}
+			if err := json.Unmarshal(bodies[0], &req); err != nil || len(req.Entries) != 1 {
+				t.Fatalf("PutEvents %s: %v", bodies[0], err)
+			}
+			e := req.Entries[0]
+			// The event as EventBridge delivers it to a rule: the entry in the envelope.
+			event, err := json.Marshal(map[string]any{"version": "0", "source": e.Source, "detail-type": e.DetailType, "detail": json.RawMessage(e.Detail)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := pattern.Match(event)
+			if err != nil || got != tc.want {
+				t.Errorf("suite.DegradedSessions matches the %s session's event: %v, %v; want %v", name, got, err, tc.want)
+			}
+		})
 	}
 }

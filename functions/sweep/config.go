@@ -11,13 +11,10 @@ type Config struct {
 	ArchiveBucket  string            // ARCHIVE_BUCKET, required: records read, progress under sweep/
 	CallsPerSecond float64           // IVS_CALLS_PER_SECOND, default suite.InstanceRate of the default share
 	Correction     multitrack.Config // as enrich: a swept refusal is decided alike
-	// PathStyle makes the S3 client address the bucket in the path, as local S3 servers want:
-	// true when AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL is set.
-	PathStyle bool
 }
 
 // LoadConfig reads the configuration from getenv (os.Getenv in main). It returns a
-// *ivsevent.FieldError naming the first variable that is missing or invalid.
+// *invalid.FieldError naming the first variable that is missing or invalid.
 func LoadConfig(getenv suite.Getenv) (Config, error) {
 	bus, err := suite.Required(getenv, suite.EnvEventBusName, "the name of the suite's event bus")
 	if err != nil {
@@ -35,6 +32,5 @@ func LoadConfig(getenv suite.Getenv) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	return Config{EventBusName: bus, ArchiveBucket: bucket, CallsPerSecond: rate, Correction: correction,
-		PathStyle: getenv("AWS_ENDPOINT_URL_S3") != "" || getenv("AWS_ENDPOINT_URL") != ""}, nil
+	return Config{EventBusName: bus, ArchiveBucket: bucket, CallsPerSecond: rate, Correction: correction}, nil
 }

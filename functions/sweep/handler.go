@@ -7,7 +7,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsquota"
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
@@ -94,12 +94,12 @@ func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (Output, 
 }
 
 // ParseInput reads an invocation's input. A scheduled event without a mode (an EventBridge
-// "Scheduled Event") is the live sweep. It returns a *ivsevent.FieldError for a bad mode or
+// "Scheduled Event") is the live sweep. It returns a *invalid.FieldError for a bad mode or
 // number of days.
 func ParseInput(payload json.RawMessage) (Input, error) {
 	var in Input
 	if err := json.Unmarshal(payload, &in); err != nil {
-		return in, &ivsevent.FieldError{Field: "input", Want: `a JSON object such as {"mode":"live"}`, Got: string(payload), Err: err}
+		return in, &invalid.FieldError{Field: "input", Want: `a JSON object such as {"mode":"live"}`, Got: string(payload), Err: err}
 	}
 	switch in.Mode {
 	case "":
@@ -107,10 +107,10 @@ func ParseInput(payload json.RawMessage) (Input, error) {
 	case ModeLive, ModeDaily:
 	case ModeBackfill:
 		if in.Days < 1 || in.Days > suite.MaxBackfillDays {
-			return in, &ivsevent.FieldError{Field: "days", Want: fmt.Sprintf("1 to %d days (IVS keeps a session 60 days)", suite.MaxBackfillDays), Got: fmt.Sprint(in.Days)}
+			return in, &invalid.FieldError{Field: "days", Want: fmt.Sprintf("1 to %d days (IVS keeps a session 60 days)", suite.MaxBackfillDays), Got: fmt.Sprint(in.Days)}
 		}
 	default:
-		return in, &ivsevent.FieldError{Field: "mode", Want: "live, daily or backfill", Got: in.Mode}
+		return in, &invalid.FieldError{Field: "mode", Want: "live, daily or backfill", Got: in.Mode}
 	}
 	return in, nil
 }

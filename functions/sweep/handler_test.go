@@ -9,7 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/awstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/localbus"
@@ -38,7 +38,7 @@ func TestParseInput(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			got, err := ParseInput(json.RawMessage(tc.in))
 			if tc.wantField != "" {
-				var fe *ivsevent.FieldError
+				var fe *invalid.FieldError
 				if !errors.As(err, &fe) || fe.Field != tc.wantField {
 					t.Fatalf("ParseInput = %v, want a FieldError for %s", err, tc.wantField)
 				}

@@ -41,7 +41,7 @@ func run(ctx context.Context) error {
 	log := lambdacontext.NewLogger()
 	rec := metrics.New(suite.MetricNamespace, os.Stdout)
 	s3Client := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
-		o.UsePathStyle = cfg.PathStyle
+		o.UsePathStyle = awsenv.S3PathStyle(os.Getenv)
 	})
 	h := &Handler{
 		Sweeper: &sweep.Sweeper{

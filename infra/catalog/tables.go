@@ -131,16 +131,6 @@ func Tables() []Table {
 	}
 }
 
-// TableNamed returns the table called name, if there is one.
-func TableNamed(name string) (Table, bool) {
-	for _, t := range Tables() {
-		if t.Name == name {
-			return t, true
-		}
-	}
-	return Table{}, false
-}
-
 // Parameters returns the table's properties with the archive in bucket: the classification,
 // partition projection (projection.enabled and each key's projection.<key>.*) and
 // storage.location.template.

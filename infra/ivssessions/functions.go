@@ -55,37 +55,7 @@ func newSuiteFunction(scope constructs.Construct, name string, spec suite.Functi
 		DeliveryDelay: deliveryDelay(spec),
 	})
 
-	pf.logGroup = awslogs.NewLogGroup(c, jsii.String("LogGroup"), &awslogs.LogGroupProps{
-		Retention:     logRetentions[p.LogRetentionDays],
-		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
-	})
-
-	// Our own role instead of the one Lambda would create with the AWSLambdaBasicExecutionRole
-	// managed policy: this one may write only to its own log group.
-	pf.role = awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
-		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-		Description: jsii.String(fmt.Sprintf("%s %s function", suite.Name, name)),
-	})
-	pf.logGroup.GrantWrite(pf.role)
-
-	pf.fn = awslambda.NewFunction(c, jsii.String("Function"), &awslambda.FunctionProps{
-		Description:   jsii.String(fmt.Sprintf("%s %s (functions/%s)", suite.Name, name, name)),
-		Runtime:       awslambda.Runtime_PROVIDED_AL2023(),
-		Architecture:  awslambda.Architecture_ARM_64(),
-		Handler:       jsii.String("bootstrap"),
-		Code:          awslambda.Code_FromAsset(jsii.String(filepath.Join(p.AssetsDir, name)), nil),
-		MemorySize:    jsii.Number(float64(spec.MemoryMB)),
-		Timeout:       awscdk.Duration_Seconds(jsii.Number(spec.Timeout.Seconds())),
-		Role:          pf.role,
-		LogGroup:      pf.logGroup,
-		LoggingFormat: awslambda.LoggingFormat_JSON,
-		Tracing:       awslambda.Tracing_ACTIVE,
-		Environment:   functionEnv(name, p, busName, bucketName, pf.dlq.QueueUrl()),
-		// The event source mapping's maximum concurrency, reserved: other functions of the
-		// account cannot take it, so the mapping is never throttled below it (a throttled
-		// batch goes back to the queue and spends a receive of every message in it).
-		ReservedConcurrentExecutions: reserved(spec),
-	})
+	pf.addFunction(c, p, functionEnv(name, p, busName, bucketName, pf.dlq.QueueUrl()), nil)
 
 	esp := &awslambdaeventsources.SqsEventSourceProps{
 		BatchSize:               jsii.Number(float64(spec.BatchSize)),
@@ -102,6 +72,43 @@ func newSuiteFunction(scope constructs.Construct, name string, spec suite.Functi
 	// do not spend a receive of maxReceiveCount (shared/batch: Processor.Requeue).
 	pf.queue.GrantSendMessages(pf.role)
 	return pf
+}
+
+// addFunction creates, in c, the function's log group, its role (which may write only to that
+// log group), and the function, built from <assetsDir>/<name>/bootstrap, with env. Its reserved
+// concurrency is spec's MaxConcurrency: for a queue's function, the event source mapping's
+// maximum concurrency, which other functions of the account then cannot take, so the mapping is
+// never throttled below it (a throttled batch goes back to the queue and spends a receive of
+// every message in it). retryAttempts, when not nil, sets the retries of an asynchronous
+// invocation (a schedule's).
+func (pf *suiteFunction) addFunction(c constructs.Construct, p IvsSessionsProps, env *map[string]*string, retryAttempts *float64) {
+	pf.logGroup = awslogs.NewLogGroup(c, jsii.String("LogGroup"), &awslogs.LogGroupProps{
+		Retention:     logRetentions[p.LogRetentionDays],
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	// Our own role instead of the one Lambda would create with the AWSLambdaBasicExecutionRole
+	// managed policy: this one may write only to its own log group.
+	pf.role = awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String(fmt.Sprintf("%s %s function", suite.Name, pf.name)),
+	})
+	pf.logGroup.GrantWrite(pf.role)
+	pf.fn = awslambda.NewFunction(c, jsii.String("Function"), &awslambda.FunctionProps{
+		Description:                  jsii.String(fmt.Sprintf("%s %s (functions/%s)", suite.Name, pf.name, pf.name)),
+		Runtime:                      awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture:                 awslambda.Architecture_ARM_64(),
+		Handler:                      jsii.String("bootstrap"),
+		Code:                         awslambda.Code_FromAsset(jsii.String(filepath.Join(p.AssetsDir, pf.name)), nil),
+		MemorySize:                   jsii.Number(float64(pf.spec.MemoryMB)),
+		Timeout:                      awscdk.Duration_Seconds(jsii.Number(pf.spec.Timeout.Seconds())),
+		ReservedConcurrentExecutions: reserved(pf.spec),
+		RetryAttempts:                retryAttempts,
+		Role:                         pf.role,
+		LogGroup:                     pf.logGroup,
+		LoggingFormat:                awslambda.LoggingFormat_JSON,
+		Tracing:                      awslambda.Tracing_ACTIVE,
+		Environment:                  env,
+	})
 }
 
 // functionEnv is the environment of function name, from suite.Settings.Environment: the same

@@ -15,7 +15,6 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/ivs-sessions/ivs-sessions/shared/batch"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
@@ -34,9 +33,9 @@ var queueAgeLimits = map[string]time.Duration{
 	suite.FunctionQuality: 30 * time.Minute,
 }
 
-// errLogKey is the log attribute of a function's error (batch.KeyErr); the AccessErrors metric
+// errLogKey is the log attribute of a function's error (suite.LogKeyErr); the AccessErrors metric
 // filter reads it.
-const errLogKey = batch.KeyErr
+const errLogKey = suite.LogKeyErr
 
 // accessErrorRegex is what the AccessErrors metric filter matches in errLogKey.
 const accessErrorRegex = suite.AccessErrorPattern

@@ -13,13 +13,14 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
 
 // The CDK context keys the app reads (cdk.json "context", or `cdk synth -c key=value`). Each one
-// sets the IvsSessionsProps field of the same name; the README lists them with their defaults.
+// sets the IvsSessionsProps field of the same name; the table settings (settings.go) reads,
+// defaults, checks and documents each.
 const (
 	ContextAssetsDir                  = "assetsDir"
 	ContextCorrectionMode             = "correctionMode"
@@ -151,52 +152,8 @@ func (p *IvsSessionsProps) WithDefaults() IvsSessionsProps {
 	if p != nil {
 		out = *p
 	}
-	if out.AssetsDir == "" {
-		out.AssetsDir = DefaultAssetsDir
-	}
-	if out.CorrectionMode == "" {
-		out.CorrectionMode = multitrack.Mode(suite.DefaultCorrectionMode)
-	}
-	if out.AllowTypeChange == nil {
-		out.AllowTypeChange = jsii.Bool(suite.DefaultAllowTypeChange)
-	}
-	if out.AllowContainerFormatChange == nil {
-		out.AllowContainerFormatChange = jsii.Bool(suite.DefaultAllowContainerFormatChange)
-	}
-	if out.OptOutTag == "" {
-		out.OptOutTag = suite.DefaultOptOutTag
-	}
-	if out.CorrectionMaxAge == 0 {
-		d, err := time.ParseDuration(suite.DefaultCorrectionMaxAge)
-		if err != nil {
-			// suite.DefaultCorrectionMaxAge is a constant; TestDefaultsAreValid keeps it parseable.
-			panic("ivssessions: suite.DefaultCorrectionMaxAge: " + err.Error())
-		}
-		out.CorrectionMaxAge = d
-	}
-	if out.EnrichMaxAttempts == 0 {
-		out.EnrichMaxAttempts = suite.DefaultEnrichMaxAttempts
-	}
-	if out.EnrichLivePhase == nil {
-		out.EnrichLivePhase = jsii.Bool(suite.DefaultEnrichLivePhase)
-	}
-	if out.IVSQuotaShare == 0 {
-		out.IVSQuotaShare = suite.DefaultIVSQuotaShare
-	}
-	if out.SweepSchedule == "" {
-		out.SweepSchedule = suite.DefaultSweepSchedule
-	}
-	if out.SweepDailySchedule == "" {
-		out.SweepDailySchedule = suite.DefaultSweepDailySchedule
-	}
-	if out.ArchiveRetentionDays == 0 {
-		out.ArchiveRetentionDays = suite.DefaultArchiveRetentionDays
-	}
-	if out.EventArchiveRetentionDays == 0 {
-		out.EventArchiveRetentionDays = DefaultEventArchiveRetentionDays
-	}
-	if out.LogRetentionDays == 0 {
-		out.LogRetentionDays = DefaultLogRetentionDays
+	for _, s := range settings {
+		s.fill(&out)
 	}
 	return out
 }
@@ -206,60 +163,37 @@ func (p *IvsSessionsProps) WithDefaults() IvsSessionsProps {
 func (p *IvsSessionsProps) Validate() error {
 	v := p.WithDefaults()
 	var errs []error
-	bad := func(setting, want, got string) {
-		errs = append(errs, &SettingError{Setting: setting, Want: want, Got: got})
-	}
 	// The correction settings are checked by the loader the functions use, so a value the
 	// functions would refuse fails the synth instead of every invocation.
 	env := v.Settings().CorrectionEnvironment()
 	if _, err := suite.LoadCorrection(func(k string) string { return env[k] }); err != nil {
-		var fe *ivsevent.FieldError
-		if errors.As(err, &fe) && contextOfEnv[fe.Field] != "" {
-			bad(contextOfEnv[fe.Field], fe.Want, fe.Got)
+		if key, fe := contextOf(err); key != "" {
+			errs = append(errs, &SettingError{Setting: key, Want: fe.Want, Got: fe.Got})
 		} else {
 			errs = append(errs, fmt.Errorf("correction settings: %w", err))
 		}
 	}
-	// AWS reserves the aws: prefix: no channel can carry such a tag, so opting out would not work.
-	if t := v.OptOutTag; strings.HasPrefix(strings.ToLower(t), "aws:") {
-		bad(ContextOptOutTag, "a tag key not starting with aws:", t)
-	}
-	if a := v.CorrectionMaxAge; a < time.Minute || a > maxCorrectionMaxAge {
-		bad(ContextCorrectionMaxAge, "a duration from 1m to "+maxCorrectionMaxAge.String(), a.String())
-	}
-	if n := v.EnrichMaxAttempts; n < 1 || n > maxEnrichMaxAttempts {
-		bad(ContextEnrichMaxAttempts, fmt.Sprintf("an integer from 1 to %d", maxEnrichMaxAttempts), strconv.Itoa(n))
-	}
-	if err := suite.QuotaShare(ContextIVSQuotaShare, v.IVSQuotaShare); err != nil {
-		bad(ContextIVSQuotaShare, "a share above 0 and at most 1, such as 0.6", strconv.FormatFloat(v.IVSQuotaShare, 'g', -1, 64))
-	}
-	for setting, expr := range map[string]string{ContextSweepSchedule: v.SweepSchedule, ContextSweepDailySchedule: v.SweepDailySchedule} {
-		if !scheduleExpression.MatchString(expr) {
-			bad(setting, "an EventBridge schedule expression, rate(...) or cron(...)", expr)
+	for _, s := range settings {
+		if err := s.check(&v); err != nil {
+			errs = append(errs, err)
 		}
-	}
-	if n := v.ArchiveRetentionDays; n < 1 {
-		bad(ContextArchiveRetentionDays, "a positive number of days", strconv.Itoa(n))
-	}
-	if n := v.EventArchiveRetentionDays; n < 1 {
-		bad(ContextEventArchiveRetentionDays, "a positive number of days", strconv.Itoa(n))
-	}
-	if _, ok := logRetentions[v.LogRetentionDays]; !ok {
-		bad(ContextLogRetentionDays, "a CloudWatch Logs retention in days ("+logRetentionList()+")", strconv.Itoa(v.LogRetentionDays))
-	}
-	if e := v.AlarmEmail; e != "" && !emailPattern.MatchString(e) {
-		bad(ContextAlarmEmail, "an e-mail address or nothing", e)
 	}
 	return errors.Join(errs...)
 }
 
-// contextOfEnv maps the functions' correction variables to the context keys that set them.
-var contextOfEnv = map[string]string{
-	suite.EnvCorrectionMode:             ContextCorrectionMode,
-	suite.EnvDefaultMaximumResolution:   ContextDefaultMaximumResolution,
-	suite.EnvAllowTypeChange:            ContextAllowTypeChange,
-	suite.EnvAllowContainerFormatChange: ContextAllowContainerFormatChange,
-	suite.EnvOptOutTag:                  ContextOptOutTag,
+// contextOf returns the context key of the setting that becomes the variable err names (a
+// *invalid.FieldError), and that error; "" when err names none.
+func contextOf(err error) (string, *invalid.FieldError) {
+	var fe *invalid.FieldError
+	if !errors.As(err, &fe) {
+		return "", nil
+	}
+	for _, s := range settings {
+		if s.env != "" && s.env == fe.Field {
+			return s.key, fe
+		}
+	}
+	return "", nil
 }
 
 // Settings returns the props (defaults applied) as the suite's settings, from which the
@@ -304,76 +238,13 @@ func PropsFromContext(node constructs.Node) (*IvsSessionsProps, error) {
 		p    IvsSessionsProps
 		errs []error
 	)
-	get := func(key string) (any, bool) {
-		v := node.TryGetContext(jsii.String(key))
-		return v, v != nil
-	}
-	str := func(key string, dst *string) {
-		if v, ok := get(key); ok {
-			s, isString := v.(string)
-			if !isString {
-				errs = append(errs, &SettingError{Setting: key, Want: "a string", Got: fmt.Sprint(v)})
-				return
+	for _, s := range settings {
+		if v := node.TryGetContext(jsii.String(s.key)); v != nil {
+			if err := s.read(&p, v); err != nil {
+				errs = append(errs, err)
 			}
-			*dst = s
 		}
 	}
-	boolean := func(key string, dst **bool) {
-		if v, ok := get(key); ok {
-			b, err := contextBool(v)
-			if err != nil {
-				errs = append(errs, &SettingError{Setting: key, Want: "true or false", Got: fmt.Sprint(v)})
-				return
-			}
-			*dst = jsii.Bool(b)
-		}
-	}
-	integer := func(key string, dst *int) {
-		if v, ok := get(key); ok {
-			n, err := contextInt(v)
-			if err != nil {
-				errs = append(errs, &SettingError{Setting: key, Want: "an integer", Got: fmt.Sprint(v)})
-				return
-			}
-			*dst = n
-		}
-	}
-
-	str(ContextAssetsDir, &p.AssetsDir)
-	var mode string
-	str(ContextCorrectionMode, &mode)
-	p.CorrectionMode = multitrack.Mode(mode)
-	str(ContextDefaultMaximumResolution, &p.DefaultMaximumResolution)
-	boolean(ContextAllowTypeChange, &p.AllowTypeChange)
-	boolean(ContextAllowContainerFormatChange, &p.AllowContainerFormatChange)
-	str(ContextOptOutTag, &p.OptOutTag)
-	var maxAge string
-	str(ContextCorrectionMaxAge, &maxAge)
-	if maxAge != "" {
-		d, err := time.ParseDuration(maxAge)
-		if err != nil || d <= 0 {
-			errs = append(errs, &SettingError{Setting: ContextCorrectionMaxAge, Want: "a Go duration such as 24h or 90m", Got: maxAge})
-		} else {
-			p.CorrectionMaxAge = d
-		}
-	}
-	integer(ContextEnrichMaxAttempts, &p.EnrichMaxAttempts)
-	boolean(ContextEnrichLivePhase, &p.EnrichLivePhase)
-	if v, ok := get(ContextIVSQuotaShare); ok {
-		f, err := contextFloat(v)
-		if err != nil {
-			errs = append(errs, &SettingError{Setting: ContextIVSQuotaShare, Want: "a number above 0 and at most 1", Got: fmt.Sprint(v)})
-		} else {
-			p.IVSQuotaShare = f
-		}
-	}
-	integer(ContextArchiveRetentionDays, &p.ArchiveRetentionDays)
-	integer(ContextEventArchiveRetentionDays, &p.EventArchiveRetentionDays)
-	integer(ContextLogRetentionDays, &p.LogRetentionDays)
-	str(ContextAlarmEmail, &p.AlarmEmail)
-	str(ContextSweepSchedule, &p.SweepSchedule)
-	str(ContextSweepDailySchedule, &p.SweepDailySchedule)
-
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}

@@ -3,6 +3,10 @@ package ivssessions
 import (
 	"encoding/json"
 	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -213,4 +217,48 @@ func TestEventPattern(t *testing.T) {
 			}
 		})
 	}
+}
+
+var update = flag.Bool("update", false, "rewrite infra/README.md's table of settings from the settings table")
+
+// TestSettingsDocumented: infra/README.md's table of settings is the one the settings table
+// makes (go test -run TestSettingsDocumented -update rewrites it).
+func TestSettingsDocumented(t *testing.T) {
+	path := filepath.Join("..", "README.md")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	const head = "| key | default | meaning |\n"
+	start := strings.Index(readme, head)
+	if start < 0 {
+		t.Fatalf("%s has no table of settings (%q)", path, head)
+	}
+	end := start + strings.Index(readme[start:], "\n\n") + 1
+	want := settingsTable()
+	if got := readme[start:end]; got != want {
+		if *update {
+			if err := os.WriteFile(path, []byte(readme[:start]+want+readme[end:]), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return
+		}
+		t.Errorf("%s's table of settings differs from the settings table; run go test ./infra/ivssessions -run TestSettingsDocumented -update\ngot:\n%s\nwant:\n%s", path, got, want)
+	}
+	for _, s := range settings {
+		if s.doc == "" {
+			t.Errorf("setting %s has no description", s.key)
+		}
+	}
+}
+
+// settingsTable is infra/README.md's table of the settings, from settings.
+func settingsTable() string {
+	var b strings.Builder
+	b.WriteString("| key | default | meaning |\n|---|---|---|\n")
+	for _, s := range settings {
+		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", s.key, s.show, s.doc)
+	}
+	return b.String()
 }

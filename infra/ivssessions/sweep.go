@@ -2,25 +2,21 @@ package ivssessions
 
 import (
 	"fmt"
-	"path/filepath"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
-	"github.com/ivs-sessions/ivs-sessions/shared/sweep"
 )
 
 // SweepPrefix holds the sweep's watermark and progress (shared/sweep).
-const SweepPrefix = sweep.StateKeyPrefix
+const SweepPrefix = session.SweepKeyPrefix
 
 // SweepIVSActions are the IVS calls the sweep makes: ListChannels and ListStreams are
 // account-level (IAM accepts only Resource *); the others act on channels.
@@ -37,36 +33,12 @@ func (s *ivsSessions) newSweep(scope constructs.Construct, p IvsSessionsProps) *
 	name, spec := suite.FunctionSweep, suite.SweepSettings
 	c := constructs.NewConstruct(scope, jsii.String(name))
 	pf := &suiteFunction{name: name, spec: spec}
-	pf.logGroup = awslogs.NewLogGroup(c, jsii.String("LogGroup"), &awslogs.LogGroupProps{
-		Retention:     logRetentions[p.LogRetentionDays],
-		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
-	})
-	pf.role = awsiam.NewRole(c, jsii.String("Role"), &awsiam.RoleProps{
-		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-		Description: jsii.String(fmt.Sprintf("%s %s function", suite.Name, name)),
-	})
-	pf.logGroup.GrantWrite(pf.role)
 	env := map[string]*string{}
 	for k, v := range p.Settings().Environment(name, suite.Resources{EventBus: *s.bus.EventBusName(), ArchiveBucket: *s.storage.archive.BucketName()}) {
 		env[k] = jsii.String(v)
 	}
-	pf.fn = awslambda.NewFunction(c, jsii.String("Function"), &awslambda.FunctionProps{
-		Description:                  jsii.String(fmt.Sprintf("%s %s (functions/%s)", suite.Name, name, name)),
-		Runtime:                      awslambda.Runtime_PROVIDED_AL2023(),
-		Architecture:                 awslambda.Architecture_ARM_64(),
-		Handler:                      jsii.String("bootstrap"),
-		Code:                         awslambda.Code_FromAsset(jsii.String(filepath.Join(p.AssetsDir, name)), nil),
-		MemorySize:                   jsii.Number(float64(spec.MemoryMB)),
-		Timeout:                      awscdk.Duration_Seconds(jsii.Number(spec.Timeout.Seconds())),
-		ReservedConcurrentExecutions: jsii.Number(float64(spec.MaxConcurrency)),
-		// A failed run is not retried by Lambda: the next scheduled run resumes from the state.
-		RetryAttempts: jsii.Number(0),
-		Role:          pf.role,
-		LogGroup:      pf.logGroup,
-		LoggingFormat: awslambda.LoggingFormat_JSON,
-		Tracing:       awslambda.Tracing_ACTIVE,
-		Environment:   &env,
-	})
+	// A failed run is not retried by Lambda: the next scheduled run resumes from the state.
+	pf.addFunction(c, p, &env, jsii.Number(0))
 	for _, sch := range []struct{ id, expr, mode string }{
 		{"LiveSchedule", p.SweepSchedule, "live"},
 		{"DailySchedule", p.SweepDailySchedule, "daily"},

@@ -25,6 +25,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ivs-sessions/ivs-sessions/scripts/local/workdir"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/athenatest"
 )
 
@@ -49,7 +50,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:0", "listen address (host:port; port 0 picks one)")
 	var opts athenatest.Options
-	fs.StringVar(&opts.Dir, "dir", filepath.Join(".local", "s3", "ivs-sessions-local"), "the archive: a bucket's objects as files (make local's .local/s3/<bucket>)")
+	fs.StringVar(&opts.Dir, "dir", workdir.Archive(workdir.Dir), "the archive: a bucket's objects as files (make local's .local/s3/<bucket>)")
 	fs.StringVar(&opts.Bucket, "bucket", "", "the bucket's name (\"$path\" and the tables' locations); default: the folder's name")
 	fs.StringVar(&opts.Account, "account", "", "the account the saved queries name")
 	fs.StringVar(&opts.Region, "region", "", "the region the saved queries name")

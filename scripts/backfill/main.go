@@ -30,6 +30,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/awsenv"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsquota"
 	"github.com/ivs-sessions/ivs-sessions/shared/sdkhttp"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
@@ -100,7 +101,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool)
 	sw := &sweep.Sweeper{
 		IVS: ivs.NewFromConfig(awsCfg, pacer.ClientOptions(awsCfg.RetryMaxAttempts)),
 		S3: s3.NewFromConfig(awsCfg, func(opt *s3.Options) {
-			opt.UsePathStyle = os.Getenv("AWS_ENDPOINT_URL_S3") != "" || os.Getenv("AWS_ENDPOINT_URL") != ""
+			opt.UsePathStyle = awsenv.S3PathStyle(os.Getenv)
 		}),
 		Bus: eventbridge.NewFromConfig(awsCfg), Bucket: o.bucket, BusName: o.bus, Correction: correction,
 		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),

@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -24,20 +22,6 @@ const minimalName = "minimal"
 // emptyBatch is the event of every cold start: an SQS batch of no message, which each function
 // answers without calling AWS, so what is timed is start, init and the runtime loop.
 var emptyBatch = []byte(`{"Records":[]}`)
-
-// buildStripped builds pkg as the functions are built for Lambda, but for this host's
-// architecture: CGO off, -trimpath, -tags lambda.norpc, stripped (make build's flags).
-func buildStripped(ctx context.Context, moduleDir, pkg, out string) error {
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-tags", "lambda.norpc", "-ldflags", "-s -w", "-o", out, pkg)
-	cmd.Dir = moduleDir
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("build %s: %w: %s", pkg, err, bytes.TrimSpace(stderr.Bytes()))
-	}
-	return nil
-}
 
 // benchEnv is the environment of function fn: what the CDK app gives it, with endpoints that
 // nothing reaches (an empty batch calls no AWS API) and no shared AWS files.
@@ -86,7 +70,7 @@ func coldStart(ctx context.Context, tmp string, args []string) error {
 			pkg = "./scripts/bench/minimal"
 		}
 		bins[name] = filepath.Join(tmp, name, "bootstrap")
-		if err := buildStripped(ctx, root, pkg, bins[name]); err != nil {
+		if err := lambdarie.BuildBootstrap(ctx, root, pkg, bins[name]); err != nil {
 			return err
 		}
 	}

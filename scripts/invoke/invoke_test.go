@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/awstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/sdkhttp"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
@@ -137,14 +138,14 @@ func TestAliasAndSetup(t *testing.T) {
 	ctx := context.Background()
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			tg, err := targetOf(ivstest.LoadEvent(t, tc.event))
+			tg, err := targetOf(awstest.LoadEvent(t, tc.event))
 			if err != nil {
 				t.Fatal(err)
 			}
 			clock := ivstest.NewFakeClock(time.Now())
 			srv := ivstest.NewServer(ivstest.Options{Clock: clock})
 			t.Cleanup(srv.Close)
-			loc, err := setup(ctx, srv, ivstest.Client(t, srv), clock, tg)
+			loc, err := setup(ctx, srv, ivstest.Client(srv), clock, tg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -370,7 +371,7 @@ func TestSetupRefusedName(t *testing.T) {
 	srv := ivstest.NewServer(ivstest.Options{Clock: clock})
 	t.Cleanup(srv.Close)
 	tg := target{ChannelARN: sampleARN, ChannelName: "Studio A!", StreamID: sampleStream, Ended: true, Time: time.Now().UTC().Truncate(time.Second)}
-	loc, err := setup(context.Background(), srv, ivstest.Client(t, srv), clock, tg)
+	loc, err := setup(context.Background(), srv, ivstest.Client(srv), clock, tg)
 	if err != nil {
 		t.Fatalf("setup: %v", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
 	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
@@ -59,7 +60,7 @@ func targetOf(event []byte) (target, error) {
 func suiteTarget(event []byte) (target, error) {
 	ev, err := suiteevent.Decode(event)
 	switch {
-	case errors.Is(err, ivsevent.ErrUnknown):
+	case errors.Is(err, invalid.ErrUnknown):
 		return target{}, nil
 	case err != nil:
 		return target{}, err

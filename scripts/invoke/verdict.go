@@ -57,8 +57,8 @@ func judge(response []byte, sqs bool, lines []string) verdict {
 				metric += int(n)
 			}
 		}
-		if sqs && strings.EqualFold(fmt.Sprint(doc["level"]), "ERROR") && doc[batch.KeyMessageID] != nil {
-			if r, ok := doc[batch.KeyReason].(string); ok {
+		if sqs && strings.EqualFold(fmt.Sprint(doc["level"]), "ERROR") && doc[suite.LogKeyMessageID] != nil {
+			if r, ok := doc[suite.LogKeyReason].(string); ok {
 				v.reasons = append(v.reasons, r)
 			}
 		}

@@ -44,6 +44,7 @@ import (
 	"time"
 
 	"github.com/ivs-sessions/ivs-sessions/scripts/local/engine"
+	"github.com/ivs-sessions/ivs-sessions/scripts/local/workdir"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/localbus"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
@@ -78,7 +79,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.file, "file", "", "a scenario file (JSON) to play")
 	fs.BoolVar(&o.keep, "keep", false, "keep the stack running; print endpoints and client environment; Ctrl-C stops")
 	fs.IntVar(&o.quota, "quota", ivstest.DefaultQuota, "IVS calls per second per operation (0: no quota)")
-	fs.StringVar(&o.dir, "dir", ".local", "working directory for binaries, the archive and logs")
+	fs.StringVar(&o.dir, "dir", workdir.Dir, "working directory for binaries, the archive and logs")
 	fs.BoolVar(&o.verbose, "v", false, "show every detail in the timeline")
 	fs.Float64Var(&o.share, "share", suite.DefaultIVSQuotaShare, "the suite's share of each IVS operation's quota (ivsQuotaShare)")
 	fs.BoolVar(&o.noLive, "no-live-phase", false, "GetStreamSession only when a session ends (enrichLivePhase=false)")

@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -180,32 +179,6 @@ type Disagreement struct {
 	RefusalsAfter  int       `json:"refusalsAfter"`
 	LastRefusal    time.Time `json:"lastRefusal"`
 	Codes          []string  `json:"codes"`
-}
-
-// Aggregate computes the report of sessions, as the direct reader does (a day at a time); it
-// does not fill From, To, Channels and Read. It is pure: sessions are not modified, and the
-// order they come in does not matter.
-func Aggregate(sessions []Session, o Options) Report {
-	byDay := map[time.Time][]Session{}
-	for _, s := range sessions {
-		d := dayOf(s.Key)
-		if d.IsZero() {
-			d = startOf(s).Truncate(24 * time.Hour)
-		}
-		byDay[d] = append(byDay[d], s)
-	}
-	days := slices.SortedFunc(maps.Keys(byDay), func(a, b time.Time) int { return a.Compare(b) })
-	if len(days) == 0 {
-		return newTally(o, time.Minute, time.Time{}).report()
-	}
-	t := newTally(o, grainFor(days[0], days[len(days)-1]), timelineOrigin(days[0]))
-	for _, d := range days {
-		for _, s := range byDay[d] {
-			t.add(s)
-		}
-		t.endDay()
-	}
-	return t.report()
 }
 
 // dayOf is the day (midnight UTC) of an archive key's year=/month=/day= segments; zero for a

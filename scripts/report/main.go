@@ -23,10 +23,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/ivs-sessions/ivs-sessions/infra/catalog"
-	"github.com/ivs-sessions/ivs-sessions/scripts/local/engine"
+	"github.com/ivs-sessions/ivs-sessions/scripts/local/workdir"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/athenatest"
-	"github.com/ivs-sessions/ivs-sessions/shared/local/locals3"
 	"github.com/ivs-sessions/ivs-sessions/shared/sdkhttp"
+	"github.com/ivs-sessions/ivs-sessions/shared/session"
 )
 
 // defaultDays is the range when -from is not given: the last 30 days up to -to.
@@ -63,7 +63,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.dir, "dir", locals3.BucketPath(filepath.Join(".local", "s3"), engine.DefaultBucket), "the archive as a folder: the local stack's bucket (make local)")
+	fs.StringVar(&o.dir, "dir", workdir.Archive(workdir.Dir), "the archive as a folder: the local stack's bucket (make local)")
 	fs.StringVar(&o.bucket, "bucket", "", "read this S3 bucket instead (a deployed stack's ArchiveBucketName), with the SDK's usual credentials and region")
 	fs.StringVar(&o.outputs, "outputs", "", "a deployed stack's outputs (make deploy writes them to .local/cdk-outputs.json): its bucket, Athena workgroup and Glue database")
 	fs.StringVar(&o.workGroup, "workgroup", "", "the stack's Athena workgroup (AthenaWorkGroupName), for Athena mode on a bucket")
@@ -75,11 +75,11 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.to, "to", "", "last day, YYYY-MM-DD (UTC), inclusive; default: today")
 	fs.StringVar(&o.channels, "channels", "", "only these channel IDs, comma-separated")
 	fs.BoolVar(&o.json, "json", false, "print the report as JSON instead of text")
-	fs.StringVar(&o.htmlPath, "html", filepath.Join(".local", "report.html"), "write the page here (\"\" for none)")
+	fs.StringVar(&o.htmlPath, "html", filepath.Join(workdir.Dir, "report.html"), "write the page here (\"\" for none)")
 	fs.StringVar(&o.chartJS, "chartjs", "", "Chart.js's browser bundle; default: the repository's "+chartJSPath)
 	fs.IntVar(&o.workers, "workers", 16, "concurrent readers")
 	fs.StringVar(&o.asOf, "as-of", "", "make the report as of this time (RFC 3339, e.g. 2026-12-01T00:00:00Z): -to's default and what is stale; default: now")
-	fs.DurationVar(&o.staleAfter, "stale-after", 48*time.Hour, "a live session not heard of for this long is over (IVS ends streams after 48 h)")
+	fs.DurationVar(&o.staleAfter, "stale-after", session.MaxDuration, "a live session not heard of for this long is over (IVS ends streams after 48 h)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}

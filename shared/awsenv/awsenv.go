@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
-	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/sdkhttp"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
@@ -37,7 +37,7 @@ const (
 // Load returns the configuration the functions' SDK clients are built from: the region, the
 // static credentials of the execution role, AWS_MAX_ATTEMPTS as RetryMaxAttempts, appID as the
 // user agent's app ID and the endpoint overrides, read through getenv (os.Getenv in main), and
-// the suite's HTTP client (sdkhttp). It returns a *ivsevent.FieldError naming the variable that
+// the suite's HTTP client (sdkhttp). It returns a *invalid.FieldError naming the variable that
 // is missing or invalid.
 func Load(getenv suite.Getenv, appID string) (aws.Config, error) {
 	region, err := suite.Required(getenv, EnvRegion, "the AWS region (Lambda sets it)")
@@ -51,7 +51,7 @@ func Load(getenv suite.Getenv, appID string) (aws.Config, error) {
 	// The secret is never echoed back in an error.
 	secret := getenv(EnvSecretAccessKey)
 	if secret == "" {
-		return aws.Config{}, &ivsevent.FieldError{Field: EnvSecretAccessKey, Want: "the secret access key of the execution role (Lambda sets it)"}
+		return aws.Config{}, &invalid.FieldError{Field: EnvSecretAccessKey, Want: "the secret access key of the execution role (Lambda sets it)"}
 	}
 	cfg := aws.Config{
 		Region:      region,
@@ -95,4 +95,18 @@ func (e endpointSource) GetIgnoreConfiguredEndpoints(context.Context) (bool, boo
 	}
 	b, err := strconv.ParseBool(v)
 	return b && err == nil, true, nil
+}
+
+// S3PathStyle reports whether S3 clients must address buckets in the path
+// (http://host:port/<bucket>/<key>) rather than in the host name: true when an endpoint
+// override for S3 is in force (AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, unless
+// AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true), which is a local S3 server; the real S3 takes
+// the bucket in the host name. Every S3 client of the suite sets UsePathStyle from it.
+func S3PathStyle(getenv suite.Getenv) bool {
+	endpoints := endpointSource{getenv: getenv}
+	if ignore, _, _ := endpoints.GetIgnoreConfiguredEndpoints(context.Background()); ignore {
+		return false
+	}
+	_, s3Set, _ := endpoints.GetServiceBaseEndpoint(context.Background(), "S3")
+	return s3Set || getenv(EnvEndpointURL) != ""
 }

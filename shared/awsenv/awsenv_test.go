@@ -15,7 +15,7 @@ import (
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
 
-	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/sdkhttp"
 )
 
@@ -63,7 +63,7 @@ func TestLoadRejects(t *testing.T) {
 			env[tt.set] = tt.value
 		}
 		_, err := Load(func(k string) string { return env[k] }, "app")
-		var fe *ivsevent.FieldError
+		var fe *invalid.FieldError
 		if !errors.As(err, &fe) || fe.Field != tt.field {
 			t.Errorf("without %s / with %s=%q: error %v, want a FieldError on %s", tt.unset, tt.set, tt.value, err, tt.field)
 		}
@@ -118,5 +118,26 @@ func TestEndpoints(t *testing.T) {
 	}
 	if _, found, _ := cfg.ConfigSources[0].(endpointSource).GetServiceBaseEndpoint(ctx, "ivs"); !found {
 		t.Error("the service endpoint source lost AWS_ENDPOINT_URL_IVS")
+	}
+}
+
+func TestS3PathStyle(t *testing.T) {
+	tests := map[string]struct {
+		env  map[string]string
+		want bool
+	}{
+		"the real S3":           {env: map[string]string{}, want: false},
+		"another service local": {env: map[string]string{"AWS_ENDPOINT_URL_IVS": "http://127.0.0.1:9000"}, want: false},
+		"a local S3":            {env: map[string]string{"AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9000"}, want: true},
+		"every service local":   {env: map[string]string{EnvEndpointURL: "http://127.0.0.1:4566"}, want: true},
+		"endpoints ignored":     {env: map[string]string{"AWS_ENDPOINT_URL_S3": "http://127.0.0.1:9000", EnvIgnoreEndpoints: "true"}, want: false},
+		"endpoints not ignored": {env: map[string]string{EnvEndpointURL: "http://127.0.0.1:4566", EnvIgnoreEndpoints: "false"}, want: true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := S3PathStyle(func(k string) string { return tc.env[k] }); got != tc.want {
+				t.Errorf("S3PathStyle = %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

@@ -20,18 +20,12 @@ import (
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
 	"github.com/ivs-sessions/ivs-sessions/shared/redact"
 	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
-)
-
-// Log attribute keys used across the functions.
-const (
-	KeyMessageID = "messageId"
-	KeyErr       = "err"
-	KeyReason    = "reason"
 )
 
 // Reserve is the time kept back before the invocation's deadline so that unprocessed records are
@@ -135,7 +129,7 @@ var _ lambda.Handler = (*Processor)(nil)
 func (p *Processor) Process(ctx context.Context, payload json.RawMessage) (any, error) {
 	defer func() {
 		if err := p.Metrics.Flush(); err != nil {
-			p.Log.ErrorContext(ctx, "flush metrics", KeyErr, err)
+			p.Log.ErrorContext(ctx, "flush metrics", suite.LogKeyErr, err)
 		}
 	}()
 	outer := ctx // the invocation's own deadline: what re-enqueueing after the reserve may use
@@ -151,14 +145,14 @@ func (p *Processor) Process(ctx context.Context, payload json.RawMessage) (any, 
 	}
 	const want = "payload: want an SQS batch (Records) or an EventBridge event (detail-type)"
 	if err := ivsevent.Unmarshal("", payload, &probe); err != nil {
-		var fe *ivsevent.FieldError
+		var fe *invalid.FieldError
 		inRecord := errors.As(err, &fe) && strings.HasPrefix(fe.Field, "Records[")
 		// A defect inside one record (a duplicate key, say) is that record's: the batch goes
 		// on, and the record is decoded, strictly, on its own below.
 		if !inRecord || jsonv2.Unmarshal(payload, &probe, jsontext.AllowDuplicateNames(true)) != nil || probe.DetailType != "" {
 			if probe.Records != nil {
 				err = fmt.Errorf("payload: not a batch: %w", err)
-				p.Log.ErrorContext(ctx, "not a batch", KeyErr, scrubbed(err))
+				p.Log.ErrorContext(ctx, "not a batch", suite.LogKeyErr, scrubbed(err))
 				return nil, err
 			}
 			reason := want + ": " + err.Error()
@@ -181,7 +175,7 @@ func (p *Processor) Process(ctx context.Context, payload json.RawMessage) (any, 
 	// Split the array only; each record is decoded strictly on its own.
 	if err := jsonv2.Unmarshal(probe.Records, &raw, jsontext.AllowDuplicateNames(true)); err != nil || raw == nil {
 		err = fmt.Errorf("payload: Records is not an array of SQS messages: %s", redact.Quote(string(probe.Records)))
-		p.Log.ErrorContext(ctx, "not a batch", KeyErr, err.Error())
+		p.Log.ErrorContext(ctx, "not a batch", suite.LogKeyErr, err.Error())
 		return nil, err
 	}
 	if len(raw) == 0 {
@@ -197,7 +191,7 @@ func (p *Processor) Process(ctx context.Context, payload json.RawMessage) (any, 
 		var rec events.SQSMessage
 		err := ivsevent.Unmarshal(fmt.Sprintf("Records[%d]", i), r, &rec)
 		if err == nil && rec.MessageId == "" {
-			err = &ivsevent.FieldError{Field: fmt.Sprintf("Records[%d].messageId", i), Want: "the SQS message ID", Got: ""}
+			err = &invalid.FieldError{Field: fmt.Sprintf("Records[%d].messageId", i), Want: "the SQS message ID", Got: ""}
 		}
 		if err == nil {
 			records = append(records, rec)
@@ -206,7 +200,7 @@ func (p *Processor) Process(ctx context.Context, payload json.RawMessage) (any, 
 		// Not an SQS message: never acknowledged with its neighbours. With a messageId it is
 		// a batch item failure (redelivered, then dead-lettered, where the alarm is).
 		if id := messageIDOf(r); id != "" {
-			p.Log.ErrorContext(ctx, "not an SQS message; reported as failed", KeyMessageID, id, KeyErr, err.Error())
+			p.Log.ErrorContext(ctx, "not an SQS message; reported as failed", suite.LogKeyMessageID, id, suite.LogKeyErr, err.Error())
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: id})
 			continue
 		}
@@ -216,7 +210,7 @@ func (p *Processor) Process(ctx context.Context, payload json.RawMessage) (any, 
 	if len(nameless) > 0 {
 		err := fmt.Errorf("payload: %d records without a messageId cannot be reported one by one, so the invocation fails: %s",
 			len(nameless), strings.Join(nameless, "; "))
-		p.Log.ErrorContext(ctx, "not a batch", KeyErr, err.Error())
+		p.Log.ErrorContext(ctx, "not a batch", suite.LogKeyErr, err.Error())
 		return nil, err
 	}
 	return resp, nil
@@ -244,7 +238,7 @@ func (p *Processor) bare(ctx context.Context, id string, payload json.RawMessage
 	case errors.As(err, &pe):
 		return nil, err
 	case transient(ctx, err):
-		p.Log.WarnContext(ctx, "transient failure", KeyMessageID, id, KeyErr, scrubbed(err))
+		p.Log.WarnContext(ctx, "transient failure", suite.LogKeyMessageID, id, suite.LogKeyErr, scrubbed(err))
 		return nil, err
 	default:
 		p.reject(ctx, id, err)
@@ -268,7 +262,7 @@ func (p *Processor) sqs(ctx, outer context.Context, records []events.SQSMessage)
 			// brings a person. Its neighbours go on.
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
 		case transient(ctx, err):
-			p.Log.WarnContext(ctx, "transient failure, will be redelivered", KeyMessageID, rec.MessageId, KeyErr, scrubbed(err))
+			p.Log.WarnContext(ctx, "transient failure, will be redelivered", suite.LogKeyMessageID, rec.MessageId, suite.LogKeyErr, scrubbed(err))
 			if wait := retryable.RetryAfter(err); wait > 0 {
 				p.delay(ctx, rec, wait)
 			}
@@ -295,8 +289,8 @@ func (p *Processor) run(ctx context.Context, m Message) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			pe := &PanicError{Value: v, Stack: string(debug.Stack())}
-			p.Log.ErrorContext(ctx, "the work panicked; the message is reported as failed", KeyMessageID, m.ID,
-				KeyErr, scrubbed(pe), "stack", redact.Scrub(pe.Stack))
+			p.Log.ErrorContext(ctx, "the work panicked; the message is reported as failed", suite.LogKeyMessageID, m.ID,
+				suite.LogKeyErr, scrubbed(pe), "stack", redact.Scrub(pe.Stack))
 			err = pe
 		}
 	}()
@@ -339,7 +333,7 @@ func (p *Processor) leftover(ctx context.Context, rest []events.SQSMessage) []ev
 	requeued := 0
 	for _, rec := range rest {
 		if err := p.requeue(ctx, rec); err != nil {
-			p.Log.WarnContext(ctx, "left for redelivery", KeyMessageID, rec.MessageId, KeyReason, scrubbed(err))
+			p.Log.WarnContext(ctx, "left for redelivery", suite.LogKeyMessageID, rec.MessageId, suite.LogKeyReason, scrubbed(err))
 			failures = append(failures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
 			continue
 		}
@@ -404,7 +398,7 @@ func (p *Processor) delay(ctx context.Context, rec events.SQSMessage, wait time.
 	}
 	if err != nil {
 		p.Log.WarnContext(ctx, "change message visibility failed; the queue's visibility timeout applies",
-			KeyMessageID, rec.MessageId, "visibilitySeconds", seconds, KeyErr, err)
+			suite.LogKeyMessageID, rec.MessageId, "visibilitySeconds", seconds, suite.LogKeyErr, err)
 	}
 }
 
@@ -427,11 +421,11 @@ func VisibilitySeconds(d time.Duration) int32 {
 // QueueURL returns the URL of the queue with the ARN arn:aws:sqs:<region>:<account>:<name>:
 // https://sqs.<region>.amazonaws.com/<account>/<name>. With a custom endpoint
 // (AWS_ENDPOINT_URL_SQS) the SDK sends the request there and the URL only names the queue. It
-// returns a *ivsevent.FieldError for anything else.
+// returns a *invalid.FieldError for anything else.
 func QueueURL(queueARN string) (string, error) {
 	parts := strings.Split(queueARN, ":")
 	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "sqs" || parts[3] == "" || parts[4] == "" || parts[5] == "" {
-		return "", &ivsevent.FieldError{Field: "eventSourceARN", Want: "an SQS queue ARN (arn:aws:sqs:<region>:<account>:<name>)", Got: queueARN}
+		return "", &invalid.FieldError{Field: "eventSourceARN", Want: "an SQS queue ARN (arn:aws:sqs:<region>:<account>:<name>)", Got: queueARN}
 	}
 	return fmt.Sprintf("https://sqs.%s.amazonaws.com/%s/%s", parts[3], parts[4], parts[5]), nil
 }
@@ -445,7 +439,7 @@ func transient(ctx context.Context, err error) bool {
 
 // reject logs and counts a permanent failure; the message is acknowledged.
 func (p *Processor) reject(ctx context.Context, id string, err error) {
-	p.Log.ErrorContext(ctx, "rejected: retrying cannot fix this", KeyMessageID, id, KeyReason, scrubbed(err))
+	p.Log.ErrorContext(ctx, "rejected: retrying cannot fix this", suite.LogKeyMessageID, id, suite.LogKeyReason, scrubbed(err))
 	p.Metrics.Add(suite.MetricRejected, 1, metrics.Dim{Name: suite.DimensionFunction, Value: p.Function})
 }
 

@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
 )
 
@@ -108,7 +108,7 @@ func TestQueueURL(t *testing.T) {
 		}
 	}
 	for _, arn := range []string{"", "arn:aws:sns:us-west-2:123456789012:x", "arn:aws:sqs:us-west-2:123456789012", "arn:aws:sqs::123456789012:x", "x:aws:sqs:r:a:n"} {
-		var fe *ivsevent.FieldError
+		var fe *invalid.FieldError
 		if _, err := QueueURL(arn); !errors.As(err, &fe) || fe.Field != "eventSourceARN" {
 			t.Errorf("QueueURL(%q) err = %v, want a FieldError for eventSourceARN", arn, err)
 		}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 )
 
 // The IVS API's own validation rules (Smithy model ivs-2020-07-14: ChannelArn, StreamId).
@@ -28,17 +30,17 @@ type ChannelARN struct {
 
 // ParseChannelARN parses s against the IVS API's ChannelArn rules (length 1 to 128, pattern
 // ^arn:aws:ivs:[a-z0-9-]+:[0-9]+:channel/[a-zA-Z0-9-]+$), with a 12-digit account and a
-// region shaped like an AWS region (CheckAccount, CheckRegion). It returns a *FieldError with an
+// region shaped like an AWS region (CheckAccount, CheckRegion). It returns a *invalid.FieldError with an
 // empty Field when s does not match; callers set the field's path.
 func ParseChannelARN(s string) (ChannelARN, error) {
 	if len(s) == 0 || len(s) > MaxChannelARNLength || !channelARNPattern.MatchString(s) {
-		return ChannelARN{}, &FieldError{Want: "an IVS channel ARN (arn:aws:ivs:<region>:<account>:channel/<id>)", Got: s}
+		return ChannelARN{}, &invalid.FieldError{Want: "an IVS channel ARN (arn:aws:ivs:<region>:<account>:channel/<id>)", Got: s}
 	}
 	parts := strings.SplitN(s, ":", 6)
 	// Stricter than the API's pattern, which allows any digits and any dashes: an account is
 	// 12 digits and a region looks like one, since both end up in archive keys.
 	if !accountPattern.MatchString(parts[4]) || !regionPattern.MatchString(parts[3]) {
-		return ChannelARN{}, &FieldError{Want: "an IVS channel ARN (arn:aws:ivs:<region>:<12-digit account>:channel/<id>)", Got: s}
+		return ChannelARN{}, &invalid.FieldError{Want: "an IVS channel ARN (arn:aws:ivs:<region>:<12-digit account>:channel/<id>)", Got: s}
 	}
 	return ChannelARN{Region: parts[3], Account: parts[4], ID: strings.TrimPrefix(parts[5], "channel/")}, nil
 }
@@ -60,10 +62,10 @@ func ValidStreamID(s string) bool {
 	return len(s) == StreamIDLength && streamIDPattern.MatchString(s)
 }
 
-// CheckStreamID returns a *FieldError for field when s is not a valid IVS stream ID.
+// CheckStreamID returns a *invalid.FieldError for field when s is not a valid IVS stream ID.
 func CheckStreamID(field, s string) error {
 	if !ValidStreamID(s) {
-		return &FieldError{Field: field, Want: "an IVS stream ID (st- and 23 letters or digits)", Got: s}
+		return &invalid.FieldError{Field: field, Want: "an IVS stream ID (st- and 23 letters or digits)", Got: s}
 	}
 	return nil
 }

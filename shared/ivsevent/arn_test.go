@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 )
 
@@ -64,7 +65,7 @@ func TestParseChannelARN(t *testing.T) {
 			t.Errorf("ParseChannelARN(%q) = %+v, want an error", in, got)
 			continue
 		}
-		var fe *ivsevent.FieldError
+		var fe *invalid.FieldError
 		if !errors.As(err, &fe) {
 			t.Errorf("ParseChannelARN(%q): error %T is not a *FieldError", in, err)
 			continue
@@ -121,12 +122,12 @@ func TestValidStreamID(t *testing.T) {
 			t.Errorf("ValidStreamID(%q) = true, want false", s)
 		}
 		err := ivsevent.CheckStreamID("detail.stream_id", s)
-		var fe *ivsevent.FieldError
+		var fe *invalid.FieldError
 		if !errors.As(err, &fe) {
 			t.Errorf("CheckStreamID(%q) = %v, want a *FieldError", s, err)
 			continue
 		}
-		if fe.Field != "detail.stream_id" || fe.Got != s || errors.Is(err, ivsevent.ErrUnknown) {
+		if fe.Field != "detail.stream_id" || fe.Got != s || errors.Is(err, invalid.ErrUnknown) {
 			t.Errorf("CheckStreamID(%q) = %+v, want Field detail.stream_id, Got the input, not ErrUnknown", s, fe)
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"time"
 	"unicode/utf8"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 )
 
 // Bounds on what an IVS event may carry, checked at the border (Parse) with an error naming the
@@ -55,84 +57,84 @@ var (
 	recordingSessionIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{0,128}$`)
 )
 
-// CheckTime returns a *FieldError for field when t is zero or outside the years FirstYear to
+// CheckTime returns a *invalid.FieldError for field when t is zero or outside the years FirstYear to
 // LastYear (UTC).
 func CheckTime(field string, t time.Time) error {
 	if t.IsZero() {
-		return &FieldError{Field: field, Want: "a time", Got: ""}
+		return &invalid.FieldError{Field: field, Want: "a time", Got: ""}
 	}
 	if y := t.UTC().Year(); y < FirstYear || y > LastYear {
-		return &FieldError{Field: field, Want: fmt.Sprintf("a time in the years %d to %d (the archive's partitions)", FirstYear, LastYear),
+		return &invalid.FieldError{Field: field, Want: fmt.Sprintf("a time in the years %d to %d (the archive's partitions)", FirstYear, LastYear),
 			Got: t.UTC().Format(time.RFC3339Nano)}
 	}
 	return nil
 }
 
-// CheckAccount returns a *FieldError for field when s is not a 12-digit AWS account ID.
+// CheckAccount returns a *invalid.FieldError for field when s is not a 12-digit AWS account ID.
 func CheckAccount(field, s string) error {
 	if !accountPattern.MatchString(s) {
-		return &FieldError{Field: field, Want: "a 12-digit AWS account ID", Got: s}
+		return &invalid.FieldError{Field: field, Want: "a 12-digit AWS account ID", Got: s}
 	}
 	return nil
 }
 
-// CheckRegion returns a *FieldError for field when s is not shaped like an AWS region
+// CheckRegion returns a *invalid.FieldError for field when s is not shaped like an AWS region
 // (us-west-2, us-gov-east-1).
 func CheckRegion(field, s string) error {
 	if !regionPattern.MatchString(s) {
-		return &FieldError{Field: field, Want: "an AWS region (e.g. us-west-2)", Got: s}
+		return &invalid.FieldError{Field: field, Want: "an AWS region (e.g. us-west-2)", Got: s}
 	}
 	return nil
 }
 
-// CheckEventID returns a *FieldError for field when s is not an EventBridge event ID: 1 to
+// CheckEventID returns a *invalid.FieldError for field when s is not an EventBridge event ID: 1 to
 // MaxEventIDLength letters, digits and dashes.
 func CheckEventID(field, s string) error {
 	if len(s) == 0 || len(s) > MaxEventIDLength || !eventIDPattern.MatchString(s) {
-		return &FieldError{Field: field, Want: fmt.Sprintf("an event ID (1 to %d letters, digits, dashes)", MaxEventIDLength), Got: s}
+		return &invalid.FieldError{Field: field, Want: fmt.Sprintf("an event ID (1 to %d letters, digits, dashes)", MaxEventIDLength), Got: s}
 	}
 	return nil
 }
 
-// CheckChannelName returns a *FieldError for field when s breaks the IVS API's rule for a
+// CheckChannelName returns a *invalid.FieldError for field when s breaks the IVS API's rule for a
 // channel name: at most 128 characters of letters, digits, - and _.
 func CheckChannelName(field, s string) error {
 	if len(s) > MaxChannelNameLength || !channelNamePattern.MatchString(s) {
-		return &FieldError{Field: field, Want: fmt.Sprintf("an IVS channel name (at most %d letters, digits, - and _)", MaxChannelNameLength), Got: s}
+		return &invalid.FieldError{Field: field, Want: fmt.Sprintf("an IVS channel name (at most %d letters, digits, - and _)", MaxChannelNameLength), Got: s}
 	}
 	return nil
 }
 
-// CheckCode returns a *FieldError for field when s is neither empty nor a code: at most
+// CheckCode returns a *invalid.FieldError for field when s is neither empty nor a code: at most
 // MaxCodeLength letters and digits.
 func CheckCode(field, s string) error {
 	if s != "" && (len(s) > MaxCodeLength || !codePattern.MatchString(s)) {
-		return &FieldError{Field: field, Want: fmt.Sprintf("an IVS code (at most %d letters and digits)", MaxCodeLength), Got: s}
+		return &invalid.FieldError{Field: field, Want: fmt.Sprintf("an IVS code (at most %d letters and digits)", MaxCodeLength), Got: s}
 	}
 	return nil
 }
 
-// CheckText returns a *FieldError for field when s is longer than MaxTextLength bytes or holds
+// CheckText returns a *invalid.FieldError for field when s is longer than MaxTextLength bytes or holds
 // a control character (a line break could forge a log line wherever text is printed raw).
 func CheckText(field, s string) error {
 	if len(s) > MaxTextLength {
-		return &FieldError{Field: field, Want: fmt.Sprintf("at most %d bytes of text", MaxTextLength), Got: s}
+		return &invalid.FieldError{Field: field, Want: fmt.Sprintf("at most %d bytes of text", MaxTextLength), Got: s}
 	}
 	for _, r := range s {
 		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
-			return &FieldError{Field: field, Want: "text without control characters", Got: s}
+			return &invalid.FieldError{Field: field, Want: "text without control characters", Got: s}
 		}
 	}
 	return nil
 }
 
-// checkNumber returns a *FieldError for field when v is missing (null or absent) or negative.
+// checkNumber returns a *invalid.FieldError for field when v is missing (null or absent) or negative.
 func checkNumber(field string, v *float64) (float64, error) {
 	switch {
 	case v == nil:
-		return 0, &FieldError{Field: field, Want: "a number at or above 0", Got: "null or nothing"}
+		return 0, &invalid.FieldError{Field: field, Want: "a number at or above 0", Got: "null or nothing"}
 	case *v < 0:
-		return 0, &FieldError{Field: field, Want: "a number at or above 0", Got: fmt.Sprint(*v)}
+		return 0, &invalid.FieldError{Field: field, Want: "a number at or above 0", Got: fmt.Sprint(*v)}
 	}
 	return *v, nil
 }

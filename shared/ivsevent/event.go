@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 )
 
 // Event is one IVS EventBridge event: the standard envelope, the channel parsed from
@@ -136,12 +138,12 @@ func (e *Event) Code() string {
 // AccountLevel reports whether the event concerns the account rather than one channel.
 func (e *Event) AccountLevel() bool { return e.Channel.IsZero() }
 
-// Parse decodes and validates one IVS EventBridge event. It returns a *FieldError naming the
+// Parse decodes and validates one IVS EventBridge event. It returns a *invalid.FieldError naming the
 // JSON path of the first problem: malformed JSON, a member name given twice, data after the
 // event, a wrong type, a missing or invalid field, a value outside what the IVS API allows
 // (Check* and the Max* bounds), a time outside the years FirstYear to LastYear, a
 // channel-scoped event without a channel ARN in resources[0]. A source, detail-type, event name,
-// limit name or recording status it does not know gives a *FieldError wrapping ErrUnknown.
+// limit name or recording status it does not know gives a *invalid.FieldError wrapping invalid.ErrUnknown.
 //
 // Decoding is strict (see Unmarshal): names match exactly ("Code" is not "code"); members it
 // does not name are ignored, and unknown codes are kept.
@@ -155,7 +157,7 @@ func Parse(data []byte) (*Event, error) {
 		Account: w.Account, Region: w.Region, Resources: w.Resources, Detail: w.Detail,
 	}
 	if e.ID == "" {
-		return nil, &FieldError{Field: "id", Want: "the event ID", Got: ""}
+		return nil, &invalid.FieldError{Field: "id", Want: "the event ID", Got: ""}
 	}
 	if err := CheckEventID("id", e.ID); err != nil {
 		return nil, err
@@ -163,27 +165,27 @@ func Parse(data []byte) (*Event, error) {
 	switch e.Source {
 	case Source:
 	case "":
-		return nil, &FieldError{Field: "source", Want: fmt.Sprintf("%q", Source), Got: ""}
+		return nil, &invalid.FieldError{Field: "source", Want: fmt.Sprintf("%q", Source), Got: ""}
 	default:
-		return nil, &FieldError{Field: "source", Want: fmt.Sprintf("%q", Source), Got: e.Source, Err: ErrUnknown}
+		return nil, &invalid.FieldError{Field: "source", Want: fmt.Sprintf("%q", Source), Got: e.Source, Err: invalid.ErrUnknown}
 	}
 	if e.DetailType == "" {
-		return nil, &FieldError{Field: "detail-type", Want: "one of " + quoteList(DetailTypes), Got: ""}
+		return nil, &invalid.FieldError{Field: "detail-type", Want: "one of " + quoteList(DetailTypes), Got: ""}
 	}
 	if !slices.Contains(DetailTypes, e.DetailType) {
-		return nil, &FieldError{Field: "detail-type", Want: "one of " + quoteList(DetailTypes), Got: e.DetailType, Err: ErrUnknown}
+		return nil, &invalid.FieldError{Field: "detail-type", Want: "one of " + quoteList(DetailTypes), Got: e.DetailType, Err: invalid.ErrUnknown}
 	}
 	if err := checkAll(CheckAccount("account", e.Account), CheckRegion("region", e.Region)); err != nil {
 		return nil, err
 	}
 	if len(e.Resources) > MaxResources {
-		return nil, &FieldError{Field: "resources", Want: fmt.Sprintf("at most %d resources", MaxResources), Got: fmt.Sprintf("%d", len(e.Resources))}
+		return nil, &invalid.FieldError{Field: "resources", Want: fmt.Sprintf("at most %d resources", MaxResources), Got: fmt.Sprintf("%d", len(e.Resources))}
 	}
 	if err := e.decodeTime(w.Time); err != nil {
 		return nil, err
 	}
 	if d := bytes.TrimSpace(e.Detail); len(d) == 0 || d[0] != '{' {
-		return nil, &FieldError{Field: "detail", Want: "a JSON object", Got: string(d)}
+		return nil, &invalid.FieldError{Field: "detail", Want: "a JSON object", Got: string(d)}
 	}
 	channelScoped, err := e.decodeDetail()
 	if err != nil {
@@ -193,11 +195,11 @@ func Parse(data []byte) (*Event, error) {
 		return &e, nil
 	}
 	if len(e.Resources) == 0 {
-		return nil, &FieldError{Field: "resources", Want: "the channel ARN of a channel-scoped event", Got: "[]"}
+		return nil, &invalid.FieldError{Field: "resources", Want: "the channel ARN of a channel-scoped event", Got: "[]"}
 	}
 	ch, err := ParseChannelARN(e.Resources[0])
 	if err != nil {
-		var fe *FieldError
+		var fe *invalid.FieldError
 		errors.As(err, &fe)
 		fe.Field = "resources[0]"
 		return nil, fe
@@ -227,7 +229,7 @@ type wireEvent struct {
 func (e *Event) decodeTime(raw json.RawMessage) error {
 	const want = "an RFC 3339 timestamp"
 	if len(raw) == 0 || string(raw) == "null" {
-		return &FieldError{Field: "time", Want: want, Got: ""}
+		return &invalid.FieldError{Field: "time", Want: want, Got: ""}
 	}
 	got := string(raw)
 	var s string
@@ -235,10 +237,10 @@ func (e *Event) decodeTime(raw json.RawMessage) error {
 		got = s // quote the timestamp once, not twice
 	}
 	if err := e.Time.UnmarshalJSON(raw); err != nil {
-		return &FieldError{Field: "time", Want: want, Got: got, Err: err}
+		return &invalid.FieldError{Field: "time", Want: want, Got: got, Err: err}
 	}
 	if e.Time.IsZero() {
-		return &FieldError{Field: "time", Want: "a non-zero RFC 3339 timestamp", Got: got}
+		return &invalid.FieldError{Field: "time", Want: "a non-zero RFC 3339 timestamp", Got: got}
 	}
 	return CheckTime("time", e.Time)
 }
@@ -273,7 +275,7 @@ func (e *Event) decodeDetail() (channelScoped bool, err error) {
 		}
 		e.Limit = &LimitBreach{LimitName: w.LimitName, LimitUnit: w.LimitUnit, ChannelName: w.ChannelName, StreamID: w.StreamID}
 		if !slices.Contains(limitNames, e.Limit.LimitName) {
-			return false, &FieldError{Field: "detail.limit_name", Want: "one of " + quoteList(limitNames), Got: e.Limit.LimitName, Err: ErrUnknown}
+			return false, &invalid.FieldError{Field: "detail.limit_name", Want: "one of " + quoteList(limitNames), Got: e.Limit.LimitName, Err: invalid.ErrUnknown}
 		}
 		var errValue, errBy error
 		e.Limit.LimitValue, errValue = checkNumber("detail.limit_value", w.LimitValue)
@@ -292,10 +294,10 @@ func (e *Event) decodeDetail() (channelScoped bool, err error) {
 		}
 		r := e.Recording
 		if !slices.Contains(recordingStatuses, r.RecordingStatus) {
-			return false, &FieldError{Field: "detail.recording_status", Want: "one of " + quoteList(recordingStatuses), Got: r.RecordingStatus, Err: ErrUnknown}
+			return false, &invalid.FieldError{Field: "detail.recording_status", Want: "one of " + quoteList(recordingStatuses), Got: r.RecordingStatus, Err: invalid.ErrUnknown}
 		}
 		if len(r.RecordingSessionStreamIDs) > MaxRecordingStreamIDs {
-			return false, &FieldError{Field: "detail.recording_session_stream_ids", Want: fmt.Sprintf("at most %d stream IDs", MaxRecordingStreamIDs), Got: fmt.Sprint(len(r.RecordingSessionStreamIDs))}
+			return false, &invalid.FieldError{Field: "detail.recording_session_stream_ids", Want: fmt.Sprintf("at most %d stream IDs", MaxRecordingStreamIDs), Got: fmt.Sprint(len(r.RecordingSessionStreamIDs))}
 		}
 		for i, id := range r.RecordingSessionStreamIDs {
 			if err := CheckStreamID(fmt.Sprintf("detail.recording_session_stream_ids[%d]", i), id); err != nil {
@@ -313,7 +315,7 @@ func (e *Event) decodeDetail() (channelScoped bool, err error) {
 func checkEventName(detailType, name, streamID string) error {
 	names := eventNames[detailType]
 	if !slices.Contains(names, name) {
-		return &FieldError{Field: "detail.event_name", Want: "one of " + quoteList(names), Got: name, Err: ErrUnknown}
+		return &invalid.FieldError{Field: "detail.event_name", Want: "one of " + quoteList(names), Got: name, Err: invalid.ErrUnknown}
 	}
 	return CheckStreamID("detail.stream_id", streamID)
 }
@@ -336,13 +338,13 @@ type wireLimitBreach struct {
 // checkRecording checks the bounds of a recording state change's fields.
 func checkRecording(r *RecordingStateChange) error {
 	if r.RecordingS3BucketName != "" && !bucketPattern.MatchString(r.RecordingS3BucketName) {
-		return &FieldError{Field: "detail.recording_s3_bucket_name", Want: "an S3 bucket name (3 to 63 lower-case letters, digits, dots, dashes)", Got: r.RecordingS3BucketName}
+		return &invalid.FieldError{Field: "detail.recording_s3_bucket_name", Want: "an S3 bucket name (3 to 63 lower-case letters, digits, dots, dashes)", Got: r.RecordingS3BucketName}
 	}
 	if !recordingSessionIDPattern.MatchString(r.RecordingSessionID) {
-		return &FieldError{Field: "detail.recording_session_id", Want: "a recording session ID (at most 128 letters, digits, - and _)", Got: r.RecordingSessionID}
+		return &invalid.FieldError{Field: "detail.recording_session_id", Want: "a recording session ID (at most 128 letters, digits, - and _)", Got: r.RecordingSessionID}
 	}
 	if r.RecordingDurationMs < 0 {
-		return &FieldError{Field: "detail.recording_duration_ms", Want: "a duration at or above 0", Got: fmt.Sprint(r.RecordingDurationMs)}
+		return &invalid.FieldError{Field: "detail.recording_duration_ms", Want: "a duration at or above 0", Got: fmt.Sprint(r.RecordingDurationMs)}
 	}
 	return checkAll(
 		CheckChannelName("detail.channel_name", r.ChannelName),

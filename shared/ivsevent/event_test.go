@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 )
 
@@ -216,14 +217,14 @@ func TestParseRejects(t *testing.T) {
 			if ev != nil || err == nil {
 				t.Fatalf("Parse = %v, %v; want nil and an error", ev, err)
 			}
-			var fe *ivsevent.FieldError
+			var fe *invalid.FieldError
 			if !errors.As(err, &fe) {
 				t.Fatalf("error %v (%T) is not a *FieldError", err, err)
 			}
 			if fe.Field != tc.field {
 				t.Errorf("Field = %q, want %q (error: %v)", fe.Field, tc.field, err)
 			}
-			if got := errors.Is(err, ivsevent.ErrUnknown); got != tc.unknown {
+			if got := errors.Is(err, invalid.ErrUnknown); got != tc.unknown {
 				t.Errorf("errors.Is(err, ErrUnknown) = %v, want %v (error: %v)", got, tc.unknown, err)
 			}
 			if tc.message != "" && err.Error() != tc.message {

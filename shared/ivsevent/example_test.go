@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 )
 
@@ -38,7 +39,7 @@ func ExampleParse() {
 	// true
 }
 
-// An event Parse does not know wraps ErrUnknown: acknowledge it; any other *FieldError is a
+// An event Parse does not know wraps invalid.ErrUnknown: acknowledge it; any other *invalid.FieldError is a
 // malformed event. Neither is worth a retry.
 func ExampleParse_unknown() {
 	stage := []byte(`{"version":"0","id":"5c1e0e43-3e4a-4b8e-9d1f-2f9a7c0b6d21","detail-type":"IVS Stage Update",
@@ -46,8 +47,8 @@ func ExampleParse_unknown() {
 	  "resources":["arn:aws:ivs:us-west-2:123456789012:stage/LmNoPq7rStUv"],
 	  "detail":{"event_name":"Participant Joined"}}`)
 	_, err := ivsevent.Parse(stage)
-	var fe *ivsevent.FieldError
-	fmt.Println(errors.As(err, &fe), fe.Field, errors.Is(err, ivsevent.ErrUnknown))
+	var fe *invalid.FieldError
+	fmt.Println(errors.As(err, &fe), fe.Field, errors.Is(err, invalid.ErrUnknown))
 	// Output:
 	// true detail-type true
 }

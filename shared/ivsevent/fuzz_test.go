@@ -8,11 +8,12 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 )
 
 // FuzzParse checks that Parse never panics and keeps its contract: a non-nil *Event and a nil
-// error, or a nil *Event and a *FieldError. An accepted event has the typed detail of its
+// error, or a nil *Event and a *invalid.FieldError. An accepted event has the typed detail of its
 // detail-type, a channel unless it is account-level, and survives json.Marshal and a second
 // Parse unchanged. The seed corpus is every file under events/, valid and invalid.
 func FuzzParse(f *testing.F) {
@@ -40,7 +41,7 @@ func FuzzParse(f *testing.F) {
 			if ev != nil {
 				t.Fatalf("Parse returned an *Event with error %v", err)
 			}
-			var fe *ivsevent.FieldError
+			var fe *invalid.FieldError
 			if !errors.As(err, &fe) {
 				t.Fatalf("error %v (%T) is not a *FieldError", err, err)
 			}

@@ -3,6 +3,8 @@ package ivsevent
 import (
 	"errors"
 	"testing"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 )
 
 // A missing source or detail-type is malformed, not unknown: the distinction tells "not for us"
@@ -21,11 +23,11 @@ func TestMissingIsMalformedNotUnknown(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			_, err := Parse([]byte(tc.doc))
-			var fe *FieldError
+			var fe *invalid.FieldError
 			if !errors.As(err, &fe) || fe.Field != tc.field {
 				t.Fatalf("err = %v, want a FieldError for %s", err, tc.field)
 			}
-			if got := errors.Is(err, ErrUnknown); got != tc.isUnknown {
+			if got := errors.Is(err, invalid.ErrUnknown); got != tc.isUnknown {
 				t.Errorf("errors.Is(err, ErrUnknown) = %v, want %v", got, tc.isUnknown)
 			}
 		})

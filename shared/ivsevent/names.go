@@ -95,12 +95,6 @@ var limitNames = []string{LimitIngestBitrate, LimitIngestResolution, LimitConcur
 
 var recordingStatuses = []string{RecordingStart, RecordingEnd, RecordingStartFailure, RecordingEndFailure}
 
-// EventNames returns the known detail.event_name values of a detail-type, or nil when the
-// detail-type has none (limit breaches and recording state changes).
-func EventNames(detailType string) []string {
-	return append([]string(nil), eventNames[detailType]...)
-}
-
 // AccountLevel reports whether a limit name is an account-level limit, whose events carry no
 // channel and no stream.
 func AccountLevel(limitName string) bool {

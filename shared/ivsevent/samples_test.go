@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 )
 
@@ -73,7 +74,7 @@ var wantSamples = map[string]sampleWant{
 // invalidWant is the error one invalid sample must give.
 type invalidWant struct {
 	field   string // FieldError.Field
-	unknown bool   // errors.Is(err, ivsevent.ErrUnknown)
+	unknown bool   // errors.Is(err, invalid.ErrUnknown)
 }
 
 // wantInvalid lists every file in events/invalid/ and the field its error must name.
@@ -334,8 +335,8 @@ func TestSamplesCoverage(t *testing.T) {
 	}
 }
 
-// TestInvalidSamples checks that every events/invalid/*.json fails with a *FieldError naming
-// the expected field, wrapping ErrUnknown exactly when the event names something unknown.
+// TestInvalidSamples checks that every events/invalid/*.json fails with a *invalid.FieldError naming
+// the expected field, wrapping invalid.ErrUnknown exactly when the event names something unknown.
 func TestInvalidSamples(t *testing.T) {
 	samples := readSamples(t, invalidDir)
 	for name, data := range samples {
@@ -351,14 +352,14 @@ func TestInvalidSamples(t *testing.T) {
 			if ev != nil {
 				t.Errorf("Parse returned a non-nil *Event with error %v", err)
 			}
-			var fe *ivsevent.FieldError
+			var fe *invalid.FieldError
 			if !errors.As(err, &fe) {
 				t.Fatalf("error %v (%T) is not a *FieldError", err, err)
 			}
 			if fe.Field != want.field {
 				t.Errorf("Field = %q, want %q (error: %v)", fe.Field, want.field, err)
 			}
-			if got := errors.Is(err, ivsevent.ErrUnknown); got != want.unknown {
+			if got := errors.Is(err, invalid.ErrUnknown); got != want.unknown {
 				t.Errorf("errors.Is(err, ErrUnknown) = %v, want %v (error: %v)", got, want.unknown, err)
 			}
 			if msg := err.Error(); want.field != "" && !strings.HasPrefix(msg, want.field+": ") {

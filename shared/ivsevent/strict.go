@@ -8,6 +8,8 @@ import (
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 )
 
 // Unmarshal decodes the JSON document data into v strictly, with github.com/go-json-experiment/json
@@ -17,7 +19,7 @@ import (
 // valid UTF-8. Members the struct does not name are ignored, so that a field IVS adds tomorrow
 // does not turn its events away.
 //
-// The error is a *FieldError whose Field is field (the path of data in its document, "" for the
+// The error is a *invalid.FieldError whose Field is field (the path of data in its document, "" for the
 // whole document) joined with the path of the offending member, e.g. "detail.stream_id" for a
 // duplicated or mistyped stream_id, or "detail" for trailing data after the detail.
 func Unmarshal(field string, data []byte, v any) error {
@@ -28,7 +30,7 @@ func Unmarshal(field string, data []byte, v any) error {
 	return decodeError(field, err)
 }
 
-// decodeError turns an error of json.Unmarshal into a *FieldError under prefix.
+// decodeError turns an error of json.Unmarshal into a *invalid.FieldError under prefix.
 func decodeError(prefix string, err error) error {
 	var (
 		sem *json.SemanticError
@@ -38,12 +40,12 @@ func decodeError(prefix string, err error) error {
 	case errors.As(err, &syn):
 		switch {
 		case errors.Is(syn.Err, jsontext.ErrDuplicateName):
-			return &FieldError{Field: joinPath(prefix, syn.JSONPointer), Want: "the member once (a duplicate is ambiguous)", Got: syn.JSONPointer.LastToken(), Err: syn.Err}
+			return &invalid.FieldError{Field: joinPath(prefix, syn.JSONPointer), Want: "the member once (a duplicate is ambiguous)", Got: syn.JSONPointer.LastToken(), Err: syn.Err}
 		case strings.Contains(syn.Err.Error(), "after top-level value"):
-			return &FieldError{Field: prefix, Want: "one JSON value", Got: fmt.Sprintf("trailing data at byte %d", syn.ByteOffset), Err: err}
+			return &invalid.FieldError{Field: prefix, Want: "one JSON value", Got: fmt.Sprintf("trailing data at byte %d", syn.ByteOffset), Err: err}
 		}
 		// Where a document is cut off or broken, the document is what is malformed.
-		return &FieldError{Field: prefix, Want: "well-formed JSON", Got: fmt.Sprintf("malformed JSON at byte %d", syn.ByteOffset), Err: err}
+		return &invalid.FieldError{Field: prefix, Want: "well-formed JSON", Got: fmt.Sprintf("malformed JSON at byte %d", syn.ByteOffset), Err: err}
 	case errors.As(err, &sem):
 		field := joinPath(prefix, sem.JSONPointer)
 		want := "a valid value"
@@ -59,9 +61,9 @@ func decodeError(prefix string, err error) error {
 		}
 		// Not Err: err, whose wording varies between calls ("cannot" or "unable to unmarshal");
 		// field, want and got say it all.
-		return &FieldError{Field: field, Want: want, Got: got}
+		return &invalid.FieldError{Field: field, Want: want, Got: got}
 	}
-	return &FieldError{Field: prefix, Want: "well-formed JSON", Got: "malformed JSON", Err: err}
+	return &invalid.FieldError{Field: prefix, Want: "well-formed JSON", Got: "malformed JSON", Err: err}
 }
 
 // joinPath writes a JSON pointer as a dotted path under prefix: /detail/stream_id is

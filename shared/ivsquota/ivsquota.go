@@ -34,7 +34,6 @@ type Pacer struct {
 	limiters map[string]*rate.Limiter
 
 	throttles atomic.Int64
-	calls     atomic.Int64
 	reported  atomic.Int64 // throttles already reported by Report
 }
 
@@ -59,9 +58,6 @@ func (p *Pacer) Report(m *metrics.Recorder, function string) {
 		m.Add(suite.MetricIVSThrottles, float64(d), metrics.Dim{Name: suite.DimensionFunction, Value: function})
 	}
 }
-
-// Calls returns how many attempts were sent since the Pacer was made.
-func (p *Pacer) Calls() int64 { return p.calls.Load() }
 
 func (p *Pacer) limiter(op string) *rate.Limiter {
 	p.mu.Lock()
@@ -107,7 +103,6 @@ func (p *Pacer) middleware() middleware.FinalizeMiddleware {
 				return middleware.FinalizeOutput{}, middleware.Metadata{}, fmt.Errorf("ivsquota: wait for a %s slot: %w (%v)", op, cause, err)
 			}
 		}
-		p.calls.Add(1)
 		out, md, err := next.HandleFinalize(ctx, in)
 		if err != nil && retryable.IsThrottle(err) {
 			p.throttles.Add(1)

@@ -4,13 +4,15 @@
 // so two concurrent deliveries never correct one channel at once.
 //
 // The lease is made of S3's conditional writes, and nothing else
-// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html):
+// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html), made and
+// read through shared/s3doc:
 //
 //   - Acquire puts {"owner", "expires"} with If-None-Match: * (create, only if absent). When S3
-//     answers 412 Precondition Failed (or 409 ConditionalRequestConflict, a concurrent write),
-//     the object is read: a lease that is live belongs to someone else (*HeldError); an expired
-//     or released one is taken over with If-Match: <its ETag>, which only one of several
-//     contenders can win.
+//     answers 412 Precondition Failed, the object is read: a lease that is live belongs to
+//     someone else (*HeldError); an expired or released one is taken over with If-Match: <its
+//     ETag>, which only one of several contenders can win. A 409 ConditionalRequestConflict (a
+//     contender's conditional write in progress, which may fail) is answered by writing again
+//     once it is done; when every attempt meets one, Acquire returns that error.
 //   - Release overwrites the lease, If-Match: <the ETag of our write>, with a released one, so
 //     the next Acquire takes it over at once. A lease is never deleted: the IAM grant needs only
 //     s3:GetObject and s3:PutObject, and a lifecycle rule removes leases no longer used.

@@ -1,48 +1,23 @@
 package lease
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/smithy-go"
+	"github.com/ivs-sessions/ivs-sessions/shared/s3doc"
 )
-
-// Store is the S3 API a Locker uses: GetObject and PutObject with If-None-Match and If-Match.
-type Store interface {
-	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
-	PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error)
-}
-
-var _ Store = (*s3.Client)(nil)
-
-// Codes of S3's answers to a conditional write that lost.
-const (
-	codePreconditionFailed = "PreconditionFailed"         // 412: the condition did not hold
-	codeConflict           = "ConditionalRequestConflict" // 409: a concurrent write to the key
-)
-
-var codeNoSuchKey = (*types.NoSuchKey)(nil).ErrorCode()
 
 // attempts bounds how often Acquire writes: create, then at most two takeovers of an expired
 // lease that another contender keeps winning.
 const attempts = 3
 
-// maxBody bounds what Acquire reads of a lease; ours are under 200 bytes.
-const maxBody = 64 << 10
-
 // Locker acquires leases stored as objects of one bucket. Its fields are set once; it is safe for
 // concurrent use.
 type Locker struct {
-	S3     Store
+	S3     s3doc.API // GetObject and PutObject, with If-None-Match and If-Match
 	Bucket string
 	// TTL is how long an acquired lease lasts if it is not released.
 	TTL time.Duration
@@ -112,24 +87,23 @@ func (l *Locker) Acquire(ctx context.Context, key, owner string) (*Lease, error)
 	for range attempts {
 		expires := l.now().Add(l.TTL)
 		newETag, err := l.put(ctx, key, record{Owner: owner, Expires: expires, Attempt: attempt}, etag)
-		if err == nil {
-			return &Lease{Key: key, Owner: owner, Expires: expires, etag: newETag, l: l}, nil
-		}
 		switch {
-		case isCode(err, codeNoSuchKey) && etag != "":
+		case err == nil:
+			return &Lease{Key: key, Owner: owner, Expires: expires, etag: newETag, l: l}, nil
+		case errors.Is(err, s3doc.ErrChanged) && s3doc.IsNotFound(err):
 			// If-Match on a key that is gone (a lifecycle expiry meanwhile): S3 answers 404.
 			etag = ""
 			continue
-		case !lostRace(err):
-			return nil, fmt.Errorf("lease %s: put: %w", key, err)
+		case !errors.Is(err, s3doc.ErrExists) && !errors.Is(err, s3doc.ErrChanged):
+			return nil, fmt.Errorf("lease %s: %w", key, err)
 		}
 		cur, curETag, err := l.get(ctx, key)
 		switch {
-		case isCode(err, codeNoSuchKey):
+		case errors.Is(err, s3doc.ErrNotFound):
 			etag = "" // released by a lifecycle expiry meanwhile: create it again
 			continue
 		case err != nil:
-			return nil, fmt.Errorf("lease %s: get: %w", key, err)
+			return nil, fmt.Errorf("lease %s: %w", key, err)
 		case !cur.Released && cur.Attempt == attempt:
 			// Our own write: it succeeded but its answer was lost, and the SDK's retry of it
 			// was refused by that very write. Adopt it instead of locking ourselves out.
@@ -147,90 +121,42 @@ func (l *Locker) Acquire(ctx context.Context, key, owner string) (*Lease, error)
 // returns an error wrapping ErrLost when the lease expired and was taken over (or deleted)
 // meanwhile, and S3's error when the write failed (the lease then lapses at Expires). A 409
 // ConditionalRequestConflict (a concurrent conditional write, a contender trying to take the
-// lease) is what S3 says to answer by re-reading and retrying: the lease is read again and, if
-// it is still ours, released again. Releasing twice is a no-op.
+// lease) is answered as S3 says, by writing again once it is done (shared/s3doc): the contender's
+// write fails while the lease is ours. Releasing twice is a no-op.
 func (le *Lease) Release(ctx context.Context) error {
 	if le.released {
 		return nil
 	}
-	for range attempts {
-		_, err := le.l.put(ctx, le.Key, record{Owner: le.Owner, Expires: le.l.now(), Released: true}, le.etag)
-		switch {
-		case err == nil:
-			le.released = true
-			return nil
-		case isCode(err, codeConflict):
-			_, cur, gerr := le.l.get(ctx, le.Key)
-			switch {
-			case isCode(gerr, codeNoSuchKey):
-				return fmt.Errorf("release lease %s: %w", le.Key, ErrLost)
-			case gerr != nil:
-				return fmt.Errorf("release lease %s: after a conflict: %w", le.Key, gerr)
-			case cur != le.etag:
-				return fmt.Errorf("release lease %s: %w", le.Key, ErrLost)
-			}
-			// Still ours: the contender's write did not happen. Retry once it is done.
-			select {
-			case <-ctx.Done():
-				return fmt.Errorf("release lease %s: %w", le.Key, ctx.Err())
-			case <-time.After(conflictBackoff):
-			}
-		case lostRace(err), isCode(err, codeNoSuchKey):
-			return fmt.Errorf("release lease %s: %w", le.Key, ErrLost)
-		default:
-			return fmt.Errorf("release lease %s: %w", le.Key, err)
-		}
+	_, err := le.l.put(ctx, le.Key, record{Owner: le.Owner, Expires: le.l.now(), Released: true}, le.etag)
+	switch {
+	case err == nil:
+		le.released = true
+		return nil
+	case errors.Is(err, s3doc.ErrChanged):
+		return fmt.Errorf("release lease %s: %w: %w", le.Key, ErrLost, err)
 	}
-	return fmt.Errorf("release lease %s: %d conflicting writes: %w", le.Key, attempts, errConflicts)
+	return fmt.Errorf("release lease %s: %w", le.Key, err)
 }
-
-// conflictBackoff is the wait before Release writes again after a 409: the concurrent write
-// it met takes one S3 round trip.
-var conflictBackoff = 20 * time.Millisecond
-
-// errConflicts is wrapped by Release's error when every attempt met a concurrent write.
-var errConflicts = errors.New("S3 kept answering ConditionalRequestConflict")
 
 // put writes rec to key: only if absent when etag is "", else only over that ETag. It returns
 // the new object's ETag.
 func (l *Locker) put(ctx context.Context, key string, rec record, etag string) (string, error) {
-	body, err := json.Marshal(rec)
-	if err != nil {
-		return "", fmt.Errorf("encode lease: %w", err)
-	}
-	in := &s3.PutObjectInput{
-		Bucket: aws.String(l.Bucket), Key: aws.String(key),
-		Body: bytes.NewReader(body), ContentType: aws.String("application/json"),
-	}
+	b := s3doc.Bucket{S3: l.S3, Name: l.Bucket}
 	if etag == "" {
-		in.IfNoneMatch = aws.String("*")
-	} else {
-		in.IfMatch = aws.String(etag)
+		return b.Create(ctx, key, rec)
 	}
-	out, err := l.S3.PutObject(ctx, in)
-	if err != nil {
-		return "", err
-	}
-	return aws.ToString(out.ETag), nil
+	return b.Replace(ctx, key, etag, rec)
 }
 
 // get reads the lease at key and its ETag. An unreadable lease reads as released, so that a
 // corrupt object cannot block the key for ever.
 func (l *Locker) get(ctx context.Context, key string) (record, string, error) {
-	out, err := l.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(l.Bucket), Key: aws.String(key)})
-	if err != nil {
-		return record{}, "", err
-	}
-	defer out.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(out.Body, maxBody))
-	if err != nil {
-		return record{}, "", fmt.Errorf("read: %w", err)
-	}
 	var rec record
-	if err := json.Unmarshal(body, &rec); err != nil {
-		rec = record{Released: true}
+	etag, err := s3doc.Bucket{S3: l.S3, Name: l.Bucket}.Get(ctx, s3doc.Lease, key, &rec)
+	if errors.Is(err, s3doc.ErrUnreadable) {
+		return record{Released: true}, etag, nil
 	}
-	return rec, aws.ToString(out.ETag), nil
+	return rec, etag, err
 }
 
 func (l *Locker) now() time.Time {
@@ -238,14 +164,4 @@ func (l *Locker) now() time.Time {
 		return l.Now()
 	}
 	return time.Now()
-}
-
-// lostRace reports whether err is S3's answer to a conditional write whose condition failed.
-func lostRace(err error) bool {
-	return isCode(err, codePreconditionFailed) || isCode(err, codeConflict)
-}
-
-func isCode(err error, code string) bool {
-	var apiErr smithy.APIError
-	return errors.As(err, &apiErr) && apiErr.ErrorCode() == code
 }

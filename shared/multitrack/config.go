@@ -5,7 +5,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
 
-	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 )
 
 // MaxTagKeyLength is the longest tag key AWS accepts (128 characters).
@@ -30,7 +30,7 @@ type Config struct {
 	OptOutTag string
 }
 
-// Validate checks every field and returns a *ivsevent.FieldError for the first bad one. Its
+// Validate checks every field and returns a *invalid.FieldError for the first bad one. Its
 // Field is the Go field name ("Mode", "DefaultMaximumResolution", "OptOutTag"), which a
 // LoadConfig maps to its environment variable.
 func (c Config) Validate() error {
@@ -41,27 +41,27 @@ func (c Config) Validate() error {
 		return err
 	}
 	if len(c.OptOutTag) > MaxTagKeyLength {
-		return &ivsevent.FieldError{Field: "OptOutTag", Want: fmt.Sprintf("a tag key of at most %d characters", MaxTagKeyLength), Got: c.OptOutTag}
+		return &invalid.FieldError{Field: "OptOutTag", Want: fmt.Sprintf("a tag key of at most %d characters", MaxTagKeyLength), Got: c.OptOutTag}
 	}
 	return nil
 }
 
-// ParseMode returns the Mode named s (apply, dry-run or off), or a *ivsevent.FieldError for
+// ParseMode returns the Mode named s (apply, dry-run or off), or a *invalid.FieldError for
 // field "Mode".
 func ParseMode(s string) (Mode, error) {
 	switch m := Mode(s); m {
 	case ModeApply, ModeDryRun, ModeOff:
 		return m, nil
 	}
-	return "", &ivsevent.FieldError{Field: "Mode", Want: `one of "apply", "dry-run", "off"`, Got: s}
+	return "", &invalid.FieldError{Field: "Mode", Want: `one of "apply", "dry-run", "off"`, Got: s}
 }
 
 // ParseMaximumResolution returns the maximum resolution named s (SD, HD, FULL_HD, or "" for
-// "from the tracks"), or a *ivsevent.FieldError for field "DefaultMaximumResolution".
+// "from the tracks"), or a *invalid.FieldError for field "DefaultMaximumResolution".
 func ParseMaximumResolution(s string) (types.MultitrackMaximumResolution, error) {
 	r := types.MultitrackMaximumResolution(s)
 	if r == "" || resolutionRank(r) > 0 {
 		return r, nil
 	}
-	return "", &ivsevent.FieldError{Field: "DefaultMaximumResolution", Want: `one of "SD", "HD", "FULL_HD" or empty`, Got: s}
+	return "", &invalid.FieldError{Field: "DefaultMaximumResolution", Want: `one of "SD", "HD", "FULL_HD" or empty`, Got: s}
 }

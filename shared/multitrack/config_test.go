@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 )
 
 func TestConfigValidate(t *testing.T) {
@@ -34,9 +34,9 @@ func TestConfigValidate(t *testing.T) {
 	for name, tc := range bad {
 		t.Run(name, func(t *testing.T) {
 			err := tc.cfg.Validate()
-			var fe *ivsevent.FieldError
+			var fe *invalid.FieldError
 			if !errors.As(err, &fe) {
-				t.Fatalf("Validate() = %v, want a *ivsevent.FieldError", err)
+				t.Fatalf("Validate() = %v, want a *invalid.FieldError", err)
 			}
 			if fe.Field != tc.wantField {
 				t.Errorf("field = %q, want %q (error %q)", fe.Field, tc.wantField, err)

@@ -21,7 +21,7 @@ import (
 func TestCorrectAgainstLocalIVS(t *testing.T) {
 	srv := ivstest.NewServer(ivstest.Options{})
 	t.Cleanup(srv.Close)
-	client := ivstest.Client(t, srv)
+	client := ivstest.Client(srv)
 	ctx := context.Background()
 	cfg := multitrack.Config{Mode: multitrack.ModeApply, AllowTypeChange: true, AllowContainerFormatChange: true}
 	tests := map[string]struct {
@@ -85,7 +85,7 @@ func TestCorrectAgainstLocalIVS(t *testing.T) {
 func TestPresetClearNeeded(t *testing.T) {
 	srv := ivstest.NewServer(ivstest.Options{})
 	t.Cleanup(srv.Close)
-	client := ivstest.Client(t, srv)
+	client := ivstest.Client(srv)
 	ctx := context.Background()
 	created, err := client.CreateChannel(ctx, &ivs.CreateChannelInput{Type: types.ChannelTypeAdvancedSDChannelType})
 	if err != nil {

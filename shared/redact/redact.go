@@ -14,9 +14,6 @@ const Redacted = "REDACTED"
 // of an rtmps:// URL).
 var streamKey = regexp.MustCompile(`sk_[a-z]{2}(?:-[a-z]+)+-[0-9]+_[A-Za-z0-9]+_[A-Za-z0-9]+`)
 
-// ContainsStreamKey reports whether s contains something shaped like an IVS stream key.
-func ContainsStreamKey(s string) bool { return streamKey.MatchString(s) }
-
 // Scrub returns s with every IVS stream key in it replaced by REDACTED.
 func Scrub(s string) string {
 	if !strings.Contains(s, "sk_") {

@@ -29,9 +29,6 @@ func TestScrub(t *testing.T) {
 			if got := Scrub(tc.in); got != tc.want {
 				t.Errorf("Scrub(%q) = %q, want %q", tc.in, got, tc.want)
 			}
-			if got := ContainsStreamKey(tc.in); got != (tc.in != tc.want) {
-				t.Errorf("ContainsStreamKey(%q) = %v", tc.in, got)
-			}
 		})
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/redact"
@@ -16,42 +17,42 @@ import (
 // the event that led to the call (nil if none). The channel's srt.passphrase is never read;
 // its tags are scrubbed of stream keys.
 //
-// It returns a *ivsevent.FieldError naming the field (e.g. "streamSession.channel.arn") when
+// It returns a *invalid.FieldError naming the field (e.g. "streamSession.channel.arn") when
 // ss lacks a valid stream ID, channel ARN or start time, when its end time is before its start
 // time, or when ev is for another channel ("resources[0]") or stream ("detail.stream_id").
 func FromStreamSession(ss *types.StreamSession, ev *ivsevent.Event) (Record, error) {
 	if ss == nil {
-		return Record{}, &ivsevent.FieldError{Field: "streamSession", Want: "a stream session", Got: "nil"}
+		return Record{}, &invalid.FieldError{Field: "streamSession", Want: "a stream session", Got: "nil"}
 	}
 	streamID := deref(ss.StreamId)
 	if err := ivsevent.CheckStreamID("streamSession.streamId", streamID); err != nil {
 		return Record{}, err
 	}
 	if ss.Channel == nil {
-		return Record{}, &ivsevent.FieldError{Field: "streamSession.channel", Want: "the channel", Got: "nil"}
+		return Record{}, &invalid.FieldError{Field: "streamSession.channel", Want: "the channel", Got: "nil"}
 	}
 	arn, err := ivsevent.ParseChannelARN(deref(ss.Channel.Arn))
 	if err != nil {
-		var fe *ivsevent.FieldError
+		var fe *invalid.FieldError
 		errors.As(err, &fe)
 		fe.Field = "streamSession.channel.arn"
 		return Record{}, fe
 	}
 	if ss.StartTime == nil || ss.StartTime.IsZero() {
-		return Record{}, &ivsevent.FieldError{Field: "streamSession.startTime", Want: "the session's start time", Got: ""}
+		return Record{}, &invalid.FieldError{Field: "streamSession.startTime", Want: "the session's start time", Got: ""}
 	}
 	if err := ivsevent.CheckTime("streamSession.startTime", *ss.StartTime); err != nil {
 		return Record{}, err // outside the archive's years: no partition would hold it
 	}
 	if ss.EndTime != nil && ss.EndTime.Before(*ss.StartTime) {
-		return Record{}, &ivsevent.FieldError{Field: "streamSession.endTime", Want: "a time at or after startTime " + ss.StartTime.UTC().Format(time.RFC3339Nano), Got: ss.EndTime.UTC().Format(time.RFC3339Nano)}
+		return Record{}, &invalid.FieldError{Field: "streamSession.endTime", Want: "a time at or after startTime " + ss.StartTime.UTC().Format(time.RFC3339Nano), Got: ss.EndTime.UTC().Format(time.RFC3339Nano)}
 	}
 	if ev != nil {
 		if ev.Channel != arn {
-			return Record{}, &ivsevent.FieldError{Field: "resources[0]", Want: "the stream session's channel " + arn.String(), Got: ev.Channel.String()}
+			return Record{}, &invalid.FieldError{Field: "resources[0]", Want: "the stream session's channel " + arn.String(), Got: ev.Channel.String()}
 		}
 		if ev.StreamID() != streamID {
-			return Record{}, &ivsevent.FieldError{Field: "detail.stream_id", Want: "the stream session's stream " + streamID, Got: ev.StreamID()}
+			return Record{}, &invalid.FieldError{Field: "detail.stream_id", Want: "the stream session's stream " + streamID, Got: ev.StreamID()}
 		}
 	}
 

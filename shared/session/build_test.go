@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/golden"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
@@ -209,9 +210,9 @@ func TestFromStreamSessionErrors(t *testing.T) {
 				ev = tc.ev(t)
 			}
 			_, err := FromStreamSession(tc.ss, ev)
-			var fe *ivsevent.FieldError
+			var fe *invalid.FieldError
 			if !errors.As(err, &fe) {
-				t.Fatalf("err = %v, want a *ivsevent.FieldError", err)
+				t.Fatalf("err = %v, want a *invalid.FieldError", err)
 			}
 			if fe.Field != tc.wantField {
 				t.Errorf("field = %q, want %q (%v)", fe.Field, tc.wantField, err)

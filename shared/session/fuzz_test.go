@@ -7,11 +7,12 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 )
 
 // FuzzKeys checks the key builders: whatever the identifiers, a key is either refused with a
-// *ivsevent.FieldError or lies under its prefix, holds no "..", no empty segment, no control
+// *invalid.FieldError or lies under its prefix, holds no "..", no empty segment, no control
 // or space character, fits S3's 1,024 bytes, and a session key parses back to its identity.
 // Issue 10: no input may push a key outside its prefix.
 func FuzzKeys(f *testing.F) {
@@ -25,8 +26,8 @@ func FuzzKeys(f *testing.F) {
 		check := func(kind, prefix, key string, err error) {
 			t.Helper()
 			if err != nil {
-				if _, ok := err.(*ivsevent.FieldError); !ok || key != "" {
-					t.Fatalf("%s: %q, %v (%T): want a *ivsevent.FieldError and no key", kind, key, err, err)
+				if _, ok := err.(*invalid.FieldError); !ok || key != "" {
+					t.Fatalf("%s: %q, %v (%T): want a *invalid.FieldError and no key", kind, key, err, err)
 				}
 				return
 			}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 )
 
@@ -22,6 +23,9 @@ const (
 	// AccountEventKeyPrefix is the prefix of the records of account-level events (limit
 	// breaches with no channel: AccountEventKey).
 	AccountEventKeyPrefix = "account-events/"
+	// SweepKeyPrefix is the prefix of the sweep's state: one object per kind of window
+	// (sweep/daily.json, sweep/backfill.json; shared/sweep).
+	SweepKeyPrefix = "sweep/"
 )
 
 // Keys are built here and nowhere else, from validated identifiers alone: the account, region
@@ -34,10 +38,11 @@ const (
 //	account-events/year=YYYY/month=MM/day=DD/account=<account>/region=<region>/<event id>.json
 //	locks/account=<account>/region=<region>/channel=<channel id>.json
 //	locks/intent/account=<account>/region=<region>/channel=<channel id>/<stream id>.json
+//	sweep/<daily|backfill>.json
 //
 // Account and region are in every key, so several accounts and regions can archive into one
 // bucket without two sessions ever sharing an object. A key that cannot be built is a
-// *ivsevent.FieldError naming the field: permanent, a retry builds the same nothing.
+// *invalid.FieldError naming the field: permanent, a retry builds the same nothing.
 
 // Identity identifies one stream session: (account, region, channel, stream). A channel ID is
 // unique only within its account and region, and a stream ID within its channel.
@@ -57,7 +62,7 @@ func IdentityOf(arn ivsevent.ChannelARN, streamID string) (Identity, error) {
 	return id, id.Check()
 }
 
-// Check returns a *ivsevent.FieldError naming the first field of id that is not a valid
+// Check returns a *invalid.FieldError naming the first field of id that is not a valid
 // identifier: account (12 digits), region (an AWS region's shape), channelId (the IVS channel
 // ID pattern), streamId (an IVS stream ID).
 func (id Identity) Check() error {
@@ -75,7 +80,7 @@ func (id Identity) checkChannel() error {
 		return err
 	}
 	if !channelIDPattern.MatchString(id.ChannelID) {
-		return &ivsevent.FieldError{Field: "channelId", Want: "an IVS channel ID (letters, digits, dashes)", Got: id.ChannelID}
+		return &invalid.FieldError{Field: "channelId", Want: "an IVS channel ID (letters, digits, dashes)", Got: id.ChannelID}
 	}
 	return nil
 }
@@ -89,11 +94,11 @@ func (id Identity) ChannelARN() ivsevent.ChannelARN {
 // channelId must be the ARN's, and its region and account fields, when set, too (a record that
 // says one region in its ARN and another in its region field is rejected, never archived under
 // either).
-// It returns a *ivsevent.FieldError naming the record's JSON field.
+// It returns a *invalid.FieldError naming the record's JSON field.
 func (r Record) Identity() (Identity, error) {
 	arn, err := ivsevent.ParseChannelARN(r.ChannelARN)
 	if err != nil {
-		return Identity{}, &ivsevent.FieldError{Field: "channelArn", Want: "an IVS channel ARN (arn:aws:ivs:<region>:<account>:channel/<id>)", Got: r.ChannelARN}
+		return Identity{}, &invalid.FieldError{Field: "channelArn", Want: "an IVS channel ARN (arn:aws:ivs:<region>:<account>:channel/<id>)", Got: r.ChannelARN}
 	}
 	for _, f := range []struct {
 		field, got, want string
@@ -104,7 +109,7 @@ func (r Record) Identity() (Identity, error) {
 		{"account", r.Account, arn.Account, true},
 	} {
 		if f.got != f.want && !(f.optional && f.got == "") {
-			return Identity{}, &ivsevent.FieldError{Field: f.field, Want: "the channel ARN's, " + f.want, Got: f.got}
+			return Identity{}, &invalid.FieldError{Field: f.field, Want: "the channel ARN's, " + f.want, Got: f.got}
 		}
 	}
 	return IdentityOf(arn, r.StreamID)
@@ -112,14 +117,14 @@ func (r Record) Identity() (Identity, error) {
 
 // Validate reports whether the record can be archived: it needs a valid identity (Identity)
 // and a time within the archive's years (startTime, else its earliest event). It returns a
-// *ivsevent.FieldError naming the record's JSON field.
+// *invalid.FieldError naming the record's JSON field.
 func (r Record) Validate() error {
 	_, err := r.ArchiveKey()
 	return err
 }
 
 // ArchiveKey returns the record's key in the archive (SessionKey of its identity, dated (UTC)
-// by startTime, else by the earliest event), or a *ivsevent.FieldError naming the field that
+// by startTime, else by the earliest event), or a *invalid.FieldError naming the field that
 // prevents it.
 //
 // A record known only from events is dated by its earliest event: for a session that crosses
@@ -131,7 +136,7 @@ func (r Record) ArchiveKey() (string, error) {
 	}
 	t := r.keyTime()
 	if t.IsZero() {
-		return "", &ivsevent.FieldError{Field: "startTime", Want: "the session's start time, or at least one event time", Got: ""}
+		return "", &invalid.FieldError{Field: "startTime", Want: "the session's start time, or at least one event time", Got: ""}
 	}
 	field := "startTime"
 	if r.StartTime.IsZero() {
@@ -161,16 +166,33 @@ func SessionKey(id Identity, at time.Time) (string, error) {
 	return fmt.Sprintf("%s%s%s/%s.json", KeyPrefix, datePath(at), channelPath(id), id.StreamID), nil
 }
 
+// MaxDuration is the longest a stream session lasts: IVS ends a stream after 48 hours. A
+// session's record is dated by its start, so an event of it may be up to this much later.
+const MaxDuration = 48 * time.Hour
+
+// Days returns the UTC days (each at midnight) from t's back to the day of t minus back, newest
+// first: the days a record dated by its session's start may have, for an event at t of a
+// session that started at most back before it.
+func Days(t time.Time, back time.Duration) []time.Time {
+	t = t.UTC()
+	first := t.Add(-back).Truncate(24 * time.Hour)
+	var out []time.Time
+	for day := t.Truncate(24 * time.Hour); !day.Before(first); day = day.Add(-24 * time.Hour) {
+		out = append(out, day)
+	}
+	return out
+}
+
 // DayPrefix is the prefix of the keys of every session record dated (UTC) on t's day, of every
 // account, region and channel: sessions/year=YYYY/month=MM/day=DD/.
 func DayPrefix(t time.Time) string { return KeyPrefix + datePath(t) }
 
 // ParseSessionKey returns the identity and the day (midnight UTC) of a key SessionKey built. It
-// returns a *ivsevent.FieldError (field "sessionKey") for any other string: another layout, a
+// returns a *invalid.FieldError (field "sessionKey") for any other string: another layout, a
 // path with "..", an identifier that does not check.
 func ParseSessionKey(key string) (Identity, time.Time, error) {
 	bad := func(why string) error {
-		return &ivsevent.FieldError{Field: "sessionKey", Want: "a session key (" + KeyPrefix + "year=YYYY/month=MM/day=DD/account=.../region=.../channel=.../<stream id>.json): " + why, Got: key}
+		return &invalid.FieldError{Field: "sessionKey", Want: "a session key (" + KeyPrefix + "year=YYYY/month=MM/day=DD/account=.../region=.../channel=.../<stream id>.json): " + why, Got: key}
 	}
 	m := sessionKeyPattern.FindStringSubmatch(key)
 	if m == nil {
@@ -201,7 +223,7 @@ func CorrectionKey(id Identity, outcome CorrectionOutcome, at time.Time) (string
 		return "", err
 	}
 	if !outcome.Valid() {
-		return "", &ivsevent.FieldError{Field: "correction.outcome", Want: "one of " + outcomeList(), Got: string(outcome)}
+		return "", &invalid.FieldError{Field: "correction.outcome", Want: "one of " + outcomeList(), Got: string(outcome)}
 	}
 	if err := ivsevent.CheckTime("correction.at", at); err != nil {
 		return "", err
@@ -317,17 +339,17 @@ func (r Record) LogValue() slog.Value {
 const LockKeyPrefix = "locks/"
 
 // Identity returns the identity of the session the correction belongs to: its channel ARN
-// parsed, its stream ID checked; a *ivsevent.FieldError names the field otherwise.
+// parsed, its stream ID checked; a *invalid.FieldError names the field otherwise.
 func (c Corrected) Identity() (Identity, error) {
 	arn, err := ivsevent.ParseChannelARN(c.ChannelARN)
 	if err != nil {
-		return Identity{}, &ivsevent.FieldError{Field: "channelArn", Want: "an IVS channel ARN (arn:aws:ivs:<region>:<account>:channel/<id>)", Got: c.ChannelARN}
+		return Identity{}, &invalid.FieldError{Field: "channelArn", Want: "an IVS channel ARN (arn:aws:ivs:<region>:<account>:channel/<id>)", Got: c.ChannelARN}
 	}
 	return IdentityOf(arn, c.StreamID)
 }
 
 // ArchiveKey returns the correction's key (CorrectionKey of its identity, outcome and time), or
-// a *ivsevent.FieldError naming the field that prevents it.
+// a *invalid.FieldError naming the field that prevents it.
 func (c Corrected) ArchiveKey() (string, error) {
 	id, err := c.Identity()
 	if err != nil {

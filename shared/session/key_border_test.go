@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/redact"
@@ -15,7 +16,7 @@ import (
 var keyDay = time.Date(2026, 11, 3, 18, 0, 0, 0, time.UTC)
 
 // TestKeysRejectHostileIdentifiers: every key is built from checked identifiers; anything else
-// is a *ivsevent.FieldError naming the field (issue 10).
+// is a *invalid.FieldError naming the field (issue 10).
 func TestKeysRejectHostileIdentifiers(t *testing.T) {
 	good := Identity{Account: "123456789012", Region: "us-west-2", ChannelID: "AbCdef1G2hij", StreamID: "st-1A2b3c4D5e6F78ghij9Klmn"}
 	with := func(change func(*Identity)) Identity { id := good; change(&id); return id }
@@ -35,7 +36,7 @@ func TestKeysRejectHostileIdentifiers(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			key, err := SessionKey(tc.id, tc.at)
-			var fe *ivsevent.FieldError
+			var fe *invalid.FieldError
 			if key != "" || !errors.As(err, &fe) || fe.Field != tc.field {
 				t.Errorf("SessionKey = %q, %v; want a FieldError for %q", key, err, tc.field)
 			}
@@ -43,7 +44,7 @@ func TestKeysRejectHostileIdentifiers(t *testing.T) {
 	}
 	for _, outcome := range []CorrectionOutcome{"", "../../sessions/x", CorrectionOutcome(strings.Repeat("a", 1100)), "APPLIED"} {
 		key, err := CorrectionKey(good, outcome, keyDay)
-		var fe *ivsevent.FieldError
+		var fe *invalid.FieldError
 		if key != "" || !errors.As(err, &fe) || fe.Field != "correction.outcome" {
 			t.Errorf("CorrectionKey(outcome %.20q) = %q, %v; want a FieldError for correction.outcome", outcome, key, err)
 		}
@@ -105,7 +106,7 @@ func TestRecordIdentity(t *testing.T) {
 		bad := r
 		change(&bad)
 		_, err := bad.ArchiveKey()
-		var fe *ivsevent.FieldError
+		var fe *invalid.FieldError
 		if !errors.As(err, &fe) || fe.Field != field {
 			t.Errorf("%s changed: ArchiveKey error %v, want a FieldError for %s", field, err, field)
 		}

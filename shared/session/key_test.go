@@ -6,10 +6,12 @@ import (
 	"errors"
 	"log/slog"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 )
 
@@ -80,9 +82,9 @@ func TestValidate(t *testing.T) {
 			r := good
 			tc.edit(&r)
 			err := r.Validate()
-			var fe *ivsevent.FieldError
+			var fe *invalid.FieldError
 			if !errors.As(err, &fe) || fe.Field != tc.wantField {
-				t.Errorf("Validate() = %v, want a *ivsevent.FieldError for %s", err, tc.wantField)
+				t.Errorf("Validate() = %v, want a *invalid.FieldError for %s", err, tc.wantField)
 			}
 			if k := r.Key(); k != "" {
 				t.Errorf("Key() = %q for an invalid record, want \"\"", k)
@@ -214,5 +216,27 @@ func TestLogValue(t *testing.T) {
 	}
 	if strings.Contains(buf.String(), `"video":`) {
 		t.Error("the log line holds the whole record, want a summary")
+	}
+}
+
+func TestDays(t *testing.T) {
+	day := func(d int) time.Time { return time.Date(2026, 11, d, 0, 0, 0, 0, time.UTC) }
+	tests := map[string]struct {
+		at   time.Time
+		back time.Duration
+		want []time.Time
+	}{
+		"a session's whole life":      {at: day(3).Add(10 * time.Hour), back: MaxDuration, want: []time.Time{day(3), day(2), day(1)}},
+		"at midnight":                 {at: day(3), back: MaxDuration, want: []time.Time{day(3), day(2), day(1)}},
+		"minutes, across midnight":    {at: day(3).Add(5 * time.Minute), back: 10 * time.Minute, want: []time.Time{day(3), day(2)}},
+		"minutes, the same day":       {at: day(3).Add(15 * time.Minute), back: 10 * time.Minute, want: []time.Time{day(3)}},
+		"another zone is read as UTC": {at: time.Date(2026, 11, 3, 1, 0, 0, 0, time.FixedZone("CET", 3600)), back: 0, want: []time.Time{day(3)}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := Days(tc.at, tc.back); !slices.Equal(got, tc.want) {
+				t.Errorf("Days(%s, %s) = %v, want %v", tc.at, tc.back, got, tc.want)
+			}
+		})
 	}
 }

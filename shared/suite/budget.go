@@ -3,7 +3,7 @@ package suite
 import (
 	"strconv"
 
-	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 )
 
 // The IVS quota budget. IVS allows IVSCallsPerSecond calls per second for each operation, per
@@ -52,17 +52,17 @@ func InstanceRate(fn string, share float64) float64 {
 	return 0
 }
 
-// QuotaShare checks a quota share: more than 0, at most 1. It returns a *ivsevent.FieldError
+// QuotaShare checks a quota share: more than 0, at most 1. It returns a *invalid.FieldError
 // naming field otherwise.
 func QuotaShare(field string, share float64) error {
 	if !(share > 0 && share <= 1) {
-		return &ivsevent.FieldError{Field: field, Want: "a share of the IVS quota above 0 and at most 1 (e.g. 0.6)", Got: strconv.FormatFloat(share, 'g', -1, 64)}
+		return &invalid.FieldError{Field: field, Want: "a share of the IVS quota above 0 and at most 1 (e.g. 0.6)", Got: strconv.FormatFloat(share, 'g', -1, 64)}
 	}
 	return nil
 }
 
 // Rate returns the positive rate of the variable name (calls per second, a decimal number),
-// def when it is empty, or a *ivsevent.FieldError naming it.
+// def when it is empty, or a *invalid.FieldError naming it.
 func Rate(getenv Getenv, name string, def float64) (float64, error) {
 	v := getenv(name)
 	if v == "" {
@@ -70,7 +70,7 @@ func Rate(getenv Getenv, name string, def float64) (float64, error) {
 	}
 	r, err := strconv.ParseFloat(v, 64)
 	if err != nil || !(r > 0) || r > IVSCallsPerSecond {
-		return 0, &ivsevent.FieldError{Field: name, Want: "calls per second above 0 and at most " + strconv.Itoa(IVSCallsPerSecond), Got: v}
+		return 0, &invalid.FieldError{Field: name, Want: "calls per second above 0 and at most " + strconv.Itoa(IVSCallsPerSecond), Got: v}
 	}
 	return r, nil
 }

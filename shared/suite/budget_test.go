@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 )
 
 // TestBudget: the suite's share of each operation's quota, split between the live path and the
@@ -40,7 +40,7 @@ func TestBudget(t *testing.T) {
 
 func TestQuotaShareAndRate(t *testing.T) {
 	for _, bad := range []float64{0, -0.1, 1.5, math.NaN()} {
-		var fe *ivsevent.FieldError
+		var fe *invalid.FieldError
 		if err := QuotaShare("ivsQuotaShare", bad); !errors.As(err, &fe) || fe.Field != "ivsQuotaShare" {
 			t.Errorf("QuotaShare(%v) = %v, want a FieldError", bad, err)
 		}

@@ -6,25 +6,25 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 )
 
 // Getenv is os.Getenv's shape: configuration loaders take one so tests can pass a map.
 type Getenv func(string) string
 
-// Required returns the value of the variable name, or a *ivsevent.FieldError naming it when it is
+// Required returns the value of the variable name, or a *invalid.FieldError naming it when it is
 // empty. want says what the value is, e.g. "the name of the suite's event bus".
 func Required(getenv Getenv, name, want string) (string, error) {
 	v := getenv(name)
 	if v == "" {
-		return "", &ivsevent.FieldError{Field: name, Want: want, Got: ""}
+		return "", &invalid.FieldError{Field: name, Want: want, Got: ""}
 	}
 	return v, nil
 }
 
 // Bool returns the boolean value of the variable name (true/false, 1/0, as strconv.ParseBool),
-// def when it is empty, or a *ivsevent.FieldError naming it.
+// def when it is empty, or a *invalid.FieldError naming it.
 func Bool(getenv Getenv, name string, def bool) (bool, error) {
 	v := getenv(name)
 	if v == "" {
@@ -32,13 +32,13 @@ func Bool(getenv Getenv, name string, def bool) (bool, error) {
 	}
 	b, err := strconv.ParseBool(v)
 	if err != nil {
-		return false, &ivsevent.FieldError{Field: name, Want: "true or false", Got: v}
+		return false, &invalid.FieldError{Field: name, Want: "true or false", Got: v}
 	}
 	return b, nil
 }
 
 // Duration returns the positive duration of the variable name (a Go duration like 24h or 90s),
-// def when it is empty, or a *ivsevent.FieldError naming it.
+// def when it is empty, or a *invalid.FieldError naming it.
 func Duration(getenv Getenv, name string, def time.Duration) (time.Duration, error) {
 	v := getenv(name)
 	if v == "" {
@@ -46,13 +46,13 @@ func Duration(getenv Getenv, name string, def time.Duration) (time.Duration, err
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil || d <= 0 {
-		return 0, &ivsevent.FieldError{Field: name, Want: "a positive duration like 30s or 24h", Got: v}
+		return 0, &invalid.FieldError{Field: name, Want: "a positive duration like 30s or 24h", Got: v}
 	}
 	return d, nil
 }
 
 // PositiveInt returns the positive integer value of the variable name, def when it is empty, or
-// a *ivsevent.FieldError naming it.
+// a *invalid.FieldError naming it.
 func PositiveInt(getenv Getenv, name string, def int) (int, error) {
 	v := getenv(name)
 	if v == "" {
@@ -60,7 +60,7 @@ func PositiveInt(getenv Getenv, name string, def int) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n <= 0 {
-		return 0, &ivsevent.FieldError{Field: name, Want: "a positive whole number", Got: v}
+		return 0, &invalid.FieldError{Field: name, Want: "a positive whole number", Got: v}
 	}
 	return n, nil
 }
@@ -75,7 +75,7 @@ var correctionEnv = map[string]string{
 // LoadCorrection reads the correction policy's configuration: EnvCorrectionMode (default
 // DefaultCorrectionMode), EnvDefaultMaximumResolution, EnvAllowTypeChange,
 // EnvAllowContainerFormatChange (default DefaultAllowContainerFormatChange) and EnvOptOutTag
-// (default DefaultOptOutTag). Errors are *ivsevent.FieldError naming the variable.
+// (default DefaultOptOutTag). Errors are *invalid.FieldError naming the variable.
 func LoadCorrection(getenv Getenv) (multitrack.Config, error) {
 	cfg := multitrack.Config{
 		Mode:                     multitrack.Mode(orDefault(getenv(EnvCorrectionMode), DefaultCorrectionMode)),
@@ -101,10 +101,10 @@ func LoadCorrection(getenv Getenv) (multitrack.Config, error) {
 
 // renameField replaces a multitrack.Config field name with its environment variable.
 func renameField(err error) error {
-	var fe *ivsevent.FieldError
+	var fe *invalid.FieldError
 	if errors.As(err, &fe) {
 		if env, ok := correctionEnv[fe.Field]; ok {
-			return &ivsevent.FieldError{Field: env, Want: fe.Want, Got: fe.Got}
+			return &invalid.FieldError{Field: env, Want: fe.Want, Got: fe.Got}
 		}
 	}
 	return fmt.Errorf("correction config: %w", err)

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 )
 
@@ -34,7 +34,7 @@ func TestLoadCorrection(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			got, err := LoadCorrection(env(tc.env))
 			if tc.wantField != "" {
-				var fe *ivsevent.FieldError
+				var fe *invalid.FieldError
 				if !errors.As(err, &fe) || fe.Field != tc.wantField {
 					t.Fatalf("err = %v, want a FieldError for %s", err, tc.wantField)
 				}
@@ -66,7 +66,7 @@ func TestScalars(t *testing.T) {
 		"BADN": func() error { _, err := PositiveInt(e, "BADN", 1); return err }(),
 		"MISS": func() error { _, err := Required(e, "MISS", "a bucket name"); return err }(),
 	} {
-		var fe *ivsevent.FieldError
+		var fe *invalid.FieldError
 		if !errors.As(err, &fe) || fe.Field != name {
 			t.Errorf("%s: err = %v, want a FieldError naming it", name, err)
 		}

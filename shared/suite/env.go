@@ -86,7 +86,7 @@ const (
 	// errors with which AWS refuses a call for want of a permission or a resource. They look
 	// transient (retrying helps once IAM propagates), so they are retried, and would reach the
 	// dead-letter queue's alarm only after every receive: the AccessErrors metric filter matches
-	// the functions' log attribute "err" against it.
+	// the functions' log attribute LogKeyErr against it.
 	AccessErrorPattern = `AccessDenied|not authorized|NoSuchBucket|NonExistentQueue`
 	// MetricStreamSessionCalls counts GetStreamSession calls by the phase they enrich
 	// (dimension Phase: live, end, sweep); MetricCallsSaved counts the calls a phase event did
@@ -101,4 +101,12 @@ const (
 	DimensionEnriched   = "Enriched"
 	DimensionPhase      = "Phase"
 	DimensionReason     = "Reason"
+)
+
+// Log attribute keys used across the functions (shared/batch and the handlers write them; the
+// AccessErrors metric filter of the CDK app and scripts/invoke read them).
+const (
+	LogKeyMessageID = "messageId" // the SQS message a line is about
+	LogKeyErr       = "err"       // the error
+	LogKeyReason    = "reason"    // why a message was rejected
 )

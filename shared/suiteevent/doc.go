@@ -9,7 +9,7 @@
 // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html).
 //
 // Decoding: Decode reads what a target receives, aws-lambda-go's events.EventBridgeEvent, and
-// its detail, with a *ivsevent.FieldError naming what is wrong.
+// its detail, with a *invalid.FieldError naming what is wrong.
 //
 // Publishing the entries follows the one PutEvents policy, shared/putevents.
 //

@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
@@ -29,9 +30,9 @@ type Event struct {
 }
 
 // Decode reads one of the suite's events, strictly (ivsevent.Unmarshal: exact member names, no
-// member twice, nothing after the value). Its errors are *ivsevent.FieldError: the body is not
+// member twice, nothing after the value). Its errors are *invalid.FieldError: the body is not
 // an EventBridge event, its source is not suite.EventSource or its detail-type not one of the
-// suite's (both wrapping ivsevent.ErrUnknown), or its detail is not a JSON object of the
+// suite's (both wrapping invalid.ErrUnknown), or its detail is not a JSON object of the
 // detail-type's shape. Retrying cannot fix any of them.
 func Decode(body []byte) (*Event, error) {
 	var ev Event
@@ -39,7 +40,7 @@ func Decode(body []byte) (*Event, error) {
 		return nil, err
 	}
 	if ev.Source != suite.EventSource {
-		return nil, &ivsevent.FieldError{Field: "source", Want: fmt.Sprintf("%q", suite.EventSource), Got: ev.Source, Err: ivsevent.ErrUnknown}
+		return nil, &invalid.FieldError{Field: "source", Want: fmt.Sprintf("%q", suite.EventSource), Got: ev.Source, Err: invalid.ErrUnknown}
 	}
 	var detail any
 	switch ev.DetailType {
@@ -53,12 +54,12 @@ func Decode(body []byte) (*Event, error) {
 		ev.Measured = &session.Measured{}
 		detail = ev.Measured
 	default:
-		return nil, &ivsevent.FieldError{Field: "detail-type",
+		return nil, &invalid.FieldError{Field: "detail-type",
 			Want: fmt.Sprintf("%q, %q or %q", suite.DetailTypeSessionEnriched, suite.DetailTypeChannelCorrected, suite.DetailTypeSessionQuality),
-			Got:  ev.DetailType, Err: ivsevent.ErrUnknown}
+			Got:  ev.DetailType, Err: invalid.ErrUnknown}
 	}
 	if d := bytes.TrimSpace(ev.Detail); len(d) == 0 || d[0] != '{' {
-		return nil, &ivsevent.FieldError{Field: "detail", Want: "a JSON object", Got: string(d)}
+		return nil, &invalid.FieldError{Field: "detail", Want: "a JSON object", Got: string(d)}
 	}
 	if err := ivsevent.Unmarshal("detail", ev.Detail, detail); err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/quality"
@@ -185,8 +186,8 @@ func TestDecodeRejects(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			_, err := suiteevent.Decode([]byte(tc.body))
-			var fe *ivsevent.FieldError
-			if !errors.As(err, &fe) || fe.Field != tc.field || errors.Is(err, ivsevent.ErrUnknown) != tc.unknown {
+			var fe *invalid.FieldError
+			if !errors.As(err, &fe) || fe.Field != tc.field || errors.Is(err, invalid.ErrUnknown) != tc.unknown {
 				t.Fatalf("err = %v, want a FieldError on %q (unknown %v)", err, tc.field, tc.unknown)
 			}
 			if retryable.Is(err) {

@@ -12,18 +12,16 @@
 // shared/enrichment, the entry of shared/suiteevent, the PutEvents policy of shared/putevents):
 // an "IVS Session Enriched" event for a Session Ended built from the GetStreamSession answer, so
 // the archive merges it and the corrector acts on it like any other, and a rerun changes nothing.
-// The progress of a window is kept in S3 (StateKeyPrefix), so a run cut short by its deadline
+// The progress of a window is kept in S3 (session.SweepKeyPrefix), so a run cut short by its deadline
 // resumes where it stopped. The IVS client is paced by its caller (ivsquota) to the sweep's
 // part of the quota (suite.SweepBudget).
 package sweep
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"time"
 
@@ -38,6 +36,7 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/putevents"
+	"github.com/ivs-sessions/ivs-sessions/shared/s3doc"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 	"github.com/ivs-sessions/ivs-sessions/shared/suiteevent"
@@ -53,10 +52,9 @@ type IVS interface {
 
 // Store lists the S3 calls the sweep makes on the archive bucket: records are read (and listed,
 // for Live) under session.KeyPrefix, the sweep's own state is read and written under
-// StateKeyPrefix.
+// session.SweepKeyPrefix.
 type Store interface {
-	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
-	PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+	s3doc.API // GetObject, PutObject
 	ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, optFns ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
 }
 
@@ -64,13 +62,6 @@ var (
 	_ IVS   = (*ivs.Client)(nil)
 	_ Store = (*s3.Client)(nil)
 )
-
-// StateKeyPrefix is the prefix of the sweep's state in the archive bucket: one object per kind
-// of window (daily, backfill).
-const StateKeyPrefix = "sweep/"
-
-// liveLookBack is how far back Live looks for live records: IVS ends a session after 48 hours.
-const liveLookBack = 48 * time.Hour
 
 // Sweeper sweeps one account and region. Its fields are set once.
 type Sweeper struct {
@@ -120,7 +111,7 @@ func (s *Sweeper) Live(ctx context.Context) (Report, error) {
 	var rep Report
 	var live []session.Record
 	now := s.now()
-	for day := now; !day.Before(now.Add(-liveLookBack).Truncate(24 * time.Hour)); day = day.Add(-24 * time.Hour) {
+	for _, day := range session.Days(now, session.MaxDuration) {
 		prefix := session.DayPrefix(day)
 		p := s3.NewListObjectsV2Paginator(s.S3, &s3.ListObjectsV2Input{Bucket: aws.String(s.Bucket), Prefix: aws.String(prefix)})
 		for p.HasMorePages() {
@@ -183,7 +174,7 @@ const (
 	KindBackfill Kind = "backfill"
 )
 
-// state is a window's progress, kept at StateKeyPrefix+kind+".json".
+// state is a window's progress, kept at session.SweepKeyPrefix+kind+".json".
 type state struct {
 	// Watermark is the end of the last window completed (KindDaily: the next one starts there).
 	Watermark time.Time `json:"watermark,omitzero"`
@@ -311,7 +302,7 @@ func (s *Sweeper) sessionsToFetch(ctx context.Context, channel string, from, to 
 		}
 		older := false
 		for _, ss := range page.StreamSessions {
-			if ss.StartTime != nil && ss.StartTime.Before(from.Add(-liveLookBack)) {
+			if ss.StartTime != nil && ss.StartTime.Before(from.Add(-session.MaxDuration)) {
 				older = true // newest first: the rest started too early to end in the window
 			}
 			if ss.EndTime == nil || ss.StartTime == nil || ss.EndTime.Before(from) || !ss.EndTime.Before(to) {
@@ -429,55 +420,43 @@ func EndedEvent(ss *types.StreamSession) (*ivsevent.Event, error) {
 // record reads an archived record; ok is false when there is none (or none readable: the
 // session is then fetched, which is what a missing record leads to).
 func (s *Sweeper) record(ctx context.Context, key string) (session.Record, bool, error) {
-	out, err := s.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.Bucket), Key: aws.String(key)})
-	if err != nil {
-		if ctx.Err() != nil {
-			return session.Record{}, false, ctx.Err()
-		}
-		return session.Record{}, false, nil
-	}
-	defer out.Body.Close()
 	var rec session.Record
-	if err := json.NewDecoder(io.LimitReader(out.Body, 4<<20)).Decode(&rec); err != nil {
+	_, err := s.archive().Get(ctx, s3doc.SessionRecord, key, &rec)
+	switch {
+	case err == nil:
+		return rec, true, nil
+	case ctx.Err() != nil:
+		return session.Record{}, false, ctx.Err()
+	case errors.Is(err, s3doc.ErrUnreadable):
 		s.Log.WarnContext(ctx, "archived record unreadable", "key", key, "err", err)
-		return session.Record{}, false, nil
 	}
-	return rec, true, nil
+	return session.Record{}, false, nil
 }
 
-func stateKey(kind Kind) string { return StateKeyPrefix + string(kind) + ".json" }
+func (s *Sweeper) archive() s3doc.Bucket { return s3doc.Bucket{S3: s.S3, Name: s.Bucket} }
 
+func stateKey(kind Kind) string { return session.SweepKeyPrefix + string(kind) + ".json" }
+
+// loadState reads the state of a kind of window; none yet is the zero state.
 func (s *Sweeper) loadState(ctx context.Context, kind Kind) (state, error) {
 	var st state
-	out, err := s.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.Bucket), Key: aws.String(stateKey(kind))})
-	if err != nil {
-		// No state yet. Without s3:ListBucket S3 answers a missing key 403: read as absent too
-		// (a real permission problem still fails the save that follows).
-		var apiErr interface{ ErrorCode() string }
-		if errors.As(err, &apiErr) && (apiErr.ErrorCode() == "NoSuchKey" || apiErr.ErrorCode() == "AccessDenied") {
-			return st, nil
-		}
-		return st, fmt.Errorf("read sweep state %s: %w", stateKey(kind), err)
-	}
-	defer out.Body.Close()
-	if err := json.NewDecoder(out.Body).Decode(&st); err != nil {
-		return state{}, fmt.Errorf("read sweep state %s: %w", stateKey(kind), err)
+	_, err := s.archive().Get(ctx, s3doc.SweepState, stateKey(kind), &st)
+	switch {
+	case errors.Is(err, s3doc.ErrNotFound):
+		// No state yet (the role may list sweep/, so S3 answers a missing key 404).
+		return state{}, nil
+	case err != nil:
+		return state{}, fmt.Errorf("read sweep state: %w", err)
 	}
 	return st, nil
 }
 
 func (s *Sweeper) saveState(ctx context.Context, kind Kind, st state) error {
-	body, err := json.Marshal(st)
-	if err != nil {
-		return err
-	}
 	// A save must not be lost to the deadline that made the run stop.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	_, err = s.S3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(s.Bucket), Key: aws.String(stateKey(kind)),
-		Body: bytes.NewReader(body), ContentType: aws.String("application/json")})
-	if err != nil {
-		return fmt.Errorf("save sweep state %s: %w", stateKey(kind), err)
+	if _, err := s.archive().Put(ctx, stateKey(kind), st); err != nil {
+		return fmt.Errorf("save sweep state: %w", err)
 	}
 	return nil
 }

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
@@ -262,16 +262,16 @@ var (
 )
 
 // ParseScenario reads a scenario from JSON and validates it. Unknown fields are errors. It
-// returns a *ivsevent.FieldError naming the first invalid field (e.g. "steps[2].connect").
+// returns a *invalid.FieldError naming the first invalid field (e.g. "steps[2].connect").
 func ParseScenario(data []byte) (Scenario, error) {
 	var sc Scenario
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&sc); err != nil {
-		return Scenario{}, &ivsevent.FieldError{Field: "scenario", Want: "a JSON scenario object (see shared/engine.Scenario)", Got: shorten(err.Error(), 120), Err: err}
+		return Scenario{}, &invalid.FieldError{Field: "scenario", Want: "a JSON scenario object (see shared/engine.Scenario)", Got: shorten(err.Error(), 120), Err: err}
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return Scenario{}, &ivsevent.FieldError{Field: "scenario", Want: "one JSON object", Got: "more data after it"}
+		return Scenario{}, &invalid.FieldError{Field: "scenario", Want: "one JSON object", Got: "more data after it"}
 	}
 	if err := sc.Validate(); err != nil {
 		return Scenario{}, err
@@ -292,16 +292,16 @@ func LoadScenario(path string) (Scenario, error) {
 	return sc, nil
 }
 
-// Validate reports the first invalid field of the scenario as a *ivsevent.FieldError.
+// Validate reports the first invalid field of the scenario as a *invalid.FieldError.
 func (sc Scenario) Validate() error {
 	if !scenarioName.MatchString(sc.Name) {
-		return &ivsevent.FieldError{Field: "name", Want: "lowercase letters, digits and dashes, at most 63", Got: sc.Name}
+		return &invalid.FieldError{Field: "name", Want: "lowercase letters, digits and dashes, at most 63", Got: sc.Name}
 	}
 	if strings.TrimSpace(sc.Title) == "" {
-		return &ivsevent.FieldError{Field: "title", Want: "a one-line description", Got: ""}
+		return &invalid.FieldError{Field: "title", Want: "a one-line description", Got: ""}
 	}
 	if sc.Timeline != "" && sc.Timeline != TimelineFull && sc.Timeline != TimelineBrief {
-		return &ivsevent.FieldError{Field: "timeline", Want: `"full" or "brief"`, Got: sc.Timeline}
+		return &invalid.FieldError{Field: "timeline", Want: `"full" or "brief"`, Got: sc.Timeline}
 	}
 	groups := map[string]int{} // name -> count
 	for i, c := range sc.Channels {
@@ -310,12 +310,12 @@ func (sc Scenario) Validate() error {
 			return err
 		}
 		if _, dup := groups[c.Name]; dup {
-			return &ivsevent.FieldError{Field: f + ".name", Want: "a name not used by another channel of the scenario", Got: c.Name}
+			return &invalid.FieldError{Field: f + ".name", Want: "a name not used by another channel of the scenario", Got: c.Name}
 		}
 		groups[c.Name] = max(c.Count, 1)
 	}
 	if len(sc.Steps) == 0 {
-		return &ivsevent.FieldError{Field: "steps", Want: "at least one step", Got: "none"}
+		return &invalid.FieldError{Field: "steps", Want: "at least one step", Got: "none"}
 	}
 	for i, st := range sc.Steps {
 		if err := st.validate(fmt.Sprintf("steps[%d]", i), groups); err != nil {
@@ -333,13 +333,13 @@ func (sc Scenario) Validate() error {
 func (c ChannelSpec) validate(f string) error {
 	switch {
 	case !channelName.MatchString(c.Name):
-		return &ivsevent.FieldError{Field: f + ".name", Want: "an IVS channel name (letters, digits, - and _)", Got: c.Name}
+		return &invalid.FieldError{Field: f + ".name", Want: "an IVS channel name (letters, digits, - and _)", Got: c.Name}
 	case c.Count < 0 || c.Count > maxGroup:
-		return &ivsevent.FieldError{Field: f + ".count", Want: fmt.Sprintf("0 to %d", maxGroup), Got: strconv.Itoa(c.Count)}
+		return &invalid.FieldError{Field: f + ".count", Want: fmt.Sprintf("0 to %d", maxGroup), Got: strconv.Itoa(c.Count)}
 	case c.Type != "" && !slices.Contains(channelTypes, c.Type):
-		return &ivsevent.FieldError{Field: f + ".type", Want: "one of " + strings.Join(channelTypes, ", "), Got: c.Type}
+		return &invalid.FieldError{Field: f + ".type", Want: "one of " + strings.Join(channelTypes, ", "), Got: c.Type}
 	case c.ContainerFormat != "" && !slices.Contains(containerFormats, c.ContainerFormat):
-		return &ivsevent.FieldError{Field: f + ".containerFormat", Want: "one of " + strings.Join(containerFormats, ", "), Got: c.ContainerFormat}
+		return &invalid.FieldError{Field: f + ".containerFormat", Want: "one of " + strings.Join(containerFormats, ", "), Got: c.ContainerFormat}
 	}
 	if c.Multitrack != nil {
 		return c.Multitrack.validate(f+".multitrack", c.Multitrack.Enabled)
@@ -350,9 +350,9 @@ func (c ChannelSpec) validate(f string) error {
 func (m MultitrackSpec) validate(f string, needAll bool) error {
 	switch {
 	case (m.Policy != "" || needAll) && !slices.Contains(policies, m.Policy):
-		return &ivsevent.FieldError{Field: f + ".policy", Want: "ALLOW or REQUIRE", Got: m.Policy}
+		return &invalid.FieldError{Field: f + ".policy", Want: "ALLOW or REQUIRE", Got: m.Policy}
 	case (m.MaximumResolution != "" || needAll) && !slices.Contains(resolutions, m.MaximumResolution):
-		return &ivsevent.FieldError{Field: f + ".maximumResolution", Want: "SD, HD or FULL_HD", Got: m.MaximumResolution}
+		return &invalid.FieldError{Field: f + ".maximumResolution", Want: "SD, HD or FULL_HD", Got: m.MaximumResolution}
 	}
 	return nil
 }
@@ -371,11 +371,11 @@ func (st Step) validate(f string, groups map[string]int) error {
 	}
 	if len(actions) != 1 {
 		slices.Sort(actions)
-		return &ivsevent.FieldError{Field: f, Want: "exactly one of note, connect, disconnect, starve, recover, sleep, waitFor, inject, hold, release, neighbour, faults, sweep", Got: strings.Join(actions, ", ")}
+		return &invalid.FieldError{Field: f, Want: "exactly one of note, connect, disconnect, starve, recover, sleep, waitFor, inject, hold, release, neighbour, faults, sweep", Got: strings.Join(actions, ", ")}
 	}
 	known := func(field, name string) error {
 		if _, ok := groups[name]; !ok {
-			return &ivsevent.FieldError{Field: f + "." + field, Want: "the name of a channel of the scenario", Got: name}
+			return &invalid.FieldError{Field: f + "." + field, Want: "the name of a channel of the scenario", Got: name}
 		}
 		return nil
 	}
@@ -385,14 +385,14 @@ func (st Step) validate(f string, groups map[string]int) error {
 			return err
 		}
 		if len(st.Video) == 0 && (st.Tracks < 1 || st.Tracks > 5) {
-			return &ivsevent.FieldError{Field: f + ".tracks", Want: "1 to 5 video tracks (or an explicit video ladder)", Got: strconv.Itoa(st.Tracks)}
+			return &invalid.FieldError{Field: f + ".tracks", Want: "1 to 5 video tracks (or an explicit video ladder)", Got: strconv.Itoa(st.Tracks)}
 		}
 		if len(st.Video) > 0 && st.Tracks != 0 {
-			return &ivsevent.FieldError{Field: f + ".tracks", Want: "tracks or video, not both", Got: strconv.Itoa(st.Tracks)}
+			return &invalid.FieldError{Field: f + ".tracks", Want: "tracks or video, not both", Got: strconv.Itoa(st.Tracks)}
 		}
 		for i, d := range st.Degradations {
 			if err := d.Validate(max(st.Tracks, len(st.Video))); err != nil {
-				return &ivsevent.FieldError{Field: fmt.Sprintf("%s.degradations[%d]", f, i), Want: "a degradation of one of the encoder's video tracks", Got: err.Error()}
+				return &invalid.FieldError{Field: fmt.Sprintf("%s.degradations[%d]", f, i), Want: "a degradation of one of the encoder's video tracks", Got: err.Error()}
 			}
 		}
 	case "disconnect":
@@ -401,41 +401,41 @@ func (st Step) validate(f string, groups map[string]int) error {
 		return known(actions[0], st.Starve+st.Recover)
 	case "hold", "release":
 		if fn := st.Hold + st.Release; !slices.Contains(suite.Functions, fn) {
-			return &ivsevent.FieldError{Field: f + "." + actions[0], Want: "a function of the suite (" + strings.Join(suite.Functions, ", ") + ")", Got: fn}
+			return &invalid.FieldError{Field: f + "." + actions[0], Want: "a function of the suite (" + strings.Join(suite.Functions, ", ") + ")", Got: fn}
 		}
 	case "sleep":
 		if st.Sleep < 0 || time.Duration(st.Sleep) > 10*time.Minute {
-			return &ivsevent.FieldError{Field: f + ".sleep", Want: "a duration from 0 to 10m", Got: time.Duration(st.Sleep).String()}
+			return &invalid.FieldError{Field: f + ".sleep", Want: "a duration from 0 to 10m", Got: time.Duration(st.Sleep).String()}
 		}
 	case "waitFor":
 		if !slices.Contains(waitKinds, st.WaitFor) {
-			return &ivsevent.FieldError{Field: f + ".waitFor", Want: "one of " + strings.Join(waitKinds, ", "), Got: st.WaitFor}
+			return &invalid.FieldError{Field: f + ".waitFor", Want: "one of " + strings.Join(waitKinds, ", "), Got: st.WaitFor}
 		}
 		if st.Timeout < 0 {
-			return &ivsevent.FieldError{Field: f + ".timeout", Want: "a positive duration", Got: time.Duration(st.Timeout).String()}
+			return &invalid.FieldError{Field: f + ".timeout", Want: "a positive duration", Got: time.Duration(st.Timeout).String()}
 		}
 		if st.WaitFor == WaitChannel {
 			if err := known("channel", st.Channel); err != nil {
 				return err
 			}
 			if st.Multitrack == nil {
-				return &ivsevent.FieldError{Field: f + ".multitrack", Want: "the multitrack configuration to wait for", Got: ""}
+				return &invalid.FieldError{Field: f + ".multitrack", Want: "the multitrack configuration to wait for", Got: ""}
 			}
 			return st.Multitrack.validate(f+".multitrack", false)
 		}
 	case "inject":
 		var obj map[string]json.RawMessage
 		if err := json.Unmarshal(st.Inject, &obj); err != nil || obj == nil {
-			return &ivsevent.FieldError{Field: f + ".inject", Want: "an EventBridge event as a JSON object", Got: shorten(string(st.Inject), 60)}
+			return &invalid.FieldError{Field: f + ".inject", Want: "an EventBridge event as a JSON object", Got: shorten(string(st.Inject), 60)}
 		}
 		for _, m := range placeholder.FindAllStringSubmatch(string(st.Inject), -1) {
 			if !slices.Contains(placeholderKinds, m[1]) {
-				return &ivsevent.FieldError{Field: f + ".inject", Want: "placeholders {{arn|id|name|stream:NAME}}, {{uuid}}, {{now}}, {{account}}, {{region}}", Got: m[0]}
+				return &invalid.FieldError{Field: f + ".inject", Want: "placeholders {{arn|id|name|stream:NAME}}, {{uuid}}, {{now}}, {{account}}, {{region}}", Got: m[0]}
 			}
 			switch m[1] {
 			case "arn", "id", "name", "stream":
 				if _, ok := groups[m[2]]; !ok || groups[m[2]] > 1 {
-					return &ivsevent.FieldError{Field: f + ".inject", Want: "a placeholder naming a single channel of the scenario", Got: m[0]}
+					return &invalid.FieldError{Field: f + ".inject", Want: "a placeholder naming a single channel of the scenario", Got: m[0]}
 				}
 			}
 		}
@@ -443,11 +443,11 @@ func (st Step) validate(f string, groups map[string]int) error {
 		n := st.Neighbour
 		switch {
 		case !slices.Contains(neighbourOps, n.Operation):
-			return &ivsevent.FieldError{Field: f + ".neighbour.operation", Want: "one of " + strings.Join(neighbourOps, ", "), Got: n.Operation}
+			return &invalid.FieldError{Field: f + ".neighbour.operation", Want: "one of " + strings.Join(neighbourOps, ", "), Got: n.Operation}
 		case n.PerSecond <= 0 || n.PerSecond > 50:
-			return &ivsevent.FieldError{Field: f + ".neighbour.perSecond", Want: "more than 0, at most 50", Got: strconv.FormatFloat(n.PerSecond, 'g', -1, 64)}
+			return &invalid.FieldError{Field: f + ".neighbour.perSecond", Want: "more than 0, at most 50", Got: strconv.FormatFloat(n.PerSecond, 'g', -1, 64)}
 		case n.For <= 0 || time.Duration(n.For) > 5*time.Minute:
-			return &ivsevent.FieldError{Field: f + ".neighbour.for", Want: "a duration up to 5m", Got: time.Duration(n.For).String()}
+			return &invalid.FieldError{Field: f + ".neighbour.for", Want: "a duration up to 5m", Got: time.Duration(n.For).String()}
 		}
 	}
 	return nil
@@ -456,19 +456,16 @@ func (st Step) validate(f string, groups map[string]int) error {
 func (e Expect) validate(groups map[string]int) error {
 	for i, r := range e.Records {
 		if _, ok := groups[r.Channel]; !ok {
-			return &ivsevent.FieldError{Field: fmt.Sprintf("expect.records[%d].channel", i), Want: "the name of a channel of the scenario", Got: r.Channel}
+			return &invalid.FieldError{Field: fmt.Sprintf("expect.records[%d].channel", i), Want: "the name of a channel of the scenario", Got: r.Channel}
 		}
 	}
 	for name := range e.Channels {
 		if _, ok := groups[name]; !ok {
-			return &ivsevent.FieldError{Field: "expect.channels", Want: "names of channels of the scenario", Got: name}
+			return &invalid.FieldError{Field: "expect.channels", Want: "names of channels of the scenario", Got: name}
 		}
 	}
 	return nil
 }
-
-// brief reports whether the scenario asks for a brief timeline.
-func (sc Scenario) brief() bool { return sc.Timeline == TimelineBrief }
 
 // memberNames returns the channel names of a spec: its name, or name-01 ... for a group.
 func (c ChannelSpec) memberNames() []string {

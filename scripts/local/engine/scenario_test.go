@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 )
 
 func TestBuiltin(t *testing.T) {
@@ -103,7 +103,7 @@ func TestParseScenario(t *testing.T) {
 	if got := sc.Channels[1].memberNames(); strings.Join(got, ",") != "g-01,g-02,g-03" {
 		t.Errorf("group members = %v", got)
 	}
-	if !sc.brief() {
+	if sc.Timeline != TimelineBrief {
 		t.Error("timeline brief not read")
 	}
 	b, err := json.Marshal(sc)
@@ -166,9 +166,9 @@ func TestParseScenarioErrors(t *testing.T) {
 				t.Fatalf("the test's old text %q is not in the valid scenario", tc.old)
 			}
 			_, err := ParseScenario([]byte(strings.Replace(valid, tc.old, tc.new, 1)))
-			var fe *ivsevent.FieldError
+			var fe *invalid.FieldError
 			if !errors.As(err, &fe) {
-				t.Fatalf("err = %v, want a *ivsevent.FieldError", err)
+				t.Fatalf("err = %v, want a *invalid.FieldError", err)
 			}
 			if fe.Field != tc.wantField {
 				t.Errorf("field = %q, want %q (%v)", fe.Field, tc.wantField, err)

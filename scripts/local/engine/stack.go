@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/ivs-sessions/ivs-sessions/scripts/local/workdir"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsquota"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/cloudwatchtest"
@@ -34,8 +35,6 @@ const (
 	// and ChangeMessageVisibility wait of the deployment runs 20 times faster than deployed,
 	// while function timeouts and IVS quotas stay in real time.
 	DefaultSecond = 50 * time.Millisecond
-	// DefaultBucket is the archive bucket's name.
-	DefaultBucket = "ivs-sessions-local"
 	// DefaultCorrectionRetryDelay is CORRECTION_RETRY_DELAY locally (deployed: 60s): the first
 	// wait of a correction whose channel is live, in SQS seconds (so 50 ms with DefaultSecond).
 	DefaultCorrectionRetryDelay = time.Second
@@ -73,7 +72,7 @@ type Config struct {
 	Second time.Duration
 	// Settings are the functions' settings; nil means LocalSettings().
 	Settings *suite.Settings
-	// Bucket is the archive bucket; empty means DefaultBucket.
+	// Bucket is the archive bucket; empty means workdir.Bucket.
 	Bucket string
 	// Observe, when set, receives every timeline entry. It is called from many goroutines and
 	// must be quick and safe for concurrent use.
@@ -142,7 +141,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	bucket := cfg.Bucket
 	if bucket == "" {
-		bucket = DefaultBucket
+		bucket = workdir.Bucket
 	}
 	s.settings = LocalSettings()
 	if cfg.Settings != nil {
@@ -157,7 +156,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		return nil, err
 	}
 
-	s3Dir := filepath.Join(cfg.Dir, "s3")
+	s3Dir := workdir.S3Dir(cfg.Dir)
 	if s.previous, err = moveAside(cfg.Dir, s3Dir, time.Now()); err != nil {
 		return nil, err
 	}

@@ -49,7 +49,7 @@ func (s *Secrets) Check(tb testing.TB, outputs map[string]string) {
 				tb.Errorf("a secret (%s) appears in the %s", kinds[i], name)
 			}
 		}
-		if redact.ContainsStreamKey(out) {
+		if redact.Scrub(out) != out { // something shaped like a stream key
 			tb.Errorf("something shaped like a stream key appears in the %s", name)
 		}
 	}

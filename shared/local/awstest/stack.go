@@ -87,7 +87,7 @@ func New(tb testing.TB, o Options) *Stack {
 	tb.Cleanup(func() { _ = a.Close() })
 	s.AWS = a
 	if s.IVS != nil {
-		s.Admin = ivstest.Client(tb, s.IVS)
+		s.Admin = ivstest.Client(s.IVS)
 	}
 	return s
 }

@@ -28,7 +28,7 @@ func TestConcurrentClients(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			client := ivstest.Client(t, srv)
+			client := ivstest.Client(srv)
 			out, err := client.CreateChannel(ctx, &ivs.CreateChannelInput{Name: aws.String(fmt.Sprintf("worker-%d", w))})
 			if err != nil {
 				errs <- err

@@ -19,6 +19,7 @@ import (
 	ivstypes "github.com/aws/aws-sdk-go-v2/service/ivs/types"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/awstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/sdkhttp"
 )
@@ -139,7 +140,7 @@ func TestSinkMayTriggerBroadcasts(t *testing.T) {
 	})
 	srv = ivstest.NewServer(ivstest.Options{Sink: sink})
 	defer srv.Close()
-	_, key = createChannel(t, ivstest.Client(t, srv), nil)
+	_, key = createChannel(t, ivstest.Client(srv), nil)
 	if _, err := srv.Connect(context.Background(), ivstest.OBS(key, 3)); err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +234,7 @@ func TestEventsMatchTheSamples(t *testing.T) {
 		}
 		if sample, ok := samples[e.Name()]; ok && !seen[e.Name()] {
 			seen[e.Name()] = true
-			t.Run(e.Name(), func(t *testing.T) { sameShape(t, ev.JSON, ivstest.LoadEvent(t, sample)) })
+			t.Run(e.Name(), func(t *testing.T) { sameShape(t, ev.JSON, awstest.LoadEvent(t, sample)) })
 		}
 	}
 	if len(seen) != len(samples) {

@@ -20,7 +20,7 @@ func newServer(t *testing.T, opts ivstest.Options) (*ivstest.Server, *ivs.Client
 	t.Helper()
 	srv := ivstest.NewServer(opts)
 	t.Cleanup(srv.Close)
-	return srv, ivstest.Client(t, srv)
+	return srv, ivstest.Client(srv)
 }
 
 // createChannel creates a channel through the SDK and returns its ARN and stream key value.

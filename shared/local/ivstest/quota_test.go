@@ -39,7 +39,7 @@ func newQuotaServer(t *testing.T, perSecond int) (*Server, *fakeQuotaTime, strin
 	t.Cleanup(srv.Close)
 	qt := &fakeQuotaTime{now: time.Unix(1_800_000_000, 0)}
 	srv.quota.now = qt.Now
-	out, err := Client(t, srv).CreateChannel(context.Background(), &ivs.CreateChannelInput{})
+	out, err := Client(srv).CreateChannel(context.Background(), &ivs.CreateChannelInput{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func newQuotaServer(t *testing.T, perSecond int) (*Server, *fakeQuotaTime, strin
 func TestThrottlingRetriedByStandardRetryer(t *testing.T) {
 	srv, qt, arn := newQuotaServer(t, DefaultQuota)
 	backoffs := 0
-	client := Client(t, srv, func(o *ivs.Options) {
+	client := Client(srv, func(o *ivs.Options) {
 		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
 			so.Backoff = retry.BackoffDelayerFunc(func(attempt int, err error) (time.Duration, error) {
 				if !retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err).Bool() {
@@ -81,7 +81,7 @@ func TestThrottlingRetriedByStandardRetryer(t *testing.T) {
 
 func TestThrottlingWithoutRetries(t *testing.T) {
 	srv, qt, arn := newQuotaServer(t, 2)
-	client := Client(t, srv) // aws.NopRetryer
+	client := Client(srv) // aws.NopRetryer
 	ctx := context.Background()
 	for range 2 {
 		if _, err := client.GetStream(ctx, &ivs.GetStreamInput{ChannelArn: aws.String(arn)}); err == nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/awstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
 )
 
@@ -56,7 +57,7 @@ func TestScenarioMultitrackRefusedThenCorrected(t *testing.T) {
 		ended.Channel.String() != arn || ended.StreamID() != refused.StreamID || ended.ChannelName() != "studio-a" {
 		t.Errorf("Session Ended: got %s", received[1].JSON)
 	}
-	sameShape(t, received[1].JSON, ivstest.LoadEvent(t, "session-ended-multitrack-input-not-allowed"))
+	sameShape(t, received[1].JSON, awstest.LoadEvent(t, "session-ended-multitrack-input-not-allowed"))
 
 	// The refused session is visible with the tracks the encoder offered.
 	sess, err := client.GetStreamSession(ctx, &ivs.GetStreamSessionInput{ChannelArn: aws.String(arn), StreamId: aws.String(refused.StreamID)})

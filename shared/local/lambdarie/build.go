@@ -26,12 +26,19 @@ func BuildRIE(ctx context.Context, moduleDir, dir string) (string, error) {
 	return out, nil
 }
 
+// BootstrapFlags are the `go build` flags of a Lambda bootstrap: no RPC shim (provided.al2023
+// speaks the Runtime API only), reproducible paths, stripped. The Makefile's GOBUILD_LAMBDA
+// builds the deployed bootstraps with the same flags (TestMakefileBuildsWithBootstrapFlags).
+var BootstrapFlags = []string{"-trimpath", "-tags", "lambda.norpc", "-ldflags", "-s -w"}
+
 // BuildBootstrap builds the Go main package pkg (such as ./functions/enrich) as a Lambda
-// bootstrap for this host (GOOS=linux, GOARCH=runtime.GOARCH, CGO_ENABLED=0, -tags
-// lambda.norpc) into out, running `go build` in moduleDir ("" means the current directory).
+// bootstrap for this host (GOOS=linux, GOARCH=runtime.GOARCH, CGO_ENABLED=0, BootstrapFlags)
+// into out, running `go build` in moduleDir ("" means the current directory): what make build
+// deploys, for this host's architecture.
 func BuildBootstrap(ctx context.Context, moduleDir, pkg, out string) error {
 	env := []string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=" + runtime.GOARCH}
-	if err := goBuild(ctx, moduleDir, env, "-trimpath", "-tags", "lambda.norpc", "-o", out, pkg); err != nil {
+	args := append(append([]string{}, BootstrapFlags...), "-o", out, pkg)
+	if err := goBuild(ctx, moduleDir, env, args...); err != nil {
 		return fmt.Errorf("build bootstrap %s: %w", pkg, err)
 	}
 	return nil

@@ -92,9 +92,6 @@ func (s *Server) CreateBucket(name string) error {
 	return nil
 }
 
-// Dir returns the directory the objects are kept in, or "" for an in-memory server.
-func (s *Server) Dir() string { return s.dir }
-
 // ErrNoFiles is returned by ObjectPath for an in-memory server.
 var ErrNoFiles = errors.New("locals3: in-memory server has no files")
 

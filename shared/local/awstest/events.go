@@ -1,4 +1,4 @@
-package ivstest
+package awstest
 
 import (
 	"errors"
@@ -7,32 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/ivs"
-
-	"github.com/ivs-sessions/ivs-sessions/shared/sdkhttp"
 )
-
-// Client returns a real aws-sdk-go-v2 IVS client for the started server srv: BaseEndpoint
-// srv.URL, the server's region, static test credentials (requests are signed; the server does
-// not check signatures), the suite's HTTP client (sdkhttp) and aws.NopRetryer, so a test sees
-// each error once. optFns adjust the options, e.g. to put the standard retryer back for a test
-// about retries.
-func Client(tb testing.TB, srv *Server, optFns ...func(*ivs.Options)) *ivs.Client {
-	tb.Helper()
-	if srv.URL == "" {
-		tb.Fatal("ivstest.Client: the server is not started (use NewServer or Start)")
-	}
-	return ivs.New(ivs.Options{
-		Region:       srv.Region(),
-		BaseEndpoint: aws.String(srv.URL),
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDIVSTEST", "ivstest-secret", ""),
-		Retryer:      aws.NopRetryer{},
-		HTTPClient:   sdkhttp.New(),
-	}, optFns...)
-}
 
 // LoadEvent returns the sample event events/<name> of the module (".json" may be left out),
 // failing the test when it cannot be read. Samples are plain EventBridge events, as IVS sends
@@ -41,11 +16,11 @@ func LoadEvent(tb testing.TB, name string) []byte {
 	tb.Helper()
 	dir, err := os.Getwd()
 	if err != nil {
-		tb.Fatalf("ivstest.LoadEvent %s: %v", name, err)
+		tb.Fatalf("awstest.LoadEvent %s: %v", name, err)
 	}
 	data, err := loadEvent(dir, name)
 	if err != nil {
-		tb.Fatalf("ivstest.LoadEvent: %v", err)
+		tb.Fatalf("awstest.LoadEvent: %v", err)
 	}
 	return data
 }

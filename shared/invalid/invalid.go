@@ -1,4 +1,10 @@
-package ivsevent
+// Package invalid holds the error every decoder and configuration loader of the suite returns
+// for bad input: a *FieldError names the field, what was expected and what was found. It lives
+// on its own, apart from any one input's model, because every kind of input uses it: IVS events
+// (ivsevent), the suite's events (suiteevent), records and keys (session), the functions'
+// environment (suite, awsenv), the sweep's invocations. A FieldError is permanent: retrying the
+// same input cannot fix it (shared/retryable).
+package invalid
 
 import (
 	"errors"
@@ -7,14 +13,14 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/redact"
 )
 
-// ErrUnknown is wrapped by a *FieldError when a well-formed event names something this package
-// does not know: a detail-type, an event name, a limit name or a recording status. Match it with
+// ErrUnknown is wrapped by a *FieldError when a well-formed input names something the suite does
+// not know: a detail-type, an event name, a limit name or a recording status. Match it with
 // errors.Is to tell "not for us" from "malformed"; both are permanent (retrying cannot help).
 var ErrUnknown = errors.New("unknown value")
 
 // FieldError reports which field of an input failed validation, what was expected and what was
-// found. Field is a JSON path such as "detail.stream_id" or "resources[0]"; it is empty for the
-// document as a whole.
+// found. Field is a JSON path such as "detail.stream_id" or "resources[0]", or the name of an
+// environment variable; it is empty for the document as a whole.
 type FieldError struct {
 	Field string // JSON path, e.g. "detail.stream_id"
 	Want  string // what was expected, e.g. "an IVS stream ID (st-...)"

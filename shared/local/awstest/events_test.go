@@ -1,4 +1,4 @@
-package ivstest
+package awstest
 
 import (
 	"os"

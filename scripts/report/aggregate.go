@@ -207,7 +207,8 @@ func counts(m map[string]int) []Count {
 	return out
 }
 
-// startOf is when a session started: its start time, else its earliest event.
+// startOf is when a session started: the earliest of its start time (GetStreamSession's, to the
+// millisecond) and its events' times (EventBridge's, to the second).
 func startOf(s Session) time.Time {
 	t := s.StartTime
 	for _, e := range s.Events {

@@ -370,6 +370,10 @@ func keyOfPath(p string) string {
 
 // scanCost writes what a run scanned and what it costs.
 func scanCost(s *AthenaStats) string {
-	return fmt.Sprintf("Athena scanned %s in %d queries: $%.4f at $%.0f per TB (billed %s, 10 MB at least per query: $%.4f)",
-		size(s.ScannedBytes), len(s.Queries), s.CostUSD, PricePerTB, size(s.BilledBytes), s.BilledUSD)
+	queries := "1 query"
+	if len(s.Queries) != 1 {
+		queries = fmt.Sprintf("%d queries", len(s.Queries))
+	}
+	return fmt.Sprintf("Athena scanned %s in %s: $%.4f at $%.0f per TB (billed %s, 10 MB at least per query: $%.4f)",
+		size(s.ScannedBytes), queries, s.CostUSD, PricePerTB, size(s.BilledBytes), s.BilledUSD)
 }

@@ -285,6 +285,12 @@ func expectedRate(src source, workers int) float64 {
 func expectation(l listing, src source, workers int) string {
 	rate := expectedRate(src, workers)
 	secs := float64(l.objects) / rate
+	took := time.Duration(secs * float64(time.Second))
+	if took >= time.Second {
+		took = took.Round(time.Second)
+	} else {
+		took = max(took.Round(10*time.Millisecond), 10*time.Millisecond)
+	}
 	return fmt.Sprintf("reading %d objects (%s) directly from %s: about %s at ~%.0f records/s (%d readers)",
-		l.objects, size(l.bytes), src, time.Duration(secs*float64(time.Second)).Round(100*time.Millisecond), rate, workers)
+		l.objects, size(l.bytes), src, took, rate, workers)
 }

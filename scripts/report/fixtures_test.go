@@ -22,6 +22,10 @@ type fixture struct {
 	channel, name string
 	stream        int
 	start         time.Time
+	// startLag puts GetStreamSession's startTime this much after the first event: events come
+	// to the second, GetStreamSession to the millisecond, so a record's earliest time can be
+	// an event's.
+	startLag time.Duration
 	duration      time.Duration // 0: still live
 	code          string        // a refusal code: refused
 	ladder        [][3]int64    // width, height, bitrate per video track
@@ -39,7 +43,7 @@ var singleHD = [][3]int64{{1280, 720, 3_500_000}}
 func (f fixture) record() session.Record {
 	arn := fmt.Sprintf("arn:aws:ivs:us-west-2:%s:channel/%s", testAccount, f.channel)
 	r := session.Record{SchemaVersion: session.SchemaVersion, ChannelARN: arn, ChannelID: f.channel, Region: "us-west-2", Account: testAccount,
-		StreamID: streamID(f.channel, f.stream), Channel: &session.Channel{Name: f.name}, StartTime: f.start, Enriched: true}
+		StreamID: streamID(f.channel, f.stream), Channel: &session.Channel{Name: f.name}, StartTime: f.start.Add(f.startLag), Enriched: true}
 	r.Events = []session.Event{{Time: f.start, DetailType: ivsevent.DetailTypeStreamStateChange, Name: ivsevent.EventSessionCreated}}
 	switch {
 	case f.code != "":
@@ -87,7 +91,7 @@ func archive() []fixture {
 		{channel: "deskBBBBBBBB", name: "desk", stream: 1, start: t0.Add(2 * time.Hour), duration: time.Hour, ladder: singleHD},
 		{channel: "deskBBBBBBBB", name: "desk", stream: 2, start: t0.Add(day + time.Hour), code: ivsevent.CodeMultitrackInputRequired,
 			correction: session.CorrectionApplied, correctedAt: t0.Add(day + time.Hour + 20*time.Second)},
-		{channel: "deskBBBBBBBB", name: "desk", stream: 3, start: t0.Add(2*day + time.Hour), code: ivsevent.CodeInvalidMultitrackInputTrackCount,
+		{channel: "deskBBBBBBBB", name: "desk", stream: 3, start: t0.Add(2*day + time.Hour), startLag: 105 * time.Millisecond, code: ivsevent.CodeInvalidMultitrackInputTrackCount,
 			correction: session.CorrectionDecided, correctedAt: t0.Add(2*day + time.Hour + 5*time.Second)},
 		// field: a session still live although the next one started; never corrected.
 		{channel: "fieldCCCCCCC", name: "field", stream: 1, start: t0.Add(3 * time.Hour), ladder: singleHD},

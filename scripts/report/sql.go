@@ -76,9 +76,12 @@ func sqlList(ss []string) string {
 
 func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
-// startSQL is a session's start, as startOf: its start time, else its earliest event (times are
-// session.TimeLayout strings, which sort as the times do).
-const startSQL = "coalesce(starttime, array_min(transform(events, e -> e.time)))"
+// startSQL is a session's start, as startOf: the earliest of its start time and its events'
+// times (times are session.TimeLayout strings, which sort as the times do; no least(), whose
+// NULL Trino and DuckDB treat apart).
+const startSQL = "CASE WHEN starttime IS NULL THEN array_min(transform(events, e -> e.time)) " +
+	"WHEN array_min(transform(events, e -> e.time)) IS NULL OR starttime <= array_min(transform(events, e -> e.time)) THEN starttime " +
+	"ELSE array_min(transform(events, e -> e.time)) END"
 
 // recordColumns are what the main query reads of each record.
 var recordColumns = `CASE WHEN channelid <> '' AND streamid <> '' THEN channelid END AS ch,

@@ -125,7 +125,13 @@ type Summary struct {
 	// (the record's nextSession).
 	Recovered   int     `json:"recovered"`
 	Corrections []Count `json:"corrections"` // by outcome
-	Verdicts    []Count `json:"verdicts"`    // by quality verdict
+	// LeftForAds counts the refused sessions whose correction was left to a person because the
+	// channel has an ad configuration (the decision's conflict is ad-insertion: the corrector
+	// never gives such a channel FRAGMENTED_MP4 or multitrack input). In SQL over the sessions
+	// table: count_if(outcome = 'refused' AND correction.decision.conflict = 'ad-insertion'),
+	// as the Athena mode counts it (sql.go).
+	LeftForAds int     `json:"leftForAds"`
+	Verdicts   []Count `json:"verdicts"` // by quality verdict
 }
 
 // ChannelSummary is the Summary of one channel.

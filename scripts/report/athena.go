@@ -277,6 +277,7 @@ func (t *tally) addRows(rows []row) error {
 			c.withTracks += r.int("withtracks")
 			c.multitrack += r.int("multitrack")
 			c.recovered += r.int("recovered")
+			c.leftForAds += r.int("leftforads")
 			c.liveMillis += r.int64("livems")
 			if !r.null("vkey") {
 				c.verdicts[r.str("vkey")] += n

@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/athena/types"
 
 	"github.com/ivs-sessions/ivs-sessions/infra/catalog"
+	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/athenatest"
 	"github.com/ivs-sessions/ivs-sessions/shared/sdkhttp"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
@@ -77,6 +78,19 @@ func bytesUnder(objs map[string][]byte, days []time.Time, parts ...string) int64
 // later one may have ended, from that session's day.
 func TestSameFiguresEitherWay(t *testing.T) {
 	objs := objects(t)
+	// A channel with an ad configuration: two refusals left alone for ads, one session live.
+	for _, f := range []fixture{
+		{channel: "adsDDDDDDDDD", name: "ads", stream: 1, start: t0.Add(4 * time.Hour), code: ivsevent.CodeMultitrackInputNotAllowed, ladder: obsLadder, ads: true},
+		{channel: "adsDDDDDDDDD", name: "ads", stream: 2, start: t0.Add(5 * time.Hour), code: ivsevent.CodeMultitrackInputNotAllowed, ladder: obsLadder, ads: true},
+		{channel: "adsDDDDDDDDD", name: "ads", stream: 3, start: t0.Add(6 * time.Hour), duration: time.Hour, ladder: singleHD, ads: true},
+	} {
+		r := f.record()
+		b, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		objs[r.Key()] = b
+	}
 	dir := writeDir(t, objs)
 	day := 24 * time.Hour
 	d3, d4, d5 := threeDays.From, threeDays.From.Add(day), threeDays.From.Add(2*day)
@@ -107,6 +121,9 @@ func TestSameFiguresEitherWay(t *testing.T) {
 			direct := runJSON(t, now, append(args, "-direct")...)
 			viaAthena := runJSON(t, now, append(args, "-athena")...)
 			sameFigures(t, direct, viaAthena)
+			if name == "three days" && direct.Overall.LeftForAds != 2 {
+				t.Errorf("%d refusals left alone for ads; want the ads channel's 2", direct.Overall.LeftForAds)
+			}
 			if direct.Read.Mode != ModeDirect || viaAthena.Read.Mode != ModeAthena || viaAthena.Read.Athena == nil {
 				t.Fatalf("modes %q and %q (%+v)", direct.Read.Mode, viaAthena.Read.Mode, viaAthena.Read)
 			}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ivs-sessions/ivs-sessions/infra/catalog"
+	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 )
 
@@ -91,6 +92,7 @@ var recordColumns = `CASE WHEN channelid <> '' AND streamid <> '' THEN channelid
     durationseconds, videotrackcount, multitrack,
     CASE WHEN videotrackcount > 0 THEN coalesce(array_join(transform(video, v -> CAST(v.width AS varchar) || 'x' || CAST(v.height AS varchar) || '@' || CAST(v.targetbitrate AS varchar)), ' '), '') END AS ladder,
     CASE WHEN correction IS NOT NULL THEN coalesce(correction.outcome, '') END AS corr, correction."at" AS corrat,
+    correction.decision.conflict AS conflict,
     nextsession IS NOT NULL AS nextsession,
     quality.verdict AS verdict, channel.name AS name`
 
@@ -126,7 +128,7 @@ func mainQuery(s scope, grain time.Duration, origin time.Time, carried map[strin
   ` + strings.Join(s.branches(recordColumns), "\n  UNION ALL\n  ") + `
 ),
 s AS (
-  SELECT ch, streamid, outcome, code, account, region, path, st, durationseconds, videotrackcount, multitrack, ladder, corr, corrat, nextsession, name,
+  SELECT ch, streamid, outcome, code, account, region, path, st, durationseconds, videotrackcount, multitrack, ladder, corr, corrat, conflict, nextsession, name,
     CASE WHEN ch IS NULL OR coalesce(outcome, '') = 'refused' THEN NULL ELSE coalesce(nullif(verdict, ''), '` + notMeasured + `') END AS vkey,
     greatest(st, coalesce(lastevent, st), coalesce(endtime, st)) AS seen,
     ` + fix + ` AS fix
@@ -147,6 +149,7 @@ SELECT grouping(` + strings.Join(groupingColumns, ", ") + `) AS g, ` + strings.J
   count_if(videotrackcount > 0 AND coalesce(outcome, '') <> 'refused') AS withtracks,
   count_if(videotrackcount > 0 AND coalesce(outcome, '') <> 'refused' AND multitrack) AS multitrack,
   count_if(outcome = 'refused' AND nextsession) AS recovered,
+  count_if(outcome = 'refused' AND conflict = ` + sqlString(string(multitrack.ConflictAdInsertion)) + `) AS leftforads,
   sum(CASE WHEN coalesce(outcome, '') <> 'refused' THEN CAST(round(coalesce(durationseconds, 0) * 1000) AS bigint) ELSE 0 END) AS livems,
   max(CASE WHEN name <> '' THEN st || '|' || streamid || '|' || name END) AS namekey,
   min(st) AS firststart, max(st) AS laststart,

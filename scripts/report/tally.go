@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 )
 
@@ -42,6 +43,9 @@ type tally struct {
 // channelTally is one channel's figures.
 type channelTally struct {
 	sessions, ended, refused, withTracks, multitrack, recovered int
+	// leftForAds counts its refusals whose correction was left to a person because the channel
+	// has an ad configuration.
+	leftForAds int
 	// liveMillis is how long its sessions that were not refused lasted, in milliseconds
 	// (records give durations to the millisecond, so the sum is exact in any order).
 	liveMillis int64
@@ -156,6 +160,9 @@ func (t *tally) add(s Session) {
 		c.refusals[s.Code]++
 		if s.NextSession != nil {
 			c.recovered++
+		}
+		if s.Correction != nil && s.Correction.Decision.Conflict == multitrack.ConflictAdInsertion {
+			c.leftForAds++
 		}
 	case session.OutcomeEnded:
 		c.ended++
@@ -327,6 +334,7 @@ func (t *tally) report() Report {
 		all.withTracks += c.withTracks
 		all.multitrack += c.multitrack
 		all.recovered += c.recovered
+		all.leftForAds += c.leftForAds
 		all.liveMillis += c.liveMillis
 		for _, m := range [][2]map[string]int{{all.refusals, c.refusals}, {all.corrections, c.corrections}, {all.verdicts, c.verdicts}, {all.ladders, c.ladders}} {
 			for k, n := range m[1] {
@@ -370,7 +378,7 @@ func (t *tally) report() Report {
 func (c *channelTally) summary() Summary {
 	s := Summary{Sessions: c.sessions, Ended: c.ended, Refused: c.refused, Live: c.sessions - c.ended - c.refused,
 		HoursLive: roundTo(float64(c.liveMillis)/float64(time.Hour/time.Millisecond), 3), Multitrack: c.multitrack, WithTracks: c.withTracks,
-		Recovered: c.recovered, Ladders: []Ladder{}}
+		Recovered: c.recovered, LeftForAds: c.leftForAds, Ladders: []Ladder{}}
 	if s.WithTracks > 0 {
 		s.MultitrackShare = roundTo(float64(s.Multitrack)/float64(s.WithTracks), 3)
 	}

@@ -15,8 +15,9 @@
 //	                7 ingest-quality)
 //	-file path      play a scenario file (JSON, see shared/engine.Scenario) instead of the
 //	                built-ins (with -scenario as well, after them)
-//	-keep           keep the stack running after the scenarios, print its endpoints and the
-//	                environment for the AWS CLI and SDKs, and stop on Ctrl-C
+//	-keep           keep the stack running after the scenarios, with the local Athena over the
+//	                archive (scripts/athena-server, built with cgo), print its endpoints and
+//	                the environment for the AWS CLI and SDKs, and stop on Ctrl-C
 //	-quota n        IVS calls per second per operation (default 5, IVS's quota; 0: off)
 //	-dir path       working directory: binaries, archive, logs (default .local)
 //	-v              show every detail in the timeline (routing, batches, invocations)

@@ -192,7 +192,7 @@ func TestRunAgainstBucket(t *testing.T) {
 		t.Fatalf("run: %v\n%s", err, stderr.String())
 	}
 	for _, want := range []string{
-		"read 9 records", "from s3://" + testBucket, "direct: 10 objects in the range, at most -athena-above 100000",
+		"read 9 records", "from s3://" + testBucket, "mode: direct (10 objects in the range, at most -athena-above 100000)",
 		"sessions 9 (ended 5, refused 3, live 1)", "multitrack 50% (3/6)", "live again after correction 1 of 3",
 		"deskBBBBBBBB desk 3 1 2 0 1h0m0s 0% (0/1)", "InvalidMultitrackInputTrackCount", "st-fieldCCCCCCC00000000001", "page: " + page,
 	} {

@@ -31,7 +31,7 @@ func writeText(w io.Writer, r Report) error {
 		p.f("  %d objects were not session records (named above)\n", rd.Undecodable)
 	}
 	if rd.Why != "" {
-		p.f("%s: %s\n", rd.Mode, rd.Why)
+		p.f("mode: %s (%s)\n", rd.Mode, rd.Why)
 	}
 
 	p.f("\nOVERALL\n")

@@ -15,8 +15,9 @@
 //	                7 ingest-quality, 8 lost-events)
 //	-file path      play a scenario file (JSON, see shared/engine.Scenario) instead of the
 //	                built-ins (with -scenario as well, after them)
-//	-keep           keep the stack running after the scenarios, print its endpoints and the
-//	                environment for the AWS CLI and SDKs, and stop on Ctrl-C
+//	-keep           keep the stack running after the scenarios, with the local Athena over the
+//	                archive (scripts/athena-server, built with cgo), print its endpoints and
+//	                the environment for the AWS CLI and SDKs, and stop on Ctrl-C
 //	-quota n        IVS calls per second per operation (default 5, IVS's quota; 0: off)
 //	-dir path       working directory: binaries, archive, logs (default .local)
 //	-v              show every detail in the timeline (routing, batches, invocations)
@@ -37,6 +38,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -226,7 +228,7 @@ func play(ctx context.Context, o options, scenarios []engine.Scenario, out *prin
 		}
 	}
 	if o.keep {
-		keep(ctx, out, stack)
+		keep(ctx, out, stack, root)
 	}
 	if len(failures) > 0 {
 		return fmt.Errorf("scenarios that failed: %s (the full timeline is in %s)", strings.Join(failures, ", "), rel(filepath.Join(dir, "logs", "timeline.log")))
@@ -319,10 +321,26 @@ func report(ctx context.Context, out *printer, s *engine.Stack, results []engine
 	return nil
 }
 
-// keep prints how to use the running stack and waits for Ctrl-C.
-func keep(ctx context.Context, out *printer, s *engine.Stack) {
+// keep starts the local Athena over the archive, prints how to use the running stack and waits
+// for Ctrl-C.
+func keep(ctx context.Context, out *printer, s *engine.Stack, root string) {
 	out.line("")
-	for _, l := range banner(s.Endpoints(), s.ClientEnv()) {
+	env := s.ClientEnv()
+	ep := s.Endpoints()
+	ath, err := startAthena(ctx, out, root, filepath.Join(s.Dir(), "bin"), s.S3.BucketDir(s.Bucket), filepath.Join(s.Dir(), "logs", "athena.log"), s.Account, s.Region)
+	if err != nil {
+		out.line("the local Athena is not running: " + err.Error())
+	} else {
+		defer func() {
+			if err := ath.Close(); err != nil {
+				out.line("stopping the local Athena: " + err.Error())
+			}
+		}()
+		ep.Athena = ath.url
+		env = append(env, "AWS_ENDPOINT_URL_ATHENA="+ath.url)
+		slices.Sort(env)
+	}
+	for _, l := range banner(ep, env) {
 		out.line(l)
 	}
 	<-ctx.Done()
@@ -354,6 +372,14 @@ func banner(ep engine.Endpoints, env []string) []string {
 	} {
 		lines = append(lines, "  "+l)
 	}
+	var athenaOlder []string
+	if ep.Athena != "" {
+		current, older := athenaLines(ep.Athena, ep.Bucket)
+		for _, l := range current {
+			lines = append(lines, "  "+l)
+		}
+		athenaOlder = older
+	}
 	lines = append(lines,
 		olderCLIs+" (before v2.13 or v1.29, e.g. Debian's awscli 2.9) ignores AWS_ENDPOINT_URL_*: keep the exports above",
 		"  # for the credentials and region, pass --endpoint-url, and leave out flags newer than it (multitrack, container format):")
@@ -366,14 +392,24 @@ func banner(ep engine.Endpoints, env []string) []string {
 	} {
 		lines = append(lines, "  "+l)
 	}
+	for _, l := range athenaOlder {
+		lines = append(lines, "  "+l)
+	}
 	return append(lines,
 		"Simulate a broadcaster (the IVS events flow through the suite; timeline below). EventBridge refuses hand-made aws.ivs",
 		"events (put-events), here as in AWS: use these, or an \"inject\" step in a scenario file (ARGS='-file my.json'):",
 		fmt.Sprintf(`  curl -s -XPOST %s/_admin/broadcasts -d '{"channelArn":"<arn>","tracks":5}'`, ep.IVS),
 		fmt.Sprintf(`  curl -s -XPOST %s/_admin/broadcasts/stop -d '{"channelArn":"<arn>"}'`, ep.IVS),
 		fmt.Sprintf("  curl -s %s/_admin/state", ep.IVS),
-		fmt.Sprintf("Endpoints: IVS %s | EventBridge and SQS %s | S3 %s | suite bus %q | archive bucket %q", ep.IVS, ep.EventBridge, ep.S3, ep.EventBus, ep.Bucket),
+		fmt.Sprintf("Endpoints: IVS %s | EventBridge and SQS %s | S3 %s | Athena %s | suite bus %q | archive bucket %q", ep.IVS, ep.EventBridge, ep.S3, cmpOr(ep.Athena, "-"), ep.EventBus, ep.Bucket),
 	)
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 func rel(p string) string {

@@ -112,14 +112,16 @@ func TestPrinterProgressOnTerminal(t *testing.T) {
 // AWS CLI v1 needs for SQS.
 func TestBanner(t *testing.T) {
 	ep := engine.Endpoints{IVS: "http://127.0.0.1:1", EventBridge: "http://127.0.0.1:2", SQS: "http://127.0.0.1:2", S3: "http://127.0.0.1:3",
-		Bucket: "ivs-sessions-local", EventBus: "ivs-sessions"}
-	lines := banner(ep, []string{"AWS_REGION=us-west-2"})
+		Athena: "http://127.0.0.1:4", Bucket: "ivs-sessions-local", EventBus: "ivs-sessions"}
+	lines := banner(ep, []string{"AWS_REGION=us-west-2", "AWS_ENDPOINT_URL_ATHENA=http://127.0.0.1:4"})
 	text := strings.Join(lines, "\n")
 	current, older, ok := strings.Cut(text, olderCLIs)
 	if !ok {
 		t.Fatalf("no examples for older CLIs:\n%s", text)
 	}
-	for _, want := range []string{"export AWS_REGION=us-west-2", "list-stream-keys", "get-stream-key", "--multitrack-input-configuration", "aws events list-rules"} {
+	for _, want := range []string{"export AWS_REGION=us-west-2", "list-stream-keys", "get-stream-key", "--multitrack-input-configuration", "aws events list-rules",
+		"export AWS_ENDPOINT_URL_ATHENA=http://127.0.0.1:4", "aws athena list-named-queries --work-group IvsSessions-Suite",
+		"aws athena start-query-execution --work-group IvsSessions-Suite --query-execution-context Database=ivssessions_suite", "make report ARGS='-athena'"} {
 		if !strings.Contains(current, want) {
 			t.Errorf("the banner lacks %q:\n%s", want, current)
 		}

@@ -2,8 +2,11 @@ package engine_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -320,7 +323,60 @@ func TestEndToEnd(t *testing.T) {
 	if left := processesUnder(e2eBuild.dir); len(left) > 0 {
 		t.Errorf("processes left running after Close: %v", left)
 	}
+
+	// make report on this archive says the same read directly and counted by the local Athena.
+	t.Run("report", func(t *testing.T) {
+		checkReport(t, root, stack.S3.BucketDir(stack.Bucket))
+	})
 	t.Logf("end to end in %s", time.Since(began).Round(time.Millisecond))
+}
+
+// checkReport runs make report's command on the archive folder twice, -direct and -athena, as
+// of the same time, and compares the figures (all of the JSON but how it was read).
+func checkReport(t *testing.T, root, archive string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	bin := filepath.Join(t.TempDir(), "report")
+	// -race, as make test builds the report's own tests: the packages it links (DuckDB's cgo
+	// bindings among them) come from the build cache then, and only the link is left.
+	build := exec.CommandContext(ctx, "go", "build", "-race", "-o", bin, "./scripts/report")
+	build.Dir = root
+	build.Env = append(os.Environ(), "CGO_ENABLED=1")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build the report: %v\n%s", err, out)
+	}
+	asOf := time.Now().UTC().Truncate(time.Second)
+	reports := map[string]map[string]any{}
+	for _, mode := range []string{"direct", "athena"} {
+		cmd := exec.CommandContext(ctx, bin, "-dir", archive, "-"+mode, "-json", "-html", "", "-as-of", asOf.Format(time.RFC3339),
+			"-from", asOf.AddDate(0, 0, -1).Format(time.DateOnly))
+		cmd.Dir = root
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("report -%s: %v\n%s", mode, err, stderr.String())
+		}
+		var r map[string]any
+		if err := json.Unmarshal(out, &r); err != nil {
+			t.Fatalf("report -%s: %v", mode, err)
+		}
+		read, _ := r["read"].(map[string]any)
+		if read["mode"] != mode {
+			t.Errorf("report -%s read in mode %v", mode, read["mode"])
+		}
+		delete(r, "read")
+		reports[mode] = r
+	}
+	if !reflect.DeepEqual(reports["direct"], reports["athena"]) {
+		d, _ := json.MarshalIndent(reports["direct"], "", " ")
+		a, _ := json.MarshalIndent(reports["athena"], "", " ")
+		t.Errorf("make report's figures differ\n-direct:\n%s\n-athena:\n%s", d, a)
+	}
+	overall, _ := reports["direct"]["overall"].(map[string]any)
+	if n, _ := overall["sessions"].(float64); n < 10 {
+		t.Errorf("the report counts %v sessions; want the scenarios'", overall["sessions"])
+	}
 }
 
 // findRecord returns the one archived record of the scenario with the outcome.

@@ -516,6 +516,8 @@ type Endpoints struct {
 	Region      string
 	Bucket      string
 	EventBus    string // the suite's bus
+	// Athena is the local Athena (scripts/athena-server), when make local -keep runs one.
+	Athena string
 }
 
 // Endpoints returns the addresses of the local servers.

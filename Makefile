@@ -69,13 +69,17 @@ fmt-check:
 tidy-check:
 	$(GO) mod tidy -diff
 
-# What ships (the functions) never links what imitates AWS (shared/local/...) or package testing;
-# the CDK app links the suite's facts, not the functions' runtime (shared/batch, the Lambda
-# runtime client, the sweep and its S3 and EventBridge clients); the scripts link testing only
-# in their tests.
+# What ships (the functions) never links what imitates AWS (shared/local/...), package testing,
+# or the local Athena's engine (DuckDB), and needs no cgo: its builds are CGO_ENABLED=0, and a
+# package with cgo files (DuckDB's are) would fail or change them (the query on CGO_ENABLED=1
+# lists every package that would compile C if the build let it). The CDK app links the suite's
+# facts, not the functions' runtime (shared/batch, the Lambda runtime client, the sweep and its
+# S3 and EventBridge clients); the scripts link testing only in their tests.
 deps-check:
-	@bad=$$($(GO) list -deps ./functions/... | grep -E '^(github.com/ivs-sessions/ivs-sessions/shared/local(/|$$)|testing$$)' || true); \
+	@bad=$$($(GO) list -deps ./functions/... | grep -E '^(github.com/ivs-sessions/ivs-sessions/shared/local(/|$$)|testing$$|github.com/duckdb/|go.duckdb.org/)' || true); \
 	if [ -n "$$bad" ]; then echo "the functions link packages that must never ship:"; echo "$$bad"; exit 1; fi
+	@cgo=$$(CGO_ENABLED=1 $(GO) list -deps -f '{{if .CgoFiles}}{{if not .Standard}}{{.ImportPath}}{{end}}{{end}}' ./functions/...); \
+	if [ -n "$$cgo" ]; then echo "the functions link packages with cgo (their builds are CGO_ENABLED=0):"; echo "$$cgo"; exit 1; fi
 	@bad=$$($(GO) list -deps ./infra | grep -E '^(github.com/ivs-sessions/ivs-sessions/shared/(local|batch|sweep)(/|$$)|github.com/aws/aws-lambda-go/lambda$$|testing$$)' || true); \
 	if [ -n "$$bad" ]; then echo "the CDK app links the functions' runtime:"; echo "$$bad"; exit 1; fi
 	@bad=$$($(GO) list -deps ./scripts/... | grep -E '^testing$$' || true); \

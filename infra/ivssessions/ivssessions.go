@@ -17,6 +17,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/ivs-sessions/ivs-sessions/infra/catalog"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
 
@@ -42,7 +43,7 @@ type IvsSessions interface {
 	Alarms() []awscloudwatch.IAlarm
 	// Dashboard is the suite's CloudWatch dashboard.
 	Dashboard() awscloudwatch.Dashboard
-	// GlueDatabase is the name of the Glue database with TableSessions and TableSessionsByChannel.
+	// GlueDatabase is the name of the Glue database with the tables of infra/catalog.
 	GlueDatabase() string
 	// AthenaWorkGroup is the name of the Athena workgroup with the saved queries.
 	AthenaWorkGroup() string
@@ -204,9 +205,9 @@ func (s *ivsSessions) outputs() {
 		awscdk.NewCfnOutput(s.Construct, jsii.String(id), &awscdk.CfnOutputProps{Value: value, Description: jsii.String(description)})
 	}
 	out("EventBusName", "the suite's event bus: enriched sessions and corrections", s.bus.EventBusName())
-	out("ArchiveBucketName", "one JSON record per session under "+SessionsPrefix, s.storage.archive.BucketName())
-	out("GlueDatabaseName", "Glue database with the tables "+TableSessions+" and "+TableSessionsByChannel, jsii.String(s.analytics.dbName))
-	out("AthenaWorkGroupName", "Athena workgroup with the saved queries", s.analytics.workGroup.Ref())
+	out(catalog.OutputArchiveBucket, "one JSON record per session under "+SessionsPrefix, s.storage.archive.BucketName())
+	out(catalog.OutputDatabase, "Glue database with the tables "+catalog.TableSessions+" and "+catalog.TableSessionsByChannel, jsii.String(s.analytics.dbName))
+	out(catalog.OutputWorkGroup, "Athena workgroup with the saved queries", s.analytics.workGroup.Ref())
 	out("AlarmTopicArn", "SNS topic of the suite's alarms", s.mon.topic.TopicArn())
 	out("DashboardName", "CloudWatch dashboard", s.mon.dashboard.DashboardName())
 }

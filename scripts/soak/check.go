@@ -282,7 +282,7 @@ func qualityVerdicts(p *Plan, recs map[string][]Archived[session.Record]) Row {
 		case r.Quality == nil:
 			bad = append(bad, s.Name()+": not measured, want "+string(want))
 		case r.Quality.Verdict != want:
-			bad = append(bad, fmt.Sprintf("%s: %s %v, want %s", s.Name(), r.Quality.Verdict, reasonCodes(r.Quality.Reasons), want))
+			bad = append(bad, fmt.Sprintf("%s: %s %v (%q), want %s", s.Name(), r.Quality.Verdict, reasonCodes(r.Quality.Reasons), r.Quality.Note, want))
 		case want == quality.VerdictHealthy && len(r.Quality.Reasons) > 0:
 			bad = append(bad, fmt.Sprintf("%s: healthy with reasons %v", s.Name(), reasonCodes(r.Quality.Reasons)))
 		case want == quality.VerdictDegraded && !hasReason(r.Quality.Reasons, reason):

@@ -223,12 +223,25 @@ type fleetBus struct {
 	mu          sync.Mutex
 	corrections []time.Duration // refusal's Session Ended → the corrector's rule matched
 	peakCorr    []time.Duration // the same, for refusals at the peak
+	swept       int             // refusals the sweep decided (their events lost)
 	ended       map[string]session.Record
 	isPeak      func(time.Time) bool
 	patterns    map[string][]byte
 }
 
 func (b *fleetBus) PutEvents(ctx context.Context, in *eventbridge.PutEventsInput, _ ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error) {
+	return b.put(in, false)
+}
+
+// sweptBus is the bus as the sweep puts on it: its corrections are counted apart (a refusal
+// whose events were lost waits for the sweep, by design).
+type sweptBus struct{ *fleetBus }
+
+func (b sweptBus) PutEvents(ctx context.Context, in *eventbridge.PutEventsInput, _ ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error) {
+	return b.put(in, true)
+}
+
+func (b *fleetBus) put(in *eventbridge.PutEventsInput, swept bool) (*eventbridge.PutEventsOutput, error) {
 	now := time.Now()
 	out := &eventbridge.PutEventsOutput{}
 	for _, e := range in.Entries {
@@ -249,6 +262,11 @@ func (b *fleetBus) PutEvents(ctx context.Context, in *eventbridge.PutEventsInput
 		if b.matches("correct", body) {
 			lat := now.Sub(d.Trigger.Time)
 			b.mu.Lock()
+			if swept {
+				b.swept++
+				b.mu.Unlock()
+				continue
+			}
 			b.corrections = append(b.corrections, lat)
 			if b.isPeak(d.Trigger.Time) {
 				b.peakCorr = append(b.peakCorr, lat)
@@ -285,10 +303,30 @@ type fleet struct {
 	log      *slog.Logger
 	rec      *metrics.Recorder
 
-	ivsCalls  counter // IVS calls by caller/operation
-	s3Reqs    counter // S3 requests by caller/kind
-	callHours counter // enrich's GetStreamSession calls by hour of the day
-	start     time.Time
+	ivsCalls counter // IVS calls by caller/operation
+	s3Reqs   counter // S3 requests by caller/kind
+	start    time.Time
+	emf      syncBuffer   // what the functions' metrics wrote (EMF)
+	byStream counter      // enrich's GetStreamSession calls by stream ID
+	links    atomic.Int64 // the archive's correction-link LISTs (counted, not sent)
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func (f *fleet) ivsClient(caller string, p *ivsquota.Pacer) *ivs.Client {
@@ -297,7 +335,13 @@ func (f *fleet) ivsClient(caller string, p *ivsquota.Pacer) *ivs.Client {
 			op := strings.TrimPrefix(r.URL.Path, "/")
 			f.ivsCalls.add(caller + "/" + op)
 			if caller == "enrich" && op == "GetStreamSession" {
-				f.callHours.add(fmt.Sprint(int(time.Since(f.start).Hours())))
+				body, _ := io.ReadAll(r.Body)
+				r.Body = io.NopCloser(bytes.NewReader(body))
+				var in struct {
+					StreamID string `json:"streamId"`
+				}
+				_ = json.Unmarshal(body, &in)
+				f.byStream.add(in.StreamID)
 			}
 		}}}}, p.ClientOptions(0))
 }
@@ -325,8 +369,9 @@ func runFleet(t *testing.T) {
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(*fleetSeed, 26))
 	logs := &capped{max: 4000}
-	f := &fleet{t: t, ctx: ctx, log: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn})), rec: metrics.New(suite.MetricNamespace, io.Discard),
+	f := &fleet{t: t, ctx: ctx, log: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		enrichQ: &queue{}, archiveQ: &queue{}, start: time.Now()}
+	f.rec = metrics.New(suite.MetricNamespace, &f.emf)
 	var lostChannels sync.Map // channel ARN → true while a lost session is on it
 	f.ivs = ivstest.NewUnstartedServer(ivstest.Options{Quota: ivstest.DefaultQuota, Sink: ivstest.SinkFunc(func(_ context.Context, ev ivstest.Event) error {
 		if len(ev.Resources) > 0 {
@@ -471,7 +516,8 @@ func runFleet(t *testing.T) {
 
 	// Two enrich instances (suite.MaxConcurrency), each paced to its part of the live budget.
 	cfg := Config{EventBusName: suite.BusSessions, MaxAttempts: suite.DefaultEnrichMaxAttempts, LivePhase: true,
-		Correction:    multitrack.Config{Mode: multitrack.ModeApply, OptOutTag: suite.DefaultOptOutTag},
+		Correction: multitrack.Config{Mode: multitrack.ModeApply, OptOutTag: suite.DefaultOptOutTag,
+			AllowTypeChange: suite.DefaultAllowTypeChange, AllowContainerFormatChange: suite.DefaultAllowContainerFormatChange},
 		ArchiveBucket: fleetBucket, CallsPerSecond: suite.InstanceRate(suite.FunctionEnrich, suite.DefaultIVSQuotaShare)}
 	enrichS3 := f.s3Client("enrich")
 	for range suite.MaxConcurrency {
@@ -489,7 +535,7 @@ func runFleet(t *testing.T) {
 	// schedules), one instance each, each paced to its half of the sweep's part.
 	sweepRate := suite.InstanceRate(suite.FunctionSweep, suite.DefaultIVSQuotaShare)
 	newSweeper := func(caller string) *sweep.Sweeper {
-		return &sweep.Sweeper{IVS: f.ivsClient(caller, ivsquota.NewPacer(sweepRate)), S3: f.s3Client(caller), Bus: f.bus, Bucket: fleetBucket,
+		return &sweep.Sweeper{IVS: f.ivsClient(caller, ivsquota.NewPacer(sweepRate)), S3: f.s3Client(caller), Bus: sweptBus{f.bus}, Bucket: fleetBucket,
 			BusName: suite.BusSessions, Account: awstest.Account, Region: awstest.Region,
 			Correction: cfg.Correction, Log: f.log, Metrics: f.rec}
 	}
@@ -498,11 +544,13 @@ func runFleet(t *testing.T) {
 	var windowHours atomic.Int64 // simulated seconds the window's runs spanned
 	wg.Go(func() {
 		sw := newSweeper("sweep-live")
+		tick := time.NewTicker(10 * time.Minute) // rate(10 minutes): a run late past its tick is not run twice
+		defer tick.Stop()
 		for {
 			select {
 			case <-done:
 				return
-			case <-time.After(10 * time.Minute):
+			case <-tick.C:
 			}
 			rctx, cancel := context.WithTimeout(ctx, suite.SweepSettings.Timeout)
 			if _, err := sw.Live(rctx); err != nil {
@@ -517,11 +565,13 @@ func runFleet(t *testing.T) {
 	wg.Go(func() {
 		sw := newSweeper("sweep-window")
 		var first time.Time
+		tick := time.NewTicker(20 * time.Minute)
+		defer tick.Stop()
 		for {
 			select {
 			case <-done:
 				return
-			case <-time.After(20 * time.Minute):
+			case <-tick.C:
 			}
 			now := time.Now()
 			if now.Before(dayEnd.Add(time.Hour)) || windowDone.Load() {
@@ -682,6 +732,12 @@ func (f *fleet) archiveWork(done <-chan struct{}, c *s3.Client) {
 			if _, clear := session.LiveIndexChange(before, found, merged); res.Written && clear {
 				_ = liveindex.Clear(f.ctx, c, fleetBucket, key)
 			}
+			// The archive links a session that went live to the correction applied before it:
+			// it lists the channel's corrections of the session's day and the day before. Counted,
+			// not sent: the local S3 lists by reading every key it holds.
+			if rec.WentLive() && !rec.StartTime.IsZero() {
+				f.links.Add(2)
+			}
 		}
 	}
 }
@@ -706,13 +762,11 @@ func (f *fleet) report(plan []*planned, weights [24]float64, isPeak func(time.Ti
 	t := f.t
 	b := s3doc.Bucket{S3: f.s3Client("check"), Name: fleetBucket}
 	var lost, unfinished, noTracks, notMeasurable, refused, ended, connected int
-	sessionsByHour := map[int]int{}
 	for _, p := range plan {
 		if !p.connected {
 			continue
 		}
 		connected++
-		sessionsByHour[int(p.start.Sub(f.start).Hours())]++
 		arn, _ := ivsevent.ParseChannelARN(p.arn)
 		id, _ := session.IdentityOf(arn, p.streamID)
 		// The record dated by the session's start: a session that crosses midnight UTC also
@@ -754,36 +808,39 @@ func (f *fleet) report(plan []*planned, weights [24]float64, isPeak func(time.Ti
 		}
 	}
 	calls := f.ivsCalls.snapshot()
-	var peakSessions, peakCalls, offSessions, offCalls int
-	for h := range 24 {
-		n, c := sessionsByHour[h], f.callHours.get(fmt.Sprint(h))
-		if isPeak(f.start.Add(time.Duration(h) * time.Hour)) {
-			peakSessions, peakCalls = peakSessions+n, peakCalls+c
-		} else if weights[h] < 0.5 {
-			offSessions, offCalls = offSessions+n, offCalls+c
+	perSession := func(peak bool) float64 {
+		var n, c int
+		for _, p := range plan {
+			if !p.connected || p.refused || p.lost || isPeak(p.start) != peak || (!peak && weights[int(p.start.Sub(f.start).Hours())%24] >= 0.5) {
+				continue
+			}
+			n, c = n+1, c+f.byStream.get(p.streamID)
 		}
+		return float64(c) / float64(max(n, 1))
 	}
 	s3r := f.s3Reqs.snapshot()
+	s3r["archive/LIST"] += int(f.links.Load())
 	fmt.Printf("\n== fleet: one region, %d channels, %d sessions in a day (%d refused), peak %.1fx the mean at 19:00-21:59, %.1f%% of events lost, %.1f%% of sessions lost whole\n",
 		*fleetChannels, connected, refused, slices.Max(weights[:]), *fleetLost*100, *fleetLostAll*100)
 	fmt.Printf("sessions: %d ended: %d lost (not archived), %d not finished, %d without start or tracks, %d not reaching quality with start, end and tracks; %d refused\n",
 		ended, lost, unfinished, noTracks, notMeasurable, refused)
-	fmt.Printf("GetStreamSession per session: peak hours %.2f (%d calls, %d sessions), off-peak hours %.2f (%d calls, %d sessions)\n",
-		float64(peakCalls)/float64(max(peakSessions, 1)), peakCalls, peakSessions, float64(offCalls)/float64(max(offSessions, 1)), offCalls, offSessions)
-	fmt.Printf("go-live calls given up under the backlog: %.0f; calls saved by the archive %.0f, by the batch %.0f\n",
-		f.rec.Count(suite.MetricCallsSaved, metrics.Dim{Name: suite.DimensionReason, Value: savedBacklog}),
-		f.rec.Count(suite.MetricCallsSaved, metrics.Dim{Name: suite.DimensionReason, Value: "archive"}),
-		f.rec.Count(suite.MetricCallsSaved, metrics.Dim{Name: suite.DimensionReason, Value: "batch"}))
-	fmt.Printf("refusal to the corrector's rule: all p50 %v p99 %v (%d); at the peak p50 %v p99 %v (%d)\n",
+	emf := f.emf.String()
+	saved := func(reason string) float64 {
+		return awstest.EMFSum(t, emf, suite.MetricCallsSaved, metrics.Dim{Name: suite.DimensionReason, Value: reason})
+	}
+	fmt.Printf("GetStreamSession per session, by when it started: peak hours %.2f, off-peak hours %.2f; go-live calls given up under the backlog %.0f; calls saved by the archive %.0f, by the batch %.0f; throttled %.0f\n",
+		perSession(true), perSession(false), saved(savedBacklog), saved("archive"), saved("batch"),
+		awstest.EMFSum(t, emf, suite.MetricIVSThrottles))
+	fmt.Printf("refusal's Session Ended to the corrector's rule, through enrich: all p50 %v p99 %v (%d); at the peak p50 %v p99 %v (%d); %d more decided by the sweep (events lost)\n",
 		percentile(f.bus.corrections, 50).Round(time.Second), percentile(f.bus.corrections, 99).Round(time.Second), len(f.bus.corrections),
-		percentile(f.bus.peakCorr, 50).Round(time.Second), percentile(f.bus.peakCorr, 99).Round(time.Second), len(f.bus.peakCorr))
+		percentile(f.bus.peakCorr, 50).Round(time.Second), percentile(f.bus.peakCorr, 99).Round(time.Second), len(f.bus.peakCorr), f.bus.swept)
 	fmt.Printf("live sweep: %d runs, S3 %d LIST %d GET %d PUT %d DELETE, IVS %d ListStreams %d GetStreamSession\n", liveRuns,
 		s3r["sweep-live/LIST"], s3r["sweep-live/GET"], s3r["sweep-live/PUT"], s3r["sweep-live/DELETE"], calls["sweep-live/ListStreams"], calls["sweep-live/GetStreamSession"])
 	fmt.Printf("window: %d runs over %.1f h: IVS %d ListChannels %d ListStreamSessions %d GetStreamSession; S3 %d GET %d PUT %d LIST\n", windowRuns, windowSpan.Hours(),
 		calls["sweep-window/ListChannels"], calls["sweep-window/ListStreamSessions"], calls["sweep-window/GetStreamSession"],
 		s3r["sweep-window/GET"], s3r["sweep-window/PUT"], s3r["sweep-window/LIST"])
-	fmt.Printf("live path: enrich S3 %d GET; archive S3 %d GET %d PUT %d DELETE; bus %d entries; enrich queue %d messages in %d batches; archive %d messages in %d batches; IVS enrich %d GetStreamSession\n",
-		s3r["enrich/GET"], s3r["archive/GET"], s3r["archive/PUT"], s3r["archive/DELETE"], f.bus.entries.Load(), f.enrichQ.sends, f.enrichQ.batches,
+	fmt.Printf("live path: enrich S3 %d GET; archive S3 %d GET %d PUT %d LIST (the correction link, counted) %d DELETE; bus %d entries; enrich queue %d messages in %d batches; archive %d messages in %d batches; IVS enrich %d GetStreamSession\n",
+		s3r["enrich/GET"], s3r["archive/GET"], s3r["archive/PUT"], s3r["archive/LIST"], s3r["archive/DELETE"], f.bus.entries.Load(), f.enrichQ.sends, f.enrichQ.batches,
 		f.archiveQ.sends, f.archiveQ.batches, calls["enrich/GetStreamSession"])
 	f.costs(connected, s3r, liveRuns, windowRuns)
 	if lost > 0 || unfinished > 0 || noTracks > 0 || notMeasurable > 0 {
@@ -815,23 +872,26 @@ func (f *fleet) costs(sessions int, s3r map[string]int, liveRuns, windowRuns int
 		"SQS":         (enrichSQS + archiveSQS) * priceSQS / n,
 		"Lambda":      float64(f.enrichQ.batches+f.archiveQ.batches) * priceLambdaRq / n,
 	}
-	// The sweep per simulated day: the live sweep's runs of the day, the window's of the day.
-	day := float64(24*time.Hour) / float64(24*time.Hour)
-	runsPerDay := float64(24 * 6)
-	liveRunS3 := (float64(s3r["sweep-live/LIST"]+s3r["sweep-live/PUT"])*priceS3Put + float64(s3r["sweep-live/GET"])*priceS3Get) / float64(max(liveRuns, 1))
-	windowS3 := float64(s3r["sweep-window/GET"])*priceS3Get + float64(s3r["sweep-window/PUT"]+s3r["sweep-window/LIST"])*priceS3Put
-	fmt.Printf("cost per 1,000 sessions (us-east-1 list prices, from this run's counters; Lambda duration and CloudWatch not counted):\n")
+	// The sweep, per day. The live sweep's runs (144 a day) each list the index and read their
+	// state whatever the volume; what else they do (records read, entries healed) grows with the
+	// sessions. The window's requests grow with the sessions (a record read each) and the
+	// channels (its state; the simulation keeps ten sessions a channel a day). Each of the 216
+	// scheduled invocations a day is a Lambda request.
+	runsPerDay := float64(24*6 + 24*3)
+	fixedRun := priceS3Put + priceS3Get
+	liveS3 := float64(s3r["sweep-live/LIST"]+s3r["sweep-live/PUT"])*priceS3Put + float64(s3r["sweep-live/GET"])*priceS3Get
+	liveVar := max(liveS3-float64(liveRuns)*fixedRun, 0) / n
+	windowS3 := (float64(s3r["sweep-window/GET"])*priceS3Get + float64(s3r["sweep-window/PUT"]+s3r["sweep-window/LIST"])*priceS3Put) / n
+	lp := live["S3"] + live["EventBridge"] + live["SQS"] + live["Lambda"]
+	fmt.Printf("cost per 1,000 sessions (us-east-1 list prices, from this run's counters; Lambda duration, CloudWatch and storage not counted):\n")
 	fmt.Printf("  live path (any volume): S3 $%.4f, EventBridge $%.4f, SQS $%.4f, Lambda requests $%.4f: $%.4f\n",
-		1000*live["S3"], 1000*live["EventBridge"], 1000*live["SQS"], 1000*live["Lambda"], 1000*(live["S3"]+live["EventBridge"]+live["SQS"]+live["Lambda"]))
+		1000*live["S3"], 1000*live["EventBridge"], 1000*live["SQS"], 1000*live["Lambda"], 1000*lp)
+	fmt.Printf("  sweep: fixed $%.5f a day (%d live runs listing the index, window ticks); per 1,000 sessions: live sweep $%.5f, window $%.5f (S3 only: IVS calls are free)\n",
+		144*fixedRun+runsPerDay*priceLambdaRq, 144, 1000*liveVar, 1000*windowS3)
+	_ = windowRuns
 	for _, perDay := range []float64{1000, 10000, 100000} {
-		// The live sweep's runs cost what is live (about proportional to the sessions a day);
-		// the window's S3 requests grow with the sessions (one record read each) and the
-		// channels (its state, a PUT every 25 channels).
-		scale := perDay / n * day
-		sweepDay := runsPerDay*liveRunS3*math.Max(scale, 1/runsPerDay) + windowS3*scale + float64(windowRuns)*priceLambdaRq*scale +
-			runsPerDay*priceLambdaRq
-		fmt.Printf("  at %6.0f sessions a day: live path $%.4f + sweep $%.4f (its runs $%.4f a day) = $%.4f per 1,000 sessions\n",
-			perDay, 1000*(live["S3"]+live["EventBridge"]+live["SQS"]+live["Lambda"]), sweepDay/(perDay/1000), sweepDay,
-			1000*(live["S3"]+live["EventBridge"]+live["SQS"]+live["Lambda"])+sweepDay/(perDay/1000))
+		sweepDay := 144*fixedRun + runsPerDay*priceLambdaRq + (liveVar+windowS3)*perDay
+		fmt.Printf("  at %6.0f sessions a day: live path $%.4f + sweep $%.4f (%.1f%%) = $%.4f per 1,000 sessions\n",
+			perDay, 1000*lp, sweepDay/(perDay/1000), 100*sweepDay/(sweepDay+lp*perDay), 1000*lp+sweepDay/(perDay/1000))
 	}
 }

@@ -108,13 +108,18 @@ func (h *Handler) handle(ctx context.Context, m batch.Message, ev *ivsevent.Even
 		h.countSaved("batch")
 		return h.enriched(ctx, m, ev, ss)
 	}
-	if rec, ok := h.archived(ctx, ev, p); ok {
-		// A redelivered or repeated event, or a late go-live call that already saw the end:
-		// the archive holds this phase, enriched, and its decision was published with the first
-		// delivery. An S3 read instead of a quota token. What is published is what the archive
-		// knows (start, tracks, end), never less: the quality function measures from it.
-		h.countSaved("archive")
-		return h.publish(ctx, ev, session.Merge(sessionOnly(rec), session.FromEvent(ev, "")), repeatedDecision(ev))
+	// A first delivery of a Stream Start is not read from the archive: only an EventBridge
+	// duplicate could find its phase there, and its call gives way under a backlog anyway.
+	if p != phaseLive || m.ReceiveCount > 1 {
+		if rec, ok := h.archived(ctx, ev, p); ok {
+			// A redelivered or repeated event, or a late go-live call that already saw the
+			// end: the archive holds this phase, enriched, and its decision was published with
+			// the first delivery. An S3 read instead of a quota token. What is published is
+			// what the archive knows (start, tracks, end), never less: the quality function
+			// measures from it.
+			h.countSaved("archive")
+			return h.publish(ctx, ev, session.Merge(sessionOnly(rec), session.FromEvent(ev, "")), repeatedDecision(ev))
+		}
 	}
 	callCtx := ctx
 	if p == phaseLive {

@@ -41,7 +41,6 @@ type Pacer struct {
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
 	waiting  map[string]int // calls of each operation waiting for their turn, deferrable ones apart
-	clock    Clock
 
 	throttles atomic.Int64
 	reported  atomic.Int64 // throttles already reported by Report
@@ -50,7 +49,7 @@ type Pacer struct {
 // NewPacer returns a Pacer that allows perSecond attempts per second for each operation, with a
 // burst of one. A perSecond of zero or less disables pacing (throttles are still counted).
 func NewPacer(perSecond float64) *Pacer {
-	return &Pacer{perSecond: perSecond, limiters: map[string]*rate.Limiter{}, waiting: map[string]int{}, clock: RealClock{}}
+	return &Pacer{perSecond: perSecond, limiters: map[string]*rate.Limiter{}, waiting: map[string]int{}}
 }
 
 // ErrGaveWay is the error of a deferrable call that gave way: other calls of its operation were
@@ -76,7 +75,7 @@ func (p *Pacer) turn(ctx context.Context, op string) error {
 	l := p.limiter(op)
 	maxWait, isDeferrable := deferrable(ctx)
 	p.mu.Lock()
-	now := p.clock.Now()
+	now := time.Now()
 	r := l.ReserveN(now, 1)
 	delay := r.DelayFrom(now)
 	if !r.OK() || (isDeferrable && (p.waiting[op] > 0 || delay > maxWait)) {
@@ -91,35 +90,21 @@ func (p *Pacer) turn(ctx context.Context, op string) error {
 		p.waiting[op]++
 	}
 	p.mu.Unlock()
-	err := p.clock.Sleep(ctx, delay)
+	err := sleep(ctx, delay)
 	if !isDeferrable {
 		p.mu.Lock()
 		p.waiting[op]--
 		p.mu.Unlock()
 	}
 	if err != nil {
-		r.CancelAt(p.clock.Now())
+		r.CancelAt(time.Now())
 	}
 	return err
 }
 
-// Clock is the time a Pacer paces by: the wall clock (RealClock), or a simulated one that a
-// benchmark runs faster than real time.
-type Clock interface {
-	Now() time.Time
-	// Sleep returns after d, or with ctx's error when ctx ends first.
-	Sleep(ctx context.Context, d time.Duration) error
-}
-
-// RealClock is the wall clock.
-type RealClock struct{}
-
-// Now returns time.Now().
-func (RealClock) Now() time.Time { return time.Now() }
-
-// Sleep waits d of wall-clock time, or until ctx ends; a wait that would pass ctx's deadline
-// fails at once with context.DeadlineExceeded.
-func (RealClock) Sleep(ctx context.Context, d time.Duration) error {
+// sleep waits d, or until ctx ends; a wait that would pass ctx's deadline fails at once with
+// context.DeadlineExceeded.
+func sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
@@ -134,12 +119,6 @@ func (RealClock) Sleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-// WithClock makes p pace by c instead of the wall clock; call it before the first call.
-func (p *Pacer) WithClock(c Clock) *Pacer {
-	p.clock = c
-	return p
 }
 
 // Throttles returns how many attempts were throttled since the Pacer was made.

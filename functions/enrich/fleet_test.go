@@ -262,14 +262,14 @@ func (b *fleetBus) put(in *eventbridge.PutEventsInput, swept bool) (*eventbridge
 		if b.matches("correct", body) {
 			lat := now.Sub(d.Trigger.Time)
 			b.mu.Lock()
-			if swept {
+			switch {
+			case swept:
 				b.swept++
-				b.mu.Unlock()
-				continue
-			}
-			b.corrections = append(b.corrections, lat)
-			if b.isPeak(d.Trigger.Time) {
-				b.peakCorr = append(b.peakCorr, lat)
+			default:
+				b.corrections = append(b.corrections, lat)
+				if b.isPeak(d.Trigger.Time) {
+					b.peakCorr = append(b.peakCorr, lat)
+				}
 			}
 			b.mu.Unlock()
 		}

@@ -38,7 +38,9 @@ func TestSweep(t *testing.T) {
 		}
 	}
 	slices.Sort(schedules)
-	if want := []string{suite.DefaultSweepDailySchedule, suite.DefaultSweepSchedule}; !slices.Equal(schedules, want) {
+	want := []string{suite.DefaultSweepDailySchedule, suite.DefaultSweepSchedule}
+	slices.Sort(want)
+	if !slices.Equal(schedules, want) {
 		t.Errorf("schedules %v, want %v", schedules, want)
 	}
 
@@ -71,7 +73,7 @@ func TestSweep(t *testing.T) {
 		}
 	}
 	slices.Sort(actions)
-	want := []string{"events:PutEvents", "ivs:GetStreamSession", "ivs:ListChannels", "ivs:ListStreamSessions", "ivs:ListStreams",
+	want = []string{"events:PutEvents", "ivs:GetStreamSession", "ivs:ListChannels", "ivs:ListStreamSessions", "ivs:ListStreams",
 		"s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject"}
 	if !slices.Equal(actions, want) {
 		t.Errorf("sweep actions %v, want exactly %v", actions, want)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -415,8 +416,15 @@ func TestLiveResumes(t *testing.T) {
 	if err != nil || !rep.Done || rep.Published != 1 || rep.Backlog != 0 {
 		t.Fatalf("resumed Live = %+v, %v; want the other session published, done", rep, err)
 	}
-	if pub := w.published(t); len(pub) != 2 || pub[1].Record.StreamID == first {
-		t.Errorf("published %d, the second %s: want the session the first run left", len(pub), pub[len(pub)-1].Record.StreamID)
+	pub := w.published(t)
+	if len(pub) != 2 || pub[1].Record.StreamID == first {
+		t.Fatalf("published %d, the second %s: want the session the first run left", len(pub), pub[len(pub)-1].Record.StreamID)
+	}
+	got := []string{pub[0].Record.StreamID, pub[1].Record.StreamID}
+	slices.Sort(got)
+	slices.Sort(streams)
+	if !slices.Equal(got, streams) {
+		t.Errorf("published %v, want each of %v once", got, streams)
 	}
 	var st liveState
 	key, _ := w.sw.stateKey("live")

@@ -306,27 +306,9 @@ type fleet struct {
 	ivsCalls counter // IVS calls by caller/operation
 	s3Reqs   counter // S3 requests by caller/kind
 	start    time.Time
-	emf      syncBuffer   // what the functions' metrics wrote (EMF)
-	byStream counter      // enrich's GetStreamSession calls by stream ID
-	links    atomic.Int64 // the archive's correction-link LISTs (counted, not sent)
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	emf      awstest.Buffer // what the functions' metrics wrote (EMF)
+	byStream counter        // enrich's GetStreamSession calls by stream ID
+	links    atomic.Int64   // the archive's correction-link LISTs (counted, not sent)
 }
 
 func (f *fleet) ivsClient(caller string, p *ivsquota.Pacer) *ivs.Client {

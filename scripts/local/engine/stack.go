@@ -50,9 +50,11 @@ const (
 	// locally: its pacing runs on a faster local clock, as SQS's waits do (DefaultSecond),
 	// because it sweeps every channel every earlier scenario created, one ListStreamSessions
 	// each, at 0.3 calls per second per run when deployed (suite.InstanceRate: its share split
-	// between its live and its window run). Both runs together stay within the local IVS's
-	// quota (see SweepRate), which every function's calls still meet in real time.
-	SweepSpeedup = 8
+	// between its live and its window run). A run stays within the local IVS's quota (see
+	// SweepRate), which every function's calls still meet in real time; the scenarios run the
+	// sweep's runs one at a time, so they never add up past it (were they to, the local IVS
+	// would throttle them, as IVS does).
+	SweepSpeedup = 16
 	// uncappedConcurrency stands in, locally, for a function whose event source mapping has no
 	// maximum concurrency (archive): that many emulators.
 	uncappedConcurrency = 3
@@ -291,7 +293,7 @@ func (s *Stack) SweepRate() float64 {
 		limit = min(limit, float64(s.cfg.Quota))
 	}
 	r := min(suite.InstanceRate(suite.FunctionSweep, s.settings.IVSQuotaShare)*SweepSpeedup, limit)
-	return math.Round(r*1000) / 1000 // 2.4, not 2.4000000000000004
+	return math.Round(r*1000) / 1000 // 4.8, not 4.800000000000001
 }
 
 // Environment returns the environment of function fn, as the CDK app gives it, pointed at the

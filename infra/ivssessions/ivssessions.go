@@ -188,13 +188,20 @@ func (s *ivsSessions) grant(p IvsSessionsProps) {
 		Actions:   jsii.Strings("s3:ListBucket"),
 		Resources: &[]*string{s.storage.archive.BucketArn()},
 	}))
+	// The live index (shared/liveindex): an entry written before a record first says live,
+	// deleted once it says ended or refused. Nothing else under live/, and nothing read there.
+	archive.role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("LiveIndex"),
+		Actions:   jsii.Strings("s3:PutObject", "s3:DeleteObject"),
+		Resources: &[]*string{s.storage.archive.ArnForObjects(jsii.String(LivePrefix + "*"))},
+	}))
 	cdknag.NagSuppressions_AddResourceSuppressions(archive.role, &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-IAM5"),
 		Reason: jsii.String("Object keys under the archive's own prefixes (sessions/, corrections/, account-events/) in the archive bucket: " +
 			"the function reads and conditionally rewrites one record per session, whose keys cannot be listed in advance. " +
-			"Actions are exactly s3:GetObject and s3:PutObject."),
+			"Actions are exactly s3:GetObject and s3:PutObject; under live/ (the index of live sessions) exactly s3:PutObject and s3:DeleteObject."),
 		AppliesTo: &[]any{
-			&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::<.*ArchiveBucket[0-9A-F]{8}\.Arn>\/(sessions|corrections|account-events)\/\*$/`)},
+			&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::<.*ArchiveBucket[0-9A-F]{8}\.Arn>\/(sessions|corrections|account-events|live)\/\*$/`)},
 		},
 	}}, jsii.Bool(true))
 }

@@ -588,8 +588,9 @@ func TestIAM(t *testing.T) {
 						case a == "sqs:SendMessage":
 							sendResources = append(sendResources, get(st, "Resource"))
 						case strings.HasPrefix(a, "s3:"):
-							if strings.HasPrefix(a, "s3:Delete") {
-								t.Errorf("%s: %s granted; the archive never deletes", id, a)
+							// Nothing is deleted but the live index's entries (checkOnlyOn below).
+							if strings.HasPrefix(a, "s3:Delete") && a != "s3:DeleteObject" {
+								t.Errorf("%s: %s granted; only the live index's entries are deleted", id, a)
 							}
 							s3Actions = append(s3Actions, a)
 							s3Resources = append(s3Resources, get(st, "Resource"))
@@ -617,11 +618,13 @@ func TestIAM(t *testing.T) {
 			case suite.FunctionArchive:
 				f.checkArchiveS3(t, s3Resources)
 				// Exactly what it calls: GetObject, PutObject (conditional) and ListBucket (so a
-				// missing record is NoSuchKey, not AccessDenied); no wildcard, tagging or ACL.
+				// missing record is NoSuchKey, not AccessDenied), DeleteObject of the live index's
+				// entries; no wildcard, tagging or ACL.
 				slices.Sort(s3Actions)
-				if got := slices.Compact(s3Actions); !slices.Equal(got, []string{"s3:GetObject", "s3:ListBucket", "s3:PutObject"}) {
-					t.Errorf("S3 actions %v, want s3:GetObject, s3:ListBucket, s3:PutObject", got)
+				if got := slices.Compact(s3Actions); !slices.Equal(got, []string{"s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject"}) {
+					t.Errorf("S3 actions %v, want s3:DeleteObject, s3:GetObject, s3:ListBucket, s3:PutObject", got)
 				}
+				f.checkOnlyOn(t, suite.FunctionArchive, "s3:DeleteObject", ivssessions.LivePrefix)
 			case suite.FunctionEnrich:
 				// The session records, read only: a repeated event costs an S3 read, no IVS call.
 				sessions := map[string]any{"Fn::Join": []any{"", []any{arnOf(f.id(t, f.suite.ArchiveBucket())), "/" + ivssessions.SessionsPrefix + "*"}}}
@@ -680,7 +683,7 @@ func TestIAM(t *testing.T) {
 func (f *fixture) checkArchiveS3(t *testing.T, resources []any) {
 	t.Helper()
 	bucket := arnOf(f.id(t, f.suite.ArchiveBucket()))
-	allowed := []any{bucket}
+	allowed := []any{bucket, map[string]any{"Fn::Join": []any{"", []any{bucket, "/" + ivssessions.LivePrefix + "*"}}}}
 	for _, prefix := range ivssessions.ArchivePrefixes {
 		allowed = append(allowed, map[string]any{"Fn::Join": []any{"", []any{bucket, "/" + prefix + "*"}}})
 	}
@@ -702,6 +705,32 @@ func (f *fixture) checkArchiveS3(t *testing.T, resources []any) {
 		if !slices.ContainsFunc(seen, func(s string) bool { return strings.Contains(s, "/"+prefix+"*") }) {
 			t.Errorf("no S3 grant on %s*", prefix)
 		}
+	}
+}
+
+// checkOnlyOn checks that function fn's role allows action on objects under prefix of the
+// archive bucket and nothing else.
+func (f *fixture) checkOnlyOn(t *testing.T, fn, action, prefix string) {
+	t.Helper()
+	roleID := str(list(get(f.properties(t, f.id(t, f.suite.Function(fn)), "AWS::Lambda::Function")["Role"], "Fn::GetAtt"))[0])
+	want := map[string]any{"Fn::Join": []any{"", []any{arnOf(f.id(t, f.suite.ArchiveBucket())), "/" + prefix + "*"}}}
+	n := 0
+	for _, pol := range f.ofType("AWS::IAM::Policy") {
+		if !slices.ContainsFunc(list(get(pol, "Properties", "Roles")), func(v any) bool { return equal(v, ref(roleID)) }) {
+			continue
+		}
+		for _, st := range list(get(pol, "Properties", "PolicyDocument", "Statement")) {
+			if !slices.Contains(asStrings(get(st, "Action")), action) {
+				continue
+			}
+			n++
+			if !equal(get(st, "Resource"), want) {
+				t.Errorf("%s: %s on %v, want only %s*", fn, action, get(st, "Resource"), prefix)
+			}
+		}
+	}
+	if n == 0 {
+		t.Errorf("%s: no %s granted on %s*", fn, action, prefix)
 	}
 }
 

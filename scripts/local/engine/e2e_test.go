@@ -326,6 +326,10 @@ func TestEndToEnd(t *testing.T) {
 
 	// make report on this archive says the same read directly and counted by the local Athena.
 	t.Run("report", func(t *testing.T) {
+		root, err := engine.ModuleRoot(".")
+		if err != nil {
+			t.Fatal(err)
+		}
 		checkReport(t, root, stack.S3.BucketDir(stack.Bucket))
 	})
 	t.Logf("end to end in %s", time.Since(began).Round(time.Millisecond))

@@ -111,12 +111,26 @@ func (h *Handler) archiveEnriched(ctx context.Context, m batch.Message, env *sui
 // missing key answers NoSuchKey: archive may list the bucket): two more than before for an
 // event of a session dated today, none more for an enriched record.
 func (h *Handler) eventRecordKey(ctx context.Context, m batch.Message, d session.Enriched, key string) (string, error) {
+	found, err := h.existingKey(ctx, key)
+	if err != nil || found != "" {
+		return found, err
+	}
+	if atStart(d.Trigger.Name) || m.ReceiveCount > 1 {
+		return key, nil
+	}
+	return "", retryable.Later("no record of this session yet: waiting once for the record its enriched events bring", 0, nil)
+}
+
+// existingKey returns the key of the session record of key's session that the archive holds,
+// dated by key's day or one of the days before within session.MaxDuration (oldest first: the
+// record is under its start's day), or "" when it holds none.
+func (h *Handler) existingKey(ctx context.Context, key string) (string, error) {
 	id, day, err := session.ParseSessionKey(key)
 	if err != nil {
 		return "", fmt.Errorf("the key of an event's record: %w", err)
 	}
 	days := session.Days(day, session.MaxDuration)
-	slices.Reverse(days) // oldest first: the session's record is under its start's day
+	slices.Reverse(days)
 	for _, dd := range days {
 		k, err := session.SessionKey(id, dd)
 		if err != nil {
@@ -132,10 +146,7 @@ func (h *Handler) eventRecordKey(ctx context.Context, m batch.Message, d session
 		}
 		return k, nil // found (an unreadable one too: merge reports it)
 	}
-	if atStart(d.Trigger.Name) || m.ReceiveCount > 1 {
-		return key, nil
-	}
-	return "", retryable.Later("no record of this session yet: waiting once for the record its enriched events bring", 0, nil)
+	return "", nil
 }
 
 // atStart reports whether an IVS event of this name happens when its session starts (its time

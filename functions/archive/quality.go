@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
@@ -10,7 +11,8 @@ import (
 )
 
 // archiveQuality merges a session's measured quality into its record, at the record's key
-// (the measurement's sessionKey, else the key dated by the measured window's start).
+// (the measurement's sessionKey, else the key dated by the measured window's start; the
+// session's record under an earlier day when the archive has one: existingKey).
 func (h *Handler) archiveQuality(ctx context.Context, env *suiteevent.Event, q session.Measured) error {
 	arn, err := ivsevent.ParseChannelARN(q.ChannelARN)
 	if err != nil {
@@ -45,5 +47,11 @@ func (h *Handler) archiveQuality(ctx context.Context, env *suiteevent.Event, q s
 	if err != nil {
 		return prefixField("detail.", err)
 	}
-	return h.merge(ctx, env, key, rec)
+	// A measurement dated by an event after midnight UTC (one of a record known only from that
+	// event) belongs to the session's record under its start's day, when the archive has one.
+	found, err := h.existingKey(ctx, key)
+	if err != nil {
+		return err
+	}
+	return h.merge(ctx, env, cmp.Or(found, key), rec)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -59,5 +60,45 @@ func TestQualityMerged(t *testing.T) {
 	var fe *invalid.FieldError
 	if !errors.As(err, &fe) || fe.Field != "detail.quality.verdict" {
 		t.Errorf("no verdict: %v, want a FieldError on detail.quality.verdict", err)
+	}
+}
+
+// TestQualityAfterMidnightJoinsItsSession: a measurement of a session that started before
+// midnight UTC, keyed by an event after it (quality measured a record known only from its
+// Session Ended at 00:00:01), merges into the session's record under its start's day, not into
+// a second record under its own (the soak's midnight session, seed 3).
+func TestQualityAfterMidnightJoinsItsSession(t *testing.T) {
+	s := newStack(t)
+	rec, tr := enrichedRecord(t)
+	rec.StartTime, rec.EndTime = time.Date(2026, 11, 3, 23, 59, 58, 0, time.UTC), time.Time{}
+	if err := s.handle(t, enrichedOf(t, rec, tr)); err != nil {
+		t.Fatal(err)
+	}
+	id, _, err := session.ParseSessionKey(sessionKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := time.Date(2026, 11, 4, 0, 0, 1, 0, time.UTC)
+	eventKey, err := session.SessionKey(id, after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unknown := quality.Report{Verdict: quality.VerdictUnknown, WindowStart: after, WindowEnd: after, Note: "session ends before it starts", MeasuredAt: after.Add(time.Minute)}
+	body := envelopeOf(t, "q1", suite.DetailTypeSessionQuality, []string{rec.ChannelARN},
+		session.Measured{ChannelARN: rec.ChannelARN, StreamID: rec.StreamID, SessionKey: eventKey, Quality: unknown, Trigger: tr})
+	if err := s.handle(t, body); err != nil {
+		t.Fatal(err)
+	}
+	var records []string
+	for _, k := range s.keys(t) {
+		if strings.HasPrefix(k, session.KeyPrefix) {
+			records = append(records, k)
+		}
+	}
+	if len(records) != 1 || records[0] != sessionKey {
+		t.Fatalf("records %v, want the one under its start's day, %s", records, sessionKey)
+	}
+	if got := s.record(t, sessionKey); got.Quality == nil || got.Quality.Verdict != quality.VerdictUnknown {
+		t.Errorf("record quality %+v, want the measurement merged", got.Quality)
 	}
 }

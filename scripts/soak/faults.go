@@ -898,13 +898,6 @@ func (in *injector) flushLate(ctx context.Context) error {
 	return nil
 }
 
-// undelivered counts the held events not delivered yet.
-func (in *injector) undelivered() int {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	return len(in.late) + len(in.hoursLate)
-}
-
 // eventFacts returns an IVS event's name and stream ID.
 func eventFacts(envelope []byte) (name, stream string) {
 	var e struct {

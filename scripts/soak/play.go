@@ -55,7 +55,7 @@ func (p *player) play(ctx context.Context) error {
 
 // offset is IVS's clock minus the real time, to the millisecond.
 func (p *player) offset() time.Duration {
-	return p.st.IVS.Now().Sub(time.Now()).Round(time.Millisecond)
+	return time.Until(p.st.IVS.Now()).Round(time.Millisecond)
 }
 
 // createChannels creates the plan's channels, with IVS's quota off: the functions meet it

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/ivs-sessions/ivs-sessions/scripts/local/workdir"
+	"github.com/ivs-sessions/ivs-sessions/shared/redact"
 	"github.com/ivs-sessions/ivs-sessions/shared/sdkhttp"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 )
@@ -29,7 +30,7 @@ func main() {
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, time.Now()); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "report:", err)
+			fmt.Fprintln(os.Stderr, "report:", redact.Escape(err.Error()))
 		}
 		os.Exit(1)
 	}
@@ -130,7 +131,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, now time.
 
 // report reads the range from src, aggregates it, prints it and writes the page.
 func report(ctx context.Context, src source, rg Range, o options, now time.Time, chartJS string, stdout, stderr io.Writer) error {
-	sessions, stats, err := read(ctx, src, rg, o.workers, func(msg string) { fmt.Fprintln(stderr, "report: skipped", msg) })
+	sessions, stats, err := read(ctx, src, rg, o.workers, func(msg string) { fmt.Fprintln(stderr, "report: skipped", redact.Escape(msg)) })
 	if err != nil {
 		return err
 	}

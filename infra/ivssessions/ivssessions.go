@@ -103,6 +103,8 @@ func NewIvsSessions(scope constructs.Construct, id *string, props *IvsSessionsPr
 			"(14 days) and in the %s archive: upgrade the suite, then redrive or replay them.", suite.Name, ivsArchiveName),
 		unknownEventsMetric(unknown, alarmPeriod()), 1)
 	s.alarmSweep()
+	// Last: every rule that sends to a queue exists by now.
+	restrictQueues(s.fns, p.QueueSenderARNs())
 	s.outputs()
 	return s
 }

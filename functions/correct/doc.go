@@ -19,8 +19,9 @@
 // locks/intent/account=<account>/region=<region>/channel=<id>/<stream-id>.json, and marks it applied, then published: a
 // redelivery after a crash or a lost answer publishes "applied" from it (never "unchanged"), a
 // duplicate publishes nothing, and a redrive of a correction a person has changed back since
-// is never applied again (plan.go, nextStep). A replayed event (the envelope's replay-name: an
-// EventBridge archive replay) touches no channel.
+// is never applied again (plan.go, nextStep). An event of an EventBridge replay (the envelope's
+// replay-name, or detail.trigger.replayName: enrich made it from a replayed IVS event) touches no
+// channel and publishes nothing.
 //
 // A correction applies only while its trigger is fresh: CORRECTION_MAX_AGE from the IVS
 // event's own time, whatever the queue says (a redrive or a late delivery does not make it new

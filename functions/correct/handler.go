@@ -118,7 +118,7 @@ type Handler struct {
 // job is a validated "IVS Session Enriched" event.
 type job struct {
 	eventTime time.Time
-	replay    string // the envelope's replay-name: set when EventBridge replays an archive
+	replay    string // the replay the event comes from (suiteevent.Event.Replay): its own or its trigger's
 	enriched  session.Enriched
 	code      string // the code the decision is made for
 }
@@ -129,7 +129,8 @@ type job struct {
 // another delivery correcting the channel, throttling, 5xx, a publication that failed), and a
 // permanent error for a message that is not an enriched session with an apply decision.
 //
-// The steps: a replayed event (replay-name) is acknowledged without touching the channel; take
+// The steps: an event of a replay (its replay-name, or the replay mark enrich carried over from
+// the IVS event it was made from) is acknowledged without touching the channel; take
 // the channel's lease (held by another delivery: try again in a few seconds); GetChannel; the
 // policy decides again on the channel as it is now; dry-run: publish "dry-run"; read the
 // session's intent record and follow nextStep (a change already made is published "applied"
@@ -155,7 +156,7 @@ func parse(body []byte) (job, error) {
 	if ev.Enriched == nil {
 		return job{}, &invalid.FieldError{Field: "detail-type", Want: fmt.Sprintf("%q", suite.DetailTypeSessionEnriched), Got: ev.DetailType, Err: invalid.ErrUnknown}
 	}
-	j := job{eventTime: ev.Time, replay: ev.ReplayName, enriched: *ev.Enriched}
+	j := job{eventTime: ev.Time, replay: ev.Replay(), enriched: *ev.Enriched}
 	d, r := j.enriched.Decision, j.enriched.Record
 	if d.Action != multitrack.ActionApply {
 		return job{}, &invalid.FieldError{Field: "detail.decision.action", Want: `"apply" (the CorrectionsNeeded rule routes only those)`, Got: string(d.Action)}
@@ -181,9 +182,10 @@ func (h *Handler) correct(ctx context.Context, m batch.Message, j job) error {
 	in := multitrack.Input{Code: j.code, TopVideoHeight: rec.TopVideoHeight()}
 
 	if j.replay != "" {
-		// A replay of the suite's archive rebuilds the archive (the archive function receives the
-		// replayed corrections too); it never changes a channel, which a person may have changed
-		// since.
+		// A replay rebuilds the archive (of the suite's bus: the archive function receives the
+		// replayed corrections too; of IVS's events: enrich publishes them marked as replayed);
+		// it never changes a channel, which a person may have changed since, and never gives up
+		// on an old trigger (a "failed" correction would page a person once per replayed refusal).
 		h.Metrics.Add(suite.MetricCorrections, 1, metrics.Dim{Name: suite.DimensionOutcome, Value: outcomeReplay})
 		h.Log.InfoContext(ctx, "replayed event: no channel is touched", keyChannelARN, arn, keyStreamID, rec.StreamID, keyReplay, j.replay)
 		return nil

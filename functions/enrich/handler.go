@@ -43,6 +43,10 @@ const (
 	keyNote        = "note"
 	keyDropped     = "eventsDropped"
 	keyPublishedID = "publishedEventId"
+	keyReplay      = "replayName"
+	keyField       = "field"
+	keyWant        = "want"
+	keyKept        = "kept"
 )
 
 // Retry delays enrich asks for (retryable.LaterError.After) while a session is not visible
@@ -81,6 +85,15 @@ func (h *Handler) Handle(ctx context.Context, m batch.Message) error {
 		return fmt.Errorf("parse IVS event: %w", err)
 	}
 	h.Metrics.Add(suite.MetricEvents, 1, metrics.Dim{Name: suite.DimensionDetailType, Value: ev.DetailType})
+	for _, o := range ev.OutOfBounds {
+		// Kept bounded and escaped; the record's event says so (session.Event.Note).
+		h.Metrics.Add(suite.MetricOutOfBounds, 1, metrics.Dim{Name: suite.DimensionField, Value: o.Field})
+		h.Log.WarnContext(ctx, "a field out of its bounds was kept bounded and escaped", keyEventID, ev.ID, keyField, o.Field, keyWant, o.Want, keyKept, o.Kept)
+	}
+	if ev.ReplayName != "" {
+		// Published like any other, with the mark in its trigger (session.TriggerOf).
+		h.Metrics.Add(suite.MetricReplayed, 1, metrics.Dim{Name: suite.DimensionFunction, Value: suite.FunctionEnrich})
+	}
 	// An error of an invocation cut short is transient whatever it says (batch.Processor).
 	return h.handle(ctx, m, ev)
 }
@@ -199,6 +212,9 @@ func (h *Handler) publish(ctx context.Context, ev *ivsevent.Event, rec session.R
 	}
 	if rec.EnrichmentNote != "" {
 		attrs = append(attrs, keyNote, rec.EnrichmentNote)
+	}
+	if ev.ReplayName != "" {
+		attrs = append(attrs, keyReplay, ev.ReplayName)
 	}
 	h.Log.InfoContext(ctx, "published enriched session", attrs...)
 	return nil

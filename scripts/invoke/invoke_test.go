@@ -90,6 +90,11 @@ func TestTargetOf(t *testing.T) {
 				t.Errorf("%s: targetOf = %+v (channel %+v)", file, got, got.Channel)
 			}
 		}
+		// A quality measurement names the session it measured (it used to panic: issue 22).
+		got, err := targetOf(readFile(t, "../../events/suite/session-quality.json"))
+		if err != nil || got.ChannelARN != sampleARN || got.StreamID != sampleStream || !got.Ended || got.Time.IsZero() {
+			t.Errorf("session-quality.json: targetOf = %+v, %v", got, err)
+		}
 	})
 }
 
@@ -268,6 +273,11 @@ func TestRun(t *testing.T) {
 			args:    []string{"-fn", "enrich", "-event", "../../events/invalid/missing-stream-id.json"},
 			want:    []string{"invoking anyway to show how enrich rejects it", `"outcome": "rejected"`, "== IVS calls ==\n(none)", "detail.stream_id"},
 			wantErr: errRejected,
+		},
+		"archive a quality measurement": {
+			args: []string{"-fn", "archive", "-event", "../../events/suite/session-quality.json", "-sqs"},
+			want: []string{`"batchItemFailures": null`, "sessions/year=2026/month=11/day=03/account=123456789012/region=us-west-2/channel=AbCdef1G2hij/" + sampleStream + ".json",
+				`"verdict": "degraded"`, "== IVS calls ==\n(none)"},
 		},
 		"archive a correction": {
 			args: []string{"-fn", "archive", "-event", "../../events/suite/channel-corrected.json", "-sqs"},

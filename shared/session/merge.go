@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"math"
+	"math/bits"
 	"slices"
 	"strconv"
 	"time"
@@ -134,8 +135,8 @@ func (r *Record) derive() {
 	r.VideoTargetBitrate, r.TotalTargetBitrate = 0, 0
 	var top *VideoTrack
 	for i, v := range r.Video {
-		r.VideoTargetBitrate += v.TargetBitrate
-		if top == nil || v.Width*v.Height > top.Width*top.Height || (v.Width*v.Height == top.Width*top.Height && v.FrameRate > top.FrameRate) {
+		r.VideoTargetBitrate = addBounded(r.VideoTargetBitrate, v.TargetBitrate)
+		if top == nil || v.pixels() > top.pixels() || (v.pixels() == top.pixels() && v.FrameRate > top.FrameRate) {
 			top = &r.Video[i]
 		}
 	}
@@ -145,8 +146,34 @@ func (r *Record) derive() {
 	}
 	r.TotalTargetBitrate = r.VideoTargetBitrate
 	for _, a := range r.Audio {
-		r.TotalTargetBitrate += a.TargetBitrate
+		r.TotalTargetBitrate = addBounded(r.TotalTargetBitrate, a.TargetBitrate)
 	}
+}
+
+// pixels is the track's width times height, 0 when either is not positive, and at most
+// math.MaxUint64: a track of MaxInt64 x MaxInt64 (what a record from outside may claim) does
+// not wrap around to a small or negative number.
+func (v VideoTrack) pixels() uint64 {
+	if v.Width <= 0 || v.Height <= 0 {
+		return 0
+	}
+	hi, lo := bits.Mul64(uint64(v.Width), uint64(v.Height))
+	if hi != 0 {
+		return math.MaxUint64
+	}
+	return lo
+}
+
+// addBounded returns a + b, held within the int64 range instead of wrapping around.
+func addBounded(a, b int64) int64 {
+	sum := a + b
+	switch {
+	case a > 0 && b > 0 && sum < 0:
+		return math.MaxInt64
+	case a < 0 && b < 0 && sum >= 0:
+		return math.MinInt64
+	}
+	return sum
 }
 
 // canonical returns a new slice with the items of in that share a key merged, sorted by cmp;
@@ -211,11 +238,11 @@ func eventKey(e Event) eventID {
 }
 
 func mergeEvent(a, b Event) Event {
-	return Event{Time: minTime(a.Time, b.Time), DetailType: a.DetailType, Name: a.Name, Code: a.Code, Reason: pick(a.Reason, b.Reason)}
+	return Event{Time: minTime(a.Time, b.Time), DetailType: a.DetailType, Name: a.Name, Code: a.Code, Reason: pick(a.Reason, b.Reason), Note: pick(a.Note, b.Note)}
 }
 
 func compareEvents(a, b Event) int {
-	return cmp.Or(a.Time.Compare(b.Time), cmp.Compare(a.DetailType, b.DetailType), cmp.Compare(a.Name, b.Name), cmp.Compare(a.Code, b.Code), cmp.Compare(a.Reason, b.Reason))
+	return cmp.Or(a.Time.Compare(b.Time), cmp.Compare(a.DetailType, b.DetailType), cmp.Compare(a.Name, b.Name), cmp.Compare(a.Code, b.Code), cmp.Compare(a.Reason, b.Reason), cmp.Compare(a.Note, b.Note))
 }
 
 type breachID struct {

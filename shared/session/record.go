@@ -162,6 +162,9 @@ type Event struct {
 	Name       string    `json:"name"`       // event name, limit name or recording status
 	Code       string    `json:"code,omitempty"`
 	Reason     string    `json:"reason,omitempty"` // Stream Failure reason, recording status reason
+	// Note says which fields of the IVS event broke their bounds and what was kept of them
+	// (ivsevent.Event.Note): such a field never costs the event.
+	Note string `json:"note,omitempty"`
 }
 
 // Recording is what the session's IVS Recording State Change events said.

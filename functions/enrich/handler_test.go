@@ -339,6 +339,11 @@ func TestOutOfBoundsEventsKept(t *testing.T) {
 	ch := s.createChannel(t, nil)
 	s.clock.Set(time.Date(2026, 11, 3, 17, 30, 0, 0, time.UTC))
 	res := s.connect(t, ch, ivstest.Ladder(1))
+	// Ended after every sample's time: a Session Ended finds its end time.
+	s.clock.Set(time.Date(2026, 11, 3, 19, 10, 0, 0, time.UTC))
+	if err := s.IVS.Disconnect(context.Background(), ch.ARN); err != nil {
+		t.Fatal(err)
+	}
 	files, err := filepath.Glob("../../events/out-of-bounds/*.json")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("want the out-of-bounds samples, got %v (%v)", files, err)

@@ -551,9 +551,12 @@ func TestIAM(t *testing.T) {
 	// Service Authorization Reference lists no resource type for them); every other action is
 	// scoped, IVS's lists included (the IVS user guide's IAM examples scope ListChannels and
 	// ListStreams to the account's channels).
+	// (In a KMS key policy, Resource * means the key itself: only identity policies are looked at.)
 	unscopable := []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords", "cloudwatch:GetMetricData"}
 	for _, st := range f.statements() {
-		if st.body["Effect"] != "Allow" || !slices.ContainsFunc(asStrings(st.body["Resource"]), func(r string) bool { return r == "*" }) {
+		typ := f.resources[st.where]["Type"]
+		if (typ != "AWS::IAM::Policy" && typ != "AWS::IAM::Role") || st.body["Effect"] != "Allow" ||
+			!slices.ContainsFunc(asStrings(st.body["Resource"]), func(r string) bool { return r == "*" }) {
 			continue
 		}
 		for _, a := range asStrings(st.body["Action"]) {

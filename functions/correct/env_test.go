@@ -114,7 +114,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	}
 	ivsClient := e.IVSClient(ivsOpts...)
 	e.h = &Handler{
-		Channels: ivsClient, Streams: ivsClient, Updater: ivsClient, Events: e.EventBridgeClient(),
+		Sessions: ivsClient, Channels: ivsClient, Streams: ivsClient, Updater: ivsClient, Events: e.EventBridgeClient(),
 		Locks:       &lease.Locker{S3: e.S3Client(), Bucket: testBucket, TTL: testLeaseTTL},
 		Intents:     e.S3Client(),
 		DeadLetters: e.SQSClient(),

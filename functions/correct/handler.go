@@ -93,10 +93,11 @@ var (
 // Handler corrects the channel of one enriched session per message. Its fields are set once in
 // main (or a test) and only read afterwards; Handle is safe for concurrent use.
 type Handler struct {
-	Channels channelGetter    // GetChannel
-	Streams  streamGetter     // GetStream
-	Updater  channelUpdater   // UpdateChannel
-	Events   putevents.Putter // PutEvents on Cfg.EventBusName
+	Sessions streamSessionGetter // GetStreamSession: IVS confirms the refusal (verify.go)
+	Channels channelGetter       // GetChannel
+	Streams  streamGetter        // GetStream
+	Updater  channelUpdater      // UpdateChannel
+	Events   putevents.Putter    // PutEvents on Cfg.EventBusName
 	// Locks holds each channel's lease (a lease.Locker on Cfg.LockBucket) while it is corrected.
 	Locks channelLocker
 	// Intents reads and writes the sessions' intent records in Cfg.LockBucket (intentRecord).
@@ -118,6 +119,7 @@ type Handler struct {
 // job is a validated "IVS Session Enriched" event.
 type job struct {
 	eventTime time.Time
+	queueARN  string // the queue the message came from; "" for a bare event
 	replay    string // the replay the event comes from (suiteevent.Event.Replay): its own or its trigger's
 	enriched  session.Enriched
 	code      string // the code the decision is made for
@@ -127,11 +129,14 @@ type job struct {
 // message is done (a correction was published; one given up on was also sent to the dead-letter
 // queue), a transient error (retryable.Is) when the message must come back (a live channel,
 // another delivery correcting the channel, throttling, 5xx, a publication that failed), and a
-// permanent error for a message that is not an enriched session with an apply decision.
+// permanent error for a message that is not an enriched session with an apply decision, whose
+// envelope does not fit its record, or whose refusal IVS does not confirm (*UnverifiedError).
 //
-// The steps: an event of a replay (its replay-name, or the replay mark enrich carried over from
-// the IVS event it was made from) is acknowledged without touching the channel; take
-// the channel's lease (held by another delivery: try again in a few seconds); GetChannel; the
+// The steps: the envelope is checked against the record and the queue (checkEnvelope); an
+// event of a replay (its replay-name, or the replay mark enrich carried over from the IVS event
+// it was made from) is acknowledged without touching the channel; take the channel's lease
+// (held by another delivery: try again in a few seconds); IVS confirms the refusal (confirm:
+// GetStreamSession; not confirmed: rejected, the channel neither read nor changed); GetChannel; the
 // policy decides again on the channel as it is now; dry-run: publish "dry-run"; read the
 // session's intent record and follow nextStep (a change already made is published "applied"
 // from the record; one made and changed back since is never made again); past the trigger's
@@ -140,15 +145,16 @@ type job struct {
 // and dead-letter); record and publish "applied"; release the lease, whatever the outcome.
 func (h *Handler) Handle(ctx context.Context, m batch.Message) error {
 	defer h.Throttles.Report(h.Metrics, suite.FunctionCorrect)
-	j, err := parse(m.Body)
+	j, err := parse(m.Body, m.QueueARN)
 	if err != nil {
 		return err
 	}
 	return h.correct(ctx, m, j)
 }
 
-// parse validates the envelope and the detail. Errors are *invalid.FieldError (permanent).
-func parse(body []byte) (job, error) {
+// parse validates the envelope and the detail, and the envelope against the record and the
+// queue it came from (checkEnvelope). Errors are *invalid.FieldError (permanent).
+func parse(body []byte, queueARN string) (job, error) {
 	ev, err := suiteevent.Decode(body)
 	if err != nil {
 		return job{}, err
@@ -167,6 +173,13 @@ func parse(body []byte) (job, error) {
 	if err := ivsevent.CheckStreamID("detail.record.streamId", r.StreamID); err != nil {
 		return job{}, err
 	}
+	if err := r.Validate(); err != nil {
+		return job{}, fmt.Errorf("detail.record: %w", err)
+	}
+	if err := checkEnvelope(ev, r.ChannelARN, queueARN); err != nil {
+		return job{}, err
+	}
+	j.queueARN = queueARN
 	j.code = d.Code
 	if j.code == "" {
 		j.code = r.Code
@@ -192,15 +205,25 @@ func (h *Handler) correct(ctx context.Context, m batch.Message, j job) error {
 	}
 	if cfg.Mode == multitrack.ModeOff {
 		// The policy skips every session without looking at the channel: spare the IVS quota.
+		// Even "unchanged" is published only for a refusal IVS confirms.
+		if _, err := h.confirm(ctx, j); err != nil {
+			return err
+		}
 		d := multitrack.Decide(in, cfg)
 		return h.publish(ctx, c, session.CorrectionUnchanged, d, d.Reason, h.now())
 	}
 
+	// The lease first: a delivery that finds it held comes back without spending a call.
 	release, err := h.lock(ctx, m, arn)
 	if err != nil {
 		return err
 	}
 	defer release()
+	// Nothing is acted on that IVS does not confirm: the message may not be the suite's.
+	refusedAt, err := h.confirm(ctx, j)
+	if err != nil {
+		return err
+	}
 
 	out, err := h.Channels.GetChannel(ctx, &ivs.GetChannelInput{Arn: aws.String(arn)})
 	switch {
@@ -248,7 +271,8 @@ func (h *Handler) correct(ctx context.Context, m batch.Message, j job) error {
 		return h.publish(ctx, c, session.CorrectionUnchanged, d, d.Reason, h.now())
 	}
 
-	f := freshnessOf(j.enriched.Trigger.Time, j.eventTime, m.Sent, h.now(), h.Cfg.MaxAge)
+	// Fresh from when IVS says the refusal happened, not from a time the message claims.
+	f := freshnessOf(firstNonZero(refusedAt, j.enriched.Trigger.Time), j.eventTime, m.Sent, h.now(), h.Cfg.MaxAge)
 	if f.expired(h.now()) {
 		return h.giveUp(ctx, m, c, d, f)
 	}

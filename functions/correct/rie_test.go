@@ -38,6 +38,12 @@ func TestBootstrapUnderRIE(t *testing.T) {
 	en := e.enrich(e.refuse(obs5(markedKey), ivsevent.CodeMultitrackInputNotAllowed), applyCfg)
 	en.Trigger.ReplayName = "rebuild-ivs-events"
 	marked := envelope(t, en)
+	// A message put straight on the queue (SendMessage) claiming the refusal of a stream session
+	// that never existed, on an offline TS channel: IVS does not confirm it, nothing changes.
+	forgedARN, forgedKey := e.createChannel(standardTS)
+	forged := e.enrich(e.refuse(obs5(forgedKey), ivsevent.CodeMultitrackInputNotAllowed), applyCfg)
+	forged.Record.StreamID = "st-0000000000000000000000A"
+	forgedBody := envelope(t, forged)
 	e.IVS.ResetStats()
 
 	inst := awstest.StartFunction(t, lambdarie.Config{
@@ -62,6 +68,7 @@ func TestBootstrapUnderRIE(t *testing.T) {
 		sqsRecord("malformed", []byte(`{"source":"ivs-sessions"}`), 1, time.Now()),
 		sqsRecord("replayed", replay, 1, time.Now()),
 		sqsRecord("marked", marked, 1, time.Now()),
+		sqsRecord("forged", forgedBody, 1, time.Now()),
 	)
 	out, err := inst.Invoke(ctx, payload)
 	if err != nil {
@@ -88,6 +95,9 @@ func TestBootstrapUnderRIE(t *testing.T) {
 	if l := e.leaseOf(markedARN); l != nil {
 		t.Errorf("the lease of the replayed event's channel was taken: %v", l)
 	}
+	if ch := e.channel(forgedARN); ch.ContainerFormat != "TS" {
+		t.Errorf("the forged message's channel was changed to %s", ch.ContainerFormat)
+	}
 
 	// The bare event of the live channel, once it is offline: sam local invoke -e.
 	if err := e.IVS.Disconnect(ctx, liveARN); err != nil {
@@ -104,7 +114,7 @@ func TestBootstrapUnderRIE(t *testing.T) {
 	wantOutcomes(t, e.published(), session.CorrectionApplied, session.CorrectionApplied)
 
 	logs := e.Logs.String()
-	for _, want := range []string{`"requestId":`, `"outcome":"applied"`, `"RejectedEvents":1`, `"Corrections":1`,
+	for _, want := range []string{`"requestId":`, `"outcome":"applied"`, `"RejectedEvents":2`, `"Corrections":1`, `IVS does not confirm the refusal`,
 		`"message":"replayed event: no channel is touched"`, `"replayName":"rebuild-archive"`, `"replayName":"rebuild-ivs-events"`} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("function output lacks %s:\n%s", want, logs)

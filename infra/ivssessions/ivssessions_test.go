@@ -574,7 +574,7 @@ func TestIAM(t *testing.T) {
 	busARN := arnOf(f.id(t, f.suite.EventBus()))
 	wantIVS := map[string][]string{
 		suite.FunctionEnrich:  {"ivs:GetStreamSession"},
-		suite.FunctionCorrect: {"ivs:GetChannel", "ivs:GetStream", "ivs:UpdateChannel"},
+		suite.FunctionCorrect: {"ivs:GetChannel", "ivs:GetStream", "ivs:GetStreamSession", "ivs:UpdateChannel"},
 		suite.FunctionArchive: nil,
 	}
 	for _, name := range suite.Functions {

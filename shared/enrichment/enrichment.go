@@ -45,15 +45,28 @@ func Unconfirmed(ev *ivsevent.Event, ss *types.StreamSession) string {
 	if !session.IsRefusal(code) {
 		return ""
 	}
+	_, why := Confirm(code, ss)
+	return why
+}
+
+// Confirm says whether ss, GetStreamSession's answer for a stream (nil: it does not show the
+// session), confirms a refusal with code: the session exists and one of its events carries the
+// code. It returns when IVS says that event happened (zero when its time is unknown), or why
+// the refusal is not confirmed. The enricher decides on it; the corrector asks again before it
+// changes a channel, whatever its message says.
+func Confirm(code string, ss *types.StreamSession) (at time.Time, unconfirmed string) {
+	if !session.IsRefusal(code) {
+		return time.Time{}, fmt.Sprintf("%q is not a refusal code", code)
+	}
 	if ss == nil {
-		return "GetStreamSession does not show the stream session"
+		return time.Time{}, "GetStreamSession does not show the stream session"
 	}
 	for _, e := range ss.TruncatedEvents {
 		if aws.ToString(e.Code) == code {
-			return ""
+			return aws.ToTime(e.EventTime).UTC(), ""
 		}
 	}
-	return fmt.Sprintf("the stream session's events carry no %s", code)
+	return time.Time{}, fmt.Sprintf("the stream session's events carry no %s", code)
 }
 
 // Annotate puts decision d on the record: an apply waits for the corrector's report (decided);

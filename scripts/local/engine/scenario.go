@@ -558,11 +558,12 @@ var builtinOrder = []string{
 	"ingest-quality",
 	"lost-events",
 	"ads-multitrack",
+	"border",
 }
 
 // Builtin returns the built-in scenarios, in order: 1 multitrack-not-allowed, 2
 // require-to-allow, 3 basic-manual, 4 wait-while-live, 5 burst, 6 malformed-event, 7
-// ingest-quality, 8 lost-events, 9 ads-multitrack. It panics
+// ingest-quality, 8 lost-events, 9 ads-multitrack, 10 border. It panics
 // if an embedded scenario is invalid (a test catches that).
 func Builtin() []Scenario {
 	out := make([]Scenario, 0, len(builtinOrder))
@@ -581,7 +582,7 @@ func Builtin() []Scenario {
 }
 
 // Select returns the built-in scenarios that sel names: "" or "all" for every one, or a
-// comma-separated list of numbers (1 to 9) and names. It returns an error naming what does not
+// comma-separated list of numbers (1 to 10) and names. It returns an error naming what does not
 // match.
 func Select(sel string) ([]Scenario, error) {
 	all := Builtin()

@@ -227,9 +227,26 @@ func (h *Handler) sessionKey(ctx context.Context, env *suiteevent.Event, claimed
 // merge merges rec into the record at key: read, session.Merge, conditional write; again on a
 // lost race (s3doc.Update). A merge that changes nothing writes nothing.
 func (h *Handler) merge(ctx context.Context, env *suiteevent.Event, key string, rec session.Record) error {
+	return h.update(ctx, env, key, rec, false)
+}
+
+// mergeInto merges rec into the record at key as merge does, but never creates it: a record
+// not archived yet is a transient error (the message comes back; one that never finds its
+// record ends in the dead-letter queue, whose depth alarms).
+func (h *Handler) mergeInto(ctx context.Context, env *suiteevent.Event, key string, rec session.Record) error {
+	return h.update(ctx, env, key, rec, true)
+}
+
+// recordWait is how long a measurement waits for its session's record (mergeInto).
+const recordWait = time.Minute
+
+func (h *Handler) update(ctx context.Context, env *suiteevent.Event, key string, rec session.Record, existingOnly bool) error {
 	var existing, merged session.Record
 	res, err := s3doc.Update(ctx, h.archive(), s3doc.SessionRecord, key, func(cur session.Record, found bool) (session.Record, bool, error) {
 		existing = cur
+		if !found && existingOnly {
+			return cur, false, retryable.Later("the session's record at "+key+" is not archived (yet): a measurement never creates one", recordWait, nil)
+		}
 		if found && !sameSession(cur, rec) {
 			// The key is derived from the identity, so only a hand-written or corrupt object
 			// gets here: merging would mix two sessions. Leave it to the DLQ and its alarm.

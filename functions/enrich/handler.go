@@ -109,21 +109,22 @@ func (h *Handler) handle(ctx context.Context, m batch.Message, ev *ivsevent.Even
 		return h.publishUnenriched(ctx, ev, "", nil)
 	}
 	id := sessionID{ev.Channel.String(), ev.StreamID()}
-	if memoOf(ctx).repeated(ev.ID) {
+	if seen, unconfirmed := memoOf(ctx).repeated(ev.ID); seen {
 		// The same event twice in one batch: the first delivery enriched and decided.
 		h.countSaved("repeated")
-		return h.publish(ctx, ev, session.FromEvent(ev, ""), repeatedDecision(ev))
+		return h.publish(ctx, ev, session.FromEvent(ev, "").Unconfirm(ev.Code(), unconfirmed), repeatedDecision(ev))
 	}
 	if ss := memoOf(ctx).get(id, p); ss != nil {
 		// Another event of this session in this batch already fetched what this phase needs.
 		h.countSaved("batch")
 		return h.enriched(ctx, m, ev, ss)
 	}
-	if h.archived(ctx, ev, p) {
+	if done, unconfirmed := h.archived(ctx, ev, p); done {
 		// A redelivered or repeated event: the archive holds this phase, enriched, and its
 		// decision was published with the first delivery. An S3 read instead of a quota token.
+		// A claim IVS did not confirm then is marked so again.
 		h.countSaved("archive")
-		return h.publish(ctx, ev, session.FromEvent(ev, ""), repeatedDecision(ev))
+		return h.publish(ctx, ev, session.FromEvent(ev, "").Unconfirm(ev.Code(), unconfirmed), repeatedDecision(ev))
 	}
 	in := &ivs.GetStreamSessionInput{ChannelArn: aws.String(ev.Channel.String()), StreamId: aws.String(ev.StreamID())}
 	out, err := h.IVS.GetStreamSession(ctx, in)
@@ -185,6 +186,9 @@ func (h *Handler) publish(ctx context.Context, ev *ivsevent.Event, rec session.R
 	// follows (unchanged), and they are counted as corrections by their action, as the corrector
 	// counts its own. At is the event's time, so a redelivery gives the same record.
 	enrichment.Annotate(&rec, d, ev.Time)
+	if d.Action == multitrack.ActionUnverified {
+		memoOf(ctx).unconfirm(ev.ID, d.Reason)
+	}
 	entry, dropped, err := suiteevent.EnrichedEntry(h.Cfg.EventBusName, session.Enriched{Record: rec, Decision: d, Trigger: session.TriggerOf(ev)})
 	if err != nil {
 		return err

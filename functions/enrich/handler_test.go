@@ -552,9 +552,14 @@ func TestSessionNotVisible(t *testing.T) {
 	}
 	got := s.onePublished(t)
 	r := got.Record
-	if r.Enriched || !strings.Contains(r.EnrichmentNote, "ResourceNotFoundException") || r.StreamID != unknownStream || r.Code != ivsevent.CodeMultitrackInputNotAllowed {
-		t.Errorf("record = enriched %v, note %q, stream %s, code %s; want not enriched, a ResourceNotFoundException note, the event's stream and code",
-			r.Enriched, r.EnrichmentNote, r.StreamID, r.Code)
+	// The record keeps what IVS confirms (no code: IVS shows no such session); the event's
+	// claimed refusal is kept beside it, marked unconfirmed (issue 22, item 3).
+	claimed := slices.ContainsFunc(r.Events, func(e session.Event) bool {
+		return e.Code == ivsevent.CodeMultitrackInputNotAllowed && strings.Contains(e.Unconfirmed, "does not show")
+	})
+	if r.Enriched || !strings.Contains(r.EnrichmentNote, "ResourceNotFoundException") || r.StreamID != unknownStream || r.Code != "" || !claimed {
+		t.Errorf("record = enriched %v, note %q, stream %s, code %q, events %+v; want not enriched, a ResourceNotFoundException note, the event's stream, no code and the claim marked unconfirmed",
+			r.Enriched, r.EnrichmentNote, r.StreamID, r.Code, r.Events)
 	}
 	// IVS does not confirm the refusal: a decision that says so, archived, and no change.
 	if d := got.Decision; d.Action != multitrack.ActionUnverified || d.Change != nil || d.Code != ivsevent.CodeMultitrackInputNotAllowed ||

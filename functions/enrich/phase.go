@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/enrichment"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
@@ -62,7 +63,8 @@ type sessionID struct{ channel, stream string }
 type memo struct {
 	mu      sync.Mutex
 	answers map[sessionID]*types.StreamSession
-	seen    map[string]bool // event IDs handled in this invocation
+	seen    map[string]bool   // event IDs handled in this invocation
+	claims  map[string]string // event ID -> why IVS did not confirm its refusal (unverified)
 }
 
 type memoKey struct{}
@@ -70,7 +72,7 @@ type memoKey struct{}
 // withMemo returns ctx carrying a new, empty memo: enrich's entry point gives each invocation
 // (one SQS batch) its own.
 func withMemo(ctx context.Context) context.Context {
-	return context.WithValue(ctx, memoKey{}, &memo{answers: map[sessionID]*types.StreamSession{}, seen: map[string]bool{}})
+	return context.WithValue(ctx, memoKey{}, &memo{answers: map[sessionID]*types.StreamSession{}, seen: map[string]bool{}, claims: map[string]string{}})
 }
 
 // memoOf returns ctx's memo, or nil (no memo: every phase event calls).
@@ -93,18 +95,29 @@ func (m *memo) get(id sessionID, p phase) *types.StreamSession {
 }
 
 // repeated reports whether the event eventID was seen before in this invocation (EventBridge
-// delivered it twice), and marks it seen.
-func (m *memo) repeated(eventID string) bool {
+// delivered it twice), and marks it seen; for a repeat, also why IVS did not confirm the
+// refusal the first delivery claimed ("" when it did, or there was none).
+func (m *memo) repeated(eventID string) (bool, string) {
 	if m == nil || eventID == "" {
-		return false
+		return false, ""
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.seen[eventID] {
-		return true
+		return true, m.claims[eventID]
 	}
 	m.seen[eventID] = true
-	return false
+	return false, ""
+}
+
+// unconfirm keeps why IVS does not confirm the refusal event eventID claims, for its repeats.
+func (m *memo) unconfirm(eventID, why string) {
+	if m == nil || eventID == "" {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.claims[eventID] = why
 }
 
 // put keeps ss for id, unless an answer with an end time is kept already.
@@ -139,12 +152,13 @@ func archiveKeys(ev *ivsevent.Event, p phase) []string {
 }
 
 // archived reports whether the archive already holds phase p of ev's session, enriched (and,
-// for an event with a code, decided). Any
-// failure to read (a missing object, which S3 answers 403 without s3:ListBucket, or an
-// unreadable one) is "no": the call is then made, as it would be without the archive.
-func (h *Handler) archived(ctx context.Context, ev *ivsevent.Event, p phase) bool {
+// for an event with a code, decided), and why the record holds ev's code as a claim IVS did not
+// confirm ("" if it does not). Any failure to read (a missing object, which S3 answers 403
+// without s3:ListBucket, or an unreadable one) is "no": the call is then made, as it would be
+// without the archive.
+func (h *Handler) archived(ctx context.Context, ev *ivsevent.Event, p phase) (bool, string) {
 	if h.Archive == nil || h.Cfg.ArchiveBucket == "" {
-		return false
+		return false, ""
 	}
 	archive := s3doc.Reader{S3: h.Archive, Name: h.Cfg.ArchiveBucket}
 	for _, key := range archiveKeys(ev, p) {
@@ -152,16 +166,16 @@ func (h *Handler) archived(ctx context.Context, ev *ivsevent.Event, p phase) boo
 		_, err := archive.Get(ctx, s3doc.SessionRecord, key, &rec)
 		if errors.Is(err, s3doc.ErrUnreadable) {
 			h.Log.WarnContext(ctx, "archived record unreadable; calling IVS", keyEventID, ev.ID, "key", key, "err", err)
-			return false
+			return false, ""
 		}
 		if err != nil {
 			continue
 		}
 		// An event with a code is decided once: the archive serves it only when the record
 		// holds a decision already (a later phase, e.g. a late live call, is no decision).
-		return rec.StreamID == ev.StreamID() && done(rec, p) && (ev.Code() == "" || rec.Correction != nil)
+		return rec.StreamID == ev.StreamID() && done(rec, p) && (ev.Code() == "" || rec.Correction != nil), enrichment.UnconfirmedIn(rec, ev.Code())
 	}
-	return false
+	return false, ""
 }
 
 // countCall counts one GetStreamSession call made for phase p.

@@ -16,6 +16,7 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/awstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/lambdarie"
+	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
@@ -87,9 +88,30 @@ func TestBootstrapUnderRIE(t *testing.T) {
 		t.Errorf("an id of 1 MB: response of %d bytes (%v), want a short rejection", len(out), err)
 	}
 
+	// A Session Ended claiming a refusal for a session that went live and ended normally: IVS
+	// does not confirm it, so the decision is unverified, and the record stays ended: the claim
+	// is kept beside it, marked, and never makes it refused.
+	_, _, normal := endedSession(t, s, "session-ended")
+	claimed := bytes.Replace(normal, []byte(`"event_name": "Session Ended",`), []byte(`"event_name": "Session Ended", "code": "MultitrackInputNotAllowed",`), 1)
+	if _, err := inst.Invoke(ctx, claimed); err != nil {
+		t.Fatalf("invoke with an unconfirmed refusal: %v", err)
+	}
+
 	pub := s.publishedEvents(t)
-	if len(pub) != 4 {
-		t.Fatalf("published %d events, want 4", len(pub))
+	if len(pub) != 5 {
+		t.Fatalf("published %d events, want 5", len(pub))
+	}
+	unverified := decodeDetail(t, pub[4])
+	if r := unverified.Record; unverified.Decision.Action != multitrack.ActionUnverified || r.Outcome != session.OutcomeEnded || r.Code != "" ||
+		r.Correction == nil || r.Correction.Decision.Action != multitrack.ActionUnverified {
+		t.Errorf("an unconfirmed refusal: decision %s, record outcome %s, code %q, correction %+v; want unverified, ended, no code, the unverified claim",
+			unverified.Decision.Action, r.Outcome, r.Code, r.Correction)
+	}
+	marked := slices.ContainsFunc(unverified.Record.Events, func(e session.Event) bool {
+		return e.Code == ivsevent.CodeMultitrackInputNotAllowed && e.Unconfirmed != ""
+	})
+	if !marked {
+		t.Errorf("the claimed refusal is not kept as an unconfirmed event: %+v", unverified.Record.Events)
 	}
 	kept := decodeDetail(t, pub[3])
 	if kept.Decision.Code != ivsevent.CodeMultitrackInputNotAllowed || kept.Record.Outcome != session.OutcomeRefused {
@@ -123,8 +145,8 @@ func TestBootstrapUnderRIE(t *testing.T) {
 			t.Errorf("the function's output lacks %s:\n%s", want, all)
 		}
 	}
-	if len(requestIDs) != 5 {
-		t.Errorf("log lines carry request IDs %v, want the five invocations'", requestIDs)
+	if len(requestIDs) != 6 {
+		t.Errorf("log lines carry request IDs %v, want the six invocations'", requestIDs)
 	}
 	s.Secrets.Check(t, map[string]string{"function output": all, "published": strings.Join(pub, "\n")})
 }

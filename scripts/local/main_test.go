@@ -85,6 +85,22 @@ func TestPrinterLevels(t *testing.T) {
 	}
 }
 
+// TestPrinterPrintsDataAsData: a timeline line quoting what an event said (a channel name with a
+// terminal escape sequence and a line break) reaches the terminal escaped, on one line.
+func TestPrinterPrintsDataAsData(t *testing.T) {
+	var b bytes.Buffer
+	p := newPrinter(&b, false)
+	start := time.Now()
+	p.setStart(start)
+	p.setLevel(engine.LevelKey)
+	p.entry(engine.Entry{Time: start, Actor: "ivs", Level: engine.LevelKey, Text: "studio\x1b]0;pwned\x07\nforged row"})
+	p.line("summary: studio\x1b[31m")
+	want := "  0.000s  ivs       studio\\x1b]0;pwned\\a\\nforged row\nsummary: studio\\x1b[31m\n"
+	if b.String() != want {
+		t.Errorf("output %q, want %q", b.String(), want)
+	}
+}
+
 func TestPrinterProgressOnTerminal(t *testing.T) {
 	var b awstest.Buffer
 	p := newPrinter(&b, true)

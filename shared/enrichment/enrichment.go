@@ -71,7 +71,9 @@ func Confirm(code string, ss *types.StreamSession) (at time.Time, unconfirmed st
 
 // Annotate puts decision d on the record: an apply waits for the corrector's report (decided);
 // manual, broadcaster, skipped and unverified are final here (unchanged: no channel change
-// follows). at is the event's time, so a redelivery gives the same record.
+// follows). An unverified decision also marks the claim it was made for (Record.Unconfirm): the
+// record keeps what IVS confirms, the claimed refusal beside it, and is not counted refused for
+// it. at is the event's time, so a redelivery gives the same record.
 func Annotate(rec *session.Record, d multitrack.Decision, at time.Time) {
 	switch d.Action {
 	case multitrack.ActionApply:
@@ -79,4 +81,19 @@ func Annotate(rec *session.Record, d multitrack.Decision, at time.Time) {
 	case multitrack.ActionManual, multitrack.ActionBroadcaster, multitrack.ActionSkipped, multitrack.ActionUnverified:
 		rec.Correction = &session.Correction{Decision: d, Outcome: session.CorrectionUnchanged, At: at.UTC(), Detail: d.Reason}
 	}
+	if d.Action == multitrack.ActionUnverified {
+		*rec = rec.Unconfirm(d.Code, d.Reason)
+	}
+}
+
+// UnconfirmedIn returns why rec (an archived record) holds code as a claim IVS does not
+// confirm (session.Event.Unconfirmed), or "": a repeated event of that claim is marked the same
+// way, so that it does not make the record refused.
+func UnconfirmedIn(rec session.Record, code string) string {
+	for _, e := range rec.Events {
+		if code != "" && e.Code == code && e.Unconfirmed != "" {
+			return e.Unconfirmed
+		}
+	}
+	return ""
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/redact"
 )
 
@@ -95,7 +96,9 @@ func (r *Record) derive() {
 	ended := !r.EndTime.IsZero()
 	start, end := r.StartTime, r.EndTime
 	for _, e := range r.Events {
-		r.Code = bestCode(r.Code, e.Code)
+		if e.Unconfirmed == "" { // a claim IVS does not confirm is no code of the session's
+			r.Code = bestCode(r.Code, e.Code)
+		}
 		if r.StartTime.IsZero() {
 			start = earliest(start, e.Time)
 		}
@@ -111,7 +114,9 @@ func (r *Record) derive() {
 	// correction archived before any event of its session does not leave a live record.
 	if r.Correction != nil {
 		ended = true
-		r.Code = bestCode(r.Code, r.Correction.Decision.Code)
+		if r.Correction.Decision.Action != multitrack.ActionUnverified {
+			r.Code = bestCode(r.Code, r.Correction.Decision.Code)
+		}
 	}
 	if r.NextSession != nil {
 		ended = true // another session of the channel went live after it
@@ -148,6 +153,26 @@ func (r *Record) derive() {
 	for _, a := range r.Audio {
 		r.TotalTargetBitrate = addBounded(r.TotalTargetBitrate, a.TargetBitrate)
 	}
+}
+
+// Unconfirm returns r with every event carrying code marked as a claim IVS does not confirm
+// (Event.Unconfirmed = why), and the record's code and outcome derived again without them: the
+// record keeps what IVS confirms, and the claim beside it, as such. It is for a record built
+// from one event (FromEvent, FromStreamSession) whose refusal IVS does not confirm; a code
+// merged from another record (Merge) is kept.
+func (r Record) Unconfirm(code, why string) Record {
+	if code == "" || why == "" {
+		return r
+	}
+	r.Events = slices.Clone(r.Events)
+	for i, e := range r.Events {
+		if e.Code == code {
+			r.Events[i].Unconfirmed = why
+		}
+	}
+	r.Code, r.Outcome = "", ""
+	r.derive()
+	return r
 }
 
 // pixels is the track's width times height, 0 when either is not positive, and at most
@@ -238,11 +263,12 @@ func eventKey(e Event) eventID {
 }
 
 func mergeEvent(a, b Event) Event {
-	return Event{Time: minTime(a.Time, b.Time), DetailType: a.DetailType, Name: a.Name, Code: a.Code, Reason: pick(a.Reason, b.Reason), Note: pick(a.Note, b.Note)}
+	return Event{Time: minTime(a.Time, b.Time), DetailType: a.DetailType, Name: a.Name, Code: a.Code, Reason: pick(a.Reason, b.Reason), Note: pick(a.Note, b.Note),
+		Unconfirmed: pick(a.Unconfirmed, b.Unconfirmed)}
 }
 
 func compareEvents(a, b Event) int {
-	return cmp.Or(a.Time.Compare(b.Time), cmp.Compare(a.DetailType, b.DetailType), cmp.Compare(a.Name, b.Name), cmp.Compare(a.Code, b.Code), cmp.Compare(a.Reason, b.Reason), cmp.Compare(a.Note, b.Note))
+	return cmp.Or(a.Time.Compare(b.Time), cmp.Compare(a.DetailType, b.DetailType), cmp.Compare(a.Name, b.Name), cmp.Compare(a.Code, b.Code), cmp.Compare(a.Reason, b.Reason), cmp.Compare(a.Note, b.Note), cmp.Compare(a.Unconfirmed, b.Unconfirmed))
 }
 
 type breachID struct {

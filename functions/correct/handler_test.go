@@ -441,6 +441,8 @@ func TestLiveChannel(t *testing.T) {
 		defer clockMu.Unlock()
 		return now
 	}
+	// The message is sent when its trigger happened, so the waits count from that moment.
+	e.Bus.Clock().(*localbus.ManualClock).AdvanceTo(en.Trigger.Time)
 	e.serveQueue()
 	e.put(en)
 	e.waitFor("four waits", func(acts []localbus.Activity) bool {

@@ -34,7 +34,7 @@ func TestBootstrapInputUnderRIE(t *testing.T) {
 	s := awstest.New(t, awstest.Options{IVS: &ivstest.Options{}, Bus: &localbus.Config{Rules: localbus.SuiteRules("bus"), Queues: queues}, Bucket: "archive"})
 	inst := awstest.StartFunction(t, lambdarie.Config{
 		FunctionName: suite.FunctionSweep, Timeout: 60 * time.Second,
-		Env: s.Env(suite.DefaultSettings().Environment(suite.FunctionSweep, suite.Resources{EventBus: "bus", ArchiveBucket: "archive"})),
+		Env: s.Env(suite.DefaultSettings().Environment(suite.FunctionSweep, suite.Resources{EventBus: "bus", ArchiveBucket: "archive", Account: awstest.Account})),
 	})
 	for payload, field := range map[string]string{
 		`{"Mode":"backfill","Days":60}`:                  "Days",

@@ -309,10 +309,13 @@ func TestRun(t *testing.T) {
 			want:    []string{"invoking anyway to show how enrich rejects it", `"outcome": "rejected"`, "== IVS calls ==\n(none)", "detail.stream_id"},
 			wantErr: errRejected,
 		},
+		// A measurement never creates a record (issue 22, item 4): on an empty archive, archive
+		// validates it, finds no record of the session and asks for the message again.
 		"archive a quality measurement": {
 			args: []string{"-fn", "archive", "-event", "../../events/suite/session-quality.json", "-sqs"},
-			want: []string{`"batchItemFailures": null`, "sessions/year=2026/month=11/day=03/account=123456789012/region=us-west-2/channel=AbCdef1G2hij/" + sampleStream + ".json",
-				`"verdict": "degraded"`, "== IVS calls ==\n(none)"},
+			want: []string{`"itemIdentifier": "invoke-message-1"`, "a measurement never creates one", "== IVS calls ==\n(none)", "== archive (s3://ivs-sessions-invoke) ==\n(empty)",
+				"delivered again"},
+			wantErr: errRedeliver,
 		},
 		"archive a correction": {
 			args: []string{"-fn", "archive", "-event", "../../events/suite/channel-corrected.json", "-sqs"},

@@ -141,13 +141,3 @@ func CheckText(field, s string) error {
 	}
 	return nil
 }
-
-// checkAll returns the first error of errs, or nil.
-func checkAll(errs ...error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}

@@ -250,7 +250,7 @@ func Parse(data []byte) (*Event, error) {
 	if !slices.Contains(DetailTypes, e.DetailType) {
 		return nil, &invalid.FieldError{Field: "detail-type", Want: "one of " + quoteList(DetailTypes), Got: e.DetailType, Err: invalid.ErrUnknown}
 	}
-	if err := checkAll(CheckAccount("account", e.Account), CheckRegion("region", e.Region), CheckReplayName("replay-name", e.ReplayName)); err != nil {
+	if err := invalid.First(CheckAccount("account", e.Account), CheckRegion("region", e.Region), CheckReplayName("replay-name", e.ReplayName)); err != nil {
 		return nil, err
 	}
 	if len(e.Resources) > MaxResources {

@@ -53,11 +53,11 @@ func (r Report) Validate(field string) error {
 		if !slices.Contains(ReasonCodes, reason.Code) {
 			return &invalid.FieldError{Field: rf + ".code", Want: "low-bitrate, low-frame-rate, keyframe-interval or starvation", Got: string(reason.Code)}
 		}
-		if err := checkAll(checkTrack(rf+".track", reason.Track), ivsevent.CheckText(rf+".detail", reason.Detail)); err != nil {
+		if err := invalid.First(checkTrack(rf+".track", reason.Track), ivsevent.CheckText(rf+".detail", reason.Detail)); err != nil {
 			return err
 		}
 	}
-	if err := checkAll(checkTrack(f("worstTrack"), r.WorstTrack), ivsevent.CheckText(f("note"), r.Note)); err != nil {
+	if err := invalid.First(checkTrack(f("worstTrack"), r.WorstTrack), ivsevent.CheckText(f("note"), r.Note)); err != nil {
 		return err
 	}
 	for _, t := range []struct {
@@ -83,7 +83,7 @@ func (r Report) Validate(field string) error {
 		return err
 	}
 	if v := r.Viewers; v != nil {
-		if err := checkAll(checkNumber(f("viewers.peak"), v.Peak), checkNumber(f("viewers.mean"), v.Mean)); err != nil {
+		if err := invalid.First(checkNumber(f("viewers.peak"), v.Peak), checkNumber(f("viewers.mean"), v.Mean)); err != nil {
 			return err
 		}
 	}
@@ -109,7 +109,7 @@ func (t TrackReport) validate(field string) error {
 	if t.TargetBitrate < 0 || t.TargetFrameRate < 0 {
 		return &invalid.FieldError{Field: f("targetBitrate"), Want: "targets at or above 0", Got: fmt.Sprintf("%d bps, %d fps", t.TargetBitrate, t.TargetFrameRate)}
 	}
-	return checkAll(
+	return invalid.First(
 		checkTrack(f("track"), t.Track),
 		checkStats(f("bitrate"), t.Bitrate), checkStats(f("frameRate"), t.FrameRate), checkStats(f("keyframeInterval"), t.KeyframeInterval),
 		checkShare(f("bitrateLowShare"), t.BitrateLowShare), checkShare(f("frameRateLowShare"), t.FrameRateLowShare),
@@ -132,7 +132,7 @@ func checkStats(field string, s *Stats) error {
 	if s.Samples < 0 {
 		return &invalid.FieldError{Field: field + ".samples", Want: "a count at or above 0", Got: strconv.Itoa(s.Samples)}
 	}
-	return checkAll(checkNumber(field+".min", s.Min), checkNumber(field+".mean", s.Mean), checkNumber(field+".p5", s.P5), checkNumber(field+".max", s.Max))
+	return invalid.First(checkNumber(field+".min", s.Min), checkNumber(field+".mean", s.Mean), checkNumber(field+".p5", s.P5), checkNumber(field+".max", s.Max))
 }
 
 // checkNumber checks a measurement: a finite number at or above 0.
@@ -147,15 +147,6 @@ func checkNumber(field string, v float64) error {
 func checkShare(field string, v float64) error {
 	if !(v >= 0 && v <= 1) {
 		return &invalid.FieldError{Field: field, Want: "a share from 0 to 1", Got: strconv.FormatFloat(v, 'g', -1, 64)}
-	}
-	return nil
-}
-
-func checkAll(errs ...error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
 	}
 	return nil
 }

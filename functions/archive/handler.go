@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -238,7 +236,7 @@ func (h *Handler) merge(ctx context.Context, env *suiteevent.Event, key string, 
 		}
 		merged = session.Merge(cur, rec)
 		merged.UpdatedAt = cur.UpdatedAt
-		if found && sameJSON(merged, cur) {
+		if found && session.Same(merged, cur) {
 			return merged, false, nil
 		}
 		merged.UpdatedAt = h.Now().UTC()
@@ -287,13 +285,6 @@ func (h *Handler) putOnce(ctx context.Context, env *suiteevent.Event, key string
 
 // archive is the archive bucket's documents.
 func (h *Handler) archive() s3doc.Bucket { return s3doc.Bucket{S3: h.S3, Name: h.Cfg.Bucket} }
-
-// sameJSON reports whether a and b encode to the same JSON.
-func sameJSON(a, b session.Record) bool {
-	ja, errA := json.Marshal(a)
-	jb, errB := json.Marshal(b)
-	return errA == nil && errB == nil && bytes.Equal(ja, jb)
-}
 
 // prefixField returns err's *invalid.FieldError with prefix put before its field (prefix
 // alone when the field is empty); other errors are wrapped with prefix.

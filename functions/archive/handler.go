@@ -13,7 +13,6 @@ import (
 
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
 	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
-	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
 	"github.com/ivs-sessions/ivs-sessions/shared/redact"
 	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
@@ -79,33 +78,29 @@ func (h *Handler) archiveEnriched(ctx context.Context, env *suiteevent.Event, d 
 	}
 	// The key comes from the record's identity (its channel ARN and stream ID, checked against
 	// its channelId, region and account) and its date, never from a free-text field.
-	key, err := rec.ArchiveKey()
+	id, key, err := rec.IdentityAndKey()
 	if err != nil {
 		return prefixField("detail.record.", err)
 	}
 	if err := h.merge(ctx, env, key, rec); err != nil {
 		return err
 	}
-	return h.linkAfterCorrection(ctx, env, rec)
+	return h.linkAfterCorrection(ctx, env, id, key, rec)
 }
 
 // linkAfterCorrection links the refused session whose correction was applied last before rec's
-// session went live (on its channel, that day or the day before) to rec's session:
-// nextSession in the refused session's record. It runs for every record of a session that went
-// live (at go-live and at its end), so a correction archived after the go-live record is
-// linked at the session's end; a link that changes nothing writes nothing.
-func (h *Handler) linkAfterCorrection(ctx context.Context, env *suiteevent.Event, rec session.Record) error {
+// session (id, archived at key) went live, on its channel that day or the day before, to rec's
+// session: nextSession in the refused session's record. It runs for every record of a session
+// that went live (at go-live and at its end), so a correction archived after the go-live record
+// is linked at the session's end; a link that changes nothing writes nothing.
+func (h *Handler) linkAfterCorrection(ctx context.Context, env *suiteevent.Event, id session.Identity, key string, rec session.Record) error {
 	start := rec.StartTime
 	if !rec.WentLive() || start.IsZero() {
 		return nil
 	}
-	var (
-		best       string
-		bestStream string
-		bestAt     time.Time
-	)
+	var keys []string
 	for _, day := range []time.Time{start.AddDate(0, 0, -1), start} {
-		prefix := session.CorrectionDayPrefix(ivsevent.ChannelARN{Account: rec.Account, Region: rec.Region, ID: rec.ChannelID}, day)
+		prefix := session.CorrectionDayPrefix(id.ChannelARN(), day)
 		p := s3.NewListObjectsV2Paginator(h.S3, &s3.ListObjectsV2Input{Bucket: aws.String(h.Cfg.Bucket), Prefix: aws.String(prefix)})
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)
@@ -113,36 +108,28 @@ func (h *Handler) linkAfterCorrection(ctx context.Context, env *suiteevent.Event
 				return retryable.Own(fmt.Errorf("s3 list s3://%s/%s: %w", h.Cfg.Bucket, prefix, err))
 			}
 			for _, o := range page.Contents {
-				key := aws.ToString(o.Key)
-				stream, outcome, at, ok := session.ParseCorrectionKey(key)
-				if ok && outcome == session.CorrectionApplied && stream != rec.StreamID && !at.After(start) && at.After(bestAt) {
-					best, bestStream, bestAt = key, stream, at
-				}
+				keys = append(keys, aws.ToString(o.Key))
 			}
 		}
 	}
-	if best == "" {
+	best, bestStream, ok := session.LatestApplied(keys, rec.StreamID, start)
+	if !ok {
 		return nil
 	}
 	var c session.Corrected
 	if _, err := h.archive().Get(ctx, s3doc.Correction, best, &c); err != nil {
 		return retryable.Own(err)
 	}
-	id, err := c.Identity()
-	if err != nil || id.StreamID != bestStream || id.ChannelARN().String() != rec.ChannelARN {
+	refused, err := c.Identity()
+	if err != nil || refused.StreamID != bestStream || refused.ChannelARN() != id.ChannelARN() {
 		h.Log.WarnContext(ctx, "the correction object is not the correction of its key; nothing linked", keyEventID, env.ID, keyKey, best)
 		return nil
 	}
-	link := session.Record{
-		SchemaVersion: session.SchemaVersion, ChannelARN: rec.ChannelARN, ChannelID: rec.ChannelID, Region: id.Region, Account: id.Account,
-		StreamID:    bestStream,
-		NextSession: &session.SessionLink{StreamID: rec.StreamID, Key: rec.Key(), StartTime: start},
-	}
-	key, err := h.sessionKeyOf(ctx, env, c, id)
+	refusedKey, err := h.sessionKey(ctx, env, refused, c.SessionKey, c.SessionTime())
 	if err != nil {
 		return prefixField("detail.", err)
 	}
-	return h.merge(ctx, env, key, link)
+	return h.merge(ctx, env, refusedKey, session.LinkRecord(refused, rec, key))
 }
 
 // archiveAccountEvent writes the record of an account-level event once, under
@@ -158,7 +145,7 @@ func (h *Handler) archiveAccountEvent(ctx context.Context, env *suiteevent.Event
 	if err != nil {
 		return prefixField("detail.", err)
 	}
-	rec = redact.Strings(rec)
+	rec = rec.Scrubbed()
 	rec.UpdatedAt = h.Now().UTC()
 	return h.putOnce(ctx, env, key, rec)
 }
@@ -169,78 +156,46 @@ func (h *Handler) archiveCorrected(ctx context.Context, env *suiteevent.Event, c
 	// Both keys come from the correction's identity (channel ARN and stream ID), its outcome
 	// (a fixed vocabulary) and its dates: the message's sessionKey is a claim, used only for
 	// its date and only when it names this very session.
-	key, err := c.ArchiveKey()
+	id, key, err := c.IdentityAndKey()
 	if err != nil {
 		return prefixField("detail.", err)
 	}
-	id, _ := c.Identity() // checked by ArchiveKey
 	c = redact.Strings(c) // whatever free text the message carries, scrubbed before it is kept
 	if err := h.putOnce(ctx, env, key, c); err != nil {
 		return err
 	}
-	correction := c.Correction
-	arn := id.ChannelARN()
-	rec := session.Record{
-		SchemaVersion: session.SchemaVersion,
-		ChannelARN:    arn.String(),
-		ChannelID:     id.ChannelID,
-		Region:        id.Region,
-		Account:       id.Account,
-		StreamID:      id.StreamID,
-		Correction:    &correction,
-	}
-	sessionKey, err := h.sessionKeyOf(ctx, env, c, id)
+	sessionKey, err := h.sessionKey(ctx, env, id, c.SessionKey, c.SessionTime())
 	if err != nil {
 		return prefixField("detail.", err)
 	}
-	return h.merge(ctx, env, sessionKey, rec)
+	return h.merge(ctx, env, sessionKey, c.CorrectionRecord(id))
 }
 
-// sessionKeyOf returns the key of the session record a correction belongs to (sessionKey),
-// dated by its trigger's time, else the correction's.
-func (h *Handler) sessionKeyOf(ctx context.Context, env *suiteevent.Event, c session.Corrected, id session.Identity) (string, error) {
-	at := c.Trigger.Time
-	if at.IsZero() {
-		at = c.Correction.At
-	}
-	return h.sessionKey(ctx, env, c.SessionKey, id, at)
-}
-
-// sessionKey returns the key of the session id's record: dated by claimed (a message's
-// sessionKey) when that parses as the key of this very session (same account, region, channel
-// and stream), else by at. The key is rebuilt from the identity either way: a message's key is
-// a claim, never used as it is.
-func (h *Handler) sessionKey(ctx context.Context, env *suiteevent.Event, claimed string, id session.Identity, at time.Time) (string, error) {
-	if claimed != "" {
-		got, day, err := session.ParseSessionKey(claimed)
-		if err == nil && got == id {
-			return session.SessionKey(id, day)
-		}
+// sessionKey returns the key of the session id's record (session.SessionKeyFor), and logs a
+// message's sessionKey that is not its session's.
+func (h *Handler) sessionKey(ctx context.Context, env *suiteevent.Event, id session.Identity, claimed string, at time.Time) (string, error) {
+	key, rejected, err := session.SessionKeyFor(id, claimed, at)
+	if rejected {
 		h.Log.WarnContext(ctx, "the message's sessionKey is not its session's key; the key is dated by the event",
 			keyEventID, env.ID, keySessionKey, redact.Quote(claimed))
 	}
-	return session.SessionKey(id, at)
+	return key, err
 }
 
-// merge merges rec into the record at key: read, session.Merge, conditional write; again on a
-// lost race (s3doc.Update). A merge that changes nothing writes nothing.
+// merge merges rec into the record at key (session.MergeArchived: read, merge, conditional
+// write; again on a lost race, s3doc.Update). A merge that changes nothing writes nothing.
 func (h *Handler) merge(ctx context.Context, env *suiteevent.Event, key string, rec session.Record) error {
 	var existing, merged session.Record
 	res, err := s3doc.Update(ctx, h.archive(), s3doc.SessionRecord, key, func(cur session.Record, found bool) (session.Record, bool, error) {
 		existing = cur
-		if found && !sameSession(cur, rec) {
-			// The key is derived from the identity, so only a hand-written or corrupt object
-			// gets here: merging would mix two sessions. Leave it to the DLQ and its alarm.
+		next, write, err := session.MergeArchived(cur, found, rec, h.Now())
+		if errors.Is(err, session.ErrOtherSession) {
+			// Leave it to the DLQ and its alarm.
 			return cur, false, retryable.Later(fmt.Sprintf("s3://%s/%s holds another session's record (%s %s)", h.Cfg.Bucket, key,
 				redact.Quote(cur.ChannelARN), redact.Quote(cur.StreamID)), 0, nil)
 		}
-		merged = session.Merge(cur, rec)
-		merged.UpdatedAt = cur.UpdatedAt
-		if found && session.Same(merged, cur) {
-			return merged, false, nil
-		}
-		merged.UpdatedAt = h.Now().UTC()
-		return merged, true, nil
+		merged = next
+		return next, write, err
 	})
 	switch {
 	case err != nil:
@@ -258,14 +213,6 @@ func (h *Handler) merge(ctx context.Context, env *suiteevent.Event, key string, 
 	}
 	h.Log.InfoContext(ctx, "record archived", keyEventID, env.ID, keyDetailType, env.DetailType, keyKey, key, keyRecord, merged, keyAttempt, res.Attempts)
 	return nil
-}
-
-// sameSession reports whether two records have the same identity (account, region, channel,
-// stream).
-func sameSession(a, b session.Record) bool {
-	ia, errA := a.Identity()
-	ib, errB := b.Identity()
-	return errA == nil && errB == nil && ia == ib
 }
 
 // putOnce writes v at key unless an object is there already (a duplicate delivery).

@@ -134,6 +134,11 @@ func (r Record) ArchiveKey() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return r.keyOf(id)
+}
+
+// keyOf is ArchiveKey for the record's identity id.
+func (r Record) keyOf(id Identity) (string, error) {
 	t := r.keyTime()
 	if t.IsZero() {
 		return "", &invalid.FieldError{Field: "startTime", Want: "the session's start time, or at least one event time", Got: ""}

@@ -11,11 +11,9 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/ivs-sessions/ivs-sessions/infra/catalog"
 	"github.com/ivs-sessions/ivs-sessions/infra/ivssessions"
 )
-
-// stackName is the CloudFormation stack (cdk.out/IvsSessions.template.json).
-const stackName = "IvsSessions"
 
 func main() {
 	defer jsii.Close()
@@ -31,10 +29,10 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("context: %w", err)
 	}
-	stack := awscdk.NewStack(app, jsii.String(stackName), &awscdk.StackProps{
+	stack := awscdk.NewStack(app, jsii.String(catalog.StackName), &awscdk.StackProps{
 		Description: jsii.String("ivs-sessions: enriches, corrects and archives Amazon IVS sessions"),
 	})
-	ivssessions.NewIvsSessions(stack, jsii.String("Suite"), props)
+	ivssessions.NewIvsSessions(stack, jsii.String(catalog.SuiteID), props)
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	app.Synth(nil)
 	return nil

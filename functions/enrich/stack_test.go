@@ -92,7 +92,9 @@ func newStack(t testing.TB, opts ...stackOption) *stack {
 		WrapBus: sc.busWrap,
 		Bucket:  map[bool]string{true: testArchiveBucket}[sc.archive],
 	})
-	s.h = &Handler{IVS: s.IVSClient(sc.ivsOpts...), Bus: s.EventBridgeClient(), Log: s.Log, Metrics: s.Metrics, Cfg: sc.cfg}
+	// The clock reads a second after the test's messages were sent (sentAt): none waited long.
+	s.h = &Handler{IVS: s.IVSClient(sc.ivsOpts...), Bus: s.EventBridgeClient(), Log: s.Log, Metrics: s.Metrics, Cfg: sc.cfg,
+		Now: func() time.Time { return sentAt.Add(time.Second) }}
 	if sc.throttles != nil {
 		s.h.Throttles = sc.throttles
 	}
@@ -161,9 +163,11 @@ var sentAt = time.UnixMilli(1793727603000)
 
 // sqsBatch returns the SQS event of bodies (message IDs msg-0, msg-1, ...), each received
 // receiveCount times.
+// The messages were sent just now: the bootstrap reads the wall clock, and a go-live event that
+// waited longer than suite.LivePhaseMaxLag would make no call.
 func sqsBatch(t testing.TB, receiveCount int, bodies ...[]byte) json.RawMessage {
 	t.Helper()
-	return awstest.SQSEvent(t, awstest.SQSMessages(suite.FunctionEnrich, receiveCount, sentAt, bodies...)...)
+	return awstest.SQSEvent(t, awstest.SQSMessages(suite.FunctionEnrich, receiveCount, time.Now(), bodies...)...)
 }
 
 // processSQS runs the processor over an SQS batch and returns the IDs of the failed messages.

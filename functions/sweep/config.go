@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
@@ -9,6 +10,7 @@ import (
 type Config struct {
 	EventBusName   string            // EVENT_BUS_NAME, required
 	ArchiveBucket  string            // ARCHIVE_BUCKET, required: records read, progress under sweep/
+	Account        string            // ACCOUNT_ID, required: the account swept (with AWS_REGION)
 	CallsPerSecond float64           // IVS_CALLS_PER_SECOND, default suite.InstanceRate of the default share
 	Correction     multitrack.Config // as enrich: a swept refusal is decided alike
 }
@@ -24,6 +26,13 @@ func LoadConfig(getenv suite.Getenv) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
+	account, err := suite.Required(getenv, suite.EnvAccountID, "the 12-digit AWS account the sweep sweeps")
+	if err != nil {
+		return Config{}, err
+	}
+	if err := ivsevent.CheckAccount(suite.EnvAccountID, account); err != nil {
+		return Config{}, err
+	}
 	rate, err := suite.Rate(getenv, suite.EnvIVSCallsPerSecond, suite.InstanceRate(suite.FunctionSweep, suite.DefaultIVSQuotaShare))
 	if err != nil {
 		return Config{}, err
@@ -32,5 +41,5 @@ func LoadConfig(getenv suite.Getenv) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	return Config{EventBusName: bus, ArchiveBucket: bucket, CallsPerSecond: rate, Correction: correction}, nil
+	return Config{EventBusName: bus, ArchiveBucket: bucket, Account: account, CallsPerSecond: rate, Correction: correction}, nil
 }

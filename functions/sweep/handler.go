@@ -66,22 +66,27 @@ func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (Output, 
 		if out.Live, err = h.Sweeper.Live(ctx); err != nil {
 			return out, fmt.Errorf("live sweep: %w", err)
 		}
-		// A window cut short by its deadline goes on here, every few minutes, until done.
-		for _, kind := range []sweep.Kind{sweep.KindBackfill, sweep.KindDaily} {
-			open, err := h.Sweeper.Unfinished(ctx, kind)
+	case ModeDaily:
+		// The window's own schedule, independent of the live sweep: an unfinished backfill
+		// goes on first, then the daily window (resumed, or started once a day has passed).
+		kind := sweep.KindBackfill
+		open, err := h.Sweeper.Unfinished(ctx, kind)
+		if err != nil {
+			return out, err
+		}
+		if !open {
+			kind = sweep.KindDaily
+			due, err := h.Sweeper.Due(ctx, kind, now)
 			if err != nil {
 				return out, err
 			}
-			if open {
-				if out.Window, err = h.Sweeper.Window(ctx, kind, time.Time{}, now); err != nil {
-					return out, fmt.Errorf("%s sweep: %w", kind, err)
-				}
-				break
+			if !due {
+				h.Log.InfoContext(ctx, "daily window not due", "mode", in.Mode)
+				return out, nil
 			}
 		}
-	case ModeDaily:
-		if out.Window, err = h.Sweeper.Window(ctx, sweep.KindDaily, time.Time{}, now); err != nil {
-			return out, fmt.Errorf("daily sweep: %w", err)
+		if out.Window, err = h.Sweeper.Window(ctx, kind, time.Time{}, now); err != nil {
+			return out, fmt.Errorf("%s sweep: %w", kind, err)
 		}
 	case ModeBackfill:
 		from := now.Add(-time.Duration(in.Days) * 24 * time.Hour)

@@ -36,7 +36,8 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("aws config: %w", err)
 	}
-	// One instance at a time (reserved concurrency 1), paced to the sweep's part of the share.
+	// One live run and one window run at a time (reserved concurrency suite.SweepConcurrency),
+	// each paced to its part of the sweep's share (suite.InstanceRate).
 	pacer := ivsquota.NewPacer(cfg.CallsPerSecond)
 	log := lambdacontext.NewLogger()
 	rec := metrics.New(suite.MetricNamespace, os.Stdout)
@@ -47,6 +48,7 @@ func run(ctx context.Context) error {
 		Sweeper: &sweep.Sweeper{
 			IVS: ivs.NewFromConfig(awsCfg, pacer.ClientOptions(awsCfg.RetryMaxAttempts)), S3: s3Client,
 			Bus: eventbridge.NewFromConfig(awsCfg), Bucket: cfg.ArchiveBucket, BusName: cfg.EventBusName,
+			Account: cfg.Account, Region: awsCfg.Region,
 			Correction: cfg.Correction, Log: log, Metrics: rec,
 		},
 		Log: log, Metrics: rec, Throttles: pacer,

@@ -43,7 +43,7 @@ var settings = []setting{
 		means("the corrector may change a channel's type to `STANDARD` (changes transcoding and price)"),
 	boolean(ContextAllowContainerFormatChange, func(p *IvsSessionsProps) **bool { return &p.AllowContainerFormatChange }, suite.DefaultAllowContainerFormatChange).
 		becomes(suite.EnvAllowContainerFormatChange).
-		means("the corrector may set `containerFormat` to `FRAGMENTED_MP4`, which multitrack input requires (also changes the recordings' format)"),
+		means("the corrector may set `containerFormat` to `FRAGMENTED_MP4`, which multitrack input requires (also changes the recordings' format); never on a channel with an ad configuration, whose server-side ad insertion needs `TS` (the decision is `manual`)"),
 	text(ContextOptOutTag, func(p *IvsSessionsProps) *string { return &p.OptOutTag }, suite.DefaultOptOutTag, func(t string) string {
 		// AWS reserves the aws: prefix: no channel can carry such a tag, so opting out would not work.
 		if strings.HasPrefix(strings.ToLower(t), "aws:") {
@@ -63,9 +63,9 @@ var settings = []setting{
 	boolean(ContextEnrichLivePhase, func(p *IvsSessionsProps) **bool { return &p.EnrichLivePhase }, suite.DefaultEnrichLivePhase).
 		means("GetStreamSession when a session goes live as well as when it ends; `false`: one call per session, at its end"),
 	text(ContextSweepSchedule, func(p *IvsSessionsProps) *string { return &p.SweepSchedule }, suite.DefaultSweepSchedule, schedule).
-		means("when the sweep finishes sessions left `live` whose stream ended (and resumes an unfinished window)"),
+		means("when the live sweep finishes the sessions of the live index whose stream ended (a run that cannot finish resumes at the next)"),
 	text(ContextSweepDailySchedule, func(p *IvsSessionsProps) *string { return &p.SweepDailySchedule }, suite.DefaultSweepDailySchedule, schedule).
-		means("when the sweep archives every session since its last daily run that the archive lacks"),
+		means("when the window's runs go on: each resumes an unfinished backfill or daily window, or starts the next daily window once a day has passed since the last ended (every session since then that the archive lacks)"),
 	share(ContextIVSQuotaShare, func(p *IvsSessionsProps) *float64 { return &p.IVSQuotaShare }, suite.DefaultIVSQuotaShare).
 		means("share (above 0, at most 1) of each IVS operation's 5 calls/s the suite may use; 80% of it for the live path (enrich, correct, each paced to its part over its maximum concurrency), 20% for the sweep and backfill"),
 	whole(ContextArchiveRetentionDays, func(p *IvsSessionsProps) *int { return &p.ArchiveRetentionDays }, suite.DefaultArchiveRetentionDays, positiveDays).

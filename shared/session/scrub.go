@@ -80,14 +80,14 @@ func (c *Channel) scrubbed() *Channel {
 	}
 	tags := dirtyTags(c.Tags)
 	m := c.MultitrackInputConfiguration
-	if !tags && !dirty(c.Name, c.Type, c.LatencyMode, c.ContainerFormat, c.Preset, c.RecordingConfigurationARN) &&
+	if !tags && !dirty(c.Name, c.Type, c.LatencyMode, c.ContainerFormat, c.Preset, c.RecordingConfigurationARN, c.AdConfigurationARN) &&
 		(m == nil || !dirty(string(m.Policy), string(m.MaximumResolution))) {
 		return c
 	}
 	s := redact.Scrub
 	out := *c
 	out.Name, out.Type, out.LatencyMode, out.ContainerFormat, out.Preset = s(c.Name), s(c.Type), s(c.LatencyMode), s(c.ContainerFormat), s(c.Preset)
-	out.RecordingConfigurationARN = s(c.RecordingConfigurationARN)
+	out.RecordingConfigurationARN, out.AdConfigurationARN = s(c.RecordingConfigurationARN), s(c.AdConfigurationARN)
 	out.MultitrackInputConfiguration = scrubMultitrack(m)
 	if tags {
 		out.Tags = redact.Tags(c.Tags)
@@ -139,7 +139,7 @@ func (c *Correction) scrubbed() *Correction {
 	}
 	d := c.Decision
 	ch := d.Change
-	if !dirty(string(d.Action), d.Reason, d.Code, string(c.Outcome), c.Detail) &&
+	if !dirty(string(d.Action), d.Reason, d.Code, string(d.Conflict), string(c.Outcome), c.Detail) &&
 		(ch == nil || (!dirty(string(ch.Type), string(ch.ContainerFormat)) &&
 			(ch.Multitrack == nil || !dirty(string(ch.Multitrack.Policy), string(ch.Multitrack.MaximumResolution))))) {
 		return c
@@ -147,6 +147,7 @@ func (c *Correction) scrubbed() *Correction {
 	s := redact.Scrub
 	out := *c
 	out.Decision.Action, out.Decision.Reason, out.Decision.Code = redactAs(d.Action), s(d.Reason), s(d.Code)
+	out.Decision.Conflict = redactAs(d.Conflict)
 	out.Outcome, out.Detail = redactAs(c.Outcome), s(c.Detail)
 	if ch != nil {
 		cc := *ch

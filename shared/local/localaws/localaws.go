@@ -242,7 +242,7 @@ func (a *AWS) EnvList() []string {
 // Resources returns the local resources function fn's environment names: the suite's bus
 // (suite.BusSessions), the bucket, and fn's local dead-letter queue.
 func (a *AWS) Resources(fn string) suite.Resources {
-	r := suite.Resources{EventBus: suite.BusSessions, ArchiveBucket: a.Bucket}
+	r := suite.Resources{EventBus: suite.BusSessions, ArchiveBucket: a.Bucket, Account: a.Account}
 	if a.Bus != nil {
 		r.DeadLetterQueueURL = a.Bus.QueueURL(a.BusURL, fn+localbus.DeadLetterSuffix)
 	}

@@ -10,6 +10,10 @@
 //     per-entry results. Matching events are delivered as the full EventBridge envelope, exactly
 //     as an EventBridge rule with an SQS target delivers them.
 //     https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html
+//   - rules whose target is an SNS topic with an input transformer (the suite's notifications,
+//     suite.Notifications, on AlarmTopic): the message is the template filled from the event's
+//     JSON paths, kept in order (Published) and reported (ActivityPublished). SNS itself (its
+//     subscriptions, its API) is not simulated.
 //   - one SQS queue per target with a dead-letter queue after MaxReceiveCount receives, read like
 //     an event source mapping does: batches of BatchSize, a batching window, at most
 //     MaxConcurrency batches at once, the visibility timeout, redelivery with
@@ -31,8 +35,12 @@
 // Both APIs are served by one http.Handler (the Bus), so AWS_ENDPOINT_URL_EVENTBRIDGE and
 // AWS_ENDPOINT_URL_SQS can point at the same address. Requests are not authenticated.
 //
-// Time is real: tests use short durations, and Config.Second scales the seconds that the SQS API
-// speaks in (a VisibilityTimeout of 30 means 30 × Config.Second).
+// Time is the bus's Clock: the wall clock by default, where Config.Second scales the seconds the
+// SQS API speaks in (a VisibilityTimeout of 30 means 30 × Config.Second), so the local stack's
+// waits run faster than deployed. Tests give a ManualClock and drive it with RunUntilIdle (or
+// WaitSettled and ManualClock.AdvanceTo): the clock moves only when nothing runs and nothing is
+// due, to the next moment something is, so a visibility timeout never ends while the delivery
+// that set it is still being handled, however slow the machine.
 //
 // A Bus is safe for concurrent use.
 package localbus

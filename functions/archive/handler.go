@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
@@ -23,13 +22,11 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/suiteevent"
 )
 
-// objectStore is the S3 API of the archive: the records and corrections are read and written
-// through shared/s3doc (GetObject, PutObject); the live index's entries are written and deleted
-// (shared/liveindex: PutObject, DeleteObject); a channel's corrections of a day are listed to
-// link a refused session to the session that went live after its correction.
+// objectStore is the S3 API of the archive: the records, corrections and each channel's index of
+// applied corrections are read and written through shared/s3doc (GetObject, PutObject); the
+// live index's entries are written and deleted (shared/liveindex: PutObject, DeleteObject).
 type objectStore interface {
 	liveindex.Writer
-	ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, optFns ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
 }
 
 var _ objectStore = (*s3.Client)(nil)
@@ -94,27 +91,25 @@ func (h *Handler) archiveEnriched(ctx context.Context, env *suiteevent.Event, d 
 // session (id, archived at key) went live, on its channel that day or the day before, to rec's
 // session: nextSession in the refused session's record. It runs for every record of a session
 // that went live (at go-live and at its end), so a correction archived after the go-live record
-// is linked at the session's end; a link that changes nothing writes nothing.
+// is linked at the session's end; a link that changes nothing writes nothing. The channel's
+// applied corrections are read from their index (session.AppliedCorrections: one GET), not
+// listed.
 func (h *Handler) linkAfterCorrection(ctx context.Context, env *suiteevent.Event, id session.Identity, key string, rec session.Record) error {
 	start := rec.StartTime
 	if !rec.WentLive() || start.IsZero() {
 		return nil
 	}
-	var keys []string
-	for _, day := range []time.Time{start.AddDate(0, 0, -1), start} {
-		prefix := session.CorrectionDayPrefix(id.ChannelARN(), day)
-		p := s3.NewListObjectsV2Paginator(h.S3, &s3.ListObjectsV2Input{Bucket: aws.String(h.Cfg.Bucket), Prefix: aws.String(prefix)})
-		for p.HasMorePages() {
-			page, err := p.NextPage(ctx)
-			if err != nil {
-				return retryable.Own(fmt.Errorf("s3 list s3://%s/%s: %w", h.Cfg.Bucket, prefix, err))
-			}
-			for _, o := range page.Contents {
-				keys = append(keys, aws.ToString(o.Key))
-			}
-		}
+	linkKey, err := session.LinkKey(id.ChannelARN())
+	if err != nil {
+		return prefixField("detail.record.", err)
 	}
-	best, bestStream, ok := session.LatestApplied(keys, rec.StreamID, start)
+	var applied session.AppliedCorrections
+	if _, err := h.archive().Get(ctx, s3doc.AppliedIndex, linkKey, &applied); s3doc.IsNotFound(err) {
+		return nil // the channel has no applied correction
+	} else if err != nil {
+		return retryable.Own(err)
+	}
+	best, bestStream, ok := applied.LinkFor(id, start)
 	if !ok {
 		return nil
 	}
@@ -166,11 +161,38 @@ func (h *Handler) archiveCorrected(ctx context.Context, env *suiteevent.Event, c
 	if err := h.putOnce(ctx, env, key, c); err != nil {
 		return err
 	}
+	if c.Correction.Outcome == session.CorrectionApplied {
+		if err := h.indexApplied(ctx, env, id, key); err != nil {
+			return err
+		}
+	}
 	sessionKey, err := h.sessionKey(ctx, env, id, c.SessionKey, c.SessionTime())
 	if err != nil {
 		return prefixField("detail.", err)
 	}
 	return h.merge(ctx, env, sessionKey, c.CorrectionRecord(id))
+}
+
+// indexApplied adds the applied correction of the session id, archived at key, to its
+// channel's index (session.AppliedCorrections), which links the next session on the channel to
+// it (linkAfterCorrection). An index that already holds it is not written again.
+func (h *Handler) indexApplied(ctx context.Context, env *suiteevent.Event, id session.Identity, key string) error {
+	linkKey, err := session.LinkKey(id.ChannelARN())
+	if err != nil {
+		return prefixField("detail.", err)
+	}
+	res, err := s3doc.Update(ctx, h.archive(), s3doc.AppliedIndex, linkKey, func(cur session.AppliedCorrections, _ bool) (session.AppliedCorrections, bool, error) {
+		next, changed := cur.With(key)
+		return next, changed, nil
+	})
+	if err != nil {
+		return retryable.Own(err)
+	}
+	if res.Written {
+		h.Metrics.Add(suite.MetricArchiveWrites, 1)
+		h.Log.InfoContext(ctx, "applied correction indexed", keyEventID, env.ID, keyKey, linkKey)
+	}
+	return nil
 }
 
 // sessionKey returns the key of the session id's record (session.SessionKeyFor), and logs a

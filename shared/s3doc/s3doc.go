@@ -49,6 +49,9 @@ var (
 	Lease = Kind{Name: "lease", MaxBytes: 64 << 10}
 	// Intent is a session's intent record (the corrector): under 4 KiB.
 	Intent = Kind{Name: "intent record", MaxBytes: 64 << 10}
+	// AppliedIndex is a channel's applied corrections (session.AppliedCorrections): at most
+	// session.AppliedMax keys of about 150 bytes.
+	AppliedIndex = Kind{Name: "applied corrections", MaxBytes: 64 << 10}
 	// SweepState is a sweep window's progress (shared/sweep): the channels of the account and
 	// the sessions still to fetch, about 100 bytes each.
 	SweepState = Kind{Name: "sweep state", MaxBytes: 64 << 20}

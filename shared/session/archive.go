@@ -2,6 +2,8 @@ package session
 
 import (
 	"errors"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -79,6 +81,72 @@ func SessionKeyFor(id Identity, claimed string, at time.Time) (key string, claim
 	}
 	key, err = SessionKey(id, at)
 	return key, claimRejected, err
+}
+
+// AppliedCorrections is the archive's index of a channel's applied corrections (at LinkKey):
+// the keys of their objects (CorrectionKey), oldest first. The archive adds a correction when it
+// archives it applied (With), and reads the index once per record of a session that went live
+// to link the refused session corrected before it (LinkFor), instead of listing the channel's
+// corrections of two days (two S3 LISTs, billed as PUTs, per record).
+type AppliedCorrections struct {
+	Keys []string `json:"keys"`
+}
+
+const (
+	// AppliedKept is how long the index keeps a correction before the newest it holds: a session
+	// links to a correction applied on its start's day or the day before (two days at most
+	// before its start), its records arrive up to MaxDuration after its start, and a day more
+	// covers deliveries retried or held back.
+	AppliedKept = 3*24*time.Hour + MaxDuration
+	// AppliedMax is the most corrections the index keeps (the newest), far more than a channel
+	// is corrected in AppliedKept: about 150 bytes each, within s3doc.AppliedIndex's limit.
+	AppliedMax = 200
+)
+
+// With returns the index with the applied correction at key added, the corrections older than
+// AppliedKept before the newest (or beyond AppliedMax) dropped, and whether that changed
+// anything. A key that is not an applied correction's (ParseCorrectionKey) changes nothing.
+func (a AppliedCorrections) With(key string) (AppliedCorrections, bool) {
+	_, outcome, _, ok := ParseCorrectionKey(key)
+	if !ok || outcome != CorrectionApplied || slices.Contains(a.Keys, key) {
+		return a, false
+	}
+	type entry struct {
+		key string
+		at  time.Time
+	}
+	entries := make([]entry, 0, len(a.Keys)+1)
+	for _, k := range append(slices.Clip(a.Keys), key) {
+		if _, _, at, ok := ParseCorrectionKey(k); ok {
+			entries = append(entries, entry{k, at})
+		}
+	}
+	slices.SortStableFunc(entries, func(x, y entry) int { return x.at.Compare(y.at) })
+	newest := entries[len(entries)-1].at
+	first := max(0, len(entries)-AppliedMax)
+	for first < len(entries) && entries[first].at.Before(newest.Add(-AppliedKept)) {
+		first++
+	}
+	out := AppliedCorrections{Keys: make([]string, 0, len(entries)-first)}
+	for _, e := range entries[first:] {
+		out.Keys = append(out.Keys, e.key)
+	}
+	return out, true
+}
+
+// LinkFor returns the correction the session id, which went live at start, is linked to: among
+// the channel's applied corrections archived on start's day or the day before, the latest of
+// another stream reached at or before start (LatestApplied); ok is false when there is none.
+func (a AppliedCorrections) LinkFor(id Identity, start time.Time) (key, stream string, ok bool) {
+	arn := id.ChannelARN()
+	days := [2]string{CorrectionDayPrefix(arn, start.AddDate(0, 0, -1)), CorrectionDayPrefix(arn, start)}
+	keys := make([]string, 0, len(a.Keys))
+	for _, k := range a.Keys {
+		if strings.HasPrefix(k, days[0]) || strings.HasPrefix(k, days[1]) {
+			keys = append(keys, k)
+		}
+	}
+	return LatestApplied(keys, id.StreamID, start)
 }
 
 // LatestApplied returns, among the keys of a channel's corrections, the applied correction of

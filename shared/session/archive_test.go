@@ -1,7 +1,9 @@
 package session
 
 import (
+	"encoding/json"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -148,4 +150,96 @@ func TestStubs(t *testing.T) {
 	if gotID, key, err := rec.IdentityAndKey(); err != nil || gotID != id || key != rec.Key() {
 		t.Errorf("Record.IdentityAndKey = %v, %q, %v; want %v, %q", gotID, key, err, id, rec.Key())
 	}
+}
+
+func TestAppliedCorrections(t *testing.T) {
+	refused := testIdentity(t, testStreamID)
+	next := testIdentity(t, otherStream)
+	key := func(id Identity, outcome CorrectionOutcome, d time.Duration) string {
+		k, err := CorrectionKey(id, outcome, at(d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	early, late := key(refused, CorrectionApplied, 10*time.Minute), key(refused, CorrectionApplied, 50*time.Minute)
+	old := key(refused, CorrectionApplied, -AppliedKept-time.Hour)
+
+	t.Run("LinkKey", func(t *testing.T) {
+		want := "links/account=" + refused.Account + "/region=" + refused.Region + "/channel=" + refused.ChannelID + ".json"
+		if got, err := LinkKey(refused.ChannelARN()); err != nil || got != want {
+			t.Errorf("LinkKey = %q, %v; want %q", got, err, want)
+		}
+		bad := refused.ChannelARN()
+		bad.ID = "../x"
+		if got, err := LinkKey(bad); err == nil {
+			t.Errorf("LinkKey of channel %q = %q, want an error", bad.ID, got)
+		}
+	})
+
+	t.Run("With", func(t *testing.T) {
+		tests := map[string]struct {
+			keys        []string
+			add         string
+			want        []string
+			wantChanged bool
+		}{
+			"the first":                    {add: early, want: []string{early}, wantChanged: true},
+			"kept oldest first":            {keys: []string{late}, add: early, want: []string{early, late}, wantChanged: true},
+			"already there: unchanged":     {keys: []string{early, late}, add: late, want: []string{early, late}},
+			"not applied: unchanged":       {keys: []string{early}, add: key(refused, CorrectionDryRun, time.Hour), want: []string{early}},
+			"not a correction: unchanged":  {keys: []string{early}, add: "sessions/x.json", want: []string{early}},
+			"older than AppliedKept: gone": {keys: []string{old, early}, add: late, want: []string{early, late}, wantChanged: true},
+			"an unreadable key: dropped":   {keys: []string{"corrections/junk.json"}, add: early, want: []string{early}, wantChanged: true},
+			"within AppliedKept: kept":     {keys: []string{key(refused, CorrectionApplied, -AppliedKept+time.Hour)}, add: early, want: []string{key(refused, CorrectionApplied, -AppliedKept+time.Hour), early}, wantChanged: true},
+		}
+		for name, tc := range tests {
+			t.Run(name, func(t *testing.T) {
+				got, changed := AppliedCorrections{Keys: tc.keys}.With(tc.add)
+				if changed != tc.wantChanged || !slices.Equal(got.Keys, tc.want) {
+					t.Errorf("With = %v, %v; want %v, %v", got.Keys, changed, tc.want, tc.wantChanged)
+				}
+			})
+		}
+	})
+
+	t.Run("AppliedMax", func(t *testing.T) {
+		var a AppliedCorrections
+		for i := range AppliedMax + 5 {
+			a, _ = a.With(key(refused, CorrectionApplied, time.Duration(i)*time.Minute))
+		}
+		if len(a.Keys) != AppliedMax || a.Keys[0] != key(refused, CorrectionApplied, 5*time.Minute) {
+			t.Errorf("%d keys from %s; want the newest %d", len(a.Keys), a.Keys[0], AppliedMax)
+		}
+		b, err := json.Marshal(a)
+		if err != nil || int64(len(b)) > 64<<10 {
+			t.Errorf("a full index is %d bytes (%v), over s3doc.AppliedIndex's 64 KiB", len(b), err)
+		}
+	})
+
+	t.Run("LinkFor", func(t *testing.T) {
+		dayBefore := key(refused, CorrectionApplied, -20*time.Hour)
+		twoDaysBefore := key(refused, CorrectionApplied, -50*time.Hour)
+		tests := map[string]struct {
+			keys       []string
+			start      time.Duration
+			want       string
+			wantStream string
+		}{
+			"none":                                  {start: time.Hour},
+			"the latest applied before start":       {keys: []string{early, late}, start: time.Hour, want: late, wantStream: testStreamID},
+			"applied after start: not":              {keys: []string{early, late}, start: 30 * time.Minute, want: early, wantStream: testStreamID},
+			"the day before: linked":                {keys: []string{dayBefore}, start: time.Hour, want: dayBefore, wantStream: testStreamID},
+			"two days before: not (as listing was)": {keys: []string{twoDaysBefore}, start: time.Hour},
+			"the session's own correction: not":     {keys: []string{key(next, CorrectionApplied, 10*time.Minute)}, start: time.Hour},
+		}
+		for name, tc := range tests {
+			t.Run(name, func(t *testing.T) {
+				got, stream, ok := AppliedCorrections{Keys: tc.keys}.LinkFor(next, at(tc.start))
+				if got != tc.want || stream != tc.wantStream || ok != (tc.want != "") {
+					t.Errorf("LinkFor = %q, %q, %v; want %q, %q", got, stream, ok, tc.want, tc.wantStream)
+				}
+			})
+		}
+	})
 }

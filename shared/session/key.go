@@ -30,6 +30,10 @@ const (
 	// object per session the archive holds as live, so that the live sweep lists what is live
 	// instead of reading the archive.
 	LiveKeyPrefix = "live/"
+	// LinkKeyPrefix is the prefix of the archive's index of each channel's applied corrections
+	// (LinkKey, AppliedCorrections): what links a refused session to the session that went live
+	// after its correction, read with one GET instead of listing the channel's corrections.
+	LinkKeyPrefix = "links/"
 )
 
 // Keys are built here and nowhere else, from validated identifiers alone: the account, region
@@ -352,6 +356,16 @@ func LockKey(arn ivsevent.ChannelARN) (string, error) {
 		return "", err
 	}
 	return fmt.Sprintf("%saccount=%s/region=%s/channel=%s.json", LockKeyPrefix, id.Account, id.Region, id.ChannelID), nil
+}
+
+// LinkKey returns the key of a channel's applied corrections (AppliedCorrections):
+// links/account=<account>/region=<region>/channel=<id>.json.
+func LinkKey(arn ivsevent.ChannelARN) (string, error) {
+	id := Identity{Account: arn.Account, Region: arn.Region, ChannelID: arn.ID}
+	if err := id.checkChannel(); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%saccount=%s/region=%s/channel=%s.json", LinkKeyPrefix, id.Account, id.Region, id.ChannelID), nil
 }
 
 // Valid reports whether o is one of the CorrectionOutcome constants.

@@ -81,7 +81,7 @@ func (h *Handler) archiveEnriched(ctx context.Context, env *suiteevent.Event, d 
 	if err != nil {
 		return prefixField("detail.record.", err)
 	}
-	if err := h.merge(ctx, env, key, rec); err != nil {
+	if err := h.merge(ctx, env, key, id, rec); err != nil {
 		return err
 	}
 	return h.linkAfterCorrection(ctx, env, id, key, rec)
@@ -126,7 +126,7 @@ func (h *Handler) linkAfterCorrection(ctx context.Context, env *suiteevent.Event
 	if err != nil {
 		return prefixField("detail.", err)
 	}
-	return h.merge(ctx, env, refusedKey, session.LinkRecord(refused, rec, key))
+	return h.merge(ctx, env, refusedKey, refused, session.LinkRecord(refused, rec, key))
 }
 
 // archiveAccountEvent writes the record of an account-level event once, under
@@ -170,7 +170,7 @@ func (h *Handler) archiveCorrected(ctx context.Context, env *suiteevent.Event, c
 	if err != nil {
 		return prefixField("detail.", err)
 	}
-	return h.merge(ctx, env, sessionKey, c.CorrectionRecord(id))
+	return h.merge(ctx, env, sessionKey, id, c.CorrectionRecord(id))
 }
 
 // indexApplied adds the applied correction of the session id, archived at key, to its
@@ -206,17 +206,17 @@ func (h *Handler) sessionKey(ctx context.Context, env *suiteevent.Event, id sess
 	return key, err
 }
 
-// merge merges rec into the record at key (session.MergeArchived: read, merge, conditional
+// merge merges rec, the record of the session id, into the record at key (session.MergeArchived: read, merge, conditional
 // write; again on a lost race, s3doc.Update). A merge that changes nothing writes nothing. The
 // live index follows (session.LiveIndexChange): its entry is written before a record first says
 // live, and deleted after the record says ended or refused (a failed delete leaves a stale entry
 // the sweep heals).
-func (h *Handler) merge(ctx context.Context, env *suiteevent.Event, key string, rec session.Record) error {
+func (h *Handler) merge(ctx context.Context, env *suiteevent.Event, key string, id session.Identity, rec session.Record) error {
 	var existing, merged session.Record
 	var wasFound bool
 	res, err := s3doc.Update(ctx, h.archive(), s3doc.SessionRecord, key, func(cur session.Record, found bool) (session.Record, bool, error) {
 		existing, wasFound = cur, found
-		next, write, err := session.MergeArchived(cur, found, rec, h.Now())
+		next, write, err := session.MergeArchived(cur, found, id, rec, h.Now())
 		if errors.Is(err, session.ErrOtherSession) {
 			// Leave it to the DLQ and its alarm.
 			return cur, false, retryable.Later(fmt.Sprintf("s3://%s/%s holds another session's record (%s %s)", h.Cfg.Bucket, key,

@@ -38,5 +38,5 @@ func (h *Handler) archiveQuality(ctx context.Context, env *suiteevent.Event, q s
 	if err != nil {
 		return prefixField("detail.", err)
 	}
-	return h.merge(ctx, env, key, rec)
+	return h.merge(ctx, env, key, id, rec)
 }

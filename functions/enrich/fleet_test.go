@@ -687,7 +687,7 @@ func (f *fleet) archiveWork(done <-chan struct{}, c *s3.Client) {
 				continue
 			}
 			rec := env.Detail.Record
-			key, err := rec.ArchiveKey()
+			id, key, err := rec.IdentityAndKey()
 			if err != nil {
 				f.t.Errorf("archive key: %v", err)
 				continue
@@ -696,7 +696,7 @@ func (f *fleet) archiveWork(done <-chan struct{}, c *s3.Client) {
 			var found bool
 			res, err := s3doc.Update(f.ctx, b, s3doc.SessionRecord, key, func(cur session.Record, ok bool) (session.Record, bool, error) {
 				before, found = cur, ok
-				next, write, err := session.MergeArchived(cur, ok, rec, time.Now())
+				next, write, err := session.MergeArchived(cur, ok, id, rec, time.Now())
 				if merged = next; err != nil || !write {
 					return next, write, err
 				}

@@ -166,16 +166,16 @@ func LatestApplied(keys []string, streamID string, start time.Time) (key, stream
 // ErrOtherSession is MergeArchived's error when the archived record is another session's.
 var ErrOtherSession = errors.New("the archived record is another session's")
 
-// MergeArchived merges rec into the record archived under rec's key (archived; found is false
-// when there is none) and returns the record to write, stamped updatedAt now, and whether to
-// write it: a merge that changes nothing (Same, updatedAt aside) writes nothing. It returns
-// ErrOtherSession when the archived record has another identity (the key is derived from the
-// identity, so only a hand-written or corrupt object does): merging would mix two sessions.
-func MergeArchived(archived Record, found bool, rec Record, now time.Time) (Record, bool, error) {
+// MergeArchived merges rec, the record of the session id (its identity as the caller parsed it
+// once: IdentityAndKey, or the identity a stub was made of), into the record archived under
+// rec's key (archived; found is false when there is none) and returns the record to write,
+// stamped updatedAt now, and whether to write it: a merge that changes nothing (Same, updatedAt
+// aside) writes nothing. It returns ErrOtherSession when the archived record has another
+// identity (the key is derived from the identity, so only a hand-written or corrupt object
+// does): merging would mix two sessions.
+func MergeArchived(archived Record, found bool, id Identity, rec Record, now time.Time) (Record, bool, error) {
 	if found {
-		a, errA := archived.Identity()
-		b, errB := rec.Identity()
-		if errA != nil || errB != nil || a != b {
+		if a, err := archived.Identity(); err != nil || a != id {
 			return archived, false, ErrOtherSession
 		}
 	}

@@ -109,7 +109,11 @@ func TestMergeArchived(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			got, write, err := MergeArchived(tc.archived, tc.found, tc.rec, now)
+			id, err := tc.rec.Identity()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, write, err := MergeArchived(tc.archived, tc.found, id, tc.rec, now)
 			if !errors.Is(err, tc.wantErr) || write != tc.wantWrite {
 				t.Fatalf("MergeArchived = write %v, %v; want %v, %v", write, err, tc.wantWrite, tc.wantErr)
 			}

@@ -481,16 +481,3 @@ func (in *injector) decide(ev localbus.FaultEvent) localbus.Fault {
 	}
 	return localbus.Fault{}
 }
-
-// eventFacts returns an IVS event's id, event name and stream ID.
-func eventFacts(envelope []byte) (id, name, stream string) {
-	var e struct {
-		ID     string `json:"id"`
-		Detail struct {
-			EventName string `json:"event_name"`
-			StreamID  string `json:"stream_id"`
-		} `json:"detail"`
-	}
-	_ = json.Unmarshal(envelope, &e)
-	return e.ID, e.Detail.EventName, e.Detail.StreamID
-}

@@ -22,15 +22,12 @@ func (h *Handler) archiveQuality(ctx context.Context, env *suiteevent.Event, q s
 		return prefixField("detail.", err)
 	}
 	arn, _ := ivsevent.ParseChannelARN(q.ChannelARN) // checked by Validate
-	report := q.Quality
-	rec := session.Record{
-		SchemaVersion: session.SchemaVersion,
-		ChannelARN:    arn.String(),
-		ChannelID:     arn.ID,
-		Region:        arn.Region,
-		Account:       arn.Account,
-		StreamID:      q.StreamID,
-		Quality:       &report,
+	id, err := session.IdentityOf(arn, q.StreamID)
+	if err != nil {
+		return prefixField("detail.", err)
 	}
-	return h.mergeInto(ctx, env, key, rec)
+	report := q.Quality
+	rec := id.Stub()
+	rec.Quality = &report
+	return h.mergeInto(ctx, env, key, id, rec)
 }

@@ -18,17 +18,27 @@
 //     (back after the visibility timeout) for the record its enriched events bring, then is
 //     archived under its own day. When the session went
 //     live, the refused session of its channel whose correction was applied last before it
-//     (corrections/ of that day and the day before, listed) gets nextSession pointing at it.
+//     (that day or the day before) gets nextSession pointing at it: the channel's applied
+//     corrections are read with one GET of their index (links/account=<account>/region=<region>/
+//     channel=<id>.json: session.AppliedCorrections), never listed.
 //   - An account-level record (a Concurrent Broadcasts or Concurrent Viewers limit breach: no
 //     channel, no stream) is written once, at
 //     account-events/year=YYYY/month=MM/day=DD/account=<account>/region=<region>/<trigger event
 //     id>.json, dated by the IVS event.
 //   - "IVS Channel Multitrack Corrected" (session.Corrected): written once at
 //     Corrected.ArchiveKey() (corrections/...; its outcome must be one of the fixed vocabulary;
-//     If-None-Match "*", so a duplicate is a no-op), and merged into the session's record, whose
+//     If-None-Match "*", so a duplicate is a no-op), added to its channel's index of applied
+//     corrections when it was applied (session.AppliedCorrections.With, s3doc.Update), and
+//     merged into the session's record, whose
 //     key is rebuilt from the correction's identity and dated by Corrected.SessionKey when that
 //     parses as this very session's key (else by the triggering event), so the session's record
 //     shows what became of its correction.
+//   - "IVS Session Quality" (session.Measured): checked like every input (Measured.Validate: the
+//     verdict, reasons and kinds of quality's vocabulary, bounded counts and texts, a window of at
+//     most a session, and a sessionKey that is this very session's, dated by the window's start
+//     or the day before), then merged into the session's existing record; a measurement never
+//     creates a record (one not archived yet is a transient error: the message comes back, and
+//     in the end is dead-lettered), so no measurement makes a second record of a session.
 //
 // No key is ever taken from a message: every key is built by package session from checked
 // identifiers, and one that cannot be built is a permanent error naming the field. Events are

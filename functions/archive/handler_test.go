@@ -260,8 +260,20 @@ func TestCorrections(t *testing.T) {
 		if puts, _ := s.faults.counts(); puts != putsBefore+1 {
 			t.Errorf("a duplicate correction made %d writes, want 1 (refused by If-None-Match) and no session write", puts-putsBefore)
 		}
-		if keys := s.keys(t); len(keys) != 2 {
-			t.Errorf("objects %v, want the session and the correction", keys)
+		if keys := s.keys(t); len(keys) != 3 {
+			t.Errorf("objects %v, want the session, the correction and the channel's applied corrections", keys)
+		}
+		arn, err := ivsevent.ParseChannelARN(sampleARN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		linkKey, err := session.LinkKey(arn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var applied session.AppliedCorrections
+		if err := json.Unmarshal(s.object(t, linkKey), &applied); err != nil || !slices.Equal(applied.Keys, []string{correctionKey}) {
+			t.Errorf("the channel's applied corrections %v (%v), want [%s]", applied.Keys, err, correctionKey)
 		}
 	})
 	t.Run("written after a 409, when the other conditional write fails", func(t *testing.T) {
@@ -463,7 +475,8 @@ func TestRejected(t *testing.T) {
 		"unknown type":     {envelopeOf(t, "x", "IVS Something Else", nil, map[string]any{}), "detail-type"},
 		"detail a string":  {envelopeOf(t, "x", suite.DetailTypeSessionEnriched, nil, "hello"), "detail"},
 		"bad stream ID":    {enrichedOf(t, badStream, tr), "detail.record.streamId"},
-		"bad trigger ID":   {enrichedOf(t, accountBadTrigger, accTr), "detail.trigger.eventId"},
+		"bad trigger ID":   {bytes.Replace(enrichedOf(t, accountBadTrigger, accTr), []byte(`"id":"pub-../../etc"`), []byte(`"id":"pub-1"`), 1), "detail.trigger.eventId"},
+		"bad envelope ID":  {enrichedOf(t, accountBadTrigger, accTr), "id"},
 		"correction no at": {envelopeOf(t, "x", suite.DetailTypeChannelCorrected, nil, corr), "detail.correction.at"},
 		"correction bad ARN": {envelopeOf(t, "x", suite.DetailTypeChannelCorrected, nil,
 			session.Corrected{ChannelARN: "arn:aws:ivs:us-west-2:aws_account_id:channel/x", StreamID: sampleStrm}), "detail.channelArn"},

@@ -9,6 +9,7 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+	"github.com/ivs-sessions/ivs-sessions/shared/session"
 )
 
 // FuzzParse checks the corrector's decoding on arbitrary messages: it never panics, a message
@@ -29,7 +30,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"source":"ivs-sessions","detail-type":"IVS Session Enriched","detail":{"Decision":{"action":"apply"},"record":{"channelArn":"arn:aws:ivs:us-west-2:123456789012:channel/AbCdef1G2hij","streamId":"st-1A2b3c4D5e6F78ghij9Klmn"}}}`))
 	f.Add([]byte(`{"source":"ivs-sessions","detail-type":"IVS Session Enriched","detail":{"decision":{"action":"manual","action":"apply"}}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		j, err := parse(body)
+		j, err := parse(body, "")
 		if err != nil {
 			var fe *invalid.FieldError
 			if !errors.As(err, &fe) {
@@ -44,7 +45,7 @@ func FuzzParse(f *testing.F) {
 		if _, err := ivsevent.ParseChannelARN(r.ChannelARN); err != nil || !ivsevent.ValidStreamID(r.StreamID) {
 			t.Fatalf("accepted channel %q stream %q", r.ChannelARN, r.StreamID)
 		}
-		if _, err := lockKey(r.ChannelARN); err != nil {
+		if _, err := session.LockKey(j.id.ChannelARN()); err != nil || j.arn != r.ChannelARN {
 			t.Fatalf("accepted a channel whose lease key cannot be built: %v", err)
 		}
 	})

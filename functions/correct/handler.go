@@ -93,10 +93,11 @@ var (
 // Handler corrects the channel of one enriched session per message. Its fields are set once in
 // main (or a test) and only read afterwards; Handle is safe for concurrent use.
 type Handler struct {
-	Channels channelGetter    // GetChannel
-	Streams  streamGetter     // GetStream
-	Updater  channelUpdater   // UpdateChannel
-	Events   putevents.Putter // PutEvents on Cfg.EventBusName
+	Sessions streamSessionGetter // GetStreamSession: IVS confirms the refusal (verify.go)
+	Channels channelGetter       // GetChannel
+	Streams  streamGetter        // GetStream
+	Updater  channelUpdater      // UpdateChannel
+	Events   putevents.Putter    // PutEvents on Cfg.EventBusName
 	// Locks holds each channel's lease (a lease.Locker on Cfg.LockBucket) while it is corrected.
 	Locks channelLocker
 	// Intents reads and writes the sessions' intent records in Cfg.LockBucket (intentRecord).
@@ -118,19 +119,26 @@ type Handler struct {
 // job is a validated "IVS Session Enriched" event.
 type job struct {
 	eventTime time.Time
-	replay    string // the envelope's replay-name: set when EventBridge replays an archive
+	queueARN  string // the queue the message came from; "" for a bare event
+	replay    string // the replay the event comes from (suiteevent.Event.Replay): its own or its trigger's
 	enriched  session.Enriched
-	code      string // the code the decision is made for
+	id        session.Identity // the session's, parsed once from the record's channel ARN and stream ID
+	arn       string           // its channel ARN
+	code      string           // the code the decision is made for
 }
 
 // Handle corrects the channel of the enriched session in m.Body. It returns nil when the
 // message is done (a correction was published; one given up on was also sent to the dead-letter
 // queue), a transient error (retryable.Is) when the message must come back (a live channel,
 // another delivery correcting the channel, throttling, 5xx, a publication that failed), and a
-// permanent error for a message that is not an enriched session with an apply decision.
+// permanent error for a message that is not an enriched session with an apply decision, whose
+// envelope does not fit its record, or whose refusal IVS does not confirm (*UnverifiedError).
 //
-// The steps: a replayed event (replay-name) is acknowledged without touching the channel; take
-// the channel's lease (held by another delivery: try again in a few seconds); GetChannel; the
+// The steps: the envelope is checked against the record and the queue (checkEnvelope); an
+// event of a replay (its replay-name, or the replay mark enrich carried over from the IVS event
+// it was made from) is acknowledged without touching the channel; take the channel's lease
+// (held by another delivery: try again in a few seconds); IVS confirms the refusal (confirm:
+// GetStreamSession; not confirmed: rejected, the channel neither read nor changed); GetChannel; the
 // policy decides again on the channel as it is now; dry-run: publish "dry-run"; read the
 // session's intent record and follow nextStep (a change already made is published "applied"
 // from the record; one made and changed back since is never made again); past the trigger's
@@ -139,15 +147,16 @@ type job struct {
 // and dead-letter); record and publish "applied"; release the lease, whatever the outcome.
 func (h *Handler) Handle(ctx context.Context, m batch.Message) error {
 	defer h.Throttles.Report(h.Metrics, suite.FunctionCorrect)
-	j, err := parse(m.Body)
+	j, err := parse(m.Body, m.QueueARN)
 	if err != nil {
 		return err
 	}
 	return h.correct(ctx, m, j)
 }
 
-// parse validates the envelope and the detail. Errors are *invalid.FieldError (permanent).
-func parse(body []byte) (job, error) {
+// parse validates the envelope and the detail, and the envelope against the record and the
+// queue it came from (checkEnvelope). Errors are *invalid.FieldError (permanent).
+func parse(body []byte, queueARN string) (job, error) {
 	ev, err := suiteevent.Decode(body)
 	if err != nil {
 		return job{}, err
@@ -155,17 +164,29 @@ func parse(body []byte) (job, error) {
 	if ev.Enriched == nil {
 		return job{}, &invalid.FieldError{Field: "detail-type", Want: fmt.Sprintf("%q", suite.DetailTypeSessionEnriched), Got: ev.DetailType, Err: invalid.ErrUnknown}
 	}
-	j := job{eventTime: ev.Time, replay: ev.ReplayName, enriched: *ev.Enriched}
+	j := job{eventTime: ev.Time, replay: ev.Replay(), enriched: *ev.Enriched}
 	d, r := j.enriched.Decision, j.enriched.Record
 	if d.Action != multitrack.ActionApply {
 		return job{}, &invalid.FieldError{Field: "detail.decision.action", Want: `"apply" (the CorrectionsNeeded rule routes only those)`, Got: string(d.Action)}
 	}
-	if _, err := ivsevent.ParseChannelARN(r.ChannelARN); err != nil {
+	arn, err := ivsevent.ParseChannelARN(r.ChannelARN)
+	if err != nil {
 		return job{}, &invalid.FieldError{Field: "detail.record.channelArn", Want: "an IVS channel ARN (arn:aws:ivs:<region>:<account>:channel/<id>)", Got: r.ChannelARN}
 	}
 	if err := ivsevent.CheckStreamID("detail.record.streamId", r.StreamID); err != nil {
 		return job{}, err
 	}
+	if err := r.Validate(); err != nil {
+		return job{}, fmt.Errorf("detail.record: %w", err)
+	}
+	if err := checkEnvelope(ev, r.ChannelARN, queueARN); err != nil {
+		return job{}, err
+	}
+	j.queueARN = queueARN
+	if j.id, err = session.IdentityOf(arn, r.StreamID); err != nil {
+		return job{}, &invalid.FieldError{Field: "detail.record.channelArn", Want: "an IVS channel ARN whose identity makes keys", Got: r.ChannelARN, Err: err}
+	}
+	j.arn = arn.String()
 	j.code = d.Code
 	if j.code == "" {
 		j.code = r.Code
@@ -173,89 +194,140 @@ func parse(body []byte) (job, error) {
 	return j, nil
 }
 
+// correct corrects the channel of job j, phase by phase: an event the channel is not touched
+// for (skip), the channel's lease (lock), IVS's confirmation of the refusal (confirm), the
+// channel read and the policy's decision on it (decide), a dry run, then the session's intent
+// record (resume), and the change itself (apply).
 func (h *Handler) correct(ctx context.Context, m batch.Message, j job) error {
 	rec := &j.enriched.Record
-	arn := rec.ChannelARN
-	c := session.Corrected{ChannelARN: arn, StreamID: rec.StreamID, SessionKey: rec.Key(), Trigger: j.enriched.Trigger}
-	cfg := h.Cfg.Correction
+	c := session.Corrected{ChannelARN: j.arn, StreamID: rec.StreamID, SessionKey: rec.Key(), Trigger: j.enriched.Trigger}
 	in := multitrack.Input{Code: j.code, TopVideoHeight: rec.TopVideoHeight()}
-
-	if j.replay != "" {
-		// A replay of the suite's archive rebuilds the archive (the archive function receives the
-		// replayed corrections too); it never changes a channel, which a person may have changed
-		// since.
-		h.Metrics.Add(suite.MetricCorrections, 1, metrics.Dim{Name: suite.DimensionOutcome, Value: outcomeReplay})
-		h.Log.InfoContext(ctx, "replayed event: no channel is touched", keyChannelARN, arn, keyStreamID, rec.StreamID, keyReplay, j.replay)
-		return nil
+	if done, err := h.skip(ctx, j, c, in); done {
+		return err
 	}
-	if cfg.Mode == multitrack.ModeOff {
-		// The policy skips every session without looking at the channel: spare the IVS quota.
-		d := multitrack.Decide(in, cfg)
-		return h.publish(ctx, c, session.CorrectionUnchanged, d, d.Reason, h.now())
-	}
-
-	release, err := h.lock(ctx, m, arn)
+	// The lease first: a delivery that finds it held comes back without spending a call.
+	release, err := h.lock(ctx, m, j)
 	if err != nil {
 		return err
 	}
 	defer release()
-
-	out, err := h.Channels.GetChannel(ctx, &ivs.GetChannelInput{Arn: aws.String(arn)})
-	switch {
-	case retryable.Code(err) == codeNotFound:
-		return h.fail(ctx, m, c, j.enriched.Decision, "the channel no longer exists (GetChannel: ResourceNotFoundException)")
-	case err != nil:
-		return fmt.Errorf("get channel %s: %w", arn, err)
-	case out.Channel == nil:
-		return retryable.Later("get channel "+arn+": the response has no channel", 0, nil)
+	// Nothing is acted on that IVS does not confirm: the message may not be the suite's.
+	refusedAt, err := h.confirm(ctx, j)
+	if err != nil {
+		return err
 	}
-	ch := *out.Channel
-	in.Channel, in.Tags = ch, ch.Tags
-	d := multitrack.Decide(in, cfg)
-	c.Before = session.ChannelOf(&ch)
 
+	ch, d, err := h.decide(ctx, m, j, &c, in)
+	if err != nil || d.Action == "" {
+		return err
+	}
 	if d.Action == multitrack.ActionApply && d.DryRun {
 		after := multitrack.Apply(ch, *d.Change)
 		c.After = session.ChannelOf(&after)
 		return h.publish(ctx, c, session.CorrectionDryRun, d, "correction mode dry-run: UpdateChannel was not called", h.now())
 	}
-
-	ikey, err := intentKey(arn, rec.StreamID)
+	ikey, err := session.IntentKey(j.id)
 	if err != nil {
 		return err
 	}
+	prior, done, err := h.resume(ctx, m, c, ch, d, ikey)
+	if done {
+		return err
+	}
+	return h.apply(ctx, m, j, c, ch, d, ikey, prior, refusedAt)
+}
+
+// skip handles the events that never touch the channel: a replay of the suite's archive, and
+// every event when the policy is off. done reports that the message is handled (err says how).
+func (h *Handler) skip(ctx context.Context, j job, c session.Corrected, in multitrack.Input) (done bool, err error) {
+	cfg := h.Cfg.Correction
+	switch {
+	case j.replay != "":
+		// A replay rebuilds the archive (of the suite's bus: the archive function receives the
+		// replayed corrections too; of IVS's events: enrich publishes them marked as replayed);
+		// it never changes a channel, which a person may have changed since, and never gives up
+		// on an old trigger (a "failed" correction would page a person once per replayed refusal).
+		h.Metrics.Add(suite.MetricCorrections, 1, metrics.Dim{Name: suite.DimensionOutcome, Value: outcomeReplay})
+		h.Log.InfoContext(ctx, "replayed event: no channel is touched", keyChannelARN, j.arn, keyStreamID, j.id.StreamID, keyReplay, j.replay)
+		return true, nil
+	case cfg.Mode == multitrack.ModeOff:
+		// The policy skips every session without looking at the channel: spare the IVS quota.
+		// Even "unchanged" is published only for a refusal IVS confirms.
+		if _, err := h.confirm(ctx, j); err != nil {
+			return true, err
+		}
+		d := multitrack.Decide(in, cfg)
+		return true, h.publish(ctx, c, session.CorrectionUnchanged, d, d.Reason, h.now())
+	}
+	return false, nil
+}
+
+// decide reads the channel (GetChannel) and has the policy decide again on it as it is now;
+// c.Before is the channel read. A channel gone fails the correction for good: the returned
+// decision is then empty and err is the failure's outcome.
+func (h *Handler) decide(ctx context.Context, m batch.Message, j job, c *session.Corrected, in multitrack.Input) (types.Channel, multitrack.Decision, error) {
+	out, err := h.Channels.GetChannel(ctx, &ivs.GetChannelInput{Arn: aws.String(j.arn)})
+	switch {
+	case retryable.Code(err) == codeNotFound:
+		return types.Channel{}, multitrack.Decision{}, h.fail(ctx, m, *c, j.enriched.Decision, "the channel no longer exists (GetChannel: ResourceNotFoundException)")
+	case err != nil:
+		return types.Channel{}, multitrack.Decision{}, fmt.Errorf("get channel %s: %w", j.arn, err)
+	case out.Channel == nil:
+		return types.Channel{}, multitrack.Decision{}, retryable.Later("get channel "+j.arn+": the response has no channel", 0, nil)
+	}
+	ch := *out.Channel
+	in.Channel, in.Tags = ch, ch.Tags
+	c.Before = session.ChannelOf(&ch)
+	return ch, multitrack.Decide(in, h.Cfg.Correction), nil
+}
+
+// resume follows the session's intent record (nextStep): a change already made is published
+// "applied" from the record; one made and changed back since is never made again; a decision
+// with nothing to change is published "unchanged". done is false when the change is to be
+// made (apply); prior is then the record's state (failed: a redrive, or a duplicate of a
+// trigger given up on).
+func (h *Handler) resume(ctx context.Context, m batch.Message, c session.Corrected, ch types.Channel, d multitrack.Decision, ikey string) (prior intentState, done bool, err error) {
 	intent, err := h.readIntent(ctx, ikey)
 	if err != nil {
-		return retryable.Own(fmt.Errorf("read the intent of %s: %w", arn, err))
+		return "", true, retryable.Own(fmt.Errorf("read the intent of %s: %w", c.ChannelARN, err))
 	}
 	switch nextStep(intent.State, d.Action) {
 	case stepDone:
-		h.Log.InfoContext(ctx, "correction already applied and published", keyChannelARN, arn, keyStreamID, rec.StreamID, keyMessageID, m.ID)
-		return nil
+		h.Log.InfoContext(ctx, "correction already done (applied and published, or failed and on record)", keyChannelARN, c.ChannelARN, keyStreamID, c.StreamID, keyMessageID, m.ID)
+		return "", true, nil
 	case stepLeave:
 		h.Metrics.Add(suite.MetricCorrections, 1, metrics.Dim{Name: suite.DimensionOutcome, Value: outcomeReverted})
 		h.Log.WarnContext(ctx, "the suite applied this correction and the channel was changed since: not applied again",
-			keyChannelARN, arn, keyStreamID, rec.StreamID, keyMessageID, m.ID, keyDetail, d.Reason)
-		return nil
+			keyChannelARN, c.ChannelARN, keyStreamID, c.StreamID, keyMessageID, m.ID, keyDetail, d.Reason)
+		return "", true, nil
 	case stepRecover:
-		return h.recover(ctx, c, ch, intent, ikey)
+		return "", true, h.recover(ctx, c, ch, intent, ikey)
 	case stepUnchanged:
 		// A duplicate or a redelivery after the change, another writer, an opt-out tag added
 		// since, or a permission withdrawn: nothing to call.
 		c.After = c.Before
-		return h.publish(ctx, c, session.CorrectionUnchanged, d, d.Reason, h.now())
+		return "", true, h.publish(ctx, c, session.CorrectionUnchanged, d, d.Reason, h.now())
 	}
+	return intent.State, false, nil
+}
 
-	f := freshnessOf(j.enriched.Trigger.Time, j.eventTime, m.Sent, h.now(), h.Cfg.MaxAge)
+// apply makes the change: past the trigger's maximum age, counted from when IVS says the
+// refusal happened (refusedAt, else the trigger's time), it gives up (giveUp); a live channel
+// waits (GetStream); else it writes the intent, calls UpdateChannel (ConflictException: wait;
+// ValidationException and other permanent errors: publish "failed" and dead-letter), records
+// the change and publishes "applied".
+func (h *Handler) apply(ctx context.Context, m batch.Message, j job, c session.Corrected, ch types.Channel, d multitrack.Decision, ikey string, prior intentState, refusedAt time.Time) error {
+	// Fresh from when IVS says the refusal happened, not from a time the message claims.
+	f := freshnessOf(firstNonZero(refusedAt, j.enriched.Trigger.Time), j.eventTime, m.Sent, h.now(), h.Cfg.MaxAge)
 	if f.expired(h.now()) {
-		if intent.State == intentFailed {
+		if prior == intentFailed {
 			// Given up on already (a duplicate of its trigger): on record and dead-lettered.
-			h.Log.InfoContext(ctx, "correction already given up on", keyChannelARN, arn, keyStreamID, rec.StreamID, keyMessageID, m.ID)
+			h.Log.InfoContext(ctx, "correction already given up on", keyChannelARN, j.arn, keyStreamID, c.StreamID, keyMessageID, m.ID)
 			return nil
 		}
 		return h.giveUp(ctx, m, c, d, f)
 	}
-	live, err := h.live(ctx, arn)
+	live, err := h.live(ctx, j.arn)
 	switch {
 	case retryable.Code(err) == codeNotFound:
 		return h.fail(ctx, m, c, d, "the channel no longer exists (GetStream: ResourceNotFoundException)")
@@ -267,14 +339,14 @@ func (h *Handler) correct(ctx context.Context, m batch.Message, j job) error {
 
 	change := *d.Change
 	if err := h.writeIntent(ctx, ikey, intentRecord{State: intentPending, Owner: m.ID, Decision: d, Before: c.Before, At: h.now().UTC()}); err != nil {
-		return retryable.Own(fmt.Errorf("write the intent of %s: %w", arn, err))
+		return retryable.Own(fmt.Errorf("write the intent of %s: %w", j.arn, err))
 	}
-	upd, err := h.Updater.UpdateChannel(ctx, change.UpdateChannelInput(arn), change.ClientOptions()...)
+	upd, err := h.Updater.UpdateChannel(ctx, change.UpdateChannelInput(j.arn), change.ClientOptions()...)
 	switch {
 	case retryable.Code(err) == codeConflict:
 		return h.wait(ctx, m, c, f, "the channel went live again (UpdateChannel: ConflictException)")
 	case err != nil && retryable.Is(err):
-		return fmt.Errorf("update channel %s: %w", arn, err)
+		return fmt.Errorf("update channel %s: %w", j.arn, err)
 	case err != nil:
 		// ValidationException, PendingVerification, ResourceNotFoundException: a retry cannot
 		// fix it; a person can, then redrive the message.
@@ -288,7 +360,7 @@ func (h *Handler) correct(ctx context.Context, m batch.Message, j job) error {
 	applied := intentRecord{State: intentApplied, Owner: m.ID, Decision: d, Before: c.Before, After: c.After, At: h.now().UTC()}
 	if err := h.writeIntent(ctx, ikey, applied); err != nil {
 		// The pending record stands: a redelivery finds the channel changed and recovers.
-		h.Log.WarnContext(ctx, "the applied correction was not recorded; a redelivery recovers it", keyChannelARN, arn, keyErr, err)
+		h.Log.WarnContext(ctx, "the applied correction was not recorded; a redelivery recovers it", keyChannelARN, j.arn, keyErr, err)
 	}
 	return h.recover(ctx, c, after, applied, ikey)
 }
@@ -343,7 +415,11 @@ func (h *Handler) fail(ctx context.Context, m batch.Message, c session.Corrected
 // published and dead-lettered. A write that fails is logged: a later delivery then decides
 // on the channel as it finds it, as before the record.
 func (h *Handler) recordFailed(ctx context.Context, m batch.Message, c session.Corrected, d multitrack.Decision) {
-	key, err := intentKey(c.ChannelARN, c.StreamID)
+	id, err := c.Identity()
+	var key string
+	if err == nil {
+		key, err = session.IntentKey(id)
+	}
 	if err == nil {
 		err = h.writeIntent(ctx, key, intentRecord{State: intentFailed, Owner: m.ID, Decision: d, Before: c.Before, At: h.now().UTC()})
 	}
@@ -360,8 +436,9 @@ func (h *Handler) recordFailed(ctx context.Context, m batch.Message, c session.C
 //
 // Without the lease, two deliveries could both read the channel before either changed it, and
 // both call UpdateChannel; with it, the second reads the channel the first corrected.
-func (h *Handler) lock(ctx context.Context, m batch.Message, arn string) (func(), error) {
-	key, err := lockKey(arn)
+func (h *Handler) lock(ctx context.Context, m batch.Message, j job) (func(), error) {
+	arn := j.arn
+	key, err := session.LockKey(j.id.ChannelARN())
 	if err != nil {
 		return nil, err
 	}
@@ -383,16 +460,6 @@ func (h *Handler) lock(ctx context.Context, m batch.Message, arn string) (func()
 				keyExpires, le.Expires, keyErr, err)
 		}
 	}, nil
-}
-
-// lockKey returns the key of the channel's lease (session.LockKey):
-// locks/account=<account>/region=<region>/channel=<channel id>.json.
-func lockKey(channelARN string) (string, error) {
-	a, err := ivsevent.ParseChannelARN(channelARN)
-	if err == nil {
-		return session.LockKey(a)
-	}
-	return "", fmt.Errorf("lease of %s: %w", channelARN, err)
 }
 
 // live reports whether the channel has a live stream: GetStream answers ChannelNotBroadcasting

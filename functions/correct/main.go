@@ -55,6 +55,7 @@ func run(ctx context.Context) error {
 	log := lambdacontext.NewLogger()
 	rec := metrics.New(suite.MetricNamespace, os.Stdout)
 	h := &Handler{
+		Sessions:    ivsClient,
 		Channels:    ivsClient,
 		Streams:     ivsClient,
 		Updater:     ivsClient,

@@ -53,6 +53,8 @@ func run(ctx context.Context) error {
 		},
 		Log: log, Metrics: rec, Throttles: pacer,
 	}
-	lambda.StartWithOptions(h.Handle, lambda.WithEnableSIGTERM())
+	// The Handler itself, not h.Handle: the runtime then hands it the payload as it arrived, so
+	// that ParseInput decodes it strictly (Handler.Invoke).
+	lambda.StartWithOptions(h, lambda.WithEnableSIGTERM())
 	return nil
 }

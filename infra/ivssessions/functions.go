@@ -26,6 +26,11 @@ type suiteFunction struct {
 	queue    awssqs.Queue
 	dlq      awssqs.Queue
 	logGroup awslogs.LogGroup
+	// queueRules and dlqRules are the ARNs of the EventBridge rules that send to the queue and
+	// to the dead-letter queue (the rules whose events EventBridge cannot deliver, and the rule
+	// that keeps unknown IVS events): with the roles that send, the only senders the queues'
+	// policies let in (restrictQueues).
+	queueRules, dlqRules []*string
 }
 
 // newSuiteFunction creates the queue, the DLQ, the log group, the role and the function

@@ -38,6 +38,7 @@ const (
 	ContextEventArchiveRetentionDays  = "eventArchiveRetentionDays"
 	ContextLogRetentionDays           = "logRetentionDays"
 	ContextAlarmEmail                 = "alarmEmail"
+	ContextQueueSenders               = "queueSenders"
 )
 
 // Defaults of the deployment settings that only the CDK app has. The settings the functions
@@ -110,6 +111,21 @@ type IvsSessionsProps struct {
 	LogRetentionDays int
 	// AlarmEmail, when set, subscribes this address to the alarm topic. Default none.
 	AlarmEmail string
+	// QueueSenders are IAM role ARNs, comma-separated, that may send to the functions' queues
+	// besides the suite's rules and roles: the roles people redrive a dead-letter queue with
+	// (a redrive sends as its caller). Default none: nobody else may send (QueueSenderARNs).
+	QueueSenders string
+}
+
+// QueueSenderARNs returns QueueSenders as a list; nil for none.
+func (p IvsSessionsProps) QueueSenderARNs() []string {
+	var out []string
+	for _, a := range strings.Split(p.QueueSenders, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // SettingError reports a deployment setting whose value is not usable: Setting is the CDK
@@ -142,6 +158,9 @@ var logRetentions = map[int]awslogs.RetentionDays{
 
 // scheduleExpression is the shape of an EventBridge rule's schedule; EventBridge checks the rest.
 var scheduleExpression = regexp.MustCompile(`^(rate\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$`)
+
+// roleARNPattern is an IAM role's ARN in any partition.
+var roleARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}$`)
 
 // emailPattern is a sanity check, not RFC 5322: SNS itself confirms the address.
 var emailPattern = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)

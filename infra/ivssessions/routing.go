@@ -68,6 +68,8 @@ func newRoutes(scope constructs.Construct, bus awsevents.IEventBus, fns map[stri
 			RetryAttempts:   jsii.Number(targetRetryAttempts),
 			MaxEventAge:     awscdk.Duration_Hours(jsii.Number(targetMaxEventAgeH)),
 		}))
+		pf.queueRules = append(pf.queueRules, rule.RuleArn())
+		pf.dlqRules = append(pf.dlqRules, rule.RuleArn())
 	}
 }
 

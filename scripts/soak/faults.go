@@ -26,6 +26,7 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/lambdarie"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/localbus"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
 
@@ -107,8 +108,8 @@ const notYetCalls = 2
 // (shared/batch's poison_soak.go, compiled with -tags soak only).
 const poisonMarker = "ivs-sessions-soak-poison"
 
-// injector injects the soak's faults into the local stack (engine.Config.Wrap and WrapSink,
-// and the functions' queue handlers) and records each one against what it touched.
+// injector injects the soak's faults into the local stack (engine.Config.Wrap, the local bus's
+// EventFaults and the functions' queue handlers) and records each one against what it touched.
 type injector struct {
 	seed  uint64
 	rates Rates
@@ -125,10 +126,6 @@ type injector struct {
 	aliases     map[string]string         // stream ID, channel ARN or ID -> the plan's channel name
 	outageFrom  time.Time                 // the outage's window (zero: not yet)
 	outageTo    time.Time
-	late        []ivstest.Event // held until the end of the run
-	hoursLate   []ivstest.Event // the expired role's events, held until the end of the run
-	delayed     sync.WaitGroup  // reordered events in flight
-	sinkNext    ivstest.Sink
 	delivered   map[string]map[string][]byte // stream ID -> message ID -> an archive message's body, for replays
 	conflictMu  sync.Mutex                   // one competitor write at a time (conflict)
 }
@@ -823,91 +820,44 @@ func eventID(body string) string {
 	return e.ID
 }
 
-// wrapSink is engine.Config.WrapSink: IVS's events on their way to EventBridge. The expired
-// role's events are all held back until the end of the run (hours late: IVS's clock was set
-// back when they happened); the swept role's Session Ended and Stream End are lost; the rest
-// are lost (never a Session Ended, which only the daily sweep would recover for a refusal),
-// duplicated, reordered (delivered up to 2 s later, after events that followed them) or late
-// (held until the rest of the run is done) at their rates.
-func (in *injector) wrapSink(next ivstest.Sink) ivstest.Sink {
-	in.sinkNext = next
-	return ivstest.SinkFunc(func(ctx context.Context, ev ivstest.Event) error {
-		name, stream := eventFacts(ev.JSON)
-		names := in.names(string(ev.JSON))
-		id := strings.Join(names, ",") + " " + name
-		role := Role("")
-		if len(names) == 1 {
-			if c := in.plan.Channel(names[0]); c != nil {
-				role = c.Role
-			}
-		}
-		switch {
-		case role == RoleExpired:
-			in.note(kEventHoursLate, stream)
-			in.mu.Lock()
-			in.hoursLate = append(in.hoursLate, ev)
-			in.mu.Unlock()
-			return nil
-		case role == RoleSwept && (name == ivsevent.EventSessionEnded || name == ivsevent.EventStreamEnd):
-			in.note(kEventEndLost, stream)
-			return nil
-		case name != ivsevent.EventSessionEnded && in.roll(kEventLost, id, in.rates.EventLost):
-			in.note(kEventLost, stream)
-			return nil
-		case in.roll(kEventLate, id, in.rates.EventLate):
-			in.note(kEventLate, stream)
-			in.mu.Lock()
-			in.late = append(in.late, ev)
-			in.mu.Unlock()
-			return nil
-		case in.roll(kEventReordered, id, in.rates.EventReordered):
-			in.note(kEventReordered, stream)
-			d := time.Duration(200+unit(in.seed, "reorder", id, 0)*1800) * time.Millisecond
-			in.delayed.Add(1)
-			go func() {
-				defer in.delayed.Done()
-				time.Sleep(d)
-				_ = next.Send(context.Background(), ev)
-			}()
-			return nil
-		}
-		if err := next.Send(ctx, ev); err != nil {
-			return err
-		}
-		if in.roll(kEventDuplicate, id, in.rates.EventDuplicate) {
-			in.note(kEventDuplicate, stream)
-			return next.Send(ctx, ev)
-		}
-		return nil
-	})
-}
-
-// flushLate delivers the held events, after the reordered ones: the late ones, then the
-// expired role's.
-func (in *injector) flushLate(ctx context.Context) error {
-	in.delayed.Wait()
-	in.mu.Lock()
-	held := append(in.late, in.hoursLate...)
-	in.late, in.hoursLate = nil, nil
-	in.mu.Unlock()
-	for _, ev := range held {
-		if err := in.sinkNext.Send(ctx, ev); err != nil {
-			return err
+// decide is the local bus's EventFaults.Decide (localbus: the one injector of lost, late and
+// repeated IVS events), for IVS's events on their way to EventBridge. The expired role's events
+// are all held back until the end of the run (hours late: IVS's clock was set back when they
+// happened); the swept role's Session Ended and Stream End are lost; the rest are lost (never a
+// Session Ended, which only the daily sweep would recover for a refusal), held until the rest
+// of the run is done (late), delayed up to 2 s (reordered: delivered after events that followed
+// them) or delivered twice (duplicated) at their rates. The held events are released by
+// player.drain (Bus.ReleaseHeld).
+func (in *injector) decide(ev localbus.FaultEvent) localbus.Fault {
+	names := in.names(string(ev.Body))
+	id := strings.Join(names, ",") + " " + ev.Name
+	role := Role("")
+	if len(names) == 1 {
+		if c := in.plan.Channel(names[0]); c != nil {
+			role = c.Role
 		}
 	}
-	return nil
-}
-
-// eventFacts returns an IVS event's name and stream ID.
-func eventFacts(envelope []byte) (name, stream string) {
-	var e struct {
-		Detail struct {
-			EventName string `json:"event_name"`
-			StreamID  string `json:"stream_id"`
-		} `json:"detail"`
+	switch {
+	case role == RoleExpired:
+		in.note(kEventHoursLate, ev.StreamID)
+		return localbus.Fault{Hold: true}
+	case role == RoleSwept && (ev.Name == ivsevent.EventSessionEnded || ev.Name == ivsevent.EventStreamEnd):
+		in.note(kEventEndLost, ev.StreamID)
+		return localbus.Fault{Drop: true}
+	case ev.Name != ivsevent.EventSessionEnded && in.roll(kEventLost, id, in.rates.EventLost):
+		in.note(kEventLost, ev.StreamID)
+		return localbus.Fault{Drop: true}
+	case in.roll(kEventLate, id, in.rates.EventLate):
+		in.note(kEventLate, ev.StreamID)
+		return localbus.Fault{Hold: true}
+	case in.roll(kEventReordered, id, in.rates.EventReordered):
+		in.note(kEventReordered, ev.StreamID)
+		return localbus.Fault{Delay: time.Duration(200+unit(in.seed, "reorder", id, 0)*1800) * time.Millisecond}
+	case in.roll(kEventDuplicate, id, in.rates.EventDuplicate):
+		in.note(kEventDuplicate, ev.StreamID)
+		return localbus.Fault{Extra: 1}
 	}
-	_ = json.Unmarshal(envelope, &e)
-	return e.Detail.EventName, e.Detail.StreamID
+	return localbus.Fault{}
 }
 
 // installHandlers wraps the queue handler of every queue-fed function (handler).

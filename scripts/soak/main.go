@@ -43,14 +43,20 @@ import (
 
 	"github.com/ivs-sessions/ivs-sessions/scripts/local/engine"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/localbus"
+	"github.com/ivs-sessions/ivs-sessions/shared/redact"
 )
+
+// stdout is where the soak reports: its lines are printed as data (redact.Terminal), since the
+// checks quote what the archive and the functions said.
+var stdout = redact.Terminal(os.Stdout)
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	ok, err := run(ctx, os.Args[1:])
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "soak:", err)
+		fmt.Fprintln(os.Stderr, "soak:", redact.Escape(err.Error()))
 		os.Exit(1)
 	}
 	if !ok {
@@ -169,7 +175,7 @@ func run(ctx context.Context, args []string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	fmt.Printf("soak: built in %s\n", time.Since(start).Round(time.Second))
+	fmt.Fprintf(stdout, "soak: built in %s\n", time.Since(start).Round(time.Second))
 	var results []result
 	for _, seed := range o.seeds {
 		dir := filepath.Join(tmp, fmt.Sprintf("seed-%d", seed))
@@ -178,7 +184,7 @@ func run(ctx context.Context, args []string) (bool, error) {
 		}
 		r := runSeed(ctx, o, seed, art, dir)
 		if r.err != nil {
-			fmt.Printf("soak: seed %d: %v\n", seed, r.err)
+			fmt.Fprintf(stdout, "soak: seed %d: %v\n", seed, r.err)
 		}
 		results = append(results, r)
 		if ctx.Err() != nil {
@@ -186,7 +192,7 @@ func run(ctx context.Context, args []string) (bool, error) {
 		}
 	}
 	if len(o.seeds) > 1 {
-		fmt.Println(summary(results, time.Since(start)))
+		fmt.Fprintln(stdout, summary(results, time.Since(start)))
 	}
 	for _, r := range results {
 		if !r.ok {
@@ -204,18 +210,22 @@ func runSeed(ctx context.Context, o options, seed uint64, art engine.Artifacts, 
 	defer cancel()
 	plan := NewPlan(seed, o.sessions, o.refused, o.spread)
 	inj := newInjector(seed, DefaultRates, plan)
-	st, err := engine.Start(ctx, engine.Config{Dir: dir, Artifacts: art, Quota: ivstest.DefaultQuota, Second: o.second, Wrap: inj.wrap, WrapSink: inj.wrapSink})
+	st, err := engine.Start(ctx, engine.Config{Dir: dir, Artifacts: art, Quota: ivstest.DefaultQuota, Second: o.second, Wrap: inj.wrap})
 	if err != nil {
 		res.err = err
 		return res
 	}
 	defer st.Close()
+	if err := st.Bus.SetEventFaults(localbus.EventFaults{Decide: inj.decide}); err != nil {
+		res.err = err
+		return res
+	}
 	inj.stack = func() *engine.Stack { return st }
 	if err := inj.installHandlers(st); err != nil {
 		res.err = err
 		return res
 	}
-	fmt.Printf("\nsoak: seed %d: %d channels (%d of them the roles), %d sessions; plain ones %.0f%% refused, over %s; %s down for %s; IVS quota %d/s\n",
+	fmt.Fprintf(stdout, "\nsoak: seed %d: %d channels (%d of them the roles), %d sessions; plain ones %.0f%% refused, over %s; %s down for %s; IVS quota %d/s\n",
 		seed, len(plan.Channels), len(specialRoles), len(plan.Sessions()), o.refused*100, o.spread, plan.Outage, plan.OutageFor, ivstest.DefaultQuota)
 	pl := &player{st: st, inj: inj, plan: plan}
 	if err := pl.play(ctx); err != nil {
@@ -226,7 +236,7 @@ func runSeed(ctx context.Context, o options, seed uint64, art engine.Artifacts, 
 	// say what is left where.
 	drained := pl.drain(ctx)
 	if drained != nil {
-		fmt.Println("soak:", drained)
+		fmt.Fprintln(stdout, "soak:", drained)
 	}
 	if err := learn(st, plan); err != nil {
 		res.err = err
@@ -343,32 +353,32 @@ func printReport(inj *injector, rows []Row, took time.Duration, st *engine.Stack
 		designated[k] = v
 	}
 	inj.mu.Unlock()
-	fmt.Println()
-	fmt.Println("faults injected")
+	fmt.Fprintln(stdout)
+	fmt.Fprintln(stdout, "faults injected")
 	for _, k := range faultKinds {
 		at := ""
 		if d := designated[k]; d != "" {
 			at = " (designated: " + d + ")"
 		}
-		fmt.Printf("  %-88s %5d%s\n", k, counts[k], at)
+		fmt.Fprintf(stdout, "  %-88s %5d%s\n", k, counts[k], at)
 	}
 	for _, k := range killed {
-		fmt.Printf("  killed %s\n", k)
+		fmt.Fprintf(stdout, "  killed %s\n", k)
 	}
 	var calls, throttled int
 	for _, n := range st.Counters().FunctionCalls() {
 		calls += n.Calls
 		throttled += n.Throttled
 	}
-	fmt.Printf("  (IVS calls by the functions %d, throttled by the quota %d; emulator restarts: %s)\n", calls, throttled, engine.Counts(st.Restarts(), "none"))
-	fmt.Println()
-	fmt.Printf("%-72s %-4s %s\n", "check", "", "found")
+	fmt.Fprintf(stdout, "  (IVS calls by the functions %d, throttled by the quota %d; emulator restarts: %s)\n", calls, throttled, engine.Counts(st.Restarts(), "none"))
+	fmt.Fprintln(stdout)
+	fmt.Fprintf(stdout, "%-72s %-4s %s\n", "check", "", "found")
 	for _, r := range rows {
 		mark := "ok"
 		if !r.OK {
 			mark = "FAIL"
 		}
-		fmt.Printf("%-72s %-4s %s\n", r.Check, mark, r.Detail)
+		fmt.Fprintf(stdout, "%-72s %-4s %s\n", r.Check, mark, r.Detail)
 	}
-	fmt.Printf("\ntook %s (load average %s)\n", took.Round(time.Second), loadAverage())
+	fmt.Fprintf(stdout, "\ntook %s (load average %s)\n", took.Round(time.Second), loadAverage())
 }

@@ -94,6 +94,7 @@ func observe(ctx context.Context, st *engine.Stack, inj *injector) (Observed, er
 	if obs.Panics, err = countPanics(filepath.Join(st.Dir(), "logs", suite.FunctionArchive+".log")); err != nil {
 		return Observed{}, err
 	}
+	obs.Undelivered = st.Bus.Held() // before inj.mu: the bus calls the injector under its own lock
 	inj.mu.Lock()
 	defer inj.mu.Unlock()
 	for k, v := range inj.counts {
@@ -102,7 +103,6 @@ func observe(ctx context.Context, st *engine.Stack, inj *injector) (Observed, er
 	for k, v := range inj.lostUpdates {
 		obs.LostUpdates[k] = v
 	}
-	obs.Undelivered = len(inj.late) + len(inj.hoursLate)
 	obs.ArchiveKills = inj.counts[kKillMidBatch+" "+suite.FunctionArchive]
 	return obs, nil
 }

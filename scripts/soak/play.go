@@ -267,9 +267,7 @@ func (p *player) drain(ctx context.Context) error {
 	}{
 		{"wait for the pipeline", func() error { return nil }},
 		{"deliver the held events, run the live sweep", func() error {
-			if err := p.inj.flushLate(ctx); err != nil {
-				return err
-			}
+			p.st.Bus.ReleaseHeld()
 			return p.sweepLive(ctx)()
 		}},
 		// The deployment runs the live sweep every few minutes: two more runs here, so that a

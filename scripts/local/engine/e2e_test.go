@@ -126,7 +126,7 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 
-	scenarios, err := engine.Select("1,2,3,4,6,7,8,9")
+	scenarios, err := engine.Select("1,2,3,4,6,7,8,9,10")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,6 +307,28 @@ func TestEndToEnd(t *testing.T) {
 		if len(told) != 1 || !strings.Contains(told[0], "NotifyChannelForAPerson") || !strings.Contains(told[0], "ad configuration") ||
 			!strings.Contains(told[0], refused.StreamID) {
 			t.Errorf("notifications about the channel = %q, want one naming the session and the ad configuration", told)
+		}
+	})
+
+	// The border: a replayed refusal older than correctionMaxAge and three forged messages on the
+	// correct queue change no channel and tell nobody; the replay is still archived.
+	t.Run("border", func(t *testing.T) {
+		res := results["border"]
+		refused := findRecord(t, res, session.OutcomeRefused)
+		if refused.Code != ivsevent.CodeMultitrackInputNotAllowed || refused.Correction == nil || refused.Correction.Outcome != session.CorrectionDecided {
+			t.Errorf("the replayed refusal's record: code %q, correction %+v; want it archived, decided and no more", refused.Code, refused.Correction)
+		}
+		checkUpdates(t, res, 0)
+		if n := len(res.Archive.Corrections); n != 0 {
+			t.Errorf("%d corrections archived, want none (the replay and the forgeries publish nothing)", n)
+		}
+		if n := res.Counters.FunctionCalls()[ivstest.OpGetStreamSession].Calls; n < 4 {
+			t.Errorf("%d GetStreamSession calls, want enrich's for the replayed refusal and the corrector's for each forged message", n)
+		}
+		for _, p := range stack.Bus.Published(localbus.AlarmTopic) {
+			if strings.Contains(p.Message, res.Channels["s10-studio"]) || strings.Contains(p.Message, res.Channels["s10-live"]) {
+				t.Errorf("a person was told: %s: %s", p.Rule, p.Message)
+			}
 		}
 	})
 

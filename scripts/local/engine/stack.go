@@ -28,6 +28,7 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/local/lambdarie"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/localaws"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/localbus"
+	"github.com/ivs-sessions/ivs-sessions/shared/redact"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
 
@@ -97,9 +98,6 @@ type Config struct {
 	// Wrap, when set, wraps the HTTP handler of each local server the functions and clients
 	// reach (service is ServiceIVS, ServiceBus or ServiceS3): a soak run puts its faults there.
 	Wrap func(service string, h http.Handler) http.Handler
-	// WrapSink, when set, wraps the path of the events IVS emits to the default bus: a soak run
-	// duplicates, reorders, delays or loses them there.
-	WrapSink func(ivstest.Sink) ivstest.Sink
 }
 
 // The services Config.Wrap is given.
@@ -243,13 +241,11 @@ func (s *Stack) busConfig() *localbus.Config {
 }
 
 func (s *Stack) ivsOptions() *ivstest.Options {
-	var sink ivstest.Sink = ivstest.SinkFunc(func(_ context.Context, ev ivstest.Event) error {
+	// Lost, late and repeated events are the local bus's EventFaults.
+	sink := ivstest.SinkFunc(func(_ context.Context, ev ivstest.Event) error {
 		_, err := s.put(ev.JSON, false)
 		return err
 	})
-	if s.cfg.WrapSink != nil {
-		sink = s.cfg.WrapSink(sink)
-	}
 	return &ivstest.Options{
 		Quota: s.cfg.Quota,
 		Sink:  sink,
@@ -371,11 +367,13 @@ func (s *Stack) openLogs() error {
 	return nil
 }
 
+// writeLog appends line to the log file name, printed as data (redact.Escape): a person reads
+// these files with cat and less, and a line may quote what an event or the archive said.
 func (s *Stack) writeLog(name, line string) {
 	s.logMu.Lock()
 	defer s.logMu.Unlock()
 	if f := s.logFiles[name]; f != nil {
-		_, _ = f.WriteString(line + "\n")
+		_, _ = f.WriteString(redact.Escape(line) + "\n")
 	}
 }
 

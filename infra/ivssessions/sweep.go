@@ -3,6 +3,7 @@ package ivssessions
 import (
 	"fmt"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
@@ -34,7 +35,7 @@ func (s *ivsSessions) newSweep(scope constructs.Construct, p IvsSessionsProps) *
 	c := constructs.NewConstruct(scope, jsii.String(name))
 	pf := &suiteFunction{name: name, spec: spec}
 	env := map[string]*string{}
-	for k, v := range p.Settings().Environment(name, suite.Resources{EventBus: *s.bus.EventBusName(), ArchiveBucket: *s.storage.archive.BucketName()}) {
+	for k, v := range p.Settings().Environment(name, suite.Resources{EventBus: *s.bus.EventBusName(), ArchiveBucket: *s.storage.archive.BucketName(), Account: *awscdk.Aws_ACCOUNT_ID()}) {
 		env[k] = jsii.String(v)
 	}
 	// A failed run is not retried by Lambda: the next scheduled run resumes from the state.
@@ -60,16 +61,18 @@ func (s *ivsSessions) newSweep(scope constructs.Construct, p IvsSessionsProps) *
 // and sweep/ only (the live sweep lists the last days' records; a missing state reads as 404),
 // and s3:GetObject/PutObject on its own state under SweepPrefix.
 func (s *ivsSessions) grantSweep(pf *suiteFunction) {
+	channels := s.channelARNs()
 	pf.role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:       jsii.String("IvsChannelsOfThisAccountAndRegion"),
+		Sid:       jsii.String(s.channelsSid()),
 		Actions:   jsii.Strings(SweepIVSActions.Channel...),
-		Resources: &[]*string{s.channelARNs()},
+		Resources: &channels,
 	}))
-	pf.role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+	pf.role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(s.inFleetRegions(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("IvsAccountLevelLists"),
 		Actions:   jsii.Strings(SweepIVSActions.Account...),
 		Resources: jsii.Strings("*"),
-	}))
+	})))
+	s.grantMemberRoles(pf)
 	s.bus.GrantPutEventsTo(pf.role, nil)
 	bucket := s.storage.archive
 	pf.role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -95,10 +98,9 @@ func (s *ivsSessions) grantSweep(pf *suiteFunction) {
 			AppliesTo: &[]any{jsii.String("Resource::*")},
 		},
 		{
-			Id: jsii.String("AwsSolutions-IAM5"),
-			Reason: jsii.String("The sweep reads the customer's IVS channels' sessions (GetStreamSession, ListStreamSessions); the channels are created outside this stack, " +
-				"so the wildcard covers only channel ARNs of this account and region."),
-			AppliesTo: &[]any{jsii.String("Resource::arn:<AWS::Partition>:ivs:<AWS::Region>:<AWS::AccountId>:channel/*")},
+			Id:        jsii.String("AwsSolutions-IAM5"),
+			Reason:    jsii.String(s.sweepChannelsReason()),
+			AppliesTo: s.channelsAppliesTo(),
 		},
 		{
 			Id: jsii.String("AwsSolutions-IAM5"),
@@ -107,6 +109,15 @@ func (s *ivsSessions) grantSweep(pf *suiteFunction) {
 			AppliesTo: &[]any{&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::<.*ArchiveBucket[0-9A-F]{8}\.Arn>\/(sessions|sweep)\/\*$/`)}},
 		},
 	}, jsii.Bool(true))
+}
+
+// sweepChannelsReason is the reason of the sweep's suppression of the channel wildcard.
+func (s *ivsSessions) sweepChannelsReason() string {
+	if s.fleet.Enabled() {
+		return s.channelsReason("The sweep reads the customer's IVS channels' sessions (GetStreamSession, ListStreamSessions).")
+	}
+	return "The sweep reads the customer's IVS channels' sessions (GetStreamSession, ListStreamSessions); the channels are created outside this stack, " +
+		"so the wildcard covers only channel ARNs of this account and region."
 }
 
 // alarmSweep alarms when a sweep run fails (an IVS or S3 error that outlasted the retries, or a

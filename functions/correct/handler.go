@@ -143,6 +143,14 @@ func (h *Handler) Handle(ctx context.Context, m batch.Message) error {
 	if err != nil {
 		return err
 	}
+	if h.Cfg.Fleet.Enabled() {
+		// A fleet's corrector changes channels of the fleet's accounts and regions only, each
+		// in its own region (fleet.IVS): another's is rejected before any call.
+		arn, _ := ivsevent.ParseChannelARN(j.enriched.Record.ChannelARN) // parse checked it
+		if err := h.Cfg.Fleet.CheckCovers(h.Cfg.Account, arn.Account, arn.Region); err != nil {
+			return fmt.Errorf("detail.record.channelArn: a channel outside the fleet: %w", err)
+		}
+	}
 	return h.correct(ctx, m, j)
 }
 

@@ -291,7 +291,7 @@ func TestFleetWiring(t *testing.T) {
 		if want := slices.Contains(suite.FleetFunctions, fn); has != want {
 			t.Errorf("%s: %s set %v, want %v", fn, suite.EnvFleetRegions, has, want)
 		}
-		if has && (env[suite.EnvFleetRegions] != home+","+other || env[suite.EnvFleetMemberAccounts] != member || !equal(env[suite.EnvFleetAccount], ref("AWS::AccountId"))) {
+		if has && (env[suite.EnvFleetRegions] != home+","+other || env[suite.EnvFleetMemberAccounts] != member || !equal(env[suite.EnvAccountID], ref("AWS::AccountId"))) {
 			t.Errorf("%s: fleet environment %v", fn, env)
 		}
 	}

@@ -26,7 +26,10 @@ const (
 )
 
 // Pacer spaces IVS calls per operation and counts throttled attempts. It is safe for concurrent
-// use; share one per process (per cold start).
+// use; share one per process (per cold start). The calls of the clients given ScopedOptions are
+// spaced per scope as well: a fleet's function gives each account and region its own scope, so
+// each region's quota (IVS's is per account and region) is spent apart and one region's calls
+// never wait for another's.
 type Pacer struct {
 	perSecond float64
 
@@ -74,6 +77,12 @@ func (p *Pacer) limiter(op string) *rate.Limiter {
 // retry middleware, so every attempt waits its turn) and a standard retryer with maxAttempts
 // attempts (DefaultMaxAttempts when 0), DefaultMaxBackoff and no retry token budget.
 func (p *Pacer) ClientOptions(maxAttempts int) func(*ivs.Options) {
+	return p.ScopedOptions("", maxAttempts)
+}
+
+// ScopedOptions is ClientOptions for a client whose calls are paced apart from every other
+// scope's: each operation of scope (e.g. "123456789012/eu-west-1") has its own perSecond.
+func (p *Pacer) ScopedOptions(scope string, maxAttempts int) func(*ivs.Options) {
 	if maxAttempts <= 0 {
 		maxAttempts = DefaultMaxAttempts
 	}
@@ -84,16 +93,20 @@ func (p *Pacer) ClientOptions(maxAttempts int) func(*ivs.Options) {
 			so.RateLimiter = ratelimit.None
 		})
 		o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
-			return stack.Finalize.Insert(p.middleware(), "Retry", middleware.After)
+			return stack.Finalize.Insert(p.middleware(scope), "Retry", middleware.After)
 		})
 	}
 }
 
-func (p *Pacer) middleware() middleware.FinalizeMiddleware {
+func (p *Pacer) middleware(scope string) middleware.FinalizeMiddleware {
 	return middleware.FinalizeMiddlewareFunc("IVSQuotaPacer", func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
 		if p.perSecond > 0 {
 			op := awsmiddleware.GetOperationName(ctx)
-			if err := p.limiter(op).Wait(ctx); err != nil {
+			key := op
+			if scope != "" {
+				key = scope + " " + op
+			}
+			if err := p.limiter(key).Wait(ctx); err != nil {
 				// rate.Limiter says "would exceed context deadline" without wrapping
 				// context.DeadlineExceeded; say it so callers see a transient failure.
 				cause := ctx.Err()

@@ -166,7 +166,7 @@ type Resources struct {
 	// DeadLetterQueueURL is the URL of the function's own dead-letter queue; only correct reads
 	// it (EnvDeadLetterQueueURL).
 	DeadLetterQueueURL string
-	// Account is the deployment's own account ID (EnvFleetAccount); only a fleet's functions
+	// Account is the deployment's own account ID (EnvAccountID); only a fleet's functions
 	// are given it.
 	Account string
 }
@@ -175,7 +175,7 @@ type Resources struct {
 // resources r. The CDK app (with CDK tokens for r) and the local stacks take every function's
 // environment from here. In a fleet, the functions that call IVS or CloudWatch in the channels'
 // regions (FleetFunctions) are also given the fleet (EnvFleetRegions, EnvFleetMemberAccounts)
-// and the deployment's account (EnvFleetAccount). It returns nil for an unknown function.
+// and the deployment's account (EnvAccountID). It returns nil for an unknown function.
 func (s Settings) Environment(fn string, r Resources) map[string]string {
 	env := s.environment(fn, r)
 	if env != nil {

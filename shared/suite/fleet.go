@@ -41,9 +41,9 @@ const (
 
 // Environment variables of a fleet's functions (unset in a single-region deployment).
 const (
-	// EnvFleetAccount is the deployment's own account: its channels are called with the
-	// function's own role.
-	EnvFleetAccount = "FLEET_ACCOUNT"
+	// EnvAccountID is the deployment's own account: its channels are called with the
+	// function's own role (the sweep sweeps it, with the member accounts in a fleet).
+	EnvAccountID = "ACCOUNT_ID"
 	// EnvFleetRegions lists the fleet's regions, comma-separated, the home region first.
 	EnvFleetRegions = "FLEET_REGIONS"
 	// EnvFleetMemberAccounts lists the member accounts, comma-separated: their channels are
@@ -100,6 +100,20 @@ func (f Fleet) Home() string {
 // own (the deployment's) or one of Accounts.
 func (f Fleet) Covers(own, account, region string) bool {
 	return slices.Contains(f.Regions, region) && (account == own || slices.Contains(f.Accounts, account))
+}
+
+// CheckCovers returns a *invalid.FieldError naming "region" or "account" when account and
+// region are not the fleet's (Covers), else nil: a function of a fleet calls nothing, and
+// archives nothing, for a channel elsewhere.
+func (f Fleet) CheckCovers(own, account, region string) error {
+	if !slices.Contains(f.Regions, region) {
+		return &invalid.FieldError{Field: "region", Want: "one of the fleet's regions (" + strings.Join(f.Regions, ", ") + ")", Got: region}
+	}
+	if account != own && !slices.Contains(f.Accounts, account) {
+		return &invalid.FieldError{Field: "account", Want: "the deployment's account or one of the fleet's member accounts (" +
+			strings.Join(append([]string{own}, f.Accounts...), ", ") + ")", Got: account}
+	}
+	return nil
 }
 
 // organizationPattern is an AWS Organizations organization ID.
@@ -242,7 +256,7 @@ func (f Fleet) fleetEnvironment(env map[string]string, fn, account string) {
 	if !f.Enabled() || !slices.Contains(FleetFunctions, fn) {
 		return
 	}
-	env[EnvFleetAccount] = account
+	env[EnvAccountID] = account
 	env[EnvFleetRegions] = strings.Join(f.Regions, ",")
 	if len(f.Accounts) > 0 {
 		env[EnvFleetMemberAccounts] = strings.Join(f.Accounts, ",")
@@ -251,17 +265,17 @@ func (f Fleet) fleetEnvironment(env map[string]string, fn, account string) {
 
 // LoadFleet reads a function's fleet from getenv: the zero Fleet and "" when EnvFleetRegions is
 // unset (a single-region deployment), else the fleet and the deployment's own account
-// (EnvFleetAccount, required then). Errors are *invalid.FieldError naming the variable.
+// (EnvAccountID, required then). Errors are *invalid.FieldError naming the variable.
 func LoadFleet(getenv Getenv) (Fleet, string, error) {
 	regions := List(getenv(EnvFleetRegions))
 	if len(regions) == 0 {
 		return Fleet{}, "", nil
 	}
-	own, err := Required(getenv, EnvFleetAccount, "the deployment's own 12-digit account ID")
+	own, err := Required(getenv, EnvAccountID, "the deployment's own 12-digit account ID")
 	if err != nil {
 		return Fleet{}, "", err
 	}
-	if err := ivsevent.CheckAccount(EnvFleetAccount, own); err != nil {
+	if err := ivsevent.CheckAccount(EnvAccountID, own); err != nil {
 		return Fleet{}, "", err
 	}
 	f := Fleet{Regions: regions, Accounts: List(getenv(EnvFleetMemberAccounts))}

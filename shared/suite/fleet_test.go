@@ -26,7 +26,7 @@ func TestSingleRegionHasNoFleet(t *testing.T) {
 			t.Errorf("QueueName(%s) = %s, want %s", fn, q, fn)
 		}
 		env := DefaultSettings().Environment(fn, Resources{EventBus: "b", ArchiveBucket: "a", DeadLetterQueueURL: "https://q", Account: "123456789012"})
-		for _, k := range []string{EnvFleetAccount, EnvFleetRegions, EnvFleetMemberAccounts} {
+		for _, k := range []string{EnvAccountID, EnvFleetRegions, EnvFleetMemberAccounts} {
 			if _, ok := env[k]; ok {
 				t.Errorf("single-region %s has %s", fn, k)
 			}
@@ -187,9 +187,9 @@ func TestFleetEnvironmentAndLoad(t *testing.T) {
 		}
 	}
 	bad := map[string]map[string]string{
-		EnvFleetAccount:        {EnvFleetRegions: "us-west-2"},
-		EnvFleetRegions:        {EnvFleetRegions: "us-west-2,mars", EnvFleetAccount: "123456789012"},
-		EnvFleetMemberAccounts: {EnvFleetRegions: "us-west-2", EnvFleetAccount: "123456789012", EnvFleetMemberAccounts: "123456789012"},
+		EnvAccountID:           {EnvFleetRegions: "us-west-2"},
+		EnvFleetRegions:        {EnvFleetRegions: "us-west-2,mars", EnvAccountID: "123456789012"},
+		EnvFleetMemberAccounts: {EnvFleetRegions: "us-west-2", EnvAccountID: "123456789012", EnvFleetMemberAccounts: "123456789012"},
 	}
 	for field, env := range bad {
 		_, _, err := LoadFleet(func(k string) string { return env[k] })

@@ -3,7 +3,7 @@
 # builds the functions' bootstraps for this host and the Lambda Runtime Interface Emulator (pinned by
 # go.mod) into .local/bin, and keeps the archive (.local/s3) and logs (.local/logs) there too.
 #
-#   make local                               the eight scenarios, a live timeline, a summary
+#   make local                               the nine scenarios, a live timeline, a summary
 #   make local ARGS='-scenario 4'            one scenario, by number or name (or a list: 1,burst)
 #   make local ARGS='-keep'                  then keep the stack up for the AWS CLI/SDK (Ctrl-C)
 #   make local ARGS='-file my.json'          a scenario of your own (scripts/local/example-scenario.json)
@@ -27,7 +27,7 @@ local: ## run the whole suite offline and play its scenarios (ARGS='-scenario 4'
 		awk '/^[A-Za-z0-9._~\/-]+$$/ { if (++n % 25 == 0) { printf "  compiled %d packages (latest %s)\n", n, $$0; fflush() } next } { print; fflush() }'
 	@$(LOCAL_CMD) $(ARGS)
 
-end-to-end: ## the end-to-end test alone (scenarios 1-4 and 6 through the real bootstraps)
+end-to-end: ## the end-to-end test alone (scenarios 1-4 and 6-9 through the real bootstraps)
 	$(GO) test -race -count=1 -run 'TestEndToEnd$$' ./scripts/local/engine/
 
 report: node_modules ## print the sessions of the archive and write .local/report.html (ARGS='-bucket <name>', '-from 2026-11-01', '-channels id', '-json')

@@ -153,6 +153,7 @@ type channelSpec struct {
 	container  types.ContainerFormat
 	multitrack *types.MultitrackInputConfiguration
 	tags       map[string]string
+	ads        bool // give the channel an ad configuration
 }
 
 // createChannel creates a channel; the stack checks that its secrets never leave the function.
@@ -162,10 +163,14 @@ func (e *env) createChannel(spec channelSpec) (arn, streamKey string) {
 	name := "studio-" + strconv.Itoa(e.channels)
 	e.channels++
 	e.mu.Unlock()
-	ch := e.CreateChannel(e.t, &ivs.CreateChannelInput{
+	in := &ivs.CreateChannelInput{
 		Name: aws.String(name), Type: spec.typ, ContainerFormat: spec.container,
 		MultitrackInputConfiguration: spec.multitrack, Tags: spec.tags,
-	})
+	}
+	if spec.ads {
+		in.AdConfigurationArn = aws.String(e.CreateAdConfiguration(e.t, name+"-ads"))
+	}
+	ch := e.CreateChannel(e.t, in)
 	return ch.ARN, ch.StreamKey
 }
 

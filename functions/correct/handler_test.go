@@ -80,6 +80,10 @@ func TestScenarios(t *testing.T) {
 		wantBody    string // the exact UpdateChannel body, ARN for the channel's ARN; "": no call
 		wantGets    int    // GetChannel calls
 		wantChannel func(t *testing.T, ch types.Channel)
+		// wantAds: the channel has an ad configuration when the corrector reads it: the
+		// correction's before and after name it, and the decision's conflict is wantConflict.
+		wantAds      bool
+		wantConflict multitrack.Conflict
 	}{
 		"not allowed on a STANDARD TS channel: enable multitrack": {
 			channel: standardTS, encoder: obs5, code: ivsevent.CodeMultitrackInputNotAllowed, enrichCfg: applyCfg,
@@ -127,6 +131,39 @@ func TestScenarios(t *testing.T) {
 			channel: channelSpec{typ: types.ChannelTypeBasicChannelType}, encoder: obs5, code: ivsevent.CodeMultitrackInputNotAllowed,
 			enrichCfg: allowTypeCfg, correctCfg: applyCfg,
 			wantRouted: true, wantOutcome: session.CorrectionUnchanged, wantAction: multitrack.ActionManual, wantMetric: "manual", wantGets: 1,
+		},
+		"ad configuration added since enrich decided: manual for ads, never updated": {
+			channel: standardTS, encoder: obs5, code: ivsevent.CodeMultitrackInputNotAllowed, enrichCfg: applyCfg,
+			before: func(t *testing.T, e *env, arn string) {
+				ad := e.CreateAdConfiguration(t, "added-later")
+				if _, err := e.Admin.UpdateChannel(context.Background(), &ivs.UpdateChannelInput{Arn: aws.String(arn), AdConfigurationArn: aws.String(ad)}); err != nil {
+					t.Fatal(err)
+				}
+			},
+			wantRouted: true, wantOutcome: session.CorrectionUnchanged, wantAction: multitrack.ActionManual, wantMetric: "manual", wantGets: 1,
+			wantAds: true, wantConflict: multitrack.ConflictAdInsertion,
+			wantChannel: func(t *testing.T, ch types.Channel) {
+				if m := ch.MultitrackInputConfiguration; ch.ContainerFormat != types.ContainerFormatTs || (m != nil && m.Enabled) {
+					t.Errorf("channel %s, multitrack %+v; want TS, multitrack off: its ads kept", ch.ContainerFormat, m)
+				}
+			},
+		},
+		"not allowed on a channel with ads: manual, never routed": {
+			channel: channelSpec{typ: types.ChannelTypeStandardChannelType, container: types.ContainerFormatTs, ads: true},
+			encoder: obs5, code: ivsevent.CodeMultitrackInputNotAllowed, enrichCfg: applyCfg,
+			wantRouted: false,
+		},
+		"required on a channel with ads and multitrack: REQUIRE becomes ALLOW, the ads' configuration kept": {
+			channel: channelSpec{container: types.ContainerFormatFragmentedMP4, multitrack: mt(types.MultitrackPolicyRequire, types.MultitrackMaximumResolutionHd), ads: true},
+			encoder: singleTrack, code: ivsevent.CodeMultitrackInputRequired, enrichCfg: applyCfg,
+			wantRouted: true, wantOutcome: session.CorrectionApplied, wantAction: multitrack.ActionApply, wantMetric: "applied", wantGets: 1, wantAds: true,
+			wantBody: `{"arn":"ARN","containerFormat":"FRAGMENTED_MP4","multitrackInputConfiguration":{"enabled":true,"maximumResolution":"HD","policy":"ALLOW"}}`,
+			wantChannel: func(t *testing.T, ch types.Channel) {
+				wantMultitrack(t, ch, types.ChannelTypeStandardChannelType, types.ContainerFormatFragmentedMP4, types.MultitrackPolicyAllow, types.MultitrackMaximumResolutionHd)
+				if aws.ToString(ch.AdConfigurationArn) == "" {
+					t.Error("the channel lost its ad configuration")
+				}
+			},
 		},
 		"opt-out tag added since enrich decided: skipped": {
 			channel: standardTS, encoder: obs5, code: ivsevent.CodeMultitrackInputNotAllowed, enrichCfg: applyCfg,
@@ -261,11 +298,38 @@ func TestScenarios(t *testing.T) {
 					t.Errorf("before %+v, after %+v: want the channel as read, twice", c.Before, c.After)
 				}
 			}
+			if c.Correction.Decision.Conflict != tc.wantConflict {
+				t.Errorf("conflict %q, want %q", c.Correction.Decision.Conflict, tc.wantConflict)
+			}
+			// A manual decision of the corrector's reaches a person (NotifyCorrectionForAPerson).
+			if told := matches(t, suite.CorrectionsForAPerson, suite.DetailTypeChannelCorrected, c); told != (tc.wantAction == multitrack.ActionManual) {
+				t.Errorf("matched by CorrectionsForAPerson: %v, want %v", told, tc.wantAction == multitrack.ActionManual)
+			}
+			if tc.wantAds {
+				ad := aws.ToString(e.channel(arn).AdConfigurationArn)
+				if ad == "" || c.Before == nil || c.After == nil || c.Before.AdConfigurationARN != ad || c.After.AdConfigurationARN != ad {
+					t.Errorf("before %+v, after %+v: want both to name the ad configuration %q", c.Before, c.After, ad)
+				}
+			}
 			if tc.wantChannel != nil {
 				tc.wantChannel(t, e.channel(arn))
 			}
 		})
 	}
+}
+
+// matches reports whether the suite's event of detailType with this detail matches pattern.
+func matches(t *testing.T, pattern ivsevent.Pattern, detailType string, detail any) bool {
+	t.Helper()
+	body, err := json.Marshal(map[string]any{"source": suite.EventSource, "detail-type": detailType, "detail": detail})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok, err := eventpattern.MustCompile(pattern.JSON()).Match(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ok
 }
 
 func wantMultitrack(t *testing.T, ch types.Channel, typ types.ChannelType, cf types.ContainerFormat, policy types.MultitrackPolicy, res types.MultitrackMaximumResolution) {

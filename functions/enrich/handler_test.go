@@ -289,6 +289,63 @@ func normalize(detail []byte, ch awstest.Channel, streamID string, sample []byte
 	return buf.Bytes()
 }
 
+// TestAdChannel enriches a multitrack refusal on a channel that has an ad configuration: the
+// record's channel names it, the decision is manual for ad insertion (never routed to the
+// corrector, sent to a person), and the published detail is pinned in a golden file.
+func TestAdChannel(t *testing.T) {
+	const name = "session-ended-multitrack-input-not-allowed"
+	sample := awstest.LoadEvent(t, name)
+	ev, err := ivsevent.Parse(sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newStack(t)
+	ad := s.CreateAdConfiguration(t, "midrolls")
+	ch := s.createChannel(t, &ivs.CreateChannelInput{ContainerFormat: types.ContainerFormatTs, AdConfigurationArn: aws.String(ad)})
+	s.clock.Set(ev.Time)
+	res := s.connect(t, ch, ivstest.Ladder(3))
+	if res.Code != ivsevent.CodeMultitrackInputNotAllowed {
+		t.Fatalf("local IVS answered %+v, want a refusal", res)
+	}
+	body := retarget(t, sample, ch.ARN, res.StreamID)
+	if _, err := s.p.Process(context.Background(), body); err != nil {
+		t.Fatalf("Process: %v", err)
+	}
+	pub := s.publishedEvents(t)
+	if len(pub) != 1 {
+		t.Fatalf("published %d events, want 1", len(pub))
+	}
+	env := decodeEnvelope(t, pub[0])
+	var got session.Enriched
+	dec := json.NewDecoder(bytes.NewReader(env.Detail))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&got); err != nil {
+		t.Fatalf("detail is not a session.Enriched: %v\n%s", err, env.Detail)
+	}
+	if c := got.Record.Correction; c == nil || c.Outcome != session.CorrectionUnchanged || c.Decision.Conflict != multitrack.ConflictAdInsertion {
+		t.Errorf("record correction %+v, want the manual decision, final at enrich (unchanged)", c)
+	}
+	if c := got.Record.Channel; c == nil || c.AdConfigurationARN != ad {
+		t.Errorf("record channel %+v, want adConfigurationArn %s", c, ad)
+	}
+	d := got.Decision
+	if d.Action != multitrack.ActionManual || d.Conflict != multitrack.ConflictAdInsertion || !strings.Contains(d.Reason, ad) {
+		t.Errorf("decision %+v, want manual for ad insertion, naming %s", d, ad)
+	}
+	for pattern, want := range map[string]bool{suite.CorrectionsNeeded.JSON(): false, suite.ChannelsForAPerson.JSON(): true} {
+		ok, err := eventpattern.MustCompile(pattern).Match([]byte(pub[0]))
+		if err != nil || ok != want {
+			t.Errorf("pattern %s matched %v (%v), want %v", pattern, ok, err, want)
+		}
+	}
+	if n := s.IVS.Stats()[ivstest.OpUpdateChannel].Calls; n != 0 {
+		t.Errorf("UpdateChannel called %d times, want never", n)
+	}
+	detail := normalize(env.Detail, ch, res.StreamID, sample)
+	detail = bytes.ReplaceAll(detail, []byte(ad[strings.LastIndex(ad, "/")+1:]), []byte("adCDef56ghIJ"))
+	golden.Check(t, filepath.Join("testdata", name+"-ad-channel.golden.json"), detail)
+}
+
 // TestInvalidEventsInBatch checks that malformed and unknown events are rejected (counted,
 // acknowledged) and never fail the good records beside them.
 func TestInvalidEventsInBatch(t *testing.T) {

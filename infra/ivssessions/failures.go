@@ -22,64 +22,24 @@ import (
 // the broadcaster can fix, the keeping of IVS events the suite does not know, the bus policy
 // and the IAM guard on opted-out channels.
 
-// notification is one kind of event on the suite's bus that a person must hear of: its rule
-// sends the text, filled from the event, to the alarm topic.
-type notification struct {
-	id      string
-	pattern ivsevent.Pattern
-	text    func(field func(path string) string) string
-}
-
-// notifications are the events that need a person, and what the person reads. Each names the
-// channel, the session and what to do.
-var notifications = []notification{
-	{
-		id: "NotifyCorrectionFailed", pattern: suite.CorrectionsFailed,
-		text: func(f func(string) string) string {
-			return fmt.Sprintf("%s could not correct IVS channel %s after session %s was refused (%s): %s. "+
-				"The broadcaster is still refused. What to do: fix the cause above, then redrive the message from the correct "+
-				"dead-letter queue, or make the change by hand: %s Record: %s in the archive bucket.",
-				suite.Name, f("$.detail.channelArn"), f("$.detail.streamId"), f("$.detail.correction.decision.code"),
-				f("$.detail.correction.detail"), f("$.detail.correction.decision.reason"), f("$.detail.sessionKey"))
-		},
-	},
-	{
-		id: "NotifyChannelForAPerson", pattern: suite.ChannelsForAPerson,
-		text: func(f func(string) string) string {
-			return fmt.Sprintf("%s: IVS channel %s refused session %s (%s) and only a person may change the channel: %s "+
-				"What to do: change the channel by hand (aws ivs update-channel), or let the suite do it (allowTypeChange, "+
-				"allowContainerFormatChange).",
-				suite.Name, f("$.detail.record.channelArn"), f("$.detail.record.streamId"), f("$.detail.decision.code"), f("$.detail.decision.reason"))
-		},
-	},
-	{
-		id: "NotifyBroadcaster", pattern: suite.BroadcastersToTell,
-		text: func(f func(string) string) string {
-			return fmt.Sprintf("%s: IVS channel %s refused session %s (%s) for what the encoder sent; no channel change fixes it: %s "+
-				"What to do: tell the channel's broadcaster to change the encoder's settings.",
-				suite.Name, f("$.detail.record.channelArn"), f("$.detail.record.streamId"), f("$.detail.decision.code"), f("$.detail.decision.reason"))
-		},
-	},
-}
-
-// newNotifications creates one rule per notification on the suite's bus, which sends its text to
-// the topic (an SNS target with an input transformer). EventBridge publishes to the encrypted
+// newNotifications creates one rule per suite.Notifications entry on the suite's bus, which
+// sends its text to the topic (an SNS target with an input transformer). EventBridge publishes to the encrypted
 // topic with the key grant newMonitoring gives it.
 func newNotifications(scope constructs.Construct, bus awsevents.IEventBus, topic awssns.ITopic) []awsevents.Rule {
-	rules := make([]awsevents.Rule, 0, len(notifications))
+	rules := make([]awsevents.Rule, 0, len(suite.Notifications))
 	field := func(path string) string { return *awsevents.EventField_FromPath(jsii.String(path)) }
-	for _, n := range notifications {
-		pattern, err := eventPattern(n.pattern)
+	for _, n := range suite.Notifications {
+		pattern, err := eventPattern(n.Pattern)
 		if err != nil {
-			panic(fmt.Sprintf("ivssessions: notification %s: %v", n.id, err))
+			panic(fmt.Sprintf("ivssessions: notification %s: %v", n.Name, err))
 		}
-		rule := awsevents.NewRule(scope, jsii.String(n.id), &awsevents.RuleProps{
-			Description:  jsii.String(fmt.Sprintf("%s: %s events on the suite's bus to the alarm topic", suite.Name, n.id)),
+		rule := awsevents.NewRule(scope, jsii.String(n.Name), &awsevents.RuleProps{
+			Description:  jsii.String(fmt.Sprintf("%s: %s events on the suite's bus to the alarm topic", suite.Name, n.Name)),
 			EventBus:     bus,
 			EventPattern: pattern,
 		})
 		rule.AddTarget(awseventstargets.NewSnsTopic(topic, &awseventstargets.SnsTopicProps{
-			Message: awsevents.RuleTargetInput_FromText(jsii.String(n.text(field))),
+			Message: awsevents.RuleTargetInput_FromText(jsii.String(n.Text(field))),
 		}))
 		rules = append(rules, rule)
 	}

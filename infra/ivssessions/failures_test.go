@@ -26,9 +26,13 @@ func TestFailuresReachAPerson(t *testing.T) {
 		channel, session string
 		todo             string
 	}{
-		"failed":      {suite.CorrectionsFailed, "$.detail.channelArn", "$.detail.streamId", "What to do: fix the cause above, then redrive"},
-		"manual":      {suite.ChannelsForAPerson, "$.detail.record.channelArn", "$.detail.record.streamId", "What to do: change the channel by hand"},
-		"broadcaster": {suite.BroadcastersToTell, "$.detail.record.channelArn", "$.detail.record.streamId", "What to do: tell the channel's broadcaster"},
+		"failed":            {suite.CorrectionsFailed, "$.detail.channelArn", "$.detail.streamId", "What to do: fix the cause above, then redrive"},
+		"manual":            {suite.ChannelsForAPerson, "$.detail.record.channelArn", "$.detail.record.streamId", "What to do: as the reason says"},
+		"manual, corrector": {suite.CorrectionsForAPerson, "$.detail.channelArn", "$.detail.streamId", "What to do: as the reason says"},
+		"broadcaster":       {suite.BroadcastersToTell, "$.detail.record.channelArn", "$.detail.record.streamId", "What to do: tell the channel's broadcaster"},
+	}
+	if len(tests) != len(suite.Notifications) {
+		t.Errorf("%d notifications tested, %d defined", len(tests), len(suite.Notifications))
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -65,6 +69,25 @@ func TestFailuresReachAPerson(t *testing.T) {
 				}
 				if !strings.Contains(template, tc.todo) {
 					t.Errorf("template %s, want it to say %q", template, tc.todo)
+				}
+				// The deployed text is the one the local bus renders (suite.Notification.Transformer),
+				// placeholders standing for the same paths.
+				var n suite.Notification
+				for _, x := range suite.Notifications {
+					if x.Pattern.JSON() == tc.pattern.JSON() {
+						n = x
+					}
+				}
+				localPaths, localTemplate := n.Transformer()
+				deployed := template
+				for k, v := range paths {
+					deployed = strings.ReplaceAll(deployed, "<"+k+">", "{"+v.(string)+"}")
+				}
+				for k, v := range localPaths {
+					localTemplate = strings.ReplaceAll(localTemplate, "<"+k+">", "{"+v+"}")
+				}
+				if deployed != `"`+localTemplate+`"` {
+					t.Errorf("deployed template\n%s\nwant the local one, quoted\n%q", deployed, localTemplate)
 				}
 			}
 			if found != 1 {

@@ -246,8 +246,8 @@ func TestResourceCounts(t *testing.T) {
 		"AWS::Lambda::EventSourceMapping": n,
 		"AWS::IAM::Role":                  n + 1,
 		"AWS::Logs::LogGroup":             n + 1,
-		"AWS::SQS::Queue":                 2 * n,                         // a queue and its DLQ per function
-		"AWS::Events::Rule":               len(suite.Routes) + 3 + 1 + 2, // routes, 3 notifications, unknown IVS events, the sweep's 2 schedules
+		"AWS::SQS::Queue":                 2 * n,                                                // a queue and its DLQ per function
+		"AWS::Events::Rule":               len(suite.Routes) + len(suite.Notifications) + 1 + 2, // routes, notifications, unknown IVS events, the sweep's 2 schedules
 		"AWS::Events::EventBus":           1,
 		"AWS::Events::Archive":            2, // the suite's events, every IVS event
 		"AWS::S3::Bucket":                 3, // archive, query results, access logs

@@ -222,9 +222,19 @@ func TestRecordColumns(t *testing.T) {
 			t.Errorf("column %s: type %q, want %s...", name, cols[name], prefix)
 		}
 	}
+	// The ad guard's facts reach Athena: the channel's ad configuration and the decision's
+	// conflict (the report's count of refusals left alone because of ads).
+	for name, part := range map[string]string{"channel": "adConfigurationArn:string", "correction": "conflict:string"} {
+		if !strings.Contains(cols[name], part) {
+			t.Errorf("column %s: type %q lacks %s", name, cols[name], part)
+		}
+	}
 	corrections := map[string]bool{}
 	for _, c := range CorrectionColumns() {
 		corrections[c.Name] = true
+		if (c.Name == "before" || c.Name == "after") && !strings.Contains(c.Type, "adConfigurationArn:string") {
+			t.Errorf("corrections column %s: type %q lacks adConfigurationArn", c.Name, c.Type)
+		}
 	}
 	for name := range columnComments {
 		if _, ok := cols[name]; !ok && !corrections[name] {

@@ -43,7 +43,7 @@ var settings = []setting{
 		means("the corrector may change a channel's type to `STANDARD` (changes transcoding and price)"),
 	boolean(ContextAllowContainerFormatChange, func(p *IvsSessionsProps) **bool { return &p.AllowContainerFormatChange }, suite.DefaultAllowContainerFormatChange).
 		becomes(suite.EnvAllowContainerFormatChange).
-		means("the corrector may set `containerFormat` to `FRAGMENTED_MP4`, which multitrack input requires (also changes the recordings' format)"),
+		means("the corrector may set `containerFormat` to `FRAGMENTED_MP4`, which multitrack input requires (also changes the recordings' format); never on a channel with an ad configuration, whose server-side ad insertion needs `TS` (the decision is `manual`)"),
 	text(ContextOptOutTag, func(p *IvsSessionsProps) *string { return &p.OptOutTag }, suite.DefaultOptOutTag, func(t string) string {
 		// AWS reserves the aws: prefix: no channel can carry such a tag, so opting out would not work.
 		if strings.HasPrefix(strings.ToLower(t), "aws:") {

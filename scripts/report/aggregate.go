@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 )
 
@@ -83,7 +84,12 @@ type Summary struct {
 	// (the record's nextSession).
 	Recovered   int     `json:"recovered"`
 	Corrections []Count `json:"corrections"` // by outcome
-	Verdicts    []Count `json:"verdicts"`    // by quality verdict
+	// LeftForAds counts the refused sessions whose correction was left to a person because the
+	// channel has an ad configuration (the decision's conflict is ad-insertion: the corrector
+	// never gives such a channel FRAGMENTED_MP4 or multitrack input). In SQL over the sessions
+	// table: count_if(outcome = 'refused' AND correction.decision.conflict = 'ad-insertion').
+	LeftForAds int     `json:"leftForAds"`
+	Verdicts   []Count `json:"verdicts"` // by quality verdict
 }
 
 // ChannelSummary is the Summary of one channel.
@@ -180,6 +186,9 @@ func summarize(ss []Session) Summary {
 			refusals[x.Code]++
 			if x.NextSession != nil {
 				s.Recovered++
+			}
+			if x.Correction != nil && x.Correction.Decision.Conflict == multitrack.ConflictAdInsertion {
+				s.LeftForAds++
 			}
 		case session.OutcomeEnded:
 			s.Ended++

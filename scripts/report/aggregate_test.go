@@ -3,6 +3,8 @@ package main
 import (
 	"math/rand/v2"
 	"reflect"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -124,6 +126,34 @@ func TestAggregate(t *testing.T) {
 			check: func(t *testing.T, r Report) {
 				if len(r.Disagreeing) != 1 || r.Disagreeing[0].RefusalsAfter != 2 || !r.Disagreeing[0].LastCorrection.IsZero() {
 					t.Errorf("disagreeing %+v; want desk, 2 refusals, never corrected (a failed correction changes nothing)", r.Disagreeing)
+				}
+			},
+		},
+		"refusals left alone for ads, per channel": {
+			fixtures: append(archive(),
+				fixture{channel: "adsDDDDDDDDD", name: "ads", stream: 1, start: t0.Add(4 * time.Hour), code: ivsevent.CodeMultitrackInputNotAllowed, ladder: obsLadder, ads: true},
+				fixture{channel: "adsDDDDDDDDD", name: "ads", stream: 2, start: t0.Add(5 * time.Hour), code: ivsevent.CodeMultitrackInputNotAllowed, ladder: obsLadder, ads: true},
+				fixture{channel: "adsDDDDDDDDD", name: "ads", stream: 3, start: t0.Add(6 * time.Hour), duration: time.Hour, ladder: singleHD, ads: true},
+			),
+			check: func(t *testing.T, r Report) {
+				if r.Overall.LeftForAds != 2 || r.Overall.Refused != 5 {
+					t.Errorf("overall: %d left for ads of %d refused; want 2 of 5", r.Overall.LeftForAds, r.Overall.Refused)
+				}
+				for _, c := range r.PerChannel {
+					want := 0
+					if c.ChannelID == "adsDDDDDDDDD" {
+						want = 2
+					}
+					if c.LeftForAds != want {
+						t.Errorf("channel %s: %d left for ads, want %d", c.ChannelID, c.LeftForAds, want)
+					}
+				}
+				var b strings.Builder
+				if err := writeText(&b, r); err != nil {
+					t.Fatal(err)
+				}
+				if !regexp.MustCompile(`left alone for ads +2 refused sessions`).MatchString(b.String()) || !strings.Contains(b.String(), "LEFT FOR ADS") {
+					t.Errorf("text report does not show the count:\n%s", b.String())
 				}
 			},
 		},

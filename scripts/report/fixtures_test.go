@@ -25,7 +25,8 @@ type fixture struct {
 	correction    session.CorrectionOutcome
 	correctedAt   time.Time
 	verdict       string
-	next          int // the stream that went live after this refused session's correction
+	next          int  // the stream that went live after this refused session's correction
+	ads           bool // the channel has an ad configuration: a refusal's correction is left to a person
 }
 
 var obsLadder = [][3]int64{{1920, 1080, 6_000_000}, {1280, 720, 2_500_000}, {852, 480, 1_000_000}}
@@ -51,6 +52,13 @@ func (f fixture) record() session.Record {
 	}
 	if f.correction != "" {
 		r.Correction = &session.Correction{Decision: multitrack.Decision{Action: multitrack.ActionApply, Code: f.code}, Outcome: f.correction, At: f.correctedAt}
+	}
+	if f.ads {
+		r.Channel.AdConfigurationARN = fmt.Sprintf("arn:aws:ivs:us-west-2:%s:ad-configuration/ads%s", testAccount, f.channel)
+		if f.code != "" {
+			r.Correction = &session.Correction{Decision: multitrack.Decision{Action: multitrack.ActionManual, Code: f.code, Conflict: multitrack.ConflictAdInsertion},
+				Outcome: session.CorrectionUnchanged, At: f.start.Add(2 * time.Second)}
+		}
 	}
 	if f.next != 0 {
 		r.NextSession = &session.SessionLink{StreamID: streamID(f.channel, f.next), StartTime: f.start.Add(time.Minute)}

@@ -41,10 +41,10 @@ func writeText(w io.Writer, r Report) error {
 	p.summary(r.Overall)
 
 	p.f("\nPER CHANNEL\n")
-	tw := p.table("CHANNEL\tNAME\tSESSIONS\tENDED\tREFUSED\tLIVE\tTIME LIVE\tMULTITRACK\tREFUSALS\tCORRECTIONS\tQUALITY")
+	tw := p.table("CHANNEL\tNAME\tSESSIONS\tENDED\tREFUSED\tLIVE\tTIME LIVE\tMULTITRACK\tREFUSALS\tCORRECTIONS\tLEFT FOR ADS\tQUALITY")
 	for _, c := range r.PerChannel {
-		fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n", c.ChannelID, dash(c.Name), c.Sessions, c.Ended, c.Refused, c.Live, hours(c.HoursLive),
-			share(c.Multitrack, c.WithTracks), countList(c.Refusals), countList(c.Corrections), countList(c.Verdicts))
+		fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%d\t%s\n", c.ChannelID, dash(c.Name), c.Sessions, c.Ended, c.Refused, c.Live, hours(c.HoursLive),
+			share(c.Multitrack, c.WithTracks), countList(c.Refusals), countList(c.Corrections), c.LeftForAds, countList(c.Verdicts))
 	}
 	p.flush(tw)
 
@@ -113,6 +113,7 @@ func (p *printer) summary(s Summary) {
 	fmt.Fprintf(tw, "  refusals by code\t%s\n", countList(s.Refusals))
 	fmt.Fprintf(tw, "  live again after correction\t%d of %d refused sessions\n", s.Recovered, s.Refused)
 	fmt.Fprintf(tw, "  corrections by outcome\t%s\n", countList(s.Corrections))
+	fmt.Fprintf(tw, "  left alone for ads\t%d refused sessions on channels with an ad configuration (ads need TS, multitrack FRAGMENTED_MP4: a person decides)\n", s.LeftForAds)
 	fmt.Fprintf(tw, "  quality verdicts\t%s\n", countList(s.Verdicts))
 	fmt.Fprintf(tw, "  ladders seen\t%d\n", len(s.Ladders))
 	p.flush(tw)

@@ -44,7 +44,8 @@ type Input struct {
 	// Channel is the channel's configuration. The corrector passes the one GetChannel returns
 	// just before it updates; enrich passes the one GetStreamSession returns. An empty Type is
 	// the API default, STANDARD; an empty ContainerFormat is TS; a nil
-	// MultitrackInputConfiguration is multitrack input disabled.
+	// MultitrackInputConfiguration is multitrack input disabled; a nil or empty
+	// AdConfigurationArn is no ad configuration.
 	Channel types.Channel
 	// Tags are checked for the opt-out tag, together with Channel.Tags; either may be nil.
 	Tags map[string]string
@@ -74,4 +75,19 @@ type Decision struct {
 	DryRun bool `json:"dryRun,omitempty"`
 	// Change is what UpdateChannel must change; set if and only if Action is apply.
 	Change *Change `json:"change,omitempty"`
+	// Conflict, on a manual decision, names what the channel has that rules out the change the
+	// code's rule asks for (ConflictAdInsertion); "" otherwise. The reason says it in words;
+	// this is for machines (a report counts the refusals left alone because of ads).
+	Conflict Conflict `json:"conflict,omitempty"`
 }
+
+// Conflict names a setting of a channel that rules out a correction.
+type Conflict string
+
+// The conflicts of the correction policy.
+const (
+	// ConflictAdInsertion: the channel has an ad configuration (adConfigurationArn). IVS
+	// server-side ad insertion needs containerFormat TS and multitrack input needs
+	// FRAGMENTED_MP4, so enabling multitrack input on the channel would end its ads.
+	ConflictAdInsertion Conflict = "ad-insertion"
+)

@@ -15,6 +15,14 @@
 //     raise maximumResolution to cover it (never above FULL_HD); else the broadcaster's tracks
 //     do not match GetClientConfiguration.
 //   - Stream-key, track-count and takeover codes: the broadcaster must act.
+//   - A channel with an ad configuration (adConfigurationArn) is never given containerFormat
+//     FRAGMENTED_MP4 or multitrack input: IVS server-side ad insertion needs TS, so the change
+//     would silently end the channel's ads. Whatever the mode and the permissions, a rule that
+//     would make either change is manual, with Conflict ConflictAdInsertion and a reason that
+//     says what a person can do (a single-track setup for the broadcaster, or removing the ad
+//     configuration to choose multitrack). A change that touches neither (REQUIRE relaxed to
+//     ALLOW, a higher maximumResolution on a channel that already has both) is made as usual.
+//     https://docs.aws.amazon.com/ivs/latest/LowLatencyUserGuide/server-side-ad-insertion.html
 //   - An opted-out channel, or correction mode off: skipped. Mode dry-run: the same decision,
 //     marked DryRun, which the corrector publishes and archives without calling UpdateChannel.
 //

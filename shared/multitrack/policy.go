@@ -20,7 +20,9 @@ import (
 //   - the channel is unknown (in.ChannelUnknown) and the code's rule depends on it: apply with
 //     no change, for the corrector to decide on the channel it reads;
 //   - the channel carries cfg.OptOutTag (any value, in in.Tags or in.Channel.Tags): skipped;
-//   - the rule of the code (see the package documentation);
+//   - the rule of the code (see the package documentation); a rule that would set
+//     containerFormat FRAGMENTED_MP4 or enable multitrack input on a channel with an ad
+//     configuration gives manual instead, with Conflict ConflictAdInsertion, in every mode;
 //   - mode dry-run: an apply decision is marked DryRun.
 //
 // A change is never proposed for a channel that already fits, so deciding again on the channel
@@ -150,13 +152,21 @@ func mediaProperties(in Input, cfg Config) Decision {
 // permitted. The change always carries containerFormat FRAGMENTED_MP4: the API requires
 // policy, maximumResolution and containerFormat whenever enabled is true, and sending the
 // value a channel already has changes nothing.
+//
+// It is the only place a change is made, so the ad guard lives here, before the permissions:
+// a channel with an ad configuration is never given FRAGMENTED_MP4 or multitrack input
+// (adsAtRisk), whatever the configuration allows and whatever the mode.
 func enable(s channelState, cfg Config, target MultitrackInput, why, step string) Decision {
 	c := &Change{ContainerFormat: types.ContainerFormatFragmentedMP4, Multitrack: &target}
+	if adsAtRisk(s, *c) {
+		return Decision{Action: ActionManual, Conflict: ConflictAdInsertion, Reason: adReason(why, s)}
+	}
 	var steps []string
 	if s.typ != types.ChannelTypeStandardChannelType {
 		if !cfg.AllowTypeChange {
 			return Decision{Action: ActionManual, Reason: fmt.Sprintf("%s; multitrack input needs a STANDARD channel, the channel is %s, "+
-				"and the corrector may not change a channel's type (the type sets how IVS transcodes the channel and what it costs): change it by hand", why, s.typ)}
+				"and the corrector may not change a channel's type (the type sets how IVS transcodes the channel and what it costs): change it by hand, "+
+				"or let the suite do it (allowTypeChange)", why, s.typ)}
 		}
 		c.Type = types.ChannelTypeStandardChannelType
 		c.ClearPreset = s.preset != "" || isAdvanced(s.typ)
@@ -169,12 +179,36 @@ func enable(s channelState, cfg Config, target MultitrackInput, why, step string
 	if s.container != types.ContainerFormatFragmentedMP4 {
 		if !cfg.AllowContainerFormatChange {
 			return Decision{Action: ActionManual, Reason: fmt.Sprintf("%s; multitrack input needs containerFormat FRAGMENTED_MP4, the channel uses %s, "+
-				"and the corrector may not change it (containerFormat also changes the format of the channel's recordings): change it by hand", why, s.container)}
+				"and the corrector may not change it (containerFormat also changes the format of the channel's recordings): change it by hand, "+
+				"or let the suite do it (allowContainerFormatChange)", why, s.container)}
 		}
 		steps = append(steps, fmt.Sprintf("change containerFormat from %s to FRAGMENTED_MP4 (recordings change format too)", s.container))
 	}
 	steps = append(steps, step)
 	return Decision{Action: ActionApply, Reason: why + ": " + strings.Join(steps, ", "), Change: c}
+}
+
+// adsAtRisk reports whether change c would end the ads of the channel in state s: the channel
+// has an ad configuration and c sets containerFormat FRAGMENTED_MP4 on a channel that is not
+// already, or enables multitrack input on one where it is off. A change that leaves both as
+// they are (REQUIRE relaxed to ALLOW, a higher maximumResolution) is not.
+func adsAtRisk(s channelState, c Change) bool {
+	if s.adConfiguration == "" {
+		return false
+	}
+	container := c.ContainerFormat == types.ContainerFormatFragmentedMP4 && s.container != types.ContainerFormatFragmentedMP4
+	enables := c.Multitrack != nil && c.Multitrack.Enabled && !s.mt.Enabled
+	return container || enables
+}
+
+// adReason is the reason of a correction left alone because of the channel's ads: the conflict
+// and what a person can do.
+func adReason(why string, s channelState) string {
+	return fmt.Sprintf("%s; the channel has an ad configuration (%s), and IVS server-side ad insertion needs containerFormat TS "+
+		"while multitrack input needs FRAGMENTED_MP4, so the suite never enables multitrack input on it: that would end the channel's ads. "+
+		"What a person can do: give the broadcaster a single-track setup (OBS: turn Enhanced Broadcasting off), or choose multitrack over "+
+		"ads for this channel: remove its ad configuration (aws ivs update-channel --ad-configuration-arn \"\"), then enable multitrack "+
+		"input with containerFormat FRAGMENTED_MP4", why, s.adConfiguration)
 }
 
 // targetResolution is the maximumResolution to give a channel whose multitrack input is being
@@ -205,10 +239,15 @@ type channelState struct {
 	container types.ContainerFormat
 	preset    types.TranscodePreset
 	mt        types.MultitrackInputConfiguration
+	// adConfiguration is the channel's adConfigurationArn, "" for none.
+	adConfiguration string
 }
 
 func stateOf(ch types.Channel) channelState {
 	s := channelState{typ: ch.Type, container: ch.ContainerFormat, preset: ch.Preset}
+	if ch.AdConfigurationArn != nil {
+		s.adConfiguration = *ch.AdConfigurationArn
+	}
 	if s.typ == "" {
 		s.typ = types.ChannelTypeStandardChannelType
 	}

@@ -94,7 +94,9 @@ type Query struct {
 	keys map[string]SeriesKey // by query ID
 }
 
-// NewQuery returns the request for session s made at now: the window [s.Start, s.End] widened
+// NewQuery returns the request for session s made at now (naming no unit, so CloudWatch returns
+// the data whatever unit IVS labels it with: IngestFramerate went from frames per second to
+// Count/Second): the window [s.Start, s.End] widened
 // to whole periods (EndTime is exclusive: the period holding s.End is included), every video track's VideoMetrics, every audio track's AudioMetrics and the
 // channel's ChannelMetrics, at the finest period kept for data as old as s.Start that lets all
 // of them fit one response. It fails when s is not valid or its data has expired.

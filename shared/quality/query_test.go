@@ -101,6 +101,12 @@ func TestNewQuery(t *testing.T) {
 				if (key.Track == "") != (len(dims) == 1) {
 					t.Errorf("query %s (%+v): %d dimensions", id, key, len(dims))
 				}
+				// No unit: CloudWatch then returns the data of every unit. IVS relabelled
+				// IngestFramerate (frames per second, now Count/Second); a query naming a unit
+				// would get nothing once the label changes.
+				if st.Unit != "" {
+					t.Errorf("query %s (%+v): unit %q, want none", id, key, st.Unit)
+				}
 			}
 		})
 	}

@@ -144,6 +144,7 @@ func ChannelOf(ch *types.Channel) *Channel {
 		ContainerFormat:           string(ch.ContainerFormat),
 		Preset:                    string(ch.Preset),
 		RecordingConfigurationARN: deref(ch.RecordingConfigurationArn),
+		AdConfigurationARN:        deref(ch.AdConfigurationArn),
 		Authorized:                ptr(ch.Authorized),
 		InsecureIngest:            ptr(ch.InsecureIngest),
 		Tags:                      redact.Tags(ch.Tags),

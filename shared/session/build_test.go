@@ -63,6 +63,21 @@ func TestGolden(t *testing.T) {
 				}
 			},
 		},
+		"refused-ad-channel": {
+			ss: refusedAdSession(),
+			ev: func(t *testing.T) *ivsevent.Event {
+				return stateEvent(t, at(time.Second), ivsevent.EventSessionEnded, ivsevent.CodeMultitrackInputNotAllowed)
+			},
+			decide: true,
+			check: func(t *testing.T, r Record) {
+				if r.Channel == nil || r.Channel.AdConfigurationARN != testAdARN {
+					t.Errorf("channel = %+v, want adConfigurationArn %s", r.Channel, testAdARN)
+				}
+				if c := r.Correction; c == nil || c.Decision.Action != multitrack.ActionManual || c.Decision.Conflict != multitrack.ConflictAdInsertion {
+					t.Errorf("correction = %+v, want manual for ad insertion", r.Correction)
+				}
+			},
+		},
 		"truncated-events": {
 			ss: truncatedSession(),
 			check: func(t *testing.T, r Record) {

@@ -18,6 +18,7 @@ const (
 	testARN      = "arn:aws:ivs:us-west-2:123456789012:channel/abcdABCDefgh"
 	testStreamID = "st-1AuTyMDASvHUTSb8p5PvbsO"
 	testRecARN   = "arn:aws:ivs:us-west-2:123456789012:recording-configuration/ABcdef34ghIJ"
+	testAdARN    = "arn:aws:ivs:us-west-2:123456789012:ad-configuration/adCDef56ghIJ"
 	passphrase   = "srt-passphrase-do-not-leak-9f8e7d"
 	streamKey    = "sk_us-west-2_abcdABCDefgh_567890abcdefGHIJ"
 )
@@ -155,6 +156,14 @@ func refusedSession() *types.StreamSession {
 			streamEvent(t0, ivsevent.EventSessionCreated, ""),
 		},
 	}
+}
+
+// refusedAdSession is the refusal of refusedSession on a channel that has an ad configuration
+// (IVS server-side ad insertion).
+func refusedAdSession() *types.StreamSession {
+	ss := refusedSession()
+	ss.Channel.AdConfigurationArn = aws.String(testAdARN)
+	return ss
 }
 
 // truncatedSession is a long session whose 500 newest events are starvation flapping: its

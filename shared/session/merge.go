@@ -274,6 +274,7 @@ func mergeChannel(a, b *Channel) *Channel {
 		Preset:                       pick(a.Preset, b.Preset),
 		MultitrackInputConfiguration: a.MultitrackInputConfiguration,
 		RecordingConfigurationARN:    pick(a.RecordingConfigurationARN, b.RecordingConfigurationARN),
+		AdConfigurationARN:           pick(a.AdConfigurationARN, b.AdConfigurationARN),
 		Authorized:                   mergeBool(a.Authorized, b.Authorized),
 		InsecureIngest:               mergeBool(a.InsecureIngest, b.InsecureIngest),
 	}

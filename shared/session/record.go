@@ -11,7 +11,9 @@ import (
 // SchemaVersion is the version of the record's JSON schema. It changes only when a field
 // changes meaning or type, or when a field's absence starts to mean something; adding a field
 // otherwise keeps it. 2: quality (a record of version 2 without it was not measured yet).
-const SchemaVersion = 2
+// 3: channel.adConfigurationArn and correction.decision.conflict (a record of version 3 whose
+// channel lacks adConfigurationArn had no ad configuration; one of version 2 did not say).
+const SchemaVersion = 3
 
 // MaxTruncatedEvents is how many events GetStreamSession returns at most (the newest).
 const MaxTruncatedEvents = 500
@@ -128,9 +130,12 @@ type Channel struct {
 	Preset                       string                      `json:"preset,omitempty"`
 	MultitrackInputConfiguration *multitrack.MultitrackInput `json:"multitrackInputConfiguration,omitempty"`
 	RecordingConfigurationARN    string                      `json:"recordingConfigurationArn,omitempty"`
-	Authorized                   *bool                       `json:"authorized,omitempty"`     // nil: unknown
-	InsecureIngest               *bool                       `json:"insecureIngest,omitempty"` // nil: unknown
-	Tags                         map[string]string           `json:"tags,omitempty"`
+	// AdConfigurationARN is the channel's ad configuration (IVS server-side ad insertion), ""
+	// for none: the corrector never gives such a channel FRAGMENTED_MP4 or multitrack input.
+	AdConfigurationARN string            `json:"adConfigurationArn,omitempty"`
+	Authorized         *bool             `json:"authorized,omitempty"`     // nil: unknown
+	InsecureIngest     *bool             `json:"insecureIngest,omitempty"` // nil: unknown
+	Tags               map[string]string `json:"tags,omitempty"`
 }
 
 // VideoTrack is one video track the encoder sent (GetStreamSession's VideoConfiguration).

@@ -81,6 +81,14 @@ var (
 		DetailType: []string{DetailTypeSessionEnriched},
 		Detail:     map[string]any{"decision": map[string]any{"action": []string{string(multitrack.ActionManual)}}},
 	}
+	// CorrectionsForAPerson matches corrections whose decision, made again on the channel as the
+	// corrector read it, is manual: the channel changed since enrich decided (an ad
+	// configuration added, a permission withdrawn), and only a person may change it now.
+	CorrectionsForAPerson = ivsevent.Pattern{
+		Source:     []string{EventSource},
+		DetailType: []string{DetailTypeChannelCorrected},
+		Detail:     map[string]any{"correction": map[string]any{"decision": map[string]any{"action": []string{string(multitrack.ActionManual)}}}},
+	}
 	// BroadcastersToTell matches enriched sessions refused for what the encoder sent, which no
 	// channel change fixes.
 	BroadcastersToTell = ivsevent.Pattern{

@@ -57,6 +57,9 @@ func (r *runner) check(ctx context.Context, e Expect) {
 		ok, detail := r.checkChannels(ctx, name, e.Channels[name])
 		add("channel "+groupLabel(name, len(r.groups[name])), ok, detail)
 	}
+	for _, name := range sortedKeys(e.Notifications) {
+		want("notifications "+name, res.Counters.Notifications[name], e.Notifications[name])
+	}
 }
 
 // checkChannels reads the channels of a group with BatchGetChannel (100 at a time) and
@@ -126,6 +129,9 @@ func (r *runner) recordMatches(re RecordExpect, rec session.Record) bool {
 			return false
 		}
 	}
+	if re.Conflict != "" && (rec.Correction == nil || string(rec.Correction.Decision.Conflict) != re.Conflict) {
+		return false
+	}
 	return qualityMatches(re, rec)
 }
 
@@ -145,6 +151,9 @@ func describeRecordExpect(re RecordExpect) string {
 	}
 	if re.Correction != "" {
 		parts = append(parts, "correction "+re.Correction)
+	}
+	if re.Conflict != "" {
+		parts = append(parts, "conflict "+re.Conflict)
 	}
 	if re.Verdict != "" {
 		parts = append(parts, "quality "+re.Verdict)
@@ -176,9 +185,16 @@ func channelMatches(e ChannelExpect, c types.Channel) (bool, string) {
 	if e.MultitrackEnabled != nil && *e.MultitrackEnabled != enabled {
 		bad = append(bad, fmt.Sprintf("multitrack enabled %t, want %t", enabled, *e.MultitrackEnabled))
 	}
+	ads := aws.ToString(c.AdConfigurationArn) != ""
+	if e.AdConfiguration != nil && *e.AdConfiguration != ads {
+		bad = append(bad, fmt.Sprintf("ad configuration %t, want %t", ads, *e.AdConfiguration))
+	}
 	desc := fmt.Sprintf("%s, %s, multitrack off", typ, cf)
 	if enabled {
 		desc = fmt.Sprintf("%s, %s, multitrack %s up to %s", typ, cf, policy, res)
+	}
+	if ads {
+		desc += ", ad configuration"
 	}
 	if len(bad) > 0 {
 		slices.Sort(bad)

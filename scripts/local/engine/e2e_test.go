@@ -18,6 +18,7 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/scripts/local/engine"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/localbus"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/sdkhttp"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
@@ -28,8 +29,9 @@ import (
 // Interface Emulator behind the local EventBridge, SQS, S3 and IVS, plays scenarios 1 to 4 and
 // 6, and checks what a user would: the archived records (every track, the refusal codes, the
 // corrections), the channels' final configuration read with the real IVS SDK client, and the
-// IVS calls the functions made, and (scenario 7) that each record's per-track quality matches
-// the series the simulator published. Then it checks that no process is left running.
+// IVS calls the functions made, (scenario 7) that each record's per-track quality matches
+// the series the simulator published, and (scenario 9) that a channel with ads is left TS and a
+// person told. Then it checks that no process is left running.
 func TestEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end: skipped with -short")
@@ -92,7 +94,7 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 
-	scenarios, err := engine.Select("1,2,3,4,6,7,8")
+	scenarios, err := engine.Select("1,2,3,4,6,7,8,9")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,6 +243,38 @@ func TestEndToEnd(t *testing.T) {
 		checkUpdates(t, res, 2)
 		if n := res.Counters.FunctionCalls()[ivstest.OpListStreams].Calls; n != 1 {
 			t.Errorf("ListStreams called %d times, want 1 (the live sweep)", n)
+		}
+	})
+
+	// A multitrack encoder on a channel with ads: the channel stays TS without multitrack, the
+	// decision is manual for ad insertion, UpdateChannel is never called, and a person is told.
+	t.Run("ads-multitrack", func(t *testing.T) {
+		res := results["ads-multitrack"]
+		refused := findRecord(t, res, session.OutcomeRefused)
+		c := refused.Correction
+		if c == nil || c.Decision.Action != multitrack.ActionManual || c.Decision.Conflict != multitrack.ConflictAdInsertion {
+			t.Errorf("correction = %+v, want manual for ad insertion", c)
+		}
+		ch := channel(t, res, "s9-ads")
+		if aws.ToString(ch.AdConfigurationArn) == "" || refused.Channel == nil || refused.Channel.AdConfigurationARN != aws.ToString(ch.AdConfigurationArn) {
+			t.Errorf("channel ad configuration %q, record's %+v: want the same, set", aws.ToString(ch.AdConfigurationArn), refused.Channel)
+		}
+		if m := ch.MultitrackInputConfiguration; ch.ContainerFormat != types.ContainerFormatTs || (m != nil && m.Enabled) {
+			t.Errorf("channel %s, multitrack %+v; want TS, multitrack off", ch.ContainerFormat, m)
+		}
+		checkUpdates(t, res, 0)
+		if n := len(res.Archive.Corrections); n != 0 {
+			t.Errorf("%d corrections archived, want none (never routed to the corrector)", n)
+		}
+		var told []string
+		for _, p := range stack.Bus.Published(localbus.AlarmTopic) {
+			if strings.Contains(p.Message, res.Channels["s9-ads"]) {
+				told = append(told, p.Rule+": "+p.Message)
+			}
+		}
+		if len(told) != 1 || !strings.Contains(told[0], "NotifyChannelForAPerson") || !strings.Contains(told[0], "ad configuration") ||
+			!strings.Contains(told[0], refused.StreamID) {
+			t.Errorf("notifications about the channel = %q, want one naming the session and the ad configuration", told)
 		}
 	})
 

@@ -89,7 +89,7 @@ func (r Result) ChannelIDs() map[string]bool {
 // encoder's outcome is not the one expected, a wait times out, a call fails) or ctx ends;
 // expectations that do not hold are failed Checks, not errors.
 func (s *Stack) Run(ctx context.Context, sc Scenario) (Result, error) {
-	r := &runner{s: s, sc: sc, client: s.IVSClient(ActorScenario), groups: map[string][]string{}, keys: map[string]string{}}
+	r := &runner{s: s, sc: sc, client: s.IVSClient(ActorScenario), groups: map[string][]string{}, keys: map[string]string{}, ads: map[string]string{}}
 	res := Result{Scenario: sc, Start: time.Now(), Channels: map[string]string{}}
 	r.res = &res
 	before := s.Counters()
@@ -139,6 +139,7 @@ type runner struct {
 	client *ivs.Client
 	groups map[string][]string // spec name -> member names
 	keys   map[string]string   // member name -> stream key (a secret: never printed)
+	ads    map[string]string   // ad configuration name -> ARN
 
 	deferredBase int // Counters.Deferred when the scenario started
 	deferWaits   int // "deferred" waits so far
@@ -182,14 +183,22 @@ const (
 	settleQuiet   = 50 * time.Millisecond
 )
 
-// create creates the channels of spec and remembers their ARNs and stream keys.
+// create creates the channels of spec (and their ad configuration, the first time its name
+// appears) and remembers their ARNs and stream keys.
 func (r *runner) create(ctx context.Context, spec ChannelSpec) error {
 	names := spec.memberNames()
 	r.groups[spec.Name] = names
+	adARN, err := r.adConfiguration(ctx, spec.AdConfiguration)
+	if err != nil {
+		return err
+	}
 	for _, name := range names {
 		in := &ivs.CreateChannelInput{
 			Name: aws.String(name), Type: types.ChannelType(spec.Type),
 			ContainerFormat: types.ContainerFormat(spec.ContainerFormat), Tags: spec.Tags,
+		}
+		if adARN != "" {
+			in.AdConfigurationArn = aws.String(adARN)
 		}
 		if m := spec.Multitrack; m != nil {
 			in.MultitrackInputConfiguration = &types.MultitrackInputConfiguration{Enabled: m.Enabled,
@@ -206,6 +215,31 @@ func (r *runner) create(ctx context.Context, spec ChannelSpec) error {
 	}
 	r.s.Note(ActorScenario, LevelKey, fmt.Sprintf("channel %s created: %s", groupLabel(spec.Name, len(names)), describeSpec(spec)))
 	return nil
+}
+
+// adConfiguration returns the ARN of the scenario's ad configuration of this name, creating it
+// (with a MediaTailor playback configuration of the same name in the local account and region)
+// the first time; "" for no name.
+func (r *runner) adConfiguration(ctx context.Context, name string) (string, error) {
+	if name == "" {
+		return "", nil
+	}
+	if arn, ok := r.ads[name]; ok {
+		return arn, nil
+	}
+	out, err := r.client.CreateAdConfiguration(ctx, &ivs.CreateAdConfigurationInput{
+		Name: aws.String(name),
+		MediaTailorPlaybackConfigurations: []types.MediaTailorPlaybackConfiguration{{
+			PlaybackConfigurationArn: aws.String(fmt.Sprintf("arn:aws:mediatailor:%s:%s:playbackConfiguration/%s", r.s.Region, r.s.Account, name)),
+		}},
+	})
+	if err != nil {
+		return "", fmt.Errorf("create ad configuration %s: %w", name, err)
+	}
+	arn := aws.ToString(out.AdConfiguration.Arn)
+	r.ads[name] = arn
+	r.s.Note(ActorScenario, LevelKey, fmt.Sprintf("ad configuration %s created: %s", name, arn))
+	return arn, nil
 }
 
 func groupLabel(name string, n int) string {
@@ -228,6 +262,9 @@ func describeSpec(spec ChannelSpec) string {
 		mt = fmt.Sprintf("multitrack %s up to %s", m.Policy, m.MaximumResolution)
 	}
 	s := fmt.Sprintf("%s, %s, %s", typ, cf, mt)
+	if spec.AdConfiguration != "" {
+		s += ", ad configuration " + spec.AdConfiguration
+	}
 	if len(spec.Tags) > 0 {
 		var tags []string
 		for _, k := range sortedKeys(spec.Tags) {

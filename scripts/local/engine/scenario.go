@@ -55,6 +55,11 @@ type ChannelSpec struct {
 	Multitrack *MultitrackSpec `json:"multitrack,omitempty"`
 	// Tags are the channel's tags (e.g. the opt-out tag).
 	Tags map[string]string `json:"tags,omitempty"`
+	// AdConfiguration, when set, gives the channel an ad configuration (IVS server-side ad
+	// insertion) of this name: the scenario creates it with CreateAdConfiguration before its
+	// channels (once per name; channels that name the same one share it) and creates the
+	// channel with its adConfigurationArn.
+	AdConfiguration string `json:"adConfiguration,omitempty"`
 }
 
 // MultitrackSpec is a multitrackInputConfiguration.
@@ -194,6 +199,9 @@ type Expect struct {
 	// Channels is the final configuration of channels (or groups), by name, read with
 	// GetChannel.
 	Channels map[string]ChannelExpect `json:"channels,omitempty"`
+	// Notifications counts the messages published to the alarm topic during the scenario, by
+	// notification (suite.Notifications, e.g. NotifyChannelForAPerson): what reached a person.
+	Notifications map[string]int `json:"notifications,omitempty"`
 }
 
 // RecordExpect describes an archived session record; empty fields match anything.
@@ -206,6 +214,9 @@ type RecordExpect struct {
 	// Correction is the record's correction decision action (apply, manual, broadcaster,
 	// skipped) or outcome (decided, applied, ...).
 	Correction string `json:"correction,omitempty"`
+	// Conflict is the conflict of the record's correction decision (ad-insertion: left alone
+	// because of the channel's ads).
+	Conflict string `json:"conflict,omitempty"`
 	// Verdict is the record's quality verdict (healthy, degraded, unknown) and Reason a reason
 	// code it must list (low-bitrate, low-frame-rate, keyframe-interval, starvation).
 	Verdict string `json:"verdict,omitempty"`
@@ -219,6 +230,8 @@ type ChannelExpect struct {
 	MultitrackEnabled *bool  `json:"multitrackEnabled,omitempty"`
 	Policy            string `json:"policy,omitempty"`
 	MaximumResolution string `json:"maximumResolution,omitempty"`
+	// AdConfiguration says whether the channel has an ad configuration.
+	AdConfiguration *bool `json:"adConfiguration,omitempty"`
 }
 
 // Duration is a time.Duration written in JSON as a Go duration string ("1.5s").
@@ -248,7 +261,9 @@ var (
 	scenarioName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 	// channelName is IVS's pattern for a channel name, without the empty name.
 	channelName = regexp.MustCompile(`^[a-zA-Z0-9-_]{1,125}$`)
-	placeholder = regexp.MustCompile(`\{\{([a-z]+)(?::([a-zA-Z0-9-_]+))?\}\}`)
+	// adConfigurationName is IVS's pattern for an ad configuration's name, without the empty name.
+	adConfigurationName = regexp.MustCompile(`^[a-zA-Z0-9-_]{1,128}$`)
+	placeholder         = regexp.MustCompile(`\{\{([a-z]+)(?::([a-zA-Z0-9-_]+))?\}\}`)
 )
 
 var (
@@ -340,6 +355,8 @@ func (c ChannelSpec) validate(f string) error {
 		return &invalid.FieldError{Field: f + ".type", Want: "one of " + strings.Join(channelTypes, ", "), Got: c.Type}
 	case c.ContainerFormat != "" && !slices.Contains(containerFormats, c.ContainerFormat):
 		return &invalid.FieldError{Field: f + ".containerFormat", Want: "one of " + strings.Join(containerFormats, ", "), Got: c.ContainerFormat}
+	case c.AdConfiguration != "" && !adConfigurationName.MatchString(c.AdConfiguration):
+		return &invalid.FieldError{Field: f + ".adConfiguration", Want: "the name of an ad configuration (letters, digits, - and _, at most 128)", Got: c.AdConfiguration}
 	}
 	if c.Multitrack != nil {
 		return c.Multitrack.validate(f+".multitrack", c.Multitrack.Enabled)
@@ -464,6 +481,15 @@ func (e Expect) validate(groups map[string]int) error {
 			return &invalid.FieldError{Field: "expect.channels", Want: "names of channels of the scenario", Got: name}
 		}
 	}
+	for name := range e.Notifications {
+		if !slices.ContainsFunc(suite.Notifications, func(n suite.Notification) bool { return n.Name == name }) {
+			var names []string
+			for _, n := range suite.Notifications {
+				names = append(names, n.Name)
+			}
+			return &invalid.FieldError{Field: "expect.notifications", Want: "names of notifications: " + strings.Join(names, ", "), Got: name}
+		}
+	}
 	return nil
 }
 
@@ -499,11 +525,12 @@ var builtinOrder = []string{
 	"malformed-event",
 	"ingest-quality",
 	"lost-events",
+	"ads-multitrack",
 }
 
 // Builtin returns the built-in scenarios, in order: 1 multitrack-not-allowed, 2
 // require-to-allow, 3 basic-manual, 4 wait-while-live, 5 burst, 6 malformed-event, 7
-// ingest-quality, 8 lost-events. It panics
+// ingest-quality, 8 lost-events, 9 ads-multitrack. It panics
 // if an embedded scenario is invalid (a test catches that).
 func Builtin() []Scenario {
 	out := make([]Scenario, 0, len(builtinOrder))
@@ -522,7 +549,7 @@ func Builtin() []Scenario {
 }
 
 // Select returns the built-in scenarios that sel names: "" or "all" for every one, or a
-// comma-separated list of numbers (1 to 8) and names. It returns an error naming what does not
+// comma-separated list of numbers (1 to 9) and names. It returns an error naming what does not
 // match.
 func Select(sel string) ([]Scenario, error) {
 	all := Builtin()

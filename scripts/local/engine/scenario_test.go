@@ -12,8 +12,8 @@ import (
 
 func TestBuiltin(t *testing.T) {
 	all := Builtin()
-	if len(all) != len(builtinOrder) || len(all) < 7 {
-		t.Fatalf("%d built-in scenarios, want the issue's 6 and ingest quality", len(all))
+	if len(all) != len(builtinOrder) || len(all) < 9 {
+		t.Fatalf("%d built-in scenarios, want the issue's 6, ingest quality, lost events and ads", len(all))
 	}
 	for i, sc := range all {
 		if sc.Name != builtinOrder[i] {
@@ -73,7 +73,7 @@ const valid = `{
   "timeline": "brief",
   "channels": [
     {"name": "a", "type": "STANDARD", "containerFormat": "FRAGMENTED_MP4", "multitrack": {"enabled": true, "policy": "ALLOW", "maximumResolution": "HD"}, "tags": {"team": "x"}},
-    {"name": "g", "count": 3}
+    {"name": "g", "count": 3, "adConfiguration": "midrolls"}
   ],
   "steps": [
     {"note": "hello"},
@@ -89,7 +89,7 @@ const valid = `{
     {"recover": "a"},
     {"waitFor": "idle"}
   ],
-  "expect": {"sessions": 4, "calls": {"UpdateChannel": 0}, "records": [{"channel": "g", "videoTracks": 1}, {"channel": "a", "verdict": "degraded", "reason": "low-bitrate"}], "channels": {"a": {"policy": "ALLOW"}}}
+  "expect": {"sessions": 4, "calls": {"UpdateChannel": 0}, "records": [{"channel": "g", "videoTracks": 1}, {"channel": "a", "verdict": "degraded", "reason": "low-bitrate"}], "channels": {"a": {"policy": "ALLOW"}, "g": {"adConfiguration": true}}, "notifications": {"NotifyChannelForAPerson": 3}}
 }`
 
 func TestParseScenario(t *testing.T) {
@@ -159,6 +159,8 @@ func TestParseScenarioErrors(t *testing.T) {
 		"unknown disconnect":                {`{"disconnect": "g"}`, `{"disconnect": "h"}`, "steps[8].disconnect"},
 		"expect record":                     {`{"channel": "g", "videoTracks": 1}`, `{"channel": "q"}`, "expect.records[0].channel"},
 		"expect channel":                    {`"channels": {"a"`, `"channels": {"q"`, "expect.channels"},
+		"bad ad configuration":              {`"adConfiguration": "midrolls"`, `"adConfiguration": "mid rolls"`, "channels[1].adConfiguration"},
+		"unknown notification":              {`"NotifyChannelForAPerson": 3`, `"NotifyEveryone": 3`, "expect.notifications"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -395,6 +395,8 @@ func (s *Stack) onActivity(a localbus.Activity) {
 		s.rec.update(func(c *Counters) { c.DeadLetters++ })
 	case localbus.ActivityBatchFailed:
 		s.rec.update(func(c *Counters) { c.BatchErrors++ })
+	case localbus.ActivityPublished:
+		s.rec.update(func(c *Counters) { c.Notifications[a.Rule]++ })
 	}
 	if text, level := activityText(a); text != "" {
 		s.emit(Entry{Time: a.Time, Actor: activityActor(a), Level: level, Text: s.rec.readable(text)})

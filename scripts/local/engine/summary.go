@@ -39,6 +39,9 @@ type Summary struct {
 	PhaseCalls map[string]int
 	CallsSaved map[string]int
 	Restarts   map[string]int // emulators restarted after a crash or a hang, by function (set by the caller)
+	// Notifications counts what reached a person: the messages published to the alarm topic,
+	// by notification.
+	Notifications map[string]int
 }
 
 // Summarize builds a Summary from an archive, counters and the dead-letter queues' depths.
@@ -46,7 +49,7 @@ func Summarize(a Archive, c Counters, deadLetters map[string]int) Summary {
 	s := Summary{
 		Outcomes: map[string]int{}, Refusals: map[string]int{}, Corrections: map[string]int{}, Quality: map[string]int{},
 		Calls: c.FunctionCalls(), OtherCalls: map[string]map[string]CallCount{}, Rejected: map[string]int{},
-		DeadLetters: deadLetters, Events: c.Events, Invocations: c.Invocations,
+		DeadLetters: deadLetters, Events: c.Events, Invocations: c.Invocations, Notifications: c.Notifications,
 	}
 	corrected := map[string]bool{} // channel ARN/stream ID with an archived correction
 	for _, ac := range a.Corrections {
@@ -118,6 +121,7 @@ func (s Summary) WriteTable(w io.Writer) error {
 	row("refusals by code", counts(s.Refusals, "none"))
 	row("session quality", counts(s.Quality, "none measured"))
 	row("corrections", counts(s.Corrections, "none"))
+	row("notifications", counts(s.Notifications, "none"))
 	row("rejected events", counts(s.Rejected, "none"))
 	row("invocations", counts(s.Invocations, "none"))
 	row("IVS calls (functions)", fmt.Sprintf("%-20s %6s %6s %9s %7s %6s", "operation", "calls", "ok", "throttled", "offline", "errors"))

@@ -36,8 +36,9 @@ func TestSummarize(t *testing.T) {
 			"correct":   {"GetChannel": {Calls: 1, OK: 1}, "GetStream": {Calls: 2, Offline: 1, Errors: 1}, "UpdateChannel": {Calls: 1, OK: 1}},
 			"neighbour": {"GetStreamSession": {Calls: 6, OK: 3, Throttled: 3}},
 		},
-		Metrics:     map[string]float64{"RejectedEvents Function=enrich": 2},
-		Invocations: map[string]int{"enrich": 3, "correct": 1, "archive": 4},
+		Metrics:       map[string]float64{"RejectedEvents Function=enrich": 2},
+		Invocations:   map[string]int{"enrich": 3, "correct": 1, "archive": 4},
+		Notifications: map[string]int{"NotifyChannelForAPerson": 1},
 	}
 	s := Summarize(arch, c, map[string]int{"enrich": 0, "correct": 0, "archive": 1})
 	if s.Sessions != 4 || s.Multitrack != 3 || s.VideoTracks != 16 || s.AudioTracks != 1 {
@@ -54,6 +55,9 @@ func TestSummarize(t *testing.T) {
 	}
 	if s.Throttles != 2 || s.Rejected["enrich"] != 2 || s.DeadLetterTotal() != 1 {
 		t.Errorf("throttles %d, rejected %v, dead letters %d", s.Throttles, s.Rejected, s.DeadLetterTotal())
+	}
+	if s.Notifications["NotifyChannelForAPerson"] != 1 {
+		t.Errorf("notifications = %v, want the one that reached a person", s.Notifications)
 	}
 	if _, ok := s.OtherCalls["neighbour"]; !ok || len(s.OtherCalls) != 1 {
 		t.Errorf("other calls = %v, want the neighbour's only", s.OtherCalls)

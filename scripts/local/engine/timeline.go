@@ -42,6 +42,7 @@ const (
 	ActorScenario  = "scenario"  // a scenario step or check
 	ActorNeighbour = "neighbour" // another application of the account calling IVS
 	ActorYou       = "you"       // an IVS call through the endpoint printed for manual use
+	ActorTopic     = "sns"       // the alarm topic: a notification published for a person
 )
 
 // Entry is one line of the timeline.
@@ -79,6 +80,9 @@ type Counters struct {
 	Deferred    int                             // ChangeMessageVisibility calls on the correct queue
 	DeadLetters int                             // messages moved to a dead-letter queue
 	BatchErrors int                             // invocations that failed as a whole
+	// Notifications counts the messages published to the alarm topic, by notification rule
+	// (suite.Notifications: what reaches a person).
+	Notifications map[string]int
 }
 
 // Sub returns c minus earlier, field by field.
@@ -88,6 +92,7 @@ func (c Counters) Sub(earlier Counters) Counters {
 		Deferred: c.Deferred - earlier.Deferred, DeadLetters: c.DeadLetters - earlier.DeadLetters,
 		BatchErrors: c.BatchErrors - earlier.BatchErrors,
 		Calls:       map[string]map[string]CallCount{}, Metrics: map[string]float64{}, Invocations: map[string]int{},
+		Notifications: map[string]int{},
 	}
 	for caller, ops := range c.Calls {
 		for op, n := range ops {
@@ -109,6 +114,11 @@ func (c Counters) Sub(earlier Counters) Counters {
 	for k, v := range c.Invocations {
 		if d := v - earlier.Invocations[k]; d != 0 {
 			out.Invocations[k] = d
+		}
+	}
+	for k, v := range c.Notifications {
+		if d := v - earlier.Notifications[k]; d != 0 {
+			out.Notifications[k] = d
 		}
 	}
 	return out
@@ -178,7 +188,7 @@ type recorder struct {
 
 func newRecorder() *recorder {
 	return &recorder{
-		c:     Counters{Calls: map[string]map[string]CallCount{}, Metrics: map[string]float64{}, Invocations: map[string]int{}},
+		c:     Counters{Calls: map[string]map[string]CallCount{}, Metrics: map[string]float64{}, Invocations: map[string]int{}, Notifications: map[string]int{}},
 		names: map[string]string{}, streams: map[string]string{}, reports: map[string]int{},
 	}
 }
@@ -333,6 +343,8 @@ func activityActor(a localbus.Activity) string {
 	switch a.Kind {
 	case localbus.ActivityPut, localbus.ActivityRejected, localbus.ActivityRouted, localbus.ActivityUnmatched:
 		return ActorBus
+	case localbus.ActivityPublished:
+		return ActorTopic
 	}
 	return ActorQueue
 }
@@ -344,6 +356,8 @@ func activityText(a localbus.Activity) (string, Level) {
 		return fmt.Sprintf("%s -> %s queue (rule %s)", a.DetailType, a.Queue, a.Rule), LevelDetail
 	case localbus.ActivityUnmatched:
 		return fmt.Sprintf("%s from %s on bus %s: no rule matches", a.DetailType, a.Source, a.Bus), LevelDetail
+	case localbus.ActivityPublished:
+		return fmt.Sprintf("notification to a person (%s, %s topic): %s", a.Rule, a.Topic, shorten(a.Message, 400)), LevelKey
 	case localbus.ActivityRejected:
 		return fmt.Sprintf("PutEvents entry refused on bus %s: %s", a.Bus, a.Err), LevelProblem
 	case localbus.ActivityBatch:

@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
+	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 )
@@ -48,4 +49,23 @@ func (s *Stack) CreateChannel(tb testing.TB, in *ivs.CreateChannelInput) Channel
 	s.Secrets.Add("a stream key", ch.StreamKey)
 	s.Secrets.Add("an SRT passphrase", ch.Passphrase)
 	return ch
+}
+
+// CreateAdConfiguration creates an ad configuration (server-side ad insertion) on the local IVS
+// with the test's own client and returns its ARN, for a channel's adConfigurationArn.
+func (s *Stack) CreateAdConfiguration(tb testing.TB, name string) string {
+	tb.Helper()
+	if s.Admin == nil {
+		tb.Fatal("awstest: CreateAdConfiguration: the stack has no local IVS")
+	}
+	out, err := s.Admin.CreateAdConfiguration(context.Background(), &ivs.CreateAdConfigurationInput{
+		Name: aws.String(name),
+		MediaTailorPlaybackConfigurations: []types.MediaTailorPlaybackConfiguration{{
+			PlaybackConfigurationArn: aws.String("arn:aws:mediatailor:" + s.IVS.Region() + ":" + s.IVS.Account() + ":playbackConfiguration/" + name),
+		}},
+	})
+	if err != nil {
+		tb.Fatalf("create ad configuration: %v", err)
+	}
+	return aws.ToString(out.AdConfiguration.Arn)
 }

@@ -7,7 +7,8 @@
 //
 // The broadcast simulator (ivstest) puts the series IVS would publish (Put); functions read them
 // with GetMetricData: datapoints are aggregated per period (Average, Sum, Minimum, Maximum,
-// SampleCount), scanned in either order, paginated past MaxDatapoints with NextToken (results
+// SampleCount), scanned in either order, of the unit a query names (MetricStat.Unit: only the data
+// put with that unit, as CloudWatch does, which converts nothing; no unit: all of it), paginated past MaxDatapoints with NextToken (results
 // cut short say PartialData), and only visible Options.Delay after their timestamp, as
 // CloudWatch's are a little after the fact. Errors have CloudWatch's shape: a CBOR body with
 // __type and message and the X-Amzn-Query-Error header of a query-compatible service, so the

@@ -1,6 +1,7 @@
 package cloudwatchtest
 
 import (
+	"cmp"
 	"compress/gzip"
 	"fmt"
 	"io"
@@ -33,10 +34,15 @@ const MaxDatapoints = 100_800
 // maxQueries is the most MetricDataQueries one request may hold.
 const maxQueries = 500
 
-// Datum is one value put at one time.
+// unitNone is the unit of data put without one.
+const unitNone = "None"
+
+// Datum is one value put at one time, with its unit (a CloudWatch StandardUnit such as
+// "Count/Second"; "" is None).
 type Datum struct {
 	Time  time.Time
 	Value float64
+	Unit  string
 }
 
 // Options configures a Server. The zero value is usable: wall-clock time, datapoints visible
@@ -109,7 +115,7 @@ func (s *Server) Put(namespace, metric string, dims map[string]string, data ...D
 		s.series[k] = st
 	}
 	for _, d := range data {
-		st.data = append(st.data, Datum{Time: d.Time.UTC(), Value: d.Value})
+		st.data = append(st.data, Datum{Time: d.Time.UTC(), Value: d.Value, Unit: d.Unit})
 	}
 }
 
@@ -251,6 +257,7 @@ type query struct {
 	name      string
 	period    time.Duration
 	stat      string
+	unit      string // MetricStat.Unit; "": every unit
 	ret       bool
 }
 
@@ -352,6 +359,9 @@ func (s *Server) getMetricData(in cbor.Map) (cbor.Map, *apiError) {
 			for _, d := range st.data {
 				if d.Time.Before(start) || !d.Time.Before(end) || d.Time.After(visible) {
 					continue
+				}
+				if q.unit != "" && cmp.Or(d.Unit, unitNone) != q.unit {
+					continue // only the data put with the unit asked for; no conversion
 				}
 				b := int64(d.Time.Sub(start) / q.period)
 				buckets[b] = append(buckets[b], d.Value)
@@ -455,6 +465,9 @@ func parseQuery(i int, item cbor.Value) (query, *apiError) {
 		return query{}, invalid("%s.MetricStat.Stat: want Average, Sum, Minimum, Maximum or SampleCount, got %q", field, stat)
 	}
 	q.stat = string(stat)
+	if u, ok := ms["Unit"].(cbor.String); ok {
+		q.unit = string(u)
+	}
 	q.label = string(name)
 	if l, ok := m["Label"].(cbor.String); ok && l != "" {
 		q.label = string(l)
@@ -534,12 +547,13 @@ func (s *Server) putMetricData(in cbor.Map) (cbor.Map, *apiError) {
 			at = t
 		}
 		p := put{name: string(name), dims: dims}
+		unit, _ := m["Unit"].(cbor.String)
 		if v, ok := m["Value"]; ok {
 			f, err := cbor.AsFloat64(v)
 			if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 				return nil, invalid("%s.Value: want a number", field)
 			}
-			p.data = append(p.data, Datum{Time: at, Value: f})
+			p.data = append(p.data, Datum{Time: at, Value: f, Unit: string(unit)})
 		}
 		if vs, ok := m["Values"].(cbor.List); ok {
 			for _, v := range vs {
@@ -547,7 +561,7 @@ func (s *Server) putMetricData(in cbor.Map) (cbor.Map, *apiError) {
 				if err != nil {
 					return nil, invalid("%s.Values: want numbers", field)
 				}
-				p.data = append(p.data, Datum{Time: at, Value: f})
+				p.data = append(p.data, Datum{Time: at, Value: f, Unit: string(unit)})
 			}
 		}
 		puts = append(puts, p)

@@ -192,3 +192,39 @@ func TestPutMetricDataWithTheSDK(t *testing.T) {
 		t.Errorf("stored %+v, want one datum of 3 at %v", got, t0)
 	}
 }
+
+// TestUnits: a query that names a unit gets only the data put with it (CloudWatch converts
+// nothing, and a unit that matches nothing gives no data); one that names none gets all of it.
+func TestUnits(t *testing.T) {
+	now := t0.Add(time.Minute)
+	c, srv := client(t, cloudwatchtest.Options{Now: func() time.Time { return now }})
+	_, err := c.PutMetricData(context.Background(), &cloudwatch.PutMetricDataInput{
+		Namespace: aws.String(quality.Namespace),
+		MetricData: []types.MetricDatum{{
+			MetricName: aws.String(quality.MetricIngestFramerate), Timestamp: aws.Time(t0), Value: aws.Float64(60), Unit: types.StandardUnitCountSecond,
+			Dimensions: []types.Dimension{{Name: aws.String(quality.DimensionChannel), Value: aws.String("abc")}, {Name: aws.String(quality.DimensionTrack), Value: aws.String("Track0")}},
+		}},
+	})
+	if err != nil {
+		t.Fatalf("PutMetricData: %v", err)
+	}
+	if got := srv.Series(quality.Namespace, quality.MetricIngestFramerate, dims("Track0")); len(got) != 1 || got[0].Unit != string(types.StandardUnitCountSecond) {
+		t.Fatalf("stored %+v, want one datum in Count/Second", got)
+	}
+	for unit, want := range map[types.StandardUnit]int{"": 1, types.StandardUnitCountSecond: 1, types.StandardUnitCount: 0, types.StandardUnitNone: 0} {
+		out, err := c.GetMetricData(context.Background(), &cloudwatch.GetMetricDataInput{
+			StartTime: aws.Time(t0), EndTime: aws.Time(t0.Add(time.Second)),
+			MetricDataQueries: []types.MetricDataQuery{{Id: aws.String("m0"), MetricStat: &types.MetricStat{
+				Metric: &types.Metric{Namespace: aws.String(quality.Namespace), MetricName: aws.String(quality.MetricIngestFramerate),
+					Dimensions: []types.Dimension{{Name: aws.String(quality.DimensionChannel), Value: aws.String("abc")}, {Name: aws.String(quality.DimensionTrack), Value: aws.String("Track0")}}},
+				Period: aws.Int32(1), Stat: aws.String("Average"), Unit: unit,
+			}}},
+		})
+		if err != nil {
+			t.Fatalf("GetMetricData unit %q: %v", unit, err)
+		}
+		if n := len(out.MetricDataResults[0].Values); n != want {
+			t.Errorf("unit %q: %d values, want %d", unit, n, want)
+		}
+	}
+}

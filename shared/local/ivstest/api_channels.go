@@ -175,6 +175,9 @@ func (s *Server) createChannel(r *request) (any, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.checkAdConfiguration(in.AdConfigurationArn); err != nil {
+		return nil, err
+	}
 	for s.channels[c.arn] != nil { // a 62^12 collision; keep ARNs unique anyway
 		c.id = randomAlnum(12)
 		c.arn = fmt.Sprintf("arn:aws:ivs:%s:%s:channel/%s", s.region, s.account, c.id)
@@ -271,8 +274,9 @@ func (s *Server) batchGetChannel(r *request) (any, error) {
 }
 
 // updateChannel applies a partial update. Field constraints are checked first (400), then that
-// the channel exists (404) and is offline (409: "Live channels cannot be updated"), then the
-// rules that span members on the resulting channel (400).
+// the channel and the ad configuration it is given exist (404) and that the channel is offline
+// (409: "Live channels cannot be updated"), then the rules that span members on the resulting
+// channel (400).
 func (s *Server) updateChannel(r *request) (any, error) {
 	var in channelInput
 	if err := r.decode(&in); err != nil {
@@ -287,6 +291,9 @@ func (s *Server) updateChannel(r *request) (any, error) {
 	defer s.mu.Unlock()
 	c, err := s.lookupChannel(*in.Arn)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.checkAdConfiguration(in.AdConfigurationArn); err != nil {
 		return nil, err
 	}
 	if c.live != nil {
@@ -329,6 +336,7 @@ type listChannelsInput struct {
 	FilterByName                         *string `json:"filterByName"`
 	FilterByRecordingConfigurationArn    *string `json:"filterByRecordingConfigurationArn"`
 	FilterByPlaybackRestrictionPolicyArn *string `json:"filterByPlaybackRestrictionPolicyArn"`
+	FilterByAdConfigurationArn           *string `json:"filterByAdConfigurationArn"`
 	MaxResults                           *int    `json:"maxResults"`
 	NextToken                            *string `json:"nextToken"`
 }
@@ -349,13 +357,14 @@ func (s *Server) listChannels(r *request) (any, error) {
 	v.name("filterByName", in.FilterByName)
 	v.optionalARN("filterByRecordingConfigurationArn", in.FilterByRecordingConfigurationArn, recordingARNPattern)
 	v.optionalARN("filterByPlaybackRestrictionPolicyArn", in.FilterByPlaybackRestrictionPolicyArn, playbackPolicyARN)
+	v.optionalARN("filterByAdConfigurationArn", in.FilterByAdConfigurationArn, adConfigurationARN)
 	v.pageSize("maxResults", in.MaxResults)
 	v.token("nextToken", in.NextToken)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
 	filters := 0
-	for _, f := range []*string{in.FilterByName, in.FilterByRecordingConfigurationArn, in.FilterByPlaybackRestrictionPolicyArn} {
+	for _, f := range []*string{in.FilterByName, in.FilterByRecordingConfigurationArn, in.FilterByPlaybackRestrictionPolicyArn, in.FilterByAdConfigurationArn} {
 		if f != nil && *f != "" {
 			filters++
 		}
@@ -368,7 +377,7 @@ func (s *Server) listChannels(r *request) (any, error) {
 	var all []channelSummaryJSON
 	for _, c := range s.channels {
 		if match(in.FilterByName, c.name) && match(in.FilterByRecordingConfigurationArn, c.recordingARN) &&
-			match(in.FilterByPlaybackRestrictionPolicyArn, c.playbackPolicyARN) {
+			match(in.FilterByPlaybackRestrictionPolicyArn, c.playbackPolicyARN) && match(in.FilterByAdConfigurationArn, c.adARN) {
 			all = append(all, c.summary())
 		}
 	}

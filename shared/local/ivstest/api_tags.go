@@ -5,13 +5,17 @@ import (
 	"maps"
 )
 
-// tagsOf returns the tags of the channel or stream key arn; callers hold s.mu.
+// tagsOf returns the tags of the channel, stream key or ad configuration arn; callers hold
+// s.mu.
 func (s *Server) tagsOf(arn string) (*map[string]string, error) {
 	if c, ok := s.channels[arn]; ok {
 		return &c.tags, nil
 	}
 	if c, ok := s.keyARNs[arn]; ok {
 		return &c.key.tags, nil
+	}
+	if a, ok := s.adConfigs[arn]; ok {
+		return &a.tags, nil
 	}
 	return nil, notFound("Resource", arn)
 }

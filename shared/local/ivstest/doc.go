@@ -11,7 +11,13 @@
 // Channels (CreateChannel, GetChannel, BatchGetChannel, UpdateChannel, DeleteChannel,
 // ListChannels), streams (GetStream, ListStreams, StopStream, GetStreamSession,
 // ListStreamSessions), stream keys (ListStreamKeys, GetStreamKey: one key per channel; its value
-// is returned by GetStreamKey, as IVS does, and never logged) and tags (TagResource,
+// is returned by GetStreamKey, as IVS does, and never logged), ad configurations for
+// server-side ad insertion (CreateAdConfiguration, GetAdConfiguration, ListAdConfigurations,
+// DeleteAdConfiguration: ARN arn:aws:ivs:<region>:<account>:ad-configuration/<id>, exactly one
+// MediaTailor playback configuration ARN, checked against its pattern; a channel created or
+// updated with an adConfigurationArn that does not exist is refused with 404
+// ResourceNotFoundException, an ad configuration a channel references cannot be deleted: 409
+// ConflictException) and tags (TagResource,
 // UntagResource, ListTagsForResource on /tags/{resourceArn}). Errors have IVS's wire shape: the model's HTTP status, the
 // x-amzn-ErrorType header and {"exceptionMessage": "..."}, so the SDK returns its typed errors
 // (*types.ValidationException, *types.ConflictException, ...). Timestamps are RFC 3339 strings.
@@ -25,7 +31,10 @@
 // aws/aws-sdk-go-v2#2262 reports, because the Go SDK omits empty enums). UpdateChannel is a
 // partial update; its multitrackInputConfiguration replaces the stored one, and "enabled"
 // absent means false, so the {} the SDK sends for Enabled:false disables multitrack. A live
-// channel cannot be updated or deleted (409 ConflictException).
+// channel cannot be updated or deleted (409 ConflictException). A channel may have both an ad
+// configuration and containerFormat FRAGMENTED_MP4: whether IVS refuses that is not documented
+// (server-side ad insertion needs TS), so the server accepts it silently, the worst case for a
+// corrector that must not break a channel's ads.
 //
 // # Quotas and faults
 //

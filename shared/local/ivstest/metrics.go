@@ -69,6 +69,20 @@ func (d Degradation) to() float64 {
 	return d.To
 }
 
+// MetricUnits are the CloudWatch units IVS publishes its metrics in: IngestFramerate in
+// Count/Second, as the monitoring guide documents it since it changed from frames per second;
+// the bitrates in Megabits/Second, KeyframeInterval in Seconds and ConcurrentViews in Count, the
+// standard units of what the guide's table says (Mbps, seconds, a count). The quality function
+// names no unit when it reads them, so none of these labels matters to it (a test holds it to
+// that).
+var MetricUnits = map[string]string{
+	quality.MetricIngestVideoBitrate: "Megabits/Second",
+	quality.MetricIngestAudioBitrate: "Megabits/Second",
+	quality.MetricIngestFramerate:    "Count/Second",
+	quality.MetricKeyframeInterval:   "Seconds",
+	quality.MetricConcurrentViews:    "Count",
+}
+
 // KeyframeInterval is the keyframe interval, in seconds, of a track that is not degraded.
 const KeyframeInterval = 2
 
@@ -94,7 +108,7 @@ func SessionMetrics(channelID string, enc Encoder, start, end time.Time, starvin
 	dur := end.Sub(start)
 	add := func(track, metric string, at time.Time, v float64) {
 		k := quality.SeriesKey{Track: track, Metric: metric}
-		out[k] = append(out[k], cloudwatchtest.Datum{Time: at, Value: v})
+		out[k] = append(out[k], cloudwatchtest.Datum{Time: at, Value: v, Unit: MetricUnits[metric]})
 	}
 	for i := range n {
 		at := first.Add(time.Duration(i) * time.Second)

@@ -58,6 +58,12 @@ func TestSessionMetrics(t *testing.T) {
 	if v := key("", quality.MetricConcurrentViews); len(v) != 10 {
 		t.Errorf("viewers: %d samples", len(v))
 	}
+	// IVS documents IngestFramerate in Count/Second now (it was frames per second).
+	for _, d := range key("Track0", quality.MetricIngestFramerate) {
+		if d.Unit != "Count/Second" {
+			t.Fatalf("frame rate datum %+v: want unit Count/Second", d)
+		}
+	}
 
 	// Starving from 3 s to 6 s: no datapoint at 3, 4 and 5.
 	starved := ivstest.SessionMetrics("chan", ivstest.OBS("sk", 1), m0, m0.Add(9*time.Second), []time.Time{m0.Add(3 * time.Second), m0.Add(6 * time.Second)})

@@ -105,7 +105,9 @@ type Server struct {
 	channels map[string]*channel
 	keys     map[string]*channel // stream key value -> channel
 	keyARNs  map[string]*channel // stream key ARN -> channel
-	seq      uint64              // sessions created so far
+	// adConfigs are the ad configurations by ARN (api_adconfigs.go).
+	adConfigs map[string]*adConfiguration
+	seq       uint64 // sessions created so far
 
 	events  *eventQueue
 	metrics MetricSink
@@ -142,17 +144,18 @@ func NewUnstartedServer(opts Options) *Server {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{
-		region:   opts.Region,
-		account:  opts.Account,
-		clock:    opts.Clock,
-		log:      opts.Logger,
-		channels: map[string]*channel{},
-		keys:     map[string]*channel{},
-		keyARNs:  map[string]*channel{},
-		quota:    newQuotas(opts.Quota),
-		faults:   newFaults(opts.Seed),
-		stats:    newStats(),
-		metrics:  opts.Metrics,
+		region:    opts.Region,
+		account:   opts.Account,
+		clock:     opts.Clock,
+		log:       opts.Logger,
+		channels:  map[string]*channel{},
+		keys:      map[string]*channel{},
+		keyARNs:   map[string]*channel{},
+		adConfigs: map[string]*adConfiguration{},
+		quota:     newQuotas(opts.Quota),
+		faults:    newFaults(opts.Seed),
+		stats:     newStats(),
+		metrics:   opts.Metrics,
 	}
 	s.events = newEventQueue(opts.Sink, opts.Logger)
 	mux := http.NewServeMux()
@@ -254,6 +257,11 @@ var jsonOperations = map[string]operation{
 	OpListStreamSessions: {OpListStreamSessions, http.StatusOK, (*Server).listStreamSessions},
 	OpListStreamKeys:     {OpListStreamKeys, http.StatusOK, (*Server).listStreamKeys},
 	OpGetStreamKey:       {OpGetStreamKey, http.StatusOK, (*Server).getStreamKey},
+
+	OpCreateAdConfiguration: {OpCreateAdConfiguration, http.StatusOK, (*Server).createAdConfiguration},
+	OpGetAdConfiguration:    {OpGetAdConfiguration, http.StatusOK, (*Server).getAdConfiguration},
+	OpListAdConfigurations:  {OpListAdConfigurations, http.StatusOK, (*Server).listAdConfigurations},
+	OpDeleteAdConfiguration: {OpDeleteAdConfiguration, http.StatusNoContent, (*Server).deleteAdConfiguration},
 }
 
 // tagOperations are the /tags/{resourceArn} routes, by HTTP method.

@@ -8,14 +8,16 @@ import (
 // State is a secret-free snapshot of the server, as GET /_admin/state returns it: stream key
 // values and SRT passphrases are left out.
 type State struct {
-	Time          string                    `json:"time"`
-	Region        string                    `json:"region"`
-	Account       string                    `json:"account"`
-	Channels      []ChannelState            `json:"channels"`
-	Stats         map[string]OperationStats `json:"stats"`
-	Faults        []FaultJSON               `json:"faults"`
-	EventsEmitted int                       `json:"eventsEmitted"`
-	SinkErrors    int                       `json:"sinkErrors"`
+	Time     string         `json:"time"`
+	Region   string         `json:"region"`
+	Account  string         `json:"account"`
+	Channels []ChannelState `json:"channels"`
+	// AdConfigurations are the ad configurations' ARNs, sorted.
+	AdConfigurations []string                  `json:"adConfigurations"`
+	Stats            map[string]OperationStats `json:"stats"`
+	Faults           []FaultJSON               `json:"faults"`
+	EventsEmitted    int                       `json:"eventsEmitted"`
+	SinkErrors       int                       `json:"sinkErrors"`
 }
 
 // ChannelState is one channel in a State.
@@ -30,6 +32,7 @@ type ChannelState struct {
 	MultitrackPolicy          string            `json:"multitrackPolicy"`
 	MultitrackMaxResolution   string            `json:"multitrackMaximumResolution"`
 	RecordingConfigurationARN string            `json:"recordingConfigurationArn"`
+	AdConfigurationARN        string            `json:"adConfigurationArn"`
 	StreamKeyARN              string            `json:"streamKeyArn"`
 	Tags                      map[string]string `json:"tags"`
 	Live                      *LiveState        `json:"live,omitempty"`
@@ -59,7 +62,7 @@ type SessionState struct {
 func (s *Server) State() State {
 	st := State{
 		Time: formatTime(s.clock.Now()), Region: s.region, Account: s.account,
-		Channels: []ChannelState{}, Stats: s.Stats(), Faults: []FaultJSON{},
+		Channels: []ChannelState{}, AdConfigurations: []string{}, Stats: s.Stats(), Faults: []FaultJSON{},
 	}
 	for _, f := range s.Faults() {
 		st.Faults = append(st.Faults, faultToJSON(f))
@@ -76,7 +79,7 @@ func (s *Server) State() State {
 			ContainerFormat: c.containerFormat, Preset: c.preset,
 			MultitrackEnabled: c.multitrack.Enabled, MultitrackPolicy: c.multitrack.Policy,
 			MultitrackMaxResolution:   c.multitrack.MaximumResolution,
-			RecordingConfigurationARN: c.recordingARN, StreamKeyARN: c.key.arn,
+			RecordingConfigurationARN: c.recordingARN, AdConfigurationARN: c.adARN, StreamKeyARN: c.key.arn,
 			Tags: maps.Clone(c.tags), Sessions: []SessionState{},
 		}
 		if c.live != nil {
@@ -101,5 +104,9 @@ func (s *Server) State() State {
 		st.Channels = append(st.Channels, cs)
 	}
 	sort.Slice(st.Channels, func(i, j int) bool { return st.Channels[i].ARN < st.Channels[j].ARN })
+	for arn := range s.adConfigs {
+		st.AdConfigurations = append(st.AdConfigurations, arn)
+	}
+	sort.Strings(st.AdConfigurations)
 	return st
 }

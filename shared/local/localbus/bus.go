@@ -35,23 +35,42 @@ const (
 // error fails the whole batch.
 type HandlerFunc func(ctx context.Context, batch events.SQSEvent) (events.SQSEventResponse, error)
 
-// Rule is an EventBridge rule with one SQS target: events on Bus that match Pattern are sent to
-// Queue.
+// Rule is an EventBridge rule with one target: events on Bus that match Pattern are sent to the
+// SQS queue Queue, or published to the SNS topic Topic as the text Input makes of them. Exactly
+// one of Queue and Topic is set.
 type Rule struct {
 	Name    string // the rule's name, unique per bus
 	Bus     string // the event bus name
 	Pattern string // the EventBridge event pattern, as JSON
 	Queue   string // the target queue's name
+	Topic   string // the target topic's name
+	// Input, with Topic, is the target's input transformer; nil publishes the event itself.
+	Input *InputTransformer
 }
 
-// SuiteRules returns the rules the CDK app deploys (suite.Routes), each targeting the queue named
-// after its function. sessionsBus is the deployed name of the suite's bus (the value of
-// EVENT_BUS_NAME); empty means suite.BusSessions.
+// InputTransformer is a rule target's input transformer: the message is Template with each
+// <name> replaced by the value of the event at InputPaths[name], a JSON path such as
+// $.detail.record.channelArn (a string as it is, anything else as JSON, nothing when the event
+// has no such member).
+// https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-transform-target-input.html
+type InputTransformer struct {
+	InputPaths map[string]string
+	Template   string
+}
+
+// AlarmTopic is the name of the local stand-in for the suite's alarm topic, where the
+// notification rules (suite.Notifications) publish.
+const AlarmTopic = "alarms"
+
+// SuiteRules returns the rules the CDK app deploys: the routes (suite.Routes), each targeting
+// the queue named after its function, and the notifications (suite.Notifications), each
+// publishing its text to AlarmTopic. sessionsBus is the deployed name of the suite's bus (the
+// value of EVENT_BUS_NAME); empty means suite.BusSessions.
 func SuiteRules(sessionsBus string) []Rule {
 	if sessionsBus == "" {
 		sessionsBus = suite.BusSessions
 	}
-	rules := make([]Rule, 0, len(suite.Routes))
+	rules := make([]Rule, 0, len(suite.Routes)+len(suite.Notifications))
 	for _, r := range suite.Routes {
 		bus := r.Bus
 		if bus == suite.BusSessions {
@@ -59,7 +78,21 @@ func SuiteRules(sessionsBus string) []Rule {
 		}
 		rules = append(rules, Rule{Name: r.Name, Bus: bus, Pattern: r.Pattern.JSON(), Queue: r.Function})
 	}
+	for _, n := range suite.Notifications {
+		paths, template := n.Transformer()
+		rules = append(rules, Rule{Name: n.Name, Bus: sessionsBus, Pattern: n.Pattern.JSON(), Topic: AlarmTopic,
+			Input: &InputTransformer{InputPaths: paths, Template: template}})
+	}
 	return rules
+}
+
+// Publication is one message a rule published to a topic.
+type Publication struct {
+	Time    time.Time
+	Topic   string
+	Rule    string
+	EventID string
+	Message string
 }
 
 // DeadLetterSuffix ends the name of a queue's dead-letter queue: Name + DeadLetterSuffix. The
@@ -120,6 +153,7 @@ const (
 	ActivityDeadLetter  ActivityKind = "dead-letter"  // a message moved to the queue's DLQ
 	ActivityVisibility  ActivityKind = "visibility"   // ChangeMessageVisibility (Visibility)
 	ActivityBatchFailed ActivityKind = "batch-failed" // the handler returned an error (Err)
+	ActivityPublished   ActivityKind = "published"    // an event published to a topic by a rule (Rule, Topic, Message)
 )
 
 // Activity is one thing that happened on the bus or a queue, for a timeline.
@@ -136,6 +170,8 @@ type Activity struct {
 	MessageIDs   []string      // ActivityBatch
 	ReceiveCount int           // the message's ApproximateReceiveCount
 	Visibility   time.Duration // ActivityVisibility: the new visibility timeout
+	Topic        string        // ActivityPublished: the topic
+	Message      string        // ActivityPublished: the message published
 	Err          string
 }
 
@@ -143,7 +179,7 @@ type Activity struct {
 type Stats struct {
 	Accepted  int            // events accepted on a bus (PutEvents entries and Inject)
 	Rejected  int            // PutEvents entries refused
-	Routed    map[string]int // events sent to a queue, by rule name
+	Routed    map[string]int // events sent to a queue or published to a topic, by rule name
 	Unmatched int            // accepted events no rule matched
 	Queues    map[string]QueueStats
 }
@@ -205,6 +241,8 @@ type Bus struct {
 	closed    bool
 
 	faults faults // SetEventFaults: events lost, late or repeated (faults.go)
+
+	published []Publication // what the rules published to topics, oldest first
 }
 
 type compiledRule struct {
@@ -263,8 +301,14 @@ func New(cfg Config) (*Bus, error) {
 			return nil, fmt.Errorf("localbus: rule %q on bus %q: defined twice", r.Name, r.Bus)
 		}
 		names[r.Bus+"/"+r.Name] = true
-		if _, ok := b.queues[r.Queue]; !ok {
-			return nil, fmt.Errorf("localbus: rule %q: target %q: %w", r.Name, r.Queue, ErrUnknownQueue)
+		switch {
+		case (r.Queue == "") == (r.Topic == ""):
+			return nil, fmt.Errorf("localbus: rule %q: want exactly one target, a queue or a topic", r.Name)
+		case r.Topic != "":
+		default:
+			if _, ok := b.queues[r.Queue]; !ok {
+				return nil, fmt.Errorf("localbus: rule %q: target %q: %w", r.Name, r.Queue, ErrUnknownQueue)
+			}
 		}
 		p, err := eventpattern.Compile([]byte(r.Pattern))
 		if err != nil {
@@ -318,6 +362,15 @@ func (b *Bus) Account() string { return b.cfg.Account }
 // QueueARN returns arn:aws:sqs:<region>:<account>:<name>, the eventSourceARN of its messages.
 func (b *Bus) QueueARN(name string) string {
 	return fmt.Sprintf("arn:aws:sqs:%s:%s:%s", b.cfg.Region, b.cfg.Account, name)
+}
+
+// targetARN returns the ARN of a rule's target: its queue's, or its topic's
+// (arn:aws:sns:<region>:<account>:<topic>).
+func (b *Bus) targetARN(r Rule) string {
+	if r.Topic != "" {
+		return fmt.Sprintf("arn:aws:sns:%s:%s:%s", b.cfg.Region, b.cfg.Account, r.Topic)
+	}
+	return b.QueueARN(r.Queue)
 }
 
 // QueueURL returns the URL of a queue on a server whose base URL is endpoint (such as
@@ -495,6 +548,15 @@ func (b *Bus) route(busName, id, source, detailType string, body []byte) {
 			continue
 		}
 		matched = true
+		if r.Topic != "" {
+			msg := r.Input.render(event, body)
+			b.mu.Lock()
+			b.stats.Routed[r.Name]++
+			b.published = append(b.published, Publication{Time: time.Now(), Topic: r.Topic, Rule: r.Name, EventID: id, Message: msg})
+			b.mu.Unlock()
+			b.emit(Activity{Kind: ActivityPublished, Bus: busName, Rule: r.Name, Topic: r.Topic, EventID: id, Source: source, DetailType: detailType, Message: msg})
+			continue
+		}
 		q := b.queues[r.Queue]
 		msgID := q.send(string(body))
 		b.mu.Lock()
@@ -533,6 +595,19 @@ func (b *Bus) Stats() Stats {
 		s.Queues[name] = qs
 	}
 	return s
+}
+
+// Published returns the messages the rules published to topic, oldest first.
+func (b *Bus) Published(topic string) []Publication {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []Publication
+	for _, p := range b.published {
+		if p.Topic == topic {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // DeadLetters returns the messages in a queue's DLQ, oldest first, or an error wrapping

@@ -331,8 +331,62 @@ func TestSuiteRulesBusName(t *testing.T) {
 	for _, r := range rules {
 		buses[r.Bus] = true
 	}
-	if len(rules) != len(suite.Routes) || !buses["prod-sessions"] || !buses[localbus.DefaultBus] || buses[suite.BusSessions] {
+	if len(rules) != len(suite.Routes)+len(suite.Notifications) || !buses["prod-sessions"] || !buses[localbus.DefaultBus] || buses[suite.BusSessions] {
 		t.Errorf("SuiteRules(prod-sessions) = %+v", rules)
+	}
+}
+
+// TestNotifications puts the suite's events that need a person on its bus: each notification
+// rule publishes its text to the alarm topic, filled from the event as the deployed input
+// transformer fills it; the other events publish nothing.
+func TestNotifications(t *testing.T) {
+	b, _, _ := newBus(t, localbus.QueueConfig{})
+	const arn = "arn:aws:ivs:us-west-2:123456789012:channel/AbCdef1G2hij"
+	put := func(detailType, detail string) {
+		t.Helper()
+		if _, err := b.Put(localbus.Entry{Bus: suite.BusSessions, Source: suite.EventSource, DetailType: detailType, Detail: detail}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	enriched := func(action string) string {
+		return `{"record":{"channelArn":"` + arn + `","streamId":"st-1"},"decision":{"action":"` + action + `","code":"MultitrackInputNotAllowed","reason":"the channel has an ad configuration"}}`
+	}
+	put(suite.DetailTypeSessionEnriched, enriched("manual"))
+	put(suite.DetailTypeSessionEnriched, enriched("broadcaster"))
+	put(suite.DetailTypeSessionEnriched, enriched("apply"))
+	put(suite.DetailTypeChannelCorrected, `{"channelArn":"`+arn+`","streamId":"st-2","sessionKey":"sessions/k.json","correction":{"outcome":"unchanged","decision":{"action":"manual","code":"MultitrackInputNotAllowed","reason":"an ad configuration was added"}}}`)
+	put(suite.DetailTypeChannelCorrected, `{"channelArn":"`+arn+`","streamId":"st-3","correction":{"outcome":"failed","detail":"UpdateChannel: ValidationException","decision":{"action":"apply"}}}`)
+	put(suite.DetailTypeChannelCorrected, `{"channelArn":"`+arn+`","streamId":"st-4","correction":{"outcome":"applied","decision":{"action":"apply"}}}`)
+	waitIdle(t, b)
+
+	want := map[string][]string{
+		"NotifyChannelForAPerson":    {arn, "st-1", "(MultitrackInputNotAllowed)", "the channel has an ad configuration"},
+		"NotifyBroadcaster":          {arn, "st-1", "tell the channel's broadcaster"},
+		"NotifyCorrectionForAPerson": {arn, "st-2", "an ad configuration was added", "sessions/k.json"},
+		"NotifyCorrectionFailed":     {arn, "st-3", "UpdateChannel: ValidationException"},
+	}
+	pubs := b.Published(localbus.AlarmTopic)
+	if len(pubs) != len(want) {
+		t.Fatalf("%d publications, want %d: %+v", len(pubs), len(want), pubs)
+	}
+	for _, p := range pubs {
+		parts, ok := want[p.Rule]
+		if !ok {
+			t.Errorf("published by %s: %s", p.Rule, p.Message)
+			continue
+		}
+		delete(want, p.Rule)
+		for _, part := range parts {
+			if !strings.Contains(p.Message, part) {
+				t.Errorf("%s: message %q lacks %q", p.Rule, p.Message, part)
+			}
+		}
+		if strings.Contains(p.Message, "<") || p.EventID == "" {
+			t.Errorf("%s: message %q has a placeholder left, or event ID %q", p.Rule, p.Message, p.EventID)
+		}
+	}
+	if b.Stats().Routed["NotifyChannelForAPerson"] != 1 {
+		t.Errorf("routed = %v, want the notification counted", b.Stats().Routed)
 	}
 }
 

@@ -10,6 +10,10 @@
 //     per-entry results. Matching events are delivered as the full EventBridge envelope, exactly
 //     as an EventBridge rule with an SQS target delivers them.
 //     https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEvents.html
+//   - rules whose target is an SNS topic with an input transformer (the suite's notifications,
+//     suite.Notifications, on AlarmTopic): the message is the template filled from the event's
+//     JSON paths, kept in order (Published) and reported (ActivityPublished). SNS itself (its
+//     subscriptions, its API) is not simulated.
 //   - one SQS queue per target with a dead-letter queue after MaxReceiveCount receives, read like
 //     an event source mapping does: batches of BatchSize, a batching window, at most
 //     MaxConcurrency batches at once, the visibility timeout, redelivery with

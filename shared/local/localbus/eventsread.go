@@ -11,7 +11,8 @@ import (
 
 // The EventBridge API a person uses to look at the local buses and rules, with the AWS CLI or
 // an SDK (AWS JSON 1.1, X-Amz-Target AWSEvents.*): ListEventBuses, ListRules, DescribeRule and
-// ListTargetsByRule. The rules are the suite's (SuiteRules), each with one SQS target.
+// ListTargetsByRule. The rules are the suite's (SuiteRules), each with one target: an SQS queue
+// or the alarm topic.
 // https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_Operations.html
 
 // eventsReadOps are the operations served here.
@@ -74,8 +75,12 @@ type ruleJSON struct {
 }
 
 func (b *Bus) ruleJSON(r Rule) ruleJSON {
+	target := fmt.Sprintf("go to the %s queue", r.Queue)
+	if r.Topic != "" {
+		target = fmt.Sprintf("are published to the %s topic", r.Topic)
+	}
 	return ruleJSON{Name: r.Name, Arn: b.ruleARN(r), EventPattern: r.Pattern, State: "ENABLED", EventBusName: r.Bus,
-		Description: fmt.Sprintf("ivs-sessions (local): matching events go to the %s queue", r.Queue)}
+		Description: "ivs-sessions (local): matching events " + target}
 }
 
 // pageOf returns the items after the position token encodes, at most limit (0: all), and the
@@ -256,5 +261,5 @@ func (b *Bus) listTargetsByRule(body []byte) (any, *eventsError) {
 	}
 	return struct {
 		Targets []targetJSON `json:"Targets"`
-	}{[]targetJSON{{targetID, b.QueueARN(r.Queue)}}}, nil
+	}{[]targetJSON{{targetID, b.targetARN(r)}}}, nil
 }

@@ -279,6 +279,9 @@ func TestEventBridgeReadSDK(t *testing.T) {
 	for _, r := range suite.Routes {
 		byBus[r.Bus] = append(byBus[r.Bus], r)
 	}
+	for _, n := range suite.Notifications { // on the suite's bus, to the alarm topic
+		byBus[suite.BusSessions] = append(byBus[suite.BusSessions], suite.Route{Name: n.Name, Bus: suite.BusSessions, Pattern: n.Pattern})
+	}
 	for bus, routes := range byBus {
 		in := &eventbridge.ListRulesInput{}
 		if bus != suite.BusDefault {
@@ -324,6 +327,12 @@ func TestEventBridgeReadSDK(t *testing.T) {
 	targets, err := client.ListTargetsByRule(ctx, &eventbridge.ListTargetsByRuleInput{Rule: aws.String(route.Name), EventBusName: aws.String(route.Bus)})
 	if err != nil || len(targets.Targets) != 1 || aws.ToString(targets.Targets[0].Arn) != b.QueueARN(route.Function) {
 		t.Errorf("ListTargetsByRule = %+v, %v; want the %s queue", targets, err, route.Function)
+	}
+
+	notify := suite.Notifications[0]
+	targets, err = client.ListTargetsByRule(ctx, &eventbridge.ListTargetsByRuleInput{Rule: aws.String(notify.Name), EventBusName: aws.String(suite.BusSessions)})
+	if err != nil || len(targets.Targets) != 1 || aws.ToString(targets.Targets[0].Arn) != "arn:aws:sns:us-east-1:123456789012:"+localbus.AlarmTopic {
+		t.Errorf("ListTargetsByRule(%s) = %+v, %v; want the alarm topic", notify.Name, targets, err)
 	}
 
 	_, err = client.DescribeRule(ctx, &eventbridge.DescribeRuleInput{Name: aws.String(route.Name)}) // on the default bus: not there

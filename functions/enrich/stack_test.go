@@ -16,7 +16,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
 	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/awsenv"
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
+	"github.com/ivs-sessions/ivs-sessions/shared/fleet"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsquota"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/awstest"
@@ -53,6 +55,7 @@ type stackConfig struct {
 
 	archive   bool // a local S3 with the archive bucket, read by the handler
 	throttles *ivsquota.Pacer
+	fleet     suite.Fleet // a fleet's local AWS, and the handler's IVS main's for a fleet
 }
 
 func newStack(t testing.TB, opts ...stackOption) *stack {
@@ -91,8 +94,22 @@ func newStack(t testing.TB, opts ...stackOption) *stack {
 		},
 		WrapBus: sc.busWrap,
 		Bucket:  map[bool]string{true: testArchiveBucket}[sc.archive],
+		Fleet:   sc.fleet,
 	})
 	s.h = &Handler{IVS: s.IVSClient(sc.ivsOpts...), Bus: s.EventBridgeClient(), Log: s.Log, Metrics: s.Metrics, Cfg: sc.cfg}
+	if sc.fleet.Enabled() {
+		// As main builds it in a fleet, from the environment the deployment gives the function.
+		env := s.FunctionEnv(suite.FunctionEnrich, suite.DefaultSettings())
+		getenv := func(k string) string { return env[k] }
+		base, err := awsenv.Load(getenv, suite.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.h.Cfg.Fleet, s.h.Cfg.Account, err = suite.LoadFleet(getenv); err != nil {
+			t.Fatal(err)
+		}
+		s.h.IVS = fleet.NewIVS(s.h.Cfg.Fleet, s.h.Cfg.Account, suite.FunctionEnrich, base, ivsquota.NewPacer(0))
+	}
 	if sc.throttles != nil {
 		s.h.Throttles = sc.throttles
 	}
@@ -209,6 +226,12 @@ func withPacer(p *ivsquota.Pacer, maxAttempts int) stackOption {
 		})
 		sc.throttles = p
 	}
+}
+
+// withFleet runs the handler as a fleet's: its IVS calls go to each channel's region and
+// account of the local fleet f.
+func withFleet(f suite.Fleet) stackOption {
+	return func(sc *stackConfig) { sc.fleet = f }
 }
 
 // withConfig changes the handler's configuration.

@@ -11,6 +11,10 @@ type Config struct {
 	ArchiveBucket  string            // ARCHIVE_BUCKET, required: records read, progress under sweep/
 	CallsPerSecond float64           // IVS_CALLS_PER_SECOND, default suite.InstanceRate of the default share
 	Correction     multitrack.Config // as enrich: a swept refusal is decided alike
+	// Fleet is the fleet the deployment covers (FLEET_REGIONS, FLEET_MEMBER_ACCOUNTS) and
+	// Account its own account (ACCOUNT_ID); the zero Fleet in a single-region deployment.
+	Fleet   suite.Fleet
+	Account string
 }
 
 // LoadConfig reads the configuration from getenv (os.Getenv in main). It returns a
@@ -32,5 +36,9 @@ func LoadConfig(getenv suite.Getenv) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	return Config{EventBusName: bus, ArchiveBucket: bucket, CallsPerSecond: rate, Correction: correction}, nil
+	fleet, account, err := suite.LoadFleet(getenv)
+	if err != nil {
+		return Config{}, err
+	}
+	return Config{EventBusName: bus, ArchiveBucket: bucket, CallsPerSecond: rate, Correction: correction, Fleet: fleet, Account: account}, nil
 }

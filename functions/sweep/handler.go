@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
@@ -18,6 +20,10 @@ import (
 type Input struct {
 	Mode string `json:"mode"` // live, daily or backfill
 	Days int    `json:"days"` // backfill: how many days back, 1 to suite.MaxBackfillDays
+	// Region and Account, in a fleet, limit the run to the Sweepers of that region and that
+	// account (empty: every one).
+	Region  string `json:"region,omitempty"`
+	Account string `json:"account,omitempty"`
 }
 
 // The modes of Input.
@@ -27,24 +33,39 @@ const (
 	ModeBackfill = "backfill"
 )
 
-// Output is what an invocation did.
+// Output is what an invocation did: the reports of every account and region swept, added up.
 type Output struct {
 	Mode string       `json:"mode"`
 	Live sweep.Report `json:"live,omitzero"`
 	// Window is the daily or backfill window's report (also the one a live run resumed).
 	Window sweep.Report `json:"window,omitzero"`
+	// Targets, in a fleet, are each account's and region's reports.
+	Targets []TargetOutput `json:"targets,omitempty"`
+}
+
+// TargetOutput is what a run did in one account and region of a fleet.
+type TargetOutput struct {
+	Account string       `json:"account"`
+	Region  string       `json:"region"`
+	Live    sweep.Report `json:"live,omitzero"`
+	Window  sweep.Report `json:"window,omitzero"`
+	Err     string       `json:"error,omitempty"`
 }
 
 // Handler runs one sweep per invocation.
 type Handler struct {
-	Sweeper   *sweep.Sweeper
+	// Sweepers each sweep one account and region: one in a single-region deployment, one per
+	// account and region of a fleet. They run at once, each with its own IVS client and pacing,
+	// so a region whose calls fail or wait delays no other.
+	Sweepers  []*sweep.Sweeper
 	Log       *slog.Logger
 	Metrics   *metrics.Recorder
-	Throttles *ivsquota.Pacer // the pacer of the Sweeper's IVS client; nil: throttles not reported
+	Throttles *ivsquota.Pacer // the pacer of the Sweepers' IVS clients; nil: throttles not reported
 }
 
-// Handle parses the input and sweeps. A bad input is an error naming the field; an IVS or S3
-// failure is an error too (the schedule runs again; the progress is saved).
+// Handle parses the input and sweeps each account and region asked. A bad input is an error
+// naming the field; an IVS or S3 failure of any account and region is an error too, naming it
+// (the schedule runs again; the progress is saved), after the others are done.
 func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (Output, error) {
 	defer func() {
 		h.Throttles.Report(h.Metrics, suite.FunctionSweep)
@@ -56,41 +77,88 @@ func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (Output, 
 	if err != nil {
 		return Output{}, err
 	}
+	var chosen []*sweep.Sweeper
+	for _, sw := range h.Sweepers {
+		if (in.Region == "" || in.Region == sw.Region) && (in.Account == "" || in.Account == sw.Account) {
+			chosen = append(chosen, sw)
+		}
+	}
+	if len(chosen) == 0 {
+		return Output{}, &invalid.FieldError{Field: "region", Want: "a region (and account) this deployment sweeps", Got: in.Account + "/" + in.Region}
+	}
+	outs := make([]TargetOutput, len(chosen))
+	errs := make([]error, len(chosen))
+	var wg sync.WaitGroup
+	for i, sw := range chosen {
+		wg.Go(func() {
+			outs[i] = TargetOutput{Account: sw.Account, Region: sw.Region}
+			outs[i].Live, outs[i].Window, errs[i] = h.sweep(ctx, sw, in)
+			if errs[i] != nil {
+				if sw.Region != "" {
+					errs[i] = fmt.Errorf("%s/%s: %w", sw.Account, sw.Region, errs[i])
+				}
+				outs[i].Err = errs[i].Error()
+			}
+		})
+	}
+	wg.Wait()
 	out := Output{Mode: in.Mode}
+	for _, o := range outs {
+		out.Live, out.Window = add(out.Live, o.Live), add(out.Window, o.Window)
+	}
+	if len(chosen) > 1 || chosen[0].Region != "" {
+		out.Targets = outs
+	}
+	h.Log.InfoContext(ctx, "sweep done", "mode", in.Mode, "live", out.Live, "window", out.Window, "targets", out.Targets)
+	return out, errors.Join(errs...)
+}
+
+// add adds two reports up: done when both are.
+func add(a, b sweep.Report) sweep.Report {
+	if a == (sweep.Report{}) {
+		return b
+	}
+	if b == (sweep.Report{}) {
+		return a
+	}
+	return sweep.Report{Checked: a.Checked + b.Checked, Published: a.Published + b.Published, Done: a.Done && b.Done}
+}
+
+// sweep runs in's mode in one account and region.
+func (h *Handler) sweep(ctx context.Context, sw *sweep.Sweeper, in Input) (live, window sweep.Report, err error) {
 	now := time.Now().UTC()
-	if h.Sweeper.Now != nil {
-		now = h.Sweeper.Now().UTC()
+	if sw.Now != nil {
+		now = sw.Now().UTC()
 	}
 	switch in.Mode {
 	case ModeLive:
-		if out.Live, err = h.Sweeper.Live(ctx); err != nil {
-			return out, fmt.Errorf("live sweep: %w", err)
+		if live, err = sw.Live(ctx); err != nil {
+			return live, window, fmt.Errorf("live sweep: %w", err)
 		}
 		// A window cut short by its deadline goes on here, every few minutes, until done.
 		for _, kind := range []sweep.Kind{sweep.KindBackfill, sweep.KindDaily} {
-			open, err := h.Sweeper.Unfinished(ctx, kind)
+			open, err := sw.Unfinished(ctx, kind)
 			if err != nil {
-				return out, err
+				return live, window, err
 			}
 			if open {
-				if out.Window, err = h.Sweeper.Window(ctx, kind, time.Time{}, now); err != nil {
-					return out, fmt.Errorf("%s sweep: %w", kind, err)
+				if window, err = sw.Window(ctx, kind, time.Time{}, now); err != nil {
+					return live, window, fmt.Errorf("%s sweep: %w", kind, err)
 				}
 				break
 			}
 		}
 	case ModeDaily:
-		if out.Window, err = h.Sweeper.Window(ctx, sweep.KindDaily, time.Time{}, now); err != nil {
-			return out, fmt.Errorf("daily sweep: %w", err)
+		if window, err = sw.Window(ctx, sweep.KindDaily, time.Time{}, now); err != nil {
+			return live, window, fmt.Errorf("daily sweep: %w", err)
 		}
 	case ModeBackfill:
 		from := now.Add(-time.Duration(in.Days) * 24 * time.Hour)
-		if out.Window, err = h.Sweeper.Window(ctx, sweep.KindBackfill, from, now); err != nil {
-			return out, fmt.Errorf("backfill: %w", err)
+		if window, err = sw.Window(ctx, sweep.KindBackfill, from, now); err != nil {
+			return live, window, fmt.Errorf("backfill: %w", err)
 		}
 	}
-	h.Log.InfoContext(ctx, "sweep done", "mode", in.Mode, "live", out.Live, "window", out.Window)
-	return out, nil
+	return live, window, nil
 }
 
 // ParseInput reads an invocation's input. A scheduled event without a mode (an EventBridge

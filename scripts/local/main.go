@@ -172,8 +172,11 @@ func play(ctx context.Context, o options, scenarios []engine.Scenario, out *prin
 
 	settings := engine.LocalSettings()
 	settings.IVSQuotaShare, settings.EnrichLivePhase = o.share, !o.noLive
+	// The fleet layout the scenarios need (engine.FleetOf): none, a single-region deployment,
+	// unless a channel is in another region or account.
 	stack, err := engine.Start(ctx, engine.Config{
 		Dir: dir, Artifacts: art, Quota: o.quota, Second: o.second, Observe: out.entry, Settings: &settings,
+		Fleet: engine.FleetOf(scenarios),
 	})
 	if err != nil {
 		return err

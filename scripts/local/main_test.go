@@ -17,7 +17,7 @@ func TestParseFlags(t *testing.T) {
 		want    []string // scenario names
 		wantErr string
 	}{
-		"defaults":            {args: nil, want: []string{"multitrack-not-allowed", "require-to-allow", "basic-manual", "wait-while-live", "burst", "malformed-event", "ingest-quality", "lost-events", "ads-multitrack"}},
+		"defaults":            {args: nil, want: []string{"multitrack-not-allowed", "require-to-allow", "basic-manual", "wait-while-live", "burst", "malformed-event", "ingest-quality", "lost-events", "ads-multitrack", "fleet"}},
 		"one by number":       {args: []string{"-scenario", "4"}, want: []string{"wait-while-live"}},
 		"one by name":         {args: []string{"-scenario=burst"}, want: []string{"burst"}},
 		"file alone":          {args: []string{"-file", "example-scenario.json"}, want: []string{"example-resolution-and-opt-out"}},

@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -65,15 +66,19 @@ var (
 
 // Sweeper sweeps one account and region. Its fields are set once.
 type Sweeper struct {
-	IVS        IVS              // paced to the sweep's part of the quota
-	S3         Store            // the archive bucket
-	Bus        putevents.Putter // an EventBridge client
-	Bucket     string
-	BusName    string
-	Correction multitrack.Config
-	Log        *slog.Logger
-	Metrics    *metrics.Recorder // nil: no metrics
-	Now        func() time.Time  // nil: time.Now
+	IVS     IVS              // paced to the sweep's part of the quota
+	S3      Store            // the archive bucket
+	Bus     putevents.Putter // an EventBridge client
+	Bucket  string
+	BusName string
+	// Account and Region, in a fleet, are the account and region swept (the IVS client's): the
+	// live sweep reads only their records and the windows keep their state apart. Empty in a
+	// single-region deployment: every record, one state.
+	Account, Region string
+	Correction      multitrack.Config
+	Log             *slog.Logger
+	Metrics         *metrics.Recorder // nil: no metrics
+	Now             func() time.Time  // nil: time.Now
 	// Progress, when set, is called after every step of a window (a channel listed, a
 	// session fetched).
 	Progress func(Progress)
@@ -120,6 +125,9 @@ func (s *Sweeper) Live(ctx context.Context) (Report, error) {
 				return rep, fmt.Errorf("list %s: %w", prefix, err)
 			}
 			for _, o := range page.Contents {
+				if !s.mine(aws.ToString(o.Key)) {
+					continue // another account's or region's: its own Sweeper looks at it
+				}
 				rec, ok, err := s.record(ctx, aws.ToString(o.Key))
 				if err != nil {
 					return rep, err
@@ -435,12 +443,28 @@ func (s *Sweeper) record(ctx context.Context, key string) (session.Record, bool,
 
 func (s *Sweeper) archive() s3doc.Bucket { return s3doc.Bucket{S3: s.S3, Name: s.Bucket} }
 
-func stateKey(kind Kind) string { return session.SweepKeyPrefix + string(kind) + ".json" }
+// mine reports whether the record at key is of the Sweeper's account and region (always, in a
+// single-region deployment): its key says so (session.Record.Key).
+func (s *Sweeper) mine(key string) bool {
+	if s.Account == "" {
+		return true
+	}
+	return strings.Contains(key, "/account="+s.Account+"/region="+s.Region+"/")
+}
+
+// stateKey is where a window of kind keeps its state: sweep/<kind>.json, or in a fleet
+// sweep/account=<account>/region=<region>/<kind>.json.
+func (s *Sweeper) stateKey(kind Kind) string {
+	if s.Account == "" {
+		return session.SweepKeyPrefix + string(kind) + ".json"
+	}
+	return session.SweepKeyPrefix + "account=" + s.Account + "/region=" + s.Region + "/" + string(kind) + ".json"
+}
 
 // loadState reads the state of a kind of window; none yet is the zero state.
 func (s *Sweeper) loadState(ctx context.Context, kind Kind) (state, error) {
 	var st state
-	_, err := s.archive().Get(ctx, s3doc.SweepState, stateKey(kind), &st)
+	_, err := s.archive().Get(ctx, s3doc.SweepState, s.stateKey(kind), &st)
 	switch {
 	case errors.Is(err, s3doc.ErrNotFound):
 		// No state yet (the role may list sweep/, so S3 answers a missing key 404).
@@ -455,7 +479,7 @@ func (s *Sweeper) saveState(ctx context.Context, kind Kind, st state) error {
 	// A save must not be lost to the deadline that made the run stop.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if _, err := s.archive().Put(ctx, stateKey(kind), st); err != nil {
+	if _, err := s.archive().Put(ctx, s.stateKey(kind), st); err != nil {
 		return fmt.Errorf("save sweep state: %w", err)
 	}
 	return nil

@@ -22,6 +22,9 @@ type EventFaults struct {
 	// Sessions makes Drop choose whole sessions (every event of a chosen stream ID, whatever
 	// its name) instead of single events.
 	Sessions bool
+	// Regions and Accounts limit the faults to events whose envelope's region (account) is one
+	// of these (a fleet bus carries several); empty: any.
+	Regions, Accounts []string
 	// Drop, Delay and Duplicate are the shares (0 to 1) of matching events (or, for Drop with
 	// Sessions, of sessions) lost, held back DelayBy, and delivered twice.
 	Drop, Delay, Duplicate float64
@@ -85,12 +88,17 @@ func (f *faults) fault(busName string, body []byte) (drop bool, delay time.Durat
 		return false, 0, 0
 	}
 	var ev struct {
-		Detail struct {
+		Region  string `json:"region"`
+		Account string `json:"account"`
+		Detail  struct {
 			EventName string `json:"event_name"`
 			StreamID  string `json:"stream_id"`
 		} `json:"detail"`
 	}
 	_ = json.Unmarshal(body, &ev) // an event without these fields matches no Names
+	if (len(c.Regions) > 0 && !slices.Contains(c.Regions, ev.Region)) || (len(c.Accounts) > 0 && !slices.Contains(c.Accounts, ev.Account)) {
+		return false, 0, 0
+	}
 	if c.Sessions && c.Drop > 0 && ev.Detail.StreamID != "" {
 		dropped, seen := f.sessions[ev.Detail.StreamID]
 		if !seen {

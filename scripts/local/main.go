@@ -45,6 +45,7 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/scripts/local/engine"
 	"github.com/ivs-sessions/ivs-sessions/scripts/local/workdir"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/localaws"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/localbus"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
@@ -312,6 +313,14 @@ func keep(ctx context.Context, out *printer, s *engine.Stack) {
 	out.line("")
 	for _, l := range banner(s.Endpoints(), s.ClientEnv()) {
 		out.line(l)
+	}
+	if f := s.Fleet(); f.Enabled() {
+		out.line(fmt.Sprintf("  # A fleet's stack (regions %s): each region's IVS answers the requests signed for it, e.g. aws ivs list-channels --region %s",
+			strings.Join(f.Regions, ", "), f.Regions[len(f.Regions)-1]))
+		for _, a := range f.Accounts {
+			out.line(fmt.Sprintf("  # member account %s's IVS answers its own key: AWS_ACCESS_KEY_ID=%s aws ivs list-channels --region %s",
+				a, localaws.MemberAccessKey(a), f.Regions[len(f.Regions)-1]))
+		}
 	}
 	<-ctx.Done()
 	out.line("")

@@ -31,8 +31,9 @@ const HeaderTarget = "X-Local-Target"
 // each member role trusts.
 func FunctionAccessKey(fn string) string { return "AKIDLOCAL" + strings.ToUpper(fn) }
 
-// accountAccessKey is the access key ID of a person of account (CredentialsFor).
-func accountAccessKey(account string) string { return "AKIDLOCAL" + account }
+// MemberAccessKey is the access key ID of a person of a member account (CredentialsFor; its
+// secret is SecretAccessKey): what reaches that account's IVS and CloudWatch in a fleet.
+func MemberAccessKey(account string) string { return "AKIDLOCAL" + account }
 
 // startFleet starts a fleet's peers (see Config.Fleet): for each target a local IVS (cfg.IVS's
 // options in the target's region and account, its series to the target's CloudWatch) and a
@@ -53,7 +54,7 @@ func (a *AWS) startFleet(cfg Config) error {
 		}
 	}
 	for _, account := range a.Fleet.Accounts {
-		a.STS.AddKey(accountAccessKey(account), localsts.Identity{Account: account, Principal: "arn:aws:iam::" + account + ":user/local"})
+		a.STS.AddKey(MemberAccessKey(account), localsts.Identity{Account: account, Principal: "arn:aws:iam::" + account + ":user/local"})
 	}
 	var err error
 	if a.STSURL, err = a.serve(a.STS); err != nil {
@@ -148,7 +149,7 @@ func (a *AWS) CredentialsFor(account string) aws.CredentialsProvider {
 	if account == a.Account || account == "" {
 		return Credentials()
 	}
-	return credentials.NewStaticCredentialsProvider(accountAccessKey(account), SecretAccessKey, "")
+	return credentials.NewStaticCredentialsProvider(MemberAccessKey(account), SecretAccessKey, "")
 }
 
 // IVSClientAt returns a real IVS client, like IVSClient, signed for region with account's

@@ -16,7 +16,7 @@ BUILD_DIR ?= build
 LAMBDA_LDFLAGS ?= -s -w
 GOBUILD_LAMBDA = CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_GOARCH) $(GO) build -trimpath -tags lambda.norpc -ldflags "$(LAMBDA_LDFLAGS)"
 
-.PHONY: help build test bench fuzz soak invoke backfill lint tidy-check fmt-check deps-check deadcode-check chromium FORCE
+.PHONY: help build test bench fleet fuzz soak invoke backfill lint tidy-check fmt-check deps-check deadcode-check chromium FORCE
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z0-9_%/-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -50,14 +50,18 @@ fuzz: ## run every fuzzer for FUZZTIME each (default 60s): decoding, the batch l
 bench: ## BENCHMARKS.md's figures on this machine: sizes, cold starts, per-event cost, the 1,000-session burst (SESSIONS=, RUNS=)
 	scripts/bench.sh
 
+fleet: ## BENCHMARKS.md's fleet figures: the live sweep over 1,000 to 300,000 records, then a simulated day of a region (FLEET='-fleet.sessions 100000 -fleet.channels 10000')
+	$(GO) test -run '^$$' -bench '^BenchmarkLiveSweep$$' -benchtime 3x -timeout 30m ./shared/sweep/
+	$(GO) test -v -run '^TestFleet$$' -count=1 -timeout 30m ./functions/enrich/ -args -fleet $(FLEET)
+
 soak: ## a seeded run of the real bootstraps under mixed faults, then proof that nothing was lost (ARGS='-seed 7 -sessions 200')
 	$(GO) run ./scripts/soak $(ARGS)
 
 invoke: ## invoke FN under the Lambda RIE against local IVS, bus, S3 (exit 1 if it rejects the event): FN=enrich EVENT=events/<case>.json, FN=correct|archive EVENT=events/suite/<case>.json [SQS=1] [SAVE=dir]
 	$(GO) run ./scripts/invoke -fn "$(FN)" -event "$(EVENT)" $(if $(SQS),-sqs) $(if $(SAVE),-save "$(SAVE)")
 
-backfill: ## archive every session of the last DAYS days the archive lacks (scripts/backfill): make backfill DAYS=7 BUCKET=<archive bucket> BUS=<event bus>
-	$(GO) run ./scripts/backfill -days "$(DAYS)" $(if $(BUCKET),-bucket "$(BUCKET)") $(if $(BUS),-bus "$(BUS)") $(if $(SHARE),-share "$(SHARE)")
+backfill: ## archive every session of the last DAYS days the archive lacks (scripts/backfill): make backfill DAYS=7 BUCKET=<archive bucket> BUS=<event bus> ACCOUNT=<account ID>
+	$(GO) run ./scripts/backfill -days "$(DAYS)" $(if $(BUCKET),-bucket "$(BUCKET)") $(if $(BUS),-bus "$(BUS)") $(if $(ACCOUNT),-account "$(ACCOUNT)") $(if $(SHARE),-share "$(SHARE)")
 
 lint: fmt-check tidy-check deps-check deadcode-check cfn-lint ## gofmt, go vet, staticcheck, go mod tidy, what ships links nothing local, no dead code, cfn-lint (when installed)
 	$(GO) vet ./...
@@ -69,13 +73,17 @@ fmt-check:
 tidy-check:
 	$(GO) mod tidy -diff
 
-# What ships (the functions) never links what imitates AWS (shared/local/...) or package testing;
-# the CDK app links the suite's facts, not the functions' runtime (shared/batch, the Lambda
-# runtime client, the sweep and its S3 and EventBridge clients); the scripts link testing only
-# in their tests.
+# What ships (the functions) never links what imitates AWS (shared/local/...), package testing,
+# or the local Athena's engine (DuckDB), and needs no cgo: its builds are CGO_ENABLED=0, and a
+# package with cgo files (DuckDB's are) would fail or change them (the query on CGO_ENABLED=1
+# lists every package that would compile C if the build let it). The CDK app links the suite's
+# facts, not the functions' runtime (shared/batch, the Lambda runtime client, the sweep and its
+# S3 and EventBridge clients); the scripts link testing only in their tests.
 deps-check:
-	@bad=$$($(GO) list -deps ./functions/... | grep -E '^(github.com/ivs-sessions/ivs-sessions/shared/local(/|$$)|testing$$)' || true); \
+	@bad=$$($(GO) list -deps ./functions/... | grep -E '^(github.com/ivs-sessions/ivs-sessions/shared/local(/|$$)|testing$$|github.com/duckdb/|go.duckdb.org/)' || true); \
 	if [ -n "$$bad" ]; then echo "the functions link packages that must never ship:"; echo "$$bad"; exit 1; fi
+	@cgo=$$(CGO_ENABLED=1 $(GO) list -deps -f '{{if .CgoFiles}}{{if not .Standard}}{{.ImportPath}}{{end}}{{end}}' ./functions/...); \
+	if [ -n "$$cgo" ]; then echo "the functions link packages with cgo (their builds are CGO_ENABLED=0):"; echo "$$cgo"; exit 1; fi
 	@bad=$$($(GO) list -deps ./infra | grep -E '^(github.com/ivs-sessions/ivs-sessions/shared/(local|batch|sweep)(/|$$)|github.com/aws/aws-lambda-go/lambda$$|testing$$)' || true); \
 	if [ -n "$$bad" ]; then echo "the CDK app links the functions' runtime:"; echo "$$bad"; exit 1; fi
 	@bad=$$($(GO) list -deps ./scripts/... | grep -E '^testing$$' || true); \

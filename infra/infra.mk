@@ -25,9 +25,12 @@ node_modules: package.json package-lock.json ## install the pinned AWS CDK CLI a
 synth: build node_modules ## cdk synth into cdk.out/ with cdk-nag AwsSolutions (offline, no credentials)
 	$(CDK) synth --quiet $(CDK_ARGS)
 
-deploy: build node_modules ## cdk deploy the suite into the current AWS account and region
+# The stack's outputs land in .local/cdk-outputs.json: make report ARGS='-outputs .local/cdk-outputs.json'
+# finds the archive bucket, the Athena workgroup and the Glue database there.
+deploy: build node_modules ## cdk deploy the suite into the current AWS account and region (outputs: .local/cdk-outputs.json)
 	@echo "First deploy into this account and region? Bootstrap it once: $(CDK) bootstrap aws://<account>/<region>"
-	$(CDK) deploy $(CDK_STACKS) $(CDK_ARGS)
+	@mkdir -p .local
+	$(CDK) deploy --outputs-file .local/cdk-outputs.json $(CDK_STACKS) $(CDK_ARGS)
 
 destroy: build node_modules ## cdk destroy the stack (the S3 buckets and their data are kept)
 	$(CDK) destroy $(CDK_STACKS) $(CDK_ARGS)

@@ -17,12 +17,9 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/ivs-sessions/ivs-sessions/infra/catalog"
 	"github.com/ivs-sessions/ivs-sessions/infra/ivssessions"
 )
-
-// stackName is the suite's CloudFormation stack (cdk.out/IvsSessions.template.json); a fleet's
-// other stacks are named by ivssessions.AddFleetStacks.
-const stackName = "IvsSessions"
 
 func main() {
 	defer jsii.Close()
@@ -48,8 +45,8 @@ func run() error {
 		sp.Description = jsii.String(fmt.Sprintf("ivs-sessions: enriches, corrects and archives Amazon IVS sessions of the fleet %s (home region %s)",
 			strings.Join(fleet.Regions, ", "), fleet.Home()))
 	}
-	stack := awscdk.NewStack(app, jsii.String(stackName), sp)
-	ivssessions.NewIvsSessions(stack, jsii.String("Suite"), props)
+	stack := awscdk.NewStack(app, jsii.String(catalog.StackName), sp)
+	ivssessions.NewIvsSessions(stack, jsii.String(catalog.SuiteID), props)
 	if fleet.Enabled() {
 		ivssessions.AddFleetStacks(app, stack, *props)
 	}

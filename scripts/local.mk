@@ -5,7 +5,7 @@
 #
 #   make local                               the nine scenarios, a live timeline, a summary
 #   make local ARGS='-scenario 4'            one scenario, by number or name (or a list: 1,burst)
-#   make local ARGS='-keep'                  then keep the stack up for the AWS CLI/SDK (Ctrl-C)
+#   make local ARGS='-keep'                  then keep the stack up, with the local Athena, for the AWS CLI/SDK (Ctrl-C)
 #   make local ARGS='-file my.json'          a scenario of your own (scripts/local/example-scenario.json)
 #   make local ARGS='-quota 2 -v'            a tighter IVS quota; every detail in the timeline
 #   make report                              then read that archive: the report, and .local/report.html

@@ -51,6 +51,13 @@ func (m *memS3) PutObject(_ context.Context, in *s3.PutObjectInput, _ ...func(*s
 	return &s3.PutObjectOutput{}, nil
 }
 
+func (m *memS3) DeleteObject(_ context.Context, in *s3.DeleteObjectInput, _ ...func(*s3.Options)) (*s3.DeleteObjectOutput, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.objects, aws.ToString(in.Key))
+	return &s3.DeleteObjectOutput{}, nil
+}
+
 func (m *memS3) ListObjectsV2(_ context.Context, in *s3.ListObjectsV2Input, _ ...func(*s3.Options)) (*s3.ListObjectsV2Output, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -91,7 +98,7 @@ func FuzzHandle(f *testing.F) {
 		}
 		for key, obj := range mem.objects {
 			under := false
-			for _, prefix := range []string{session.KeyPrefix, session.CorrectionKeyPrefix, session.AccountEventKeyPrefix} {
+			for _, prefix := range []string{session.KeyPrefix, session.CorrectionKeyPrefix, session.AccountEventKeyPrefix, session.LiveKeyPrefix} {
 				under = under || strings.HasPrefix(key, prefix)
 			}
 			if !under || strings.Contains(key, "..") || strings.Contains(key, "//") || len(key) > 1024 {

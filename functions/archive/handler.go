@@ -16,6 +16,7 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
 	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/liveindex"
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
 	"github.com/ivs-sessions/ivs-sessions/shared/redact"
 	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
@@ -26,10 +27,11 @@ import (
 )
 
 // objectStore is the S3 API of the archive: the records and corrections are read and written
-// through shared/s3doc (GetObject, PutObject); a channel's corrections of a day are listed to
+// through shared/s3doc (GetObject, PutObject); the live index's entries are written and deleted
+// (shared/liveindex: PutObject, DeleteObject); a channel's corrections of a day are listed to
 // link a refused session to the session that went live after its correction.
 type objectStore interface {
-	s3doc.API
+	liveindex.Writer
 	ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, optFns ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
 }
 
@@ -225,11 +227,14 @@ func (h *Handler) sessionKey(ctx context.Context, env *suiteevent.Event, claimed
 }
 
 // merge merges rec into the record at key: read, session.Merge, conditional write; again on a
-// lost race (s3doc.Update). A merge that changes nothing writes nothing.
+// lost race (s3doc.Update). A merge that changes nothing writes nothing. The live index follows
+// (session.LiveIndexChange): its entry is written before a record first says live, and deleted
+// after the record says ended or refused (a failed delete leaves a stale entry the sweep heals).
 func (h *Handler) merge(ctx context.Context, env *suiteevent.Event, key string, rec session.Record) error {
 	var existing, merged session.Record
+	var wasFound bool
 	res, err := s3doc.Update(ctx, h.archive(), s3doc.SessionRecord, key, func(cur session.Record, found bool) (session.Record, bool, error) {
-		existing = cur
+		existing, wasFound = cur, found
 		if found && !sameSession(cur, rec) {
 			// The key is derived from the identity, so only a hand-written or corrupt object
 			// gets here: merging would mix two sessions. Leave it to the DLQ and its alarm.
@@ -242,6 +247,11 @@ func (h *Handler) merge(ctx context.Context, env *suiteevent.Event, key string, 
 			return merged, false, nil
 		}
 		merged.UpdatedAt = h.Now().UTC()
+		if mark, _ := session.LiveIndexChange(cur, found, merged); mark {
+			if err := liveindex.Mark(ctx, h.S3, h.Cfg.Bucket, key); err != nil {
+				return cur, false, err
+			}
+		}
 		return merged, true, nil
 	})
 	switch {
@@ -250,6 +260,13 @@ func (h *Handler) merge(ctx context.Context, env *suiteevent.Event, key string, 
 	case !res.Written:
 		h.Log.InfoContext(ctx, "record unchanged: nothing to write", keyEventID, env.ID, keyKey, key)
 		return nil
+	}
+	if _, clear := session.LiveIndexChange(existing, wasFound, merged); clear {
+		if err := liveindex.Clear(ctx, h.S3, h.Cfg.Bucket, key); err != nil {
+			// The record is written: the entry is stale now, and the sweep deletes it when it
+			// finds the record ended. Not worth a redelivery.
+			h.Log.WarnContext(ctx, "live index entry not deleted; the sweep will", keyEventID, env.ID, keyKey, key, suite.LogKeyErr, err)
+		}
 	}
 	h.Metrics.Add(suite.MetricArchiveWrites, 1)
 	if res.Created {

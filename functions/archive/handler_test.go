@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -622,5 +623,53 @@ func TestIdentity(t *testing.T) {
 	}
 	if keys := s.keys(t); len(keys) != 3 {
 		t.Errorf("objects %v, want three sessions (one per account and region)", keys)
+	}
+}
+
+// TestLiveIndex: the first record that says live writes the session's live index entry before
+// the record (an index write that fails leaves the record unwritten, so the redelivery writes
+// both); the record that says ended deletes it; a record that stays live touches nothing.
+func TestLiveIndex(t *testing.T) {
+	s := newStack(t)
+	liveKey, err := session.LiveKeyOf(sessionKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, tr := sampleRecord(t, "stream-start")
+	s.faults.set(&fault{method: http.MethodPut, status: 503, code: "SlowDown", count: -1}) // the index PUT comes first
+	if err := s.handle(t, enrichedOf(t, start, tr)); err == nil || !retryable.Is(err) {
+		t.Fatalf("Handle with the index write failing = %v, want a transient error", err)
+	}
+	s.faults.set(nil)
+	if s.object(t, sessionKey) != nil {
+		t.Fatal("the record was written though its live index entry was not")
+	}
+	if err := s.handle(t, enrichedOf(t, start, tr)); err != nil {
+		t.Fatal(err)
+	}
+	if keys := s.keys(t); !slices.Equal(keys, []string{liveKey, sessionKey}) {
+		t.Fatalf("objects %v, want the entry %s and the record", keys, liveKey)
+	}
+	var body struct{ Record string }
+	if err := json.Unmarshal(s.object(t, liveKey), &body); err != nil || body.Record != sessionKey {
+		t.Errorf("entry body %+v, %v; want it to name %s", body, err, sessionKey)
+	}
+	before := s.faults.index
+	starve, tr2 := sampleRecord(t, "starvation-start") // the session stays live
+	if err := s.handle(t, enrichedOf(t, starve, tr2)); err != nil {
+		t.Fatal(err)
+	}
+	if s.faults.index != before {
+		t.Errorf("a record that stays live made %d index requests, want none", s.faults.index-before)
+	}
+	ended, tr3 := sampleRecord(t, "session-ended")
+	if err := s.handle(t, enrichedOf(t, ended, tr3)); err != nil {
+		t.Fatal(err)
+	}
+	if keys := s.keys(t); !slices.Equal(keys, []string{sessionKey}) {
+		t.Errorf("objects %v once ended, want the record alone", keys)
+	}
+	if got := s.record(t, sessionKey); got.Outcome != session.OutcomeEnded {
+		t.Errorf("outcome %s, want ended", got.Outcome)
 	}
 }

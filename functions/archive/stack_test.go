@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -49,7 +50,8 @@ type faulty struct {
 
 	mu        sync.Mutex
 	fault     *fault
-	puts      int // object PUTs that reached the server
+	puts      int // object PUTs that reached the server, the live index's apart
+	index     int // PUTs and DELETEs of the live index's entries
 	conflicts int // answered 412 or 409
 }
 
@@ -65,7 +67,10 @@ func (f *faulty) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>injected</Message><RequestId>test</RequestId></Error>`, ft.code)
 		return
 	}
-	if r.Method == http.MethodPut {
+	switch {
+	case strings.Contains(r.URL.Path, "/"+session.LiveKeyPrefix):
+		f.index++
+	case r.Method == http.MethodPut:
 		f.puts++
 	}
 	f.mu.Unlock()

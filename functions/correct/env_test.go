@@ -58,7 +58,6 @@ type env struct {
 
 	mu         sync.Mutex
 	activities []localbus.Activity
-	notify     chan struct{}
 	channels   int // channels created, for their names
 }
 
@@ -72,15 +71,18 @@ type envOptions struct {
 
 func newEnv(t testing.TB, o envOptions) *env {
 	t.Helper()
-	e := &env{t: t, notify: make(chan struct{}, 1)}
+	e := &env{t: t}
 	if o.maxReceiveCount == 0 {
 		o.maxReceiveCount = 1000
 	}
 	e.Stack = awstest.New(t, awstest.Options{
 		IVS: &ivstest.Options{Region: testRegion, Account: testAccount},
 		Bus: &localbus.Config{
-			Rules:  localbus.SuiteRules(testBus),
-			Second: time.Millisecond, // a 60 s visibility timeout lasts 60 ms
+			Rules: localbus.SuiteRules(testBus),
+			// The bus runs on a manual clock that waitIdle and waitFor move from one due
+			// moment to the next once nothing runs: a 60 s visibility timeout ends when the
+			// invocation that set it is over, however slow the machine, never during it.
+			Clock: localbus.NewManualClock(time.Date(2026, 11, 3, 18, 0, 0, 0, time.UTC)),
 			Queues: []localbus.QueueConfig{
 				{Name: suite.FunctionEnrich},
 				{Name: suite.FunctionQuality},
@@ -88,16 +90,12 @@ func newEnv(t testing.TB, o envOptions) *env {
 					return events.SQSEventResponse{}, nil
 				}},
 				{Name: suite.FunctionCorrect, ReportBatchItemFailures: true, MaxReceiveCount: o.maxReceiveCount,
-					VisibilityTimeout: 5 * time.Second, BatchSize: 10}, // real time: longer than any invocation under -race on a loaded machine (a redelivery while the first still runs would be a second, concurrent delivery)
+					VisibilityTimeout: suite.Deployment[suite.FunctionCorrect].VisibilityTimeout(), BatchSize: 10},
 			},
 			OnActivity: func(a localbus.Activity) {
 				e.mu.Lock()
 				e.activities = append(e.activities, a)
 				e.mu.Unlock()
-				select {
-				case e.notify <- struct{}{}:
-				default:
-				}
 			},
 		},
 		Bucket: testBucket,
@@ -281,31 +279,37 @@ func (e *env) put(en session.Enriched) {
 	}
 }
 
-// waitFor waits until cond holds for the activities so far, or fails after 10 s.
+// waitFor runs the bus until cond holds for the activities so far: each time nothing runs and
+// nothing is due, it looks, then moves the bus's clock to the next due moment. It fails when
+// nothing more is due, or after 10 s.
 func (e *env) waitFor(what string, cond func([]localbus.Activity) bool) {
 	e.t.Helper()
-	deadline := time.After(10 * time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
 	for {
+		next, err := e.Bus.WaitSettled(ctx)
+		if err != nil {
+			e.t.Fatalf("waiting for %s: %v", what, err)
+		}
 		e.mu.Lock()
 		ok := cond(e.activities)
 		e.mu.Unlock()
 		if ok {
 			return
 		}
-		select {
-		case <-e.notify:
-		case <-deadline:
-			e.t.Fatalf("timed out waiting for %s", what)
+		if next.IsZero() {
+			e.t.Fatalf("waiting for %s: nothing more is due", what)
 		}
+		e.Bus.Clock().(*localbus.ManualClock).AdvanceTo(next)
 	}
 }
 
-// waitIdle waits until every queue is empty.
+// waitIdle runs the bus until every queue is empty (localbus.Bus.RunUntilIdle).
 func (e *env) waitIdle() {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := e.Bus.WaitIdle(ctx); err != nil {
+	if err := e.Bus.RunUntilIdle(ctx); err != nil {
 		e.t.Fatalf("wait idle: %v", err)
 	}
 }

@@ -428,8 +428,8 @@ func TestLiveChannel(t *testing.T) {
 	e.goLive(key) // the broadcaster fell back to single-track and is live
 	e.IVS.ResetStats()
 	// The handler's clock: receive n comes when the waits asked for the receives before it have
-	// passed since the trigger (0, 60, 120, 240 s...), as SQS delivers it (the local
-	// queue runs 1000 times faster than the clock says).
+	// passed since the trigger (0, 60, 120, 240 s...), as SQS delivers it (the local queue's
+	// manual clock moves by those waits too).
 	var (
 		clockMu sync.Mutex
 		now     time.Time

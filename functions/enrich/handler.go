@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -70,6 +71,7 @@ type Handler struct {
 	Log       *slog.Logger
 	Metrics   *metrics.Recorder
 	Cfg       Config
+	Now       func() time.Time // the clock of a message's wait in the queue; nil: time.Now
 }
 
 // Handle processes one message: nil when the event was published, a transient error
@@ -127,14 +129,34 @@ func (h *Handler) handle(ctx context.Context, m batch.Message, ev *ivsevent.Even
 		h.countSaved("batch")
 		return h.enriched(ctx, m, ev, ss)
 	}
-	if h.archived(ctx, ev, p) {
-		// A redelivered or repeated event: the archive holds this phase, enriched, and its
-		// decision was published with the first delivery. An S3 read instead of a quota token.
-		h.countSaved("archive")
-		return h.publish(ctx, ev, session.FromEvent(ev, ""), repeatedDecision(ev))
+	// A first delivery of a Stream Start is not read from the archive: only an EventBridge
+	// duplicate could find its phase there, and its call gives way under a backlog anyway.
+	if p != phaseLive || m.ReceiveCount > 1 {
+		if rec, ok := h.archived(ctx, ev, p); ok {
+			// A redelivered or repeated event, or a late go-live call that already saw the
+			// end: the archive holds this phase, enriched, and its decision was published with
+			// the first delivery. An S3 read instead of a quota token. What is published is
+			// what the archive knows (start, tracks, end), never less: the quality function
+			// measures from it.
+			h.countSaved("archive")
+			return h.publish(ctx, ev, session.Merge(sessionOnly(rec), session.FromEvent(ev, "")), repeatedDecision(ev))
+		}
+	}
+	callCtx := ctx
+	if p == phaseLive {
+		if h.lagging(m) {
+			// Under a backlog the go-live call is the one given up: the end phase carries it all.
+			h.countSaved(savedBacklog)
+			return h.publishUnenriched(ctx, ev, "", nil)
+		}
+		callCtx = ivsquota.Deferrable(ctx, suite.LivePhaseMaxWait)
 	}
 	in := &ivs.GetStreamSessionInput{ChannelArn: aws.String(ev.Channel.String()), StreamId: aws.String(ev.StreamID())}
-	out, err := h.IVS.GetStreamSession(ctx, in)
+	out, err := h.IVS.GetStreamSession(callCtx, in)
+	if errors.Is(err, ivsquota.ErrGaveWay) {
+		h.countSaved(savedBacklog)
+		return h.publishUnenriched(ctx, ev, "", nil)
+	}
 	h.countCall(p)
 	h.Throttles.Report(h.Metrics, suite.FunctionEnrich)
 	switch {
@@ -223,6 +245,30 @@ func (h *Handler) publish(ctx context.Context, ev *ivsevent.Event, rec session.R
 	}
 	h.Log.InfoContext(ctx, "published enriched session", attrs...)
 	return nil
+}
+
+// sessionOnly returns what an archived record knows of the session itself (start, tracks, end,
+// events): what other functions added (the correction, the link to the next session, the
+// quality, the write time) is theirs to publish.
+func sessionOnly(rec session.Record) session.Record {
+	rec.Correction, rec.NextSession, rec.Quality, rec.UpdatedAt = nil, nil, nil, time.Time{}
+	return rec
+}
+
+// savedBacklog is the reason (metric StreamSessionCallsSaved) of a go-live call given up under a
+// backlog.
+const savedBacklog = "backlog"
+
+// lagging reports whether message m waited in the queue longer than suite.LivePhaseMaxLag.
+func (h *Handler) lagging(m batch.Message) bool {
+	if m.Sent.IsZero() {
+		return false
+	}
+	now := time.Now
+	if h.Now != nil {
+		now = h.Now
+	}
+	return now().Sub(m.Sent) > suite.LivePhaseMaxLag
 }
 
 // endsSession reports whether ev says its session ended, so that GetStreamSession should show

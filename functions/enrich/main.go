@@ -15,7 +15,7 @@ import (
 
 	"github.com/ivs-sessions/ivs-sessions/shared/awsenv"
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
-	"github.com/ivs-sessions/ivs-sessions/shared/fleet"
+	fleetclients "github.com/ivs-sessions/ivs-sessions/shared/fleet"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsquota"
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
@@ -46,7 +46,7 @@ func run(ctx context.Context) error {
 	if cfg.Fleet.Enabled() {
 		// A fleet: each session is enriched in its channel's region and account, each paced
 		// apart (the same rate per region and account: each has its own quota).
-		ivsClient = fleet.NewIVS(cfg.Fleet, cfg.Account, suite.FunctionEnrich, awsCfg, pacer)
+		ivsClient = fleetclients.NewIVS(cfg.Fleet, cfg.Account, suite.FunctionEnrich, awsCfg, pacer)
 	}
 	log := lambdacontext.NewLogger()
 	rec := metrics.New(suite.MetricNamespace, os.Stdout)

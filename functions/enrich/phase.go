@@ -138,13 +138,13 @@ func archiveKeys(ev *ivsevent.Event, p phase) []string {
 	return keys
 }
 
-// archived reports whether the archive already holds phase p of ev's session, enriched (and,
-// for an event with a code, decided). Any
-// failure to read (a missing object, which S3 answers 403 without s3:ListBucket, or an
-// unreadable one) is "no": the call is then made, as it would be without the archive.
-func (h *Handler) archived(ctx context.Context, ev *ivsevent.Event, p phase) bool {
+// archived returns the archived record of ev's session when it already holds phase p, enriched
+// (and, for an event with a code, decided). Any failure to read (a missing object, which S3
+// answers 403 without s3:ListBucket, or an unreadable one) is "no": the call is then made, as
+// it would be without the archive.
+func (h *Handler) archived(ctx context.Context, ev *ivsevent.Event, p phase) (session.Record, bool) {
 	if h.Archive == nil || h.Cfg.ArchiveBucket == "" {
-		return false
+		return session.Record{}, false
 	}
 	archive := s3doc.Reader{S3: h.Archive, Name: h.Cfg.ArchiveBucket}
 	for _, key := range archiveKeys(ev, p) {
@@ -152,16 +152,17 @@ func (h *Handler) archived(ctx context.Context, ev *ivsevent.Event, p phase) boo
 		_, err := archive.Get(ctx, s3doc.SessionRecord, key, &rec)
 		if errors.Is(err, s3doc.ErrUnreadable) {
 			h.Log.WarnContext(ctx, "archived record unreadable; calling IVS", keyEventID, ev.ID, "key", key, "err", err)
-			return false
+			return session.Record{}, false
 		}
 		if err != nil {
 			continue
 		}
 		// An event with a code is decided once: the archive serves it only when the record
 		// holds a decision already (a later phase, e.g. a late live call, is no decision).
-		return rec.StreamID == ev.StreamID() && done(rec, p) && (ev.Code() == "" || rec.Correction != nil)
+		ok := rec.StreamID == ev.StreamID() && done(rec, p) && (ev.Code() == "" || rec.Correction != nil)
+		return rec, ok
 	}
-	return false
+	return session.Record{}, false
 }
 
 // countCall counts one GetStreamSession call made for phase p.

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/ivsquota"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/awstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
@@ -295,5 +296,93 @@ func TestArchivedButUndecided(t *testing.T) {
 	}
 	if d := s.onePublished(t).Decision; d.Action != multitrack.ActionApply {
 		t.Errorf("decided %+v, want apply", d)
+	}
+}
+
+// TestLateGoLiveKeepsTheSession reproduces the burst of issue 26: the go-live call, late behind
+// the pacer, already sees the session ended, and its record (start, tracks, end) is archived;
+// the Session Ended is then served from the archive. What it publishes must carry everything
+// the archive knows (start, tracks, end, enriched), so the quality function measures the
+// session's real window, and it must route to the quality function.
+func TestLateGoLiveKeepsTheSession(t *testing.T) {
+	s := newStack(t, withArchive())
+	ch, streamID, ended := endedSession(t, s, "session-ended")
+	start := sessionEvents(t, ch, streamID, "stream-start")[0]
+	if failed := s.processSQS(t, 1, start); len(failed) != 0 {
+		t.Fatal(failed)
+	}
+	late := decodeDetail(t, s.publishedEvents(t)[0]).Record
+	if !late.Enriched || late.EndTime.IsZero() || late.VideoTrackCount == 0 {
+		t.Fatalf("the late go-live call published %+v, want the ended session enriched", late)
+	}
+	s.archive(t, s.publishedEvents(t)[0])
+	if failed := s.processSQS(t, 1, ended); len(failed) != 0 {
+		t.Fatal(failed)
+	}
+	if got := s.calls(); got != 1 {
+		t.Errorf("GetStreamSession called %d times, want 1 (the end phase is archived)", got)
+	}
+	e := decodeDetail(t, s.publishedEvents(t)[1])
+	r := e.Record
+	if !r.Enriched || r.StartTime.IsZero() || !r.StartTime.Equal(late.StartTime) || !r.EndTime.Equal(late.EndTime) ||
+		r.VideoTrackCount != late.VideoTrackCount || r.Outcome != session.OutcomeEnded {
+		t.Errorf("the Session Ended published %+v; want what the archive knows: enriched, start %v, end %v, %d video tracks",
+			r, late.StartTime, late.EndTime, late.VideoTrackCount)
+	}
+	if !routes(t, suite.EndedSessions, e) {
+		t.Error("the Session Ended does not route to the quality function")
+	}
+}
+
+// TestGoLiveGivesWay: under a backlog the go-live call is the one given up, and the Stream
+// Start is published from the event alone (counted as StreamSessionCallsSaved{Reason=backlog}):
+// when its message waited in the queue longer than suite.LivePhaseMaxLag, and when its turn
+// at the pacer is further off than suite.LivePhaseMaxWait. The end phase still calls.
+func TestGoLiveGivesWay(t *testing.T) {
+	t.Run("waited in the queue", func(t *testing.T) {
+		s := newStack(t)
+		ch, streamID, ended := endedSession(t, s, "session-ended")
+		s.h.Now = func() time.Time { return sentAt.Add(suite.LivePhaseMaxLag + time.Second) }
+		if failed := s.processSQS(t, 1, sessionEvents(t, ch, streamID, "stream-start")[0], ended); len(failed) != 0 {
+			t.Fatal(failed)
+		}
+		checkGaveWay(t, s)
+	})
+	t.Run("behind the pacer", func(t *testing.T) {
+		p := ivsquota.NewPacer(0.01) // a turn every 100 s
+		s := newStack(t, withPacer(p, 1))
+		ch, streamID, ended := endedSession(t, s, "session-ended")
+		// The end-phase call takes the turn; the go-live call, next, would wait 100 s.
+		for _, body := range [][]byte{ended, sessionEvents(t, ch, streamID, "stream-start")[0]} {
+			if failed := s.processSQS(t, 1, body); len(failed) != 0 {
+				t.Fatal(failed)
+			}
+		}
+		checkGaveWay(t, s)
+	})
+}
+
+func checkGaveWay(t *testing.T, s *stack) {
+	t.Helper()
+	if got := s.calls(); got != 1 {
+		t.Errorf("GetStreamSession called %d times, want 1 (the end phase)", got)
+	}
+	if n := s.Metric(t, suite.MetricCallsSaved, metrics.Dim{Name: suite.DimensionReason, Value: savedBacklog}); n != 1 {
+		t.Errorf("metric %s{Reason=%s} = %v, want 1", suite.MetricCallsSaved, savedBacklog, n)
+	}
+	var goLive, end session.Enriched
+	for _, body := range s.publishedEvents(t) {
+		switch e := decodeDetail(t, body); e.Trigger.Name {
+		case ivsevent.EventStreamStart:
+			goLive = e
+		case ivsevent.EventSessionEnded:
+			end = e
+		}
+	}
+	if goLive.Record.Enriched || goLive.Record.StreamID == "" {
+		t.Errorf("the Stream Start published %+v, want it from the event alone", goLive.Record)
+	}
+	if !end.Record.Enriched || end.Record.VideoTrackCount == 0 || end.Record.StartTime.IsZero() {
+		t.Errorf("the Session Ended published %+v, want it enriched with its start and tracks", end.Record)
 	}
 }

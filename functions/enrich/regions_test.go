@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
+	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/local/awstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
@@ -29,7 +30,9 @@ func TestEnrichesWhereTheChannelIs(t *testing.T) {
 	var bodies [][]byte
 	for _, account := range []string{s.Account, memberAccount} {
 		srv := s.IVSAt(account, "eu-west-1")
-		out, err := s.IVSClientAt(account, "eu-west-1").CreateChannel(ctx, &ivs.CreateChannelInput{Name: aws.String("dublin")})
+		out, err := s.IVSClientAt(account, "eu-west-1").CreateChannel(ctx, &ivs.CreateChannelInput{Name: aws.String("dublin"),
+			ContainerFormat: types.ContainerFormatFragmentedMP4, MultitrackInputConfiguration: &types.MultitrackInputConfiguration{
+				Enabled: true, Policy: types.MultitrackPolicyAllow, MaximumResolution: types.MultitrackMaximumResolutionFullHd}})
 		if err != nil {
 			t.Fatal(err)
 		}

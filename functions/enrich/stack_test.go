@@ -18,7 +18,7 @@ import (
 
 	"github.com/ivs-sessions/ivs-sessions/shared/awsenv"
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
-	"github.com/ivs-sessions/ivs-sessions/shared/fleet"
+	fleetclients "github.com/ivs-sessions/ivs-sessions/shared/fleet"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsquota"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/awstest"
@@ -96,7 +96,9 @@ func newStack(t testing.TB, opts ...stackOption) *stack {
 		Bucket:  map[bool]string{true: testArchiveBucket}[sc.archive],
 		Fleet:   sc.fleet,
 	})
-	s.h = &Handler{IVS: s.IVSClient(sc.ivsOpts...), Bus: s.EventBridgeClient(), Log: s.Log, Metrics: s.Metrics, Cfg: sc.cfg}
+	// The clock reads a second after the test's messages were sent (sentAt): none waited long.
+	s.h = &Handler{IVS: s.IVSClient(sc.ivsOpts...), Bus: s.EventBridgeClient(), Log: s.Log, Metrics: s.Metrics, Cfg: sc.cfg,
+		Now: func() time.Time { return sentAt.Add(time.Second) }}
 	if sc.fleet.Enabled() {
 		// As main builds it in a fleet, from the environment the deployment gives the function.
 		env := s.FunctionEnv(suite.FunctionEnrich, suite.DefaultSettings())
@@ -108,7 +110,7 @@ func newStack(t testing.TB, opts ...stackOption) *stack {
 		if s.h.Cfg.Fleet, s.h.Cfg.Account, err = suite.LoadFleet(getenv); err != nil {
 			t.Fatal(err)
 		}
-		s.h.IVS = fleet.NewIVS(s.h.Cfg.Fleet, s.h.Cfg.Account, suite.FunctionEnrich, base, ivsquota.NewPacer(0))
+		s.h.IVS = fleetclients.NewIVS(s.h.Cfg.Fleet, s.h.Cfg.Account, suite.FunctionEnrich, base, ivsquota.NewPacer(0))
 	}
 	if sc.throttles != nil {
 		s.h.Throttles = sc.throttles
@@ -178,9 +180,11 @@ var sentAt = time.UnixMilli(1793727603000)
 
 // sqsBatch returns the SQS event of bodies (message IDs msg-0, msg-1, ...), each received
 // receiveCount times.
+// The messages were sent just now: the bootstrap reads the wall clock, and a go-live event that
+// waited longer than suite.LivePhaseMaxLag would make no call.
 func sqsBatch(t testing.TB, receiveCount int, bodies ...[]byte) json.RawMessage {
 	t.Helper()
-	return awstest.SQSEvent(t, awstest.SQSMessages(suite.FunctionEnrich, receiveCount, sentAt, bodies...)...)
+	return awstest.SQSEvent(t, awstest.SQSMessages(suite.FunctionEnrich, receiveCount, time.Now(), bodies...)...)
 }
 
 // processSQS runs the processor over an SQS batch and returns the IDs of the failed messages.

@@ -3,16 +3,20 @@
 //
 // Its input says what to do (the stack's two schedules send the first two):
 //
-//	{"mode":"live"}               records left live whose stream IVS no longer lists (ListStreams)
-//	                              are fetched and published ended; then an unfinished window resumes
-//	{"mode":"daily"}              every session that ended since the last daily run and that the
-//	                              archive lacks (ListChannels, ListStreamSessions) is archived
+//	{"mode":"live"}               sessions of the live index whose stream IVS no longer lists
+//	                              (ListStreams) are fetched and published ended
+//	{"mode":"daily"}              an unfinished backfill goes on; else the daily window: every
+//	                              session that ended since the last window and that the archive
+//	                              lacks (ListChannels, ListStreamSessions) is archived; a window
+//	                              starts once a day and runs on over as many calls as it needs
 //	{"mode":"backfill","days":N}  the same for the last N days (1 to 60): the first day is not
 //	                              the first session
 //
 // Swept sessions are published exactly as enrich publishes a Session Ended (shared/enrichment),
 // so the archive merges them and the corrector acts on them like any other. Progress is kept in
-// the archive bucket under sweep/, so a run cut short by its 15 minutes resumes on the next
-// invocation, and a rerun changes nothing. Its IVS calls are paced to the sweep's part of the
-// suite's quota share (IVS_CALLS_PER_SECOND; one instance at a time).
+// the archive bucket under sweep/account=<account>/region=<region>/ (ACCOUNT_ID and AWS_REGION:
+// the account and region swept), one object per kind of run, so a run cut short resumes on the
+// next invocation of its schedule, and a rerun changes nothing. Its IVS calls are paced to the
+// sweep's part of the suite's quota share, halved between the live run and the window run that
+// may run at once (IVS_CALLS_PER_SECOND).
 package main

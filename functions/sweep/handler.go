@@ -94,7 +94,7 @@ func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (Output, 
 			outs[i] = TargetOutput{Account: sw.Account, Region: sw.Region}
 			outs[i].Live, outs[i].Window, errs[i] = h.sweep(ctx, sw, in)
 			if errs[i] != nil {
-				if sw.Region != "" {
+				if len(h.Sweepers) > 1 {
 					errs[i] = fmt.Errorf("%s/%s: %w", sw.Account, sw.Region, errs[i])
 				}
 				outs[i].Err = errs[i].Error()
@@ -106,7 +106,7 @@ func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (Output, 
 	for _, o := range outs {
 		out.Live, out.Window = add(out.Live, o.Live), add(out.Window, o.Window)
 	}
-	if len(chosen) > 1 || chosen[0].Region != "" {
+	if len(h.Sweepers) > 1 {
 		out.Targets = outs
 	}
 	h.Log.InfoContext(ctx, "sweep done", "mode", in.Mode, "live", out.Live, "window", out.Window, "targets", out.Targets)
@@ -121,7 +121,8 @@ func add(a, b sweep.Report) sweep.Report {
 	if b == (sweep.Report{}) {
 		return a
 	}
-	return sweep.Report{Checked: a.Checked + b.Checked, Published: a.Published + b.Published, Done: a.Done && b.Done}
+	return sweep.Report{Checked: a.Checked + b.Checked, Published: a.Published + b.Published, Healed: a.Healed + b.Healed,
+		Backlog: a.Backlog + b.Backlog, Done: a.Done && b.Done}
 }
 
 // sweep runs in's mode in one account and region.
@@ -135,22 +136,27 @@ func (h *Handler) sweep(ctx context.Context, sw *sweep.Sweeper, in Input) (live,
 		if live, err = sw.Live(ctx); err != nil {
 			return live, window, fmt.Errorf("live sweep: %w", err)
 		}
-		// A window cut short by its deadline goes on here, every few minutes, until done.
-		for _, kind := range []sweep.Kind{sweep.KindBackfill, sweep.KindDaily} {
-			open, err := sw.Unfinished(ctx, kind)
+	case ModeDaily:
+		// The window's own schedule, independent of the live sweep: an unfinished backfill
+		// goes on first, then the daily window (resumed, or started once a day has passed).
+		kind := sweep.KindBackfill
+		open, err := sw.Unfinished(ctx, kind)
+		if err != nil {
+			return live, window, err
+		}
+		if !open {
+			kind = sweep.KindDaily
+			due, err := sw.Due(ctx, kind, now)
 			if err != nil {
 				return live, window, err
 			}
-			if open {
-				if window, err = sw.Window(ctx, kind, time.Time{}, now); err != nil {
-					return live, window, fmt.Errorf("%s sweep: %w", kind, err)
-				}
-				break
+			if !due {
+				h.Log.InfoContext(ctx, "daily window not due", "mode", in.Mode, "account", sw.Account, "region", sw.Region)
+				return live, window, nil
 			}
 		}
-	case ModeDaily:
-		if window, err = sw.Window(ctx, sweep.KindDaily, time.Time{}, now); err != nil {
-			return live, window, fmt.Errorf("daily sweep: %w", err)
+		if window, err = sw.Window(ctx, kind, time.Time{}, now); err != nil {
+			return live, window, fmt.Errorf("%s sweep: %w", kind, err)
 		}
 	case ModeBackfill:
 		from := now.Add(-time.Duration(in.Days) * 24 * time.Hour)

@@ -28,9 +28,10 @@ func main() {
 	}
 }
 
-// sweepers returns the Sweepers of the deployment, each base with its IVS client: one of the
-// function's own region in a single-region deployment; in a fleet one per account and region,
-// each with the IVS of its own region (a member's through its role), each paced apart.
+// sweepers returns the Sweepers of the deployment, each base with its IVS client: base (the
+// function's own account and region) in a single-region deployment; in a fleet one per account
+// and region, each with the IVS of its own region (a member's through its role), each paced apart
+// and each listing its own live index and keeping its own state.
 func sweepers(base sweep.Sweeper, cfg Config, awsCfg aws.Config, pacer *ivsquota.Pacer) ([]*sweep.Sweeper, error) {
 	if !cfg.Fleet.Enabled() {
 		sw := base
@@ -61,7 +62,8 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("aws config: %w", err)
 	}
-	// One instance at a time (reserved concurrency 1), paced to the sweep's part of the share.
+	// One live run and one window run at a time (reserved concurrency suite.SweepConcurrency),
+	// each paced to its part of the sweep's share (suite.InstanceRate).
 	pacer := ivsquota.NewPacer(cfg.CallsPerSecond)
 	log := lambdacontext.NewLogger()
 	rec := metrics.New(suite.MetricNamespace, os.Stdout)
@@ -70,6 +72,7 @@ func run(ctx context.Context) error {
 	})
 	base := sweep.Sweeper{
 		S3: s3Client, Bus: eventbridge.NewFromConfig(awsCfg), Bucket: cfg.ArchiveBucket, BusName: cfg.EventBusName,
+		Account: cfg.Account, Region: awsCfg.Region,
 		Correction: cfg.Correction, Log: log, Metrics: rec,
 	}
 	h := &Handler{Log: log, Metrics: rec, Throttles: pacer}

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/ivs-sessions/ivs-sessions/infra/catalog"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
 
@@ -51,7 +52,7 @@ type IvsSessions interface {
 	Alarms() []awscloudwatch.IAlarm
 	// Dashboard is the suite's CloudWatch dashboard.
 	Dashboard() awscloudwatch.Dashboard
-	// GlueDatabase is the name of the Glue database with TableSessions and TableSessionsByChannel.
+	// GlueDatabase is the name of the Glue database with the tables of infra/catalog.
 	GlueDatabase() string
 	// AthenaWorkGroup is the name of the Athena workgroup with the saved queries.
 	AthenaWorkGroup() string
@@ -227,13 +228,20 @@ func (s *ivsSessions) grant(p IvsSessionsProps) {
 		Actions:   jsii.Strings("s3:ListBucket"),
 		Resources: &[]*string{s.storage.archive.BucketArn()},
 	}))
+	// The live index (shared/liveindex): an entry written before a record first says live,
+	// deleted once it says ended or refused. Nothing else under live/, and nothing read there.
+	archive.role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("LiveIndex"),
+		Actions:   jsii.Strings("s3:PutObject", "s3:DeleteObject"),
+		Resources: &[]*string{s.storage.archive.ArnForObjects(jsii.String(LivePrefix + "*"))},
+	}))
 	cdknag.NagSuppressions_AddResourceSuppressions(archive.role, &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-IAM5"),
 		Reason: jsii.String("Object keys under the archive's own prefixes (sessions/, corrections/, account-events/) in the archive bucket: " +
 			"the function reads and conditionally rewrites one record per session, whose keys cannot be listed in advance. " +
-			"Actions are exactly s3:GetObject and s3:PutObject."),
+			"Actions are exactly s3:GetObject and s3:PutObject; under live/ (the index of live sessions) exactly s3:PutObject and s3:DeleteObject."),
 		AppliesTo: &[]any{
-			&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::<.*ArchiveBucket[0-9A-F]{8}\.Arn>\/(sessions|corrections|account-events)\/\*$/`)},
+			&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::<.*ArchiveBucket[0-9A-F]{8}\.Arn>\/(sessions|corrections|account-events|live)\/\*$/`)},
 		},
 	}}, jsii.Bool(true))
 }
@@ -244,9 +252,9 @@ func (s *ivsSessions) outputs() {
 		awscdk.NewCfnOutput(s.Construct, jsii.String(id), &awscdk.CfnOutputProps{Value: value, Description: jsii.String(description)})
 	}
 	out("EventBusName", "the suite's event bus: enriched sessions and corrections", s.bus.EventBusName())
-	out("ArchiveBucketName", "one JSON record per session under "+SessionsPrefix, s.storage.archive.BucketName())
-	out("GlueDatabaseName", "Glue database with the tables "+TableSessions+" and "+TableSessionsByChannel, jsii.String(s.analytics.dbName))
-	out("AthenaWorkGroupName", "Athena workgroup with the saved queries", s.analytics.workGroup.Ref())
+	out(catalog.OutputArchiveBucket, "one JSON record per session under "+SessionsPrefix, s.storage.archive.BucketName())
+	out(catalog.OutputDatabase, "Glue database with the tables "+catalog.TableSessions+" and "+catalog.TableSessionsByChannel, jsii.String(s.analytics.dbName))
+	out(catalog.OutputWorkGroup, "Athena workgroup with the saved queries", s.analytics.workGroup.Ref())
 	out("AlarmTopicArn", "SNS topic of the suite's alarms", s.mon.topic.TopicArn())
 	out("DashboardName", "CloudWatch dashboard", s.mon.dashboard.DashboardName())
 }

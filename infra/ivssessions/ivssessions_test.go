@@ -19,6 +19,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
+	"github.com/ivs-sessions/ivs-sessions/infra/catalog"
 	"github.com/ivs-sessions/ivs-sessions/infra/ivssessions"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
@@ -120,7 +121,7 @@ func synth(t testing.TB, props ivssessions.IvsSessionsProps) (f *fixture) {
 	ctx := cdkContext(t)
 	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
 	stack := awscdk.NewStack(app, jsii.String("Test"), nil)
-	s := ivssessions.NewIvsSessions(stack, jsii.String("Suite"), &props)
+	s := ivssessions.NewIvsSessions(stack, jsii.String(catalog.SuiteID), &props)
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(nil), nil)
 
 	tmpl := assertions.Template_FromStack(stack, nil)
@@ -592,8 +593,9 @@ func TestIAM(t *testing.T) {
 						case a == "sqs:SendMessage":
 							sendResources = append(sendResources, get(st, "Resource"))
 						case strings.HasPrefix(a, "s3:"):
-							if strings.HasPrefix(a, "s3:Delete") {
-								t.Errorf("%s: %s granted; the archive never deletes", id, a)
+							// Nothing is deleted but the live index's entries (checkOnlyOn below).
+							if strings.HasPrefix(a, "s3:Delete") && a != "s3:DeleteObject" {
+								t.Errorf("%s: %s granted; only the live index's entries are deleted", id, a)
 							}
 							s3Actions = append(s3Actions, a)
 							s3Resources = append(s3Resources, get(st, "Resource"))
@@ -621,11 +623,13 @@ func TestIAM(t *testing.T) {
 			case suite.FunctionArchive:
 				f.checkArchiveS3(t, s3Resources)
 				// Exactly what it calls: GetObject, PutObject (conditional) and ListBucket (so a
-				// missing record is NoSuchKey, not AccessDenied); no wildcard, tagging or ACL.
+				// missing record is NoSuchKey, not AccessDenied), DeleteObject of the live index's
+				// entries; no wildcard, tagging or ACL.
 				slices.Sort(s3Actions)
-				if got := slices.Compact(s3Actions); !slices.Equal(got, []string{"s3:GetObject", "s3:ListBucket", "s3:PutObject"}) {
-					t.Errorf("S3 actions %v, want s3:GetObject, s3:ListBucket, s3:PutObject", got)
+				if got := slices.Compact(s3Actions); !slices.Equal(got, []string{"s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject"}) {
+					t.Errorf("S3 actions %v, want s3:DeleteObject, s3:GetObject, s3:ListBucket, s3:PutObject", got)
 				}
+				f.checkOnlyOn(t, suite.FunctionArchive, "s3:DeleteObject", ivssessions.LivePrefix)
 			case suite.FunctionEnrich:
 				// The session records, read only: a repeated event costs an S3 read, no IVS call.
 				sessions := map[string]any{"Fn::Join": []any{"", []any{arnOf(f.id(t, f.suite.ArchiveBucket())), "/" + ivssessions.SessionsPrefix + "*"}}}
@@ -684,7 +688,7 @@ func TestIAM(t *testing.T) {
 func (f *fixture) checkArchiveS3(t *testing.T, resources []any) {
 	t.Helper()
 	bucket := arnOf(f.id(t, f.suite.ArchiveBucket()))
-	allowed := []any{bucket}
+	allowed := []any{bucket, map[string]any{"Fn::Join": []any{"", []any{bucket, "/" + ivssessions.LivePrefix + "*"}}}}
 	for _, prefix := range ivssessions.ArchivePrefixes {
 		allowed = append(allowed, map[string]any{"Fn::Join": []any{"", []any{bucket, "/" + prefix + "*"}}})
 	}
@@ -706,6 +710,32 @@ func (f *fixture) checkArchiveS3(t *testing.T, resources []any) {
 		if !slices.ContainsFunc(seen, func(s string) bool { return strings.Contains(s, "/"+prefix+"*") }) {
 			t.Errorf("no S3 grant on %s*", prefix)
 		}
+	}
+}
+
+// checkOnlyOn checks that function fn's role allows action on objects under prefix of the
+// archive bucket and nothing else.
+func (f *fixture) checkOnlyOn(t *testing.T, fn, action, prefix string) {
+	t.Helper()
+	roleID := str(list(get(f.properties(t, f.id(t, f.suite.Function(fn)), "AWS::Lambda::Function")["Role"], "Fn::GetAtt"))[0])
+	want := map[string]any{"Fn::Join": []any{"", []any{arnOf(f.id(t, f.suite.ArchiveBucket())), "/" + prefix + "*"}}}
+	n := 0
+	for _, pol := range f.ofType("AWS::IAM::Policy") {
+		if !slices.ContainsFunc(list(get(pol, "Properties", "Roles")), func(v any) bool { return equal(v, ref(roleID)) }) {
+			continue
+		}
+		for _, st := range list(get(pol, "Properties", "PolicyDocument", "Statement")) {
+			if !slices.Contains(asStrings(get(st, "Action")), action) {
+				continue
+			}
+			n++
+			if !equal(get(st, "Resource"), want) {
+				t.Errorf("%s: %s on %v, want only %s*", fn, action, get(st, "Resource"), prefix)
+			}
+		}
+	}
+	if n == 0 {
+		t.Errorf("%s: no %s granted on %s*", fn, action, prefix)
 	}
 }
 
@@ -794,7 +824,7 @@ func TestAnalytics(t *testing.T) {
 		}
 	}
 
-	columnNames := func(cols []ivssessions.Column) (out []any) {
+	columnNames := func(cols []catalog.Column) (out []any) {
 		for _, c := range cols {
 			out = append(out, strings.ToLower(c.Name))
 		}
@@ -804,9 +834,9 @@ func TestAnalytics(t *testing.T) {
 		cols   []any
 		prefix string
 	}{
-		ivssessions.TableSessions:          {columnNames(ivssessions.RecordColumns()), ivssessions.SessionsPrefix},
-		ivssessions.TableSessionsByChannel: {columnNames(ivssessions.RecordColumns()), ivssessions.SessionsPrefix},
-		ivssessions.TableCorrections:       {columnNames(ivssessions.CorrectionColumns()), ivssessions.CorrectionsPrefix},
+		catalog.TableSessions:          {columnNames(catalog.RecordColumns()), ivssessions.SessionsPrefix},
+		catalog.TableSessionsByChannel: {columnNames(catalog.RecordColumns()), ivssessions.SessionsPrefix},
+		catalog.TableCorrections:       {columnNames(catalog.CorrectionColumns()), ivssessions.CorrectionsPrefix},
 	}
 	tables := map[string]map[string]any{}
 	for _, tb := range f.ofType("AWS::Glue::Table") {
@@ -831,6 +861,9 @@ func TestAnalytics(t *testing.T) {
 		if got := get(in, "StorageDescriptor", "SerdeInfo", "SerializationLibrary"); got != "org.openx.data.jsonserde.JsonSerDe" {
 			t.Errorf("table %s: SerDe %v", name, got)
 		}
+		if got := get(in, "StorageDescriptor", "SerdeInfo", "Parameters", catalog.IgnoreMalformedJSON); got != "true" {
+			t.Errorf("table %s: %s = %v, want true (a damaged object is a row of NULLs, not a failed query)", name, catalog.IgnoreMalformedJSON, got)
+		}
 		if get(in, "Parameters", "projection.enabled") != "true" {
 			t.Errorf("table %s: partition projection is off", name)
 		}
@@ -839,32 +872,32 @@ func TestAnalytics(t *testing.T) {
 			t.Errorf("table %s: location template %s", name, tmpl)
 		}
 	}
-	sessions, byChannel := tables[ivssessions.TableSessions], tables[ivssessions.TableSessionsByChannel]
+	sessions, byChannel := tables[catalog.TableSessions], tables[catalog.TableSessionsByChannel]
 	if sessions == nil || byChannel == nil {
-		t.Fatalf("tables %v, want %s and %s", slices.Collect(maps.Keys(tables)), ivssessions.TableSessions, ivssessions.TableSessionsByChannel)
+		t.Fatalf("tables %v, want %s and %s", slices.Collect(maps.Keys(tables)), catalog.TableSessions, catalog.TableSessionsByChannel)
 	}
 	if len(list(sessions["PartitionKeys"])) != 3 || get(sessions, "Parameters", "projection.channel.type") != nil {
-		t.Errorf("%s: partitions %v, want year, month, day", ivssessions.TableSessions, sessions["PartitionKeys"])
+		t.Errorf("%s: partitions %v, want year, month, day", catalog.TableSessions, sessions["PartitionKeys"])
 	}
 	// A session is (account, region, channel, stream): the by-channel table names all three of
 	// the channel's (issue 10), as injected partitions named apart from the record's columns.
 	recordCols := map[any]bool{}
-	for _, c := range columnNames(ivssessions.RecordColumns()) {
+	for _, c := range columnNames(catalog.RecordColumns()) {
 		recordCols[c] = true
 	}
 	for i, p := range []string{"key_account", "key_region", "key_channel"} {
 		if get(byChannel, "PartitionKeys", 3+i, "Name") != p || get(byChannel, "Parameters", "projection."+p+".type") != "injected" {
-			t.Errorf("%s: want an injected %s partition, got %v", ivssessions.TableSessionsByChannel, p, byChannel["PartitionKeys"])
+			t.Errorf("%s: want an injected %s partition, got %v", catalog.TableSessionsByChannel, p, byChannel["PartitionKeys"])
 		}
 	}
 	for _, pk := range list(byChannel["PartitionKeys"]) {
 		if recordCols[get(pk, "Name")] {
-			t.Errorf("%s: partition %v is also a column", ivssessions.TableSessionsByChannel, get(pk, "Name"))
+			t.Errorf("%s: partition %v is also a column", catalog.TableSessionsByChannel, get(pk, "Name"))
 		}
 	}
 	tmpl, _ := json.Marshal(get(byChannel, "Parameters", "storage.location.template"))
 	if !strings.Contains(string(tmpl), "/account=${key_account}/region=${key_region}/channel=${key_channel}/") {
-		t.Errorf("%s: location template %s does not follow session.SessionKey", ivssessions.TableSessionsByChannel, tmpl)
+		t.Errorf("%s: location template %s does not follow session.SessionKey", catalog.TableSessionsByChannel, tmpl)
 	}
 
 	wgs := f.ofType("AWS::Athena::WorkGroup")
@@ -889,9 +922,21 @@ func TestAnalytics(t *testing.T) {
 			t.Errorf("workgroup name %v, want %s", get(wg, "Properties", "Name"), f.suite.AthenaWorkGroup())
 		}
 	}
+	// The names follow the construct's path as the catalog derives them (the local Athena
+	// serves the names of catalog.AppPath).
+	if path := "Test/" + catalog.SuiteID; db != catalog.DatabaseName(path) || f.suite.AthenaWorkGroup() != catalog.WorkGroupName(path) {
+		t.Errorf("database %s, workgroup %s; want %s, %s", db, f.suite.AthenaWorkGroup(), catalog.DatabaseName(path), catalog.WorkGroupName(path))
+	}
+	saved := map[string]bool{}
 	for id, q := range f.ofType("AWS::Athena::NamedQuery") {
 		if get(q, "Properties", "Database") != db || !equal(get(q, "Properties", "WorkGroup"), ref(wgID)) {
 			t.Errorf("named query %s: database %v, workgroup %v", id, get(q, "Properties", "Database"), get(q, "Properties", "WorkGroup"))
+		}
+		saved[str(get(q, "Properties", "Name"))] = true
+	}
+	for _, q := range catalog.NamedQueries() {
+		if !saved[q.Name] {
+			t.Errorf("the catalog's query %q is not saved in the workgroup", q.Name)
 		}
 	}
 }
@@ -1126,7 +1171,7 @@ func TestNewIvsSessionsPanicsWithoutAssets(t *testing.T) {
 			t.Errorf("panic %q, want one naming the missing bootstrap and make build", msg)
 		}
 	}()
-	ivssessions.NewIvsSessions(stack, jsii.String("Suite"), &ivssessions.IvsSessionsProps{AssetsDir: t.TempDir()})
+	ivssessions.NewIvsSessions(stack, jsii.String(catalog.SuiteID), &ivssessions.IvsSessionsProps{AssetsDir: t.TempDir()})
 }
 
 func TestNewIvsSessionsPanicsOnBadProps(t *testing.T) {
@@ -1138,5 +1183,5 @@ func TestNewIvsSessionsPanicsOnBadProps(t *testing.T) {
 			t.Errorf("panic %q, want one naming %s", msg, ivssessions.ContextCorrectionMode)
 		}
 	}()
-	ivssessions.NewIvsSessions(stack, jsii.String("Suite"), &ivssessions.IvsSessionsProps{AssetsDir: assetsDir, CorrectionMode: "sometimes"})
+	ivssessions.NewIvsSessions(stack, jsii.String(catalog.SuiteID), &ivssessions.IvsSessionsProps{AssetsDir: assetsDir, CorrectionMode: "sometimes"})
 }

@@ -102,7 +102,8 @@ type IvsSessionsProps struct {
 	// SweepSchedule is when the live sweep runs (an EventBridge schedule expression, rate(...)
 	// or cron(...)). Default suite.DefaultSweepSchedule.
 	SweepSchedule string
-	// SweepDailySchedule is when the daily sweep runs. Default suite.DefaultSweepDailySchedule.
+	// SweepDailySchedule is when the window's runs go on (each resumes or starts a daily window
+	// when one is due). Default suite.DefaultSweepDailySchedule.
 	SweepDailySchedule string
 	// ArchiveRetentionDays is how long session records are kept in S3.
 	// Default suite.DefaultArchiveRetentionDays.

@@ -39,30 +39,6 @@ func (s *ivsSessions) grantQuality(pf *suiteFunction) {
 	}}, jsii.Bool(true))
 }
 
-// degradedSessionsQuery lists this month's degraded sessions with their worst track.
-var degradedSessionsQuery = namedQuery{
-	id:          "DegradedSessionsQuery",
-	name:        "degraded sessions (this month)",
-	description: "Sessions whose ingest quality was degraded in the current month, with the reasons and the worst track's figures",
-	sql: `SELECT channelid, streamid, starttime,
-       array_join(transform(quality.reasons, r -> r.code || ' ' || coalesce(r.track, 'session')), ', ') AS reasons,
-       quality.worsttrack AS worst_track,
-       worst.targetbitrate AS worst_target_bps,
-       worst.bitrate.p5 AS worst_p5_bps,
-       worst.bitratelowshare AS worst_bitrate_low_share,
-       worst.frameratelowshare AS worst_frame_rate_low_share,
-       worst.keyframeoffshare AS worst_keyframe_off_share,
-       quality.starvationseconds AS starvation_seconds
-FROM (
-  SELECT *, element_at(filter(quality.tracks, t -> t.track = quality.worsttrack), 1) AS worst
-  FROM ` + TableSessions + `
-  WHERE ` + thisMonth + `
-    AND quality.verdict = '` + string(quality.VerdictDegraded) + `'
-)
-ORDER BY starttime DESC`,
-	columns: []string{"channelid", "streamid", "starttime", "quality"},
-}
-
 // degradedLogQuery counts degraded sessions per hour and channel from the quality function's
 // log lines ("quality measured" with verdict and channelId), so the dashboard shows them by
 // channel without a custom metric per channel.

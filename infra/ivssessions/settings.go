@@ -63,9 +63,9 @@ var settings = []setting{
 	boolean(ContextEnrichLivePhase, func(p *IvsSessionsProps) **bool { return &p.EnrichLivePhase }, suite.DefaultEnrichLivePhase).
 		means("GetStreamSession when a session goes live as well as when it ends; `false`: one call per session, at its end"),
 	text(ContextSweepSchedule, func(p *IvsSessionsProps) *string { return &p.SweepSchedule }, suite.DefaultSweepSchedule, schedule).
-		means("when the sweep finishes sessions left `live` whose stream ended (and resumes an unfinished window)"),
+		means("when the live sweep finishes the sessions of the live index whose stream ended (a run that cannot finish resumes at the next)"),
 	text(ContextSweepDailySchedule, func(p *IvsSessionsProps) *string { return &p.SweepDailySchedule }, suite.DefaultSweepDailySchedule, schedule).
-		means("when the sweep archives every session since its last daily run that the archive lacks"),
+		means("when the window's runs go on: each resumes an unfinished backfill or daily window, or starts the next daily window once a day has passed since the last ended (every session since then that the archive lacks)"),
 	share(ContextIVSQuotaShare, func(p *IvsSessionsProps) *float64 { return &p.IVSQuotaShare }, suite.DefaultIVSQuotaShare).
 		means("share (above 0, at most 1) of each IVS operation's 5 calls/s the suite may use; 80% of it for the live path (enrich, correct, each paced to its part over its maximum concurrency), 20% for the sweep and backfill"),
 	whole(ContextArchiveRetentionDays, func(p *IvsSessionsProps) *int { return &p.ArchiveRetentionDays }, suite.DefaultArchiveRetentionDays, positiveDays).

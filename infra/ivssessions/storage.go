@@ -36,6 +36,8 @@ const (
 	// infrequent-access tiers bill them as 128 KB; small records stay in Standard, where they are
 	// cheaper, and large ones (long sessions with many events) tier down.
 	archiveTransitionDays = 30
+	// liveIndexNoncurrentDays: a deleted entry of the live index is kept this long.
+	liveIndexNoncurrentDays = 1
 	// archiveNoncurrentDays: every merge of a record writes a new version; older versions are
 	// kept this long so a bad write can be undone, then expire.
 	archiveNoncurrentDays = 30
@@ -108,6 +110,12 @@ func newStorage(scope constructs.Construct, p IvsSessionsProps) *storage {
 		// Expiring a current version leaves a delete marker; once its noncurrent versions have
 		// expired too, the marker is removed.
 		{Id: jsii.String("remove-expired-delete-markers"), ExpiredObjectDeleteMarker: jsii.Bool(true)},
+		{
+			// The live index's entries are deleted as sessions end: their versions go a day later.
+			Id:                          jsii.String("expire-live-index-versions"),
+			Prefix:                      jsii.String(LivePrefix),
+			NoncurrentVersionExpiration: durationDays(liveIndexNoncurrentDays),
+		},
 		{
 			Id:                          jsii.String("expire-locks"),
 			Prefix:                      jsii.String(LocksPrefix),

@@ -19,6 +19,10 @@ import (
 // SweepPrefix holds the sweep's watermark and progress (shared/sweep).
 const SweepPrefix = session.SweepKeyPrefix
 
+// LivePrefix holds the index of live sessions (shared/liveindex): the archive writes and
+// deletes its entries, the live sweep lists it and deletes stale entries.
+const LivePrefix = session.LiveKeyPrefix
+
 // SweepIVSActions are the IVS calls the sweep makes: ListChannels and ListStreams are
 // account-level (IAM accepts only Resource *); the others act on channels.
 var SweepIVSActions = struct{ Account, Channel []string }{
@@ -27,8 +31,8 @@ var SweepIVSActions = struct{ Account, Channel []string }{
 }
 
 // newSweep deploys the sweep (functions/sweep): a function with its own log group and role,
-// one run at a time (reserved concurrency), started by two schedules: the live sweep
-// (p.SweepSchedule, {"mode":"live"}) and the daily window (p.SweepDailySchedule,
+// one live run and one window run at a time (reserved concurrency), started by two schedules:
+// the live sweep (p.SweepSchedule, {"mode":"live"}) and the window's runs (p.SweepDailySchedule,
 // {"mode":"daily"}). Its role allows exactly the calls it makes.
 func (s *ivsSessions) newSweep(scope constructs.Construct, p IvsSessionsProps) *suiteFunction {
 	name, spec := suite.FunctionSweep, suite.SweepSettings
@@ -57,9 +61,10 @@ func (s *ivsSessions) newSweep(scope constructs.Construct, p IvsSessionsProps) *
 }
 
 // grantSweep gives the sweep exactly what it calls: the IVS list and get calls (SweepIVSActions),
-// PutEvents on the suite's bus, s3:GetObject on the session records, s3:ListBucket of sessions/
-// and sweep/ only (the live sweep lists the last days' records; a missing state reads as 404),
-// and s3:GetObject/PutObject on its own state under SweepPrefix.
+// PutEvents on the suite's bus, s3:GetObject on the session records, s3:ListBucket of live/
+// (the live sweep lists the live index), sessions/ and sweep/ (a missing record or state reads
+// as 404, not 403), s3:DeleteObject of live/ (a stale entry), and s3:GetObject/PutObject on its
+// own state under SweepPrefix.
 func (s *ivsSessions) grantSweep(pf *suiteFunction) {
 	channels := s.channelARNs()
 	pf.role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -84,7 +89,12 @@ func (s *ivsSessions) grantSweep(pf *suiteFunction) {
 		Sid:        jsii.String("ListSessionRecords"),
 		Actions:    jsii.Strings("s3:ListBucket"),
 		Resources:  &[]*string{bucket.BucketArn()},
-		Conditions: &map[string]any{"StringLike": map[string]any{"s3:prefix": []string{SessionsPrefix + "*", SweepPrefix + "*"}}},
+		Conditions: &map[string]any{"StringLike": map[string]any{"s3:prefix": []string{LivePrefix + "*", SessionsPrefix + "*", SweepPrefix + "*"}}},
+	}))
+	pf.role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("HealLiveIndex"),
+		Actions:   jsii.Strings("s3:DeleteObject"),
+		Resources: &[]*string{bucket.ArnForObjects(jsii.String(LivePrefix + "*"))},
 	}))
 	pf.role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("SweepState"),
@@ -104,9 +114,9 @@ func (s *ivsSessions) grantSweep(pf *suiteFunction) {
 		},
 		{
 			Id: jsii.String("AwsSolutions-IAM5"),
-			Reason: jsii.String("The sweep reads session records under sessions/ (keys not known in advance) and reads and writes its own state under sweep/; " +
-				"s3:GetObject only on sessions/, s3:GetObject and s3:PutObject only on sweep/."),
-			AppliesTo: &[]any{&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::<.*ArchiveBucket[0-9A-F]{8}\.Arn>\/(sessions|sweep)\/\*$/`)}},
+			Reason: jsii.String("The sweep reads session records under sessions/ (keys not known in advance), deletes stale entries of the live index under live/, " +
+				"and reads and writes its own state under sweep/; s3:GetObject only on sessions/, s3:DeleteObject only on live/, s3:GetObject and s3:PutObject only on sweep/."),
+			AppliesTo: &[]any{&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::<.*ArchiveBucket[0-9A-F]{8}\.Arn>\/(sessions|sweep|live)\/\*$/`)}},
 		},
 	}, jsii.Bool(true))
 }

@@ -20,7 +20,7 @@ func TestSweep(t *testing.T) {
 		t.Errorf("ReservedConcurrentExecutions %v, Timeout %v", p["ReservedConcurrentExecutions"], p["Timeout"])
 	}
 	env, _ := get(p, "Environment", "Variables").(map[string]any)
-	for _, k := range []string{suite.EnvEventBusName, suite.EnvArchiveBucket, suite.EnvIVSCallsPerSecond, suite.EnvCorrectionMode} {
+	for _, k := range []string{suite.EnvEventBusName, suite.EnvArchiveBucket, suite.EnvAccountID, suite.EnvIVSCallsPerSecond, suite.EnvCorrectionMode} {
 		if env[k] == nil {
 			t.Errorf("environment lacks %s: %v", k, env)
 		}
@@ -38,7 +38,9 @@ func TestSweep(t *testing.T) {
 		}
 	}
 	slices.Sort(schedules)
-	if want := []string{suite.DefaultSweepDailySchedule, suite.DefaultSweepSchedule}; !slices.Equal(schedules, want) {
+	want := []string{suite.DefaultSweepDailySchedule, suite.DefaultSweepSchedule}
+	slices.Sort(want)
+	if !slices.Equal(schedules, want) {
 		t.Errorf("schedules %v, want %v", schedules, want)
 	}
 
@@ -71,8 +73,8 @@ func TestSweep(t *testing.T) {
 		}
 	}
 	slices.Sort(actions)
-	want := []string{"events:PutEvents", "ivs:GetStreamSession", "ivs:ListChannels", "ivs:ListStreamSessions", "ivs:ListStreams",
-		"s3:GetObject", "s3:ListBucket", "s3:PutObject"}
+	want = []string{"events:PutEvents", "ivs:GetStreamSession", "ivs:ListChannels", "ivs:ListStreamSessions", "ivs:ListStreams",
+		"s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject"}
 	if !slices.Equal(actions, want) {
 		t.Errorf("sweep actions %v, want exactly %v", actions, want)
 	}
@@ -80,6 +82,19 @@ func TestSweep(t *testing.T) {
 		for _, r := range got[a] {
 			if !strings.Contains(r, "/"+ivssessions.SweepPrefix+"*") {
 				t.Errorf("%s on %s, want only %s*", a, r, ivssessions.SweepPrefix)
+			}
+		}
+	}
+	// A stale entry of the live index is the only object it deletes; it lists the live index
+	// (and sessions/ and sweep/, so that a missing object answers 404).
+	f.checkOnlyOn(t, suite.FunctionSweep, "s3:DeleteObject", ivssessions.LivePrefix)
+	for _, pol := range f.ofType("AWS::IAM::Policy") {
+		for _, st := range list(get(pol, "Properties", "PolicyDocument", "Statement")) {
+			if get(st, "Sid") == "ListSessionRecords" {
+				want := map[string]any{"StringLike": map[string]any{"s3:prefix": []any{ivssessions.LivePrefix + "*", ivssessions.SessionsPrefix + "*", ivssessions.SweepPrefix + "*"}}}
+				if !equal(get(st, "Condition"), want) {
+					t.Errorf("the sweep's s3:ListBucket condition %v, want %v", get(st, "Condition"), want)
+				}
 			}
 		}
 	}

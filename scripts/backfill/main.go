@@ -31,6 +31,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/awsenv"
+	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsquota"
 	"github.com/ivs-sessions/ivs-sessions/shared/sdkhttp"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
@@ -44,9 +45,9 @@ func main() {
 }
 
 type options struct {
-	days        int
-	bucket, bus string
-	share       float64
+	days                 int
+	bucket, bus, account string
+	share                float64
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -56,6 +57,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.days, "days", 0, fmt.Sprintf("how many days back (1 to %d)", suite.MaxBackfillDays))
 	fs.StringVar(&o.bucket, "bucket", os.Getenv(suite.EnvArchiveBucket), "the archive bucket (stack output ArchiveBucketName; default $"+suite.EnvArchiveBucket+")")
 	fs.StringVar(&o.bus, "bus", os.Getenv(suite.EnvEventBusName), "the suite's event bus (stack output EventBusName; default $"+suite.EnvEventBusName+")")
+	fs.StringVar(&o.account, "account", os.Getenv(suite.EnvAccountID), "the AWS account of the channels (the sweep keeps its progress per account and region; default $"+suite.EnvAccountID+")")
 	fs.Float64Var(&o.share, "share", suite.DefaultIVSQuotaShare, "the suite's share of each IVS operation's quota; the backfill takes the sweep's part of it")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -69,6 +71,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("-bucket: want the archive bucket (the stack output ArchiveBucketName)")
 	case o.bus == "":
 		return o, errors.New("-bus: want the suite's event bus (the stack output EventBusName)")
+	}
+	if err := ivsevent.CheckAccount("-account", o.account); err != nil {
+		return o, err
 	}
 	if err := suite.QuotaShare("-share", o.share); err != nil {
 		return o, err
@@ -104,6 +109,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool)
 			opt.UsePathStyle = awsenv.S3PathStyle(os.Getenv)
 		}),
 		Bus: eventbridge.NewFromConfig(awsCfg), Bucket: o.bucket, BusName: o.bus, Correction: correction,
+		Account: o.account, Region: awsCfg.Region,
 		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Progress: bar.update,
 	}

@@ -29,14 +29,20 @@ func TestParseFlags(t *testing.T) {
 		{"-days", "1", "-bucket", "b"},                   // no bus
 		{"-days", "1", "-bucket", "b", "-bus", "e", "x"}, // stray argument
 		{"-days", "1", "-bucket", "b", "-bus", "e", "-share", "2"},
+		{"-days", "1", "-bucket", "b", "-bus", "e", "-account", "12"}, // not an account
 	} {
 		t.Setenv(suite.EnvArchiveBucket, "")
 		t.Setenv(suite.EnvEventBusName, "")
+		t.Setenv(suite.EnvAccountID, "123456789012")
 		if _, err := parseFlags(bad, &awstest.Buffer{}); err == nil {
 			t.Errorf("parseFlags(%q) accepted", bad)
 		}
 	}
-	o, err := parseFlags([]string{"-days", "7", "-bucket", "b", "-bus", "e"}, &awstest.Buffer{})
+	t.Setenv(suite.EnvAccountID, "")
+	if _, err := parseFlags([]string{"-days", "7", "-bucket", "b", "-bus", "e"}, &awstest.Buffer{}); err == nil {
+		t.Error("parseFlags accepted no account")
+	}
+	o, err := parseFlags([]string{"-days", "7", "-bucket", "b", "-bus", "e", "-account", "123456789012"}, &awstest.Buffer{})
 	if err != nil || o.days != 7 || o.share != suite.DefaultIVSQuotaShare {
 		t.Errorf("parseFlags = %+v, %v", o, err)
 	}
@@ -74,7 +80,7 @@ func TestBackfillLocal(t *testing.T) {
 	for k, v := range s.Env(map[string]string{"AWS_CONFIG_FILE": os.DevNull, "AWS_SHARED_CREDENTIALS_FILE": os.DevNull}) {
 		t.Setenv(k, v)
 	}
-	args := []string{"-days", "1", "-bucket", "archive", "-bus", "bus", "-share", "1"}
+	args := []string{"-days", "1", "-bucket", "archive", "-bus", "bus", "-account", awstest.Account, "-share", "1"}
 	var out, errOut awstest.Buffer
 	if code := run(context.Background(), args, &out, &errOut, false); code != 0 {
 		t.Fatalf("exit %d:\n%s\n%s", code, out.String(), errOut.String())

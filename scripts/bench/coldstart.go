@@ -26,7 +26,7 @@ var emptyBatch = []byte(`{"Records":[]}`)
 // benchEnv is the environment of function fn: what the CDK app gives it, with endpoints that
 // nothing reaches (an empty batch calls no AWS API) and no shared AWS files.
 func benchEnv(fn string) map[string]string {
-	env := suite.DefaultSettings().Environment(fn, suite.Resources{EventBus: suite.BusSessions, ArchiveBucket: "bench-bucket",
+	env := suite.DefaultSettings().Environment(fn, suite.Resources{EventBus: suite.BusSessions, ArchiveBucket: "bench-bucket", Account: "123456789012",
 		DeadLetterQueueURL: "http://127.0.0.1:9/000000000000/correct-dlq"})
 	for k, v := range map[string]string{
 		"AWS_REGION": "us-west-2", "AWS_ACCESS_KEY_ID": "AKIDBENCH", "AWS_SECRET_ACCESS_KEY": "bench-not-a-secret",

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,6 +32,40 @@ const (
 	sampleARN    = "arn:aws:ivs:us-west-2:123456789012:channel/AbCdef1G2hij"
 	sampleStream = "st-1A2b3c4D5e6F78ghij9Klmn"
 )
+
+// TestMain builds the emulator and each function's bootstrap once for all of TestRun's runs
+// (go build links them again every time: seconds each on a loaded machine), into a directory it
+// removes at the end.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "ivs-sessions-invoke-test-")
+	if err != nil {
+		panic(err)
+	}
+	built := map[string]*builtOnce{}
+	var mu sync.Mutex
+	fresh := build
+	build = func(ctx context.Context, moduleDir, _, fn string) (string, string, error) {
+		mu.Lock()
+		b := built[fn]
+		if b == nil {
+			b = &builtOnce{}
+			built[fn] = b
+		}
+		mu.Unlock()
+		b.once.Do(func() { b.rie, b.bootstrap, b.err = fresh(ctx, moduleDir, filepath.Join(dir, fn), fn) })
+		return b.rie, b.bootstrap, b.err
+	}
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// builtOnce is one function's build.
+type builtOnce struct {
+	once           sync.Once
+	rie, bootstrap string
+	err            error
+}
 
 func readFile(t *testing.T, path string) []byte {
 	t.Helper()

@@ -127,12 +127,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer os.RemoveAll(bin)
 	fmt.Fprintf(stdout, "building %s and the Lambda Runtime Interface Emulator for linux/%s...\n", o.fn, runtime.GOARCH)
-	rie, err := lambdarie.BuildRIE(ctx, moduleDir, bin)
+	rie, bootstrap, err := build(ctx, moduleDir, bin, o.fn)
 	if err != nil {
-		return err
-	}
-	bootstrap := filepath.Join(bin, o.fn, "bootstrap")
-	if err := lambdarie.BuildBootstrap(ctx, moduleDir, "./functions/"+o.fn, bootstrap); err != nil {
 		return err
 	}
 
@@ -212,6 +208,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("%w: %s", errFunction, fnErr.Message)
 	}
 	return judge(out, o.sqs, lines).err(o.fn, event)
+}
+
+// build builds the emulator and function fn's bootstrap into dir and returns their paths (a
+// variable: the tests build each once for all their runs).
+var build = func(ctx context.Context, moduleDir, dir, fn string) (rie, bootstrap string, err error) {
+	if rie, err = lambdarie.BuildRIE(ctx, moduleDir, dir); err != nil {
+		return "", "", err
+	}
+	bootstrap = filepath.Join(dir, fn, "bootstrap")
+	if err := lambdarie.BuildBootstrap(ctx, moduleDir, "./functions/"+fn, bootstrap); err != nil {
+		return "", "", err
+	}
+	return rie, bootstrap, nil
 }
 
 // world is the local AWS a function runs against.

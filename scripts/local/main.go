@@ -12,11 +12,12 @@
 //	-scenario sel   built-in scenarios to play: all (default), none, or numbers and names
 //	                separated by commas (1 multitrack-not-allowed, 2 require-to-allow,
 //	                3 basic-manual, 4 wait-while-live, 5 burst, 6 malformed-event,
-//	                7 ingest-quality)
+//	                7 ingest-quality, 8 lost-events)
 //	-file path      play a scenario file (JSON, see shared/engine.Scenario) instead of the
 //	                built-ins (with -scenario as well, after them)
-//	-keep           keep the stack running after the scenarios, print its endpoints and the
-//	                environment for the AWS CLI and SDKs, and stop on Ctrl-C
+//	-keep           keep the stack running after the scenarios, with the local Athena over the
+//	                archive (scripts/athena-server, built with cgo), print its endpoints and
+//	                the environment for the AWS CLI and SDKs, and stop on Ctrl-C
 //	-quota n        IVS calls per second per operation (default 5, IVS's quota; 0: off)
 //	-dir path       working directory: binaries, archive, logs (default .local)
 //	-v              show every detail in the timeline (routing, batches, invocations)
@@ -33,9 +34,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -229,7 +232,7 @@ func play(ctx context.Context, o options, scenarios []engine.Scenario, out *prin
 		}
 	}
 	if o.keep {
-		keep(ctx, out, stack)
+		keep(ctx, out, stack, root)
 	}
 	if len(failures) > 0 {
 		return fmt.Errorf("scenarios that failed: %s (the full timeline is in %s)", strings.Join(failures, ", "), rel(filepath.Join(dir, "logs", "timeline.log")))
@@ -259,9 +262,23 @@ func describeStack(out *printer, s *engine.Stack, o options) {
 		out.line(fmt.Sprintf("the previous run's archive was moved to %s (kept, never deleted; remove %s when you no longer need it)",
 			prev, rel(filepath.Join(s.Dir(), engine.PreviousDir))))
 	}
-	out.line(fmt.Sprintf("functions: enrich, correct, archive under the RIE, with the deployed batch sizes, windows, concurrency and receive counts; "+
-		"one SQS second is %s here, and CORRECTION_RETRY_DELAY is %s (deployed: 60s)", s.Second(), set.CorrectionRetryDelay))
+	out.line(fmt.Sprintf("functions: enrich, correct, archive, quality and the sweep under the RIE, with the deployed batch sizes, windows, concurrency and receive counts; "+
+		"one SQS second is %s here, CORRECTION_RETRY_DELAY is %s (deployed: 60s) and QUALITY_RETRY_DELAY %s (deployed: %s); "+
+		"the sweep paces its IVS calls %d times faster than deployed, at %g calls/s per operation (deployed: %g), within the IVS quota",
+		s.Second(), set.CorrectionRetryDelay, engine.QualityRetryDelay, suite.DefaultQualityRetryDelay,
+		engine.SweepSpeedup, s.SweepRate(), math.Round(suite.InstanceRate(suite.FunctionSweep, set.IVSQuotaShare)*1000)/1000))
 	out.line("timeline: seconds since start, who, what (IVS events, the functions' IVS calls and log lines, scenario steps)")
+}
+
+// timingLine is the summary's first line: how long the scenarios took, all and each, and the
+// build before them.
+func timingLine(results []engine.Result, took, buildTook time.Duration) string {
+	each := make([]string, len(results))
+	for i, r := range results {
+		each[i] = fmt.Sprintf("%s %s", r.Scenario.Name, r.End.Sub(r.Start).Round(100*time.Millisecond))
+	}
+	return fmt.Sprintf("== Summary (%d scenarios in %s: %s; the build before them took %s)",
+		len(results), took.Round(100*time.Millisecond), strings.Join(each, ", "), buildTook.Round(100*time.Millisecond))
 }
 
 // report prints the summary of the whole run and where the records are.
@@ -273,7 +290,7 @@ func report(ctx context.Context, out *printer, s *engine.Stack, results []engine
 	sum := engine.Summarize(arch, s.Counters(), s.DeadLetterDepths())
 	sum.Restarts = s.Restarts()
 	out.line("")
-	out.line(fmt.Sprintf("== Summary (%d scenarios in %s; the build before them took %s)", len(results), took.Round(100*time.Millisecond), buildTook.Round(100*time.Millisecond)))
+	out.line(timingLine(results, took, buildTook))
 	var b strings.Builder
 	_ = sum.WriteTable(&b)
 	for _, l := range strings.Split(strings.TrimRight(b.String(), "\n"), "\n") {
@@ -308,10 +325,26 @@ func report(ctx context.Context, out *printer, s *engine.Stack, results []engine
 	return nil
 }
 
-// keep prints how to use the running stack and waits for Ctrl-C.
-func keep(ctx context.Context, out *printer, s *engine.Stack) {
+// keep starts the local Athena over the archive, prints how to use the running stack and waits
+// for Ctrl-C.
+func keep(ctx context.Context, out *printer, s *engine.Stack, root string) {
 	out.line("")
-	for _, l := range banner(s.Endpoints(), s.ClientEnv()) {
+	env := s.ClientEnv()
+	ep := s.Endpoints()
+	ath, err := startAthena(ctx, out, root, filepath.Join(s.Dir(), "bin"), s.S3.BucketDir(s.Bucket), filepath.Join(s.Dir(), "logs", "athena.log"), s.Account, s.Region)
+	if err != nil {
+		out.line("the local Athena is not running: " + err.Error())
+	} else {
+		defer func() {
+			if err := ath.Close(); err != nil {
+				out.line("stopping the local Athena: " + err.Error())
+			}
+		}()
+		ep.Athena = ath.url
+		env = append(env, "AWS_ENDPOINT_URL_ATHENA="+ath.url)
+		slices.Sort(env)
+	}
+	for _, l := range banner(ep, env) {
 		out.line(l)
 	}
 	if f := s.Fleet(); f.Enabled() {
@@ -351,6 +384,14 @@ func banner(ep engine.Endpoints, env []string) []string {
 	} {
 		lines = append(lines, "  "+l)
 	}
+	var athenaOlder []string
+	if ep.Athena != "" {
+		current, older := athenaLines(ep.Athena, ep.Bucket)
+		for _, l := range current {
+			lines = append(lines, "  "+l)
+		}
+		athenaOlder = older
+	}
 	lines = append(lines,
 		olderCLIs+" (before v2.13 or v1.29, e.g. Debian's awscli 2.9) ignores AWS_ENDPOINT_URL_*: keep the exports above",
 		"  # for the credentials and region, pass --endpoint-url, and leave out flags newer than it (multitrack, container format):")
@@ -363,14 +404,24 @@ func banner(ep engine.Endpoints, env []string) []string {
 	} {
 		lines = append(lines, "  "+l)
 	}
+	for _, l := range athenaOlder {
+		lines = append(lines, "  "+l)
+	}
 	return append(lines,
 		"Simulate a broadcaster (the IVS events flow through the suite; timeline below). EventBridge refuses hand-made aws.ivs",
 		"events (put-events), here as in AWS: use these, or an \"inject\" step in a scenario file (ARGS='-file my.json'):",
 		fmt.Sprintf(`  curl -s -XPOST %s/_admin/broadcasts -d '{"channelArn":"<arn>","tracks":5}'`, ep.IVS),
 		fmt.Sprintf(`  curl -s -XPOST %s/_admin/broadcasts/stop -d '{"channelArn":"<arn>"}'`, ep.IVS),
 		fmt.Sprintf("  curl -s %s/_admin/state", ep.IVS),
-		fmt.Sprintf("Endpoints: IVS %s | EventBridge and SQS %s | S3 %s | suite bus %q | archive bucket %q", ep.IVS, ep.EventBridge, ep.S3, ep.EventBus, ep.Bucket),
+		fmt.Sprintf("Endpoints: IVS %s | EventBridge and SQS %s | S3 %s | Athena %s | suite bus %q | archive bucket %q", ep.IVS, ep.EventBridge, ep.S3, cmpOr(ep.Athena, "-"), ep.EventBus, ep.Bucket),
 	)
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 func rel(p string) string {

@@ -112,14 +112,16 @@ func TestPrinterProgressOnTerminal(t *testing.T) {
 // AWS CLI v1 needs for SQS.
 func TestBanner(t *testing.T) {
 	ep := engine.Endpoints{IVS: "http://127.0.0.1:1", EventBridge: "http://127.0.0.1:2", SQS: "http://127.0.0.1:2", S3: "http://127.0.0.1:3",
-		Bucket: "ivs-sessions-local", EventBus: "ivs-sessions"}
-	lines := banner(ep, []string{"AWS_REGION=us-west-2"})
+		Athena: "http://127.0.0.1:4", Bucket: "ivs-sessions-local", EventBus: "ivs-sessions"}
+	lines := banner(ep, []string{"AWS_REGION=us-west-2", "AWS_ENDPOINT_URL_ATHENA=http://127.0.0.1:4"})
 	text := strings.Join(lines, "\n")
 	current, older, ok := strings.Cut(text, olderCLIs)
 	if !ok {
 		t.Fatalf("no examples for older CLIs:\n%s", text)
 	}
-	for _, want := range []string{"export AWS_REGION=us-west-2", "list-stream-keys", "get-stream-key", "--multitrack-input-configuration", "aws events list-rules"} {
+	for _, want := range []string{"export AWS_REGION=us-west-2", "list-stream-keys", "get-stream-key", "--multitrack-input-configuration", "aws events list-rules",
+		"export AWS_ENDPOINT_URL_ATHENA=http://127.0.0.1:4", "aws athena list-named-queries --work-group IvsSessions-Suite",
+		"aws athena start-query-execution --work-group IvsSessions-Suite --query-execution-context Database=ivssessions_suite", "make report ARGS='-athena'"} {
 		if !strings.Contains(current, want) {
 			t.Errorf("the banner lacks %q:\n%s", want, current)
 		}
@@ -142,5 +144,19 @@ func TestBanner(t *testing.T) {
 				t.Errorf("older-CLI example with %s, which awscli 2.9 lacks: %s", newer, l)
 			}
 		}
+	}
+}
+
+// TestTimingLine: the summary's first line times the scenarios, all and each, and the build.
+func TestTimingLine(t *testing.T) {
+	t0 := time.Date(2026, 12, 5, 8, 0, 0, 0, time.UTC)
+	results := []engine.Result{
+		{Scenario: engine.Scenario{Name: "burst"}, Start: t0, End: t0.Add(12140 * time.Millisecond)},
+		{Scenario: engine.Scenario{Name: "lost-events"}, Start: t0, End: t0.Add(19960 * time.Millisecond)},
+	}
+	got := timingLine(results, 32150*time.Millisecond, 9900*time.Millisecond)
+	want := "== Summary (2 scenarios in 32.2s: burst 12.1s, lost-events 20s; the build before them took 9.9s)"
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }

@@ -3,24 +3,27 @@ package main
 import (
 	"cmp"
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 )
 
 // Session is one archived session record as the report reads it.
 type Session struct {
 	session.Record
-	// Verdict is the record's quality verdict (quality.verdict, or a top-level verdict field)
-	// when the record has one; "" when it was not measured.
-	Verdict string
 	// Key is the object's key in the archive.
 	Key string
+}
+
+// verdict is the session's quality verdict (quality.verdict), or notMeasured.
+func (s Session) verdict() string {
+	if s.Quality != nil && s.Quality.Verdict != "" {
+		return string(s.Quality.Verdict)
+	}
+	return notMeasured
 }
 
 // Verdict labels for sessions without one.
@@ -55,18 +58,56 @@ type Report struct {
 	Disagreeing []Disagreement `json:"disagreeing"`
 }
 
-// ReadStats says how much was read and how fast.
+// ReadStats says how the figures were made: read directly (how much, how fast) or by Athena
+// (what its queries scanned and what that costs).
 type ReadStats struct {
-	Source           string  `json:"source"`
-	Objects          int     `json:"objects"`
-	Records          int     `json:"records"`
-	Bytes            int64   `json:"bytes"`
-	Seconds          float64 `json:"seconds"`
-	RecordsPerSecond float64 `json:"recordsPerSecond"`
-	Workers          int     `json:"workers"`
-	// Undecodable are objects that are not session records (each named on stderr).
+	// Mode is ModeDirect or ModeAthena.
+	Mode    string  `json:"mode"`
+	Source  string  `json:"source"`
+	Objects int     `json:"objects"`
+	Records int     `json:"records"`
+	Bytes   int64   `json:"bytes"`
+	Seconds float64 `json:"seconds"`
+	// RecordsPerSecond and Workers: the direct reader's rate and concurrent readers.
+	RecordsPerSecond float64 `json:"recordsPerSecond,omitempty"`
+	Workers          int     `json:"workers,omitempty"`
+	// Undecodable are objects that are not session records (each named on stderr; in Athena
+	// mode, rows the SerDe could not read).
 	Undecodable int `json:"undecodable,omitempty"`
+	// Why says why the report read the range this way (a flag, or how many objects the listing
+	// found against -athena-above).
+	Why string `json:"why,omitempty"`
+	// Athena is what the Athena queries did (Athena mode).
+	Athena *AthenaStats `json:"athena,omitempty"`
 }
+
+// AthenaStats says what a run's Athena queries scanned and what that costs.
+type AthenaStats struct {
+	WorkGroup string       `json:"workGroup"`
+	Database  string       `json:"database"`
+	Queries   []QueryStats `json:"queries"`
+	// ScannedBytes is the sum of the queries' DataScannedInBytes; CostUSD its price at
+	// PricePerTB.
+	ScannedBytes int64   `json:"scannedBytes"`
+	CostUSD      float64 `json:"costUsd"`
+	// BilledBytes is what Athena bills: each query rounded up to a megabyte, 10 MB at least.
+	BilledBytes int64   `json:"billedBytes"`
+	BilledUSD   float64 `json:"billedUsd"`
+}
+
+// QueryStats is one Athena query of a run.
+type QueryStats struct {
+	ID           string `json:"id"`
+	What         string `json:"what"`
+	ScannedBytes int64  `json:"scannedBytes"`
+	EngineMillis int64  `json:"engineMillis"`
+}
+
+// The modes.
+const (
+	ModeDirect = "direct"
+	ModeAthena = "athena"
+)
 
 // Summary aggregates a set of sessions.
 type Summary struct {
@@ -87,7 +128,8 @@ type Summary struct {
 	// LeftForAds counts the refused sessions whose correction was left to a person because the
 	// channel has an ad configuration (the decision's conflict is ad-insertion: the corrector
 	// never gives such a channel FRAGMENTED_MP4 or multitrack input). In SQL over the sessions
-	// table: count_if(outcome = 'refused' AND correction.decision.conflict = 'ad-insertion').
+	// table: count_if(outcome = 'refused' AND correction.decision.conflict = 'ad-insertion'),
+	// as the Athena mode counts it (sql.go).
 	LeftForAds int     `json:"leftForAds"`
 	Verdicts   []Count `json:"verdicts"` // by quality verdict
 }
@@ -145,114 +187,34 @@ type Disagreement struct {
 	Codes          []string  `json:"codes"`
 }
 
-// Aggregate computes the report of sessions; it does not fill From, To, Channels and Read.
-// It is pure: sessions are not modified, and the order they come in does not matter.
-func Aggregate(sessions []Session, o Options) Report {
-	sessions = slices.Clone(sessions)
-	slices.SortFunc(sessions, func(a, b Session) int {
-		return cmp.Or(startOf(a).Compare(startOf(b)), cmp.Compare(a.ChannelID, b.ChannelID), cmp.Compare(a.StreamID, b.StreamID))
-	})
-	r := Report{Overall: summarize(sessions), PerChannel: []ChannelSummary{}, Timeline: []Bucket{}, StillLive: []StaleSession{}, Disagreeing: []Disagreement{}}
-
-	byChannel := map[string][]Session{}
-	for _, s := range sessions {
-		byChannel[s.ChannelID] = append(byChannel[s.ChannelID], s)
+// dayOf is the day (midnight UTC) of an archive key's year=/month=/day= segments; zero for a
+// key without them.
+func dayOf(key string) time.Time {
+	var y, m, d int
+	rest, ok := strings.CutPrefix(key, session.KeyPrefix)
+	if !ok {
+		return time.Time{}
 	}
-	ids := slices.Collect(maps.Keys(byChannel))
-	slices.SortFunc(ids, func(a, b string) int { // by name, then ID
-		return cmp.Or(cmp.Compare(channelName(byChannel[a]), channelName(byChannel[b])), cmp.Compare(a, b))
-	})
-	for _, id := range ids {
-		ss := byChannel[id]
-		r.PerChannel = append(r.PerChannel, ChannelSummary{ChannelID: id, Name: channelName(ss), Summary: summarize(ss)})
-		r.StillLive = append(r.StillLive, staleSessions(ss, o)...)
-		if d, ok := disagreement(id, ss); ok {
-			d.Name = channelName(ss)
-			r.Disagreeing = append(r.Disagreeing, d)
-		}
+	if _, err := fmt.Sscanf(rest, "year=%d/month=%d/day=%d/", &y, &m, &d); err != nil {
+		return time.Time{}
 	}
-	r.Bucket, r.Timeline = timeline(sessions)
-	return r
-}
-
-func summarize(ss []Session) Summary {
-	s := Summary{Sessions: len(ss), Ladders: []Ladder{}}
-	refusals, corrections, verdicts := map[string]int{}, map[string]int{}, map[string]int{}
-	ladders := map[string]*Ladder{}
-	for _, x := range ss {
-		switch x.Outcome {
-		case session.OutcomeRefused:
-			s.Refused++
-			refusals[x.Code]++
-			if x.NextSession != nil {
-				s.Recovered++
-			}
-			if x.Correction != nil && x.Correction.Decision.Conflict == multitrack.ConflictAdInsertion {
-				s.LeftForAds++
-			}
-		case session.OutcomeEnded:
-			s.Ended++
-		default:
-			s.Live++
-		}
-		if x.Outcome != session.OutcomeRefused {
-			s.HoursLive += x.DurationSeconds / 3600
-		}
-		if x.VideoTrackCount > 0 && x.Outcome != session.OutcomeRefused {
-			s.WithTracks++
-			if x.Multitrack {
-				s.Multitrack++
-			}
-		}
-		if x.VideoTrackCount > 0 { // a refused broadcast's ladder too: what the encoder sent
-			l := ladderOf(x.Record)
-			k := fmt.Sprint(l.Resolutions, l.BitratesBps)
-			if ladders[k] == nil {
-				ladders[k] = &l
-			}
-			ladders[k].Sessions++
-		}
-		if x.Correction != nil {
-			corrections[string(x.Correction.Outcome)]++
-		}
-		if x.Outcome != session.OutcomeRefused {
-			verdicts[cmp.Or(x.Verdict, notMeasured)]++
-		}
-	}
-	s.HoursLive = roundTo(s.HoursLive, 3)
-	if s.WithTracks > 0 {
-		s.MultitrackShare = roundTo(float64(s.Multitrack)/float64(s.WithTracks), 3)
-	}
-	for _, l := range ladders {
-		s.Ladders = append(s.Ladders, *l)
-	}
-	slices.SortFunc(s.Ladders, func(a, b Ladder) int {
-		return cmp.Or(cmp.Compare(b.Sessions, a.Sessions), cmp.Compare(b.Tracks, a.Tracks), cmp.Compare(fmt.Sprint(a.Resolutions, a.BitratesBps), fmt.Sprint(b.Resolutions, b.BitratesBps)))
-	})
-	s.Refusals, s.Corrections, s.Verdicts = counts(refusals), counts(corrections), counts(verdicts)
-	return s
-}
-
-func ladderOf(r session.Record) Ladder {
-	l := Ladder{Tracks: len(r.Video), Resolutions: []string{}, BitratesBps: []int64{}}
-	for _, v := range r.Video {
-		l.Resolutions = append(l.Resolutions, strconv.FormatInt(v.Width, 10)+"x"+strconv.FormatInt(v.Height, 10))
-		l.BitratesBps = append(l.BitratesBps, v.TargetBitrate)
-	}
-	return l
+	return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
 }
 
 // counts returns the counts, most first, then by label.
 func counts(m map[string]int) []Count {
 	out := []Count{}
 	for k, n := range m {
-		out = append(out, Count{Label: k, N: n})
+		if n > 0 {
+			out = append(out, Count{Label: k, N: n})
+		}
 	}
 	slices.SortFunc(out, func(a, b Count) int { return cmp.Or(cmp.Compare(b.N, a.N), cmp.Compare(a.Label, b.Label)) })
 	return out
 }
 
-// startOf is when a session started: its start time, else its earliest event.
+// startOf is when a session started: the earliest of its start time (GetStreamSession's, to the
+// millisecond) and its events' times (EventBridge's, to the second).
 func startOf(s Session) time.Time {
 	t := s.StartTime
 	for _, e := range s.Events {
@@ -263,7 +225,8 @@ func startOf(s Session) time.Time {
 	return t.UTC()
 }
 
-// lastSeen is the latest time the record knows of the session.
+// lastSeen is the latest time the record knows of the session: its start, its events' times,
+// its end.
 func lastSeen(s Session) time.Time {
 	t := startOf(s)
 	for _, e := range s.Events {
@@ -277,118 +240,12 @@ func lastSeen(s Session) time.Time {
 	return t.UTC()
 }
 
-func channelName(ss []Session) string {
-	for i := len(ss) - 1; i >= 0; i-- {
-		if ss[i].Channel != nil && ss[i].Channel.Name != "" {
-			return ss[i].Channel.Name
-		}
-	}
-	return ""
-}
-
-// staleSessions returns the sessions of one channel (sorted by start) archived live that are
-// over: a later session of the channel started (a channel streams one session at a time), or
-// nothing was heard of them for o.StaleAfter.
-func staleSessions(ss []Session, o Options) []StaleSession {
-	var out []StaleSession
-	for i, s := range ss {
-		if s.Outcome != session.OutcomeLive {
-			continue
-		}
-		seen := lastSeen(s)
-		why := ""
-		for _, later := range ss[i+1:] {
-			if st := startOf(later); st.After(seen) {
-				why = fmt.Sprintf("session %s started on the channel at %s", later.StreamID, session.FormatTime(st))
-				break
-			}
-		}
-		if why == "" && o.StaleAfter > 0 && o.Now.Sub(seen) > o.StaleAfter {
-			why = fmt.Sprintf("nothing heard for %s", o.Now.Sub(seen).Round(time.Minute))
-		}
-		if why != "" {
-			out = append(out, StaleSession{ChannelID: s.ChannelID, StreamID: s.StreamID, Key: s.Key, LastSeen: seen, Why: why})
-		}
-	}
-	return out
-}
-
-// disagreement reports whether a channel (its sessions, sorted by start) still refuses its
-// broadcasters: a session refused that started after the channel's last applied correction, or
-// refusals and no correction ever applied (decided, failed, dry-run, manual or found unchanged
-// leave the channel as it was).
-func disagreement(id string, ss []Session) (Disagreement, bool) {
-	d := Disagreement{ChannelID: id, Codes: []string{}}
-	for _, s := range ss {
-		if c := s.Correction; c != nil && c.Outcome == session.CorrectionApplied && c.At.After(d.LastCorrection) {
-			d.LastCorrection = c.At.UTC()
-		}
-	}
-	codes := map[string]bool{}
-	for _, s := range ss {
-		if s.Outcome != session.OutcomeRefused {
-			continue
-		}
-		at := startOf(s)
-		if !d.LastCorrection.IsZero() && !at.After(d.LastCorrection) {
-			continue
-		}
-		d.RefusalsAfter++
-		d.LastRefusal = at
-		codes[s.Code] = true
-	}
-	d.Codes = slices.Sorted(maps.Keys(codes))
-	return d, d.RefusalsAfter > 0
-}
-
-// bucketWidths are the timeline's possible bucket widths, narrowest first.
+// bucketWidths are the timeline's possible bucket widths, narrowest first; each is a whole
+// number of the ones before it.
 var bucketWidths = []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute, time.Hour, 6 * time.Hour, 24 * time.Hour, 7 * 24 * time.Hour}
 
 // maxBuckets is the most buckets a timeline has (wider buckets past it).
 const maxBuckets = 30
-
-// timeline buckets the sessions (sorted by start) by start time, with the narrowest width that
-// gives at most maxBuckets buckets; empty buckets in between are kept, so the axis is time.
-func timeline(ss []Session) (string, []Bucket) {
-	if len(ss) == 0 {
-		return "", []Bucket{}
-	}
-	first, last := startOf(ss[0]), startOf(ss[len(ss)-1])
-	width := bucketWidths[len(bucketWidths)-1]
-	for _, w := range bucketWidths {
-		if int(last.Truncate(w).Sub(first.Truncate(w))/w)+1 <= maxBuckets {
-			width = w
-			break
-		}
-	}
-	origin := first.Truncate(width)
-	n := int(last.Truncate(width).Sub(origin)/width) + 1
-	out := make([]Bucket, n)
-	for i := range out {
-		out[i] = Bucket{Start: origin.Add(time.Duration(i) * width), Verdicts: map[string]int{}}
-	}
-	for _, s := range ss {
-		b := &out[int(startOf(s).Truncate(width).Sub(origin)/width)]
-		b.Sessions++
-		if s.Outcome == session.OutcomeRefused {
-			b.Refused++
-			continue
-		}
-		if s.VideoTrackCount > 0 {
-			b.WithTracks++
-			if s.Multitrack {
-				b.Multitrack++
-			}
-		}
-		b.Verdicts[cmp.Or(s.Verdict, notMeasured)]++
-	}
-	for i := range out {
-		if out[i].WithTracks > 0 {
-			out[i].MultitrackShare = roundTo(float64(out[i].Multitrack)/float64(out[i].WithTracks), 3)
-		}
-	}
-	return widthLabel(width), out
-}
 
 func widthLabel(d time.Duration) string {
 	switch {

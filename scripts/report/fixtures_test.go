@@ -2,10 +2,13 @@ package main
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+	"github.com/ivs-sessions/ivs-sessions/shared/quality"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 )
 
@@ -19,14 +22,18 @@ type fixture struct {
 	channel, name string
 	stream        int
 	start         time.Time
-	duration      time.Duration // 0: still live
-	code          string        // a refusal code: refused
-	ladder        [][3]int64    // width, height, bitrate per video track
-	correction    session.CorrectionOutcome
-	correctedAt   time.Time
-	verdict       string
-	next          int  // the stream that went live after this refused session's correction
-	ads           bool // the channel has an ad configuration: a refusal's correction is left to a person
+	// startLag puts GetStreamSession's startTime this much after the first event: events come
+	// to the second, GetStreamSession to the millisecond, so a record's earliest time can be
+	// an event's.
+	startLag    time.Duration
+	duration    time.Duration // 0: still live
+	code        string        // a refusal code: refused
+	ladder      [][3]int64    // width, height, bitrate per video track
+	correction  session.CorrectionOutcome
+	correctedAt time.Time
+	verdict     string
+	next        int  // the stream that went live after this refused session's correction
+	ads         bool // the channel has an ad configuration: a refusal's correction is left to a person
 }
 
 var obsLadder = [][3]int64{{1920, 1080, 6_000_000}, {1280, 720, 2_500_000}, {852, 480, 1_000_000}}
@@ -37,7 +44,7 @@ var singleHD = [][3]int64{{1280, 720, 3_500_000}}
 func (f fixture) record() session.Record {
 	arn := fmt.Sprintf("arn:aws:ivs:us-west-2:%s:channel/%s", testAccount, f.channel)
 	r := session.Record{SchemaVersion: session.SchemaVersion, ChannelARN: arn, ChannelID: f.channel, Region: "us-west-2", Account: testAccount,
-		StreamID: streamID(f.channel, f.stream), Channel: &session.Channel{Name: f.name}, StartTime: f.start, Enriched: true}
+		StreamID: streamID(f.channel, f.stream), Channel: &session.Channel{Name: f.name}, StartTime: f.start.Add(f.startLag), Enriched: true}
 	r.Events = []session.Event{{Time: f.start, DetailType: ivsevent.DetailTypeStreamStateChange, Name: ivsevent.EventSessionCreated}}
 	switch {
 	case f.code != "":
@@ -52,6 +59,9 @@ func (f fixture) record() session.Record {
 	}
 	if f.correction != "" {
 		r.Correction = &session.Correction{Decision: multitrack.Decision{Action: multitrack.ActionApply, Code: f.code}, Outcome: f.correction, At: f.correctedAt}
+	}
+	if f.verdict != "" {
+		r.Quality = &quality.Report{Verdict: quality.Verdict(f.verdict), Reasons: []quality.Reason{}}
 	}
 	if f.ads {
 		r.Channel.AdConfigurationARN = fmt.Sprintf("arn:aws:ivs:us-west-2:%s:ad-configuration/ads%s", testAccount, f.channel)
@@ -70,7 +80,7 @@ func streamID(channel string, n int) string { return fmt.Sprintf("st-%s%011d", c
 
 func (f fixture) session() Session {
 	r := f.record()
-	return Session{Record: r, Verdict: f.verdict, Key: r.Key()}
+	return Session{Record: r, Key: r.Key()}
 }
 
 // archive is a small archive over three days and three channels: a channel refused, corrected
@@ -89,7 +99,7 @@ func archive() []fixture {
 		{channel: "deskBBBBBBBB", name: "desk", stream: 1, start: t0.Add(2 * time.Hour), duration: time.Hour, ladder: singleHD},
 		{channel: "deskBBBBBBBB", name: "desk", stream: 2, start: t0.Add(day + time.Hour), code: ivsevent.CodeMultitrackInputRequired,
 			correction: session.CorrectionApplied, correctedAt: t0.Add(day + time.Hour + 20*time.Second)},
-		{channel: "deskBBBBBBBB", name: "desk", stream: 3, start: t0.Add(2*day + time.Hour), code: ivsevent.CodeInvalidMultitrackInputTrackCount,
+		{channel: "deskBBBBBBBB", name: "desk", stream: 3, start: t0.Add(2*day + time.Hour), startLag: 105 * time.Millisecond, code: ivsevent.CodeInvalidMultitrackInputTrackCount,
 			correction: session.CorrectionDecided, correctedAt: t0.Add(2*day + time.Hour + 5*time.Second)},
 		// field: a session still live although the next one started; never corrected.
 		{channel: "fieldCCCCCCC", name: "field", stream: 1, start: t0.Add(3 * time.Hour), ladder: singleHD},
@@ -103,4 +113,30 @@ func sessionsOf(fs []fixture) []Session {
 		out = append(out, f.session())
 	}
 	return out
+}
+
+// Aggregate computes the report of sessions as the direct reader does (a day at a time, in
+// order); it does not fill From, To, Channels and Read. It is pure: sessions are not modified, and the
+// order they come in does not matter.
+func Aggregate(sessions []Session, o Options) Report {
+	byDay := map[time.Time][]Session{}
+	for _, s := range sessions {
+		d := dayOf(s.Key)
+		if d.IsZero() {
+			d = startOf(s).Truncate(24 * time.Hour)
+		}
+		byDay[d] = append(byDay[d], s)
+	}
+	days := slices.SortedFunc(maps.Keys(byDay), func(a, b time.Time) int { return a.Compare(b) })
+	if len(days) == 0 {
+		return newTally(o, time.Minute, time.Time{}).report()
+	}
+	t := newTally(o, grainFor(days[0], days[len(days)-1]), timelineOrigin(days[0]))
+	for _, d := range days {
+		for _, s := range byDay[d] {
+			t.add(s)
+		}
+		t.endDay()
+	}
+	return t.report()
 }

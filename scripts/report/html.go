@@ -82,7 +82,14 @@ func writeHTML(w io.Writer, r Report, chartJS string) error {
 		Charts     []Chart
 		ChartsJSON template.JS
 		ChartJS    template.JS
-		MaxRecords int
-		AthenaHint string
-	}{r, Charts(r), template.JS(specs), template.JS(chartJS), MaxRecords, athenaHint})
+		Scan       string
+	}{r, Charts(r), template.JS(specs), template.JS(chartJS), scanOf(r.Read)})
+}
+
+// scanOf says what an Athena run scanned and cost ("" for a direct read).
+func scanOf(rd ReadStats) string {
+	if rd.Athena == nil {
+		return ""
+	}
+	return scanCost(rd.Athena)
 }

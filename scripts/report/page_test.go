@@ -63,17 +63,47 @@ type chartCheck struct {
 	Errors []string `json:"errors"`
 }
 
-// TestPageInChromium renders the page of a three-day archive in headless Chromium and checks
-// that every chart drew, with the series the report has; then saves a screenshot.
+// TestPageInChromium renders the page of a three-day archive in headless Chromium, from either
+// source (the records read directly, and the local Athena's counts), and checks that every
+// chart drew, with the series the report has; then saves a screenshot.
 func TestPageInChromium(t *testing.T) {
 	bin := chromium(t)
 	chartJS, err := findChartJS("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := Aggregate(sessionsOf(archive()), Options{Now: t0.Add(72 * time.Hour), StaleAfter: 48 * time.Hour})
-	r.From, r.To = "2026-11-03", "2026-11-05"
-	r.Read = ReadStats{Source: "testdata", Records: 9, Objects: 9, Workers: 4}
+	dir := writeDir(t, objects(t))
+	var page string
+	for _, mode := range []string{ModeDirect, ModeAthena} {
+		r := runJSON(t, t0.Add(72*time.Hour), "-dir", dir, "-from", "2026-11-03", "-to", "2026-11-05", "-"+mode)
+		if r.Read.Mode != mode || r.Overall.Sessions != 9 {
+			t.Fatalf("%s: mode %s, %d sessions", mode, r.Read.Mode, r.Overall.Sessions)
+		}
+		page = checkPage(t, bin, chartJS, r)
+	}
+	// The screenshot always lands in the repository's .local/ (ignored by git); -update also
+	// makes it the README's.
+	shot := filepath.Join("..", "..", ".local", "report-screenshot.png")
+	if err := os.MkdirAll(filepath.Dir(shot), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	runChromium(t, bin, "--window-size=1200,2050", "--screenshot="+shot, "file://"+page)
+	png, err := os.ReadFile(shot)
+	if err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) || len(png) < 20_000 {
+		t.Fatalf("screenshot %s: %d bytes, err %v; want a PNG of the page", shot, len(png), err)
+	}
+	if *updateScreenshot {
+		if err := os.WriteFile(screenshotPath, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("screenshot: %s (%d bytes); go test -run TestPageInChromium -update ./scripts/report saves it as %s", shot, len(png), screenshotPath)
+}
+
+// checkPage writes the page of r, renders it in Chromium and checks that every chart drew with
+// its series; it returns the page's path.
+func checkPage(t *testing.T, bin, chartJS string, r Report) string {
+	t.Helper()
 	page := filepath.Join(t.TempDir(), "report.html")
 	var buf bytes.Buffer
 	if err := writeHTML(&buf, r, chartJS); err != nil {
@@ -121,22 +151,5 @@ func TestPageInChromium(t *testing.T) {
 	if n := len(want[4].Datasets); n != 4 {
 		t.Errorf("quality chart: %d series, want 4 (healthy, degraded, unknown, not measured)", n)
 	}
-
-	// The screenshot always lands in the repository's .local/ (ignored by git); -update also
-	// makes it the README's.
-	shot := filepath.Join("..", "..", ".local", "report-screenshot.png")
-	if err := os.MkdirAll(filepath.Dir(shot), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	runChromium(t, bin, "--window-size=1200,2050", "--screenshot="+shot, "file://"+page)
-	png, err := os.ReadFile(shot)
-	if err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) || len(png) < 20_000 {
-		t.Fatalf("screenshot %s: %d bytes, err %v; want a PNG of the page", shot, len(png), err)
-	}
-	if *updateScreenshot {
-		if err := os.WriteFile(screenshotPath, png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Logf("screenshot: %s (%d bytes); go test -run TestPageInChromium -update ./scripts/report saves it as %s", shot, len(png), screenshotPath)
+	return page
 }

@@ -20,9 +20,8 @@ import (
 
 const testBucket = "ivs-sessions-report-test"
 
-// objects returns the archive's objects: the fixtures' records at their keys, one carrying a
-// quality verdict the way a record may (quality.verdict), a correction (not a session record)
-// and an object that is not JSON.
+// objects returns the archive's objects: the fixtures' records at their keys (four with a
+// quality verdict), a correction (not a session record) and an object that is not JSON.
 func objects(t *testing.T) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
@@ -32,9 +31,6 @@ func objects(t *testing.T) map[string][]byte {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if f.verdict != "" {
-			b = append(b[:len(b)-1], []byte(`,"quality":{"verdict":"`+f.verdict+`","reasons":[]}}`)...)
-		}
 		out[r.Key()] = b
 	}
 	out["corrections/year=2026/month=11/day=03/channel=studioAAAAAA/st-x-applied-1.json"] = []byte(`{"channelArn":"x"}`)
@@ -43,6 +39,20 @@ func objects(t *testing.T) map[string][]byte {
 }
 
 func writeDir(t *testing.T, objs map[string][]byte) string { return writeDirBench(t, objs) }
+
+// sdkEnv points the SDK's usual configuration (what make report loads on a bucket) at the local
+// S3 at s3URL, with the local credentials, nothing from the host's ~/.aws and no instance
+// metadata.
+func sdkEnv(t *testing.T, s3URL string) {
+	t.Helper()
+	t.Setenv("AWS_ENDPOINT_URL_S3", s3URL)
+	t.Setenv("AWS_REGION", "us-west-2")
+	t.Setenv("AWS_ACCESS_KEY_ID", awstest.AccessKeyID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", awstest.SecretAccessKey)
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+}
 
 func writeDirBench(t testing.TB, objs map[string][]byte) string {
 	t.Helper()
@@ -100,46 +110,52 @@ func TestReadSources(t *testing.T) {
 	for sname, src := range sources {
 		for name, tc := range tests {
 			t.Run(sname+"/"+name, func(t *testing.T) {
-				var warns []string
-				ss, stats, err := read(context.Background(), src, tc.rg, 4, func(m string) { warns = append(warns, m) })
+				l, err := list(context.Background(), src, tc.rg, 4)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if len(ss) != tc.wantKeys || stats.Records != tc.wantKeys || stats.Undecodable != tc.wantWarns || len(warns) != tc.wantWarns {
-					t.Fatalf("%d sessions (stats %+v), warnings %q; want %d sessions, %d warnings", len(ss), stats, warns, tc.wantKeys, tc.wantWarns)
+				if l.objects != tc.wantKeys+tc.wantWarns {
+					t.Errorf("the listing counts %d objects, want %d", l.objects, tc.wantKeys+tc.wantWarns)
+				}
+				var warns []string
+				tl := newTallyFor(Options{Now: t0}, tc.rg, l)
+				stats, err := readDirect(context.Background(), src, tc.rg, 4, tl, func(m string) { warns = append(warns, m) })
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tl.records != tc.wantKeys || stats.Records != tc.wantKeys || stats.Undecodable != tc.wantWarns || len(warns) != tc.wantWarns {
+					t.Fatalf("%d records (stats %+v), warnings %q; want %d records, %d warnings", tl.records, stats, warns, tc.wantKeys, tc.wantWarns)
 				}
 				for _, w := range warns {
 					if !strings.Contains(w, "broken.json: not a session record") {
 						t.Errorf("warning %q; want it to name the object", w)
 					}
 				}
-				verdicts := 0
-				for _, s := range ss {
-					if s.Key == "" || !strings.HasPrefix(s.Key, "sessions/") {
-						t.Errorf("session key %q", s.Key)
+				if name == "three days" {
+					r := tl.report()
+					measured := 0
+					for _, c := range r.Overall.Verdicts {
+						if c.Label != notMeasured {
+							measured += c.N
+						}
 					}
-					if s.Verdict != "" {
-						verdicts++
+					if measured != 4 {
+						t.Errorf("%d sessions with a verdict; want the 4 whose record has quality.verdict", measured)
 					}
-				}
-				if name == "three days" && verdicts != 4 {
-					t.Errorf("%d sessions with a verdict; want the 4 whose record has quality.verdict", verdicts)
 				}
 			})
 		}
 	}
 }
 
-func TestDecodeVerdict(t *testing.T) {
+func TestDecodeSession(t *testing.T) {
 	base := `{"schemaVersion":1,"channelArn":"arn:aws:ivs:us-west-2:123456789012:channel/abcdABCDefgh","channelId":"abcdABCDefgh","streamId":"st-1AuTyMDASvHUTSb8p5PvbsO","outcome":"ended"`
 	tests := map[string]struct {
 		json, want string
 		err        bool
 	}{
-		"no quality yet":           {json: base + `}`},
-		"quality.verdict":          {json: base + `,"quality":{"verdict":"degraded","reasons":[{"code":"bitrate-low"}]}}`, want: "degraded"},
-		"top-level qualityVerdict": {json: base + `,"qualityVerdict":"healthy"}`, want: "healthy"},
-		"top-level verdict":        {json: base + `,"verdict":"unknown"}`, want: "unknown"},
+		"no quality yet":  {json: base + `}`, want: notMeasured},
+		"quality.verdict": {json: base + `,"quality":{"verdict":"degraded","reasons":[{"code":"bitrate-low"}]}}`, want: "degraded"},
 		// quality is typed in the record (schema version 2): a string there is not a record.
 		"quality not an object": {json: base + `,"quality":"n/a"}`, err: true},
 		"not a record":          {json: `{"channelArn":"x"}`, err: true},
@@ -151,8 +167,8 @@ func TestDecodeVerdict(t *testing.T) {
 			if (err != nil) != tc.err {
 				t.Fatalf("err %v, want error %v", err, tc.err)
 			}
-			if s.Verdict != tc.want {
-				t.Errorf("verdict %q, want %q", s.Verdict, tc.want)
+			if err == nil && s.verdict() != tc.want {
+				t.Errorf("verdict %q, want %q", s.verdict(), tc.want)
 			}
 		})
 	}
@@ -162,12 +178,7 @@ func TestDecodeVerdict(t *testing.T) {
 // local S3; the text and -json say the same.
 func TestRunAgainstBucket(t *testing.T) {
 	st := putS3(t, objects(t))
-	t.Setenv("AWS_ENDPOINT_URL_S3", st.S3URL)
-	t.Setenv("AWS_REGION", "us-west-2")
-	t.Setenv("AWS_ACCESS_KEY_ID", awstest.AccessKeyID)
-	t.Setenv("AWS_SECRET_ACCESS_KEY", awstest.SecretAccessKey)
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	sdkEnv(t, st.S3URL)
 	now := time.Date(2026, 11, 6, 12, 0, 0, 0, time.UTC)
 	page := filepath.Join(t.TempDir(), "report.html")
 	chartJS := filepath.Join(t.TempDir(), "chart.js")
@@ -181,7 +192,7 @@ func TestRunAgainstBucket(t *testing.T) {
 		t.Fatalf("run: %v\n%s", err, stderr.String())
 	}
 	for _, want := range []string{
-		"read 9 records", "from s3://" + testBucket, "right tool up to about 100000 records",
+		"read 9 records", "from s3://" + testBucket, "mode: direct (10 objects in the range, at most -athena-above 100000)",
 		"sessions 9 (ended 5, refused 3, live 1)", "multitrack 50% (3/6)", "live again after correction 1 of 3",
 		"deskBBBBBBBB desk 3 1 2 0 1h0m0s 0% (0/1)", "InvalidMultitrackInputTrackCount", "st-fieldCCCCCCC00000000001", "page: " + page,
 	} {
@@ -252,7 +263,7 @@ func TestFlags(t *testing.T) {
 
 // A missing local archive says what to do.
 func TestNoArchive(t *testing.T) {
-	_, _, err := read(context.Background(), dirSource{dir: filepath.Join(t.TempDir(), "nothing")}, threeDays, 2, func(string) {})
+	_, err := list(context.Background(), dirSource{dir: filepath.Join(t.TempDir(), "nothing")}, threeDays, 2)
 	if err == nil || !strings.Contains(err.Error(), "run make local first") {
 		t.Errorf("err %v; want a hint to run make local", err)
 	}
@@ -277,7 +288,7 @@ func TestReadFails(t *testing.T) {
 	objs := objects(t)
 	bad := archive()[4].record().Key()
 	src := failingSource{source: dirSource{dir: writeDir(t, objs)}, bad: bad}
-	_, _, err := read(context.Background(), src, threeDays, 4, func(string) {})
+	_, err := readDirect(context.Background(), src, threeDays, 4, newTally(Options{}, time.Minute, t0), func(string) {})
 	if err == nil || !strings.Contains(err.Error(), bad) || !strings.Contains(err.Error(), "AccessDenied") {
 		t.Errorf("err %v; want the object that failed", err)
 	}

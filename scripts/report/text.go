@@ -11,17 +11,6 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 )
 
-// MaxRecords is the archive size up to which this command is the right tool: it reads every
-// record of the range on each run and holds them in memory. BenchmarkRead measured about 4,000
-// to 5,000 records/s from a folder and 9 KB allocated per record (2 shared cores); against S3
-// each record is one GetObject, latency-bound, so 16 readers at 20-30 ms each read about 500 to
-// 800 records/s: 100,000 records is a few minutes and a few hundred MB. Past it, the saved
-// Athena queries of the stack's workgroup read only the partitions and columns a question needs.
-const MaxRecords = 100_000
-
-// athenaHint points to the saved Athena queries (infra/README.md lists them).
-const athenaHint = "the saved Athena queries in the stack's workgroup (sessions per channel, refusals by code, one channel's sessions: infra/README.md)"
-
 // writeText writes the report for a person: aligned columns, one section per question.
 func writeText(w io.Writer, r Report) error {
 	p := &printer{w: w}
@@ -31,11 +20,19 @@ func writeText(w io.Writer, r Report) error {
 	}
 	p.f("ivs-sessions report: %s to %s (UTC), %s\n", r.From, r.To, channels)
 	rd := r.Read
-	p.f("read %d records (%s) from %s in %.3fs: %.0f records/s, %d concurrent readers\n", rd.Records, size(rd.Bytes), rd.Source, rd.Seconds, rd.RecordsPerSecond, rd.Workers)
+	if rd.Mode == ModeAthena && rd.Athena != nil {
+		a := rd.Athena
+		p.f("counted %d records of %s with Athena (workgroup %s, database %s) in %.3fs\n", rd.Records, rd.Source, a.WorkGroup, a.Database, rd.Seconds)
+		p.f("%s\n", scanCost(a))
+	} else {
+		p.f("read %d records (%s) from %s in %.3fs: %.0f records/s, %d concurrent readers\n", rd.Records, size(rd.Bytes), rd.Source, rd.Seconds, rd.RecordsPerSecond, rd.Workers)
+	}
 	if rd.Undecodable > 0 {
 		p.f("  %d objects were not session records (named above)\n", rd.Undecodable)
 	}
-	p.f("right tool up to about %d records per range%s; beyond that, use %s\n", MaxRecords, estimate(rd), athenaHint)
+	if rd.Why != "" {
+		p.f("mode: %s (%s)\n", rd.Mode, rd.Why)
+	}
 
 	p.f("\nOVERALL\n")
 	p.summary(r.Overall)
@@ -165,13 +162,4 @@ func size(b int64) string {
 		return fmt.Sprintf("%.1f KB", float64(b)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", b)
-}
-
-// estimate says what MaxRecords would take at this read's rate and record size.
-func estimate(rd ReadStats) string {
-	if rd.Records < 20 || rd.RecordsPerSecond <= 0 {
-		return ""
-	}
-	perRecord := float64(rd.Bytes) / float64(rd.Objects)
-	return fmt.Sprintf(" (%s, about %.0fs at this rate)", size(int64(perRecord*MaxRecords)), MaxRecords/rd.RecordsPerSecond)
 }

@@ -168,3 +168,51 @@ func TestScopesArePacedApart(t *testing.T) {
 		t.Errorf("requests = %d, want 2", len(*seen))
 	}
 }
+
+// TestDeferrableGivesWay: a deferrable call gives way (ErrGaveWay, nothing sent) while a call
+// that cannot wait is waiting for its operation's turn, or when its own turn is further off than
+// its maximum wait; with the operation idle it is made. The call that cannot wait is never
+// delayed by deferrable ones.
+func TestDeferrableGivesWay(t *testing.T) {
+	srv, seen := server(t, 0)
+	p := NewPacer(2) // one call every 500 ms per operation
+	c := client(srv, p, 1)
+	get := func(ctx context.Context) error {
+		_, err := c.GetChannel(ctx, &ivs.GetChannelInput{Arn: aws.String(channelARN)})
+		return err
+	}
+	idle := Deferrable(context.Background(), 100*time.Millisecond)
+	if err := get(idle); err != nil {
+		t.Fatalf("deferrable call on an idle operation: %v", err)
+	}
+	// The next turn is ~500 ms off: more than the deferrable call's 100 ms.
+	if err := get(idle); !errors.Is(err, ErrGaveWay) {
+		t.Fatalf("deferrable call 500 ms from its turn: err = %v, want ErrGaveWay", err)
+	}
+	// A call that cannot wait waits for its turn; a deferrable one meanwhile gives way, even
+	// with a maximum wait that would cover the turn.
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() { done <- get(context.Background()) }()
+	for {
+		p.mu.Lock()
+		n := p.waiting["GetChannel"]
+		p.mu.Unlock()
+		if n > 0 {
+			break
+		}
+		if time.Since(start) > 5*time.Second {
+			t.Fatal("the call that cannot wait never waited")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := get(Deferrable(context.Background(), time.Hour)); !errors.Is(err, ErrGaveWay) {
+		t.Errorf("deferrable call while another waits: err = %v, want ErrGaveWay", err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if len(*seen) != 2 {
+		t.Errorf("requests = %d, want 2 (deferrable calls that gave way send nothing)", len(*seen))
+	}
+}

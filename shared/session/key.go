@@ -23,9 +23,13 @@ const (
 	// AccountEventKeyPrefix is the prefix of the records of account-level events (limit
 	// breaches with no channel: AccountEventKey).
 	AccountEventKeyPrefix = "account-events/"
-	// SweepKeyPrefix is the prefix of the sweep's state: one object per kind of window
-	// (sweep/daily.json, sweep/backfill.json; shared/sweep).
+	// SweepKeyPrefix is the prefix of the sweep's state: one object per account, region and
+	// kind of run (SweepStateKey; shared/sweep).
 	SweepKeyPrefix = "sweep/"
+	// LiveKeyPrefix is the prefix of the index of live sessions (LiveKey): one empty-bodied
+	// object per session the archive holds as live, so that the live sweep lists what is live
+	// instead of reading the archive.
+	LiveKeyPrefix = "live/"
 )
 
 // Keys are built here and nowhere else, from validated identifiers alone: the account, region
@@ -38,7 +42,8 @@ const (
 //	account-events/year=YYYY/month=MM/day=DD/account=<account>/region=<region>/<event id>.json
 //	locks/account=<account>/region=<region>/channel=<channel id>.json
 //	locks/intent/account=<account>/region=<region>/channel=<channel id>/<stream id>.json
-//	sweep/<daily|backfill>.json
+//	live/account=<account>/region=<region>/year=YYYY/month=MM/day=DD/channel=<channel id>/<stream id>.json
+//	sweep/account=<account>/region=<region>/<live|daily|backfill>.json
 //
 // Account and region are in every key, so several accounts and regions can archive into one
 // bucket without two sessions ever sharing an object. A key that cannot be built is a
@@ -214,6 +219,89 @@ func ParseSessionKey(key string) (Identity, time.Time, error) {
 
 var sessionKeyPattern = regexp.MustCompile(`^` + regexp.QuoteMeta(KeyPrefix) +
 	`year=([0-9]{4})/month=([0-9]{2})/day=([0-9]{2})/account=([^/]+)/region=([^/]+)/channel=([^/]+)/([^/]+)\.json$`)
+
+// LivePrefix is the prefix of the live index's entries of one account and region (LiveKey):
+// live/account=<account>/region=<region>/. The live sweep of that account and region lists it
+// and nothing else.
+func LivePrefix(account, region string) (string, error) {
+	if err := checkAccountRegion(account, region); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%saccount=%s/region=%s/", LiveKeyPrefix, account, region), nil
+}
+
+// LiveKey returns the live index's entry of the session id whose record is dated (UTC) by day:
+// live/account=<account>/region=<region>/year=YYYY/month=MM/day=DD/channel=<id>/<stream id>.json.
+// The entry names its record: ParseLiveKey gives back the identity and the day of SessionKey.
+func LiveKey(id Identity, day time.Time) (string, error) {
+	if err := id.Check(); err != nil {
+		return "", err
+	}
+	if err := ivsevent.CheckTime("time", day); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%saccount=%s/region=%s/%schannel=%s/%s.json", LiveKeyPrefix, id.Account, id.Region, datePath(day), id.ChannelID, id.StreamID), nil
+}
+
+// LiveKeyOf returns the live index's entry of the record at sessionKey (a key SessionKey
+// built), or a *invalid.FieldError.
+func LiveKeyOf(sessionKey string) (string, error) {
+	id, day, err := ParseSessionKey(sessionKey)
+	if err != nil {
+		return "", err
+	}
+	return LiveKey(id, day)
+}
+
+// ParseLiveKey returns the identity and the day (midnight UTC) of a key LiveKey built: the
+// record it indexes is SessionKey(id, day). It returns a *invalid.FieldError (field "liveKey")
+// for any other string.
+func ParseLiveKey(key string) (Identity, time.Time, error) {
+	bad := func(why string) error {
+		return &invalid.FieldError{Field: "liveKey", Want: "a live index key (" + LiveKeyPrefix + "account=.../region=.../year=YYYY/month=MM/day=DD/channel=.../<stream id>.json): " + why, Got: key}
+	}
+	m := liveKeyPattern.FindStringSubmatch(key)
+	if m == nil {
+		return Identity{}, time.Time{}, bad("another layout")
+	}
+	day, err := time.Parse("2006-01-02", m[3]+"-"+m[4]+"-"+m[5])
+	if err != nil {
+		return Identity{}, time.Time{}, bad("no such day")
+	}
+	id := Identity{Account: m[1], Region: m[2], ChannelID: m[6], StreamID: m[7]}
+	if again, err := LiveKey(id, day); err != nil {
+		return Identity{}, time.Time{}, bad(err.Error())
+	} else if again != key {
+		return Identity{}, time.Time{}, bad("not in canonical form")
+	}
+	return id, day, nil
+}
+
+var liveKeyPattern = regexp.MustCompile(`^` + regexp.QuoteMeta(LiveKeyPrefix) +
+	`account=([^/]+)/region=([^/]+)/year=([0-9]{4})/month=([0-9]{2})/day=([0-9]{2})/channel=([^/]+)/([^/]+)\.json$`)
+
+// SweepStateKey returns the key of the sweep's state of one kind of run (live, daily,
+// backfill) for one account and region: sweep/account=<account>/region=<region>/<kind>.json.
+// kind must be lowercase letters.
+func SweepStateKey(account, region, kind string) (string, error) {
+	if err := checkAccountRegion(account, region); err != nil {
+		return "", err
+	}
+	if !sweepKindPattern.MatchString(kind) {
+		return "", &invalid.FieldError{Field: "kind", Want: "a kind of sweep run in lowercase letters (live, daily, backfill)", Got: kind}
+	}
+	return fmt.Sprintf("%saccount=%s/region=%s/%s.json", SweepKeyPrefix, account, region, kind), nil
+}
+
+var sweepKindPattern = regexp.MustCompile(`^[a-z]{1,32}$`)
+
+// checkAccountRegion checks an account ID and a region as they appear in keys.
+func checkAccountRegion(account, region string) error {
+	if err := ivsevent.CheckAccount("account", account); err != nil {
+		return err
+	}
+	return ivsevent.CheckRegion("region", region)
+}
 
 // CorrectionKey returns the key of a correction of the session id with outcome, reached at at:
 // corrections/year=YYYY/month=MM/day=DD/account=<account>/region=<region>/channel=<id>/<stream id>-<outcome>-<unix ms>.json,

@@ -240,3 +240,54 @@ func TestDays(t *testing.T) {
 		})
 	}
 }
+
+// TestLiveKey: an entry of the live index names its record (ParseLiveKey gives back the
+// identity and day of SessionKey), lives under its account's and region's LivePrefix, and
+// anything else is refused with the field.
+func TestLiveKey(t *testing.T) {
+	id := Identity{Account: "123456789012", Region: "us-west-2", ChannelID: "AbCdef1G2hij", StreamID: "st-1A2b3c4D5e6F78ghij9Klmn"}
+	day := time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)
+	rec, err := SessionKey(id, day.Add(17*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	live, err := LiveKeyOf(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "live/account=123456789012/region=us-west-2/year=2026/month=11/day=03/channel=AbCdef1G2hij/st-1A2b3c4D5e6F78ghij9Klmn.json"
+	if live != want {
+		t.Errorf("LiveKeyOf = %s, want %s", live, want)
+	}
+	prefix, err := LivePrefix(id.Account, id.Region)
+	if err != nil || !strings.HasPrefix(live, prefix) {
+		t.Errorf("LivePrefix = %q, %v; want a prefix of %s", prefix, err, live)
+	}
+	if other, _ := LivePrefix(id.Account, "eu-west-1"); strings.HasPrefix(live, other) {
+		t.Errorf("another region's prefix %s covers %s", other, live)
+	}
+	gotID, gotDay, err := ParseLiveKey(live)
+	if err != nil || gotID != id || !gotDay.Equal(day) {
+		t.Fatalf("ParseLiveKey = %+v, %v, %v", gotID, gotDay, err)
+	}
+	if again, _ := SessionKey(gotID, gotDay); again != rec {
+		t.Errorf("the entry names %s, want %s", again, rec)
+	}
+	for _, bad := range []string{
+		"live/account=123456789012/region=us-west-2/year=2026/month=11/day=03/channel=AbCdef1G2hij/../x.json",
+		"live/account=1/region=us-west-2/year=2026/month=11/day=03/channel=AbCdef1G2hij/st-1A2b3c4D5e6F78ghij9Klmn.json",
+		"live/account=123456789012/region=us-west-2/year=2026/month=02/day=30/channel=AbCdef1G2hij/st-1A2b3c4D5e6F78ghij9Klmn.json",
+		rec,
+	} {
+		var fe *invalid.FieldError
+		if _, _, err := ParseLiveKey(bad); !errors.As(err, &fe) || fe.Field != "liveKey" {
+			t.Errorf("ParseLiveKey(%s) = %v, want a FieldError for liveKey", bad, err)
+		}
+	}
+	if k, err := SweepStateKey(id.Account, id.Region, "live"); err != nil || k != "sweep/account=123456789012/region=us-west-2/live.json" {
+		t.Errorf("SweepStateKey = %s, %v", k, err)
+	}
+	if _, err := SweepStateKey(id.Account, id.Region, "../x"); err == nil {
+		t.Error("SweepStateKey took a kind with a path in it")
+	}
+}

@@ -2,6 +2,7 @@ package suite
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 )
@@ -19,8 +20,10 @@ const (
 	// SweepQuotaPart is the part of the suite's share kept for the sweep and backfill; the live
 	// path has the rest. Neither can starve the other: each paces itself to its own part.
 	SweepQuotaPart = 0.2
-	// SweepConcurrency is the sweep's reserved concurrency: one run at a time.
-	SweepConcurrency = 1
+	// SweepConcurrency is the sweep's reserved concurrency: one live run and one window run
+	// (daily or backfill) at a time, each on its own schedule, each paced to half the sweep's
+	// part (InstanceRate), so neither waits for the other.
+	SweepConcurrency = 2
 )
 
 // EnvIVSCallsPerSecond is the per-instance rate, in calls per second per IVS operation, at
@@ -77,3 +80,14 @@ func Rate(getenv Getenv, name string, def float64) (float64, error) {
 
 // formatRate writes a rate for an environment variable.
 func formatRate(r float64) string { return strconv.FormatFloat(r, 'f', -1, 64) }
+
+// How enrich's go-live calls give way under a backlog: the end phase's call carries everything
+// a session's record needs (start, tracks, end), so the go-live call is the one to give up.
+// A Stream Start that waited in enrich's queue longer than LivePhaseMaxLag, or whose call
+// would wait more than LivePhaseMaxWait for its turn (or wait behind an end-phase call),
+// is published from the event alone (ivsquota.Deferrable): calls per session fall toward one
+// as the backlog grows, and no refusal's verification waits behind go-live calls.
+const (
+	LivePhaseMaxLag  = 30 * time.Second
+	LivePhaseMaxWait = 2 * time.Second
+)

@@ -88,16 +88,20 @@ func (s Settings) Functions() map[string]FunctionSettings {
 	}
 }
 
-// SweepSettings is how the sweep is deployed: a scheduled function (no queue), one run at a
-// time (reserved concurrency SweepConcurrency), with the longest timeout Lambda allows; a run
-// cut short saves its progress and the next one resumes it.
+// SweepSettings is how the sweep is deployed: a scheduled function (no queue), one live run and
+// one window run at a time (reserved concurrency SweepConcurrency), with the longest timeout
+// Lambda allows; a run cut short saves its progress and the next one of its kind resumes it.
 var SweepSettings = FunctionSettings{MemoryMB: 256, Timeout: 15 * time.Minute, MaxConcurrency: SweepConcurrency}
 
-// The sweep's default schedules (EventBridge schedule expressions): the live sweep (records
-// left live whose stream ended; it also resumes an unfinished window) and the daily window.
+// The sweep's default schedules (EventBridge schedule expressions): the live sweep (sessions
+// left live whose stream ended) and the window's runs. A window run resumes an unfinished
+// window, or starts the next once a day has passed since the last one ended; it stops before
+// its 15-minute timeout, so every 20 minutes a run never overlaps the one before, and a
+// window of 10,000 channels (10,100 list calls at the sweep's 0.3 calls/s) takes about 13
+// hours of runs.
 const (
 	DefaultSweepSchedule      = "rate(10 minutes)"
-	DefaultSweepDailySchedule = "cron(30 3 * * ? *)"
+	DefaultSweepDailySchedule = "rate(20 minutes)"
 	// MaxBackfillDays is how far a backfill reaches: IVS keeps a stream session 60 days.
 	MaxBackfillDays = 60
 )
@@ -163,12 +167,12 @@ type Resources struct {
 	// ArchiveBucket is the archive bucket: archive writes it, enrich and the sweep read it
 	// (EnvArchiveBucket), and it holds correct's leases (EnvLockBucket) and the sweep's state.
 	ArchiveBucket string
+	// Account is the AWS account the stack is deployed in (EnvAccountID): the sweep's, and in a
+	// fleet every FleetFunctions' (the account whose channels they call with their own role).
+	Account string
 	// DeadLetterQueueURL is the URL of the function's own dead-letter queue; only correct reads
 	// it (EnvDeadLetterQueueURL).
 	DeadLetterQueueURL string
-	// Account is the deployment's own account ID (EnvAccountID); only a fleet's functions
-	// are given it.
-	Account string
 }
 
 // Environment returns the environment variables of function fn (one of Functions), naming the
@@ -210,6 +214,7 @@ func (s Settings) environment(fn string, r Resources) map[string]string {
 	case FunctionSweep:
 		correction[EnvEventBusName] = r.EventBus
 		correction[EnvArchiveBucket] = r.ArchiveBucket
+		correction[EnvAccountID] = r.Account
 		correction[EnvIVSCallsPerSecond] = formatRate(InstanceRate(fn, s.share()))
 		return correction
 	}

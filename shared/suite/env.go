@@ -8,6 +8,11 @@ const (
 	EnvEventBusName = "EVENT_BUS_NAME"
 	// EnvArchiveBucket is the S3 bucket of the archive (archive writes to it).
 	EnvArchiveBucket = "ARCHIVE_BUCKET"
+	// EnvAccountID is the deployment's own AWS account: the sweep sweeps it (with the function's
+	// own AWS_REGION, and in a fleet every region and member account), listing only that
+	// account's and region's live index and keeping its state apart; in a fleet the functions
+	// call its channels with their own role (a member's through FleetRoleName).
+	EnvAccountID = "ACCOUNT_ID"
 	// EnvCorrectionMode is apply, dry-run or off.
 	EnvCorrectionMode = "CORRECTION_MODE"
 	// EnvDefaultMaximumResolution is SD, HD or FULL_HD; empty means "the highest track seen".
@@ -93,6 +98,12 @@ const (
 	// not need (dimension Reason: archive, batch, repeated).
 	MetricStreamSessionCalls = "StreamSessionCalls"
 	MetricCallsSaved         = "StreamSessionCallsSaved"
+	// MetricLiveSweepBacklog is, after each live sweep run, how many sessions the live index
+	// holds that IVS no longer lists as live and the run did not get to (its deadline came
+	// first; the next run resumes there): 0 when the run finished. MetricLiveSessions is how
+	// many entries the run listed (sessions the archive holds as live).
+	MetricLiveSweepBacklog = "LiveSweepBacklog"
+	MetricLiveSessions     = "LiveSessions"
 
 	DimensionDetailType = "DetailType"
 	DimensionFunction   = "Function"

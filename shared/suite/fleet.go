@@ -41,9 +41,6 @@ const (
 
 // Environment variables of a fleet's functions (unset in a single-region deployment).
 const (
-	// EnvAccountID is the deployment's own account: its channels are called with the
-	// function's own role (the sweep sweeps it, with the member accounts in a fleet).
-	EnvAccountID = "ACCOUNT_ID"
 	// EnvFleetRegions lists the fleet's regions, comma-separated, the home region first.
 	EnvFleetRegions = "FLEET_REGIONS"
 	// EnvFleetMemberAccounts lists the member accounts, comma-separated: their channels are

@@ -26,10 +26,14 @@ func TestSingleRegionHasNoFleet(t *testing.T) {
 			t.Errorf("QueueName(%s) = %s, want %s", fn, q, fn)
 		}
 		env := DefaultSettings().Environment(fn, Resources{EventBus: "b", ArchiveBucket: "a", DeadLetterQueueURL: "https://q", Account: "123456789012"})
-		for _, k := range []string{EnvAccountID, EnvFleetRegions, EnvFleetMemberAccounts} {
+		for _, k := range []string{EnvFleetRegions, EnvFleetMemberAccounts} {
 			if _, ok := env[k]; ok {
 				t.Errorf("single-region %s has %s", fn, k)
 			}
+		}
+		// Only the sweep is given its account in one region (the live index it lists).
+		if _, ok := env[EnvAccountID]; ok != (fn == FunctionSweep) {
+			t.Errorf("single-region %s: %s given = %v, want %v", fn, EnvAccountID, ok, fn == FunctionSweep)
 		}
 	}
 }

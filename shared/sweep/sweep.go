@@ -2,7 +2,9 @@
 // effort, so some sessions never get their Session Ended, and some never reach the suite at all.
 //
 //   - Live finishes the sessions the archive holds as live that IVS no longer lists as live
-//     (ListStreams): each is fetched once (GetStreamSession) and published as ended.
+//     (ListStreams): each is fetched once (GetStreamSession) and published as ended. It lists
+//     the live index of its account and region (shared/liveindex), so a run costs what is
+//     live, not what the archive holds.
 //   - Window archives every session that ended in a time window (ListChannels,
 //     ListStreamSessions) that the archive lacks, holds unfinished, or holds refused with no
 //     correction decided: the daily sweep (since its watermark) and the backfill (the last N
@@ -12,9 +14,10 @@
 // shared/enrichment, the entry of shared/suiteevent, the PutEvents policy of shared/putevents):
 // an "IVS Session Enriched" event for a Session Ended built from the GetStreamSession answer, so
 // the archive merges it and the corrector acts on it like any other, and a rerun changes nothing.
-// The progress of a window is kept in S3 (session.SweepKeyPrefix), so a run cut short by its deadline
-// resumes where it stopped. The IVS client is paced by its caller (ivsquota) to the sweep's
-// part of the quota (suite.SweepBudget).
+// The progress of each kind of run is kept in S3 (session.SweepStateKey, by account, region and
+// kind), so a run cut short by its deadline resumes where it stopped; the live sweep and the
+// windows keep theirs apart and run on their own schedules. The IVS client is paced by its
+// caller (ivsquota) to the sweep's part of the quota (suite.SweepBudget).
 package sweep
 
 import (
@@ -23,7 +26,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -34,6 +36,7 @@ import (
 
 	"github.com/ivs-sessions/ivs-sessions/shared/enrichment"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/liveindex"
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/putevents"
@@ -51,12 +54,12 @@ type IVS interface {
 	GetStreamSession(ctx context.Context, in *ivs.GetStreamSessionInput, optFns ...func(*ivs.Options)) (*ivs.GetStreamSessionOutput, error)
 }
 
-// Store lists the S3 calls the sweep makes on the archive bucket: records are read (and listed,
-// for Live) under session.KeyPrefix, the sweep's own state is read and written under
+// Store lists the S3 calls the sweep makes on the archive bucket: records are read under
+// session.KeyPrefix; the live index (session.LiveKeyPrefix) of its account and region is
+// listed, and its stale entries deleted; the sweep's own state is read and written under
 // session.SweepKeyPrefix.
 type Store interface {
-	s3doc.API // GetObject, PutObject
-	ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, optFns ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
+	liveindex.API // GetObject, PutObject, DeleteObject, ListObjectsV2
 }
 
 var (
@@ -66,38 +69,49 @@ var (
 
 // Sweeper sweeps one account and region. Its fields are set once.
 type Sweeper struct {
-	IVS     IVS              // paced to the sweep's part of the quota
-	S3      Store            // the archive bucket
-	Bus     putevents.Putter // an EventBridge client
-	Bucket  string
-	BusName string
-	// Account and Region, in a fleet, are the account and region swept (the IVS client's): the
-	// live sweep reads only their records and the windows keep their state apart. Empty in a
-	// single-region deployment: every record, one state.
-	Account, Region string
-	Correction      multitrack.Config
-	Log             *slog.Logger
-	Metrics         *metrics.Recorder // nil: no metrics
-	Now             func() time.Time  // nil: time.Now
+	IVS        IVS              // paced to the sweep's part of the quota
+	S3         Store            // the archive bucket
+	Bus        putevents.Putter // an EventBridge client
+	Bucket     string
+	BusName    string
+	Account    string // the account swept: its live index and state only
+	Region     string // the region swept (the IVS client's)
+	Correction multitrack.Config
+	Log        *slog.Logger
+	Metrics    *metrics.Recorder // nil: no metrics
+	Now        func() time.Time  // nil: time.Now
 	// Progress, when set, is called after every step of a window (a channel listed, a
 	// session fetched).
 	Progress func(Progress)
 	// Reserve is the time kept before the context's deadline to save the state (default 20 s).
 	Reserve time.Duration
+	// LiveBudget bounds one live run (default DefaultLiveBudget): a run that has not finished by
+	// then saves where it stopped and the next scheduled run resumes there, so runs never
+	// overlap and a backlog is worked through run after run.
+	LiveBudget time.Duration
 }
+
+// DefaultLiveBudget is the longest a live run works: less than the live schedule's period
+// (suite.DefaultSweepSchedule, 10 minutes).
+const DefaultLiveBudget = 8 * time.Minute
+
+// livePage is how many live index entries one ListObjectsV2 request returns (S3's most).
+const livePage = 1000
 
 // Progress is how far a window is.
 type Progress struct {
 	Stage     string // "listing" (channels' sessions) or "fetching" (sessions)
 	Done      int    // channels listed, or sessions fetched
-	Total     int    // channels, or sessions to fetch
+	Total     int    // channels, or sessions to fetch (of the pages listed so far)
 	Published int    // sessions published so far in this run
 }
 
 // Report says what one call did.
 type Report struct {
-	Checked   int  // archived records (Live) or listed sessions (Window) looked at
+	Checked   int  // live index entries (Live) or listed sessions (Window) looked at
 	Published int  // sessions fetched and published
+	Healed    int  // stale live index entries deleted (Live)
+	Backlog   int  // Live: entries not streaming that the run did not get to
 	Done      bool // false: the deadline came first; the state is saved and a later call resumes
 }
 
@@ -108,69 +122,155 @@ func (s *Sweeper) now() time.Time {
 	return time.Now().UTC()
 }
 
-// Live finishes the live records of the last 48 hours whose stream IVS no longer lists as live.
-// It makes no IVS call when the archive holds no live record. It reads every record of the
-// last three days' prefixes (one S3 GET each, every run): at 1,000 sessions a day and a run
-// every 10 minutes that is about 430,000 GETs a day, some $0.17 at S3 Standard's price.
+// liveState is the live sweep's progress: where a run cut short stopped.
+type liveState struct {
+	// After is the last index entry a run handled before it stopped; the next run starts after
+	// it. Empty: from the first.
+	After   string    `json:"after,omitempty"`
+	Stopped time.Time `json:"stopped,omitzero"`
+}
+
+// Live finishes the sessions the archive holds as live that IVS no longer lists as live. It
+// lists the account's and region's live index (shared/liveindex), not the archive: a run makes
+// one ListObjectsV2 per 1,000 live sessions and, with something live, one ListStreams per 100
+// streams, then for each indexed session IVS no longer lists one record GET and, when the
+// record is still live, one GetStreamSession and one PutEvents. An entry whose record no longer
+// says live is stale (its delete failed): it is deleted. A run that reaches its budget or
+// deadline saves where it stopped (one PUT) and the next resumes there; the backlog it left is
+// the LiveSweepBacklog metric.
 func (s *Sweeper) Live(ctx context.Context) (Report, error) {
 	var rep Report
-	var live []session.Record
-	now := s.now()
-	for _, day := range session.Days(now, session.MaxDuration) {
-		prefix := session.DayPrefix(day)
-		p := s3.NewListObjectsV2Paginator(s.S3, &s3.ListObjectsV2Input{Bucket: aws.String(s.Bucket), Prefix: aws.String(prefix)})
-		for p.HasMorePages() {
-			page, err := p.NextPage(ctx)
-			if err != nil {
-				return rep, fmt.Errorf("list %s: %w", prefix, err)
-			}
-			for _, o := range page.Contents {
-				if !s.mine(aws.ToString(o.Key)) {
-					continue // another account's or region's: its own Sweeper looks at it
-				}
-				rec, ok, err := s.record(ctx, aws.ToString(o.Key))
-				if err != nil {
-					return rep, err
-				}
-				rep.Checked++
-				if ok && rec.Outcome == session.OutcomeLive {
-					live = append(live, rec)
-				}
+	started := s.now()
+	key, err := s.stateKey("live")
+	if err != nil {
+		return rep, err
+	}
+	var st liveState
+	if err := s.loadState(ctx, key, &st); err != nil {
+		return rep, err
+	}
+	defer func() {
+		if s.Metrics != nil {
+			s.Metrics.Add(suite.MetricLiveSweepBacklog, float64(rep.Backlog))
+			s.Metrics.Add(suite.MetricLiveSessions, float64(rep.Checked))
+		}
+	}()
+	budget := s.LiveBudget
+	if budget <= 0 {
+		budget = DefaultLiveBudget
+	}
+	var streaming map[string]bool // nil until the first page with an entry
+	after, resumed := st.After, st.After != ""
+	stopped, stopAt := false, ""
+	for {
+		entries, bad, next, err := liveindex.Page(ctx, s.S3, s.Bucket, s.Account, s.Region, after, livePage)
+		if err != nil {
+			return rep, err
+		}
+		for _, k := range bad {
+			s.Log.WarnContext(ctx, "not a live index entry; left alone", "key", k)
+		}
+		if len(entries) > 0 && streaming == nil {
+			if streaming, err = s.streaming(ctx); err != nil {
+				return rep, err
 			}
 		}
+		for _, e := range entries {
+			rep.Checked++
+			if streaming[e.Session.StreamID] {
+				continue
+			}
+			if stopped || s.late(ctx) || s.now().Sub(started) >= budget {
+				if !stopped {
+					stopped, stopAt = true, after
+				}
+				rep.Backlog++
+				continue
+			}
+			published, err := s.finish(ctx, e)
+			if err != nil {
+				rep.Backlog++
+				_ = s.saveState(ctx, key, liveState{After: after, Stopped: s.now()})
+				return rep, err
+			}
+			switch published {
+			case finishPublished:
+				rep.Published++
+			case finishHealed:
+				rep.Healed++
+			}
+			after = e.Key
+		}
+		if next == "" {
+			break
+		}
+		after = next
 	}
-	if len(live) == 0 {
-		rep.Done = true
-		return rep, nil
+	if stopped {
+		return rep, s.saveState(ctx, key, liveState{After: stopAt, Stopped: s.now()})
 	}
-	streaming := map[string]bool{}
+	rep.Done = true
+	if resumed {
+		// The run that stopped is finished; the next starts from the first entry again.
+		return rep, s.saveState(ctx, key, liveState{})
+	}
+	return rep, nil
+}
+
+// streaming returns the stream IDs IVS lists as live (ListStreams, every page).
+func (s *Sweeper) streaming(ctx context.Context) (map[string]bool, error) {
+	out := map[string]bool{}
 	p := ivs.NewListStreamsPaginator(s.IVS, &ivs.ListStreamsInput{})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return rep, fmt.Errorf("ListStreams: %w", err)
+			return nil, fmt.Errorf("ListStreams: %w", err)
 		}
 		for _, st := range page.Streams {
-			streaming[aws.ToString(st.StreamId)] = true
+			out[aws.ToString(st.StreamId)] = true
 		}
 	}
-	for _, rec := range live {
-		if streaming[rec.StreamID] {
-			continue
-		}
-		if s.late(ctx) {
-			return rep, nil
-		}
-		ok, err := s.fetch(ctx, rec.ChannelARN, rec.StreamID)
-		if err != nil {
-			return rep, err
-		}
-		if ok {
-			rep.Published++
-		}
+	return out, nil
+}
+
+// What finish did with an entry.
+type finished int
+
+const (
+	finishNothing   finished = iota // still live in GetStreamSession, or not shown: left for a later run
+	finishPublished                 // published ended: the archive's merge deletes the entry
+	finishHealed                    // the record no longer says live: the stale entry deleted
+)
+
+// finish finishes the session of an index entry IVS no longer lists as live.
+func (s *Sweeper) finish(ctx context.Context, e liveindex.Entry) (finished, error) {
+	rec, found, err := s.record(ctx, e.Record)
+	if err != nil {
+		return finishNothing, err
 	}
-	rep.Done = true
-	return rep, nil
+	if found && rec.Outcome != session.OutcomeLive {
+		if err := liveindex.Delete(ctx, s.S3, s.Bucket, e.Key); err != nil {
+			return finishNothing, err
+		}
+		s.Log.InfoContext(ctx, "stale live index entry deleted", "key", e.Key, "outcome", string(rec.Outcome))
+		return finishHealed, nil
+	}
+	arn := e.Session.ChannelARN().String()
+	ok, shown, err := s.fetch(ctx, arn, e.Session.StreamID)
+	switch {
+	case err != nil:
+		return finishNothing, err
+	case ok:
+		return finishPublished, nil
+	case !shown && (!found || s.now().Sub(e.Day) > session.MaxDuration+24*time.Hour):
+		// IVS does not show the session and nothing says it was live (no record), or it would
+		// have ended long ago: the entry can only be stale.
+		if err := liveindex.Delete(ctx, s.S3, s.Bucket, e.Key); err != nil {
+			return finishNothing, err
+		}
+		return finishHealed, nil
+	}
+	return finishNothing, nil
 }
 
 // Kind names a window's state object: the daily sweep and the backfill keep theirs apart.
@@ -182,7 +282,11 @@ const (
 	KindBackfill Kind = "backfill"
 )
 
-// state is a window's progress, kept at session.SweepKeyPrefix+kind+".json".
+// channelPage is how many channels one ListChannels call returns (IVS's most): a window works
+// one page at a time and keeps only that page in its state. A variable for tests.
+var channelPage int32 = 100
+
+// state is a window's progress, kept at session.SweepStateKey(account, region, kind).
 type state struct {
 	// Watermark is the end of the last window completed (KindDaily: the next one starts there).
 	Watermark time.Time `json:"watermark,omitzero"`
@@ -190,14 +294,26 @@ type state struct {
 	Run *run `json:"run,omitempty"`
 }
 
+// run is a window under way. It holds one ListChannels page at a time: the state stays a few
+// KiB however many channels the account has.
 type run struct {
-	From     time.Time   `json:"from"`
-	To       time.Time   `json:"to"`
-	Channels []string    `json:"channels"` // channel ARNs, from ListChannels
-	Listed   int         `json:"listed"`   // Channels[:Listed] have had their sessions listed
-	Pending  []candidate `json:"pending"`  // sessions to fetch
-	Fetched  int         `json:"fetched"`  // Pending[:Fetched] are done
-	Started  time.Time   `json:"started"`
+	From    time.Time `json:"from"`
+	To      time.Time `json:"to"`
+	Started time.Time `json:"started"`
+	// PageToken is the ListChannels token of the page under way ("" the first); Loaded says
+	// whether Channels holds it.
+	PageToken string   `json:"pageToken,omitempty"`
+	Loaded    bool     `json:"loaded"`
+	Channels  []string `json:"channels,omitempty"` // the page's channel ARNs
+	NextToken string   `json:"nextToken,omitempty"`
+	// Listed: Channels[:Listed] have had their sessions listed; Pending are the page's sessions
+	// to fetch, Pending[:Fetched] done.
+	Listed  int         `json:"listed"`
+	Pending []candidate `json:"pending,omitempty"`
+	Fetched int         `json:"fetched"`
+	// Done counts the channels of the pages finished before this one, and Calls the IVS
+	// calls the window made so far (for progress and the run's report).
+	Done int `json:"done"`
 }
 
 type candidate struct {
@@ -208,11 +324,17 @@ type candidate struct {
 // Window archives the sessions that ended from from to to that the archive lacks or holds
 // unfinished, resuming the window of this kind that a previous call left unfinished (its own
 // bounds win). A zero from means "since the watermark" (KindDaily), or a day before to when
-// there is none.
+// there is none. It lists one page of channels (ListChannels) at a time, each channel's
+// sessions (ListStreamSessions), and fetches the page's sessions the archive lacks before it
+// moves to the next page; the state is saved every few channels and sessions and at each page.
 func (s *Sweeper) Window(ctx context.Context, kind Kind, from, to time.Time) (Report, error) {
 	var rep Report
-	st, err := s.loadState(ctx, kind)
+	key, err := s.stateKey(string(kind))
 	if err != nil {
+		return rep, err
+	}
+	var st state
+	if err := s.loadState(ctx, key, &st); err != nil {
 		return rep, err
 	}
 	if st.Run == nil {
@@ -222,74 +344,128 @@ func (s *Sweeper) Window(ctx context.Context, kind Kind, from, to time.Time) (Re
 		if from.IsZero() {
 			from = to.Add(-24 * time.Hour)
 		}
-		st.Run = &run{From: from.UTC(), To: to.UTC(), Started: s.now(), Listed: -1}
+		st.Run = &run{From: from.UTC(), To: to.UTC(), Started: s.now()}
 	}
 	r := st.Run
-	if r.Listed < 0 {
-		p := ivs.NewListChannelsPaginator(s.IVS, &ivs.ListChannelsInput{})
-		for p.HasMorePages() {
-			page, err := p.NextPage(ctx)
+	save := func() error { return s.saveState(ctx, key, st) }
+	for {
+		if !r.Loaded {
+			if s.late(ctx) {
+				return rep, save()
+			}
+			if err := s.loadPage(ctx, r); err != nil {
+				_ = save()
+				return rep, err
+			}
+			if err := save(); err != nil {
+				return rep, err
+			}
+		}
+		for r.Listed < len(r.Channels) {
+			if s.late(ctx) {
+				return rep, save()
+			}
+			found, checked, err := s.sessionsToFetch(ctx, r.Channels[r.Listed], r.From, r.To)
 			if err != nil {
-				return rep, fmt.Errorf("ListChannels: %w", err)
-			}
-			for _, c := range page.Channels {
-				r.Channels = append(r.Channels, aws.ToString(c.Arn))
-			}
-		}
-		r.Listed = 0
-		if err := s.saveState(ctx, kind, st); err != nil {
-			return rep, err
-		}
-	}
-	for r.Listed < len(r.Channels) {
-		if s.late(ctx) {
-			return rep, s.saveState(ctx, kind, st)
-		}
-		found, checked, err := s.sessionsToFetch(ctx, r.Channels[r.Listed], r.From, r.To)
-		if err != nil {
-			_ = s.saveState(ctx, kind, st)
-			return rep, err
-		}
-		rep.Checked += checked
-		r.Pending = append(r.Pending, found...)
-		r.Listed++
-		s.progress(Progress{Stage: "listing", Done: r.Listed, Total: len(r.Channels), Published: rep.Published})
-		if r.Listed%25 == 0 {
-			if err := s.saveState(ctx, kind, st); err != nil {
+				_ = save()
 				return rep, err
 			}
+			rep.Checked += checked
+			r.Pending = append(r.Pending, found...)
+			r.Listed++
+			s.progress(Progress{Stage: "listing", Done: r.Done + r.Listed, Total: r.Done + len(r.Channels), Published: rep.Published})
+			if r.Listed%25 == 0 {
+				if err := save(); err != nil {
+					return rep, err
+				}
+			}
 		}
-	}
-	for r.Fetched < len(r.Pending) {
-		if s.late(ctx) {
-			return rep, s.saveState(ctx, kind, st)
-		}
-		c := r.Pending[r.Fetched]
-		ok, err := s.fetch(ctx, c.ChannelARN, c.StreamID)
-		if err != nil {
-			_ = s.saveState(ctx, kind, st)
-			return rep, err
-		}
-		if ok {
-			rep.Published++
-		}
-		r.Fetched++
-		s.progress(Progress{Stage: "fetching", Done: r.Fetched, Total: len(r.Pending), Published: rep.Published})
-		if r.Fetched%10 == 0 {
-			if err := s.saveState(ctx, kind, st); err != nil {
+		for r.Fetched < len(r.Pending) {
+			if s.late(ctx) {
+				return rep, save()
+			}
+			c := r.Pending[r.Fetched]
+			ok, _, err := s.fetch(ctx, c.ChannelARN, c.StreamID)
+			if err != nil {
+				_ = save()
 				return rep, err
 			}
+			if ok {
+				rep.Published++
+			}
+			r.Fetched++
+			s.progress(Progress{Stage: "fetching", Done: r.Fetched, Total: len(r.Pending), Published: rep.Published})
+			if r.Fetched%10 == 0 {
+				if err := save(); err != nil {
+					return rep, err
+				}
+			}
+		}
+		if r.NextToken == "" {
+			break
+		}
+		// The page is done: the next one replaces it in the state.
+		*r = run{From: r.From, To: r.To, Started: r.Started, PageToken: r.NextToken, Done: r.Done + len(r.Channels)}
+		if err := save(); err != nil {
+			return rep, err
 		}
 	}
 	st.Watermark, st.Run = r.To, nil
 	rep.Done = true
-	return rep, s.saveState(ctx, kind, st)
+	return rep, save()
+}
+
+// loadPage lists the page of channels r is at. A saved token IVS no longer accepts
+// (ValidationException: tokens do not last forever) starts the listing over from the first
+// page: the channels done again cost their ListStreamSessions, not their sessions, which are
+// archived by then.
+func (s *Sweeper) loadPage(ctx context.Context, r *run) error {
+	in := &ivs.ListChannelsInput{MaxResults: aws.Int32(channelPage)}
+	if r.PageToken != "" {
+		in.NextToken = aws.String(r.PageToken)
+	}
+	page, err := s.IVS.ListChannels(ctx, in)
+	var invalidToken *types.ValidationException
+	if errors.As(err, &invalidToken) && r.PageToken != "" {
+		s.Log.WarnContext(ctx, "ListChannels refused the saved page token; listing the channels from the first page", "err", err)
+		r.PageToken, r.Done = "", 0
+		in.NextToken = nil
+		page, err = s.IVS.ListChannels(ctx, in)
+	}
+	if err != nil {
+		return fmt.Errorf("ListChannels: %w", err)
+	}
+	r.Channels = r.Channels[:0]
+	for _, c := range page.Channels {
+		r.Channels = append(r.Channels, aws.ToString(c.Arn))
+	}
+	r.NextToken, r.Loaded = aws.ToString(page.NextToken), true
+	return nil
 }
 
 // Unfinished reports whether a window of this kind is under way (a call was cut short).
 func (s *Sweeper) Unfinished(ctx context.Context, kind Kind) (bool, error) {
-	st, err := s.loadState(ctx, kind)
+	key, err := s.stateKey(string(kind))
+	if err != nil {
+		return false, err
+	}
+	var st state
+	err = s.loadState(ctx, key, &st)
 	return st.Run != nil, err
+}
+
+// Due reports whether a daily window should run now: one is under way, or a day has passed
+// since the end of the last (or none ever ran).
+func (s *Sweeper) Due(ctx context.Context, kind Kind, now time.Time) (bool, error) {
+	key, err := s.stateKey(string(kind))
+	if err != nil {
+		return false, err
+	}
+	var st state
+	if err := s.loadState(ctx, key, &st); err != nil {
+		return false, err
+	}
+	return st.Run != nil || st.Watermark.IsZero() || !now.Before(st.Watermark.Add(24*time.Hour)), nil
 }
 
 // sessionsToFetch lists the sessions of channel that ended from from to to and returns those
@@ -346,8 +522,8 @@ func needs(rec session.Record) bool {
 }
 
 // fetch gets one session and publishes it as ended. It reports false (and publishes nothing)
-// when GetStreamSession does not show it or shows it without an end time.
-func (s *Sweeper) fetch(ctx context.Context, channelARN, streamID string) (bool, error) {
+// when GetStreamSession does not show it (shown false) or shows it without an end time.
+func (s *Sweeper) fetch(ctx context.Context, channelARN, streamID string) (ok, shown bool, err error) {
 	out, err := s.IVS.GetStreamSession(ctx, &ivs.GetStreamSessionInput{ChannelArn: aws.String(channelARN), StreamId: aws.String(streamID)})
 	if s.Metrics != nil {
 		s.Metrics.Add(suite.MetricStreamSessionCalls, 1, metrics.Dim{Name: suite.DimensionPhase, Value: "sweep"})
@@ -356,13 +532,13 @@ func (s *Sweeper) fetch(ctx context.Context, channelARN, streamID string) (bool,
 	switch {
 	case errors.As(err, &notFound):
 		s.Log.WarnContext(ctx, "swept session not shown by GetStreamSession", "channelArn", channelARN, "streamId", streamID)
-		return false, nil
+		return false, false, nil
 	case err != nil:
-		return false, fmt.Errorf("GetStreamSession %s %s: %w", channelARN, streamID, err)
+		return false, false, fmt.Errorf("GetStreamSession %s %s: %w", channelARN, streamID, err)
 	case out.StreamSession == nil || out.StreamSession.EndTime == nil:
-		return false, nil
+		return false, true, nil
 	}
-	return true, s.Publish(ctx, out.StreamSession)
+	return true, true, s.Publish(ctx, out.StreamSession)
 }
 
 // Publish publishes an ended stream session as enrich publishes its Session Ended: the event
@@ -443,43 +619,33 @@ func (s *Sweeper) record(ctx context.Context, key string) (session.Record, bool,
 
 func (s *Sweeper) archive() s3doc.Bucket { return s3doc.Bucket{S3: s.S3, Name: s.Bucket} }
 
-// mine reports whether the record at key is of the Sweeper's account and region (always, in a
-// single-region deployment): its key says so (session.Record.Key).
-func (s *Sweeper) mine(key string) bool {
-	if s.Account == "" {
-		return true
+// stateKey is the key of the state of a kind of run of the account and region swept.
+func (s *Sweeper) stateKey(kind string) (string, error) {
+	key, err := session.SweepStateKey(s.Account, s.Region, kind)
+	if err != nil {
+		return "", fmt.Errorf("sweep: %w", err)
 	}
-	return strings.Contains(key, "/account="+s.Account+"/region="+s.Region+"/")
+	return key, nil
 }
 
-// stateKey is where a window of kind keeps its state: sweep/<kind>.json, or in a fleet
-// sweep/account=<account>/region=<region>/<kind>.json.
-func (s *Sweeper) stateKey(kind Kind) string {
-	if s.Account == "" {
-		return session.SweepKeyPrefix + string(kind) + ".json"
-	}
-	return session.SweepKeyPrefix + "account=" + s.Account + "/region=" + s.Region + "/" + string(kind) + ".json"
-}
-
-// loadState reads the state of a kind of window; none yet is the zero state.
-func (s *Sweeper) loadState(ctx context.Context, kind Kind) (state, error) {
-	var st state
-	_, err := s.archive().Get(ctx, s3doc.SweepState, s.stateKey(kind), &st)
+// loadState reads the state at key into v; none yet leaves v as it is (the zero state).
+func (s *Sweeper) loadState(ctx context.Context, key string, v any) error {
+	_, err := s.archive().Get(ctx, s3doc.SweepState, key, v)
 	switch {
 	case errors.Is(err, s3doc.ErrNotFound):
 		// No state yet (the role may list sweep/, so S3 answers a missing key 404).
-		return state{}, nil
+		return nil
 	case err != nil:
-		return state{}, fmt.Errorf("read sweep state: %w", err)
+		return fmt.Errorf("read sweep state: %w", err)
 	}
-	return st, nil
+	return nil
 }
 
-func (s *Sweeper) saveState(ctx context.Context, kind Kind, st state) error {
+func (s *Sweeper) saveState(ctx context.Context, key string, st any) error {
 	// A save must not be lost to the deadline that made the run stop.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if _, err := s.archive().Put(ctx, s.stateKey(kind), st); err != nil {
+	if _, err := s.archive().Put(ctx, key, st); err != nil {
 		return fmt.Errorf("save sweep state: %w", err)
 	}
 	return nil

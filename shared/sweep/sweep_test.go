@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/liveindex"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/awstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/localbus"
@@ -58,7 +60,7 @@ func newWorld(t *testing.T) *world {
 		Bus:    &localbus.Config{Rules: localbus.SuiteRules(testBus), Queues: queues()},
 		Bucket: testBucket,
 	})
-	w.sw = &Sweeper{IVS: w.IVSClient(), S3: w.S3Client(), Bus: w.EventBridgeClient(), Bucket: testBucket, BusName: testBus,
+	w.sw = &Sweeper{IVS: w.IVSClient(), S3: w.S3Client(), Bus: w.EventBridgeClient(), Bucket: testBucket, BusName: testBus, Account: awstest.Account, Region: awstest.Region,
 		Correction: multitrack.Config{Mode: multitrack.ModeApply, AllowContainerFormatChange: true, OptOutTag: suite.DefaultOptOutTag},
 		Log:        w.Log, Metrics: w.Metrics, Now: w.clock.Now}
 	return w
@@ -102,16 +104,30 @@ func (w *world) published(t *testing.T) []session.Enriched {
 	return out
 }
 
-// archive writes a record as the archive function would (merged with what is there).
+// archive writes a record as the archive function would (merged with what is there, the live
+// index kept as session.LiveIndexChange says).
 func (w *world) archive(t *testing.T, r session.Record) {
 	t.Helper()
+	ctx := context.Background()
 	key := r.Key()
-	if old, ok, _ := w.sw.record(context.Background(), key); ok {
+	old, found, _ := w.sw.record(ctx, key)
+	if found {
 		r = session.Merge(old, r)
 	}
+	mark, clear := session.LiveIndexChange(old, found, r)
+	if mark {
+		if err := liveindex.Mark(ctx, w.S3Client(), testBucket, key); err != nil {
+			t.Fatal(err)
+		}
+	}
 	b, _ := json.Marshal(r)
-	if _, err := w.S3Client().PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(testBucket), Key: aws.String(key), Body: bytes.NewReader(b)}); err != nil {
+	if _, err := w.S3Client().PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(testBucket), Key: aws.String(key), Body: bytes.NewReader(b)}); err != nil {
 		t.Fatal(err)
+	}
+	if clear {
+		if err := liveindex.Clear(ctx, w.S3Client(), testBucket, key); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
@@ -225,7 +241,9 @@ func TestWindow(t *testing.T) {
 	if _, err := w.sw.Window(ctx, KindDaily, from, w.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
-	st, err := w.sw.loadState(ctx, KindDaily)
+	var st state
+	key, _ := w.sw.stateKey(string(KindDaily))
+	err = w.sw.loadState(ctx, key, &st)
 	if err != nil || st.Run != nil || !st.Watermark.Equal(w.clock.Now()) {
 		t.Errorf("daily state %+v, %v; want the watermark at the window's end and no run", st, err)
 	}
@@ -317,4 +335,152 @@ func (b *refusingBus) PutEvents(_ context.Context, in *eventbridge.PutEventsInpu
 		out.Entries = append(out.Entries, ebtypes.PutEventsResultEntry{ErrorCode: aws.String("InternalFailure"), ErrorMessage: aws.String("try again")})
 	}
 	return out, nil
+}
+
+// indexKeys lists the live index's keys of every account and region.
+func (w *world) indexKeys(t *testing.T) []string {
+	t.Helper()
+	out, err := w.S3Client().ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String(testBucket), Prefix: aws.String(session.LiveKeyPrefix)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, o := range out.Contents {
+		keys = append(keys, aws.ToString(o.Key))
+	}
+	return keys
+}
+
+// TestLiveHealsStaleEntries: an entry whose record no longer says live (its delete failed), and
+// an entry with no record whose session IVS does not show, are deleted without a
+// GetStreamSession for the first; an entry of another account's or region's index is neither
+// listed nor touched.
+func TestLiveHealsStaleEntries(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	ch, res := w.session(t, 1, true)
+	arn, _ := ivsevent.ParseChannelARN(res.ChannelARN)
+	rec := session.Record{ChannelARN: arn.String(), ChannelID: arn.ID, StreamID: res.StreamID, StartTime: w.clock.Now().Add(-time.Minute), Outcome: session.OutcomeEnded, Enriched: true}
+	w.archive(t, rec)
+	if err := liveindex.Mark(ctx, w.S3Client(), testBucket, rec.Key()); err != nil { // as if its delete had failed
+		t.Fatal(err)
+	}
+	ghost := session.Record{ChannelARN: ch.ARN, ChannelID: arn.ID, StreamID: "st-00000000000000000000000", StartTime: rec.StartTime}
+	if err := liveindex.Mark(ctx, w.S3Client(), testBucket, ghost.Key()); err != nil {
+		t.Fatal(err)
+	}
+	other := rec
+	other.ChannelARN = ivsevent.ChannelARN{Account: arn.Account, Region: "eu-west-1", ID: arn.ID}.String()
+	other.Region = "eu-west-1"
+	if err := liveindex.Mark(ctx, w.S3Client(), testBucket, other.Key()); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := w.sw.Live(ctx)
+	if err != nil || !rep.Done || rep.Healed != 2 || rep.Published != 0 || rep.Checked != 2 {
+		t.Fatalf("Live = %+v, %v; want 2 checked, 2 healed", rep, err)
+	}
+	otherKey, _ := session.LiveKeyOf(other.Key())
+	if keys := w.indexKeys(t); len(keys) != 1 || keys[0] != otherKey {
+		t.Errorf("index %v, want only the other region's entry %s", keys, otherKey)
+	}
+	if got := w.calls(ivstest.OpGetStreamSession); got != 1 {
+		t.Errorf("GetStreamSession called %d times, want 1 (the entry without a record)", got)
+	}
+}
+
+// TestLiveResumes: a run that reaches its budget stops, counts what it left as the backlog
+// (metric LiveSweepBacklog) and saves where it stopped; the next run starts there.
+func TestLiveResumes(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	var streams []string
+	for range 2 {
+		_, res := w.session(t, 1, true)
+		arn, _ := ivsevent.ParseChannelARN(res.ChannelARN)
+		w.archive(t, session.Record{ChannelARN: arn.String(), ChannelID: arn.ID, StreamID: res.StreamID, StartTime: w.clock.Now().Add(-time.Minute), Outcome: session.OutcomeLive})
+		streams = append(streams, res.StreamID)
+	}
+	// Every reading of the clock is a minute later: the budget allows one session.
+	w.sw.Now = func() time.Time { w.clock.Advance(time.Minute); return w.clock.Now() }
+	w.sw.LiveBudget = 90 * time.Second
+	rep, err := w.sw.Live(ctx)
+	if err != nil || rep.Done || rep.Published != 1 || rep.Backlog != 1 {
+		t.Fatalf("Live = %+v, %v; want 1 published, 1 left, not done", rep, err)
+	}
+	if n := w.Metric(t, suite.MetricLiveSweepBacklog); n != 1 {
+		t.Errorf("metric %s = %v, want 1", suite.MetricLiveSweepBacklog, n)
+	}
+	first := w.published(t)[0].Record.StreamID
+	w.sw.Now, w.sw.LiveBudget = w.clock.Now, 0
+	rep, err = w.sw.Live(ctx)
+	if err != nil || !rep.Done || rep.Published != 1 || rep.Backlog != 0 {
+		t.Fatalf("resumed Live = %+v, %v; want the other session published, done", rep, err)
+	}
+	pub := w.published(t)
+	if len(pub) != 2 || pub[1].Record.StreamID == first {
+		t.Fatalf("published %d, the second %s: want the session the first run left", len(pub), pub[len(pub)-1].Record.StreamID)
+	}
+	got := []string{pub[0].Record.StreamID, pub[1].Record.StreamID}
+	slices.Sort(got)
+	slices.Sort(streams)
+	if !slices.Equal(got, streams) {
+		t.Errorf("published %v, want each of %v once", got, streams)
+	}
+	var st liveState
+	key, _ := w.sw.stateKey("live")
+	if err := w.sw.loadState(ctx, key, &st); err != nil || st.After != "" {
+		t.Errorf("state after the resumed run %+v, %v; want it cleared", st, err)
+	}
+}
+
+// TestWindowPages: a window works one page of channels at a time; cut short, its saved state
+// holds that page alone; resumed, it publishes every lost session once.
+func TestWindowPages(t *testing.T) {
+	defer func(n int32) { channelPage = n }(channelPage)
+	channelPage = 2
+	w := newWorld(t)
+	from := w.clock.Now()
+	for range 5 {
+		w.session(t, 1, true)
+	}
+	w.clock.Advance(time.Hour)
+	ctx, cancel := context.WithCancel(context.Background())
+	steps := 0
+	w.sw.Progress = func(Progress) {
+		if steps++; steps == 4 { // the first page done: its two channels listed, its two sessions fetched
+			cancel()
+		}
+	}
+	rep, err := w.sw.Window(ctx, KindBackfill, from, w.clock.Now())
+	if err != nil || rep.Done {
+		t.Fatalf("Window = %+v, %v; want cut short", rep, err)
+	}
+	var st state
+	key, _ := w.sw.stateKey(string(KindBackfill))
+	if err := w.sw.loadState(context.Background(), key, &st); err != nil || st.Run == nil {
+		t.Fatalf("state %+v, %v", st, err)
+	}
+	if len(st.Run.Channels) > 2 || st.Run.Done != 2 || st.Run.PageToken == "" {
+		t.Errorf("saved run %+v: want the second page alone, 2 channels done", st.Run)
+	}
+	w.sw.Progress = nil
+	rep, err = w.sw.Window(context.Background(), KindBackfill, time.Time{}, w.clock.Now())
+	if err != nil || !rep.Done {
+		t.Fatalf("resumed Window = %+v, %v", rep, err)
+	}
+	seen := map[string]int{}
+	for _, e := range w.published(t) {
+		seen[e.Record.StreamID]++
+	}
+	if len(seen) != 5 {
+		t.Errorf("published %d sessions, want 5", len(seen))
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("session %s published %d times", id, n)
+		}
+	}
+	if got := w.calls(ivstest.OpListChannels); got != 3 {
+		t.Errorf("ListChannels called %d times, want 3 (pages of 2, 2 and 1)", got)
+	}
 }

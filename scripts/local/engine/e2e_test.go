@@ -2,8 +2,11 @@ package engine_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -24,7 +27,49 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
 
-// TestEndToEnd builds the three functions for this host, runs them under the Lambda Runtime
+// e2eBuild is the one build of the bootstraps and the emulator of a test binary: every run of
+// TestEndToEnd (go test -count=10) plays on the same executables, into a directory TestMain
+// removes.
+var e2eBuild struct {
+	once  sync.Once
+	dir   string
+	art   engine.Artifacts
+	steps []engine.BuildStep
+	err   error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if e2eBuild.dir != "" {
+		_ = os.RemoveAll(e2eBuild.dir)
+	}
+	os.Exit(code)
+}
+
+// buildOnce builds the bootstraps and the emulator the first time it is called, with the
+// progress engine.BuildWithProgress reported, and returns that build every time.
+func buildOnce(ctx context.Context) (engine.Artifacts, []engine.BuildStep, error) {
+	b := &e2eBuild
+	b.once.Do(func() {
+		root, err := engine.ModuleRoot(".")
+		if err != nil {
+			b.err = err
+			return
+		}
+		if b.dir, b.err = os.MkdirTemp("", "ivs-sessions-e2e-"); b.err != nil {
+			return
+		}
+		var mu sync.Mutex
+		b.art, b.err = engine.BuildWithProgress(ctx, root, filepath.Join(b.dir, "bin"), func(s engine.BuildStep) {
+			mu.Lock()
+			b.steps = append(b.steps, s)
+			mu.Unlock()
+		})
+	})
+	return b.art, b.steps, b.err
+}
+
+// TestEndToEnd builds the three functions for this host (once per test binary), runs them under the Lambda Runtime
 // Interface Emulator behind the local EventBridge, SQS, S3 and IVS, plays scenarios 1 to 4 and
 // 6, and checks what a user would: the archived records (every track, the refusal codes, the
 // corrections), the channels' final configuration read with the real IVS SDK client, and the
@@ -42,25 +87,12 @@ func TestEndToEnd(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	root, err := engine.ModuleRoot(".")
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
 	began := time.Now()
-	var (
-		stepsMu sync.Mutex
-		steps   []engine.BuildStep
-	)
-	art, err := engine.BuildWithProgress(ctx, root, filepath.Join(dir, "bin"), func(s engine.BuildStep) {
-		stepsMu.Lock()
-		steps = append(steps, s)
-		stepsMu.Unlock()
-	})
+	art, steps, err := buildOnce(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("built the bootstraps and the emulator in %s", time.Since(began).Round(time.Millisecond))
 	// Each executable is reported as it starts and when it is built, enrich first (alone).
 	started, built := map[string]int{}, map[string]int{}
 	for i, s := range steps {
@@ -340,17 +372,74 @@ func TestEndToEnd(t *testing.T) {
 	for fn, n := range stack.Restarts() {
 		t.Errorf("%s's emulator was restarted %d times", fn, n)
 	}
-	if running := processesUnder(dir); len(running) == 0 {
+	if running := processesUnder(e2eBuild.dir); len(running) == 0 {
 		t.Error("no emulator or bootstrap found running before Close: the check for leftovers below cannot see them")
 	}
 	closed = true
 	if err := stack.Close(); err != nil {
 		t.Errorf("Close: %v", err)
 	}
-	if left := processesUnder(dir); len(left) > 0 {
+	if left := processesUnder(e2eBuild.dir); len(left) > 0 {
 		t.Errorf("processes left running after Close: %v", left)
 	}
+
+	// make report on this archive says the same read directly and counted by the local Athena.
+	t.Run("report", func(t *testing.T) {
+		root, err := engine.ModuleRoot(".")
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkReport(t, root, stack.S3.BucketDir(stack.Bucket))
+	})
 	t.Logf("end to end in %s", time.Since(began).Round(time.Millisecond))
+}
+
+// checkReport runs make report's command on the archive folder twice, -direct and -athena, as
+// of the same time, and compares the figures (all of the JSON but how it was read).
+func checkReport(t *testing.T, root, archive string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	bin := filepath.Join(t.TempDir(), "report")
+	// -race, as make test builds the report's own tests: the packages it links (DuckDB's cgo
+	// bindings among them) come from the build cache then, and only the link is left.
+	build := exec.CommandContext(ctx, "go", "build", "-race", "-o", bin, "./scripts/report")
+	build.Dir = root
+	build.Env = append(os.Environ(), "CGO_ENABLED=1")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build the report: %v\n%s", err, out)
+	}
+	asOf := time.Now().UTC().Truncate(time.Second)
+	reports := map[string]map[string]any{}
+	for _, mode := range []string{"direct", "athena"} {
+		cmd := exec.CommandContext(ctx, bin, "-dir", archive, "-"+mode, "-json", "-html", "", "-as-of", asOf.Format(time.RFC3339),
+			"-from", asOf.AddDate(0, 0, -1).Format(time.DateOnly))
+		cmd.Dir = root
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("report -%s: %v\n%s", mode, err, stderr.String())
+		}
+		var r map[string]any
+		if err := json.Unmarshal(out, &r); err != nil {
+			t.Fatalf("report -%s: %v", mode, err)
+		}
+		read, _ := r["read"].(map[string]any)
+		if read["mode"] != mode {
+			t.Errorf("report -%s read in mode %v", mode, read["mode"])
+		}
+		delete(r, "read")
+		reports[mode] = r
+	}
+	if !reflect.DeepEqual(reports["direct"], reports["athena"]) {
+		d, _ := json.MarshalIndent(reports["direct"], "", " ")
+		a, _ := json.MarshalIndent(reports["athena"], "", " ")
+		t.Errorf("make report's figures differ\n-direct:\n%s\n-athena:\n%s", d, a)
+	}
+	overall, _ := reports["direct"]["overall"].(map[string]any)
+	if n, _ := overall["sessions"].(float64); n < 10 {
+		t.Errorf("the report counts %v sessions; want the scenarios'", overall["sessions"])
+	}
 }
 
 // findRecord returns the one archived record of the scenario with the outcome.

@@ -45,8 +45,9 @@ func qualityMatches(re RecordExpect, rec session.Record) bool {
 
 // maxLocalDeliveryDelay caps a queue's delivery delay locally: the quality queue's 5 minutes
 // wait for CloudWatch, which the local CloudWatch does not need (the simulator puts a session's
-// series when it ends), and 15 s (300 SQS seconds of 50 ms) would double a run.
-const maxLocalDeliveryDelay = time.Second
+// series when it ends, before its Session Ended event), and 15 s (300 SQS seconds of 50 ms)
+// would double a run. Two SQS seconds keep the delay visible in the timeline.
+const maxLocalDeliveryDelay = 100 * time.Millisecond
 
 func localDeliveryDelay(d time.Duration) time.Duration { return min(d, maxLocalDeliveryDelay) }
 

@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -40,6 +42,18 @@ const (
 	// DefaultCorrectionRetryDelay is CORRECTION_RETRY_DELAY locally (deployed: 60s): the first
 	// wait of a correction whose channel is live, in SQS seconds (so 50 ms with DefaultSecond).
 	DefaultCorrectionRetryDelay = time.Second
+	// QualityRetryDelay is QUALITY_RETRY_DELAY locally (deployed: 2m): the wait between two
+	// reads of a session whose metrics are not all in CloudWatch, in SQS seconds (so 100 ms
+	// with DefaultSecond). The local CloudWatch has a session's series as soon as it ends, so
+	// only a session that never has them (one too short for a datapoint) waits: its five reads
+	// took 25 s of a run at the deployed two minutes.
+	QualityRetryDelay = 2 * time.Second
+	// SweepSpeedup is how many times faster than deployed the sweep paces its IVS calls
+	// locally: its pacing runs on a faster local clock, as SQS's waits do (DefaultSecond),
+	// because it sweeps every channel every earlier scenario created, one ListStreamSessions
+	// each, at 0.6 calls per second when deployed. Its rate stays within the local IVS's quota
+	// (see SweepRate), which every function's calls still meet in real time.
+	SweepSpeedup = 8
 	// uncappedConcurrency stands in, locally, for a function whose event source mapping has no
 	// maximum concurrency (archive): that many emulators.
 	uncappedConcurrency = 3
@@ -303,14 +317,33 @@ func (s *Stack) leaseRetryDelay() time.Duration {
 	return time.Duration(float64(deployed) * float64(time.Second) / float64(s.second)).Round(time.Second)
 }
 
+// SweepRate is the sweep's pacing locally, in IVS calls per second per operation: its
+// per-instance rate of the deployment (suite.InstanceRate) times SweepSpeedup, at most the
+// local IVS's quota and IVS's own (suite.IVSCallsPerSecond).
+func (s *Stack) SweepRate() float64 {
+	limit := float64(suite.IVSCallsPerSecond)
+	if s.cfg.Quota > 0 {
+		limit = min(limit, float64(s.cfg.Quota))
+	}
+	r := min(suite.InstanceRate(suite.FunctionSweep, s.settings.IVSQuotaShare)*SweepSpeedup, limit)
+	return math.Round(r*1000) / 1000 // 4.8, not 4.800000000000001
+}
+
 // Environment returns the environment of function fn, as the CDK app gives it, pointed at the
 // local servers (localaws.AWS.FunctionEnv); its IVS calls go through /via/<fn>, so the timeline
-// tells them apart.
+// tells them apart. Three values differ from the deployment's, as the run says: correct's wait
+// for a held lease (leaseRetryDelay), quality's wait between reads (QualityRetryDelay) and the
+// sweep's pacing (SweepRate).
 func (s *Stack) Environment(fn string) map[string]string {
 	env := s.FunctionEnv(fn, s.settings)
 	env["AWS_ENDPOINT_URL_IVS"] = s.IVSURL + viaPrefix + fn
-	if fn == suite.FunctionCorrect {
+	switch fn {
+	case suite.FunctionCorrect:
 		env[suite.EnvCorrectionLeaseRetryDelay] = s.leaseRetryDelay().String()
+	case suite.FunctionQuality:
+		env[suite.EnvQualityRetryDelay] = QualityRetryDelay.String()
+	case suite.FunctionSweep:
+		env[suite.EnvIVSCallsPerSecond] = strconv.FormatFloat(s.SweepRate(), 'f', -1, 64)
 	}
 	return env
 }
@@ -564,6 +597,8 @@ type Endpoints struct {
 	Region      string
 	Bucket      string
 	EventBus    string // the suite's bus
+	// Athena is the local Athena (scripts/athena-server), when make local -keep runs one.
+	Athena string
 }
 
 // Endpoints returns the addresses of the local servers.

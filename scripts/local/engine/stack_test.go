@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -25,5 +26,31 @@ func TestLeaseClockAgreesWithSQS(t *testing.T) {
 		if local, aws := int(leaseTTL/s.scale(wait)), int(leaseTTL/deployed); local != aws {
 			t.Errorf("Second %s: a stuck lease spends %d receives locally, %d in AWS", second, local, aws)
 		}
+	}
+}
+
+// TestSweepRate: the sweep paces itself SweepSpeedup times faster than deployed, never above
+// the local IVS's quota nor IVS's own.
+func TestSweepRate(t *testing.T) {
+	deployed := suite.InstanceRate(suite.FunctionSweep, suite.DefaultIVSQuotaShare) // 0.6
+	for _, tc := range []struct {
+		quota int
+		share float64
+		want  float64
+	}{
+		{quota: 5, share: suite.DefaultIVSQuotaShare, want: deployed * SweepSpeedup},
+		{quota: 2, share: suite.DefaultIVSQuotaShare, want: 2},
+		{quota: 0, share: 1, want: suite.IVSCallsPerSecond},
+		{quota: 5, share: 0.1, want: suite.InstanceRate(suite.FunctionSweep, 0.1) * SweepSpeedup},
+	} {
+		set := LocalSettings()
+		set.IVSQuotaShare = tc.share
+		s := &Stack{cfg: Config{Quota: tc.quota}, settings: set}
+		if got := s.SweepRate(); math.Abs(got-tc.want) > 1e-9 {
+			t.Errorf("quota %d, share %g: %g calls/s, want %g", tc.quota, tc.share, got, tc.want)
+		}
+	}
+	if r := deployed * SweepSpeedup; r > suite.IVSCallsPerSecond {
+		t.Errorf("the default local sweep rate %g is above IVS's quota", r)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/localaws"
 	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
+	"github.com/ivs-sessions/ivs-sessions/shared/sdkhttp"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
 
@@ -58,7 +59,7 @@ func TestFleetIVSIsRegional(t *testing.T) {
 	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "UnrecognizedClientException" || !strings.Contains(apiErr.ErrorMessage(), "ap-south-1") {
 		t.Errorf("a region the fleet lacks: %v, want UnrecognizedClientException naming it", err)
 	}
-	stranger := ivs.New(ivs.Options{Region: "us-west-2", BaseEndpoint: aws.String(a.IVSURL), Retryer: aws.NopRetryer{},
+	stranger := ivs.New(ivs.Options{Region: "us-west-2", BaseEndpoint: aws.String(a.IVSURL), Retryer: aws.NopRetryer{}, HTTPClient: sdkhttp.New(),
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDNOBODY", "x", "")})
 	if _, err := stranger.ListChannels(ctx, &ivs.ListChannelsInput{}); !errors.As(err, &apiErr) || apiErr.ErrorCode() != "UnrecognizedClientException" {
 		t.Errorf("an unknown key: %v, want UnrecognizedClientException", err)

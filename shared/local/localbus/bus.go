@@ -143,8 +143,13 @@ type Config struct {
 	Queues  []QueueConfig
 
 	// Second is the length of one second of the SQS API (ChangeMessageVisibility's
-	// VisibilityTimeout); 0 means time.Second. Tests and demos shorten it.
+	// VisibilityTimeout); 0 means time.Second. Demos shorten it.
 	Second time.Duration
+
+	// Clock is the time the bus runs on; nil means the wall clock. Tests give a ManualClock
+	// (and drive it with RunUntilIdle), so what the bus does never depends on how fast the
+	// machine runs their handlers.
+	Clock Clock
 
 	// OnActivity, when set, is called for everything that happens (an event put, routed or
 	// rejected, a batch delivered, a message failed or dead-lettered), for a timeline. It is
@@ -238,6 +243,7 @@ var ErrUnknownBus = errors.New("unknown event bus")
 type Bus struct {
 	cfg    Config
 	second time.Duration
+	clock  Clock
 	rules  []compiledRule
 	buses  map[string]bool
 	queues map[string]*queue
@@ -252,7 +258,11 @@ type Bus struct {
 	// reporting counts state changes whose activities are still being handed to OnActivity:
 	// the bus is not idle until they are, so WaitIdle's callers see every activity.
 	reporting int
-	closed    bool
+	// delayed holds when each event held back by an event fault is routed, by a sequence
+	// number: the bus is not idle until they are.
+	delayed     map[int]time.Time
+	delayedNext int
+	closed      bool
 
 	faults faults // SetEventFaults: events lost, late or repeated (faults.go)
 
@@ -281,9 +291,14 @@ func New(cfg Config) (*Bus, error) {
 		queues:  map[string]*queue{},
 		changed: make(chan struct{}),
 		stats:   Stats{Routed: map[string]int{}},
+		clock:   cfg.Clock,
+		delayed: map[int]time.Time{},
 	}
 	if b.second <= 0 {
 		b.second = time.Second
+	}
+	if b.clock == nil {
+		b.clock = wallClock{}
 	}
 	for _, qc := range cfg.Queues {
 		if qc.Name == "" {
@@ -375,6 +390,9 @@ func (b *Bus) SetHandler(queueName string, h HandlerFunc) error {
 	return nil
 }
 
+// Clock returns the clock the bus runs on (Config.Clock, or the wall clock).
+func (b *Bus) Clock() Clock { return b.clock }
+
 // Region returns the bus's region.
 func (b *Bus) Region() string { return b.cfg.Region }
 
@@ -445,7 +463,7 @@ func (b *Bus) Put(e Entry) (string, error) {
 	}
 	t := e.Time
 	if t.IsZero() {
-		t = time.Now()
+		t = b.clock.Now()
 	}
 	resources := e.Resources
 	if resources == nil {
@@ -574,7 +592,7 @@ func (b *Bus) route(busName, id, source, detailType string, body []byte) {
 			msg := r.Input.render(event, body)
 			b.mu.Lock()
 			b.stats.Routed[r.Name]++
-			b.published = append(b.published, Publication{Time: time.Now(), Topic: r.Topic, Rule: r.Name, EventID: id, Message: msg})
+			b.published = append(b.published, Publication{Time: b.clock.Now(), Topic: r.Topic, Rule: r.Name, EventID: id, Message: msg})
 			b.mu.Unlock()
 			b.emit(Activity{Kind: ActivityPublished, Bus: busName, Rule: r.Name, Topic: r.Topic, EventID: id, Source: source, DetailType: detailType, Message: msg})
 			continue
@@ -598,7 +616,7 @@ func (b *Bus) route(busName, id, source, detailType string, body []byte) {
 func (b *Bus) Stats() Stats {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	now := time.Now()
+	now := b.clock.Now()
 	s := b.stats
 	s.Routed = make(map[string]int, len(b.stats.Routed))
 	for k, v := range b.stats.Routed {
@@ -669,6 +687,9 @@ func (b *Bus) busyLocked() string {
 	if b.reporting > 0 {
 		busy = append(busy, fmt.Sprintf("%d changes being reported", b.reporting))
 	}
+	if len(b.delayed) > 0 {
+		busy = append(busy, fmt.Sprintf("%d delayed events", len(b.delayed)))
+	}
 	for name, q := range b.queues {
 		if len(q.messages) > 0 || q.running > 0 {
 			busy = append(busy, fmt.Sprintf("%s: %d messages, %d batches", name, len(q.messages), q.running))
@@ -701,7 +722,7 @@ func (b *Bus) emit(a Activity) {
 		return
 	}
 	if a.Time.IsZero() {
-		a.Time = time.Now()
+		a.Time = b.clock.Now()
 	}
 	b.cfg.OnActivity(a)
 }

@@ -31,6 +31,9 @@ import (
 // waitTimeout bounds every wait in these tests; nothing should come close to it.
 const waitTimeout = 10 * time.Second
 
+// epoch is where the tests' manual clocks start.
+var epoch = time.Date(2026, 11, 3, 18, 0, 0, 0, time.UTC)
+
 // recorder is a handler that records every batch and answers with a programmable function.
 type recorder struct {
 	mu      sync.Mutex
@@ -69,12 +72,12 @@ func (r *recorder) batchSizes() []int {
 	return out
 }
 
-// newBus starts a bus with the suite's rules, one queue per function (each with the given
-// settings and a recorder), and an HTTP server for its APIs.
+// newBus starts a bus on a manual clock with the suite's rules, one queue per function (each
+// with the given settings and a recorder), and an HTTP server for its APIs.
 func newBus(t *testing.T, qc localbus.QueueConfig) (*localbus.Bus, *httptest.Server, map[string]*recorder) {
 	t.Helper()
 	recs := map[string]*recorder{}
-	cfg := localbus.Config{Rules: localbus.SuiteRules(""), Second: 10 * time.Millisecond}
+	cfg := localbus.Config{Rules: localbus.SuiteRules(""), Second: 10 * time.Millisecond, Clock: localbus.NewManualClock(epoch)}
 	for _, fn := range suite.Functions {
 		rec := &recorder{}
 		recs[fn] = rec
@@ -97,11 +100,13 @@ func newBus(t *testing.T, qc localbus.QueueConfig) (*localbus.Bus, *httptest.Ser
 	return b, srv, recs
 }
 
+// waitIdle runs a bus on a manual clock until it is idle (localbus.Bus.RunUntilIdle): what it
+// did depends on its clock alone, not on how long the handlers took.
 func waitIdle(t *testing.T, b *localbus.Bus) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()
-	if err := b.WaitIdle(ctx); err != nil {
+	if err := b.RunUntilIdle(ctx); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -513,6 +518,7 @@ func TestDeadLetterQueue(t *testing.T) {
 		return resp, nil
 	}}
 	b, err := localbus.New(localbus.Config{
+		Clock:  localbus.NewManualClock(epoch),
 		Rules:  []localbus.Rule{{Name: "all", Bus: "default", Pattern: `{"source":["test"]}`, Queue: "q"}},
 		Queues: []localbus.QueueConfig{{Name: "q", ReportBatchItemFailures: true, VisibilityTimeout: 10 * time.Millisecond, MaxReceiveCount: 3, Handler: rec.handle}},
 		OnActivity: func(a localbus.Activity) {
@@ -593,6 +599,7 @@ func TestMaxConcurrency(t *testing.T) {
 		return events.SQSEventResponse{}, nil
 	}}
 	b, err := localbus.New(localbus.Config{
+		Clock:  localbus.NewManualClock(epoch),
 		Rules:  []localbus.Rule{{Name: "all", Bus: "default", Pattern: `{"source":["test"]}`, Queue: "q"}},
 		Queues: []localbus.QueueConfig{{Name: "q", BatchSize: 1, MaxConcurrency: 2}},
 	})
@@ -723,13 +730,18 @@ func TestChangeMessageVisibilityErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	handle := <-handles
-	// Wait for the visibility timeout to pass (the stats report it as waiting, not in flight).
-	deadline := time.Now().Add(waitTimeout)
-	for b.Stats().Queues[suite.FunctionCorrect].InFlight != 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the message never became visible again")
-		}
-		time.Sleep(5 * time.Millisecond)
+	// Let the visibility timeout pass (the stats report the message as waiting, not in flight).
+	settle, cancel := context.WithTimeout(ctx, waitTimeout)
+	defer cancel()
+	if _, err := b.WaitSettled(settle); err != nil {
+		t.Fatal(err)
+	}
+	if qs := b.Stats().Queues[suite.FunctionCorrect]; qs.InFlight != 1 {
+		t.Fatalf("before its visibility timeout: %+v, want the message in flight", qs)
+	}
+	b.Clock().(*localbus.ManualClock).Advance(20 * time.Millisecond)
+	if qs := b.Stats().Queues[suite.FunctionCorrect]; qs.InFlight != 0 || qs.Waiting != 1 {
+		t.Fatalf("after its visibility timeout: %+v, want the message waiting", qs)
 	}
 
 	tests := map[string]struct {
@@ -866,5 +878,35 @@ func TestGoAPIErrors(t *testing.T) {
 	}
 	if got := b.QueueURL("http://127.0.0.1:1/", "enrich"); got != "http://127.0.0.1:1/123456789012/enrich" {
 		t.Errorf("QueueURL = %q", got)
+	}
+}
+
+// TestSlowHandlerOnManualClock: a handler slower, in real time, than its queue's visibility
+// timeout (as any handler is on a loaded machine) is not delivered again meanwhile: on a manual
+// clock what the bus does depends on the clock alone. (On the wall clock this handler's message
+// would come back while it still runs: what made the tests on short real timeouts flaky.)
+func TestSlowHandlerOnManualClock(t *testing.T) {
+	const visibility = 20 * time.Millisecond
+	b, _, recs := newBus(t, localbus.QueueConfig{ReportBatchItemFailures: true, VisibilityTimeout: visibility, MaxReceiveCount: 3})
+	rec := recs[suite.FunctionArchive]
+	rec.answer = func(_ context.Context, ev events.SQSEvent, call int) (events.SQSEventResponse, error) {
+		time.Sleep(3 * visibility) // a slow machine
+		if call == 1 {
+			return events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{{ItemIdentifier: ev.Records[0].MessageId}}}, nil
+		}
+		return events.SQSEventResponse{}, nil
+	}
+	putN(t, b, 1)
+	waitIdle(t, b)
+	qs := b.Stats().Queues[suite.FunctionArchive]
+	if qs.Delivered != 2 || qs.Redelivered != 1 || qs.Failed != 1 || qs.Deleted != 1 {
+		t.Errorf("stats = %+v, want one failed delivery and one more after the visibility timeout, none while the handler ran", qs)
+	}
+	var counts []string
+	for _, r := range rec.records() {
+		counts = append(counts, r.Attributes["ApproximateReceiveCount"])
+	}
+	if fmt.Sprint(counts) != "[1 2]" {
+		t.Errorf("receive counts %v, want [1 2]", counts)
 	}
 }

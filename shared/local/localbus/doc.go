@@ -35,8 +35,12 @@
 // Both APIs are served by one http.Handler (the Bus), so AWS_ENDPOINT_URL_EVENTBRIDGE and
 // AWS_ENDPOINT_URL_SQS can point at the same address. Requests are not authenticated.
 //
-// Time is real: tests use short durations, and Config.Second scales the seconds that the SQS API
-// speaks in (a VisibilityTimeout of 30 means 30 × Config.Second).
+// Time is the bus's Clock: the wall clock by default, where Config.Second scales the seconds the
+// SQS API speaks in (a VisibilityTimeout of 30 means 30 × Config.Second), so the local stack's
+// waits run faster than deployed. Tests give a ManualClock and drive it with RunUntilIdle (or
+// WaitSettled and ManualClock.AdvanceTo): the clock moves only when nothing runs and nothing is
+// due, to the next moment something is, so a visibility timeout never ends while the delivery
+// that set it is still being handled, however slow the machine.
 //
 // A Bus is safe for concurrent use.
 package localbus

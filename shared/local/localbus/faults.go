@@ -152,12 +152,20 @@ func (b *Bus) injectFaulty(busName, id, source, detailType string, body []byte) 
 		return true
 	}
 	// Busy until the held-back event is routed, so WaitIdle waits for it.
+	at := b.clock.Now().Add(delay)
 	b.mu.Lock()
-	b.reportingLocked()
+	n := b.delayedNext
+	b.delayedNext++
+	b.delayed[n] = at
 	b.mu.Unlock()
-	time.AfterFunc(delay, func() {
-		defer b.reported()
+	fire := b.clock.At(at)
+	go func() {
+		<-fire
 		deliver()
-	})
+		b.mu.Lock()
+		delete(b.delayed, n)
+		b.notifyLocked()
+		b.mu.Unlock()
+	}()
 	return true
 }

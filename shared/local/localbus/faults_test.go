@@ -36,7 +36,7 @@ func TestEventFaults(t *testing.T) {
 			if err := b.SetEventFaults(tc.faults); err != nil {
 				t.Fatal(err)
 			}
-			start := time.Now()
+			start := b.Clock().Now()
 			for i := range 10 {
 				stream := fmt.Sprintf("st-%025d", i)
 				for j, n := range []string{"Stream Start", "Session Ended"} {
@@ -52,8 +52,8 @@ func TestEventFaults(t *testing.T) {
 			if got := b.FaultStats(); got != tc.wantStats {
 				t.Errorf("FaultStats = %+v, want %+v", got, tc.wantStats)
 			}
-			if tc.faults.Delay > 0 && time.Since(start) < tc.faults.DelayBy {
-				t.Errorf("idle after %v, before the delayed events (%v)", time.Since(start), tc.faults.DelayBy)
+			if took := b.Clock().Now().Sub(start); tc.faults.Delay > 0 && took != tc.faults.DelayBy {
+				t.Errorf("idle after %v, want after the delayed events (%v)", took, tc.faults.DelayBy)
 			}
 		})
 	}

@@ -83,7 +83,7 @@ func (q *queue) send(body string) string {
 // sendWith adds a message with message attributes, visible after delay, and returns its ID.
 func (q *queue) sendWith(body string, attrs map[string]messageAttribute, delay time.Duration) string {
 	sum := md5.Sum([]byte(body))
-	now := time.Now()
+	now := q.bus.clock.Now()
 	m := &message{id: uuid.NewString(), body: body, md5: hex.EncodeToString(sum[:]), sent: now, attrs: deliveredAttributes(attrs)}
 	if len(attrs) > 0 {
 		m.attrsMD5 = attributesMD5(attrs)
@@ -112,7 +112,7 @@ func (q *queue) dlqHolder() *queue {
 func (q *queue) deadLetter(body string, attrs map[string]string) string {
 	id := uuid.NewString()
 	q.bus.mu.Lock()
-	q.dlq = append(q.dlq, DeadLetter{MessageID: id, Body: body, Sent: time.Now(), Attributes: attrs})
+	q.dlq = append(q.dlq, DeadLetter{MessageID: id, Body: body, Sent: q.bus.clock.Now(), Attributes: attrs})
 	q.stats.DeadLettered++
 	q.stats.SentToDeadLetter++
 	q.bus.reportingLocked()
@@ -126,7 +126,7 @@ func (q *queue) deadLetter(body string, attrs map[string]string) string {
 // poll is the event source mapping: it hands batches to the handler until ctx ends.
 func (q *queue) poll(ctx context.Context) {
 	for {
-		b, wait, acts := q.next()
+		b, wakeAt, acts := q.next()
 		if len(acts) > 0 {
 			q.bus.emitAll(acts)
 			q.bus.reported()
@@ -139,30 +139,22 @@ func (q *queue) poll(ctx context.Context) {
 			}()
 			continue
 		}
-		var timer *time.Timer
 		var fire <-chan time.Time
-		if wait > 0 {
-			timer = time.NewTimer(wait)
-			fire = timer.C
+		if !wakeAt.IsZero() {
+			fire = q.bus.clock.At(wakeAt)
 		}
 		select {
 		case <-ctx.Done():
-			if timer != nil {
-				timer.Stop()
-			}
 			return
 		case <-q.wake:
 		case <-fire:
-		}
-		if timer != nil {
-			timer.Stop()
 		}
 	}
 }
 
 // next moves messages received MaxReceiveCount times to the DLQ and takes the next batch, if one
-// is due. Otherwise it returns how long to wait before looking again (0: until woken).
-func (q *queue) next() (_ *batch, _ time.Duration, acts []Activity) {
+// is due. Otherwise it returns when to look again by the bus's clock (zero: when woken).
+func (q *queue) next() (_ *batch, wakeAt time.Time, acts []Activity) {
 	q.bus.mu.Lock()
 	defer q.bus.mu.Unlock()
 	defer func() {
@@ -171,9 +163,9 @@ func (q *queue) next() (_ *batch, _ time.Duration, acts []Activity) {
 		}
 	}()
 	if q.handler == nil || q.bus.closed {
-		return nil, 0, nil
+		return nil, time.Time{}, nil
 	}
-	now := time.Now()
+	now := q.bus.clock.Now()
 	var visible []*message
 	var nextVisible time.Time
 	kept := q.messages[:0]
@@ -203,26 +195,24 @@ func (q *queue) next() (_ *batch, _ time.Duration, acts []Activity) {
 		q.messages = kept
 		q.bus.notifyLocked()
 	}
-	wait := time.Duration(0)
-	if !nextVisible.IsZero() {
-		wait = nextVisible.Sub(now)
-	}
 	if len(visible) == 0 {
 		q.windowStart = time.Time{}
-		return nil, wait, acts
+		return nil, nextVisible, acts
 	}
 	if q.running >= q.cfg.MaxConcurrency {
-		return nil, 0, acts // a finishing batch wakes the poller
+		return nil, time.Time{}, acts // a finishing batch wakes the poller
 	}
 	if len(visible) < q.cfg.BatchSize && q.cfg.BatchWindow > 0 {
 		if q.windowStart.IsZero() {
 			q.windowStart = now
+			q.bus.notifyLocked() // WaitSettled sees the window open
 		}
 		if end := q.windowStart.Add(q.cfg.BatchWindow); now.Before(end) {
-			if w := end.Sub(now); wait == 0 || w < wait {
-				wait = w
+			wakeAt := nextVisible
+			if wakeAt.IsZero() || end.Before(wakeAt) {
+				wakeAt = end
 			}
-			return nil, wait, acts
+			return nil, wakeAt, acts
 		}
 	}
 	q.windowStart = time.Time{}
@@ -264,7 +254,7 @@ func (q *queue) next() (_ *batch, _ time.Duration, acts []Activity) {
 	q.running++
 	q.stats.Batches++
 	q.bus.notifyLocked()
-	return b, 0, acts
+	return b, time.Time{}, acts
 }
 
 // deliver hands a batch to the handler and applies the outcome: deleted messages leave the
@@ -364,7 +354,7 @@ func (q *queue) changeVisibility(handle string, d time.Duration) error {
 		q.bus.mu.Unlock()
 		return fmt.Errorf("change visibility on %s: %w", q.cfg.Name, ErrReceiptHandleInvalid)
 	}
-	now := time.Now()
+	now := q.bus.clock.Now()
 	if !m.visibleAt.After(now) {
 		q.bus.mu.Unlock()
 		return fmt.Errorf("change visibility of %s on %s: %w", m.id, q.cfg.Name, ErrMessageNotInflight)

@@ -104,11 +104,16 @@ func TestSendMessageToQueueSDK(t *testing.T) {
 	if err != nil {
 		t.Fatalf("SendMessage: %v", err)
 	}
+	sent := b.Clock().Now()
+	waitIdle(t, b) // moves the clock past the delay
 	var m events.SQSMessage
 	select {
 	case m = <-got:
-	case <-time.After(waitTimeout):
+	default:
 		t.Fatal("the message was never delivered")
+	}
+	if waited := b.Clock().Now().Sub(sent); waited != 2*10*time.Millisecond {
+		t.Errorf("delivered %v after it was sent, want its delay of 2 SQS seconds (20ms)", waited)
 	}
 	if m.MessageId != aws.ToString(out.MessageId) || m.Body != `{"a":1}` || m.Md5OfMessageAttributes != aws.ToString(out.MD5OfMessageAttributes) {
 		t.Errorf("delivered %+v, want the message sent (%+v)", m, out)
@@ -119,7 +124,6 @@ func TestSendMessageToQueueSDK(t *testing.T) {
 	if a := m.MessageAttributes["blob"]; a.DataType != "Binary" || string(a.BinaryValue) != "\x00\x01\x02" {
 		t.Errorf("attribute blob %+v", a)
 	}
-	waitIdle(t, b)
 	if st := b.Stats().Queues[suite.FunctionArchive]; st.Sent != 1 || st.Deleted != 1 {
 		t.Errorf("stats %+v, want the message sent and deleted", st)
 	}
@@ -230,31 +234,40 @@ func TestSendMessageErrors(t *testing.T) {
 }
 
 // TestDeliveryDelay checks that an event routed to a queue with a delivery delay is delivered
-// no earlier than the delay after it was put.
+// the delay after it was put, by the bus's clock, on a manual clock and on the wall clock.
 func TestDeliveryDelay(t *testing.T) {
-	delivered := make(chan time.Time, 1)
-	bus, err := localbus.New(localbus.Config{
-		Rules: []localbus.Rule{{Name: "all", Bus: "b", Pattern: `{"source":["s"]}`, Queue: "q"}},
-		Queues: []localbus.QueueConfig{{Name: "q", DeliveryDelay: 150 * time.Millisecond,
-			Handler: func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
-				delivered <- time.Now()
-				return events.SQSEventResponse{}, nil
-			}}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bus.Close()
-	put := time.Now()
-	if _, err := bus.Put(localbus.Entry{Bus: "b", Source: "s", DetailType: "d", Detail: `{}`}); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case at := <-delivered:
-		if waited := at.Sub(put); waited < 150*time.Millisecond {
-			t.Errorf("delivered after %v, before the 150ms delay", waited)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("never delivered")
+	for name, clock := range map[string]localbus.Clock{"manual clock": localbus.NewManualClock(epoch), "wall clock": nil} {
+		t.Run(name, func(t *testing.T) {
+			delivered := make(chan time.Time, 1)
+			var bus *localbus.Bus
+			bus, err := localbus.New(localbus.Config{
+				Clock: clock,
+				Rules: []localbus.Rule{{Name: "all", Bus: "b", Pattern: `{"source":["s"]}`, Queue: "q"}},
+				Queues: []localbus.QueueConfig{{Name: "q", DeliveryDelay: 150 * time.Millisecond,
+					Handler: func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
+						delivered <- bus.Clock().Now()
+						return events.SQSEventResponse{}, nil
+					}}},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer bus.Close()
+			put := bus.Clock().Now()
+			if _, err := bus.Put(localbus.Entry{Bus: "b", Source: "s", DetailType: "d", Detail: `{}`}); err != nil {
+				t.Fatal(err)
+			}
+			if clock != nil {
+				waitIdle(t, bus)
+			}
+			select {
+			case at := <-delivered:
+				if waited := at.Sub(put); waited < 150*time.Millisecond || (clock != nil && waited != 150*time.Millisecond) {
+					t.Errorf("delivered after %v, want the 150ms delay", waited)
+				}
+			case <-time.After(waitTimeout):
+				t.Fatal("never delivered")
+			}
+		})
 	}
 }

@@ -340,7 +340,7 @@ var queueAttributeNames = []string{
 
 // attributes returns the queue's attributes; times in the API's seconds (Config.Second).
 func (b *Bus) attributes(ref queueRef) map[string]string {
-	now := time.Now()
+	now := b.clock.Now()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var visible, notVisible, delayed int
@@ -506,7 +506,7 @@ func (b *Bus) receiveMessage(_ string, p sqsParams) (sqsResult, *sqsError) {
 	for _, n := range append(append([]string{}, p.AttributeNames...), p.MessageSystemAttributeNames...) {
 		want[n] = true
 	}
-	now := time.Now()
+	now := b.clock.Now()
 	var msgs []receivedMessage
 	b.mu.Lock()
 	q := ref.q

@@ -1,4 +1,4 @@
-package ivssessions
+package catalog
 
 import (
 	"fmt"

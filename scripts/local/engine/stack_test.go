@@ -40,7 +40,7 @@ func TestSweepRate(t *testing.T) {
 	}{
 		{quota: 5, share: suite.DefaultIVSQuotaShare, want: deployed * SweepSpeedup},
 		{quota: 2, share: suite.DefaultIVSQuotaShare, want: 2},
-		{quota: 0, share: 1, want: suite.IVSCallsPerSecond},
+		{quota: 0, share: 1, want: min(suite.InstanceRate(suite.FunctionSweep, 1)*SweepSpeedup, suite.IVSCallsPerSecond)},
 		{quota: 5, share: 0.1, want: suite.InstanceRate(suite.FunctionSweep, 0.1) * SweepSpeedup},
 	} {
 		set := LocalSettings()

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -442,6 +443,19 @@ func checkReport(t *testing.T, root, archive string) {
 	overall, _ := reports["direct"]["overall"].(map[string]any)
 	if n, _ := overall["sessions"].(float64); n < 10 {
 		t.Errorf("the report counts %v sessions; want the scenarios'", overall["sessions"])
+	}
+	// The fleet scenario's regions and member account, each in the per-region breakdown.
+	places := map[string]float64{}
+	perRegion, _ := reports["direct"]["perRegion"].([]any)
+	for _, g := range perRegion {
+		g, _ := g.(map[string]any)
+		n, _ := g["sessions"].(float64)
+		places[fmt.Sprint(g["account"], "/", g["region"])] = n
+	}
+	for _, want := range []string{"123456789012/us-west-2", "123456789012/eu-west-1", "210987654321/eu-west-1"} {
+		if places[want] == 0 {
+			t.Errorf("the report's regions %v; want sessions of %s", places, want)
+		}
 	}
 }
 

@@ -51,9 +51,12 @@ const (
 	// SweepSpeedup is how many times faster than deployed the sweep paces its IVS calls
 	// locally: its pacing runs on a faster local clock, as SQS's waits do (DefaultSecond),
 	// because it sweeps every channel every earlier scenario created, one ListStreamSessions
-	// each, at 0.6 calls per second when deployed. Its rate stays within the local IVS's quota
-	// (see SweepRate), which every function's calls still meet in real time.
-	SweepSpeedup = 8
+	// each, at 0.3 calls per second per run when deployed (suite.InstanceRate: its share split
+	// between its live and its window run). A run stays within the local IVS's quota (see
+	// SweepRate), which every function's calls still meet in real time; the scenarios run the
+	// sweep's runs one at a time, so they never add up past it (were they to, the local IVS
+	// would throttle them, as IVS does).
+	SweepSpeedup = 16
 	// uncappedConcurrency stands in, locally, for a function whose event source mapping has no
 	// maximum concurrency (archive): that many emulators.
 	uncappedConcurrency = 3

@@ -13,14 +13,18 @@
 //     is lost; events in any order, duplicated or late end in one complete record. A merge that
 //     changes nothing writes nothing (no new S3 version on a redelivery). When the session went
 //     live, the refused session of its channel whose correction was applied last before it
-//     (corrections/ of that day and the day before, listed) gets nextSession pointing at it.
+//     (that day or the day before) gets nextSession pointing at it: the channel's applied
+//     corrections are read with one GET of their index (links/account=<account>/region=<region>/
+//     channel=<id>.json: session.AppliedCorrections), never listed.
 //   - An account-level record (a Concurrent Broadcasts or Concurrent Viewers limit breach: no
 //     channel, no stream) is written once, at
 //     account-events/year=YYYY/month=MM/day=DD/account=<account>/region=<region>/<trigger event
 //     id>.json, dated by the IVS event.
 //   - "IVS Channel Multitrack Corrected" (session.Corrected): written once at
 //     Corrected.ArchiveKey() (corrections/...; its outcome must be one of the fixed vocabulary;
-//     If-None-Match "*", so a duplicate is a no-op), and merged into the session's record, whose
+//     If-None-Match "*", so a duplicate is a no-op), added to its channel's index of applied
+//     corrections when it was applied (session.AppliedCorrections.With, s3doc.Update), and
+//     merged into the session's record, whose
 //     key is rebuilt from the correction's identity and dated by Corrected.SessionKey when that
 //     parses as this very session's key (else by the triggering event), so the session's record
 //     shows what became of its correction.

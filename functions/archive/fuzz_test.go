@@ -58,18 +58,6 @@ func (m *memS3) DeleteObject(_ context.Context, in *s3.DeleteObjectInput, _ ...f
 	return &s3.DeleteObjectOutput{}, nil
 }
 
-func (m *memS3) ListObjectsV2(_ context.Context, in *s3.ListObjectsV2Input, _ ...func(*s3.Options)) (*s3.ListObjectsV2Output, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := &s3.ListObjectsV2Output{}
-	for k := range m.objects {
-		if strings.HasPrefix(k, aws.ToString(in.Prefix)) {
-			out.Contents = append(out.Contents, types.Object{Key: aws.String(k)})
-		}
-	}
-	return out, nil
-}
-
 // FuzzHandle checks the archive's decoding and key derivation on arbitrary messages: it never
 // panics, a failure is either transient or a *invalid.FieldError, and every object it writes
 // lies under one of the archive's prefixes, at a key built by package session (no "..", no
@@ -98,7 +86,7 @@ func FuzzHandle(f *testing.F) {
 		}
 		for key, obj := range mem.objects {
 			under := false
-			for _, prefix := range []string{session.KeyPrefix, session.CorrectionKeyPrefix, session.AccountEventKeyPrefix, session.LiveKeyPrefix} {
+			for _, prefix := range []string{session.KeyPrefix, session.CorrectionKeyPrefix, session.AccountEventKeyPrefix, session.LiveKeyPrefix, session.LinkKeyPrefix} {
 				under = under || strings.HasPrefix(key, prefix)
 			}
 			if !under || strings.Contains(key, "..") || strings.Contains(key, "//") || len(key) > 1024 {

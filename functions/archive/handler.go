@@ -1,21 +1,17 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
 	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
-	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/liveindex"
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
 	"github.com/ivs-sessions/ivs-sessions/shared/redact"
@@ -26,13 +22,11 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/suiteevent"
 )
 
-// objectStore is the S3 API of the archive: the records and corrections are read and written
-// through shared/s3doc (GetObject, PutObject); the live index's entries are written and deleted
-// (shared/liveindex: PutObject, DeleteObject); a channel's corrections of a day are listed to
-// link a refused session to the session that went live after its correction.
+// objectStore is the S3 API of the archive: the records, corrections and each channel's index of
+// applied corrections are read and written through shared/s3doc (GetObject, PutObject); the
+// live index's entries are written and deleted (shared/liveindex: PutObject, DeleteObject).
 type objectStore interface {
 	liveindex.Writer
-	ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, optFns ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
 }
 
 var _ objectStore = (*s3.Client)(nil)
@@ -83,70 +77,56 @@ func (h *Handler) archiveEnriched(ctx context.Context, env *suiteevent.Event, d 
 	}
 	// The key comes from the record's identity (its channel ARN and stream ID, checked against
 	// its channelId, region and account) and its date, never from a free-text field.
-	key, err := rec.ArchiveKey()
+	id, key, err := rec.IdentityAndKey()
 	if err != nil {
 		return prefixField("detail.record.", err)
 	}
-	if err := h.merge(ctx, env, key, rec); err != nil {
+	if err := h.merge(ctx, env, key, id, rec); err != nil {
 		return err
 	}
-	return h.linkAfterCorrection(ctx, env, rec)
+	return h.linkAfterCorrection(ctx, env, id, key, rec)
 }
 
 // linkAfterCorrection links the refused session whose correction was applied last before rec's
-// session went live (on its channel, that day or the day before) to rec's session:
-// nextSession in the refused session's record. It runs for every record of a session that went
-// live (at go-live and at its end), so a correction archived after the go-live record is
-// linked at the session's end; a link that changes nothing writes nothing.
-func (h *Handler) linkAfterCorrection(ctx context.Context, env *suiteevent.Event, rec session.Record) error {
+// session (id, archived at key) went live, on its channel that day or the day before, to rec's
+// session: nextSession in the refused session's record. It runs for every record of a session
+// that went live (at go-live and at its end), so a correction archived after the go-live record
+// is linked at the session's end; a link that changes nothing writes nothing. The channel's
+// applied corrections are read from their index (session.AppliedCorrections: one GET), not
+// listed.
+func (h *Handler) linkAfterCorrection(ctx context.Context, env *suiteevent.Event, id session.Identity, key string, rec session.Record) error {
 	start := rec.StartTime
 	if !rec.WentLive() || start.IsZero() {
 		return nil
 	}
-	var (
-		best       string
-		bestStream string
-		bestAt     time.Time
-	)
-	for _, day := range []time.Time{start.AddDate(0, 0, -1), start} {
-		prefix := session.CorrectionDayPrefix(ivsevent.ChannelARN{Account: rec.Account, Region: rec.Region, ID: rec.ChannelID}, day)
-		p := s3.NewListObjectsV2Paginator(h.S3, &s3.ListObjectsV2Input{Bucket: aws.String(h.Cfg.Bucket), Prefix: aws.String(prefix)})
-		for p.HasMorePages() {
-			page, err := p.NextPage(ctx)
-			if err != nil {
-				return retryable.Own(fmt.Errorf("s3 list s3://%s/%s: %w", h.Cfg.Bucket, prefix, err))
-			}
-			for _, o := range page.Contents {
-				key := aws.ToString(o.Key)
-				stream, outcome, at, ok := session.ParseCorrectionKey(key)
-				if ok && outcome == session.CorrectionApplied && stream != rec.StreamID && !at.After(start) && at.After(bestAt) {
-					best, bestStream, bestAt = key, stream, at
-				}
-			}
-		}
+	linkKey, err := session.LinkKey(id.ChannelARN())
+	if err != nil {
+		return prefixField("detail.record.", err)
 	}
-	if best == "" {
+	var applied session.AppliedCorrections
+	if _, err := h.archive().Get(ctx, s3doc.AppliedIndex, linkKey, &applied); s3doc.IsNotFound(err) {
+		return nil // the channel has no applied correction
+	} else if err != nil {
+		return retryable.Own(err)
+	}
+	best, bestStream, ok := applied.LinkFor(id, start)
+	if !ok {
 		return nil
 	}
 	var c session.Corrected
 	if _, err := h.archive().Get(ctx, s3doc.Correction, best, &c); err != nil {
 		return retryable.Own(err)
 	}
-	id, err := c.Identity()
-	if err != nil || id.StreamID != bestStream || id.ChannelARN().String() != rec.ChannelARN {
+	refused, err := c.Identity()
+	if err != nil || refused.StreamID != bestStream || refused.ChannelARN() != id.ChannelARN() {
 		h.Log.WarnContext(ctx, "the correction object is not the correction of its key; nothing linked", keyEventID, env.ID, keyKey, best)
 		return nil
 	}
-	link := session.Record{
-		SchemaVersion: session.SchemaVersion, ChannelARN: rec.ChannelARN, ChannelID: rec.ChannelID, Region: id.Region, Account: id.Account,
-		StreamID:    bestStream,
-		NextSession: &session.SessionLink{StreamID: rec.StreamID, Key: rec.Key(), StartTime: start},
-	}
-	key, err := h.sessionKeyOf(ctx, env, c, id)
+	refusedKey, err := h.sessionKey(ctx, env, refused, c.SessionKey, c.SessionTime())
 	if err != nil {
 		return prefixField("detail.", err)
 	}
-	return h.merge(ctx, env, key, link)
+	return h.merge(ctx, env, refusedKey, refused, session.LinkRecord(refused, rec, key))
 }
 
 // archiveAccountEvent writes the record of an account-level event once, under
@@ -162,7 +142,7 @@ func (h *Handler) archiveAccountEvent(ctx context.Context, env *suiteevent.Event
 	if err != nil {
 		return prefixField("detail.", err)
 	}
-	rec = redact.Strings(rec)
+	rec = rec.Scrubbed()
 	rec.UpdatedAt = h.Now().UTC()
 	return h.putOnce(ctx, env, key, rec)
 }
@@ -173,86 +153,85 @@ func (h *Handler) archiveCorrected(ctx context.Context, env *suiteevent.Event, c
 	// Both keys come from the correction's identity (channel ARN and stream ID), its outcome
 	// (a fixed vocabulary) and its dates: the message's sessionKey is a claim, used only for
 	// its date and only when it names this very session.
-	key, err := c.ArchiveKey()
+	id, key, err := c.IdentityAndKey()
 	if err != nil {
 		return prefixField("detail.", err)
 	}
-	id, _ := c.Identity() // checked by ArchiveKey
 	c = redact.Strings(c) // whatever free text the message carries, scrubbed before it is kept
 	if err := h.putOnce(ctx, env, key, c); err != nil {
 		return err
 	}
-	correction := c.Correction
-	arn := id.ChannelARN()
-	rec := session.Record{
-		SchemaVersion: session.SchemaVersion,
-		ChannelARN:    arn.String(),
-		ChannelID:     id.ChannelID,
-		Region:        id.Region,
-		Account:       id.Account,
-		StreamID:      id.StreamID,
-		Correction:    &correction,
+	if c.Correction.Outcome == session.CorrectionApplied {
+		if err := h.indexApplied(ctx, env, id, key); err != nil {
+			return err
+		}
 	}
-	sessionKey, err := h.sessionKeyOf(ctx, env, c, id)
+	sessionKey, err := h.sessionKey(ctx, env, id, c.SessionKey, c.SessionTime())
 	if err != nil {
 		return prefixField("detail.", err)
 	}
-	return h.merge(ctx, env, sessionKey, rec)
+	return h.merge(ctx, env, sessionKey, id, c.CorrectionRecord(id))
 }
 
-// sessionKeyOf returns the key of the session record a correction belongs to (sessionKey),
-// dated by its trigger's time, else the correction's.
-func (h *Handler) sessionKeyOf(ctx context.Context, env *suiteevent.Event, c session.Corrected, id session.Identity) (string, error) {
-	at := c.Trigger.Time
-	if at.IsZero() {
-		at = c.Correction.At
+// indexApplied adds the applied correction of the session id, archived at key, to its
+// channel's index (session.AppliedCorrections), which links the next session on the channel to
+// it (linkAfterCorrection). An index that already holds it is not written again.
+func (h *Handler) indexApplied(ctx context.Context, env *suiteevent.Event, id session.Identity, key string) error {
+	linkKey, err := session.LinkKey(id.ChannelARN())
+	if err != nil {
+		return prefixField("detail.", err)
 	}
-	return h.sessionKey(ctx, env, c.SessionKey, id, at)
+	res, err := s3doc.Update(ctx, h.archive(), s3doc.AppliedIndex, linkKey, func(cur session.AppliedCorrections, _ bool) (session.AppliedCorrections, bool, error) {
+		next, changed := cur.With(key)
+		return next, changed, nil
+	})
+	if err != nil {
+		return retryable.Own(err)
+	}
+	if res.Written {
+		h.Metrics.Add(suite.MetricArchiveWrites, 1)
+		h.Log.InfoContext(ctx, "applied correction indexed", keyEventID, env.ID, keyKey, linkKey)
+	}
+	return nil
 }
 
-// sessionKey returns the key of the session id's record: dated by claimed (a message's
-// sessionKey) when that parses as the key of this very session (same account, region, channel
-// and stream), else by at. The key is rebuilt from the identity either way: a message's key is
-// a claim, never used as it is.
-func (h *Handler) sessionKey(ctx context.Context, env *suiteevent.Event, claimed string, id session.Identity, at time.Time) (string, error) {
-	if claimed != "" {
-		got, day, err := session.ParseSessionKey(claimed)
-		if err == nil && got == id {
-			return session.SessionKey(id, day)
-		}
+// sessionKey returns the key of the session id's record (session.SessionKeyFor), and logs a
+// message's sessionKey that is not its session's.
+func (h *Handler) sessionKey(ctx context.Context, env *suiteevent.Event, id session.Identity, claimed string, at time.Time) (string, error) {
+	key, rejected, err := session.SessionKeyFor(id, claimed, at)
+	if rejected {
 		h.Log.WarnContext(ctx, "the message's sessionKey is not its session's key; the key is dated by the event",
 			keyEventID, env.ID, keySessionKey, redact.Quote(claimed))
 	}
-	return session.SessionKey(id, at)
+	return key, err
 }
 
-// merge merges rec into the record at key: read, session.Merge, conditional write; again on a
-// lost race (s3doc.Update). A merge that changes nothing writes nothing. The live index follows
-// (session.LiveIndexChange): its entry is written before a record first says live, and deleted
-// after the record says ended or refused (a failed delete leaves a stale entry the sweep heals).
-func (h *Handler) merge(ctx context.Context, env *suiteevent.Event, key string, rec session.Record) error {
+// merge merges rec, the record of the session id, into the record at key (session.MergeArchived: read, merge, conditional
+// write; again on a lost race, s3doc.Update). A merge that changes nothing writes nothing. The
+// live index follows (session.LiveIndexChange): its entry is written before a record first says
+// live, and deleted after the record says ended or refused (a failed delete leaves a stale entry
+// the sweep heals).
+func (h *Handler) merge(ctx context.Context, env *suiteevent.Event, key string, id session.Identity, rec session.Record) error {
 	var existing, merged session.Record
 	var wasFound bool
 	res, err := s3doc.Update(ctx, h.archive(), s3doc.SessionRecord, key, func(cur session.Record, found bool) (session.Record, bool, error) {
 		existing, wasFound = cur, found
-		if found && !sameSession(cur, rec) {
-			// The key is derived from the identity, so only a hand-written or corrupt object
-			// gets here: merging would mix two sessions. Leave it to the DLQ and its alarm.
+		next, write, err := session.MergeArchived(cur, found, id, rec, h.Now())
+		if errors.Is(err, session.ErrOtherSession) {
+			// Leave it to the DLQ and its alarm.
 			return cur, false, retryable.Later(fmt.Sprintf("s3://%s/%s holds another session's record (%s %s)", h.Cfg.Bucket, key,
 				redact.Quote(cur.ChannelARN), redact.Quote(cur.StreamID)), 0, nil)
 		}
-		merged = session.Merge(cur, rec)
-		merged.UpdatedAt = cur.UpdatedAt
-		if found && sameJSON(merged, cur) {
-			return merged, false, nil
+		merged = next
+		if err != nil || !write {
+			return next, write, err
 		}
-		merged.UpdatedAt = h.Now().UTC()
-		if mark, _ := session.LiveIndexChange(cur, found, merged); mark {
+		if mark, _ := session.LiveIndexChange(cur, found, next); mark {
 			if err := liveindex.Mark(ctx, h.S3, h.Cfg.Bucket, key); err != nil {
 				return cur, false, err
 			}
 		}
-		return merged, true, nil
+		return next, true, nil
 	})
 	switch {
 	case err != nil:
@@ -279,14 +258,6 @@ func (h *Handler) merge(ctx context.Context, env *suiteevent.Event, key string, 
 	return nil
 }
 
-// sameSession reports whether two records have the same identity (account, region, channel,
-// stream).
-func sameSession(a, b session.Record) bool {
-	ia, errA := a.Identity()
-	ib, errB := b.Identity()
-	return errA == nil && errB == nil && ia == ib
-}
-
 // putOnce writes v at key unless an object is there already (a duplicate delivery).
 func (h *Handler) putOnce(ctx context.Context, env *suiteevent.Event, key string, v any) error {
 	_, err := h.archive().Create(ctx, key, v)
@@ -304,13 +275,6 @@ func (h *Handler) putOnce(ctx context.Context, env *suiteevent.Event, key string
 
 // archive is the archive bucket's documents.
 func (h *Handler) archive() s3doc.Bucket { return s3doc.Bucket{S3: h.S3, Name: h.Cfg.Bucket} }
-
-// sameJSON reports whether a and b encode to the same JSON.
-func sameJSON(a, b session.Record) bool {
-	ja, errA := json.Marshal(a)
-	jb, errB := json.Marshal(b)
-	return errA == nil && errB == nil && bytes.Equal(ja, jb)
-}
 
 // prefixField returns err's *invalid.FieldError with prefix put before its field (prefix
 // alone when the field is empty); other errors are wrapped with prefix.

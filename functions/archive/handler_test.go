@@ -260,8 +260,20 @@ func TestCorrections(t *testing.T) {
 		if puts, _ := s.faults.counts(); puts != putsBefore+1 {
 			t.Errorf("a duplicate correction made %d writes, want 1 (refused by If-None-Match) and no session write", puts-putsBefore)
 		}
-		if keys := s.keys(t); len(keys) != 2 {
-			t.Errorf("objects %v, want the session and the correction", keys)
+		if keys := s.keys(t); len(keys) != 3 {
+			t.Errorf("objects %v, want the session, the correction and the channel's applied corrections", keys)
+		}
+		arn, err := ivsevent.ParseChannelARN(sampleARN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		linkKey, err := session.LinkKey(arn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var applied session.AppliedCorrections
+		if err := json.Unmarshal(s.object(t, linkKey), &applied); err != nil || !slices.Equal(applied.Keys, []string{correctionKey}) {
+			t.Errorf("the channel's applied corrections %v (%v), want [%s]", applied.Keys, err, correctionKey)
 		}
 	})
 	t.Run("before its session, without a session key", func(t *testing.T) {

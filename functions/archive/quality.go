@@ -24,15 +24,8 @@ func (h *Handler) archiveQuality(ctx context.Context, env *suiteevent.Event, q s
 		return &invalid.FieldError{Field: "detail.quality.verdict", Want: "healthy, degraded or unknown", Got: ""}
 	}
 	report := q.Quality
-	rec := session.Record{
-		SchemaVersion: session.SchemaVersion,
-		ChannelARN:    arn.String(),
-		ChannelID:     arn.ID,
-		Region:        arn.Region,
-		Account:       arn.Account,
-		StreamID:      q.StreamID,
-		Quality:       &report,
-	}
+	rec := id.Stub()
+	rec.Quality = &report
 	at := report.WindowStart
 	if at.IsZero() {
 		at = q.Trigger.Time
@@ -41,9 +34,9 @@ func (h *Handler) archiveQuality(ctx context.Context, env *suiteevent.Event, q s
 		return &invalid.FieldError{Field: "detail.sessionKey", Want: "the session record's key, or a window start to date it", Got: ""}
 	}
 	// The key is rebuilt from the checked identity; the message's sessionKey only dates it.
-	key, err := h.sessionKey(ctx, env, q.SessionKey, id, at)
+	key, err := h.sessionKey(ctx, env, id, q.SessionKey, at)
 	if err != nil {
 		return prefixField("detail.", err)
 	}
-	return h.merge(ctx, env, key, rec)
+	return h.merge(ctx, env, key, id, rec)
 }

@@ -378,7 +378,11 @@ func (e *env) channel(arn string) types.Channel {
 // leaseOf returns the lease of the channel as S3 holds it, or nil when there is none.
 func (e *env) leaseOf(arn string) map[string]any {
 	e.t.Helper()
-	key, err := lockKey(arn)
+	a, err := ivsevent.ParseChannelARN(arn)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	key, err := session.LockKey(a)
 	if err != nil {
 		e.t.Fatal(err)
 	}

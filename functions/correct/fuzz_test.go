@@ -9,6 +9,7 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+	"github.com/ivs-sessions/ivs-sessions/shared/session"
 )
 
 // FuzzParse checks the corrector's decoding on arbitrary messages: it never panics, a message
@@ -44,7 +45,7 @@ func FuzzParse(f *testing.F) {
 		if _, err := ivsevent.ParseChannelARN(r.ChannelARN); err != nil || !ivsevent.ValidStreamID(r.StreamID) {
 			t.Fatalf("accepted channel %q stream %q", r.ChannelARN, r.StreamID)
 		}
-		if _, err := lockKey(r.ChannelARN); err != nil {
+		if _, err := session.LockKey(j.id.ChannelARN()); err != nil || j.arn != r.ChannelARN {
 			t.Fatalf("accepted a channel whose lease key cannot be built: %v", err)
 		}
 	})

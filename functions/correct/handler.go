@@ -120,7 +120,9 @@ type job struct {
 	eventTime time.Time
 	replay    string // the envelope's replay-name: set when EventBridge replays an archive
 	enriched  session.Enriched
-	code      string // the code the decision is made for
+	id        session.Identity // the session's, parsed once from the record's channel ARN and stream ID
+	arn       string           // its channel ARN
+	code      string           // the code the decision is made for
 }
 
 // Handle corrects the channel of the enriched session in m.Body. It returns nil when the
@@ -168,12 +170,17 @@ func parse(body []byte) (job, error) {
 	if d.Action != multitrack.ActionApply {
 		return job{}, &invalid.FieldError{Field: "detail.decision.action", Want: `"apply" (the CorrectionsNeeded rule routes only those)`, Got: string(d.Action)}
 	}
-	if _, err := ivsevent.ParseChannelARN(r.ChannelARN); err != nil {
+	arn, err := ivsevent.ParseChannelARN(r.ChannelARN)
+	if err != nil {
 		return job{}, &invalid.FieldError{Field: "detail.record.channelArn", Want: "an IVS channel ARN (arn:aws:ivs:<region>:<account>:channel/<id>)", Got: r.ChannelARN}
 	}
 	if err := ivsevent.CheckStreamID("detail.record.streamId", r.StreamID); err != nil {
 		return job{}, err
 	}
+	if j.id, err = session.IdentityOf(arn, r.StreamID); err != nil {
+		return job{}, &invalid.FieldError{Field: "detail.record.channelArn", Want: "an IVS channel ARN whose identity makes keys", Got: r.ChannelARN, Err: err}
+	}
+	j.arn = arn.String()
 	j.code = d.Code
 	if j.code == "" {
 		j.code = r.Code
@@ -181,84 +188,120 @@ func parse(body []byte) (job, error) {
 	return j, nil
 }
 
+// correct corrects the channel of job j, phase by phase: an event the channel is not touched
+// for (skip), the channel's lease (lock), the channel read and the policy's decision on it
+// (decide), a dry run, then the session's intent record (resume), and the change itself
+// (apply).
 func (h *Handler) correct(ctx context.Context, m batch.Message, j job) error {
 	rec := &j.enriched.Record
-	arn := rec.ChannelARN
-	c := session.Corrected{ChannelARN: arn, StreamID: rec.StreamID, SessionKey: rec.Key(), Trigger: j.enriched.Trigger}
-	cfg := h.Cfg.Correction
+	c := session.Corrected{ChannelARN: j.arn, StreamID: rec.StreamID, SessionKey: rec.Key(), Trigger: j.enriched.Trigger}
 	in := multitrack.Input{Code: j.code, TopVideoHeight: rec.TopVideoHeight()}
-
-	if j.replay != "" {
-		// A replay of the suite's archive rebuilds the archive (the archive function receives the
-		// replayed corrections too); it never changes a channel, which a person may have changed
-		// since.
-		h.Metrics.Add(suite.MetricCorrections, 1, metrics.Dim{Name: suite.DimensionOutcome, Value: outcomeReplay})
-		h.Log.InfoContext(ctx, "replayed event: no channel is touched", keyChannelARN, arn, keyStreamID, rec.StreamID, keyReplay, j.replay)
-		return nil
+	if done, err := h.skip(ctx, j, c, in); done {
+		return err
 	}
-	if cfg.Mode == multitrack.ModeOff {
-		// The policy skips every session without looking at the channel: spare the IVS quota.
-		d := multitrack.Decide(in, cfg)
-		return h.publish(ctx, c, session.CorrectionUnchanged, d, d.Reason, h.now())
-	}
-
-	release, err := h.lock(ctx, m, arn)
+	release, err := h.lock(ctx, m, j)
 	if err != nil {
 		return err
 	}
 	defer release()
 
-	out, err := h.Channels.GetChannel(ctx, &ivs.GetChannelInput{Arn: aws.String(arn)})
-	switch {
-	case retryable.Code(err) == codeNotFound:
-		return h.fail(ctx, m, c, j.enriched.Decision, "the channel no longer exists (GetChannel: ResourceNotFoundException)")
-	case err != nil:
-		return fmt.Errorf("get channel %s: %w", arn, err)
-	case out.Channel == nil:
-		return retryable.Later("get channel "+arn+": the response has no channel", 0, nil)
+	ch, d, err := h.decide(ctx, m, j, &c, in)
+	if err != nil || d.Action == "" {
+		return err
 	}
-	ch := *out.Channel
-	in.Channel, in.Tags = ch, ch.Tags
-	d := multitrack.Decide(in, cfg)
-	c.Before = session.ChannelOf(&ch)
-
 	if d.Action == multitrack.ActionApply && d.DryRun {
 		after := multitrack.Apply(ch, *d.Change)
 		c.After = session.ChannelOf(&after)
 		return h.publish(ctx, c, session.CorrectionDryRun, d, "correction mode dry-run: UpdateChannel was not called", h.now())
 	}
-
-	ikey, err := intentKey(arn, rec.StreamID)
+	ikey, err := session.IntentKey(j.id)
 	if err != nil {
 		return err
 	}
+	if done, err := h.resume(ctx, m, c, ch, d, ikey); done {
+		return err
+	}
+	return h.apply(ctx, m, j, c, ch, d, ikey)
+}
+
+// skip handles the events that never touch the channel: a replay of the suite's archive, and
+// every event when the policy is off. done reports that the message is handled (err says how).
+func (h *Handler) skip(ctx context.Context, j job, c session.Corrected, in multitrack.Input) (done bool, err error) {
+	cfg := h.Cfg.Correction
+	switch {
+	case j.replay != "":
+		// A replay of the suite's archive rebuilds the archive (the archive function receives the
+		// replayed corrections too); it never changes a channel, which a person may have changed
+		// since.
+		h.Metrics.Add(suite.MetricCorrections, 1, metrics.Dim{Name: suite.DimensionOutcome, Value: outcomeReplay})
+		h.Log.InfoContext(ctx, "replayed event: no channel is touched", keyChannelARN, j.arn, keyStreamID, j.id.StreamID, keyReplay, j.replay)
+		return true, nil
+	case cfg.Mode == multitrack.ModeOff:
+		// The policy skips every session without looking at the channel: spare the IVS quota.
+		d := multitrack.Decide(in, cfg)
+		return true, h.publish(ctx, c, session.CorrectionUnchanged, d, d.Reason, h.now())
+	}
+	return false, nil
+}
+
+// decide reads the channel (GetChannel) and has the policy decide again on it as it is now;
+// c.Before is the channel read. A channel gone fails the correction for good: the returned
+// decision is then empty and err is the failure's outcome.
+func (h *Handler) decide(ctx context.Context, m batch.Message, j job, c *session.Corrected, in multitrack.Input) (types.Channel, multitrack.Decision, error) {
+	out, err := h.Channels.GetChannel(ctx, &ivs.GetChannelInput{Arn: aws.String(j.arn)})
+	switch {
+	case retryable.Code(err) == codeNotFound:
+		return types.Channel{}, multitrack.Decision{}, h.fail(ctx, m, *c, j.enriched.Decision, "the channel no longer exists (GetChannel: ResourceNotFoundException)")
+	case err != nil:
+		return types.Channel{}, multitrack.Decision{}, fmt.Errorf("get channel %s: %w", j.arn, err)
+	case out.Channel == nil:
+		return types.Channel{}, multitrack.Decision{}, retryable.Later("get channel "+j.arn+": the response has no channel", 0, nil)
+	}
+	ch := *out.Channel
+	in.Channel, in.Tags = ch, ch.Tags
+	c.Before = session.ChannelOf(&ch)
+	return ch, multitrack.Decide(in, h.Cfg.Correction), nil
+}
+
+// resume follows the session's intent record (nextStep): a change already made is published
+// "applied" from the record; one made and changed back since is never made again; a decision
+// with nothing to change is published "unchanged". done is false when the change is to be
+// made (apply).
+func (h *Handler) resume(ctx context.Context, m batch.Message, c session.Corrected, ch types.Channel, d multitrack.Decision, ikey string) (done bool, err error) {
 	intent, err := h.readIntent(ctx, ikey)
 	if err != nil {
-		return retryable.Own(fmt.Errorf("read the intent of %s: %w", arn, err))
+		return true, retryable.Own(fmt.Errorf("read the intent of %s: %w", c.ChannelARN, err))
 	}
 	switch nextStep(intent.State, d.Action) {
 	case stepDone:
-		h.Log.InfoContext(ctx, "correction already applied and published", keyChannelARN, arn, keyStreamID, rec.StreamID, keyMessageID, m.ID)
-		return nil
+		h.Log.InfoContext(ctx, "correction already applied and published", keyChannelARN, c.ChannelARN, keyStreamID, c.StreamID, keyMessageID, m.ID)
+		return true, nil
 	case stepLeave:
 		h.Metrics.Add(suite.MetricCorrections, 1, metrics.Dim{Name: suite.DimensionOutcome, Value: outcomeReverted})
 		h.Log.WarnContext(ctx, "the suite applied this correction and the channel was changed since: not applied again",
-			keyChannelARN, arn, keyStreamID, rec.StreamID, keyMessageID, m.ID, keyDetail, d.Reason)
-		return nil
+			keyChannelARN, c.ChannelARN, keyStreamID, c.StreamID, keyMessageID, m.ID, keyDetail, d.Reason)
+		return true, nil
 	case stepRecover:
-		return h.recover(ctx, c, ch, intent, ikey)
+		return true, h.recover(ctx, c, ch, intent, ikey)
 	case stepUnchanged:
 		// A duplicate or a redelivery after the change, another writer, an opt-out tag added
 		// since, or a permission withdrawn: nothing to call.
 		c.After = c.Before
-		return h.publish(ctx, c, session.CorrectionUnchanged, d, d.Reason, h.now())
+		return true, h.publish(ctx, c, session.CorrectionUnchanged, d, d.Reason, h.now())
 	}
+	return false, nil
+}
 
+// apply makes the change: past the trigger's maximum age it gives up (giveUp); a live channel
+// waits (GetStream); else it writes the intent, calls UpdateChannel (ConflictException: wait;
+// ValidationException and other permanent errors: publish "failed" and dead-letter), records
+// the change and publishes "applied".
+func (h *Handler) apply(ctx context.Context, m batch.Message, j job, c session.Corrected, ch types.Channel, d multitrack.Decision, ikey string) error {
 	f := freshnessOf(j.enriched.Trigger.Time, j.eventTime, m.Sent, h.now(), h.Cfg.MaxAge)
 	if f.expired(h.now()) {
 		return h.giveUp(ctx, m, c, d, f)
 	}
-	live, err := h.live(ctx, arn)
+	live, err := h.live(ctx, j.arn)
 	switch {
 	case retryable.Code(err) == codeNotFound:
 		return h.fail(ctx, m, c, d, "the channel no longer exists (GetStream: ResourceNotFoundException)")
@@ -270,14 +313,14 @@ func (h *Handler) correct(ctx context.Context, m batch.Message, j job) error {
 
 	change := *d.Change
 	if err := h.writeIntent(ctx, ikey, intentRecord{State: intentPending, Owner: m.ID, Decision: d, Before: c.Before, At: h.now().UTC()}); err != nil {
-		return retryable.Own(fmt.Errorf("write the intent of %s: %w", arn, err))
+		return retryable.Own(fmt.Errorf("write the intent of %s: %w", j.arn, err))
 	}
-	upd, err := h.Updater.UpdateChannel(ctx, change.UpdateChannelInput(arn), change.ClientOptions()...)
+	upd, err := h.Updater.UpdateChannel(ctx, change.UpdateChannelInput(j.arn), change.ClientOptions()...)
 	switch {
 	case retryable.Code(err) == codeConflict:
 		return h.wait(ctx, m, c, f, "the channel went live again (UpdateChannel: ConflictException)")
 	case err != nil && retryable.Is(err):
-		return fmt.Errorf("update channel %s: %w", arn, err)
+		return fmt.Errorf("update channel %s: %w", j.arn, err)
 	case err != nil:
 		// ValidationException, PendingVerification, ResourceNotFoundException: a retry cannot
 		// fix it; a person can, then redrive the message.
@@ -291,7 +334,7 @@ func (h *Handler) correct(ctx context.Context, m batch.Message, j job) error {
 	applied := intentRecord{State: intentApplied, Owner: m.ID, Decision: d, Before: c.Before, After: c.After, At: h.now().UTC()}
 	if err := h.writeIntent(ctx, ikey, applied); err != nil {
 		// The pending record stands: a redelivery finds the channel changed and recovers.
-		h.Log.WarnContext(ctx, "the applied correction was not recorded; a redelivery recovers it", keyChannelARN, arn, keyErr, err)
+		h.Log.WarnContext(ctx, "the applied correction was not recorded; a redelivery recovers it", keyChannelARN, j.arn, keyErr, err)
 	}
 	return h.recover(ctx, c, after, applied, ikey)
 }
@@ -349,8 +392,9 @@ func (h *Handler) fail(ctx context.Context, m batch.Message, c session.Corrected
 //
 // Without the lease, two deliveries could both read the channel before either changed it, and
 // both call UpdateChannel; with it, the second reads the channel the first corrected.
-func (h *Handler) lock(ctx context.Context, m batch.Message, arn string) (func(), error) {
-	key, err := lockKey(arn)
+func (h *Handler) lock(ctx context.Context, m batch.Message, j job) (func(), error) {
+	arn := j.arn
+	key, err := session.LockKey(j.id.ChannelARN())
 	if err != nil {
 		return nil, err
 	}
@@ -372,16 +416,6 @@ func (h *Handler) lock(ctx context.Context, m batch.Message, arn string) (func()
 				keyExpires, le.Expires, keyErr, err)
 		}
 	}, nil
-}
-
-// lockKey returns the key of the channel's lease (session.LockKey):
-// locks/account=<account>/region=<region>/channel=<channel id>.json.
-func lockKey(channelARN string) (string, error) {
-	a, err := ivsevent.ParseChannelARN(channelARN)
-	if err == nil {
-		return session.LockKey(a)
-	}
-	return "", fmt.Errorf("lease of %s: %w", channelARN, err)
 }
 
 // live reports whether the channel has a live stream: GetStream answers ChannelNotBroadcasting

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/s3doc"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
@@ -24,20 +23,6 @@ type intentRecord struct {
 	Before   *session.Channel    `json:"before,omitempty"`
 	After    *session.Channel    `json:"after,omitempty"`
 	At       time.Time           `json:"at,omitzero"` // when UpdateChannel succeeded (or was about to be called)
-}
-
-// intentKey returns the key of a session's intent record:
-// locks/intent/account=<account>/region=<region>/channel=<channel id>/<stream id>.json (session.IntentKey).
-func intentKey(channelARN, streamID string) (string, error) {
-	a, err := ivsevent.ParseChannelARN(channelARN)
-	if err != nil {
-		return "", fmt.Errorf("intent of %s: %w", channelARN, err)
-	}
-	id, err := session.IdentityOf(a, streamID)
-	if err != nil {
-		return "", fmt.Errorf("intent of %s: %w", channelARN, err)
-	}
-	return session.IntentKey(id)
 }
 
 // readIntent returns the intent record at key, or a zero record (intentNone) when there is none.

@@ -308,7 +308,7 @@ type fleet struct {
 	start    time.Time
 	emf      awstest.Buffer // what the functions' metrics wrote (EMF)
 	byStream counter        // enrich's GetStreamSession calls by stream ID
-	links    atomic.Int64   // the archive's correction-link LISTs (counted, not sent)
+	links    atomic.Int64   // the archive's correction-link GETs (counted, not sent)
 }
 
 func (f *fleet) ivsClient(caller string, p *ivsquota.Pacer) *ivs.Client {
@@ -687,7 +687,7 @@ func (f *fleet) archiveWork(done <-chan struct{}, c *s3.Client) {
 				continue
 			}
 			rec := env.Detail.Record
-			key, err := rec.ArchiveKey()
+			id, key, err := rec.IdentityAndKey()
 			if err != nil {
 				f.t.Errorf("archive key: %v", err)
 				continue
@@ -696,9 +696,9 @@ func (f *fleet) archiveWork(done <-chan struct{}, c *s3.Client) {
 			var found bool
 			res, err := s3doc.Update(f.ctx, b, s3doc.SessionRecord, key, func(cur session.Record, ok bool) (session.Record, bool, error) {
 				before, found = cur, ok
-				merged = session.Merge(cur, rec)
-				if ok && bytes.Equal(mustJSON(merged), mustJSON(cur)) {
-					return merged, false, nil
+				next, write, err := session.MergeArchived(cur, ok, id, rec, time.Now())
+				if merged = next; err != nil || !write {
+					return next, write, err
 				}
 				if mark, _ := session.LiveIndexChange(cur, ok, merged); mark {
 					if err := liveindex.Mark(f.ctx, c, fleetBucket, key); err != nil {
@@ -715,18 +715,13 @@ func (f *fleet) archiveWork(done <-chan struct{}, c *s3.Client) {
 				_ = liveindex.Clear(f.ctx, c, fleetBucket, key)
 			}
 			// The archive links a session that went live to the correction applied before it:
-			// it lists the channel's corrections of the session's day and the day before. Counted,
-			// not sent: the local S3 lists by reading every key it holds.
+			// it reads its channel's index of applied corrections (one GET). Counted, not sent
+			// (the fleet's corrections are not archived).
 			if rec.WentLive() && !rec.StartTime.IsZero() {
-				f.links.Add(2)
+				f.links.Add(1)
 			}
 		}
 	}
-}
-
-func mustJSON(v any) []byte {
-	b, _ := json.Marshal(v)
-	return b
 }
 
 // percentile returns the p-th percentile (0 to 100) of ds.
@@ -801,7 +796,7 @@ func (f *fleet) report(plan []*planned, weights [24]float64, isPeak func(time.Ti
 		return float64(c) / float64(max(n, 1))
 	}
 	s3r := f.s3Reqs.snapshot()
-	s3r["archive/LIST"] += int(f.links.Load())
+	s3r["archive/GET"] += int(f.links.Load())
 	fmt.Printf("\n== fleet: one region, %d channels, %d sessions in a day (%d refused), peak %.1fx the mean at 19:00-21:59, %.1f%% of events lost, %.1f%% of sessions lost whole\n",
 		*fleetChannels, connected, refused, slices.Max(weights[:]), *fleetLost*100, *fleetLostAll*100)
 	fmt.Printf("sessions: %d ended: %d lost (not archived), %d not finished, %d without start or tracks, %d not reaching quality with start, end and tracks; %d refused\n",
@@ -821,7 +816,7 @@ func (f *fleet) report(plan []*planned, weights [24]float64, isPeak func(time.Ti
 	fmt.Printf("window: %d runs over %.1f h: IVS %d ListChannels %d ListStreamSessions %d GetStreamSession; S3 %d GET %d PUT %d LIST\n", windowRuns, windowSpan.Hours(),
 		calls["sweep-window/ListChannels"], calls["sweep-window/ListStreamSessions"], calls["sweep-window/GetStreamSession"],
 		s3r["sweep-window/GET"], s3r["sweep-window/PUT"], s3r["sweep-window/LIST"])
-	fmt.Printf("live path: enrich S3 %d GET; archive S3 %d GET %d PUT %d LIST (the correction link, counted) %d DELETE; bus %d entries; enrich queue %d messages in %d batches; archive %d messages in %d batches; IVS enrich %d GetStreamSession\n",
+	fmt.Printf("live path: enrich S3 %d GET; archive S3 %d GET (with the correction link's, counted) %d PUT %d LIST %d DELETE; bus %d entries; enrich queue %d messages in %d batches; archive %d messages in %d batches; IVS enrich %d GetStreamSession\n",
 		s3r["enrich/GET"], s3r["archive/GET"], s3r["archive/PUT"], s3r["archive/LIST"], s3r["archive/DELETE"], f.bus.entries.Load(), f.enrichQ.sends, f.enrichQ.batches,
 		f.archiveQ.sends, f.archiveQ.batches, calls["enrich/GetStreamSession"])
 	f.costs(connected, s3r, liveRuns, windowRuns)

@@ -214,8 +214,7 @@ func (s *ivsSessions) grant(p IvsSessionsProps) {
 	// archive reads and conditionally writes records under its prefixes, and nothing else: no
 	// delete (a merge writes a new version), no tagging, no ACLs. ListBucket (on the bucket, not
 	// its objects) makes a missing record answer NoSuchKey instead of AccessDenied, which the
-	// function reads as "a new record", and lists a channel's corrections of a day (to link a
-	// refused session to the session that went live after its correction).
+	// function reads as "a new record" (and a channel without applied corrections as one).
 	objects := make([]*string, 0, len(ArchivePrefixes))
 	for _, prefix := range ArchivePrefixes {
 		objects = append(objects, s.storage.archive.ArnForObjects(jsii.String(prefix+"*")))
@@ -237,11 +236,11 @@ func (s *ivsSessions) grant(p IvsSessionsProps) {
 	}))
 	cdknag.NagSuppressions_AddResourceSuppressions(archive.role, &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-IAM5"),
-		Reason: jsii.String("Object keys under the archive's own prefixes (sessions/, corrections/, account-events/) in the archive bucket: " +
-			"the function reads and conditionally rewrites one record per session, whose keys cannot be listed in advance. " +
+		Reason: jsii.String("Object keys under the archive's own prefixes (sessions/, corrections/, account-events/, links/) in the archive bucket: " +
+			"the function reads and conditionally rewrites one record per session (and one index per channel), whose keys cannot be listed in advance. " +
 			"Actions are exactly s3:GetObject and s3:PutObject; under live/ (the index of live sessions) exactly s3:PutObject and s3:DeleteObject."),
 		AppliesTo: &[]any{
-			&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::<.*ArchiveBucket[0-9A-F]{8}\.Arn>\/(sessions|corrections|account-events|live)\/\*$/`)},
+			&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::<.*ArchiveBucket[0-9A-F]{8}\.Arn>\/(sessions|corrections|account-events|links|live)\/\*$/`)},
 		},
 	}}, jsii.Bool(true))
 }

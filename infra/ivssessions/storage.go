@@ -19,6 +19,10 @@ const (
 	// AccountEventsPrefix holds the records of account-level events (limit breaches with no
 	// channel).
 	AccountEventsPrefix = session.AccountEventKeyPrefix
+	// LinksPrefix holds each channel's index of applied corrections
+	// (session.AppliedCorrections), which links a refused session to the next session on its
+	// channel. Not a record: no table covers it.
+	LinksPrefix = session.LinkKeyPrefix
 )
 
 // LocksPrefix holds correct's per-channel leases (locks/channel=<id>.json, shared/lease), which
@@ -27,7 +31,7 @@ const (
 const LocksPrefix = session.LockKeyPrefix
 
 // ArchivePrefixes are the prefixes the archive function reads and writes, and nothing else.
-var ArchivePrefixes = []string{SessionsPrefix, CorrectionsPrefix, AccountEventsPrefix}
+var ArchivePrefixes = []string{SessionsPrefix, CorrectionsPrefix, AccountEventsPrefix, LinksPrefix}
 
 // Lifecycle of the buckets.
 const (

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
@@ -20,6 +19,7 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/scripts/local/engine"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/localbus"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
 
@@ -68,29 +68,26 @@ var faultKinds = []string{kIVSThrottle, kIVS5xx, kIVSLatency, kS3Error, kS3LostA
 	kPutEventsFailure, kPutEventsPartial, kEventLost, kEventDuplicate, kEventReordered, kEventLate,
 	kKillMidBatch, kKillAfterUpdate}
 
-// injector injects the soak's faults into the local stack (engine.Config.Wrap and WrapSink)
+// injector injects the soak's faults into the local stack (engine.Config.Wrap, the local bus's
+// EventFaults)
 // and records each one against the stream or channel it touched.
 type injector struct {
 	seed  uint64
 	rates Rates
 	stack func() *engine.Stack // set once the stack runs
 
-	mu       sync.Mutex
-	seen     map[string]int            // decision subject -> times seen
-	counts   map[string]int            // fault kind -> injected
-	bySubj   map[string]map[string]int // stream ID or channel ARN -> kind -> count
-	updates  map[string]int            // channel ARN -> UpdateChannel calls IVS applied
-	late     []ivstest.Event           // held until the end
-	delayed  sync.WaitGroup            // reordered events in flight
-	lost     map[string]bool           // event IDs not delivered
-	killed   []string                  // what was killed, for the report
-	sinkNext ivstest.Sink
-	aliases  map[string]string // stream ID, channel ARN or ID -> the plan's stable name
+	mu      sync.Mutex
+	seen    map[string]int            // decision subject -> times seen
+	counts  map[string]int            // fault kind -> injected
+	bySubj  map[string]map[string]int // stream ID or channel ARN -> kind -> count
+	updates map[string]int            // channel ARN -> UpdateChannel calls IVS applied
+	killed  []string                  // what was killed, for the report
+	aliases map[string]string         // stream ID, channel ARN or ID -> the plan's stable name
 }
 
 func newInjector(seed uint64, rates Rates) *injector {
 	return &injector{seed: seed, rates: rates, seen: map[string]int{}, counts: map[string]int{},
-		bySubj: map[string]map[string]int{}, updates: map[string]int{}, lost: map[string]bool{},
+		bySubj: map[string]map[string]int{}, updates: map[string]int{},
 		aliases: map[string]string{}}
 }
 
@@ -462,74 +459,25 @@ func (in *injector) kill(kind, fn string, subj ...string) {
 	in.mu.Unlock()
 }
 
-// wrapSink is engine.Config.WrapSink: IVS's events are lost, duplicated, reordered (delivered
-// up to 2 s later, after events that followed them) or late (held until the rest of the run is
-// done, as an event that arrives hours late). Only events whose loss the archive can make up
-// for without the sweep of issue 12 may be lost: never a session's Session Ended.
-func (in *injector) wrapSink(next ivstest.Sink) ivstest.Sink {
-	in.sinkNext = next
-	return ivstest.SinkFunc(func(ctx context.Context, ev ivstest.Event) error {
-		_, name, stream := eventFacts(ev.JSON)
-		id := in.stable(string(ev.JSON)) + " " + name
-		switch {
-		case name != ivsevent.EventSessionEnded && in.roll(kEventLost, id, in.rates.EventLost):
-			in.note(kEventLost, stream)
-			in.mu.Lock()
-			in.lost[id] = true
-			in.mu.Unlock()
-			return nil
-		case in.roll(kEventLate, id, in.rates.EventLate):
-			in.note(kEventLate, stream)
-			in.mu.Lock()
-			in.late = append(in.late, ev)
-			in.mu.Unlock()
-			return nil
-		case in.roll(kEventReordered, id, in.rates.EventReordered):
-			in.note(kEventReordered, stream)
-			d := time.Duration(200+unit(in.seed, "reorder", id, 0)*1800) * time.Millisecond
-			in.delayed.Add(1)
-			go func() {
-				defer in.delayed.Done()
-				time.Sleep(d)
-				_ = next.Send(context.Background(), ev)
-			}()
-			return nil
-		}
-		if err := next.Send(ctx, ev); err != nil {
-			return err
-		}
-		if in.roll(kEventDuplicate, id, in.rates.EventDuplicate) {
-			in.note(kEventDuplicate, stream)
-			return next.Send(ctx, ev)
-		}
-		return nil
-	})
-}
-
-// flushLate delivers the held events, after the reordered ones.
-func (in *injector) flushLate(ctx context.Context) error {
-	in.delayed.Wait()
-	in.mu.Lock()
-	late := in.late
-	in.late = nil
-	in.mu.Unlock()
-	for _, ev := range late {
-		if err := in.sinkNext.Send(ctx, ev); err != nil {
-			return err
-		}
+// decide is the local bus's EventFaults.Decide: IVS's events are lost, duplicated, reordered
+// (delivered up to 2 s later, after events that followed them) or late (held until the rest of
+// the run is done, as an event that arrives hours late). Only events whose loss the archive can
+// make up for without the sweep of issue 12 may be lost: never a session's Session Ended.
+func (in *injector) decide(ev localbus.FaultEvent) localbus.Fault {
+	id := in.stable(string(ev.Body)) + " " + ev.Name
+	switch {
+	case ev.Name != ivsevent.EventSessionEnded && in.roll(kEventLost, id, in.rates.EventLost):
+		in.note(kEventLost, ev.StreamID)
+		return localbus.Fault{Drop: true}
+	case in.roll(kEventLate, id, in.rates.EventLate):
+		in.note(kEventLate, ev.StreamID)
+		return localbus.Fault{Hold: true}
+	case in.roll(kEventReordered, id, in.rates.EventReordered):
+		in.note(kEventReordered, ev.StreamID)
+		return localbus.Fault{Delay: time.Duration(200+unit(in.seed, "reorder", id, 0)*1800) * time.Millisecond}
+	case in.roll(kEventDuplicate, id, in.rates.EventDuplicate):
+		in.note(kEventDuplicate, ev.StreamID)
+		return localbus.Fault{Extra: 1}
 	}
-	return nil
-}
-
-// eventFacts returns an IVS event's id, event name and stream ID.
-func eventFacts(envelope []byte) (id, name, stream string) {
-	var e struct {
-		ID     string `json:"id"`
-		Detail struct {
-			EventName string `json:"event_name"`
-			StreamID  string `json:"stream_id"`
-		} `json:"detail"`
-	}
-	_ = json.Unmarshal(envelope, &e)
-	return e.ID, e.Detail.EventName, e.Detail.StreamID
+	return localbus.Fault{}
 }

@@ -46,6 +46,7 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/scripts/local/engine"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/localbus"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
 
@@ -124,11 +125,14 @@ func run(ctx context.Context, args []string) (bool, error) {
 		return false, err
 	}
 	inj := newInjector(o.seed, DefaultRates)
-	st, err := engine.Start(ctx, engine.Config{Dir: dir, Artifacts: art, Quota: ivstest.DefaultQuota, Second: o.second, Wrap: inj.wrap, WrapSink: inj.wrapSink})
+	st, err := engine.Start(ctx, engine.Config{Dir: dir, Artifacts: art, Quota: ivstest.DefaultQuota, Second: o.second, Wrap: inj.wrap})
 	if err != nil {
 		return false, err
 	}
 	defer st.Close()
+	if err := st.Bus.SetEventFaults(localbus.EventFaults{Decide: inj.decide}); err != nil {
+		return false, err
+	}
 	inj.stack = func() *engine.Stack { return st }
 	fmt.Printf("soak: seed %d, %d sessions (%.0f%% refused) over %s, IVS quota %d/s\n", o.seed, o.sessions, o.refused*100, o.spread, ivstest.DefaultQuota)
 
@@ -138,7 +142,7 @@ func run(ctx context.Context, args []string) (bool, error) {
 	}
 	// A pipeline that does not drain in time is a finding, not a failure of the run: the checks
 	// say what is left where.
-	drained := drain(ctx, st, inj)
+	drained := drain(ctx, st)
 	if drained != nil {
 		fmt.Println("soak:", drained)
 	}
@@ -273,13 +277,11 @@ func sleepUntil(ctx context.Context, t time.Time) error {
 }
 
 // drain waits for the pipeline to be idle, delivers the late events, and waits again.
-func drain(ctx context.Context, st *engine.Stack, inj *injector) error {
+func drain(ctx context.Context, st *engine.Stack) error {
 	if err := st.WaitIdle(ctx); err != nil {
 		return fmt.Errorf("wait for the pipeline: %w", err)
 	}
-	if err := inj.flushLate(ctx); err != nil {
-		return fmt.Errorf("deliver the late events: %w", err)
-	}
+	st.Bus.ReleaseHeld() // the late events
 	if err := st.WaitIdle(ctx); err != nil {
 		return fmt.Errorf("wait for the pipeline after the late events: %w", err)
 	}
@@ -329,7 +331,7 @@ func observe(ctx context.Context, st *engine.Stack, inj *injector) (Observed, er
 	for k, v := range inj.counts {
 		obs.Injected[k] = v
 	}
-	obs.Undelivered = len(inj.late)
+	obs.Undelivered = st.Bus.Held()
 	return obs, nil
 }
 

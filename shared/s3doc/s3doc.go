@@ -49,6 +49,9 @@ var (
 	Lease = Kind{Name: "lease", MaxBytes: 64 << 10}
 	// Intent is a session's intent record (the corrector): under 4 KiB.
 	Intent = Kind{Name: "intent record", MaxBytes: 64 << 10}
+	// AppliedIndex is a channel's applied corrections (session.AppliedCorrections): at most
+	// session.AppliedMax keys of about 150 bytes.
+	AppliedIndex = Kind{Name: "applied corrections", MaxBytes: 64 << 10}
 	// SweepState is a sweep window's progress (shared/sweep): the channels of the account and
 	// the sessions still to fetch, about 100 bytes each.
 	SweepState = Kind{Name: "sweep state", MaxBytes: 64 << 20}
@@ -149,10 +152,24 @@ func (b Bucket) Replace(ctx context.Context, key, etag string, v any) (string, e
 	return b.write(ctx, "replace", key, etag, v)
 }
 
+// Encoder is a document that encodes itself (a session record: session.Record.EncodeJSON, one
+// pass instead of encoding/json's two); every other document is encoded with json.Marshal.
+type Encoder interface {
+	EncodeJSON() ([]byte, error)
+}
+
+// encode returns v's JSON.
+func encode(v any) ([]byte, error) {
+	if e, ok := v.(Encoder); ok {
+		return e.EncodeJSON()
+	}
+	return json.Marshal(v)
+}
+
 // Put writes v (JSON) at key whatever is there, for a writer that holds the key's lease, and
 // returns the new ETag.
 func (b Bucket) Put(ctx context.Context, key string, v any) (string, error) {
-	body, err := json.Marshal(v)
+	body, err := encode(v)
 	if err != nil {
 		return "", b.fail("encode", key, nil, err)
 	}
@@ -166,7 +183,7 @@ func (b Bucket) Put(ctx context.Context, key string, v any) (string, error) {
 // write is Create (etag "") and Replace: one conditional PutObject, again after a pause while
 // S3 answers 409.
 func (b Bucket) write(ctx context.Context, op, key, etag string, v any) (string, error) {
-	body, err := json.Marshal(v)
+	body, err := encode(v)
 	if err != nil {
 		return "", b.fail("encode", key, nil, err)
 	}

@@ -2,9 +2,10 @@ package session
 
 import "time"
 
-// inUTC puts every time of the record in UTC, in place (the record's slices must be its own).
-// Two times of one instant in different zones are the same time to Merge, and must encode the
-// same, or the merge of two records would depend on their order (FuzzMerge found it).
+// inUTC puts every time of the record in UTC, in place (the record's Events and LimitBreaches
+// must be its own; a Correction in another zone is copied). Two times of one instant in
+// different zones are the same time to Merge, and must encode the same, or the merge of two
+// records would depend on their order (FuzzMerge found it).
 func (r *Record) inUTC() {
 	utc := func(t *time.Time) {
 		if !t.IsZero() {
@@ -20,7 +21,9 @@ func (r *Record) inUTC() {
 	for i := range r.LimitBreaches {
 		utc(&r.LimitBreaches[i].Time)
 	}
-	if r.Correction != nil {
-		utc(&r.Correction.At)
+	if c := r.Correction; c != nil && !c.At.IsZero() && c.At.Location() != time.UTC {
+		cc := *c
+		cc.At = c.At.UTC()
+		r.Correction = &cc
 	}
 }

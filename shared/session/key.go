@@ -30,6 +30,10 @@ const (
 	// object per session the archive holds as live, so that the live sweep lists what is live
 	// instead of reading the archive.
 	LiveKeyPrefix = "live/"
+	// LinkKeyPrefix is the prefix of the archive's index of each channel's applied corrections
+	// (LinkKey, AppliedCorrections): what links a refused session to the session that went live
+	// after its correction, read with one GET instead of listing the channel's corrections.
+	LinkKeyPrefix = "links/"
 )
 
 // Keys are built here and nowhere else, from validated identifiers alone: the account, region
@@ -139,6 +143,11 @@ func (r Record) ArchiveKey() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return r.keyOf(id)
+}
+
+// keyOf is ArchiveKey for the record's identity id.
+func (r Record) keyOf(id Identity) (string, error) {
 	t := r.keyTime()
 	if t.IsZero() {
 		return "", &invalid.FieldError{Field: "startTime", Want: "the session's start time, or at least one event time", Got: ""}
@@ -347,6 +356,16 @@ func LockKey(arn ivsevent.ChannelARN) (string, error) {
 		return "", err
 	}
 	return fmt.Sprintf("%saccount=%s/region=%s/channel=%s.json", LockKeyPrefix, id.Account, id.Region, id.ChannelID), nil
+}
+
+// LinkKey returns the key of a channel's applied corrections (AppliedCorrections):
+// links/account=<account>/region=<region>/channel=<id>.json.
+func LinkKey(arn ivsevent.ChannelARN) (string, error) {
+	id := Identity{Account: arn.Account, Region: arn.Region, ChannelID: arn.ID}
+	if err := id.checkChannel(); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%saccount=%s/region=%s/channel=%s.json", LinkKeyPrefix, id.Account, id.Region, id.ChannelID), nil
 }
 
 // Valid reports whether o is one of the CorrectionOutcome constants.

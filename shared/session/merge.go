@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
-	"github.com/ivs-sessions/ivs-sessions/shared/redact"
 )
 
 // Merge combines two records of the same session (same channel and stream ID; Merge does not
@@ -29,12 +28,12 @@ import (
 //   - quality: a measurement with data over an unknown one, then the later.
 //
 // The derived fields are recomputed and every string is scrubbed of stream keys
-// (redact.Strings). Neither argument is modified.
+// (Record.Scrubbed). Neither argument is modified.
 func Merge(a, b Record) Record {
-	// Every string of both sides is scrubbed of stream keys first (redact.Strings): whatever
+	// Every string of both sides is scrubbed of stream keys first (Record.Scrubbed): whatever
 	// field a crafted message hides one in, the archive never keeps it, and the merge picks
 	// among scrubbed values only, so it stays associative.
-	a, b = redact.Strings(a), redact.Strings(b)
+	a, b = a.Scrubbed(), b.Scrubbed()
 	r := Record{
 		SchemaVersion:   max(a.SchemaVersion, b.SchemaVersion),
 		ChannelARN:      pick(a.ChannelARN, b.ChannelARN),
@@ -74,16 +73,17 @@ func Merge(a, b Record) Record {
 	return r
 }
 
-// derive puts the collections in canonical form (deduplicated, sorted, empty as nil) and
-// recomputes every derived field. It is idempotent and builds new slices: the record's slices
-// may be shared with another record.
+// derive scrubs the record (see Merge), puts the collections in canonical form (deduplicated,
+// sorted, empty as nil) and recomputes every derived field. It is idempotent and builds new
+// slices: the record's slices and pointed-to values may be shared with another record, and are
+// never modified.
 func (r *Record) derive() {
-	*r = redact.Strings(*r) // see Merge; a deep copy, so the record's slices are its own
-	r.inUTC()
+	*r = r.Scrubbed()
 	r.Video = canonical(r.Video, func(v VideoTrack) string { return v.Track }, mergeVideo, func(a, b VideoTrack) int { return compareTracks(a.Track, b.Track) })
 	r.Audio = canonical(r.Audio, func(a AudioTrack) string { return a.Track }, mergeAudio, func(a, b AudioTrack) int { return compareTracks(a.Track, b.Track) })
 	r.Events = canonical(r.Events, eventKey, mergeEvent, compareEvents)
 	r.LimitBreaches = canonical(r.LimitBreaches, breachKey, mergeBreach, compareBreaches)
+	r.inUTC() // the events and limit breaches are the canonical slices: the record's own
 	if r.Recording != nil {
 		r.Recording = mergeRecording(r.Recording, r.Recording)
 	}

@@ -3,8 +3,6 @@ package session
 import (
 	"encoding/json"
 	"time"
-
-	"github.com/ivs-sessions/ivs-sessions/shared/quality"
 )
 
 // TimeLayout is the one format of every time the suite writes (records, corrections, published
@@ -19,86 +17,46 @@ func FormatTime(t time.Time) string { return t.UTC().Truncate(time.Millisecond).
 // jsonTime encodes a time in TimeLayout; a zero time is omitted by omitzero.
 type jsonTime time.Time
 
-// MarshalJSON encodes the time in TimeLayout.
-func (t jsonTime) MarshalJSON() ([]byte, error) {
-	return []byte(`"` + FormatTime(time.Time(t)) + `"`), nil
+// MarshalText returns the time in TimeLayout, which encoding/json writes as a JSON string
+// (a text, unlike a MarshalJSON result, is not parsed again).
+func (t jsonTime) MarshalText() ([]byte, error) {
+	return time.Time(t).UTC().Truncate(time.Millisecond).AppendFormat(make([]byte, 0, len(TimeLayout)), TimeLayout), nil
 }
 
 // IsZero reports whether the time is zero (for omitzero).
 func (t jsonTime) IsZero() bool { return time.Time(t).IsZero() }
 
-// The MarshalJSON methods below shadow each time field of the plain encoding with its
-// TimeLayout form (encoding/json prefers the shallower field), so that a field added to one of
-// these types is encoded without a change here.
+// The types below encode each time in TimeLayout. encoding/json parses the output of every
+// MarshalJSON method again (to compact it), so a record whose events each had one would be
+// parsed once per level of nesting: the record encodes through wire types instead (wire.go),
+// which have no MarshalJSON of their own, and is parsed once. The MarshalJSON methods of the
+// record's parts shadow each time field of the plain encoding with its TimeLayout form
+// (encoding/json prefers the shallower field), for a part encoded on its own.
 
-// MarshalJSON encodes the record with its times in TimeLayout.
-func (r Record) MarshalJSON() ([]byte, error) {
-	type plain Record
-	return json.Marshal(struct {
-		plain
-		StartTime jsonTime      `json:"startTime,omitzero"`
-		EndTime   jsonTime      `json:"endTime,omitzero"`
-		UpdatedAt jsonTime      `json:"updatedAt,omitzero"`
-		Quality   *qualityTimes `json:"quality,omitempty"`
-	}{plain(r), jsonTime(r.StartTime), jsonTime(r.EndTime), jsonTime(r.UpdatedAt), (*qualityTimes)(r.Quality)})
-}
+// MarshalJSON encodes the record with its times in TimeLayout (wire.go).
+func (r Record) MarshalJSON() ([]byte, error) { return r.EncodeJSON() }
 
 // MarshalJSON encodes the event with its time in TimeLayout.
 func (e Event) MarshalJSON() ([]byte, error) {
-	type plain Event
-	return json.Marshal(struct {
-		Time jsonTime `json:"time"`
-		plain
-	}{jsonTime(e.Time), plain(e)})
+	return json.Marshal(eventWire{jsonTime(e.Time), plainEvent(e)})
 }
 
 // MarshalJSON encodes the limit breach with its time in TimeLayout.
 func (l LimitBreach) MarshalJSON() ([]byte, error) {
-	type plain LimitBreach
-	return json.Marshal(struct {
-		Time jsonTime `json:"time"`
-		plain
-	}{jsonTime(l.Time), plain(l)})
+	return json.Marshal(breachWire{jsonTime(l.Time), plainBreach(l)})
 }
 
 // MarshalJSON encodes the correction with its time in TimeLayout.
 func (c Correction) MarshalJSON() ([]byte, error) {
-	type plain Correction
-	return json.Marshal(struct {
-		plain
-		At jsonTime `json:"at,omitzero"`
-	}{plain(c), jsonTime(c.At)})
+	return json.Marshal(correctionWire{plainCorrection(c), jsonTime(c.At)})
 }
 
 // MarshalJSON encodes the trigger with its time in TimeLayout.
 func (t Trigger) MarshalJSON() ([]byte, error) {
-	type plain Trigger
-	return json.Marshal(struct {
-		plain
-		Time jsonTime `json:"time"`
-	}{plain(t), jsonTime(t.Time)})
+	return json.Marshal(triggerWire{plainTrigger(t), jsonTime(t.Time)})
 }
 
 // MarshalJSON encodes the link with its time in TimeLayout.
 func (l SessionLink) MarshalJSON() ([]byte, error) {
-	type plain SessionLink
-	return json.Marshal(struct {
-		plain
-		StartTime jsonTime `json:"startTime"`
-	}{plain(l), jsonTime(l.StartTime)})
-}
-
-// qualityTimes encodes a record's quality report with its times in TimeLayout (the report's
-// type lives in shared/quality, below this package, which has no JSON format of its own).
-type qualityTimes quality.Report
-
-// MarshalJSON encodes the quality report with its times in TimeLayout.
-func (q qualityTimes) MarshalJSON() ([]byte, error) {
-	type plain quality.Report
-	return json.Marshal(struct {
-		plain
-		WindowStart jsonTime `json:"windowStart"`
-		WindowEnd   jsonTime `json:"windowEnd"`
-		MeasuredAt  jsonTime `json:"measuredAt,omitzero"`
-	}{plain(q), jsonTime(q.WindowStart), jsonTime(q.WindowEnd), jsonTime(q.MeasuredAt)})
+	return json.Marshal(linkWire{plainLink(l), jsonTime(l.StartTime)})
 }

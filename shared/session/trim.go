@@ -1,13 +1,10 @@
 package session
 
-import (
-	"encoding/json"
-	"sort"
-)
+import "sort"
 
 // Size returns the length of the record's JSON encoding in bytes.
 func (r Record) Size() int {
-	b, err := json.Marshal(r)
+	b, err := r.EncodeJSON()
 	if err != nil {
 		return 0 // a Record holds only strings, numbers, times and maps of strings
 	}

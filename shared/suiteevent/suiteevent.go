@@ -74,7 +74,7 @@ func Decode(body []byte) (*Event, error) {
 func EnrichedEntry(bus string, e session.Enriched) (Entry, int, error) {
 	dropped := e.Record.Trim(recordBudget)
 	for {
-		entry, err := entry(bus, suite.DetailTypeSessionEnriched, e.Record.ChannelARN, e)
+		entry, err := entryOf(bus, suite.DetailTypeSessionEnriched, e.Record.ChannelARN, e.EncodeJSON)
 		if err != nil {
 			return Entry{}, 0, err
 		}
@@ -112,7 +112,12 @@ type Entry struct {
 }
 
 func entry(bus, detailType, channelARN string, detail any) (Entry, error) {
-	body, err := json.Marshal(detail)
+	return entryOf(bus, detailType, channelARN, func() ([]byte, error) { return json.Marshal(detail) })
+}
+
+// entryOf is the entry whose detail encode returns.
+func entryOf(bus, detailType, channelARN string, encode func() ([]byte, error)) (Entry, error) {
+	body, err := encode()
 	if err != nil {
 		return Entry{}, fmt.Errorf("encode %q detail: %w", detailType, err)
 	}

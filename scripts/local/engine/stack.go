@@ -99,9 +99,6 @@ type Config struct {
 	// Wrap, when set, wraps the HTTP handler of each local server the functions and clients
 	// reach (service is ServiceIVS, ServiceBus or ServiceS3): a soak run puts its faults there.
 	Wrap func(service string, h http.Handler) http.Handler
-	// WrapSink, when set, wraps the path of the events IVS emits to the default bus: a soak run
-	// duplicates, reorders, delays or loses them there.
-	WrapSink func(ivstest.Sink) ivstest.Sink
 	// Fleet, when enabled, runs the fleet layout the CDK app deploys for it (FleetOf the
 	// scenarios to play): a local IVS and CloudWatch per account and region, one queue per
 	// region for each regional function, the fleet bus that the other regions' and the member
@@ -279,13 +276,11 @@ func (s *Stack) queuesOf(fn string) []string {
 }
 
 func (s *Stack) ivsOptions() *ivstest.Options {
-	var sink ivstest.Sink = ivstest.SinkFunc(func(_ context.Context, ev ivstest.Event) error {
+	// Lost, late and repeated events are the local bus's EventFaults.
+	sink := ivstest.SinkFunc(func(_ context.Context, ev ivstest.Event) error {
 		_, err := s.put(ev.JSON, false)
 		return err
 	})
-	if s.cfg.WrapSink != nil {
-		sink = s.cfg.WrapSink(sink)
-	}
 	return &ivstest.Options{
 		Quota: s.cfg.Quota,
 		Sink:  sink,

@@ -11,8 +11,9 @@ import (
 
 // EventFaults makes the bus treat the events injected on one bus (the events IVS sends) as
 // EventBridge may: it delivers them best effort, so some never arrive, some arrive late and
-// some arrive twice. Shares are exact and deterministic: of every n matching events (or
-// sessions), floor(n × share) are affected, spread evenly.
+// some arrive twice. It is the one injector of lost, late and repeated IVS events, for the
+// scenarios of make local (shares) and the soak (Decide). Shares are exact and deterministic: of
+// every n matching events (or sessions), floor(n × share) are affected, spread evenly.
 type EventFaults struct {
 	// Bus is the bus whose injected events are affected; default DefaultBus.
 	Bus string
@@ -30,11 +31,30 @@ type EventFaults struct {
 	Drop, Delay, Duplicate float64
 	// DelayBy is how long a delayed event is held back (real time); the bus is busy meanwhile.
 	DelayBy time.Duration
+	// Decide, when set, decides the fault of every injected event of Bus instead of Names,
+	// Sessions and the shares (a soak's seeded dice). It is called with the bus's fault state
+	// locked, one event at a time.
+	Decide func(FaultEvent) Fault
+}
+
+// FaultEvent is an injected event, as EventFaults.Decide sees it.
+type FaultEvent struct {
+	ID, Name, StreamID string // the envelope's id, detail.event_name and detail.stream_id
+	Body               []byte // the envelope
+}
+
+// Fault is what happens to one injected event: dropped; held back until Bus.ReleaseHeld (an
+// event that arrives after everything else; the bus is idle meanwhile); delivered Delay later
+// (the bus is busy meanwhile); delivered Extra more times.
+type Fault struct {
+	Drop, Hold bool
+	Delay      time.Duration
+	Extra      int
 }
 
 // FaultStats counts what EventFaults did.
 type FaultStats struct {
-	Dropped, Delayed, Duplicated int
+	Dropped, Delayed, Duplicated, Held int
 }
 
 // faults is the state of the bus's EventFaults.
@@ -45,6 +65,13 @@ type faults struct {
 	sessions map[string]bool // stream ID: dropped (Sessions)
 	nsess    int             // sessions seen (Sessions)
 	stats    FaultStats
+	held     []heldEvent // Fault.Hold, until ReleaseHeld
+}
+
+// heldEvent is an injected event held back by Fault.Hold.
+type heldEvent struct {
+	bus, id, source, detailType string
+	body                        []byte
 }
 
 // SetEventFaults replaces the bus's event faults (the zero EventFaults turns them off).
@@ -66,6 +93,26 @@ func (b *Bus) SetEventFaults(f EventFaults) error {
 	return nil
 }
 
+// ReleaseHeld routes the events Fault.Hold held back, in the order they were injected, and
+// returns how many there were.
+func (b *Bus) ReleaseHeld() int {
+	b.faults.mu.Lock()
+	held := b.faults.held
+	b.faults.held = nil
+	b.faults.mu.Unlock()
+	for _, h := range held {
+		b.route(h.bus, h.id, h.source, h.detailType, h.body)
+	}
+	return len(held)
+}
+
+// Held returns how many events Fault.Hold holds back now.
+func (b *Bus) Held() int {
+	b.faults.mu.Lock()
+	defer b.faults.mu.Unlock()
+	return len(b.faults.held)
+}
+
 // FaultStats returns what the event faults did so far.
 func (b *Bus) FaultStats() FaultStats {
 	b.faults.mu.Lock()
@@ -78,16 +125,16 @@ func hits(n int, share float64) bool {
 	return int(float64(n+1)*share) > int(float64(n)*share)
 }
 
-// fault decides what happens to an injected event: dropped, delayed (by how long) and
-// repeated (how many extra deliveries).
-func (f *faults) fault(busName string, body []byte) (drop bool, delay time.Duration, extra int) {
+// fault decides what happens to an injected event.
+func (f *faults) fault(busName string, body []byte) Fault {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	c := f.cfg
-	if busName != c.Bus || (c.Drop == 0 && c.Delay == 0 && c.Duplicate == 0) {
-		return false, 0, 0
+	if busName != c.Bus || (c.Decide == nil && c.Drop == 0 && c.Delay == 0 && c.Duplicate == 0) {
+		return Fault{}
 	}
 	var ev struct {
+		ID      string `json:"id"`
 		Region  string `json:"region"`
 		Account string `json:"account"`
 		Detail  struct {
@@ -97,47 +144,76 @@ func (f *faults) fault(busName string, body []byte) (drop bool, delay time.Durat
 	}
 	_ = json.Unmarshal(body, &ev) // an event without these fields matches no Names
 	if (len(c.Regions) > 0 && !slices.Contains(c.Regions, ev.Region)) || (len(c.Accounts) > 0 && !slices.Contains(c.Accounts, ev.Account)) {
-		return false, 0, 0
+		return Fault{}
 	}
-	if c.Sessions && c.Drop > 0 && ev.Detail.StreamID != "" {
-		dropped, seen := f.sessions[ev.Detail.StreamID]
+	var out Fault
+	if c.Decide != nil {
+		out = c.Decide(FaultEvent{ID: ev.ID, Name: ev.Detail.EventName, StreamID: ev.Detail.StreamID, Body: body})
+	} else {
+		out = f.byShares(ev.Detail.EventName, ev.Detail.StreamID)
+	}
+	switch {
+	case out.Drop:
+		f.stats.Dropped++
+		return Fault{Drop: true}
+	case out.Hold:
+		f.stats.Held++
+		return Fault{Hold: true}
+	}
+	if out.Delay > 0 {
+		f.stats.Delayed++
+	}
+	if out.Extra > 0 {
+		f.stats.Duplicated++
+	}
+	return out
+}
+
+// byShares is the fault of an event of name and stream by the shares of f.cfg; f.mu is held.
+func (f *faults) byShares(name, stream string) Fault {
+	c := f.cfg
+	if c.Sessions && c.Drop > 0 && stream != "" {
+		dropped, seen := f.sessions[stream]
 		if !seen {
 			dropped = hits(f.nsess, c.Drop)
 			f.nsess++
-			f.sessions[ev.Detail.StreamID] = dropped
+			f.sessions[stream] = dropped
 		}
 		if dropped {
-			f.stats.Dropped++
-			return true, 0, 0
+			return Fault{Drop: true}
 		}
 	}
-	if len(c.Names) > 0 && !slices.Contains(c.Names, ev.Detail.EventName) {
-		return false, 0, 0
+	if len(c.Names) > 0 && !slices.Contains(c.Names, name) {
+		return Fault{}
 	}
 	n := f.n
 	f.n++
 	if !c.Sessions && hits(n, c.Drop) {
-		f.stats.Dropped++
-		return true, 0, 0
+		return Fault{Drop: true}
 	}
+	var out Fault
 	if hits(n, c.Delay) {
-		f.stats.Delayed++
-		delay = c.DelayBy
+		out.Delay = c.DelayBy
 	}
 	if hits(n, c.Duplicate) {
-		f.stats.Duplicated++
-		extra = 1
+		out.Extra = 1
 	}
-	return false, delay, extra
+	return out
 }
 
 // injectFaulty routes an injected event through the bus's event faults. It reports false when
 // no fault applies and the caller routes the event itself.
 func (b *Bus) injectFaulty(busName, id, source, detailType string, body []byte) bool {
-	drop, delay, extra := b.faults.fault(busName, body)
+	f := b.faults.fault(busName, body)
+	delay, extra := f.Delay, f.Extra
 	switch {
-	case drop:
+	case f.Drop:
 		b.emit(Activity{Kind: ActivityPut, Bus: busName, EventID: id, Source: source, DetailType: detailType, Err: "dropped (event faults)"})
+		return true
+	case f.Hold:
+		b.faults.mu.Lock()
+		b.faults.held = append(b.faults.held, heldEvent{bus: busName, id: id, source: source, detailType: detailType, body: body})
+		b.faults.mu.Unlock()
 		return true
 	case delay == 0 && extra == 0:
 		return false

@@ -62,3 +62,50 @@ func TestEventFaults(t *testing.T) {
 		t.Error("SetEventFaults accepted a share of 1.5")
 	}
 }
+
+// TestEventFaultsDecide: a Decide function (the soak's dice) chooses each event's fault; held
+// events stay out of the pipeline, which goes idle, until ReleaseHeld routes them.
+func TestEventFaultsDecide(t *testing.T) {
+	b, _, recs := newBus(t, localbus.QueueConfig{BatchSize: 10})
+	var seen []string
+	decide := func(ev localbus.FaultEvent) localbus.Fault {
+		seen = append(seen, ev.ID+" "+ev.Name+" "+ev.StreamID)
+		switch ev.ID {
+		case "e-0":
+			return localbus.Fault{Drop: true}
+		case "e-1", "e-2":
+			return localbus.Fault{Hold: true}
+		case "e-3":
+			return localbus.Fault{Extra: 1}
+		case "e-4":
+			return localbus.Fault{Delay: 20 * time.Millisecond}
+		}
+		return localbus.Fault{}
+	}
+	if err := b.SetEventFaults(localbus.EventFaults{Decide: decide}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 6 {
+		if _, err := b.Inject(localbus.DefaultBus, ivsEvent(i, "Stream Start", fmt.Sprintf("st-%025d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitIdle(t, b)
+	// e-0 dropped, e-1 and e-2 held, e-3 twice, e-4 late, e-5 once.
+	if got := len(recs[suite.FunctionEnrich].records()); got != 4 {
+		t.Errorf("enrich received %d messages before the release, want 4", got)
+	}
+	if b.Held() != 2 || seen[0] != "e-0 Stream Start st-0000000000000000000000000" {
+		t.Errorf("held %d, Decide saw %v", b.Held(), seen)
+	}
+	if want := (localbus.FaultStats{Dropped: 1, Held: 2, Duplicated: 1, Delayed: 1}); b.FaultStats() != want {
+		t.Errorf("FaultStats = %+v, want %+v", b.FaultStats(), want)
+	}
+	if n := b.ReleaseHeld(); n != 2 {
+		t.Errorf("ReleaseHeld = %d, want 2", n)
+	}
+	waitIdle(t, b)
+	if got := len(recs[suite.FunctionEnrich].records()); got != 6 || b.Held() != 0 {
+		t.Errorf("enrich received %d messages after the release (held %d), want 6", got, b.Held())
+	}
+}

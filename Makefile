@@ -37,10 +37,12 @@ FUZZ_TARGETS := \
 	./shared/session:FuzzMerge \
 	./shared/batch:FuzzProcess \
 	./functions/archive:FuzzHandle \
-	./functions/correct:FuzzParse
+	./functions/correct:FuzzParse \
+	./shared/suiteevent:FuzzQuality \
+	./functions/sweep:FuzzParseInput
 FUZZTIME ?= 60s
 
-fuzz: ## run every fuzzer for FUZZTIME each (default 60s): decoding, the batch loop, the merge, the key builder
+fuzz: ## run every fuzzer for FUZZTIME each (default 60s): decoding, the batch loop, the merge, the key builder, the quality event, the sweep's input
 	@for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \
 		echo "== $$pkg $$name ($(FUZZTIME))"; \

@@ -28,6 +28,12 @@
 //     key is rebuilt from the correction's identity and dated by Corrected.SessionKey when that
 //     parses as this very session's key (else by the triggering event), so the session's record
 //     shows what became of its correction.
+//   - "IVS Session Quality" (session.Measured): checked like every input (Measured.Validate: the
+//     verdict, reasons and kinds of quality's vocabulary, bounded counts and texts, a window of at
+//     most a session, and a sessionKey that is this very session's, dated by the window's start
+//     or the day before), then merged into the session's existing record; a measurement never
+//     creates a record (one not archived yet is a transient error: the message comes back, and
+//     in the end is dead-lettered), so no measurement makes a second record of a session.
 //
 // No key is ever taken from a message: every key is built by package session from checked
 // identifiers, and one that cannot be built is a permanent error naming the field. Events are

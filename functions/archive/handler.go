@@ -206,16 +206,33 @@ func (h *Handler) sessionKey(ctx context.Context, env *suiteevent.Event, id sess
 	return key, err
 }
 
-// merge merges rec, the record of the session id, into the record at key (session.MergeArchived: read, merge, conditional
-// write; again on a lost race, s3doc.Update). A merge that changes nothing writes nothing. The
-// live index follows (session.LiveIndexChange): its entry is written before a record first says
-// live, and deleted after the record says ended or refused (a failed delete leaves a stale entry
-// the sweep heals).
+// merge merges rec, the record of the session id, into the record at key (session.MergeArchived:
+// read, merge, conditional write; again on a lost race, s3doc.Update). A merge that changes
+// nothing writes nothing. The live index follows (session.LiveIndexChange): its entry is written
+// before a record first says live, and deleted after the record says ended or refused (a failed
+// delete leaves a stale entry the sweep heals).
 func (h *Handler) merge(ctx context.Context, env *suiteevent.Event, key string, id session.Identity, rec session.Record) error {
+	return h.update(ctx, env, key, id, rec, false)
+}
+
+// mergeInto merges rec into the record at key as merge does, but never creates it: a record
+// not archived yet is a transient error (the message comes back; one that never finds its
+// record ends in the dead-letter queue, whose depth alarms).
+func (h *Handler) mergeInto(ctx context.Context, env *suiteevent.Event, key string, id session.Identity, rec session.Record) error {
+	return h.update(ctx, env, key, id, rec, true)
+}
+
+// recordWait is how long a measurement waits for its session's record (mergeInto).
+const recordWait = time.Minute
+
+func (h *Handler) update(ctx context.Context, env *suiteevent.Event, key string, id session.Identity, rec session.Record, existingOnly bool) error {
 	var existing, merged session.Record
 	var wasFound bool
 	res, err := s3doc.Update(ctx, h.archive(), s3doc.SessionRecord, key, func(cur session.Record, found bool) (session.Record, bool, error) {
 		existing, wasFound = cur, found
+		if !found && existingOnly {
+			return cur, false, retryable.Later("the session's record at "+key+" is not archived (yet): a measurement never creates one", recordWait, nil)
+		}
 		next, write, err := session.MergeArchived(cur, found, id, rec, h.Now())
 		if errors.Is(err, session.ErrOtherSession) {
 			// Leave it to the DLQ and its alarm.

@@ -3,40 +3,31 @@ package main
 import (
 	"context"
 
-	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suiteevent"
 )
 
-// archiveQuality merges a session's measured quality into its record, at the record's key
-// (the measurement's sessionKey, else the key dated by the measured window's start).
+// archiveQuality merges a session's measured quality into its record. The measurement is
+// checked as every input is (session.Measured.Validate: vocabulary, bounds, the session's own
+// key); its record must exist already (the enriched event that led to the measurement was
+// archived minutes before): a measurement never creates a record, so one of another day or
+// another session cannot make a second record of a session.
 func (h *Handler) archiveQuality(ctx context.Context, env *suiteevent.Event, q session.Measured) error {
-	arn, err := ivsevent.ParseChannelARN(q.ChannelARN)
-	if err != nil {
-		return prefixField("detail.channelArn", err)
+	if err := q.Validate(); err != nil {
+		return prefixField("detail.", err)
 	}
+	key, err := q.RecordKey()
+	if err != nil {
+		return prefixField("detail.", err)
+	}
+	arn, _ := ivsevent.ParseChannelARN(q.ChannelARN) // checked by Validate
 	id, err := session.IdentityOf(arn, q.StreamID)
 	if err != nil {
 		return prefixField("detail.", err)
 	}
-	if q.Quality.Verdict == "" {
-		return &invalid.FieldError{Field: "detail.quality.verdict", Want: "healthy, degraded or unknown", Got: ""}
-	}
 	report := q.Quality
 	rec := id.Stub()
 	rec.Quality = &report
-	at := report.WindowStart
-	if at.IsZero() {
-		at = q.Trigger.Time
-	}
-	if at.IsZero() && q.SessionKey == "" {
-		return &invalid.FieldError{Field: "detail.sessionKey", Want: "the session record's key, or a window start to date it", Got: ""}
-	}
-	// The key is rebuilt from the checked identity; the message's sessionKey only dates it.
-	key, err := h.sessionKey(ctx, env, id, q.SessionKey, at)
-	if err != nil {
-		return prefixField("detail.", err)
-	}
-	return h.merge(ctx, env, key, id, rec)
+	return h.mergeInto(ctx, env, key, id, rec)
 }

@@ -2,11 +2,13 @@ package main
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/quality"
+	"github.com/ivs-sessions/ivs-sessions/shared/retryable"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
@@ -59,5 +61,82 @@ func TestQualityMerged(t *testing.T) {
 	var fe *invalid.FieldError
 	if !errors.As(err, &fe) || fe.Field != "detail.quality.verdict" {
 		t.Errorf("no verdict: %v, want a FieldError on detail.quality.verdict", err)
+	}
+}
+
+// TestQualityBorder: an IVS Session Quality event is checked like every other input. A verdict
+// outside the vocabulary (a script tag, escape codes, 200 KB), a reason, a kind or a track out
+// of bounds, and a sessionKey of another session or another day are rejected with the field
+// named, and nothing is written; a measurement whose record is not archived (a consistent key
+// and window of another day) never creates one: it waits, and would end in the dead-letter
+// queue. Only the session's own record ever holds its quality.
+func TestQualityBorder(t *testing.T) {
+	s := newStack(t)
+	rec, tr := enrichedRecord(t)
+	if err := s.handle(t, enrichedOf(t, rec, tr)); err != nil {
+		t.Fatal(err)
+	}
+	key := rec.Key()
+	good := quality.Report{Verdict: quality.VerdictHealthy, WindowStart: rec.StartTime, WindowEnd: rec.EndTime, PeriodSeconds: 1, MeasuredAt: rec.EndTime.Add(5 * time.Minute), Attempts: 1,
+		Tracks: []quality.TrackReport{{Track: "Track0", Kind: quality.KindVideo, TargetBitrate: 6_000_000, Bitrate: &quality.Stats{Min: 1, Mean: 2, P5: 1, Max: 3, Samples: 10}}}}
+	otherDay := rec.StartTime.AddDate(0, 0, -3)
+	otherKey := func() string {
+		id, err := rec.Identity()
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, err := session.SessionKey(id, otherDay)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}()
+	tests := map[string]struct {
+		edit  func(m *session.Measured)
+		field string // "" for a transient error (the record is not archived)
+	}{
+		"verdict a script tag":      {func(m *session.Measured) { m.Quality.Verdict = "<script>alert(1)</script>" }, "detail.quality.verdict"},
+		"verdict with escape codes": {func(m *session.Measured) { m.Quality.Verdict = "healthy\x1b[2J" }, "detail.quality.verdict"},
+		"verdict of 200 KB":         {func(m *session.Measured) { m.Quality.Verdict = quality.Verdict(strings.Repeat("d", 200<<10)) }, "detail.quality.verdict"},
+		"an unknown reason":         {func(m *session.Measured) { m.Quality.Reasons = []quality.Reason{{Code: "bad-vibes"}} }, "detail.quality.reasons[0].code"},
+		"a note with a line break":  {func(m *session.Measured) { m.Quality.Note = "ok\n{\"level\":\"ERROR\"}" }, "detail.quality.note"},
+		"a track of 1 KB":           {func(m *session.Measured) { m.Quality.Tracks[0].Track = strings.Repeat("T", 1024) }, "detail.quality.tracks[0].track"},
+		"a kind outside the list":   {func(m *session.Measured) { m.Quality.Tracks[0].Kind = "smell" }, "detail.quality.tracks[0].kind"},
+		"a negative bitrate":        {func(m *session.Measured) { m.Quality.Tracks[0].Bitrate.Mean = -1 }, "detail.quality.tracks[0].bitrate.mean"},
+		"a share above 1":           {func(m *session.Measured) { m.Quality.Tracks[0].BitrateLowShare = 2 }, "detail.quality.tracks[0].bitrateLowShare"},
+		"a window of three days":    {func(m *session.Measured) { m.Quality.WindowEnd = m.Quality.WindowStart.Add(72 * time.Hour) }, "detail.quality.windowEnd"},
+		"another session's key": {func(m *session.Measured) {
+			m.SessionKey = strings.Replace(key, sampleStrm, "st-0000000000000000000000A", 1)
+		}, "detail.sessionKey"},
+		"a key of another day": {func(m *session.Measured) { m.SessionKey = otherKey }, "detail.sessionKey"},
+		"a key and window elsewhere": {func(m *session.Measured) {
+			m.SessionKey, m.Quality.WindowStart, m.Quality.WindowEnd = otherKey, otherDay, otherDay.Add(time.Hour)
+		}, ""},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			m := session.Measured{ChannelARN: rec.ChannelARN, StreamID: rec.StreamID, SessionKey: key, Quality: good, Trigger: tr}
+			m.Quality.Tracks = []quality.TrackReport{good.Tracks[0]}
+			b := *good.Tracks[0].Bitrate
+			m.Quality.Tracks[0].Bitrate = &b
+			tc.edit(&m)
+			err := s.handle(t, envelopeOf(t, "q", suite.DetailTypeSessionQuality, []string{rec.ChannelARN}, m))
+			var fe *invalid.FieldError
+			switch {
+			case tc.field == "" && !retryable.Is(err):
+				t.Errorf("err %v, want a transient error (the record is not archived)", err)
+			case tc.field != "" && (!errors.As(err, &fe) || fe.Field != tc.field):
+				t.Errorf("err %v, want a FieldError on %s", err, tc.field)
+			}
+			if err != nil && len(err.Error()) > 2048 {
+				t.Errorf("an error of %d bytes", len(err.Error()))
+			}
+			if keys := s.keys(t); len(keys) != 1 || keys[0] != key {
+				t.Errorf("keys %v, want only the session's record %s", keys, key)
+			}
+			if got := s.record(t, key); got.Quality != nil {
+				t.Errorf("the record took the measurement %+v", got.Quality)
+			}
+		})
 	}
 }

@@ -6,6 +6,14 @@
 // bus. See the correction policy in README.md ("What it archives and decides") and
 // https://docs.aws.amazon.com/ivs/latest/LowLatencyAPIReference/API_UpdateChannel.html.
 //
+// It trusts nothing for being on its queue (verify.go): the envelope must name exactly the
+// record's channel in its resources and come from the account and region of the queue; and
+// before it reads or changes a channel it asks IVS whether the refusal happened
+// (GetStreamSession(channel, stream): the session exists and one of its events carries the
+// code). A message IVS does not confirm is rejected (RejectedEvents, alarmed) and changes
+// nothing; a correction's freshness starts when IVS says the refusal happened, not when the
+// message says.
+//
 // Every delivery is safe to repeat: the decision is made again on the channel as GetChannel
 // returns it, and a channel that already has the change is left alone, so duplicates and
 // redeliveries never call UpdateChannel twice for one needed change. Concurrent deliveries are
@@ -19,8 +27,9 @@
 // locks/intent/account=<account>/region=<region>/channel=<id>/<stream-id>.json, and marks it applied, then published: a
 // redelivery after a crash or a lost answer publishes "applied" from it (never "unchanged"), a
 // duplicate publishes nothing, and a redrive of a correction a person has changed back since
-// is never applied again (plan.go, nextStep). A replayed event (the envelope's replay-name: an
-// EventBridge archive replay) touches no channel.
+// is never applied again (plan.go, nextStep). An event of an EventBridge replay (the envelope's
+// replay-name, or detail.trigger.replayName: enrich made it from a replayed IVS event) touches no
+// channel and publishes nothing.
 //
 // A correction applies only while its trigger is fresh: CORRECTION_MAX_AGE from the IVS
 // event's own time, whatever the queue says (a redrive or a late delivery does not make it new
@@ -45,7 +54,8 @@
 // AWS_ENDPOINT_URL_IVS, AWS_ENDPOINT_URL_EVENTBRIDGE, AWS_ENDPOINT_URL_SQS,
 // AWS_ENDPOINT_URL_S3).
 //
-// IAM: ivs:GetChannel, ivs:GetStream, ivs:UpdateChannel on the account's channels;
+// IAM: ivs:GetStreamSession, ivs:GetChannel, ivs:GetStream, ivs:UpdateChannel on the account's
+// channels;
 // events:PutEvents on the suite's bus; sqs:ChangeMessageVisibility on the correct queue;
 // sqs:SendMessage on its dead-letter queue; s3:GetObject and s3:PutObject on
 // <LOCK_BUCKET>/locks/* (leases and intent records; no delete: a lease is released by overwriting it),

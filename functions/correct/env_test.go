@@ -81,8 +81,11 @@ func newEnv(t testing.TB, o envOptions) *env {
 			Rules: localbus.SuiteRules(testBus),
 			// The bus runs on a manual clock that waitIdle and waitFor move from one due
 			// moment to the next once nothing runs: a 60 s visibility timeout ends when the
-			// invocation that set it is over, however slow the machine, never during it.
-			Clock: localbus.NewManualClock(time.Date(2026, 11, 3, 18, 0, 0, 0, time.UTC)),
+			// invocation that set it is over, however slow the machine, never during it. It
+			// starts at the wall clock's now, as the local IVS and the handler do: a message is
+			// never sent before the event it carries (the corrector's freshness starts at the
+			// earliest of the trigger's time, the event's, when the message was sent and now).
+			Clock: localbus.NewManualClock(time.Now().UTC().Truncate(time.Second)),
 			Queues: []localbus.QueueConfig{
 				{Name: suite.FunctionEnrich},
 				{Name: suite.FunctionQuality},
@@ -116,7 +119,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	}
 	ivsClient := e.IVSClient(ivsOpts...)
 	e.h = &Handler{
-		Channels: ivsClient, Streams: ivsClient, Updater: ivsClient, Events: e.EventBridgeClient(),
+		Sessions: ivsClient, Channels: ivsClient, Streams: ivsClient, Updater: ivsClient, Events: e.EventBridgeClient(),
 		Locks:       &lease.Locker{S3: e.S3Client(), Bucket: testBucket, TTL: testLeaseTTL},
 		Intents:     e.S3Client(),
 		DeadLetters: e.SQSClient(),

@@ -30,7 +30,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"source":"ivs-sessions","detail-type":"IVS Session Enriched","detail":{"Decision":{"action":"apply"},"record":{"channelArn":"arn:aws:ivs:us-west-2:123456789012:channel/AbCdef1G2hij","streamId":"st-1A2b3c4D5e6F78ghij9Klmn"}}}`))
 	f.Add([]byte(`{"source":"ivs-sessions","detail-type":"IVS Session Enriched","detail":{"decision":{"action":"manual","action":"apply"}}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		j, err := parse(body)
+		j, err := parse(body, "")
 		if err != nil {
 			var fe *invalid.FieldError
 			if !errors.As(err, &fe) {

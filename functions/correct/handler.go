@@ -93,10 +93,11 @@ var (
 // Handler corrects the channel of one enriched session per message. Its fields are set once in
 // main (or a test) and only read afterwards; Handle is safe for concurrent use.
 type Handler struct {
-	Channels channelGetter    // GetChannel
-	Streams  streamGetter     // GetStream
-	Updater  channelUpdater   // UpdateChannel
-	Events   putevents.Putter // PutEvents on Cfg.EventBusName
+	Sessions streamSessionGetter // GetStreamSession: IVS confirms the refusal (verify.go)
+	Channels channelGetter       // GetChannel
+	Streams  streamGetter        // GetStream
+	Updater  channelUpdater      // UpdateChannel
+	Events   putevents.Putter    // PutEvents on Cfg.EventBusName
 	// Locks holds each channel's lease (a lease.Locker on Cfg.LockBucket) while it is corrected.
 	Locks channelLocker
 	// Intents reads and writes the sessions' intent records in Cfg.LockBucket (intentRecord).
@@ -118,7 +119,8 @@ type Handler struct {
 // job is a validated "IVS Session Enriched" event.
 type job struct {
 	eventTime time.Time
-	replay    string // the envelope's replay-name: set when EventBridge replays an archive
+	queueARN  string // the queue the message came from; "" for a bare event
+	replay    string // the replay the event comes from (suiteevent.Event.Replay): its own or its trigger's
 	enriched  session.Enriched
 	id        session.Identity // the session's, parsed once from the record's channel ARN and stream ID
 	arn       string           // its channel ARN
@@ -129,10 +131,14 @@ type job struct {
 // message is done (a correction was published; one given up on was also sent to the dead-letter
 // queue), a transient error (retryable.Is) when the message must come back (a live channel,
 // another delivery correcting the channel, throttling, 5xx, a publication that failed), and a
-// permanent error for a message that is not an enriched session with an apply decision.
+// permanent error for a message that is not an enriched session with an apply decision, whose
+// envelope does not fit its record, or whose refusal IVS does not confirm (*UnverifiedError).
 //
-// The steps: a replayed event (replay-name) is acknowledged without touching the channel; take
-// the channel's lease (held by another delivery: try again in a few seconds); GetChannel; the
+// The steps: the envelope is checked against the record and the queue (checkEnvelope); an
+// event of a replay (its replay-name, or the replay mark enrich carried over from the IVS event
+// it was made from) is acknowledged without touching the channel; take the channel's lease
+// (held by another delivery: try again in a few seconds); IVS confirms the refusal (confirm:
+// GetStreamSession; not confirmed: rejected, the channel neither read nor changed); GetChannel; the
 // policy decides again on the channel as it is now; dry-run: publish "dry-run"; read the
 // session's intent record and follow nextStep (a change already made is published "applied"
 // from the record; one made and changed back since is never made again); past the trigger's
@@ -141,7 +147,7 @@ type job struct {
 // and dead-letter); record and publish "applied"; release the lease, whatever the outcome.
 func (h *Handler) Handle(ctx context.Context, m batch.Message) error {
 	defer h.Throttles.Report(h.Metrics, suite.FunctionCorrect)
-	j, err := parse(m.Body)
+	j, err := parse(m.Body, m.QueueARN)
 	if err != nil {
 		return err
 	}
@@ -156,8 +162,9 @@ func (h *Handler) Handle(ctx context.Context, m batch.Message) error {
 	return h.correct(ctx, m, j)
 }
 
-// parse validates the envelope and the detail. Errors are *invalid.FieldError (permanent).
-func parse(body []byte) (job, error) {
+// parse validates the envelope and the detail, and the envelope against the record and the
+// queue it came from (checkEnvelope). Errors are *invalid.FieldError (permanent).
+func parse(body []byte, queueARN string) (job, error) {
 	ev, err := suiteevent.Decode(body)
 	if err != nil {
 		return job{}, err
@@ -165,7 +172,7 @@ func parse(body []byte) (job, error) {
 	if ev.Enriched == nil {
 		return job{}, &invalid.FieldError{Field: "detail-type", Want: fmt.Sprintf("%q", suite.DetailTypeSessionEnriched), Got: ev.DetailType, Err: invalid.ErrUnknown}
 	}
-	j := job{eventTime: ev.Time, replay: ev.ReplayName, enriched: *ev.Enriched}
+	j := job{eventTime: ev.Time, replay: ev.Replay(), enriched: *ev.Enriched}
 	d, r := j.enriched.Decision, j.enriched.Record
 	if d.Action != multitrack.ActionApply {
 		return job{}, &invalid.FieldError{Field: "detail.decision.action", Want: `"apply" (the CorrectionsNeeded rule routes only those)`, Got: string(d.Action)}
@@ -177,6 +184,13 @@ func parse(body []byte) (job, error) {
 	if err := ivsevent.CheckStreamID("detail.record.streamId", r.StreamID); err != nil {
 		return job{}, err
 	}
+	if err := r.Validate(); err != nil {
+		return job{}, fmt.Errorf("detail.record: %w", err)
+	}
+	if err := checkEnvelope(ev, r.ChannelARN, queueARN); err != nil {
+		return job{}, err
+	}
+	j.queueARN = queueARN
 	if j.id, err = session.IdentityOf(arn, r.StreamID); err != nil {
 		return job{}, &invalid.FieldError{Field: "detail.record.channelArn", Want: "an IVS channel ARN whose identity makes keys", Got: r.ChannelARN, Err: err}
 	}
@@ -189,9 +203,9 @@ func parse(body []byte) (job, error) {
 }
 
 // correct corrects the channel of job j, phase by phase: an event the channel is not touched
-// for (skip), the channel's lease (lock), the channel read and the policy's decision on it
-// (decide), a dry run, then the session's intent record (resume), and the change itself
-// (apply).
+// for (skip), the channel's lease (lock), IVS's confirmation of the refusal (confirm), the
+// channel read and the policy's decision on it (decide), a dry run, then the session's intent
+// record (resume), and the change itself (apply).
 func (h *Handler) correct(ctx context.Context, m batch.Message, j job) error {
 	rec := &j.enriched.Record
 	c := session.Corrected{ChannelARN: j.arn, StreamID: rec.StreamID, SessionKey: rec.Key(), Trigger: j.enriched.Trigger}
@@ -199,11 +213,17 @@ func (h *Handler) correct(ctx context.Context, m batch.Message, j job) error {
 	if done, err := h.skip(ctx, j, c, in); done {
 		return err
 	}
+	// The lease first: a delivery that finds it held comes back without spending a call.
 	release, err := h.lock(ctx, m, j)
 	if err != nil {
 		return err
 	}
 	defer release()
+	// Nothing is acted on that IVS does not confirm: the message may not be the suite's.
+	refusedAt, err := h.confirm(ctx, j)
+	if err != nil {
+		return err
+	}
 
 	ch, d, err := h.decide(ctx, m, j, &c, in)
 	if err != nil || d.Action == "" {
@@ -221,7 +241,7 @@ func (h *Handler) correct(ctx context.Context, m batch.Message, j job) error {
 	if done, err := h.resume(ctx, m, c, ch, d, ikey); done {
 		return err
 	}
-	return h.apply(ctx, m, j, c, ch, d, ikey)
+	return h.apply(ctx, m, j, c, ch, d, ikey, refusedAt)
 }
 
 // skip handles the events that never touch the channel: a replay of the suite's archive, and
@@ -230,14 +250,19 @@ func (h *Handler) skip(ctx context.Context, j job, c session.Corrected, in multi
 	cfg := h.Cfg.Correction
 	switch {
 	case j.replay != "":
-		// A replay of the suite's archive rebuilds the archive (the archive function receives the
-		// replayed corrections too); it never changes a channel, which a person may have changed
-		// since.
+		// A replay rebuilds the archive (of the suite's bus: the archive function receives the
+		// replayed corrections too; of IVS's events: enrich publishes them marked as replayed);
+		// it never changes a channel, which a person may have changed since, and never gives up
+		// on an old trigger (a "failed" correction would page a person once per replayed refusal).
 		h.Metrics.Add(suite.MetricCorrections, 1, metrics.Dim{Name: suite.DimensionOutcome, Value: outcomeReplay})
 		h.Log.InfoContext(ctx, "replayed event: no channel is touched", keyChannelARN, j.arn, keyStreamID, j.id.StreamID, keyReplay, j.replay)
 		return true, nil
 	case cfg.Mode == multitrack.ModeOff:
 		// The policy skips every session without looking at the channel: spare the IVS quota.
+		// Even "unchanged" is published only for a refusal IVS confirms.
+		if _, err := h.confirm(ctx, j); err != nil {
+			return true, err
+		}
 		d := multitrack.Decide(in, cfg)
 		return true, h.publish(ctx, c, session.CorrectionUnchanged, d, d.Reason, h.now())
 	}
@@ -292,12 +317,14 @@ func (h *Handler) resume(ctx context.Context, m batch.Message, c session.Correct
 	return false, nil
 }
 
-// apply makes the change: past the trigger's maximum age it gives up (giveUp); a live channel
+// apply makes the change: past the trigger's maximum age, counted from when IVS says the
+// refusal happened (refusedAt, else the trigger's time), it gives up (giveUp); a live channel
 // waits (GetStream); else it writes the intent, calls UpdateChannel (ConflictException: wait;
 // ValidationException and other permanent errors: publish "failed" and dead-letter), records
 // the change and publishes "applied".
-func (h *Handler) apply(ctx context.Context, m batch.Message, j job, c session.Corrected, ch types.Channel, d multitrack.Decision, ikey string) error {
-	f := freshnessOf(j.enriched.Trigger.Time, j.eventTime, m.Sent, h.now(), h.Cfg.MaxAge)
+func (h *Handler) apply(ctx context.Context, m batch.Message, j job, c session.Corrected, ch types.Channel, d multitrack.Decision, ikey string, refusedAt time.Time) error {
+	// Fresh from when IVS says the refusal happened, not from a time the message claims.
+	f := freshnessOf(firstNonZero(refusedAt, j.enriched.Trigger.Time), j.eventTime, m.Sent, h.now(), h.Cfg.MaxAge)
 	if f.expired(h.now()) {
 		return h.giveUp(ctx, m, c, d, f)
 	}

@@ -47,6 +47,7 @@ func run(ctx context.Context) error {
 	}
 	pacer := ivsquota.NewPacer(rate)
 	var ivsClient interface {
+		streamSessionGetter
 		channelGetter
 		streamGetter
 		channelUpdater
@@ -65,6 +66,7 @@ func run(ctx context.Context) error {
 	log := lambdacontext.NewLogger()
 	rec := metrics.New(suite.MetricNamespace, os.Stdout)
 	h := &Handler{
+		Sessions:    ivsClient,
 		Channels:    ivsClient,
 		Streams:     ivsClient,
 		Updater:     ivsClient,

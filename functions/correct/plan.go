@@ -23,9 +23,18 @@ type freshness struct {
 }
 
 // freshnessOf returns the bounds of a correction: from the trigger's time, else the enriched
-// event's time, else when the message was sent, else now; plus maxAge.
+// event's time, else when the message was sent, else now; plus maxAge. No time after an
+// earlier one counts: a trigger claiming a time in the future (which IVS never sends, but a
+// message may say) starts at the enriched event's time, when the message was sent or now,
+// whichever is earliest, so that no correction stays fresh for longer than maxAge from when the
+// suite first saw it.
 func freshnessOf(trigger, event, sent, now time.Time, maxAge time.Duration) freshness {
 	start := firstNonZero(trigger, event, sent, now)
+	for _, t := range []time.Time{event, sent, now} {
+		if !t.IsZero() && t.Before(start) {
+			start = t
+		}
+	}
 	return freshness{start: start, deadline: start.Add(maxAge)}
 }
 

@@ -55,6 +55,12 @@ func TestFreshness(t *testing.T) {
 		"no trigger time: the enriched event's":        {event: event, sent: sent, at: now, wantStart: event},
 		"neither: when the message was sent":           {sent: sent, at: now, wantStart: sent},
 		"nothing known: now, so the correction is new": {at: now, wantStart: now},
+		// A trigger that claims the future never keeps a correction fresh past the maximum age
+		// from when the suite saw it.
+		"a trigger in 2099: the enriched event's time": {trigger: time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC), event: event, sent: sent, at: now, wantStart: event},
+		"a trigger in 2099 alone: now":                 {trigger: time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC), at: now, wantStart: now},
+		"a trigger in 2099, a day later: expired": {trigger: time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC), event: event, sent: sent,
+			at: event.Add(25 * time.Hour), wantStart: event, wantExpired: true},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

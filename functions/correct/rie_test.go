@@ -32,6 +32,18 @@ func TestBootstrapUnderRIE(t *testing.T) {
 	liveARN, liveKey := e.createChannel(standardTS)
 	live := envelope(t, e.enrich(e.refuse(obs5(liveKey), ivsevent.CodeMultitrackInputNotAllowed), applyCfg))
 	e.goLive(liveKey)
+	// An enriched event that enrich made from a replayed IVS event: a fresh envelope, the replay's
+	// name in its trigger. Its channel is offline and would be corrected.
+	markedARN, markedKey := e.createChannel(standardTS)
+	en := e.enrich(e.refuse(obs5(markedKey), ivsevent.CodeMultitrackInputNotAllowed), applyCfg)
+	en.Trigger.ReplayName = "rebuild-ivs-events"
+	marked := envelope(t, en)
+	// A message put straight on the queue (SendMessage) claiming the refusal of a stream session
+	// that never existed, on an offline TS channel: IVS does not confirm it, nothing changes.
+	forgedARN, forgedKey := e.createChannel(standardTS)
+	forged := e.enrich(e.refuse(obs5(forgedKey), ivsevent.CodeMultitrackInputNotAllowed), applyCfg)
+	forged.Record.StreamID = "st-0000000000000000000000A"
+	forgedBody := envelope(t, forged)
 	e.IVS.ResetStats()
 
 	inst := awstest.StartFunction(t, lambdarie.Config{
@@ -55,6 +67,8 @@ func TestBootstrapUnderRIE(t *testing.T) {
 		sqsRecord("live", live, 1, time.Now()),
 		sqsRecord("malformed", []byte(`{"source":"ivs-sessions"}`), 1, time.Now()),
 		sqsRecord("replayed", replay, 1, time.Now()),
+		sqsRecord("marked", marked, 1, time.Now()),
+		sqsRecord("forged", forgedBody, 1, time.Now()),
 	)
 	out, err := inst.Invoke(ctx, payload)
 	if err != nil {
@@ -75,9 +89,15 @@ func TestBootstrapUnderRIE(t *testing.T) {
 	if got := e.BusWire.Bodies("AmazonSQS.ChangeMessageVisibility"); len(got) != 1 || !strings.Contains(string(got[0]), `"VisibilityTimeout":60`) {
 		t.Errorf("ChangeMessageVisibility %q, want one of 60 s", got)
 	}
-	// Both channels' leases were taken in S3 and given back.
+	// Both channels' leases were taken in S3 and given back; the replayed one's was never taken.
 	e.wantReleased(arn)
 	e.wantReleased(liveARN)
+	if l := e.leaseOf(markedARN); l != nil {
+		t.Errorf("the lease of the replayed event's channel was taken: %v", l)
+	}
+	if ch := e.channel(forgedARN); ch.ContainerFormat != "TS" {
+		t.Errorf("the forged message's channel was changed to %s", ch.ContainerFormat)
+	}
 
 	// The bare event of the live channel, once it is offline: sam local invoke -e.
 	if err := e.IVS.Disconnect(ctx, liveARN); err != nil {
@@ -94,8 +114,8 @@ func TestBootstrapUnderRIE(t *testing.T) {
 	wantOutcomes(t, e.published(), session.CorrectionApplied, session.CorrectionApplied)
 
 	logs := e.Logs.String()
-	for _, want := range []string{`"requestId":`, `"outcome":"applied"`, `"RejectedEvents":1`, `"Corrections":1`,
-		`"message":"replayed event: no channel is touched"`, `"replayName":"rebuild-archive"`} {
+	for _, want := range []string{`"requestId":`, `"outcome":"applied"`, `"RejectedEvents":2`, `"Corrections":1`, `IVS does not confirm the refusal`,
+		`"message":"replayed event: no channel is touched"`, `"replayName":"rebuild-archive"`, `"replayName":"rebuild-ivs-events"`} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("function output lacks %s:\n%s", want, logs)
 		}

@@ -44,6 +44,10 @@ const (
 	keyNote        = "note"
 	keyDropped     = "eventsDropped"
 	keyPublishedID = "publishedEventId"
+	keyReplay      = "replayName"
+	keyField       = "field"
+	keyWant        = "want"
+	keyKept        = "kept"
 )
 
 // Retry delays enrich asks for (retryable.LaterError.After) while a session is not visible
@@ -86,6 +90,15 @@ func (h *Handler) Handle(ctx context.Context, m batch.Message) error {
 	if err := h.inFleet(ev); err != nil {
 		return err
 	}
+	for _, o := range ev.OutOfBounds {
+		// Kept bounded and escaped; the record's event says so (session.Event.Note).
+		h.Metrics.Add(suite.MetricOutOfBounds, 1, metrics.Dim{Name: suite.DimensionField, Value: o.Field})
+		h.Log.WarnContext(ctx, "a field out of its bounds was kept bounded and escaped", keyEventID, ev.ID, keyField, o.Field, keyWant, o.Want, keyKept, o.Kept)
+	}
+	if ev.ReplayName != "" {
+		// Published like any other, with the mark in its trigger (session.TriggerOf).
+		h.Metrics.Add(suite.MetricReplayed, 1, metrics.Dim{Name: suite.DimensionFunction, Value: suite.FunctionEnrich})
+	}
 	// An error of an invocation cut short is transient whatever it says (batch.Processor).
 	return h.handle(ctx, m, ev)
 }
@@ -119,10 +132,10 @@ func (h *Handler) handle(ctx context.Context, m batch.Message, ev *ivsevent.Even
 		return h.publishUnenriched(ctx, ev, "", nil)
 	}
 	id := sessionID{ev.Channel.String(), ev.StreamID()}
-	if memoOf(ctx).repeated(ev.ID) {
+	if seen, unconfirmed := memoOf(ctx).repeated(ev.ID); seen {
 		// The same event twice in one batch: the first delivery enriched and decided.
 		h.countSaved("repeated")
-		return h.publish(ctx, ev, session.FromEvent(ev, ""), repeatedDecision(ev))
+		return h.publish(ctx, ev, session.FromEvent(ev, "").Unconfirm(ev.Code(), unconfirmed), repeatedDecision(ev))
 	}
 	if ss := memoOf(ctx).get(id, p); ss != nil {
 		// Another event of this session in this batch already fetched what this phase needs.
@@ -137,9 +150,10 @@ func (h *Handler) handle(ctx context.Context, m batch.Message, ev *ivsevent.Even
 			// end: the archive holds this phase, enriched, and its decision was published with
 			// the first delivery. An S3 read instead of a quota token. What is published is
 			// what the archive knows (start, tracks, end), never less: the quality function
-			// measures from it.
+			// measures from it. A claim IVS did not confirm then is marked so again.
 			h.countSaved("archive")
-			return h.publish(ctx, ev, session.Merge(sessionOnly(rec), session.FromEvent(ev, "")), repeatedDecision(ev))
+			unconfirmed := enrichment.UnconfirmedIn(rec, ev.Code())
+			return h.publish(ctx, ev, session.Merge(sessionOnly(rec), session.FromEvent(ev, "").Unconfirm(ev.Code(), unconfirmed)), repeatedDecision(ev))
 		}
 	}
 	callCtx := ctx
@@ -215,6 +229,9 @@ func (h *Handler) publish(ctx context.Context, ev *ivsevent.Event, rec session.R
 	// follows (unchanged), and they are counted as corrections by their action, as the corrector
 	// counts its own. At is the event's time, so a redelivery gives the same record.
 	enrichment.Annotate(&rec, d, ev.Time)
+	if d.Action == multitrack.ActionUnverified {
+		memoOf(ctx).unconfirm(ev.ID, d.Reason)
+	}
 	entry, dropped, err := suiteevent.EnrichedEntry(h.Cfg.EventBusName, session.Enriched{Record: rec, Decision: d, Trigger: session.TriggerOf(ev)})
 	if err != nil {
 		return err
@@ -242,6 +259,9 @@ func (h *Handler) publish(ctx context.Context, ev *ivsevent.Event, rec session.R
 	}
 	if rec.EnrichmentNote != "" {
 		attrs = append(attrs, keyNote, rec.EnrichmentNote)
+	}
+	if ev.ReplayName != "" {
+		attrs = append(attrs, keyReplay, ev.ReplayName)
 	}
 	h.Log.InfoContext(ctx, "published enriched session", attrs...)
 	return nil

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -387,6 +388,58 @@ func TestInvalidEventsInBatch(t *testing.T) {
 	}
 }
 
+// TestOutOfBoundsEventsKept: an event whose display field broke its bound (events/
+// out-of-bounds/: a channel name IVS would not allow, escape sequences, a null limit value, a
+// second resource...) is published, never rejected; the field is noted in the record's event
+// and counted, and no control character reaches the published record.
+func TestOutOfBoundsEventsKept(t *testing.T) {
+	s := newStack(t)
+	ch := s.createChannel(t, nil)
+	s.clock.Set(time.Date(2026, 11, 3, 17, 30, 0, 0, time.UTC))
+	res := s.connect(t, ch, ivstest.Ladder(1))
+	// Ended after every sample's time: a Session Ended finds its end time.
+	s.clock.Set(time.Date(2026, 11, 3, 19, 10, 0, 0, time.UTC))
+	if err := s.IVS.Disconnect(context.Background(), ch.ARN); err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob("../../events/out-of-bounds/*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("want the out-of-bounds samples, got %v (%v)", files, err)
+	}
+	var bodies [][]byte
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bodies = append(bodies, retarget(t, b, ch.ARN, res.StreamID))
+	}
+	if failed := s.processSQS(t, 1, bodies...); len(failed) != 0 {
+		t.Errorf("failed %v, want none", failed)
+	}
+	pub := s.publishedEvents(t)
+	if len(pub) != len(files) {
+		t.Fatalf("published %d events, want all %d", len(pub), len(files))
+	}
+	for _, p := range pub {
+		detail := decodeEnvelope(t, p).Detail
+		if hasControl(detail) {
+			t.Errorf("published a control character: %s", detail)
+		}
+		e := decodeDetail(t, p)
+		noted := slices.ContainsFunc(e.Record.Events, func(ev session.Event) bool { return strings.Contains(ev.Note, "out of bounds") })
+		if !noted {
+			t.Errorf("the record of %s does not note the field out of bounds: %+v", e.Trigger.Name, e.Record.Events)
+		}
+	}
+	if n := s.Metric(t, suite.MetricRejected, metrics.Dim{Name: suite.DimensionFunction, Value: suite.FunctionEnrich}); n != 0 {
+		t.Errorf("%s = %v, want 0", suite.MetricRejected, n)
+	}
+	if n := s.Metric(t, suite.MetricOutOfBounds, metrics.Dim{Name: suite.DimensionField, Value: "detail.channel_name"}); n != 2 {
+		t.Errorf("%s{Field=detail.channel_name} = %v, want 2", suite.MetricOutOfBounds, n)
+	}
+}
+
 // endedSession sets up a channel whose single-track session ended at the sample's time, and
 // returns the sample retargeted at it.
 func endedSession(t testing.TB, s *stack, sample string) (awstest.Channel, string, []byte) {
@@ -465,9 +518,6 @@ func TestServerErrors(t *testing.T) {
 	}
 }
 
-// TestSessionNotVisible checks a session GetStreamSession does not show: retried until
-// ENRICH_MAX_ATTEMPTS deliveries, then published from the event alone, not enriched, and its
-// refusal still goes to the corrector (apply, no change: the corrector reads the channel).
 // routes reports whether the enriched detail e, as the suite publishes it, matches pattern.
 func routes(t *testing.T, pattern ivsevent.Pattern, e session.Enriched) bool {
 	t.Helper()
@@ -482,6 +532,9 @@ func routes(t *testing.T, pattern ivsevent.Pattern, e session.Enriched) bool {
 	return ok
 }
 
+// TestSessionNotVisible checks a session GetStreamSession does not show: retried until
+// ENRICH_MAX_ATTEMPTS deliveries, then published from the event alone, not enriched, and its
+// refusal still goes to the corrector (apply, no change: the corrector reads the channel).
 func TestSessionNotVisible(t *testing.T) {
 	s := newStack(t)
 	ch := s.createChannel(t, nil)
@@ -500,9 +553,14 @@ func TestSessionNotVisible(t *testing.T) {
 	}
 	got := s.onePublished(t)
 	r := got.Record
-	if r.Enriched || !strings.Contains(r.EnrichmentNote, "ResourceNotFoundException") || r.StreamID != unknownStream || r.Code != ivsevent.CodeMultitrackInputNotAllowed {
-		t.Errorf("record = enriched %v, note %q, stream %s, code %s; want not enriched, a ResourceNotFoundException note, the event's stream and code",
-			r.Enriched, r.EnrichmentNote, r.StreamID, r.Code)
+	// The record keeps what IVS confirms (no code: IVS shows no such session); the event's
+	// claimed refusal is kept beside it, marked unconfirmed (issue 22, item 3).
+	claimed := slices.ContainsFunc(r.Events, func(e session.Event) bool {
+		return e.Code == ivsevent.CodeMultitrackInputNotAllowed && strings.Contains(e.Unconfirmed, "does not show")
+	})
+	if r.Enriched || !strings.Contains(r.EnrichmentNote, "ResourceNotFoundException") || r.StreamID != unknownStream || r.Code != "" || !claimed {
+		t.Errorf("record = enriched %v, note %q, stream %s, code %q, events %+v; want not enriched, a ResourceNotFoundException note, the event's stream, no code and the claim marked unconfirmed",
+			r.Enriched, r.EnrichmentNote, r.StreamID, r.Code, r.Events)
 	}
 	// IVS does not confirm the refusal: a decision that says so, archived, and no change.
 	if d := got.Decision; d.Action != multitrack.ActionUnverified || d.Change != nil || d.Code != ivsevent.CodeMultitrackInputNotAllowed ||

@@ -62,7 +62,8 @@ type sessionID struct{ channel, stream string }
 type memo struct {
 	mu      sync.Mutex
 	answers map[sessionID]*types.StreamSession
-	seen    map[string]bool // event IDs handled in this invocation
+	seen    map[string]bool   // event IDs handled in this invocation
+	claims  map[string]string // event ID -> why IVS did not confirm its refusal (unverified)
 }
 
 type memoKey struct{}
@@ -70,7 +71,7 @@ type memoKey struct{}
 // withMemo returns ctx carrying a new, empty memo: enrich's entry point gives each invocation
 // (one SQS batch) its own.
 func withMemo(ctx context.Context) context.Context {
-	return context.WithValue(ctx, memoKey{}, &memo{answers: map[sessionID]*types.StreamSession{}, seen: map[string]bool{}})
+	return context.WithValue(ctx, memoKey{}, &memo{answers: map[sessionID]*types.StreamSession{}, seen: map[string]bool{}, claims: map[string]string{}})
 }
 
 // memoOf returns ctx's memo, or nil (no memo: every phase event calls).
@@ -93,18 +94,29 @@ func (m *memo) get(id sessionID, p phase) *types.StreamSession {
 }
 
 // repeated reports whether the event eventID was seen before in this invocation (EventBridge
-// delivered it twice), and marks it seen.
-func (m *memo) repeated(eventID string) bool {
+// delivered it twice), and marks it seen; for a repeat, also why IVS did not confirm the
+// refusal the first delivery claimed ("" when it did, or there was none).
+func (m *memo) repeated(eventID string) (bool, string) {
 	if m == nil || eventID == "" {
-		return false
+		return false, ""
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.seen[eventID] {
-		return true
+		return true, m.claims[eventID]
 	}
 	m.seen[eventID] = true
-	return false
+	return false, ""
+}
+
+// unconfirm keeps why IVS does not confirm the refusal event eventID claims, for its repeats.
+func (m *memo) unconfirm(eventID, why string) {
+	if m == nil || eventID == "" {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.claims[eventID] = why
 }
 
 // put keeps ss for id, unless an answer with an end time is kept already.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -384,5 +385,52 @@ func checkGaveWay(t *testing.T, s *stack) {
 	}
 	if !end.Record.Enriched || end.Record.VideoTrackCount == 0 || end.Record.StartTime.IsZero() {
 		t.Errorf("the Session Ended published %+v, want it enriched with its start and tracks", end.Record)
+	}
+}
+
+// TestUnconfirmedClaimRedelivered: a refusal IVS does not confirm is archived as a claim, marked
+// (issue 22, item 3): the record keeps no code. Its redelivery, served from the archive without
+// a call, publishes the claim marked again, so the record never turns refused.
+func TestUnconfirmedClaimRedelivered(t *testing.T) {
+	s := newStack(t, withArchive())
+	ch := s.createChannel(t, nil)
+	start := time.Date(2026, 11, 3, 18, 0, 0, 0, time.UTC)
+	ss := &types.StreamSession{
+		StreamId: aws.String("st-1A2b3c4D5e6F78ghij9Klmn"), StartTime: aws.Time(start), EndTime: aws.Time(start.Add(time.Minute)),
+		Channel: &types.Channel{Arn: aws.String(ch.ARN), Type: types.ChannelTypeStandardChannelType, ContainerFormat: types.ContainerFormatTs},
+		TruncatedEvents: []types.StreamEvent{{Name: aws.String(ivsevent.EventSessionEnded), Type: aws.String(ivsevent.DetailTypeStreamStateChange),
+			EventTime: aws.Time(start.Add(time.Minute))}}, // no code
+	}
+	calls := 0
+	s.h.IVS = fakeGetter(func(context.Context, *ivs.GetStreamSessionInput) (*types.StreamSession, error) {
+		calls++
+		return ss, nil
+	})
+	body := retarget(t, awstest.LoadEvent(t, "session-ended-multitrack-input-not-allowed"), ch.ARN, aws.ToString(ss.StreamId))
+	claimed := func(r session.Record) bool {
+		return slices.ContainsFunc(r.Events, func(e session.Event) bool {
+			return e.Code == ivsevent.CodeMultitrackInputNotAllowed && strings.Contains(e.Unconfirmed, "carry no")
+		})
+	}
+	if failed := s.processSQS(t, 1, body); len(failed) != 0 {
+		t.Fatal(failed)
+	}
+	first := s.publishedEvents(t)[0]
+	if r := decodeDetail(t, first).Record; r.Code != "" || r.Outcome != session.OutcomeEnded || !claimed(r) {
+		t.Errorf("first delivery: record code %q, outcome %s, events %+v; want no code, ended, the claim marked", r.Code, r.Outcome, r.Events)
+	}
+	s.archive(t, first)
+	if failed := s.processSQS(t, 2, body); len(failed) != 0 {
+		t.Fatal(failed)
+	}
+	if calls != 1 {
+		t.Errorf("GetStreamSession called %d times, want 1 (the redelivery reads the archive)", calls)
+	}
+	again := decodeDetail(t, s.publishedEvents(t)[1])
+	if r := again.Record; r.Code != "" || r.Outcome != session.OutcomeEnded || !claimed(r) {
+		t.Errorf("redelivery: record code %q, outcome %s, events %+v; want no code, ended, the claim marked", r.Code, r.Outcome, r.Events)
+	}
+	if routes(t, suite.CorrectionsNeeded, again) {
+		t.Error("the redelivered claim routes to the corrector")
 	}
 }

@@ -17,6 +17,11 @@
 // lost and never measured twice. Throttling and 5xx errors that outlast the SDK's retries, and
 // failures to publish, are batch item failures; a malformed event is rejected.
 //
+// A session measured for an EventBridge replay (the enriched event's replay-name, or the replay
+// mark enrich carried in its trigger) is published with the mark (detail.trigger.replayName),
+// so suite.DegradedSessions does not route it again, and counted
+// (ReplayedEvents{Function=quality}).
+//
 // GetMetricData: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html
 // IVS metrics: https://docs.aws.amazon.com/ivs/latest/LowLatencyUserGuide/stream-health.html
 package main

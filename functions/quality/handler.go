@@ -120,6 +120,11 @@ func (h *Handler) Handle(ctx context.Context, m batch.Message) error {
 	if err := d.Record.Validate(); err != nil {
 		return fmt.Errorf("detail.record: %w", err)
 	}
+	if replay := env.Replay(); replay != "" {
+		// Measured again for a replay: published marked as replayed, so no rule pages for it.
+		d.Trigger = d.Trigger.Replayed(replay)
+		h.Metrics.Add(suite.MetricReplayed, 1, metrics.Dim{Name: suite.DimensionFunction, Value: suite.FunctionQuality})
+	}
 	return h.measure(ctx, m, env, d)
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -457,19 +458,28 @@ func TestDegradedSessionsPattern(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	dip := func(track, metric string, i int) (float64, bool) {
+		return 1, track == "Track1" && metric == quality.MetricIngestVideoBitrate && i >= 30 && i < 60
+	}
 	for name, tc := range map[string]struct {
-		dip  func(track, metric string, i int) (float64, bool)
-		want bool
+		dip    func(track, metric string, i int) (float64, bool)
+		replay string // the enriched event's replay-name
+		want   bool
 	}{
-		"healthy": {},
-		"degraded": {dip: func(track, metric string, i int) (float64, bool) {
-			return 1, track == "Track1" && metric == quality.MetricIngestVideoBitrate && i >= 30 && i < 60
-		}, want: true},
+		"healthy":  {},
+		"degraded": {dip: dip, want: true},
+		// Measured again for an EventBridge replay of the suite's bus: published marked, and the
+		// rule does not route it again.
+		"degraded, replayed": {dip: dip, replay: "rebuild-archive"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			s := newStack(t)
 			s.simulate(121, tc.dip)
-			if err := s.h.Handle(context.Background(), message(t, record(), 1)); err != nil {
+			m := message(t, record(), 1)
+			if tc.replay != "" {
+				m.Body = bytes.Replace(m.Body, []byte(`{`), []byte(`{"replay-name":"`+tc.replay+`",`), 1)
+			}
+			if err := s.h.Handle(context.Background(), m); err != nil {
 				t.Fatal(err)
 			}
 			bodies := s.PublishedBodies()
@@ -491,6 +501,13 @@ func TestDegradedSessionsPattern(t *testing.T) {
 			got, err := pattern.Match(event)
 			if err != nil || got != tc.want {
 				t.Errorf("suite.DegradedSessions matches the %s session's event: %v, %v; want %v", name, got, err, tc.want)
+			}
+			var measured session.Measured
+			if err := json.Unmarshal([]byte(e.Detail), &measured); err != nil {
+				t.Fatal(err)
+			}
+			if measured.Trigger.ReplayName != tc.replay {
+				t.Errorf("published trigger replay %q, want %q", measured.Trigger.ReplayName, tc.replay)
 			}
 		})
 	}

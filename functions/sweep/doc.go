@@ -12,6 +12,11 @@
 //	{"mode":"backfill","days":N}  the same for the last N days (1 to 60): the first day is not
 //	                              the first session
 //
+// The input is decoded strictly, as every input of the suite (ParseInput): exact member names
+// ("Mode" is not "mode"), no member given twice, nothing after the value, no member but mode and
+// days; an EventBridge Scheduled Event (a schedule without an input) is the live sweep. Anything
+// else fails the invocation with an error naming the field, before any call.
+//
 // Swept sessions are published exactly as enrich publishes a Session Ended (shared/enrichment),
 // so the archive merges them and the corrector acts on them like any other. Progress is kept in
 // the archive bucket under sweep/account=<account>/region=<region>/ (ACCOUNT_ID and AWS_REGION:

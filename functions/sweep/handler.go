@@ -6,12 +6,19 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
+	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsquota"
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
+	"github.com/ivs-sessions/ivs-sessions/shared/redact"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 	"github.com/ivs-sessions/ivs-sessions/shared/sweep"
 )
@@ -167,18 +174,59 @@ func (h *Handler) sweep(ctx context.Context, sw *sweep.Sweeper, in Input) (live,
 	return live, window, nil
 }
 
-// ParseInput reads an invocation's input. A scheduled event without a mode (an EventBridge
-// "Scheduled Event") is the live sweep. It returns a *invalid.FieldError for a bad mode or
-// number of days.
+// Invoke makes the Handler a lambda.Handler, so that the runtime hands it the payload as it
+// arrived: aws-lambda-go's reflective handler decodes with a json.Decoder, which takes the last
+// of two "mode" members and drops data after the first JSON value unseen. It returns Handle's
+// Output as JSON.
+func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	out, err := h.Handle(ctx, payload)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(out)
+}
+
+var _ lambda.Handler = (*Handler)(nil)
+
+// scheduledEvent is what EventBridge sends a schedule's target that has no input of its own:
+// detail-type "Scheduled Event" from source "aws.events". It is the live sweep.
+var scheduledEvent = struct{ source, detailType string }{"aws.events", "Scheduled Event"}
+
+// ParseInput reads an invocation's input strictly (ivsevent.Unmarshal: exact member names, no
+// member twice, nothing after the value): {"mode":"live"}, {"mode":"daily"} or
+// {"mode":"backfill","days":N}, and nothing else; an EventBridge "Scheduled Event" (a schedule
+// without an input of its own) is the live sweep. It returns a *invalid.FieldError naming the
+// field: a member it does not know ("Mode" is not "mode"), a member given twice, trailing data,
+// a bad mode, days outside 1 to suite.MaxBackfillDays, or days with a mode other than backfill.
 func ParseInput(payload json.RawMessage) (Input, error) {
+	var members map[string]jsontext.Value
+	if err := ivsevent.Unmarshal("", payload, &members); err != nil {
+		var fe *invalid.FieldError
+		if errors.As(err, &fe) && fe.Field == "" {
+			fe.Field, fe.Want = "input", `a JSON object such as {"mode":"live"} (`+fe.Want+")"
+		}
+		return Input{}, err
+	}
+	if members == nil {
+		return Input{}, &invalid.FieldError{Field: "input", Want: `a JSON object such as {"mode":"live"}`, Got: redact.Quote(payload)}
+	}
+	if isScheduledEvent(members) {
+		return Input{Mode: ModeLive}, nil
+	}
+	for _, name := range slices.Sorted(maps.Keys(members)) {
+		if name != "mode" && name != "days" {
+			return Input{}, &invalid.FieldError{Field: name, Want: `only "mode" and, for a backfill, "days" (names are case-sensitive)`, Got: redact.Quote(members[name])}
+		}
+	}
 	var in Input
-	if err := json.Unmarshal(payload, &in); err != nil {
-		return in, &invalid.FieldError{Field: "input", Want: `a JSON object such as {"mode":"live"}`, Got: string(payload), Err: err}
+	if err := ivsevent.Unmarshal("", payload, &in); err != nil {
+		return in, err
 	}
 	switch in.Mode {
-	case "":
-		in.Mode = ModeLive
 	case ModeLive, ModeDaily:
+		if _, ok := members["days"]; ok {
+			return in, &invalid.FieldError{Field: "days", Want: "no days: only a backfill takes them", Got: redact.Quote(members["days"])}
+		}
 	case ModeBackfill:
 		if in.Days < 1 || in.Days > suite.MaxBackfillDays {
 			return in, &invalid.FieldError{Field: "days", Want: fmt.Sprintf("1 to %d days (IVS keeps a session 60 days)", suite.MaxBackfillDays), Got: fmt.Sprint(in.Days)}
@@ -187,4 +235,12 @@ func ParseInput(payload json.RawMessage) (Input, error) {
 		return in, &invalid.FieldError{Field: "mode", Want: "live, daily or backfill", Got: in.Mode}
 	}
 	return in, nil
+}
+
+// isScheduledEvent reports whether members are an EventBridge Scheduled Event's.
+func isScheduledEvent(members map[string]jsontext.Value) bool {
+	var source, detailType string
+	return members["source"] != nil && members["detail-type"] != nil &&
+		ivsevent.Unmarshal("source", members["source"], &source) == nil && source == scheduledEvent.source &&
+		ivsevent.Unmarshal("detail-type", members["detail-type"], &detailType) == nil && detailType == scheduledEvent.detailType
 }

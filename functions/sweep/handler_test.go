@@ -33,6 +33,20 @@ func TestParseInput(t *testing.T) {
 		"too far":          {in: `{"mode":"backfill","days":61}`, wantField: "days"},
 		"unknown mode":     {in: `{"mode":"hourly"}`, wantField: "mode"},
 		"not an object":    {in: `[1]`, wantField: "input"},
+		// Strict like every other input: exact names, no duplicate, nothing after the value.
+		"Mode is not mode":         {in: `{"Mode":"backfill"}`, wantField: "Mode"},
+		"MODE and days":            {in: `{"MODE":"backfill","DAYS":60}`, wantField: "DAYS"},
+		"mode twice":               {in: `{"mode":"live","mode":"backfill","days":60}`, wantField: "mode"},
+		"trailing data":            {in: `{"mode":"live"} {"mode":"backfill","days":60}`, wantField: "input"},
+		"trailing garbage":         {in: `{"mode":"live"}x`, wantField: "input"},
+		"empty object":             {in: `{}`, wantField: "mode"},
+		"null":                     {in: `null`, wantField: "input"},
+		"days with live":           {in: `{"mode":"live","days":3}`, wantField: "days"},
+		"days fractional":          {in: `{"mode":"backfill","days":1.5}`, wantField: "days"},
+		"days as text":             {in: `{"mode":"backfill","days":"7"}`, wantField: "days"},
+		"mode not text":            {in: `{"mode":1}`, wantField: "mode"},
+		"other member":             {in: `{"mode":"daily","force":true}`, wantField: "force"},
+		"scheduled event, another": {in: `{"detail-type":"Scheduled Event","source":"aws.ivs"}`, wantField: "detail-type"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -79,6 +79,8 @@ func run(ctx context.Context) error {
 	if h.Sweepers, err = sweepers(base, cfg, awsCfg, pacer); err != nil {
 		return err
 	}
-	lambda.StartWithOptions(h.Handle, lambda.WithEnableSIGTERM())
+	// The Handler itself, not h.Handle: the runtime then hands it the payload as it arrived, so
+	// that ParseInput decodes it strictly (Handler.Invoke).
+	lambda.StartWithOptions(h, lambda.WithEnableSIGTERM())
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -88,7 +89,51 @@ func keepIvsEvents(scope constructs.Construct, enrich *suiteFunction, p IvsSessi
 		RetryAttempts: jsii.Number(targetRetryAttempts),
 		MaxEventAge:   awscdk.Duration_Hours(jsii.Number(targetMaxEventAgeH)),
 	}))
+	enrich.dlqRules = append(enrich.dlqRules, rule.RuleArn())
 	return archive, rule
+}
+
+// restrictQueues lets only the suite send to its queues: a Deny of sqs:SendMessage, on each
+// queue and dead-letter queue, for every principal but the EventBridge rules that target it
+// (aws:SourceArn, which the service sets and no caller can) and the roles that send to it
+// (aws:PrincipalArn): the function's own role (a record a deadline left unstarted goes back to
+// its queue), correct's role to its dead-letter queue (a correction given up on), and the
+// roles of queueSenders (a person's redrive, which sends as that person's role). IAM policies
+// alone allow any principal of the account with sqs:SendMessage on * to put a forged decision
+// on the correct queue; this refuses it, whatever its policies say.
+func restrictQueues(fns map[string]*suiteFunction, extraSenders []string) {
+	for _, name := range suite.Functions {
+		pf := fns[name]
+		senders := []*string{pf.role.RoleArn()}
+		for _, a := range extraSenders {
+			senders = append(senders, jsii.String(a))
+		}
+		denySendMessage(pf.queue, pf.queueRules, senders)
+		dlqSenders := []*string{}
+		if name == suite.FunctionCorrect {
+			dlqSenders = append(dlqSenders, pf.role.RoleArn()) // DEAD_LETTER_QUEUE_URL
+		}
+		// SQS moves a message received maxReceiveCount times itself; should it name the source
+		// queue as the source of the move, the move is let in too.
+		denySendMessage(pf.dlq, append(slices.Clone(pf.dlqRules), pf.queue.QueueArn()), dlqSenders)
+	}
+}
+
+// denySendMessage adds to q's policy the Deny of sqs:SendMessage for every principal that is
+// neither one of rules (aws:SourceArn) nor one of roles (aws:PrincipalArn).
+func denySendMessage(q awssqs.Queue, rules, roles []*string) {
+	notFrom := map[string]any{"aws:SourceArn": rules}
+	if len(roles) > 0 {
+		notFrom["aws:PrincipalArn"] = roles
+	}
+	q.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("OnlyTheSuiteSends"),
+		Effect:     awsiam.Effect_DENY,
+		Principals: &[]awsiam.IPrincipal{awsiam.NewAnyPrincipal()},
+		Actions:    jsii.Strings("sqs:SendMessage"),
+		Resources:  &[]*string{q.QueueArn()},
+		Conditions: &map[string]any{"ArnNotEquals": notFrom},
+	}))
 }
 
 // unknownEventsMetric counts the events the UnknownIvsEvents rule matched.

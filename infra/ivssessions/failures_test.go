@@ -321,3 +321,103 @@ func TestUnknownIvsEventsKept(t *testing.T) {
 		t.Errorf("target %v, want enrich's dead-letter queue", get(p, "Targets", 0, "Arn"))
 	}
 }
+
+// TestQueuesAcceptOnlyTheSuite: every queue and dead-letter queue of the suite refuses
+// sqs:SendMessage to every principal but the EventBridge rules that target it and the roles
+// that send to it, whatever that principal's IAM policies allow (an IAM user of the account
+// with sqs:SendMessage on * cannot put a forged apply decision on the correct queue). With
+// queueSenders, those roles may send to the queues (a redrive), not to the dead-letter queues.
+func TestQueuesAcceptOnlyTheSuite(t *testing.T) {
+	for name, tc := range map[string]struct {
+		f     *fixture
+		extra []any
+	}{
+		"default":       {f: defaultFixture(t)},
+		"queue senders": {f: customFixture(t), extra: []any{redriver}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := tc.f
+			rules := f.ofType("AWS::Events::Rule")
+			rulesTo := func(queueID string, dlq bool) (out []any) {
+				for id, r := range rules {
+					for _, target := range list(get(r, "Properties", "Targets")) {
+						if equal(get(target, "Arn"), arnOf(queueID)) || (dlq && equal(get(target, "DeadLetterConfig", "Arn"), arnOf(queueID))) {
+							out = append(out, arnOf(id))
+							break
+						}
+					}
+				}
+				return out
+			}
+			for _, fn := range suite.Functions {
+				qID, dlqID := f.id(t, f.suite.Queue(fn)), f.id(t, f.suite.DeadLetterQueue(fn))
+				role := get(f.properties(t, f.id(t, f.suite.Function(fn)), "AWS::Lambda::Function"), "Role")
+				wantDLQRoles := []any(nil)
+				if fn == suite.FunctionCorrect {
+					wantDLQRoles = []any{role}
+				}
+				for _, q := range []struct {
+					id           string
+					sources      []any
+					roles        []any
+					dlqOf, label string
+				}{
+					{id: qID, sources: rulesTo(qID, false), roles: append([]any{role}, tc.extra...), label: fn + " queue"},
+					{id: dlqID, sources: append(rulesTo(dlqID, true), arnOf(qID)), roles: wantDLQRoles, label: fn + " dead-letter queue"},
+				} {
+					if len(q.sources) == 0 {
+						t.Errorf("%s: no rule sends to it (the test would prove nothing)", q.label)
+					}
+					var denies []map[string]any
+					for _, st := range f.statements() {
+						if f.resources[st.where]["Type"] == "AWS::SQS::QueuePolicy" && st.body["Effect"] == "Deny" &&
+							slices.Contains(asStrings(st.body["Action"]), "sqs:SendMessage") && equal(st.body["Resource"], arnOf(q.id)) {
+							denies = append(denies, st.body)
+						}
+					}
+					if len(denies) != 1 {
+						t.Fatalf("%s: %d statements deny sqs:SendMessage, want 1", q.label, len(denies))
+					}
+					d := denies[0]
+					if !equal(d["Principal"], map[string]any{"AWS": "*"}) {
+						t.Errorf("%s: the Deny is for %v, want every principal", q.label, d["Principal"])
+					}
+					cond, _ := get(d, "Condition", "ArnNotEquals").(map[string]any)
+					if len(get(d, "Condition").(map[string]any)) != 1 || cond == nil {
+						t.Fatalf("%s: condition %v, want ArnNotEquals alone", q.label, get(d, "Condition"))
+					}
+					if !sameSet(values(cond["aws:SourceArn"]), q.sources) {
+						t.Errorf("%s: lets in the sources %v, want exactly %v", q.label, cond["aws:SourceArn"], q.sources)
+					}
+					if !sameSet(values(cond["aws:PrincipalArn"]), q.roles) {
+						t.Errorf("%s: lets in the roles %v, want exactly %v", q.label, cond["aws:PrincipalArn"], q.roles)
+					}
+				}
+			}
+		})
+	}
+}
+
+// values returns a condition's value as a list: a list as it is, one value alone, nothing as nil.
+func values(v any) []any {
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case []any:
+		return v
+	}
+	return []any{v}
+}
+
+// sameSet reports whether a and b hold the same values, in any order.
+func sameSet(a, b []any) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		if !slices.ContainsFunc(b, func(y any) bool { return equal(x, y) }) {
+			return false
+		}
+	}
+	return true
+}

@@ -275,12 +275,13 @@ func fleetWidgets(fns []*suiteFunction, fleet suite.Fleet) []*[]awscloudwatch.IW
 }
 
 // fleetActions are the calls function fn makes in a channel's account and region, for its
-// role there: the IVS actions on channels, and the actions on Resource * (IVS's account-level
-// lists; CloudWatch's GetMetricData), which the roles narrow to the region they are for.
+// role there: the IVS actions on channels (the sweep's lists included, scoped to channels as
+// the IVS user guide's IAM examples scope them), and the actions on Resource * (CloudWatch's
+// GetMetricData), which the roles narrow to the region they are for.
 func fleetActions(fn string) (onChannels, onAny []string) {
 	switch fn {
 	case suite.FunctionSweep:
-		return SweepIVSActions.Channel, SweepIVSActions.Account
+		return SweepIVSActions, nil
 	case suite.FunctionQuality:
 		return nil, qualityActions
 	}

@@ -485,7 +485,7 @@ func TestMemberTemplate(t *testing.T) {
 	channels := map[string]any{"Fn::Join": []any{"", []any{"arn:", ref("AWS::Partition"), ":ivs:", ref("AWS::Region"), ":", ref("AWS::AccountId"), ":channel/*"}}}
 	wantCalls := map[string][]string{
 		suite.FunctionEnrich:  {"ivs:GetStreamSession"},
-		suite.FunctionCorrect: {"ivs:GetChannel", "ivs:GetStream", "ivs:UpdateChannel"},
+		suite.FunctionCorrect: {"ivs:GetChannel", "ivs:GetStream", "ivs:GetStreamSession", "ivs:UpdateChannel"},
 		suite.FunctionSweep:   {"ivs:GetStreamSession", "ivs:ListChannels", "ivs:ListStreamSessions", "ivs:ListStreams"},
 		suite.FunctionQuality: {"cloudwatch:GetMetricData"},
 	}

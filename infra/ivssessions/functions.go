@@ -31,6 +31,11 @@ type suiteFunction struct {
 	queues   []regionalQueue // every queue, queue first
 	dlq      awssqs.Queue
 	logGroup awslogs.LogGroup
+	// queueRules and dlqRules are the ARNs of the EventBridge rules that send to the queue and
+	// to the dead-letter queue (the rules whose events EventBridge cannot deliver, and the rule
+	// that keeps unknown IVS events): with the roles that send, the only senders the queues'
+	// policies let in (restrictQueues).
+	queueRules, dlqRules []*string
 }
 
 // regionalQueue is a queue of a function and the region whose messages it carries ("" in a

@@ -137,6 +137,8 @@ func NewIvsSessions(scope constructs.Construct, id *string, props *IvsSessionsPr
 		newForwardedAlarms(c, s.fleetBus, s.mon.topic)
 	}
 	s.alarmSweep()
+	// Last: every rule that sends to a queue exists by now.
+	restrictQueues(s.fns, p.QueueSenderARNs())
 	s.outputs()
 	return s
 }
@@ -150,10 +152,11 @@ func (s *ivsSessions) channelsSid() string {
 }
 
 // ivsActions lists the IVS API actions each function calls (and nothing else). correct reads
-// the channel's tags from GetChannel, so it needs no ivs:ListTagsForResource.
+// the channel's tags from GetChannel, so it needs no ivs:ListTagsForResource; it confirms each
+// refusal with GetStreamSession before it changes anything.
 var ivsActions = map[string][]string{
 	suite.FunctionEnrich:  {"ivs:GetStreamSession"},
-	suite.FunctionCorrect: {"ivs:GetChannel", "ivs:GetStream", "ivs:UpdateChannel"},
+	suite.FunctionCorrect: {"ivs:GetStreamSession", "ivs:GetChannel", "ivs:GetStream", "ivs:UpdateChannel"},
 }
 
 // grant gives each function's role exactly what its function calls. The queue-consuming

@@ -38,6 +38,7 @@ const (
 	ContextEventArchiveRetentionDays  = "eventArchiveRetentionDays"
 	ContextLogRetentionDays           = "logRetentionDays"
 	ContextAlarmEmail                 = "alarmEmail"
+	ContextQueueSenders               = "queueSenders"
 	// ContextRegions, ContextAccounts and ContextOrganization make the deployment a fleet
 	// (suite.Fleet): regions, the home region first; member accounts; the organization whose
 	// accounts the fleet bus accepts.
@@ -116,6 +117,11 @@ type IvsSessionsProps struct {
 	LogRetentionDays int
 	// AlarmEmail, when set, subscribes this address to the alarm topic. Default none.
 	AlarmEmail string
+	// QueueSenders are IAM role ARNs, comma-separated, that may send to the functions' queues
+	// besides the suite's rules and roles: the roles people redrive a dead-letter queue with
+	// (a redrive sends as its caller). Default none: nobody else may send (QueueSenderARNs).
+	QueueSenders string
+
 	// Regions, when set, makes the deployment a fleet: the regions whose IVS channels it
 	// covers, the home region (the stack's own) first. Default none: a single-region
 	// deployment, in the stack's region.
@@ -131,6 +137,17 @@ type IvsSessionsProps struct {
 // Fleet returns the regions and member accounts p covers; the zero Fleet without Regions.
 func (p IvsSessionsProps) Fleet() suite.Fleet {
 	return suite.Fleet{Regions: p.Regions, Accounts: p.Accounts, Organization: p.Organization}
+}
+
+// QueueSenderARNs returns QueueSenders as a list; nil for none.
+func (p IvsSessionsProps) QueueSenderARNs() []string {
+	var out []string
+	for _, a := range strings.Split(p.QueueSenders, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // SettingError reports a deployment setting whose value is not usable: Setting is the CDK
@@ -163,6 +180,9 @@ var logRetentions = map[int]awslogs.RetentionDays{
 
 // scheduleExpression is the shape of an EventBridge rule's schedule; EventBridge checks the rest.
 var scheduleExpression = regexp.MustCompile(`^(rate\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$`)
+
+// roleARNPattern is an IAM role's ARN in any partition.
+var roleARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}$`)
 
 // emailPattern is a sanity check, not RFC 5322: SNS itself confirms the address.
 var emailPattern = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)

@@ -75,6 +75,8 @@ func newRoutes(scope constructs.Construct, bus, fleetBus awsevents.IEventBus, fn
 			RetryAttempts:   jsii.Number(targetRetryAttempts),
 			MaxEventAge:     awscdk.Duration_Hours(jsii.Number(targetMaxEventAgeH)),
 		}))
+		pf.queueRules = append(pf.queueRules, rule.RuleArn())
+		pf.dlqRules = append(pf.dlqRules, rule.RuleArn())
 	}
 }
 

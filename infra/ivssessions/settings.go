@@ -85,6 +85,15 @@ var settings = []setting{
 		return ""
 	}).shown("(none)").
 		means("subscribe this address to the alarm topic (confirm the e-mail SNS sends)"),
+	text(ContextQueueSenders, func(p *IvsSessionsProps) *string { return &p.QueueSenders }, "", func(v string) string {
+		for _, a := range (IvsSessionsProps{QueueSenders: v}).QueueSenderARNs() {
+			if !roleARNPattern.MatchString(a) {
+				return "IAM role ARNs (arn:aws:iam::<account>:role/<name>), comma-separated, or nothing"
+			}
+		}
+		return ""
+	}).shown("(none)").
+		means("IAM roles, comma-separated, that may send to the functions' queues besides the suite's own rules and roles: the roles people redrive a dead-letter queue with (a redrive sends as its caller); nobody else may"),
 	text(ContextAssetsDir, func(p *IvsSessionsProps) *string { return &p.AssetsDir }, DefaultAssetsDir, nil).
 		means("where `<function>/bootstrap` are"),
 	list(ContextRegions, func(p *IvsSessionsProps) *[]string { return &p.Regions }).

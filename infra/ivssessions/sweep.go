@@ -23,12 +23,11 @@ const SweepPrefix = session.SweepKeyPrefix
 // deletes its entries, the live sweep lists it and deletes stale entries.
 const LivePrefix = session.LiveKeyPrefix
 
-// SweepIVSActions are the IVS calls the sweep makes: ListChannels and ListStreams are
-// account-level (IAM accepts only Resource *); the others act on channels.
-var SweepIVSActions = struct{ Account, Channel []string }{
-	Account: []string{"ivs:ListChannels", "ivs:ListStreams"},
-	Channel: []string{"ivs:GetStreamSession", "ivs:ListStreamSessions"},
-}
+// SweepIVSActions are the IVS calls the sweep makes, all granted on the account's and region's
+// channels (arn:aws:ivs:<region>:<account>:channel/*), as the IVS user guide's own IAM examples
+// scope ListChannels and ListStreams
+// (https://docs.aws.amazon.com/ivs/latest/LowLatencyUserGuide/security-iam.html).
+var SweepIVSActions = []string{"ivs:GetStreamSession", "ivs:ListStreamSessions", "ivs:ListChannels", "ivs:ListStreams"}
 
 // newSweep deploys the sweep (functions/sweep): a function with its own log group and role,
 // one live run and one window run at a time (reserved concurrency), started by two schedules:
@@ -60,23 +59,18 @@ func (s *ivsSessions) newSweep(scope constructs.Construct, p IvsSessionsProps) *
 	return pf
 }
 
-// grantSweep gives the sweep exactly what it calls: the IVS list and get calls (SweepIVSActions),
-// PutEvents on the suite's bus, s3:GetObject on the session records, s3:ListBucket of live/
-// (the live sweep lists the live index), sessions/ and sweep/ (a missing record or state reads
-// as 404, not 403), s3:DeleteObject of live/ (a stale entry), and s3:GetObject/PutObject on its
-// own state under SweepPrefix.
+// grantSweep gives the sweep exactly what it calls: the IVS list and get calls (SweepIVSActions,
+// on the account's and region's channels), PutEvents on the suite's bus, s3:GetObject on the
+// session records, s3:ListBucket of live/ (the live sweep lists the live index), sessions/ and
+// sweep/ (a missing record or state reads as 404, not 403), s3:DeleteObject of live/ (a stale
+// entry), and s3:GetObject/PutObject on its own state under SweepPrefix.
 func (s *ivsSessions) grantSweep(pf *suiteFunction) {
 	channels := s.channelARNs()
 	pf.role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String(s.channelsSid()),
-		Actions:   jsii.Strings(SweepIVSActions.Channel...),
+		Actions:   jsii.Strings(SweepIVSActions...),
 		Resources: &channels,
 	}))
-	pf.role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(s.inFleetRegions(&awsiam.PolicyStatementProps{
-		Sid:       jsii.String("IvsAccountLevelLists"),
-		Actions:   jsii.Strings(SweepIVSActions.Account...),
-		Resources: jsii.Strings("*"),
-	})))
 	s.grantMemberRoles(pf)
 	s.bus.GrantPutEventsTo(pf.role, nil)
 	bucket := s.storage.archive
@@ -104,7 +98,7 @@ func (s *ivsSessions) grantSweep(pf *suiteFunction) {
 	cdknag.NagSuppressions_AddResourceSuppressions(pf.role, &[]*cdknag.NagPackSuppression{
 		{
 			Id:        jsii.String("AwsSolutions-IAM5"),
-			Reason:    jsii.String("X-Ray PutTraceSegments and PutTelemetryRecords, and IVS ListChannels and ListStreams, support no resource-level permissions; Resource * is the only form AWS accepts."),
+			Reason:    jsii.String("X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions; Resource * is the only form AWS accepts."),
 			AppliesTo: &[]any{jsii.String("Resource::*")},
 		},
 		{
@@ -124,10 +118,11 @@ func (s *ivsSessions) grantSweep(pf *suiteFunction) {
 // sweepChannelsReason is the reason of the sweep's suppression of the channel wildcard.
 func (s *ivsSessions) sweepChannelsReason() string {
 	if s.fleet.Enabled() {
-		return s.channelsReason("The sweep reads the customer's IVS channels' sessions (GetStreamSession, ListStreamSessions).")
+		return s.channelsReason("The sweep lists the customer's IVS channels and live streams and reads their sessions (ListChannels, ListStreams, GetStreamSession, ListStreamSessions), scoped to channels as the IVS user guide's IAM examples scope these actions.")
 	}
-	return "The sweep reads the customer's IVS channels' sessions (GetStreamSession, ListStreamSessions); the channels are created outside this stack, " +
-		"so the wildcard covers only channel ARNs of this account and region."
+	return "The sweep lists the customer's IVS channels and live streams and reads their sessions (ListChannels, ListStreams, GetStreamSession, " +
+		"ListStreamSessions); the channels are created outside this stack, so the wildcard covers only channel ARNs of this account and region, " +
+		"as the IVS user guide's IAM examples scope these actions."
 }
 
 // alarmSweep alarms when a sweep run fails (an IVS or S3 error that outlasted the retries, or a

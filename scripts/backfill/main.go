@@ -33,6 +33,7 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/awsenv"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsquota"
+	"github.com/ivs-sessions/ivs-sessions/shared/redact"
 	"github.com/ivs-sessions/ivs-sessions/shared/sdkhttp"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 	"github.com/ivs-sessions/ivs-sessions/shared/sweep"
@@ -87,17 +88,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool)
 		return 0
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "backfill:", err)
+		fmt.Fprintln(stderr, "backfill:", redact.Escape(err.Error()))
 		return 2
 	}
 	correction, err := suite.LoadCorrection(os.Getenv)
 	if err != nil {
-		fmt.Fprintln(stderr, "backfill:", err)
+		fmt.Fprintln(stderr, "backfill:", redact.Escape(err.Error()))
 		return 2
 	}
 	awsCfg, err := config.LoadDefaultConfig(ctx, config.WithAppID(suite.Name))
 	if err != nil {
-		fmt.Fprintln(stderr, "backfill: aws config:", err)
+		fmt.Fprintln(stderr, "backfill: aws config:", redact.Escape(err.Error()))
 		return 1
 	}
 	awsCfg.HTTPClient = sdkhttp.Wrap(awsCfg.HTTPClient)
@@ -123,7 +124,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, tty bool)
 		fmt.Fprintf(stdout, "backfill: interrupted after %d sessions published; the progress is saved, run it again to resume\n", rep.Published)
 		return 1
 	case err != nil:
-		fmt.Fprintln(stderr, "backfill:", err)
+		fmt.Fprintln(stderr, "backfill:", redact.Escape(err.Error()))
 		return 1
 	}
 	fmt.Fprintf(stdout, "backfill: done: %d ended sessions looked at, %d archived (the others were already), %d IVS throttles absorbed\n",

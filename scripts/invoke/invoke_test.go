@@ -125,6 +125,11 @@ func TestTargetOf(t *testing.T) {
 				t.Errorf("%s: targetOf = %+v (channel %+v)", file, got, got.Channel)
 			}
 		}
+		// A quality measurement names the session it measured (it used to panic: issue 22).
+		got, err := targetOf(readFile(t, "../../events/suite/session-quality.json"))
+		if err != nil || got.ChannelARN != sampleARN || got.StreamID != sampleStream || !got.Ended || got.Time.IsZero() {
+			t.Errorf("session-quality.json: targetOf = %+v, %v", got, err)
+		}
 	})
 }
 
@@ -303,6 +308,14 @@ func TestRun(t *testing.T) {
 			args:    []string{"-fn", "enrich", "-event", "../../events/invalid/missing-stream-id.json"},
 			want:    []string{"invoking anyway to show how enrich rejects it", `"outcome": "rejected"`, "== IVS calls ==\n(none)", "detail.stream_id"},
 			wantErr: errRejected,
+		},
+		// A measurement never creates a record (issue 22, item 4): on an empty archive, archive
+		// validates it, finds no record of the session and asks for the message again.
+		"archive a quality measurement": {
+			args: []string{"-fn", "archive", "-event", "../../events/suite/session-quality.json", "-sqs"},
+			want: []string{`"itemIdentifier": "invoke-message-1"`, "a measurement never creates one", "== IVS calls ==\n(none)", "== archive (s3://ivs-sessions-invoke) ==\n(empty)",
+				"delivered again"},
+			wantErr: errRedeliver,
 		},
 		"archive a correction": {
 			args: []string{"-fn", "archive", "-event", "../../events/suite/channel-corrected.json", "-sqs"},

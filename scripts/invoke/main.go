@@ -31,6 +31,7 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/local/lambdarie"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/localaws"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/localbus"
+	"github.com/ivs-sessions/ivs-sessions/shared/redact"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
 
@@ -55,7 +56,7 @@ var errFunction = errors.New("the function failed")
 func main() {
 	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "invoke:", err)
+			fmt.Fprintln(os.Stderr, "invoke:", redact.Escape(err.Error()))
 		}
 		os.Exit(1)
 	}
@@ -98,6 +99,9 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 // itself failed. An event that is not valid is invoked anyway, with a note, to show how the
 // function rejects it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	// What the function, the bus and the archive say (a response, log lines, records) is printed
+	// as data: a channel name's escape sequence never reaches the terminal raw.
+	stdout = redact.Terminal(stdout)
 	o, err := parseArgs(args, stderr)
 	if err != nil {
 		return err

@@ -32,8 +32,9 @@ type target struct {
 }
 
 // targetOf reads what an event is about: an IVS event (it must pass ivsevent.Parse), or an
-// event the suite publishes (IVS Session Enriched, IVS Channel Multitrack Corrected). Any
-// other event gives the zero target: the function decides what to make of it.
+// event the suite publishes (IVS Session Enriched, IVS Channel Multitrack Corrected, IVS
+// Session Quality). Any other event gives the zero target: the function decides what to make
+// of it.
 func targetOf(event []byte) (target, error) {
 	var head events.EventBridgeEvent
 	if err := json.Unmarshal(event, &head); err != nil {
@@ -73,6 +74,10 @@ func suiteTarget(event []byte) (target, error) {
 			tg.ChannelName = r.Channel.Name
 		}
 		return tg, nil
+	case ev.Measured != nil:
+		m := *ev.Measured
+		return target{ChannelARN: m.ChannelARN, StreamID: m.StreamID, Ended: true,
+			Time: firstTime(m.Trigger.Time, m.Quality.WindowEnd, m.Quality.MeasuredAt)}, nil
 	default:
 		c := *ev.Corrected
 		tg := target{ChannelARN: c.ChannelARN, StreamID: c.StreamID, Code: c.Correction.Decision.Code, Ended: true,

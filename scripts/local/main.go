@@ -50,6 +50,7 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/localaws"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/localbus"
+	"github.com/ivs-sessions/ivs-sessions/shared/redact"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
 
@@ -133,12 +134,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "local:", err)
+		fmt.Fprintln(stderr, "local:", redact.Escape(err.Error()))
 		return 2
 	}
 	scenarios, err := o.scenarios()
 	if err != nil {
-		fmt.Fprintln(stderr, "local:", err)
+		fmt.Fprintln(stderr, "local:", redact.Escape(err.Error()))
 		return 2
 	}
 	if len(scenarios) == 0 && !o.keep {
@@ -513,12 +514,15 @@ func (p *printer) wrapped(indent, text string) {
 	}
 }
 
-// writeLocked writes a line above the progress line and redraws it.
+// writeLocked writes a line above the progress line and redraws it. The line is printed as
+// data (redact.Escape): what an event, a function or the archive says (a channel name, a
+// reason, a log line) may hold terminal escape sequences or line breaks, and every line of the
+// timeline and the summary passes here.
 func (p *printer) writeLocked(s string) {
 	if p.progress != "" {
 		fmt.Fprint(p.w, "\r"+strings.Repeat(" ", len(p.progress))+"\r")
 	}
-	fmt.Fprintln(p.w, s)
+	fmt.Fprintln(p.w, redact.Escape(s))
 	if p.progress != "" {
 		fmt.Fprint(p.w, p.progress)
 	}

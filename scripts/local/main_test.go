@@ -17,7 +17,7 @@ func TestParseFlags(t *testing.T) {
 		want    []string // scenario names
 		wantErr string
 	}{
-		"defaults":            {args: nil, want: []string{"multitrack-not-allowed", "require-to-allow", "basic-manual", "wait-while-live", "burst", "malformed-event", "ingest-quality", "lost-events", "ads-multitrack", "fleet"}},
+		"defaults":            {args: nil, want: []string{"multitrack-not-allowed", "require-to-allow", "basic-manual", "wait-while-live", "burst", "malformed-event", "ingest-quality", "lost-events", "ads-multitrack", "border", "fleet"}},
 		"one by number":       {args: []string{"-scenario", "4"}, want: []string{"wait-while-live"}},
 		"one by name":         {args: []string{"-scenario=burst"}, want: []string{"burst"}},
 		"file alone":          {args: []string{"-file", "example-scenario.json"}, want: []string{"example-resolution-and-opt-out"}},
@@ -80,6 +80,22 @@ func TestPrinterLevels(t *testing.T) {
 	p.line("plain")
 	p.stopProgress()
 	want := "  1.500s  scenario  shown\nplain\n"
+	if b.String() != want {
+		t.Errorf("output %q, want %q", b.String(), want)
+	}
+}
+
+// TestPrinterPrintsDataAsData: a timeline line quoting what an event said (a channel name with a
+// terminal escape sequence and a line break) reaches the terminal escaped, on one line.
+func TestPrinterPrintsDataAsData(t *testing.T) {
+	var b bytes.Buffer
+	p := newPrinter(&b, false)
+	start := time.Now()
+	p.setStart(start)
+	p.setLevel(engine.LevelKey)
+	p.entry(engine.Entry{Time: start, Actor: "ivs", Level: engine.LevelKey, Text: "studio\x1b]0;pwned\x07\nforged row"})
+	p.line("summary: studio\x1b[31m")
+	want := "  0.000s  ivs       studio\\x1b]0;pwned\\a\\nforged row\nsummary: studio\\x1b[31m\n"
 	if b.String() != want {
 		t.Errorf("output %q, want %q", b.String(), want)
 	}

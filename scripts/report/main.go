@@ -25,6 +25,7 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/infra/catalog"
 	"github.com/ivs-sessions/ivs-sessions/scripts/local/workdir"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/athenatest"
+	"github.com/ivs-sessions/ivs-sessions/shared/redact"
 	"github.com/ivs-sessions/ivs-sessions/shared/sdkhttp"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 )
@@ -45,7 +46,7 @@ func main() {
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, time.Now()); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "report:", err)
+			fmt.Fprintln(os.Stderr, "report:", redact.Escape(err.Error()))
 		}
 		os.Exit(1)
 	}
@@ -292,7 +293,7 @@ func report(ctx context.Context, src source, rg Range, o options, now time.Time,
 	var stats ReadStats
 	if mode == ModeDirect {
 		fmt.Fprintf(stderr, "report: %s (%s)\n", expectation(l, src, o.workers), why)
-		stats, err = readDirect(ctx, src, rg, o.workers, t, func(msg string) { fmt.Fprintln(stderr, "report: skipped", msg) })
+		stats, err = readDirect(ctx, src, rg, o.workers, t, func(msg string) { fmt.Fprintln(stderr, "report: skipped", redact.Escape(msg)) })
 	} else {
 		var a *athenaRunner
 		var stop func()

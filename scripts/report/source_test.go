@@ -293,3 +293,53 @@ func TestReadFails(t *testing.T) {
 		t.Errorf("err %v; want the object that failed", err)
 	}
 }
+
+// TestTextPrintsDataAsData: what the archive says is printed as data. A channel name with
+// terminal escape sequences (a colour, a window title) and a line break, a code and a verdict
+// with control characters, and a skipped object's name reach the terminal escaped: no control
+// character but the report's own line breaks, and every channel one row.
+func TestTextPrintsDataAsData(t *testing.T) {
+	objs := objects(t)
+	hostile := archive()[3] // the channel's latest session: its name is the one shown
+	hostile.name = "studio\x1b[31m\x1b]0;pwned\x07\nSPLIT\tROW\u202e"
+	hostile.code = "Multitrack\x1b[2J"
+	hostile.verdict = "healthy\\u001b[5m"
+	r := hostile.record()
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = append(b[:len(b)-1], []byte(`,"quality":{"verdict":"`+hostile.verdict+`","reasons":[]}}`)...)
+	objs[r.Key()] = b
+	objs["sessions/year=2026/month=11/day=04/channel=studioAAAAAA/\x1b[31mbroken.json"] = []byte(`{not json`)
+	dir := writeDir(t, objs)
+	now := time.Date(2026, 11, 6, 12, 0, 0, 0, time.UTC)
+	var text, stderr bytes.Buffer
+	args := []string{"-dir", dir, "-from", "2026-11-03", "-to", "2026-11-05", "-html", filepath.Join(t.TempDir(), "r.html"), "-chartjs", writeChartJS(t)}
+	if err := run(context.Background(), args, &text, &stderr, now); err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr.String())
+	}
+	for name, out := range map[string]string{"stdout": text.String(), "stderr": stderr.String()} {
+		if i := strings.IndexFunc(out, func(r rune) bool { return (r < 0x20 && r != '\n') || r == 0x7f || r == '\u202e' }); i >= 0 {
+			t.Errorf("%s holds a control character at byte %d: %q", name, i, out[max(0, i-40):min(len(out), i+40)])
+		}
+	}
+	for _, want := range []string{`studio\x1b[31m\x1b]0;pwned\a\nSPLIT\tROW\u202e`, `healthy\x1b[5m`} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("the report lacks %s, escaped:\n%s", want, text.String())
+		}
+	}
+	if strings.Contains(text.String(), "\nSPLIT") {
+		t.Error("the channel name's line break split a row")
+	}
+}
+
+// writeChartJS writes a stand-in for Chart.js and returns its path.
+func writeChartJS(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "chart.js")
+	if err := os.WriteFile(p, []byte("window.Chart = function () {};"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

@@ -8,10 +8,15 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/redact"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 )
 
-// writeText writes the report for a person: aligned columns, one section per question.
+// writeText writes the report for a person: aligned columns, one section per question. What the
+// archive says (channel names, IDs, codes, reasons) is printed as data: every string argument
+// of printer.f and printer.row is escaped (redact.Escape), so that a name holding a terminal
+// escape sequence or a line break neither recolours the terminal nor splits a row, whichever
+// reader (direct or Athena) built the Report.
 func writeText(w io.Writer, r Report) error {
 	p := &printer{w: w}
 	channels := "all channels"
@@ -40,7 +45,7 @@ func writeText(w io.Writer, r Report) error {
 	p.f("\nPER REGION (each account's region; a channel is in one)\n")
 	tw := p.table("ACCOUNT\tREGION\tCHANNELS\tSESSIONS\tENDED\tREFUSED\tLIVE\tTIME LIVE\tMULTITRACK\tREFUSALS\tCORRECTIONS\tLEFT FOR ADS\tQUALITY")
 	for _, g := range r.PerRegion {
-		fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%d\t%s\n", dash(g.Account), dash(g.Region), g.Channels, g.Sessions, g.Ended, g.Refused, g.Live, hours(g.HoursLive),
+		p.row(tw, "  %s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%d\t%s\n", dash(g.Account), dash(g.Region), g.Channels, g.Sessions, g.Ended, g.Refused, g.Live, hours(g.HoursLive),
 			share(g.Multitrack, g.WithTracks), countList(g.Refusals), countList(g.Corrections), g.LeftForAds, countList(g.Verdicts))
 	}
 	p.flush(tw)
@@ -48,7 +53,7 @@ func writeText(w io.Writer, r Report) error {
 	p.f("\nPER CHANNEL\n")
 	tw = p.table("CHANNEL\tNAME\tACCOUNT\tREGION\tSESSIONS\tENDED\tREFUSED\tLIVE\tTIME LIVE\tMULTITRACK\tREFUSALS\tCORRECTIONS\tLEFT FOR ADS\tQUALITY")
 	for _, c := range r.PerChannel {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%d\t%s\n", c.ChannelID, dash(c.Name), dash(c.Account), dash(c.Region), c.Sessions, c.Ended, c.Refused, c.Live, hours(c.HoursLive),
+		p.row(tw, "  %s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%d\t%s\n", c.ChannelID, dash(c.Name), dash(c.Account), dash(c.Region), c.Sessions, c.Ended, c.Refused, c.Live, hours(c.HoursLive),
 			share(c.Multitrack, c.WithTracks), countList(c.Refusals), countList(c.Corrections), c.LeftForAds, countList(c.Verdicts))
 	}
 	p.flush(tw)
@@ -57,7 +62,7 @@ func writeText(w io.Writer, r Report) error {
 	tw = p.table("CHANNEL\tSESSIONS\tTRACKS\tRESOLUTIONS\tTARGET BITRATES")
 	for _, c := range r.PerChannel {
 		for _, l := range c.Ladders {
-			fmt.Fprintf(tw, "  %s\t%d\t%d\t%s\t%s\n", c.ChannelID, l.Sessions, l.Tracks, strings.Join(l.Resolutions, " "), bitrates(l.BitratesBps))
+			p.row(tw, "  %s\t%d\t%d\t%s\t%s\n", c.ChannelID, l.Sessions, l.Tracks, strings.Join(l.Resolutions, " "), bitrates(l.BitratesBps))
 		}
 	}
 	p.flush(tw)
@@ -66,7 +71,7 @@ func writeText(w io.Writer, r Report) error {
 	if len(r.StillLive) > 0 {
 		tw = p.table("CHANNEL\tSTREAM\tLAST SEEN\tWHY")
 		for _, s := range r.StillLive {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", s.ChannelID, s.StreamID, session.FormatTime(s.LastSeen), s.Why)
+			p.row(tw, "  %s\t%s\t%s\t%s\n", s.ChannelID, s.StreamID, session.FormatTime(s.LastSeen), s.Why)
 		}
 		p.flush(tw)
 	}
@@ -79,7 +84,7 @@ func writeText(w io.Writer, r Report) error {
 			if !d.LastCorrection.IsZero() {
 				last = session.FormatTime(d.LastCorrection)
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%s\t%s\n", d.ChannelID, dash(d.Name), last, d.RefusalsAfter, session.FormatTime(d.LastRefusal), strings.Join(d.Codes, ", "))
+			p.row(tw, "  %s\t%s\t%s\t%d\t%s\t%s\n", d.ChannelID, dash(d.Name), last, d.RefusalsAfter, session.FormatTime(d.LastRefusal), strings.Join(d.Codes, ", "))
 		}
 		p.flush(tw)
 	}
@@ -92,10 +97,33 @@ type printer struct {
 	err error
 }
 
+// f writes format with a's strings escaped (data, never terminal control).
 func (p *printer) f(format string, a ...any) {
 	if p.err == nil {
-		_, p.err = fmt.Fprintf(p.w, format, a...)
+		_, p.err = fmt.Fprintf(p.w, format, escaped(a)...)
 	}
+}
+
+// row writes one row of a table, with a's strings escaped: a tab or a line break in the data
+// cannot make a cell or a row of its own.
+func (p *printer) row(tw *tabwriter.Writer, format string, a ...any) {
+	fmt.Fprintf(tw, format, escaped(a)...)
+}
+
+// escaped returns a with every string (and fmt.Stringer) written as data (redact.Escape).
+func escaped(a []any) []any {
+	out := make([]any, len(a))
+	for i, v := range a {
+		switch v := v.(type) {
+		case string:
+			out[i] = redact.Escape(v)
+		case fmt.Stringer:
+			out[i] = redact.Escape(v.String())
+		default:
+			out[i] = v
+		}
+	}
+	return out
 }
 
 func (p *printer) table(header string) *tabwriter.Writer {
@@ -112,15 +140,16 @@ func (p *printer) flush(tw *tabwriter.Writer) {
 
 func (p *printer) summary(s Summary) {
 	tw := tabwriter.NewWriter(p.w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "  sessions\t%d (ended %d, refused %d, live %d)\n", s.Sessions, s.Ended, s.Refused, s.Live)
-	fmt.Fprintf(tw, "  time live\t%s\n", hours(s.HoursLive))
-	fmt.Fprintf(tw, "  multitrack\t%s of the sessions that went live with tracks\n", share(s.Multitrack, s.WithTracks))
-	fmt.Fprintf(tw, "  refusals by code\t%s\n", countList(s.Refusals))
-	fmt.Fprintf(tw, "  live again after correction\t%d of %d refused sessions\n", s.Recovered, s.Refused)
-	fmt.Fprintf(tw, "  corrections by outcome\t%s\n", countList(s.Corrections))
-	fmt.Fprintf(tw, "  left alone for ads\t%d refused sessions on channels with an ad configuration (ads need TS, multitrack FRAGMENTED_MP4: a person decides)\n", s.LeftForAds)
-	fmt.Fprintf(tw, "  quality verdicts\t%s\n", countList(s.Verdicts))
-	fmt.Fprintf(tw, "  ladders seen\t%d\n", len(s.Ladders))
+	// Every line goes through row: its strings are escaped.
+	p.row(tw, "  sessions\t%d (ended %d, refused %d, live %d)\n", s.Sessions, s.Ended, s.Refused, s.Live)
+	p.row(tw, "  time live\t%s\n", hours(s.HoursLive))
+	p.row(tw, "  multitrack\t%s of the sessions that went live with tracks\n", share(s.Multitrack, s.WithTracks))
+	p.row(tw, "  refusals by code\t%s\n", countList(s.Refusals))
+	p.row(tw, "  live again after correction\t%d of %d refused sessions\n", s.Recovered, s.Refused)
+	p.row(tw, "  corrections by outcome\t%s\n", countList(s.Corrections))
+	p.row(tw, "  left alone for ads\t%d refused sessions on channels with an ad configuration (ads need TS, multitrack FRAGMENTED_MP4: a person decides)\n", s.LeftForAds)
+	p.row(tw, "  quality verdicts\t%s\n", countList(s.Verdicts))
+	p.row(tw, "  ladders seen\t%d\n", len(s.Ladders))
 	p.flush(tw)
 }
 

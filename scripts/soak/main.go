@@ -47,15 +47,20 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/localbus"
+	"github.com/ivs-sessions/ivs-sessions/shared/redact"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
+
+// stdout is where the soak reports: its lines are printed as data (redact.Terminal), since the
+// checks quote what the archive and the functions said.
+var stdout = redact.Terminal(os.Stdout)
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	ok, err := run(ctx, os.Args[1:])
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "soak:", err)
+		fmt.Fprintln(os.Stderr, "soak:", redact.Escape(err.Error()))
 		os.Exit(1)
 	}
 	if !ok {
@@ -134,7 +139,7 @@ func run(ctx context.Context, args []string) (bool, error) {
 		return false, err
 	}
 	inj.stack = func() *engine.Stack { return st }
-	fmt.Printf("soak: seed %d, %d sessions (%.0f%% refused) over %s, IVS quota %d/s\n", o.seed, o.sessions, o.refused*100, o.spread, ivstest.DefaultQuota)
+	fmt.Fprintf(stdout, "soak: seed %d, %d sessions (%.0f%% refused) over %s, IVS quota %d/s\n", o.seed, o.sessions, o.refused*100, o.spread, ivstest.DefaultQuota)
 
 	plan, err := play(ctx, st, inj, o)
 	if err != nil {
@@ -144,7 +149,7 @@ func run(ctx context.Context, args []string) (bool, error) {
 	// say what is left where.
 	drained := drain(ctx, st)
 	if drained != nil {
-		fmt.Println("soak:", drained)
+		fmt.Fprintln(stdout, "soak:", drained)
 	}
 	obsCtx, obsCancel := context.WithTimeout(context.Background(), time.Minute)
 	defer obsCancel()
@@ -343,31 +348,31 @@ func printReport(inj *injector, rows []Row, took time.Duration, st *engine.Stack
 	}
 	killed := append([]string(nil), inj.killed...)
 	inj.mu.Unlock()
-	fmt.Println()
-	fmt.Println("faults injected")
+	fmt.Fprintln(stdout)
+	fmt.Fprintln(stdout, "faults injected")
 	for _, k := range faultKinds {
-		fmt.Printf("  %-40s %5d\n", k, counts[k])
+		fmt.Fprintf(stdout, "  %-40s %5d\n", k, counts[k])
 	}
 	for _, k := range killed {
-		fmt.Printf("  killed %s\n", k)
+		fmt.Fprintf(stdout, "  killed %s\n", k)
 	}
 	var calls, throttled int
 	for _, n := range st.Counters().FunctionCalls() {
 		calls += n.Calls
 		throttled += n.Throttled
 	}
-	fmt.Printf("  (IVS calls by the functions %d, throttled by the quota %d; emulator restarts: %s)\n", calls, throttled, engine.Counts(st.Restarts(), "none"))
-	fmt.Println()
-	fmt.Printf("%-66s %-4s %s\n", "check", "", "found")
+	fmt.Fprintf(stdout, "  (IVS calls by the functions %d, throttled by the quota %d; emulator restarts: %s)\n", calls, throttled, engine.Counts(st.Restarts(), "none"))
+	fmt.Fprintln(stdout)
+	fmt.Fprintf(stdout, "%-66s %-4s %s\n", "check", "", "found")
 	for _, r := range rows {
 		mark := "ok"
 		if !r.OK {
 			mark = "FAIL"
 		}
-		fmt.Printf("%-66s %-4s %s\n", r.Check, mark, r.Detail)
+		fmt.Fprintf(stdout, "%-66s %-4s %s\n", r.Check, mark, r.Detail)
 		if r.Gap != "" {
-			fmt.Printf("%-66s %-4s %s\n", "", "gap", r.Gap)
+			fmt.Fprintf(stdout, "%-66s %-4s %s\n", "", "gap", r.Gap)
 		}
 	}
-	fmt.Printf("\ntook %s\n", took.Round(time.Second))
+	fmt.Fprintf(stdout, "\ntook %s\n", took.Round(time.Second))
 }

@@ -160,6 +160,9 @@ func (p *Processor) Process(ctx context.Context, payload json.RawMessage) (any, 
 			return Result{Outcome: "rejected", Reason: reason}, nil
 		}
 	}
+	// The event's id names the message in logs and in the Result: at most 200 bytes of it (a
+	// forged 1 MB id is refused by the event's decoder, and never logged whole).
+	probe.ID = redact.Quote(probe.ID)
 	switch {
 	case probe.Records != nil && probe.DetailType != "":
 		reason := "payload: both an SQS batch (Records) and an EventBridge event (detail-type): neither is processed"
@@ -200,7 +203,7 @@ func (p *Processor) Process(ctx context.Context, payload json.RawMessage) (any, 
 		// Not an SQS message: never acknowledged with its neighbours. With a messageId it is
 		// a batch item failure (redelivered, then dead-lettered, where the alarm is).
 		if id := messageIDOf(r); id != "" {
-			p.Log.ErrorContext(ctx, "not an SQS message; reported as failed", suite.LogKeyMessageID, id, suite.LogKeyErr, err.Error())
+			p.Log.ErrorContext(ctx, "not an SQS message; reported as failed", suite.LogKeyMessageID, redact.Quote(id), suite.LogKeyErr, err.Error())
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: id})
 			continue
 		}

@@ -45,20 +45,35 @@ func Unconfirmed(ev *ivsevent.Event, ss *types.StreamSession) string {
 	if !session.IsRefusal(code) {
 		return ""
 	}
+	_, why := Confirm(code, ss)
+	return why
+}
+
+// Confirm says whether ss, GetStreamSession's answer for a stream (nil: it does not show the
+// session), confirms a refusal with code: the session exists and one of its events carries the
+// code. It returns when IVS says that event happened (zero when its time is unknown), or why
+// the refusal is not confirmed. The enricher decides on it; the corrector asks again before it
+// changes a channel, whatever its message says.
+func Confirm(code string, ss *types.StreamSession) (at time.Time, unconfirmed string) {
+	if !session.IsRefusal(code) {
+		return time.Time{}, fmt.Sprintf("%q is not a refusal code", code)
+	}
 	if ss == nil {
-		return "GetStreamSession does not show the stream session"
+		return time.Time{}, "GetStreamSession does not show the stream session"
 	}
 	for _, e := range ss.TruncatedEvents {
 		if aws.ToString(e.Code) == code {
-			return ""
+			return aws.ToTime(e.EventTime).UTC(), ""
 		}
 	}
-	return fmt.Sprintf("the stream session's events carry no %s", code)
+	return time.Time{}, fmt.Sprintf("the stream session's events carry no %s", code)
 }
 
 // Annotate puts decision d on the record: an apply waits for the corrector's report (decided);
 // manual, broadcaster, skipped and unverified are final here (unchanged: no channel change
-// follows). at is the event's time, so a redelivery gives the same record.
+// follows). An unverified decision also marks the claim it was made for (Record.Unconfirm): the
+// record keeps what IVS confirms, the claimed refusal beside it, and is not counted refused for
+// it. at is the event's time, so a redelivery gives the same record.
 func Annotate(rec *session.Record, d multitrack.Decision, at time.Time) {
 	switch d.Action {
 	case multitrack.ActionApply:
@@ -66,4 +81,19 @@ func Annotate(rec *session.Record, d multitrack.Decision, at time.Time) {
 	case multitrack.ActionManual, multitrack.ActionBroadcaster, multitrack.ActionSkipped, multitrack.ActionUnverified:
 		rec.Correction = &session.Correction{Decision: d, Outcome: session.CorrectionUnchanged, At: at.UTC(), Detail: d.Reason}
 	}
+	if d.Action == multitrack.ActionUnverified {
+		*rec = rec.Unconfirm(d.Code, d.Reason)
+	}
+}
+
+// UnconfirmedIn returns why rec (an archived record) holds code as a claim IVS does not
+// confirm (session.Event.Unconfirmed), or "": a repeated event of that claim is marked the same
+// way, so that it does not make the record refused.
+func UnconfirmedIn(rec session.Record, code string) string {
+	for _, e := range rec.Events {
+		if code != "" && e.Code == code && e.Unconfirmed != "" {
+			return e.Unconfirmed
+		}
+	}
+	return ""
 }

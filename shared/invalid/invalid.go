@@ -45,3 +45,14 @@ func (e *FieldError) Error() string {
 
 // Unwrap returns the underlying cause, if any.
 func (e *FieldError) Unwrap() error { return e.Err }
+
+// First returns the first error of errs that is not nil, or nil: the first field that failed
+// when a value's checks are listed in its fields' order.
+func First(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -75,13 +75,15 @@ func TestFieldErrorQuotesScrubbed(t *testing.T) {
 	key := "sk_us-west-2_abcdABCDefgh_567890abcdef"
 	body := `{"version":"0","id":"e1","detail-type":"IVS Stream State Change","source":"aws.ivs","account":"123456789012",` +
 		`"time":"2026-11-03T18:00:05Z","region":"us-west-2","resources":["arn:aws:ivs:us-west-2:123456789012:channel/AbCdef1G2hij"],` +
-		`"detail":{"event_name":"Stream Start","channel_name":"` + key + `-x/","stream_id":"st-1A2b3c4D5e6F78ghij9Klmn"}}`
+		`"detail":{"event_name":"Stream Start","channel_name":"studio","stream_id":"` + key + `"}}`
+	// The stream ID feeds the record's key: a bad one costs the event (a bad channel name, a
+	// display field, no longer does: issue 22, item 7).
 	_, err := ivsevent.Parse([]byte(body))
 	if err == nil {
-		t.Fatal("Parse accepted a channel name with a slash")
+		t.Fatal("Parse accepted a stream key as the stream ID")
 	}
-	if strings.Contains(err.Error(), key) || !strings.Contains(err.Error(), "detail.channel_name") {
-		t.Errorf("error = %v; want it to name detail.channel_name without the stream key", err)
+	if strings.Contains(err.Error(), key) || !strings.Contains(err.Error(), "detail.stream_id") {
+		t.Errorf("error = %v; want it to name detail.stream_id without the stream key", err)
 	}
 	long := &invalid.FieldError{Field: "detail.channel_name", Want: "a name", Got: strings.Repeat("é", 300*1024)}
 	if n := len(long.Error()); n > 400 {
@@ -89,5 +91,16 @@ func TestFieldErrorQuotesScrubbed(t *testing.T) {
 	}
 	if !utf8.ValidString(long.Error()) {
 		t.Error("the cut message is not valid UTF-8")
+	}
+}
+
+// TestFirst: the first error that is not nil, in the order given; nil when there is none.
+func TestFirst(t *testing.T) {
+	a, b := &invalid.FieldError{Field: "a"}, &invalid.FieldError{Field: "b"}
+	if got := invalid.First(nil, a, b); got != a {
+		t.Errorf("First(nil, a, b) = %v, want a", got)
+	}
+	if got := invalid.First(nil, nil); got != nil {
+		t.Errorf("First(nil, nil) = %v, want nil", got)
 	}
 }

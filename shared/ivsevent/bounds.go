@@ -30,6 +30,9 @@ const (
 	// MaxRecordingStreamIDs bounds detail.recording_session_stream_ids: the streams merged
 	// into one recording within its reconnect window (at most 300 seconds).
 	MaxRecordingStreamIDs = 100
+	// MaxReplayNameLength is EventBridge's bound on a replay's name (StartReplay's ReplayName:
+	// 1 to 64 characters of letters, digits, '.', '-' and '_').
+	MaxReplayNameLength = 64
 )
 
 // FirstYear and LastYear bound the times the suite accepts, both inclusive (UTC): the archive's
@@ -55,6 +58,8 @@ var (
 	bucketPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 	// recordingSessionIDPattern: IVS writes 16 letters and digits; allow any word characters.
 	recordingSessionIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{0,128}$`)
+	// replayNamePattern is EventBridge's pattern for a replay's name.
+	replayNamePattern = regexp.MustCompile(`^[.\-_A-Za-z0-9]+$`)
 )
 
 // CheckTime returns a *invalid.FieldError for field when t is zero or outside the years FirstYear to
@@ -96,6 +101,15 @@ func CheckEventID(field, s string) error {
 	return nil
 }
 
+// CheckReplayName returns a *invalid.FieldError for field when s is neither empty (no replay)
+// nor an EventBridge replay name: 1 to MaxReplayNameLength letters, digits, '.', '-' and '_'.
+func CheckReplayName(field, s string) error {
+	if s != "" && (len(s) > MaxReplayNameLength || !replayNamePattern.MatchString(s)) {
+		return &invalid.FieldError{Field: field, Want: fmt.Sprintf("an EventBridge replay name (1 to %d letters, digits, '.', '-' and '_')", MaxReplayNameLength), Got: s}
+	}
+	return nil
+}
+
 // CheckChannelName returns a *invalid.FieldError for field when s breaks the IVS API's rule for a
 // channel name: at most 128 characters of letters, digits, - and _.
 func CheckChannelName(field, s string) error {
@@ -123,27 +137,6 @@ func CheckText(field, s string) error {
 	for _, r := range s {
 		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
 			return &invalid.FieldError{Field: field, Want: "text without control characters", Got: s}
-		}
-	}
-	return nil
-}
-
-// checkNumber returns a *invalid.FieldError for field when v is missing (null or absent) or negative.
-func checkNumber(field string, v *float64) (float64, error) {
-	switch {
-	case v == nil:
-		return 0, &invalid.FieldError{Field: field, Want: "a number at or above 0", Got: "null or nothing"}
-	case *v < 0:
-		return 0, &invalid.FieldError{Field: field, Want: "a number at or above 0", Got: fmt.Sprint(*v)}
-	}
-	return *v, nil
-}
-
-// checkAll returns the first error of errs, or nil.
-func checkAll(errs ...error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
 		}
 	}
 	return nil

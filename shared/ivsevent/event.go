@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
+	"github.com/ivs-sessions/ivs-sessions/shared/redact"
 )
 
 // Event is one IVS EventBridge event: the standard envelope, the channel parsed from
@@ -26,6 +27,10 @@ type Event struct {
 	Region     string          `json:"region"`
 	Resources  []string        `json:"resources"`
 	Detail     json.RawMessage `json:"detail"`
+	// ReplayName is the EventBridge replay that delivered the event ("replay-name", which
+	// EventBridge adds to every event it replays from an archive); "" for an event delivered
+	// when IVS sent it. A replayed event rebuilds the archive; it never changes a channel.
+	ReplayName string `json:"replay-name,omitempty"`
 
 	// Channel is parsed from resources[0]; zero for account-level limit breaches. Region and
 	// account for API calls come from here: the envelope's region may disagree.
@@ -35,6 +40,70 @@ type Event struct {
 	StreamHealth *StreamHealthChange   `json:"-"`
 	Limit        *LimitBreach          `json:"-"`
 	Recording    *RecordingStateChange `json:"-"`
+
+	// OutOfBounds lists the display fields that broke their bound, and what Parse kept of each
+	// (see OutOfBounds). Empty for an event within every bound.
+	OutOfBounds []OutOfBounds `json:"-"`
+}
+
+// OutOfBounds is a field of an event that broke its bound but feeds no key, no identity and no
+// decision (a channel name, a reason, a limit's unit or value, a recording's bucket or prefix,
+// a resource after the channel's): it never costs the event. Parse keeps it bounded and escaped
+// (redact.Escape: control characters written as escapes, cut to the field's bound), or a zero
+// for a missing number, and says so here; the record notes it and enrich counts it.
+type OutOfBounds struct {
+	Field string // the JSON path, e.g. "detail.channel_name"
+	Want  string // the bound it broke
+	Kept  string // what Parse kept, e.g. "escaped, at most 128 bytes"
+}
+
+// Note describes the event's out-of-bounds fields in one line, for the record; "" when there
+// are none.
+func (e *Event) Note() string {
+	if len(e.OutOfBounds) == 0 {
+		return ""
+	}
+	parts := make([]string, len(e.OutOfBounds))
+	for i, o := range e.OutOfBounds {
+		parts[i] = fmt.Sprintf("%s out of bounds (want %s): %s", o.Field, o.Want, o.Kept)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// displayText keeps the display text *s of field within max bytes and without control
+// characters when ok(*s) is false: escaped (redact.Escape) and cut, noted in OutOfBounds.
+func (e *Event) displayText(field string, s *string, max int, want string, ok func(string) bool) {
+	if ok(*s) {
+		return
+	}
+	*s = redact.Cut(redact.Escape(*s), max)
+	e.OutOfBounds = append(e.OutOfBounds, OutOfBounds{Field: field, Want: want, Kept: fmt.Sprintf("kept escaped, at most %d bytes", max)})
+}
+
+// displayNumber returns the display number v of field: a missing one (null or absent) is 0, a
+// negative one is kept; either is noted in OutOfBounds.
+func (e *Event) displayNumber(field string, v *float64) float64 {
+	const want = "a number at or above 0"
+	switch {
+	case v == nil:
+		e.OutOfBounds = append(e.OutOfBounds, OutOfBounds{Field: field, Want: want, Kept: "missing: kept as 0"})
+		return 0
+	case *v < 0:
+		e.OutOfBounds = append(e.OutOfBounds, OutOfBounds{Field: field, Want: want, Kept: "kept as sent"})
+	}
+	return *v
+}
+
+// channelName keeps a display channel name within the IVS API's rule.
+func (e *Event) channelName(field string, s *string) {
+	e.displayText(field, s, MaxChannelNameLength, fmt.Sprintf("an IVS channel name (at most %d letters, digits, - and _)", MaxChannelNameLength),
+		func(s string) bool { return CheckChannelName("", s) == nil })
+}
+
+// text keeps a display text within MaxTextLength bytes, without control characters.
+func (e *Event) text(field string, s *string) {
+	e.displayText(field, s, MaxTextLength, fmt.Sprintf("at most %d bytes of text without control characters", MaxTextLength),
+		func(s string) bool { return CheckText("", s) == nil })
 }
 
 // StreamStateChange is the detail of an IVS Stream State Change event.
@@ -147,6 +216,12 @@ func (e *Event) AccountLevel() bool { return e.Channel.IsZero() }
 //
 // Decoding is strict (see Unmarshal): names match exactly ("Code" is not "code"); members it
 // does not name are ignored, and unknown codes are kept.
+//
+// A field that feeds no key, no identity and no decision never costs the event: a channel name,
+// reason, limit unit or value, recording bucket, prefix, session ID or duration out of its
+// bounds, and resources after the channel's, are kept bounded and escaped and listed in
+// OutOfBounds (see Event.Note). What identifies the session or decides a correction (the
+// envelope, the channel ARN, the stream IDs, the event name, the code) is checked strictly.
 func Parse(data []byte) (*Event, error) {
 	var w wireEvent
 	if err := Unmarshal("", data, &w); err != nil {
@@ -154,7 +229,7 @@ func Parse(data []byte) (*Event, error) {
 	}
 	e := Event{
 		Version: w.Version, ID: w.ID, DetailType: w.DetailType, Source: w.Source,
-		Account: w.Account, Region: w.Region, Resources: w.Resources, Detail: w.Detail,
+		Account: w.Account, Region: w.Region, Resources: w.Resources, Detail: w.Detail, ReplayName: w.ReplayName,
 	}
 	if e.ID == "" {
 		return nil, &invalid.FieldError{Field: "id", Want: "the event ID", Got: ""}
@@ -175,7 +250,7 @@ func Parse(data []byte) (*Event, error) {
 	if !slices.Contains(DetailTypes, e.DetailType) {
 		return nil, &invalid.FieldError{Field: "detail-type", Want: "one of " + quoteList(DetailTypes), Got: e.DetailType, Err: invalid.ErrUnknown}
 	}
-	if err := checkAll(CheckAccount("account", e.Account), CheckRegion("region", e.Region)); err != nil {
+	if err := invalid.First(CheckAccount("account", e.Account), CheckRegion("region", e.Region), CheckReplayName("replay-name", e.ReplayName)); err != nil {
 		return nil, err
 	}
 	if len(e.Resources) > MaxResources {
@@ -205,6 +280,11 @@ func Parse(data []byte) (*Event, error) {
 		return nil, fe
 	}
 	e.Channel = ch
+	if n := len(e.Resources); n > 1 {
+		// IVS names one channel; what follows it names nothing the suite acts on.
+		e.OutOfBounds = append(e.OutOfBounds, OutOfBounds{Field: "resources[1]", Want: "one resource, the channel's ARN",
+			Kept: fmt.Sprintf("%d resources after resources[0] ignored", n-1)})
+	}
 	return &e, nil
 }
 
@@ -222,6 +302,7 @@ type wireEvent struct {
 	Region     string          `json:"region"`
 	Resources  []string        `json:"resources"`
 	Detail     json.RawMessage `json:"detail"`
+	ReplayName string          `json:"replay-name"`
 }
 
 // decodeTime sets e.Time from the raw JSON value of "time": an RFC 3339 timestamp in a JSON
@@ -258,7 +339,9 @@ func (e *Event) decodeDetail() (channelScoped bool, err error) {
 		if err := checkEventName(e.DetailType, s.EventName, s.StreamID); err != nil {
 			return false, err
 		}
-		return true, checkAll(CheckChannelName("detail.channel_name", s.ChannelName), CheckCode("detail.code", s.Code), CheckText("detail.reason", s.Reason))
+		e.channelName("detail.channel_name", &s.ChannelName)
+		e.text("detail.reason", &s.Reason)
+		return true, CheckCode("detail.code", s.Code)
 	case DetailTypeStreamHealthChange:
 		e.StreamHealth = new(StreamHealthChange)
 		if err := decode(e.Detail, e.StreamHealth); err != nil {
@@ -267,7 +350,8 @@ func (e *Event) decodeDetail() (channelScoped bool, err error) {
 		if err := checkEventName(e.DetailType, e.StreamHealth.EventName, e.StreamHealth.StreamID); err != nil {
 			return false, err
 		}
-		return true, CheckChannelName("detail.channel_name", e.StreamHealth.ChannelName)
+		e.channelName("detail.channel_name", &e.StreamHealth.ChannelName)
+		return true, nil
 	case DetailTypeLimitBreach:
 		var w wireLimitBreach
 		if err := decode(e.Detail, &w); err != nil {
@@ -277,16 +361,14 @@ func (e *Event) decodeDetail() (channelScoped bool, err error) {
 		if !slices.Contains(limitNames, e.Limit.LimitName) {
 			return false, &invalid.FieldError{Field: "detail.limit_name", Want: "one of " + quoteList(limitNames), Got: e.Limit.LimitName, Err: invalid.ErrUnknown}
 		}
-		var errValue, errBy error
-		e.Limit.LimitValue, errValue = checkNumber("detail.limit_value", w.LimitValue)
-		e.Limit.ExceededBy, errBy = checkNumber("detail.exceeded_by", w.ExceededBy)
-		if err := checkAll(errValue, errBy, CheckText("detail.limit_unit", w.LimitUnit)); err != nil {
-			return false, err
-		}
+		e.Limit.LimitValue = e.displayNumber("detail.limit_value", w.LimitValue)
+		e.Limit.ExceededBy = e.displayNumber("detail.exceeded_by", w.ExceededBy)
+		e.text("detail.limit_unit", &e.Limit.LimitUnit)
 		if AccountLevel(e.Limit.LimitName) {
 			return false, nil
 		}
-		return true, checkAll(CheckStreamID("detail.stream_id", e.Limit.StreamID), CheckChannelName("detail.channel_name", e.Limit.ChannelName))
+		e.channelName("detail.channel_name", &e.Limit.ChannelName)
+		return true, CheckStreamID("detail.stream_id", e.Limit.StreamID)
 	case DetailTypeRecordingStateChange:
 		e.Recording = new(RecordingStateChange)
 		if err := decode(e.Detail, e.Recording); err != nil {
@@ -304,9 +386,7 @@ func (e *Event) decodeDetail() (channelScoped bool, err error) {
 				return false, err
 			}
 		}
-		if err := checkRecording(r); err != nil {
-			return false, err
-		}
+		e.checkRecording(r)
 		return true, CheckStreamID("detail.stream_id", r.StreamID)
 	}
 	return false, nil // unreachable: Parse checked the detail-type
@@ -335,22 +415,18 @@ type wireLimitBreach struct {
 	StreamID    string   `json:"stream_id"`
 }
 
-// checkRecording checks the bounds of a recording state change's fields.
-func checkRecording(r *RecordingStateChange) error {
-	if r.RecordingS3BucketName != "" && !bucketPattern.MatchString(r.RecordingS3BucketName) {
-		return &invalid.FieldError{Field: "detail.recording_s3_bucket_name", Want: "an S3 bucket name (3 to 63 lower-case letters, digits, dots, dashes)", Got: r.RecordingS3BucketName}
-	}
-	if !recordingSessionIDPattern.MatchString(r.RecordingSessionID) {
-		return &invalid.FieldError{Field: "detail.recording_session_id", Want: "a recording session ID (at most 128 letters, digits, - and _)", Got: r.RecordingSessionID}
-	}
+// checkRecording keeps the display fields of a recording state change within their bounds.
+func (e *Event) checkRecording(r *RecordingStateChange) {
+	e.displayText("detail.recording_s3_bucket_name", &r.RecordingS3BucketName, 63, "an S3 bucket name (3 to 63 lower-case letters, digits, dots, dashes)",
+		func(s string) bool { return s == "" || bucketPattern.MatchString(s) })
+	e.displayText("detail.recording_session_id", &r.RecordingSessionID, 128, "a recording session ID (at most 128 letters, digits, - and _)",
+		recordingSessionIDPattern.MatchString)
 	if r.RecordingDurationMs < 0 {
-		return &invalid.FieldError{Field: "detail.recording_duration_ms", Want: "a duration at or above 0", Got: fmt.Sprint(r.RecordingDurationMs)}
+		e.OutOfBounds = append(e.OutOfBounds, OutOfBounds{Field: "detail.recording_duration_ms", Want: "a duration at or above 0", Kept: "kept as sent"})
 	}
-	return checkAll(
-		CheckChannelName("detail.channel_name", r.ChannelName),
-		CheckText("detail.recording_status_reason", r.RecordingStatusReason),
-		CheckText("detail.recording_s3_key_prefix", r.RecordingS3KeyPrefix),
-	)
+	e.channelName("detail.channel_name", &r.ChannelName)
+	e.text("detail.recording_status_reason", &r.RecordingStatusReason)
+	e.text("detail.recording_s3_key_prefix", &r.RecordingS3KeyPrefix)
 }
 
 func jsonKind(goKind string) string {

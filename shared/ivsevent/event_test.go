@@ -164,14 +164,6 @@ func TestParseRejects(t *testing.T) {
 			field: "detail.stream_id",
 		},
 		"trailing data after the event": {in: valid + ` {"id":"x"}`, field: "", message: ""},
-		"channel name of 129 characters": {
-			in:    envelope(ivsevent.DetailTypeStreamStateChange, channelResources, `{"event_name":"Stream Start","channel_name":"`+strings.Repeat("a", 129)+`","stream_id":"st-1A2b3c4D5e6F78ghij9Klmn"}`),
-			field: "detail.channel_name",
-		},
-		"channel name with a slash": {
-			in:    envelope(ivsevent.DetailTypeStreamStateChange, channelResources, `{"event_name":"Stream Start","channel_name":"a/../b","stream_id":"st-1A2b3c4D5e6F78ghij9Klmn"}`),
-			field: "detail.channel_name",
-		},
 		"code of 1,100 characters": {
 			in:    envelope(ivsevent.DetailTypeStreamStateChange, channelResources, `{"event_name":"Session Ended","stream_id":"st-1A2b3c4D5e6F78ghij9Klmn","code":"`+strings.Repeat("X", 1100)+`"}`),
 			field: "detail.code",
@@ -179,26 +171,6 @@ func TestParseRejects(t *testing.T) {
 		"code with a path": {
 			in:    envelope(ivsevent.DetailTypeStreamStateChange, channelResources, `{"event_name":"Session Ended","stream_id":"st-1A2b3c4D5e6F78ghij9Klmn","code":"../x"}`),
 			field: "detail.code",
-		},
-		"reason with a line break": {
-			in:    envelope(ivsevent.DetailTypeStreamStateChange, channelResources, `{"event_name":"Stream Failure","stream_id":"st-1A2b3c4D5e6F78ghij9Klmn","reason":"a\n{\"level\":\"ERROR\"}"}`),
-			field: "detail.reason",
-		},
-		"negative limit value": {
-			in:    envelope(ivsevent.DetailTypeLimitBreach, `[]`, `{"limit_name":"Concurrent Viewers","limit_value":-1,"exceeded_by":1,"limit_unit":"viewers"}`),
-			field: "detail.limit_value",
-		},
-		"null limit value": {
-			in:    envelope(ivsevent.DetailTypeLimitBreach, `[]`, `{"limit_name":"Concurrent Viewers","limit_value":null,"exceeded_by":1,"limit_unit":"viewers"}`),
-			field: "detail.limit_value",
-		},
-		"missing exceeded_by": {
-			in:    envelope(ivsevent.DetailTypeLimitBreach, `[]`, `{"limit_name":"Concurrent Viewers","limit_value":5,"limit_unit":"viewers"}`),
-			field: "detail.exceeded_by",
-		},
-		"negative recording duration": {
-			in:    envelope(ivsevent.DetailTypeRecordingStateChange, channelResources, `{"channel_name":"studio-a","stream_id":"st-1A2b3c4D5e6F78ghij9Klmn","recording_status":"Recording End","recording_duration_ms":-5}`),
-			field: "detail.recording_duration_ms",
 		},
 		"time in 1970": {
 			in: strings.Replace(valid, `"2026-11-03T18:00:05Z"`, `"1970-01-01T00:00:01Z"`, 1), field: "time",
@@ -209,6 +181,18 @@ func TestParseRejects(t *testing.T) {
 		"region path":   {in: strings.Replace(valid, `"region":"us-west-2"`, `"region":"us-west-2/../x"`, 1), field: "region"},
 		"event ID with a slash": {
 			in: strings.Replace(valid, `"id":"`, `"id":"../`, 1), field: "id",
+		},
+		"event ID of 1 MB": {
+			in: strings.Replace(valid, `"id":"`, `"id":"`+strings.Repeat("a", 1<<20), 1), field: "id",
+		},
+		"replay name with a slash": {
+			in: strings.Replace(valid, `{"version"`, `{"replay-name":"a/b","version"`, 1), field: "replay-name",
+		},
+		"replay name of 65 characters": {
+			in: strings.Replace(valid, `{"version"`, `{"replay-name":"`+strings.Repeat("r", 65)+`","version"`, 1), field: "replay-name",
+		},
+		"replay name not a string": {
+			in: strings.Replace(valid, `{"version"`, `{"replay-name":1,"version"`, 1), field: "replay-name",
 		},
 	}
 	for name, tc := range tests {
@@ -230,7 +214,98 @@ func TestParseRejects(t *testing.T) {
 			if tc.message != "" && err.Error() != tc.message {
 				t.Errorf("message:\n got %s\nwant %s", err.Error(), tc.message)
 			}
+			if n := len(err.Error()); n > 1024 {
+				t.Errorf("a message of %d bytes: an error quotes at most 200 bytes of the input", n)
+			}
 		})
+	}
+}
+
+// TestParseKeepsDisplayFields: a field that feeds no key, no identity and no decision never
+// costs the event. Out of its bounds, it is kept bounded and escaped, and reported.
+func TestParseKeepsDisplayFields(t *testing.T) {
+	const stream = `"stream_id":"st-1A2b3c4D5e6F78ghij9Klmn"`
+	tests := map[string]struct {
+		in    string
+		field string
+		check func(*ivsevent.Event) bool
+	}{
+		"channel name of 129 characters": {
+			in:    envelope(ivsevent.DetailTypeStreamStateChange, channelResources, `{"event_name":"Stream Start","channel_name":"`+strings.Repeat("a", 129)+`",`+stream+`}`),
+			field: "detail.channel_name", check: func(ev *ivsevent.Event) bool { return ev.ChannelName() == strings.Repeat("a", 128) },
+		},
+		"channel name with a slash": {
+			in:    envelope(ivsevent.DetailTypeStreamStateChange, channelResources, `{"event_name":"Stream Start","channel_name":"a/../b",`+stream+`}`),
+			field: "detail.channel_name", check: func(ev *ivsevent.Event) bool { return ev.ChannelName() == "a/../b" },
+		},
+		"channel name with terminal escapes": {
+			in:    envelope(ivsevent.DetailTypeStreamStateChange, channelResources, `{"event_name":"Session Ended","channel_name":"x\u001b]0;t\u0007\ny",`+stream+`,"code":"MultitrackInputNotAllowed"}`),
+			field: "detail.channel_name",
+			check: func(ev *ivsevent.Event) bool {
+				return ev.ChannelName() == `x\x1b]0;t\a\ny` && ev.Code() == ivsevent.CodeMultitrackInputNotAllowed
+			},
+		},
+		"health event, channel name of 1 MB": {
+			in:    envelope(ivsevent.DetailTypeStreamHealthChange, channelResources, `{"event_name":"Starvation Start","channel_name":"`+strings.Repeat(`\u001b`, 1<<18)+`",`+stream+`}`),
+			field: "detail.channel_name", check: func(ev *ivsevent.Event) bool { return len(ev.ChannelName()) <= ivsevent.MaxChannelNameLength },
+		},
+		"reason with a line break": {
+			in:    envelope(ivsevent.DetailTypeStreamStateChange, channelResources, `{"event_name":"Stream Failure",`+stream+`,"reason":"a\n{\"level\":\"ERROR\"}"}`),
+			field: "detail.reason", check: func(ev *ivsevent.Event) bool { return ev.StreamState.Reason == `a\n{"level":"ERROR"}` },
+		},
+		"negative limit value": {
+			in:    envelope(ivsevent.DetailTypeLimitBreach, `[]`, `{"limit_name":"Concurrent Viewers","limit_value":-1,"exceeded_by":1,"limit_unit":"viewers"}`),
+			field: "detail.limit_value", check: func(ev *ivsevent.Event) bool { return ev.Limit.LimitValue == -1 },
+		},
+		"null limit value": {
+			in:    envelope(ivsevent.DetailTypeLimitBreach, `[]`, `{"limit_name":"Concurrent Viewers","limit_value":null,"exceeded_by":1,"limit_unit":"viewers"}`),
+			field: "detail.limit_value", check: func(ev *ivsevent.Event) bool { return ev.Limit.LimitValue == 0 },
+		},
+		"missing exceeded_by": {
+			in:    envelope(ivsevent.DetailTypeLimitBreach, `[]`, `{"limit_name":"Concurrent Viewers","limit_value":5,"limit_unit":"viewers"}`),
+			field: "detail.exceeded_by", check: func(ev *ivsevent.Event) bool { return ev.Limit.ExceededBy == 0 && ev.Limit.LimitValue == 5 },
+		},
+		"negative recording duration": {
+			in:    envelope(ivsevent.DetailTypeRecordingStateChange, channelResources, `{"channel_name":"studio-a",`+stream+`,"recording_status":"Recording End","recording_duration_ms":-5}`),
+			field: "detail.recording_duration_ms", check: func(ev *ivsevent.Event) bool { return ev.Recording.RecordingDurationMs == -5 },
+		},
+		"recording bucket not a bucket name": {
+			in:    envelope(ivsevent.DetailTypeRecordingStateChange, channelResources, `{"channel_name":"studio-a",`+stream+`,"recording_status":"Recording Start","recording_s3_bucket_name":"Bucket\twith tab"}`),
+			field: "detail.recording_s3_bucket_name", check: func(ev *ivsevent.Event) bool { return ev.Recording.RecordingS3BucketName == `Bucket\twith tab` },
+		},
+		"second resource": {
+			in:    envelope(ivsevent.DetailTypeStreamStateChange, `["arn:aws:ivs:us-west-2:123456789012:channel/AbCdef1G2hij","x","y"]`, `{"event_name":"Stream Start",`+stream+`}`),
+			field: "resources[1]", check: func(ev *ivsevent.Event) bool { return ev.Channel.ID == "AbCdef1G2hij" },
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			ev, err := ivsevent.Parse([]byte(tc.in))
+			if err != nil {
+				t.Fatalf("Parse: %v; want the event kept", err)
+			}
+			if len(ev.OutOfBounds) != 1 || ev.OutOfBounds[0].Field != tc.field {
+				t.Fatalf("OutOfBounds %+v, want %s only", ev.OutOfBounds, tc.field)
+			}
+			if !tc.check(ev) {
+				t.Errorf("kept %+v / %+v / %+v / %+v", ev.StreamState, ev.StreamHealth, ev.Limit, ev.Recording)
+			}
+			if note := ev.Note(); !strings.Contains(note, tc.field) || len(note) > 1024 {
+				t.Errorf("note %q: want the field named, in a bounded note", ev.Note())
+			}
+		})
+	}
+}
+
+// TestParseReplayName: an event EventBridge replays says which replay delivered it.
+func TestParseReplayName(t *testing.T) {
+	in := envelope(ivsevent.DetailTypeStreamStateChange, channelResources, `{"event_name":"Stream Start","stream_id":"st-1A2b3c4D5e6F78ghij9Klmn"}`)
+	if ev := mustParse(t, "fresh", []byte(in)); ev.ReplayName != "" {
+		t.Errorf("ReplayName %q, want none", ev.ReplayName)
+	}
+	replayed := strings.Replace(in, `{"version"`, `{"replay-name":"rebuild.2026-11_a","version"`, 1)
+	if ev := mustParse(t, "replayed", []byte(replayed)); ev.ReplayName != "rebuild.2026-11_a" || len(ev.OutOfBounds) != 0 {
+		t.Errorf("ReplayName %q (out of bounds %v), want rebuild.2026-11_a", ev.ReplayName, ev.OutOfBounds)
 	}
 }
 

@@ -20,8 +20,9 @@ import (
 
 // The sample events shared by the whole repository, and the values they all agree on.
 const (
-	eventsDir  = "../../events"
-	invalidDir = eventsDir + "/invalid"
+	eventsDir      = "../../events"
+	invalidDir     = eventsDir + "/invalid"
+	outOfBoundsDir = eventsDir + "/out-of-bounds"
 
 	sampleAccount     = "123456789012"
 	sampleRegion      = "us-west-2"
@@ -102,11 +103,19 @@ var wantInvalid = map[string]invalidWant{
 	"duplicate-detail-type.json":                 {field: "detail-type"},
 	"code-upper-case.json":                       {field: "detail.stream_id"},
 	"trailing-data.json":                         {field: ""},
-	"channel-name-too-long.json":                 {field: "detail.channel_name"},
-	"limit-value-negative.json":                  {field: "detail.limit_value"},
-	"limit-value-null.json":                      {field: "detail.limit_value"},
 	"time-1970.json":                             {field: "time"},
 	"time-2999.json":                             {field: "time"},
+}
+
+// wantOutOfBounds lists every file in events/out-of-bounds/ and the fields Parse must report
+// out of bounds (ivsevent.OutOfBounds), in order: each event is kept.
+var wantOutOfBounds = map[string][]string{
+	"channel-name-too-long.json":         {"detail.channel_name"},
+	"channel-name-escape-sequences.json": {"detail.channel_name"},
+	"limit-value-negative.json":          {"detail.limit_value"},
+	"limit-value-null.json":              {"detail.limit_value"},
+	"reason-line-break.json":             {"detail.reason"},
+	"resources-two-entries.json":         {"resources[1]"},
 }
 
 // readSamples returns the *.json files directly in dir, by base name. It fails the test when
@@ -374,6 +383,58 @@ func TestInvalidSamples(t *testing.T) {
 	}
 }
 
+// TestOutOfBoundsSamples checks that every events/out-of-bounds/*.json is kept, with exactly
+// the fields wantOutOfBounds lists reported out of bounds, every text it keeps free of control
+// characters and within its bound, and a note that names each field.
+func TestOutOfBoundsSamples(t *testing.T) {
+	samples := readSamples(t, outOfBoundsDir)
+	for name, data := range samples {
+		t.Run(name, func(t *testing.T) {
+			want, ok := wantOutOfBounds[name]
+			if !ok {
+				t.Fatalf("%s/%s has no entry in wantOutOfBounds", outOfBoundsDir, name)
+			}
+			ev := mustParse(t, name, data)
+			var got []string
+			for _, o := range ev.OutOfBounds {
+				got = append(got, o.Field)
+				if o.Want == "" || o.Kept == "" {
+					t.Errorf("%+v: want and kept must be said", o)
+				}
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("out of bounds %v, want %v", got, want)
+			}
+			note := ev.Note()
+			for _, f := range want {
+				if !strings.Contains(note, f) {
+					t.Errorf("note %q does not name %s", note, f)
+				}
+			}
+			reason := ""
+			if ev.StreamState != nil {
+				reason = ev.StreamState.Reason
+			}
+			for field, text := range map[string]string{"channel_name": ev.ChannelName(), "reason": reason, "note": note} {
+				if strings.ContainsFunc(text, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+					t.Errorf("%s %q holds a control character", field, text)
+				}
+			}
+			if n := len(ev.ChannelName()); n > ivsevent.MaxChannelNameLength {
+				t.Errorf("channel name of %d bytes kept, bound %d", n, ivsevent.MaxChannelNameLength)
+			}
+			if ev.Channel.ID != sampleChannelID || ev.StreamID() != sampleStreamID {
+				t.Errorf("channel %+v, stream %q: the identity must be the sample's", ev.Channel, ev.StreamID())
+			}
+		})
+	}
+	for name := range wantOutOfBounds {
+		if _, ok := samples[name]; !ok {
+			t.Errorf("wantOutOfBounds lists %s, which is not in %s", name, outOfBoundsDir)
+		}
+	}
+}
+
 // TestMarshalRoundTrip checks that json.Marshal of a parsed Event gives back the envelope as
 // received (same keys and values, detail included) and that parsing it again gives the same
 // Event.
@@ -456,7 +517,7 @@ func TestEventsREADME(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, dir := range []string{eventsDir, invalidDir} {
+	for _, dir := range []string{eventsDir, invalidDir, outOfBoundsDir} {
 		for name := range readSamples(t, dir) {
 			if !strings.Contains(string(readme), "| `"+name+"` |") {
 				t.Errorf("%s/README.md has no table row for %s", eventsDir, filepath.Join(dir, name))

@@ -3,7 +3,6 @@ package redact
 import (
 	"regexp"
 	"strings"
-	"unicode/utf8"
 )
 
 // Redacted is what a secret prints as.
@@ -34,11 +33,7 @@ func Quote[T ~string | ~[]byte](b T) string {
 	if len(s) <= quoteBytes {
 		return s
 	}
-	n := quoteBytes
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "..."
+	return Cut(s, quoteBytes) + "..."
 }
 
 // Tags returns a copy of tags with stream keys scrubbed from keys and values; nil for nil.

@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -110,5 +111,58 @@ func TestTagsCollisionDeterministic(t *testing.T) {
 		if len(got) != 1 || got[Redacted] != "y" {
 			t.Fatalf("Tags = %v, want {REDACTED: y}", got)
 		}
+	}
+}
+
+// TestEscape: what a terminal or a log viewer acts on prints as an escape; the rest is kept.
+func TestEscape(t *testing.T) {
+	tests := map[string]struct{ in, want string }{
+		"plain":               {"studio-a", "studio-a"},
+		"non-ASCII letters":   {"Studio é 東京", "Studio é 東京"},
+		"terminal escape":     {"\x1b[31mred\x1b[0m", `\x1b[31mred\x1b[0m`},
+		"window title (OSC)":  {"\x1b]0;pwned\x07", `\x1b]0;pwned\a`},
+		"line break and tab":  {"a\nb\tc\r", `a\nb\tc\r`},
+		"DEL and C1":          {"a\x7fb\u0085c\u009bd", `a\x7fb\u0085c\u009bd`},
+		"line separator":      {"a\u2028b\u2029c", `a\u2028b\u2029c`},
+		"bidi override":       {"abc\u202edef\u2066", `abc\u202edef\u2066`},
+		"not UTF-8":           {"a\xffb\xc3", `a\xffb\xc3`},
+		"backslash kept":      {`C:\dir`, `C:\dir`},
+		"emoji with a joiner": {"👩\u200d💻", "👩\u200d💻"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got := Escape(tc.in)
+			if got != tc.want {
+				t.Errorf("Escape(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+			if needsEscape(got) {
+				t.Errorf("Escape(%q) = %q still needs an escape", tc.in, got)
+			}
+		})
+	}
+}
+
+func TestCut(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		n    int
+		want string
+	}{{"abc", 5, "abc"}, {"abc", 2, "ab"}, {"aé", 2, "a"}, {"aé", 3, "aé"}, {"é", 0, ""}} {
+		if got := Cut(tc.in, tc.n); got != tc.want {
+			t.Errorf("Cut(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
+		}
+	}
+}
+
+// TestTerminal: lines keep their breaks; what is in them prints as data.
+func TestTerminal(t *testing.T) {
+	var b strings.Builder
+	w := Terminal(&b)
+	n, err := fmt.Fprintf(w, "name: %s\nnext\n", "studio\x1b]0;x\x07\r")
+	if err != nil || n != len("name: studio\x1b]0;x\x07\r\nnext\n") {
+		t.Fatalf("Fprintf = %d, %v", n, err)
+	}
+	if got, want := b.String(), "name: studio\\x1b]0;x\\a\\r\nnext\n"; got != want {
+		t.Errorf("wrote %q, want %q", got, want)
 	}
 }

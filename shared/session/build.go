@@ -108,7 +108,7 @@ func FromEvent(ev *ivsevent.Event, note string) Record {
 	if name := ev.ChannelName(); name != "" {
 		r.Channel = &Channel{Name: name}
 	}
-	e := Event{Time: ev.Time.UTC(), DetailType: ev.DetailType, Name: ev.Name(), Code: ev.Code()}
+	e := Event{Time: ev.Time.UTC(), DetailType: ev.DetailType, Name: ev.Name(), Code: ev.Code(), Note: ev.Note()}
 	switch {
 	case ev.StreamState != nil:
 		e.Reason = ev.StreamState.Reason

@@ -415,9 +415,9 @@ func (r Record) keyTime() time.Time {
 // unknown. It is the input multitrack.Decide wants.
 func (r Record) TopVideoHeight() int32 {
 	edge := r.TopHeight
-	var pixels int64
+	var pixels uint64
 	for _, v := range r.Video {
-		if p := v.Width * v.Height; p > pixels {
+		if p := v.pixels(); p > pixels {
 			pixels, edge = p, min(v.Width, v.Height)
 		}
 	}

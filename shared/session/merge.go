@@ -4,11 +4,13 @@ import (
 	"cmp"
 	"encoding/json"
 	"math"
+	"math/bits"
 	"slices"
 	"strconv"
 	"time"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 )
 
 // Merge combines two records of the same session (same channel and stream ID; Merge does not
@@ -94,7 +96,9 @@ func (r *Record) derive() {
 	ended := !r.EndTime.IsZero()
 	start, end := r.StartTime, r.EndTime
 	for _, e := range r.Events {
-		r.Code = bestCode(r.Code, e.Code)
+		if e.Unconfirmed == "" { // a claim IVS does not confirm is no code of the session's
+			r.Code = bestCode(r.Code, e.Code)
+		}
 		if r.StartTime.IsZero() {
 			start = earliest(start, e.Time)
 		}
@@ -110,7 +114,9 @@ func (r *Record) derive() {
 	// correction archived before any event of its session does not leave a live record.
 	if r.Correction != nil {
 		ended = true
-		r.Code = bestCode(r.Code, r.Correction.Decision.Code)
+		if r.Correction.Decision.Action != multitrack.ActionUnverified {
+			r.Code = bestCode(r.Code, r.Correction.Decision.Code)
+		}
 	}
 	if r.NextSession != nil {
 		ended = true // another session of the channel went live after it
@@ -134,8 +140,8 @@ func (r *Record) derive() {
 	r.VideoTargetBitrate, r.TotalTargetBitrate = 0, 0
 	var top *VideoTrack
 	for i, v := range r.Video {
-		r.VideoTargetBitrate += v.TargetBitrate
-		if top == nil || v.Width*v.Height > top.Width*top.Height || (v.Width*v.Height == top.Width*top.Height && v.FrameRate > top.FrameRate) {
+		r.VideoTargetBitrate = addBounded(r.VideoTargetBitrate, v.TargetBitrate)
+		if top == nil || v.pixels() > top.pixels() || (v.pixels() == top.pixels() && v.FrameRate > top.FrameRate) {
 			top = &r.Video[i]
 		}
 	}
@@ -145,8 +151,54 @@ func (r *Record) derive() {
 	}
 	r.TotalTargetBitrate = r.VideoTargetBitrate
 	for _, a := range r.Audio {
-		r.TotalTargetBitrate += a.TargetBitrate
+		r.TotalTargetBitrate = addBounded(r.TotalTargetBitrate, a.TargetBitrate)
 	}
+}
+
+// Unconfirm returns r with every event carrying code marked as a claim IVS does not confirm
+// (Event.Unconfirmed = why), and the record's code and outcome derived again without them: the
+// record keeps what IVS confirms, and the claim beside it, as such. It is for a record built
+// from one event (FromEvent, FromStreamSession) whose refusal IVS does not confirm; a code
+// merged from another record (Merge) is kept.
+func (r Record) Unconfirm(code, why string) Record {
+	if code == "" || why == "" {
+		return r
+	}
+	r.Events = slices.Clone(r.Events)
+	for i, e := range r.Events {
+		if e.Code == code {
+			r.Events[i].Unconfirmed = why
+		}
+	}
+	r.Code, r.Outcome = "", ""
+	r.derive()
+	return r
+}
+
+// pixels is the track's width times height, 0 when either is not positive, and at most
+// math.MaxUint64: a track of MaxInt64 x MaxInt64 (what a record from outside may claim) does
+// not wrap around to a small or negative number.
+func (v VideoTrack) pixels() uint64 {
+	if v.Width <= 0 || v.Height <= 0 {
+		return 0
+	}
+	hi, lo := bits.Mul64(uint64(v.Width), uint64(v.Height))
+	if hi != 0 {
+		return math.MaxUint64
+	}
+	return lo
+}
+
+// addBounded returns a + b, held within the int64 range instead of wrapping around.
+func addBounded(a, b int64) int64 {
+	sum := a + b
+	switch {
+	case a > 0 && b > 0 && sum < 0:
+		return math.MaxInt64
+	case a < 0 && b < 0 && sum >= 0:
+		return math.MinInt64
+	}
+	return sum
 }
 
 // canonical returns a new slice with the items of in that share a key merged, sorted by cmp;
@@ -211,11 +263,12 @@ func eventKey(e Event) eventID {
 }
 
 func mergeEvent(a, b Event) Event {
-	return Event{Time: minTime(a.Time, b.Time), DetailType: a.DetailType, Name: a.Name, Code: a.Code, Reason: pick(a.Reason, b.Reason)}
+	return Event{Time: minTime(a.Time, b.Time), DetailType: a.DetailType, Name: a.Name, Code: a.Code, Reason: pick(a.Reason, b.Reason), Note: pick(a.Note, b.Note),
+		Unconfirmed: pick(a.Unconfirmed, b.Unconfirmed)}
 }
 
 func compareEvents(a, b Event) int {
-	return cmp.Or(a.Time.Compare(b.Time), cmp.Compare(a.DetailType, b.DetailType), cmp.Compare(a.Name, b.Name), cmp.Compare(a.Code, b.Code), cmp.Compare(a.Reason, b.Reason))
+	return cmp.Or(a.Time.Compare(b.Time), cmp.Compare(a.DetailType, b.DetailType), cmp.Compare(a.Name, b.Name), cmp.Compare(a.Code, b.Code), cmp.Compare(a.Reason, b.Reason), cmp.Compare(a.Note, b.Note), cmp.Compare(a.Unconfirmed, b.Unconfirmed))
 }
 
 type breachID struct {

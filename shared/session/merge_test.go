@@ -3,6 +3,7 @@ package session
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"reflect"
 	"testing"
 	"time"
@@ -396,4 +397,63 @@ func mustParse(s string) *ivsevent.Event {
 		panic(err)
 	}
 	return ev
+}
+
+// TestHugeTracksDoNotWrapAround: a record from outside may claim a track of MaxInt64 x MaxInt64
+// at MaxInt64 bps. Its pixels and the bitrate totals saturate instead of wrapping around (the
+// product of two MaxInt64 is 1 in int64): the huge track is the top track, the totals stay
+// positive, and the height handed to the correction policy is clamped.
+func TestHugeTracksDoNotWrapAround(t *testing.T) {
+	const huge = math.MaxInt64
+	r := Merge(Record{
+		SchemaVersion: SchemaVersion, ChannelARN: "arn:aws:ivs:us-west-2:123456789012:channel/AbCdef1G2hij", StreamID: "st-1A2b3c4D5e6F78ghij9Klmn",
+		Video: []VideoTrack{
+			{Track: "Track0", Width: 1920, Height: 1080, TargetBitrate: 6_000_000},
+			{Track: "Track1", Width: huge, Height: huge, TargetBitrate: huge},
+		},
+		Audio: []AudioTrack{{Track: "Track2", TargetBitrate: huge}},
+	}, Record{})
+	if want := "9223372036854775807x9223372036854775807"; r.TopResolution != want {
+		t.Errorf("TopResolution %q, want %q", r.TopResolution, want)
+	}
+	if r.VideoTargetBitrate != huge || r.TotalTargetBitrate != huge {
+		t.Errorf("bitrates %d video, %d total: want both held at MaxInt64", r.VideoTargetBitrate, r.TotalTargetBitrate)
+	}
+	if got := r.TopVideoHeight(); got != math.MaxInt32 {
+		t.Errorf("TopVideoHeight %d, want MaxInt32", got)
+	}
+	neg := Merge(Record{Video: []VideoTrack{{Track: "Track0", Width: -1920, Height: -1080}, {Track: "Track1", Width: 640, Height: 360}}}, Record{})
+	if neg.TopResolution != "640x360" {
+		t.Errorf("TopResolution %q with a negative track, want 640x360", neg.TopResolution)
+	}
+}
+
+// TestUnconfirmedClaimKeptAsSuch: a Session Ended that claims a refusal IVS does not confirm
+// is kept in the record, marked, but the record's code and outcome are what IVS confirms: a
+// session that ended normally stays ended, in every merge order.
+func TestUnconfirmedClaimKeptAsSuch(t *testing.T) {
+	const arn = "arn:aws:ivs:us-west-2:123456789012:channel/AbCdef1G2hij"
+	start := time.Date(2026, 11, 3, 18, 0, 0, 0, time.UTC)
+	base := Record{SchemaVersion: SchemaVersion, ChannelARN: arn, StreamID: "st-1A2b3c4D5e6F78ghij9Klmn", StartTime: start, EndTime: start.Add(time.Hour), Enriched: true,
+		Events: []Event{{Time: start, DetailType: ivsevent.DetailTypeStreamStateChange, Name: ivsevent.EventSessionCreated}}}
+	claim := Record{SchemaVersion: SchemaVersion, ChannelARN: arn, StreamID: base.StreamID,
+		Events:     []Event{{Time: start.Add(time.Hour), DetailType: ivsevent.DetailTypeStreamStateChange, Name: ivsevent.EventSessionEnded, Code: ivsevent.CodeMultitrackInputNotAllowed}},
+		Correction: &Correction{Decision: multitrack.Decision{Action: multitrack.ActionUnverified, Code: ivsevent.CodeMultitrackInputNotAllowed}, Outcome: CorrectionUnchanged}}
+	claim = Merge(claim, Record{})
+	if claim.Outcome != OutcomeRefused {
+		t.Fatalf("the claim alone is %s; the test wants it refused before Unconfirm", claim.Outcome)
+	}
+	marked := claim.Unconfirm(ivsevent.CodeMultitrackInputNotAllowed, "the stream session's events carry no MultitrackInputNotAllowed")
+	if marked.Outcome != OutcomeEnded || marked.Code != "" {
+		t.Errorf("unconfirmed claim: outcome %s, code %q; want ended, no code", marked.Outcome, marked.Code)
+	}
+	for name, r := range map[string]Record{"base, claim": Merge(base, marked), "claim, base": Merge(marked, base), "twice": Merge(Merge(base, marked), marked)} {
+		if r.Outcome != OutcomeEnded || r.Code != "" || len(r.Events) != 2 || r.Events[1].Unconfirmed == "" || r.Correction == nil ||
+			r.Correction.Decision.Action != multitrack.ActionUnverified {
+			t.Errorf("%s: outcome %s, code %q, events %+v, correction %+v; want ended, no code, the claim marked beside it", name, r.Outcome, r.Code, r.Events, r.Correction)
+		}
+	}
+	if same := marked.Unconfirm("", "x"); !reflect.DeepEqual(same, marked) {
+		t.Error("Unconfirm without a code changed the record")
+	}
 }

@@ -104,9 +104,24 @@ type Trigger struct {
 	Name       string    `json:"name"`
 	Code       string    `json:"code,omitempty"`
 	Time       time.Time `json:"time"`
+	// ReplayName is the EventBridge replay that delivered the IVS event (its replay-name), or
+	// the suite's event this publication came from; "" for an event delivered when it was sent.
+	// Every function that republishes carries it on, so a replay stays a replay: the corrector
+	// changes no channel for it and the notification rules do not page for it again.
+	ReplayName string `json:"replayName,omitempty"`
 }
 
-// TriggerOf returns the Trigger of an IVS event.
+// TriggerOf returns the Trigger of an IVS event, with its replay mark.
 func TriggerOf(ev *ivsevent.Event) Trigger {
-	return Trigger{EventID: ev.ID, DetailType: ev.DetailType, Name: ev.Name(), Code: ev.Code(), Time: ev.Time}
+	return Trigger{EventID: ev.ID, DetailType: ev.DetailType, Name: ev.Name(), Code: ev.Code(), Time: ev.Time, ReplayName: ev.ReplayName}
+}
+
+// Replayed returns t with its replay mark set to replayName (the replay that delivered the
+// suite's event t came with) when t has none, so that a publication made from a replayed event
+// is marked as one.
+func (t Trigger) Replayed(replayName string) Trigger {
+	if t.ReplayName == "" {
+		t.ReplayName = replayName
+	}
+	return t
 }

@@ -167,6 +167,13 @@ type Event struct {
 	Name       string    `json:"name"`       // event name, limit name or recording status
 	Code       string    `json:"code,omitempty"`
 	Reason     string    `json:"reason,omitempty"` // Stream Failure reason, recording status reason
+	// Note says which fields of the IVS event broke their bounds and what was kept of them
+	// (ivsevent.Event.Note): such a field never costs the event.
+	Note string `json:"note,omitempty"`
+	// Unconfirmed, when set, says why IVS does not confirm the code this event claims (no such
+	// stream session, or none of its events carries the code): the claim is kept, as such, but
+	// its code never becomes the record's code or outcome (Record.Unconfirm).
+	Unconfirmed string `json:"unconfirmed,omitempty"`
 }
 
 // Recording is what the session's IVS Recording State Change events said.

@@ -32,6 +32,7 @@ func (r Record) Scrubbed() Record {
 	})
 	r.Events = scrubAll(r.Events, func(e Event) Event {
 		e.DetailType, e.Name, e.Code, e.Reason = s(e.DetailType), s(e.Name), s(e.Code), s(e.Reason)
+		e.Note, e.Unconfirmed = s(e.Note), s(e.Unconfirmed)
 		return e
 	})
 	r.Recording = r.Recording.scrubbed()

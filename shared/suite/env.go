@@ -84,6 +84,15 @@ const (
 	MetricCorrections   = "Corrections" // dimension Outcome (applied, dry-run, none, manual, ...)
 	MetricArchiveWrites = "ArchiveWrites"
 	MetricIVSThrottles  = "IVSThrottles" // dimension Function
+	// MetricReplayed counts the events of an EventBridge replay a function handled (dimension
+	// Function): enrich and quality publish what they make from them marked as replayed
+	// (session.Trigger.ReplayName), and correct changes no channel for them.
+	MetricReplayed = "ReplayedEvents"
+	// MetricOutOfBounds counts the fields of IVS events that broke their bounds but feed no key,
+	// identity or decision (dimension Field, e.g. detail.channel_name): the event was kept, the
+	// field bounded and escaped (ivsevent.OutOfBounds).
+	MetricOutOfBounds = "FieldsOutOfBounds"
+	DimensionField    = "Field"
 	// MetricAccessErrors counts the functions' log lines whose error says AWS refused them
 	// (AccessDenied, a missing bucket or queue): a CloudWatch Logs metric filter, no dimension.
 	MetricAccessErrors = "AccessErrors"

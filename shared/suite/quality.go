@@ -61,13 +61,13 @@ var EndedSessions = ivsevent.Pattern{
 // SessionQuality matches every quality measurement (archive merges it into the record).
 var SessionQuality = ivsevent.Pattern{Source: []string{EventSource}, DetailType: []string{DetailTypeSessionQuality}}
 
-// DegradedSessions matches the quality events of degraded sessions: the pattern of a rule a
-// team adds to the suite's bus to route them (to the broadcaster, to support). It is documented,
-// not deployed.
+// DegradedSessions matches the quality events of degraded sessions, except those measured again
+// for a replay (NotReplayed): the pattern of a rule a team adds to the suite's bus to route them
+// (to the broadcaster, to support). It is documented, not deployed.
 var DegradedSessions = ivsevent.Pattern{
 	Source:     []string{EventSource},
 	DetailType: []string{DetailTypeSessionQuality},
-	Detail:     map[string]any{"quality": map[string]any{"verdict": []string{"degraded"}}},
+	Detail:     map[string]any{"quality": map[string]any{"verdict": []string{"degraded"}}, "trigger": NotReplayed},
 }
 
 // qualityFunction is how FunctionQuality is deployed and fed.

@@ -66,20 +66,21 @@ var (
 )
 
 // Patterns of the events on the suite's bus that need a person; the stack sends each to its
-// alarm topic with what to do.
+// alarm topic with what to do. None matches an event made from a replay (NotReplayed): a person
+// was told when the event first came.
 var (
 	// CorrectionsFailed matches corrections that failed for good (UpdateChannel refused, the
 	// channel gone, the trigger too old to apply).
 	CorrectionsFailed = ivsevent.Pattern{
 		Source:     []string{EventSource},
 		DetailType: []string{DetailTypeChannelCorrected},
-		Detail:     map[string]any{"correction": map[string]any{"outcome": []string{string(session.CorrectionFailed)}}},
+		Detail:     map[string]any{"correction": map[string]any{"outcome": []string{string(session.CorrectionFailed)}}, "trigger": NotReplayed},
 	}
 	// ChannelsForAPerson matches enriched sessions whose channel only a person may change.
 	ChannelsForAPerson = ivsevent.Pattern{
 		Source:     []string{EventSource},
 		DetailType: []string{DetailTypeSessionEnriched},
-		Detail:     map[string]any{"decision": map[string]any{"action": []string{string(multitrack.ActionManual)}}},
+		Detail:     map[string]any{"decision": map[string]any{"action": []string{string(multitrack.ActionManual)}}, "trigger": NotReplayed},
 	}
 	// CorrectionsForAPerson matches corrections whose decision, made again on the channel as the
 	// corrector read it, is manual: the channel changed since enrich decided (an ad
@@ -87,16 +88,21 @@ var (
 	CorrectionsForAPerson = ivsevent.Pattern{
 		Source:     []string{EventSource},
 		DetailType: []string{DetailTypeChannelCorrected},
-		Detail:     map[string]any{"correction": map[string]any{"decision": map[string]any{"action": []string{string(multitrack.ActionManual)}}}},
+		Detail:     map[string]any{"correction": map[string]any{"decision": map[string]any{"action": []string{string(multitrack.ActionManual)}}}, "trigger": NotReplayed},
 	}
 	// BroadcastersToTell matches enriched sessions refused for what the encoder sent, which no
 	// channel change fixes.
 	BroadcastersToTell = ivsevent.Pattern{
 		Source:     []string{EventSource},
 		DetailType: []string{DetailTypeSessionEnriched},
-		Detail:     map[string]any{"decision": map[string]any{"action": []string{string(multitrack.ActionBroadcaster)}}},
+		Detail:     map[string]any{"decision": map[string]any{"action": []string{string(multitrack.ActionBroadcaster)}}, "trigger": NotReplayed},
 	}
 )
+
+// NotReplayed is the part of a pattern, under detail.trigger, that matches only the suite's
+// events made from an event delivered when it was sent, never from an EventBridge replay
+// (session.Trigger.ReplayName, which every function that republishes carries on).
+var NotReplayed = map[string]any{"replayName": []any{map[string]any{"exists": false}}}
 
 // Route is one EventBridge rule: events on Bus that match Pattern go to Function's queue (in a
 // fleet, the queue of Function that carries Region's messages: Fleet.QueueName).

@@ -3,6 +3,7 @@ package suiteevent
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -32,11 +33,15 @@ type Event struct {
 // Decode reads one of the suite's events, strictly (ivsevent.Unmarshal: exact member names, no
 // member twice, nothing after the value). Its errors are *invalid.FieldError: the body is not
 // an EventBridge event, its source is not suite.EventSource or its detail-type not one of the
-// suite's (both wrapping invalid.ErrUnknown), or its detail is not a JSON object of the
-// detail-type's shape. Retrying cannot fix any of them.
+// suite's (both wrapping invalid.ErrUnknown), its detail is not a JSON object of the
+// detail-type's shape, a replay name is not EventBridge's, or the envelope's id, account or
+// region is not one EventBridge writes. Retrying cannot fix any of them.
 func Decode(body []byte) (*Event, error) {
 	var ev Event
 	if err := ivsevent.Unmarshal("", body, &ev); err != nil {
+		return nil, err
+	}
+	if err := ivsevent.CheckReplayName("replay-name", ev.ReplayName); err != nil {
 		return nil, err
 	}
 	if ev.Source != suite.EventSource {
@@ -64,7 +69,40 @@ func Decode(body []byte) (*Event, error) {
 	if err := ivsevent.Unmarshal("detail", ev.Detail, detail); err != nil {
 		return nil, err
 	}
+	if err := ivsevent.CheckReplayName("detail.trigger.replayName", ev.trigger().ReplayName); err != nil {
+		return nil, err
+	}
+	// The envelope EventBridge wrote: its id, account and region are logged and compared.
+	if err := errors.Join(ivsevent.CheckEventID("id", ev.ID), ivsevent.CheckAccount("account", ev.AccountID), ivsevent.CheckRegion("region", ev.Region)); err != nil {
+		var fe *invalid.FieldError
+		errors.As(err, &fe)
+		return nil, fe
+	}
 	return &ev, nil
+}
+
+// trigger returns the trigger of the event's detail.
+func (e *Event) trigger() session.Trigger {
+	switch {
+	case e.Enriched != nil:
+		return e.Enriched.Trigger
+	case e.Corrected != nil:
+		return e.Corrected.Trigger
+	case e.Measured != nil:
+		return e.Measured.Trigger
+	}
+	return session.Trigger{}
+}
+
+// Replay returns the name of the EventBridge replay the event comes from: the replay that
+// delivered it (the envelope's replay-name), else the replay that delivered the event it was
+// published for (its trigger's replayName, which every function that republishes carries on);
+// "" for an event of no replay.
+func (e *Event) Replay() string {
+	if e.ReplayName != "" {
+		return e.ReplayName
+	}
+	return e.trigger().ReplayName
 }
 
 // EnrichedEntry returns the PutEvents entry of e on bus, with e's record trimmed (oldest events

@@ -40,6 +40,15 @@ func (r *runner) check(ctx context.Context, e Expect) {
 	if e.Rejected != nil {
 		want("rejected events", int(res.Counters.Metric(suite.MetricRejected)), *e.Rejected)
 	}
+	for _, key := range sortedKeys(e.Metrics) {
+		name, dim, _ := strings.Cut(key, " ")
+		var dims []string
+		if dim != "" {
+			dims = []string{dim}
+		}
+		got, want := res.Counters.Metric(name, dims...), e.Metrics[key]
+		add("metric "+key, got == want, fmt.Sprintf("got %v, want %v", got, want))
+	}
 	if e.DeadLetters != nil {
 		want("dead letters", res.Counters.DeadLetters, *e.DeadLetters)
 	}

@@ -25,14 +25,17 @@
 // did. Build builds the executables; Run plays a Scenario and checks its expectations; Summarize
 // and ReadArchive report what the run left in the archive.
 //
-// Scenarios are JSON (see Scenario); the nine built-in ones (Builtin, Select): a multitrack
+// Scenarios are JSON (see Scenario); the ten built-in ones (Builtin, Select): a multitrack
 // encoder refused and the channel corrected, REQUIRE relaxed to ALLOW, a BASIC channel left to a
 // person, a correction that waits for a live channel to go offline, a burst under the quota,
-// malformed events, ingest quality, lost events swept up, and a multitrack encoder on a channel
-// with ads (server-side ad insertion), left TS with a person told. A scenario can give channels
+// malformed events, ingest quality, lost events swept up, a multitrack encoder on a channel
+// with ads (server-side ad insertion), left TS with a person told, and the border: an
+// EventBridge replay (an injected event with replay-name) and forged messages put straight on a
+// queue (Step.Send), neither of which changes a channel. A scenario can give channels
 // an ad configuration (ChannelSpec.AdConfiguration) and expect the notifications that reached a
 // person (Expect.Notifications: the local bus runs the suite's notification rules, their
-// messages published to localbus.AlarmTopic, shown on the timeline by actor sns).
+// messages published to localbus.AlarmTopic, shown on the timeline by actor sns) and the
+// functions' metrics (Expect.Metrics).
 //
 // Linux only (the emulator). A Stack is safe for concurrent use; scenarios on one Stack should
 // run one at a time, since each waits for the whole pipeline to be idle.

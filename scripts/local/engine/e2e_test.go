@@ -114,7 +114,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("build progress %+v, want %s built alone first, then the others", steps, suite.Functions[0])
 	}
 
-	scenarios, err := engine.Select("1,2,3,4,6,7,8,9,10")
+	scenarios, err := engine.Select("1,2,3,4,6,7,8,9,10,11")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -321,7 +321,7 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 
-	// Scenario 10: one archive, both regions; each refusal corrected by the IVS of its own
+	// Scenario 11: one archive, both regions; each refusal corrected by the IVS of its own
 	// region and account (the member's through the role its template creates), the sessions
 	// whose end EventBridge lost in eu-west-1 finished by the sweep of eu-west-1.
 	t.Run("fleet", func(t *testing.T) {
@@ -370,6 +370,28 @@ func TestEndToEnd(t *testing.T) {
 		}
 		if lost != 2 {
 			t.Errorf("%d f-lost sessions ended in the archive, want 2 (finished by the sweep of eu-west-1)", lost)
+		}
+	})
+
+	// The border: a replayed refusal older than correctionMaxAge and three forged messages on the
+	// correct queue change no channel and tell nobody; the replay is still archived.
+	t.Run("border", func(t *testing.T) {
+		res := results["border"]
+		refused := findRecord(t, res, session.OutcomeRefused)
+		if refused.Code != ivsevent.CodeMultitrackInputNotAllowed || refused.Correction == nil || refused.Correction.Outcome != session.CorrectionDecided {
+			t.Errorf("the replayed refusal's record: code %q, correction %+v; want it archived, decided and no more", refused.Code, refused.Correction)
+		}
+		checkUpdates(t, res, 0)
+		if n := len(res.Archive.Corrections); n != 0 {
+			t.Errorf("%d corrections archived, want none (the replay and the forgeries publish nothing)", n)
+		}
+		if n := res.Counters.FunctionCalls()[ivstest.OpGetStreamSession].Calls; n < 4 {
+			t.Errorf("%d GetStreamSession calls, want enrich's for the replayed refusal and the corrector's for each forged message", n)
+		}
+		for _, p := range stack.Bus.Published(localbus.AlarmTopic) {
+			if strings.Contains(p.Message, res.Channels["s10-studio"]) || strings.Contains(p.Message, res.Channels["s10-live"]) {
+				t.Errorf("a person was told: %s: %s", p.Rule, p.Message)
+			}
 		}
 	})
 

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
 	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/google/uuid"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/fleet"
@@ -314,6 +315,8 @@ func (r *runner) step(ctx context.Context, st Step) (string, error) {
 		body := r.substitute(string(st.Inject))
 		id, err := r.s.Inject([]byte(body))
 		return "injected event " + id, err
+	case st.Send != "":
+		return r.send(ctx, st)
 	case st.Neighbour != nil:
 		return r.neighbour(ctx, *st.Neighbour), nil
 	case st.Hold != "":
@@ -537,6 +540,20 @@ func poll(ctx context.Context, timeout time.Duration, cond func() bool) error {
 	return nil
 }
 
+// send puts a step's message straight on a function's queue with the real SQS client, as a
+// principal of the account with sqs:SendMessage could (Step.Send).
+func (r *runner) send(ctx context.Context, st Step) (string, error) {
+	body := r.substitute(string(st.Message))
+	out, err := r.s.SQSClient().SendMessage(ctx, &sqs.SendMessageInput{
+		QueueUrl: aws.String(r.s.Bus.QueueURL(r.s.BusURL, st.Send)), MessageBody: aws.String(body),
+	})
+	if err != nil {
+		return "", fmt.Errorf("send a message to the %s queue: %w", st.Send, err)
+	}
+	r.s.Note(ActorScenario, LevelKey, "a message put straight on the "+st.Send+" queue (SendMessage), not by the suite")
+	return "sent message " + aws.ToString(out.MessageId) + " to the " + st.Send + " queue", nil
+}
+
 // substitute replaces the placeholders of an injected event.
 func (r *runner) substitute(body string) string {
 	return placeholder.ReplaceAllStringFunc(body, func(m string) string {
@@ -556,6 +573,9 @@ func (r *runner) substitute(body string) string {
 			return uuid.NewString()
 		case "now":
 			return time.Now().UTC().Format(time.RFC3339)
+		case "ago":
+			d, _ := time.ParseDuration(sub[2]) // checked by Validate
+			return time.Now().Add(-d).UTC().Format(time.RFC3339)
 		case "account":
 			return r.s.IVS.Account()
 		case "region":

@@ -120,10 +120,20 @@ type Step struct {
 	Timeout    Duration        `json:"timeout,omitempty"`
 
 	// Inject puts a raw EventBridge event (a JSON object, envelope and detail) on the default
-	// bus, as IVS would. Placeholders in its strings are replaced first: {{arn:NAME}},
+	// bus, as IVS would (with "replay-name", as an EventBridge replay of the suite's archive of
+	// IVS events would). Placeholders in its strings are replaced first: {{arn:NAME}},
 	// {{id:NAME}} and {{name:NAME}} (a channel's ARN, ID and name), {{stream:NAME}} (the
-	// channel's latest stream ID), {{uuid}}, {{now}} (RFC 3339), {{account}} and {{region}}.
+	// channel's latest stream ID), {{uuid}}, {{now}} (RFC 3339), {{ago:DURATION}} (now minus a Go
+	// duration such as 30h, RFC 3339), {{account}} and {{region}}.
 	Inject json.RawMessage `json:"inject,omitempty"`
+
+	// Send puts Message (a JSON object, with Inject's placeholders) straight on the queue of the
+	// function of this name with SQS SendMessage, as any principal of the account allowed
+	// sqs:SendMessage could: a forged message. A deployed queue's policy refuses it (only the
+	// suite's rules and roles may send); the local queues have no IAM, so what the function does
+	// with it is the function's own defence.
+	Send    string          `json:"send,omitempty"`
+	Message json.RawMessage `json:"message,omitempty"`
 
 	// Hold stops the queue of the function of this name from delivering (messages wait in it)
 	// until a Release step names it: a harness control that fixes the order of two things a
@@ -206,6 +216,9 @@ type Expect struct {
 	Calls map[string]int `json:"calls,omitempty"`
 	// Rejected is the number of events the functions rejected as malformed (RejectedEvents).
 	Rejected *int `json:"rejected,omitempty"`
+	// Metrics are the functions' EMF metrics during the scenario: "Name" (every dimension) or
+	// "Name Dim=Value" (e.g. "Corrections Outcome=replay"), and the sum they must add up to.
+	Metrics map[string]float64 `json:"metrics,omitempty"`
 	// DeadLetters is the number of messages moved to a dead-letter queue.
 	DeadLetters *int `json:"deadLetters,omitempty"`
 	// Records must each match at least one archived session record.
@@ -303,8 +316,33 @@ var (
 	resolutions      = []string{"SD", "HD", "FULL_HD"}
 	neighbourOps     = []string{ivstest.OpGetStreamSession, ivstest.OpGetChannel, ivstest.OpGetStream}
 	waitKinds        = []string{WaitIdle, WaitDeferred, WaitChannel}
-	placeholderKinds = []string{"arn", "id", "name", "stream", "uuid", "now", "account", "region"}
+	placeholderKinds = []string{"arn", "id", "name", "stream", "uuid", "now", "ago", "account", "region"}
 )
+
+// checkTemplate checks an injected event or a sent message: a JSON object whose placeholders
+// are known, name a single channel of the scenario, or (ago) a duration.
+func checkTemplate(field string, body json.RawMessage, want string, groups map[string]int) error {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(body, &obj); err != nil || obj == nil {
+		return &invalid.FieldError{Field: field, Want: want, Got: shorten(string(body), 60)}
+	}
+	for _, m := range placeholder.FindAllStringSubmatch(string(body), -1) {
+		if !slices.Contains(placeholderKinds, m[1]) {
+			return &invalid.FieldError{Field: field, Want: "placeholders {{arn|id|name|stream:NAME}}, {{uuid}}, {{now}}, {{ago:DURATION}}, {{account}}, {{region}}", Got: m[0]}
+		}
+		switch m[1] {
+		case "arn", "id", "name", "stream":
+			if _, ok := groups[m[2]]; !ok || groups[m[2]] > 1 {
+				return &invalid.FieldError{Field: field, Want: "a placeholder naming a single channel of the scenario", Got: m[0]}
+			}
+		case "ago":
+			if d, err := time.ParseDuration(m[2]); err != nil || d < 0 {
+				return &invalid.FieldError{Field: field, Want: "{{ago:DURATION}} with a Go duration such as 30h", Got: m[0]}
+			}
+		}
+	}
+	return nil
+}
 
 // ParseScenario reads a scenario from JSON and validates it. Unknown fields are errors. It
 // returns a *invalid.FieldError naming the first invalid field (e.g. "steps[2].connect").
@@ -414,7 +452,7 @@ func (st Step) validate(f string, groups map[string]int) error {
 		"note": st.Note != "", "connect": st.Connect != "", "disconnect": st.Disconnect != "",
 		"sleep": st.Sleep != 0, "waitFor": st.WaitFor != "", "inject": len(st.Inject) > 0, "neighbour": st.Neighbour != nil,
 		"hold": st.Hold != "", "release": st.Release != "", "faults": st.Faults != nil, "sweep": st.Sweep != "",
-		"starve": st.Starve != "", "recover": st.Recover != "",
+		"starve": st.Starve != "", "recover": st.Recover != "", "send": st.Send != "",
 	} {
 		if set {
 			actions = append(actions, name)
@@ -422,7 +460,10 @@ func (st Step) validate(f string, groups map[string]int) error {
 	}
 	if len(actions) != 1 {
 		slices.Sort(actions)
-		return &invalid.FieldError{Field: f, Want: "exactly one of note, connect, disconnect, starve, recover, sleep, waitFor, inject, hold, release, neighbour, faults, sweep", Got: strings.Join(actions, ", ")}
+		return &invalid.FieldError{Field: f, Want: "exactly one of note, connect, disconnect, starve, recover, sleep, waitFor, inject, send, hold, release, neighbour, faults, sweep", Got: strings.Join(actions, ", ")}
+	}
+	if len(st.Message) > 0 && st.Send == "" {
+		return &invalid.FieldError{Field: f + ".message", Want: "a message only with send", Got: shorten(string(st.Message), 60)}
 	}
 	known := func(field, name string) error {
 		if _, ok := groups[name]; !ok {
@@ -475,21 +516,12 @@ func (st Step) validate(f string, groups map[string]int) error {
 			return st.Multitrack.validate(f+".multitrack", false)
 		}
 	case "inject":
-		var obj map[string]json.RawMessage
-		if err := json.Unmarshal(st.Inject, &obj); err != nil || obj == nil {
-			return &invalid.FieldError{Field: f + ".inject", Want: "an EventBridge event as a JSON object", Got: shorten(string(st.Inject), 60)}
+		return checkTemplate(f+".inject", st.Inject, "an EventBridge event as a JSON object", groups)
+	case "send":
+		if !slices.Contains(suite.Functions, st.Send) {
+			return &invalid.FieldError{Field: f + ".send", Want: "a function of the suite (" + strings.Join(suite.Functions, ", ") + ")", Got: st.Send}
 		}
-		for _, m := range placeholder.FindAllStringSubmatch(string(st.Inject), -1) {
-			if !slices.Contains(placeholderKinds, m[1]) {
-				return &invalid.FieldError{Field: f + ".inject", Want: "placeholders {{arn|id|name|stream:NAME}}, {{uuid}}, {{now}}, {{account}}, {{region}}", Got: m[0]}
-			}
-			switch m[1] {
-			case "arn", "id", "name", "stream":
-				if _, ok := groups[m[2]]; !ok || groups[m[2]] > 1 {
-					return &invalid.FieldError{Field: f + ".inject", Want: "a placeholder naming a single channel of the scenario", Got: m[0]}
-				}
-			}
-		}
+		return checkTemplate(f+".message", st.Message, "the message's body as a JSON object", groups)
 	case "neighbour":
 		n := st.Neighbour
 		switch {
@@ -576,12 +608,13 @@ var builtinOrder = []string{
 	"ingest-quality",
 	"lost-events",
 	"ads-multitrack",
+	"border",
 	"fleet",
 }
 
 // Builtin returns the built-in scenarios, in order: 1 multitrack-not-allowed, 2
 // require-to-allow, 3 basic-manual, 4 wait-while-live, 5 burst, 6 malformed-event, 7
-// ingest-quality, 8 lost-events, 9 ads-multitrack, 10 fleet. It panics
+// ingest-quality, 8 lost-events, 9 ads-multitrack, 10 border, 11 fleet. It panics
 // if an embedded scenario is invalid (a test catches that).
 func Builtin() []Scenario {
 	out := make([]Scenario, 0, len(builtinOrder))

@@ -30,6 +30,7 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/local/lambdarie"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/localaws"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/localbus"
+	"github.com/ivs-sessions/ivs-sessions/shared/redact"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
 
@@ -412,11 +413,13 @@ func (s *Stack) openLogs() error {
 	return nil
 }
 
+// writeLog appends line to the log file name, printed as data (redact.Escape): a person reads
+// these files with cat and less, and a line may quote what an event or the archive said.
 func (s *Stack) writeLog(name, line string) {
 	s.logMu.Lock()
 	defer s.logMu.Unlock()
 	if f := s.logFiles[name]; f != nil {
-		_, _ = f.WriteString(line + "\n")
+		_, _ = f.WriteString(redact.Escape(line) + "\n")
 	}
 }
 

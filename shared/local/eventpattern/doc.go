@@ -3,8 +3,9 @@
 // is not available here).
 //
 // It implements what the suite's deployed patterns use (suite.Routes, built from
-// ivsevent.Pattern) and nothing more: nested objects, and lists of exact string values. Compile
-// refuses every other filter (prefix, anything-but, numeric, exists, $or, a number or a boolean
+// ivsevent.Pattern) and nothing more: nested objects, lists of exact string values, and the
+// exists filter ({"exists": false} keeps replayed events away from the notification rules).
+// Compile refuses every other filter (prefix, anything-but, numeric, $or, a number or a boolean
 // value...) with a *PatternError, so a pattern that would need one fails where it is compiled
 // instead of routing wrongly.
 //
@@ -17,7 +18,9 @@
 //   - when the event holds an array, the field matches if any element matches (the intersection
 //     of the two arrays is not empty); an array of objects is matched element by element, so the
 //     fields of one match come from one element;
-//   - a string matches only a string: never a number, a boolean, null or an object.
+//   - a string matches only a string: never a number, a boolean, null or an object;
+//   - [{"exists": true}] matches a field that is present (whatever its value), [{"exists": false}]
+//     one that is absent, including one whose enclosing object is absent.
 //
 // A compiled Pattern is immutable and safe for concurrent use.
 package eventpattern

@@ -55,11 +55,13 @@ type node struct {
 	fields []field
 }
 
-// field is one key of a pattern object: a nested object, or the exact strings it may hold.
+// field is one key of a pattern object: a nested object, or the exact strings it may hold, or
+// whether it exists.
 type field struct {
 	key    string
 	child  *node
 	values []string
+	exists *bool // an exists filter: {"exists": true} or {"exists": false}
 }
 
 // Compile parses and validates an event pattern. It returns a *PatternError naming the
@@ -140,7 +142,7 @@ func decode(b []byte) (any, error) {
 }
 
 // wantValue is what a pattern's value list may hold.
-const wantValue = "an exact string (the one filter the suite's patterns use)"
+const wantValue = `an exact string, or {"exists": true|false} alone (the filters the suite's patterns use)`
 
 func compileObject(path string, obj map[string]any) (*node, error) {
 	if len(obj) == 0 {
@@ -166,6 +168,11 @@ func compileObject(path string, obj map[string]any) (*node, error) {
 				return nil, &PatternError{Path: p, Want: "a non-empty array of values", Got: "[]"}
 			}
 			f := field{key: k}
+			if exists, ok := existsFilter(v); ok {
+				f.exists = &exists
+				n.fields = append(n.fields, f)
+				continue
+			}
 			for i, e := range v {
 				s, ok := e.(string)
 				if !ok {
@@ -190,7 +197,18 @@ func (n *node) match(v any) bool {
 	case map[string]any:
 		for _, f := range n.fields {
 			ev, ok := v[f.key]
+			if f.exists != nil {
+				if ok != *f.exists {
+					return false
+				}
+				continue
+			}
 			if !ok {
+				// An absent object matches a pattern object that asks only for absent fields
+				// (EventBridge matches on the flattened leaf paths).
+				if f.child != nil && f.child.absent() {
+					continue
+				}
 				return false
 			}
 			if f.child != nil {
@@ -204,6 +222,34 @@ func (n *node) match(v any) bool {
 		return true
 	}
 	return false
+}
+
+// absent reports whether n matches where its object is missing: every field of n asks for an
+// absent field ({"exists": false}), directly or in an object of its own.
+func (n *node) absent() bool {
+	for _, f := range n.fields {
+		switch {
+		case f.exists != nil && !*f.exists:
+		case f.child != nil && f.child.absent():
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// existsFilter reads a value list that is exactly one {"exists": <bool>} filter. EventBridge's
+// exists filter stands alone in its list and applies to leaf fields.
+func existsFilter(v []any) (exists, ok bool) {
+	if len(v) != 1 {
+		return false, false
+	}
+	m, isObject := v[0].(map[string]any)
+	if !isObject || len(m) != 1 {
+		return false, false
+	}
+	exists, ok = m["exists"].(bool)
+	return exists, ok
 }
 
 // matchValues reports whether the event value v is one of values, or an array holding one.

@@ -10,9 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/awstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/eventpattern"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
+	"github.com/ivs-sessions/ivs-sessions/shared/quality"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 	"github.com/ivs-sessions/ivs-sessions/shared/suiteevent"
@@ -77,6 +79,16 @@ func TestMatch(t *testing.T) {
 				`{"detail":{"code":{"5":"5"},"flag":"true","none":"null"}}`,
 			},
 		},
+		"exists false: absent leaf or absent object": {
+			pattern: `{"detail":{"trigger":{"replayName":[{"exists":false}]}}}`,
+			good:    []string{`{"detail":{"trigger":{"name":"x"}}}`, `{"detail":{}}`, `{"detail":{"other":1}}`, `{}`},
+			bad:     []string{`{"detail":{"trigger":{"replayName":"r1"}}}`, `{"detail":{"trigger":{"replayName":null}}}`},
+		},
+		"exists true": {
+			pattern: `{"detail":{"code":[{"exists":true}]}}`,
+			good:    []string{`{"detail":{"code":"x"}}`, `{"detail":{"code":5}}`},
+			bad:     []string{`{"detail":{}}`, `{"detail":{"codes":"x"}}`},
+		},
 		"empty string": {
 			pattern: `{"detail":{"channel_name":[""]}}`,
 			good:    []string{`{"detail":{"channel_name":""}}`},
@@ -123,7 +135,8 @@ func TestCompileErrors(t *testing.T) {
 		"prefix":              {`{"a":[{"prefix":"x"}]}`, "a[0]"},
 		"anything-but":        {`{"a":[{"anything-but":"x"}]}`, "a[0]"},
 		"numeric":             {`{"a":[{"numeric":[">",0]}]}`, "a[0]"},
-		"exists":              {`{"a":[{"exists":true}]}`, "a[0]"},
+		"exists with a value": {`{"a":[{"exists":true},"x"]}`, "a[0]"},
+		"exists not boolean":  {`{"a":[{"exists":"false"}]}`, "a[0]"},
 		"equals-ignore-case":  {`{"a":[{"equals-ignore-case":"x"}]}`, "a[0]"},
 		"$or":                 {`{"$or":[{"a":["b"]}]}`, "$or[0]"},
 		"nested invalid":      {`{"detail":{"code":[{"wildcard":"*x"}]}}`, "detail.code[0]"},
@@ -266,6 +279,62 @@ func TestSuiteRoutesOwnEvents(t *testing.T) {
 	}
 }
 
+// TestNotificationsSkipReplays: the patterns of the rules that tell a person (every
+// suite.Notifications, and suite.DegradedSessions offered to teams) each match one of the suite's
+// events made from an event delivered when IVS sent it, and none made from a replay, whose
+// trigger carries the replay's name.
+func TestNotificationsSkipReplays(t *testing.T) {
+	const arn = "arn:aws:ivs:us-west-2:123456789012:channel/AbCdef1G2hij"
+	trigger := session.Trigger{EventID: "e1", DetailType: "IVS Stream State Change", Name: "Session Ended", Time: time.Date(2026, 11, 3, 18, 0, 0, 0, time.UTC)}
+	replayed := trigger
+	replayed.ReplayName = "rebuild-november"
+	record := session.Record{SchemaVersion: session.SchemaVersion, ChannelARN: arn, StreamID: "st-1A2b3c4D5e6F78ghij9Klmn", Outcome: session.OutcomeRefused}
+	events := func(tr session.Trigger) [][]byte {
+		var out [][]byte
+		for _, o := range []session.CorrectionOutcome{session.CorrectionFailed, session.CorrectionUnchanged, session.CorrectionApplied} {
+			for _, a := range []multitrack.Action{multitrack.ActionApply, multitrack.ActionManual} {
+				out = append(out, envelope(t, suite.DetailTypeChannelCorrected, session.Corrected{ChannelARN: arn,
+					Correction: session.Correction{Outcome: o, Decision: multitrack.Decision{Action: a}}, Trigger: tr}))
+			}
+		}
+		for _, a := range []multitrack.Action{multitrack.ActionApply, multitrack.ActionManual, multitrack.ActionBroadcaster, multitrack.ActionNone} {
+			out = append(out, envelope(t, suite.DetailTypeSessionEnriched, session.Enriched{Record: record, Decision: multitrack.Decision{Action: a}, Trigger: tr}))
+		}
+		for _, v := range []quality.Verdict{quality.VerdictHealthy, quality.VerdictDegraded} {
+			out = append(out, envelope(t, suite.DetailTypeSessionQuality, session.Measured{ChannelARN: arn, Quality: quality.Report{Verdict: v}, Trigger: tr}))
+		}
+		return out
+	}
+	patterns := map[string]ivsevent.Pattern{"DegradedSessions": suite.DegradedSessions}
+	for _, n := range suite.Notifications {
+		patterns[n.Name] = n.Pattern
+	}
+	fresh, again := events(trigger), events(replayed)
+	for name, pattern := range patterns {
+		p, err := eventpattern.Compile([]byte(pattern.JSON()))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		matched := 0
+		for i := range fresh {
+			ok, err := p.Match(fresh[i])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !ok {
+				continue
+			}
+			matched++
+			if ok, err := p.Match(again[i]); err != nil || ok {
+				t.Errorf("%s matches the event made from a replay: %s", name, again[i])
+			}
+		}
+		if matched == 0 {
+			t.Errorf("%s matches none of the events: the test proves nothing for it", name)
+		}
+	}
+}
+
 // envelope returns detail as the suite's bus delivers it: encoded by the suite's codec
 // (suiteevent), in an events.EventBridgeEvent.
 func envelope(t *testing.T, detailType string, detail any) []byte {
@@ -277,6 +346,8 @@ func envelope(t *testing.T, detailType string, detail any) []byte {
 		entry, _, err = suiteevent.EnrichedEntry(suite.BusSessions, d)
 	case session.Corrected:
 		entry, err = suiteevent.CorrectedEntry(suite.BusSessions, d)
+	case session.Measured:
+		entry, err = suiteevent.QualityEntry(suite.BusSessions, d)
 	}
 	if err != nil || entry.DetailType != detailType {
 		t.Fatalf("encode %T as %q: %v", detail, detailType, err)

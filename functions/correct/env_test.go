@@ -143,7 +143,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 			t.Fatal(err)
 		}
 		regional := fleet.NewIVS(e.h.Cfg.Fleet, e.h.Cfg.Account, suite.FunctionCorrect, base, ivsquota.NewPacer(0))
-		e.h.Channels, e.h.Streams, e.h.Updater = regional, regional, regional
+		e.h.Sessions, e.h.Channels, e.h.Streams, e.h.Updater = regional, regional, regional, regional
 	}
 	e.p = &batch.Processor{Function: suite.FunctionCorrect, Log: e.Log, Metrics: e.Metrics, Do: e.h.Handle, Queue: e.SQSClient()}
 	return e

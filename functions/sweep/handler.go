@@ -214,8 +214,8 @@ func ParseInput(payload json.RawMessage) (Input, error) {
 		return Input{Mode: ModeLive}, nil
 	}
 	for _, name := range slices.Sorted(maps.Keys(members)) {
-		if name != "mode" && name != "days" {
-			return Input{}, &invalid.FieldError{Field: name, Want: `only "mode" and, for a backfill, "days" (names are case-sensitive)`, Got: redact.Quote(members[name])}
+		if name != "mode" && name != "days" && name != "region" && name != "account" {
+			return Input{}, &invalid.FieldError{Field: name, Want: `only "mode", for a backfill "days", and in a fleet "region" and "account" (names are case-sensitive)`, Got: redact.Quote(members[name])}
 		}
 	}
 	var in Input

@@ -23,7 +23,7 @@ func TestParseFlags(t *testing.T) {
 		"file alone":          {args: []string{"-file", "example-scenario.json"}, want: []string{"example-resolution-and-opt-out"}},
 		"file and a built-in": {args: []string{"-file", "example-scenario.json", "-scenario", "3"}, want: []string{"basic-manual", "example-resolution-and-opt-out"}},
 		"none with keep":      {args: []string{"-scenario", "none", "-keep"}, want: nil},
-		"unknown scenario":    {args: []string{"-scenario", "11"}, wantErr: "-scenario"},
+		"unknown scenario":    {args: []string{"-scenario", "12"}, wantErr: "-scenario"},
 		"missing file":        {args: []string{"-file", "nope.json"}, wantErr: "nope.json"},
 		"negative quota":      {args: []string{"-quota", "-1"}, wantErr: "-quota"},
 		"bad sqs second":      {args: []string{"-sqs-second", "2s"}, wantErr: "-sqs-second"},

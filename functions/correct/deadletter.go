@@ -41,6 +41,7 @@ func (h *Handler) giveUp(ctx context.Context, m batch.Message, c session.Correct
 		return retryable.Own(fmt.Errorf("send the expired correction of %s to the dead-letter queue: %w", c.ChannelARN, err))
 	}
 	h.count(ctx, posted)
+	h.recordFailed(ctx, m, c, d)
 	h.Log.WarnContext(ctx, "correction given up on, sent to the dead-letter queue", keyChannelARN, c.ChannelARN, keyStreamID, c.StreamID,
 		keyMessageID, m.ID, keyReceiveCount, m.ReceiveCount, keyDetail, reason)
 	return nil

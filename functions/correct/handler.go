@@ -326,6 +326,11 @@ func (h *Handler) apply(ctx context.Context, m batch.Message, j job, c session.C
 	// Fresh from when IVS says the refusal happened, not from a time the message claims.
 	f := freshnessOf(firstNonZero(refusedAt, j.enriched.Trigger.Time), j.eventTime, m.Sent, h.now(), h.Cfg.MaxAge)
 	if f.expired(h.now()) {
+		if intent, err := h.readIntent(ctx, ikey); err == nil && intent.State == intentFailed {
+			// Given up on already (a duplicate of its trigger): on record and dead-lettered.
+			h.Log.InfoContext(ctx, "correction already given up on", keyChannelARN, j.arn, keyStreamID, j.id.StreamID, keyMessageID, m.ID)
+			return nil
+		}
 		return h.giveUp(ctx, m, c, d, f)
 	}
 	live, err := h.live(ctx, j.arn)
@@ -408,7 +413,28 @@ func (h *Handler) fail(ctx context.Context, m batch.Message, c session.Corrected
 		return retryable.Own(fmt.Errorf("send the failed correction of %s to the dead-letter queue: %w", c.ChannelARN, err))
 	}
 	h.count(ctx, posted)
+	h.recordFailed(ctx, m, c, d)
 	return nil
+}
+
+// recordFailed writes the session's intent record as failed (nextStep): the failure is
+// published and dead-lettered. A write that fails is logged: a later delivery then decides
+// on the channel as it finds it, as before the record.
+func (h *Handler) recordFailed(ctx context.Context, m batch.Message, c session.Corrected, d multitrack.Decision) {
+	var key string
+	arn, err := ivsevent.ParseChannelARN(c.ChannelARN)
+	if err == nil {
+		var id session.Identity
+		if id, err = session.IdentityOf(arn, c.StreamID); err == nil {
+			key, err = session.IntentKey(id)
+		}
+	}
+	if err == nil {
+		err = h.writeIntent(ctx, key, intentRecord{State: intentFailed, Owner: m.ID, Decision: d, Before: c.Before, At: h.now().UTC()})
+	}
+	if err != nil {
+		h.Log.WarnContext(ctx, "the failed correction was not recorded in its intent record", keyChannelARN, c.ChannelARN, keyErr, err)
+	}
 }
 
 // lock takes the channel's lease for the message, or returns a transient error: a

@@ -365,6 +365,36 @@ func TestValidationException(t *testing.T) {
 	}
 }
 
+// TestFailedThenDuplicate: a correction IVS refused is on record as failed and dead-lettered
+// once; a duplicate of its trigger that finds the channel as a person then left it (BASIC:
+// manual) publishes nothing, so the record keeps "failed" (before, it published "unchanged",
+// which the record ranks above failed: the soak's failed role, seed 2).
+func TestFailedThenDuplicate(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	arn, key := e.createChannel(standardTS)
+	body := envelope(t, e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg))
+	if err := e.IVS.SetFault(ivstest.Fault{Operation: ivstest.OpUpdateChannel, Error: ivstest.CodeValidation, Message: "multitrack input can be enabled only on channel type STANDARD", Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if failed := e.process(sqsRecord("m1", body, 1, time.Now())); len(failed) != 0 {
+		t.Fatalf("failures %v", failed)
+	}
+	if _, err := e.IVSClient().UpdateChannel(context.Background(), &ivs.UpdateChannelInput{Arn: aws.String(arn), Type: types.ChannelTypeBasicChannelType}); err != nil {
+		t.Fatal(err)
+	}
+	e.IVS.ResetStats()
+	if failed := e.process(sqsRecord("m2", body, 1, time.Now())); len(failed) != 0 {
+		t.Fatalf("duplicate's failures %v", failed)
+	}
+	wantOutcomes(t, e.published(), session.CorrectionFailed)
+	if got := e.IVS.Stats()[ivstest.OpUpdateChannel].Calls; got != 0 {
+		t.Errorf("UpdateChannel calls %d for the duplicate, want 0", got)
+	}
+	if dead, err := e.Bus.DeadLetters(suite.FunctionCorrect); err != nil || len(dead) != 1 {
+		t.Errorf("dead letters %d, %v; want the first delivery's only", len(dead), err)
+	}
+}
+
 // TestIdempotent: duplicates and redeliveries never call UpdateChannel twice.
 func TestIdempotent(t *testing.T) {
 	t.Run("one message delivered three times", func(t *testing.T) {

@@ -76,6 +76,9 @@ const (
 	intentPending   intentState = "pending"   // written before UpdateChannel
 	intentApplied   intentState = "applied"   // UpdateChannel succeeded
 	intentPublished intentState = "published" // "applied" is on the bus
+	// intentFailed: "failed" is on the bus and the message in the dead-letter queue (IVS refused
+	// the change, the channel is gone, or the trigger was too old).
+	intentFailed intentState = "failed"
 )
 
 // step is what a delivery does about its correction.
@@ -104,6 +107,12 @@ const (
 //	pending     apply        recover (ours landed)     unchanged
 //	applied     recover      recover                   recover
 //	published   leave        done                      leave
+//	failed      apply        done                      done
+//
+// A failed correction is on record, with a person told: a duplicate of its trigger, or a
+// redelivery, that finds the channel as a person left it (made BASIC, say: manual) adds
+// nothing, and must not turn the record's "failed" into "unchanged". One that still decides
+// apply calls again (a redrive once a person fixed the cause).
 func nextStep(state intentState, action multitrack.Action) step {
 	switch state {
 	case intentApplied:
@@ -113,6 +122,11 @@ func nextStep(state intentState, action multitrack.Action) step {
 			return stepDone
 		}
 		return stepLeave
+	case intentFailed:
+		if action == multitrack.ActionApply {
+			return stepApply
+		}
+		return stepDone
 	case intentPending:
 		switch action {
 		case multitrack.ActionApply:

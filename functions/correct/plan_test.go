@@ -32,6 +32,9 @@ func TestNextStep(t *testing.T) {
 		{intentPublished, none, stepDone},    // a duplicate
 		{intentPublished, apply, stepLeave},  // a person changed it back: never again
 		{intentPublished, manual, stepLeave}, // changed by hand since
+		{intentFailed, manual, stepDone},     // failed, then a person made it BASIC: on record
+		{intentFailed, none, stepDone},       // failed, then fixed by hand: on record
+		{intentFailed, apply, stepApply},     // a redrive once the cause is fixed
 	}
 	for _, tc := range tests {
 		if got := nextStep(tc.state, tc.action); got != tc.want {

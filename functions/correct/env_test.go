@@ -17,7 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
-	"github.com/ivs-sessions/ivs-sessions/shared/awsenv"
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
 	"github.com/ivs-sessions/ivs-sessions/shared/fleet"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
@@ -133,15 +132,11 @@ func newEnv(t testing.TB, o envOptions) *env {
 	}
 	if o.fleet.Enabled() {
 		// As main builds it in a fleet, from the environment the deployment gives the function.
-		env := e.FunctionEnv(suite.FunctionCorrect, suite.DefaultSettings())
-		getenv := func(k string) string { return env[k] }
-		base, err := awsenv.Load(getenv, suite.Name)
+		base, fl, account, err := e.FleetConfig(suite.FunctionCorrect)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if e.h.Cfg.Fleet, e.h.Cfg.Account, err = suite.LoadFleet(getenv); err != nil {
-			t.Fatal(err)
-		}
+		e.h.Cfg.Fleet, e.h.Cfg.Account = fl, account
 		regional := fleet.NewIVS(e.h.Cfg.Fleet, e.h.Cfg.Account, suite.FunctionCorrect, base, ivsquota.NewPacer(0))
 		e.h.Sessions, e.h.Channels, e.h.Streams, e.h.Updater = regional, regional, regional, regional
 	}

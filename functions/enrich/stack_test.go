@@ -16,7 +16,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
 	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
 
-	"github.com/ivs-sessions/ivs-sessions/shared/awsenv"
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
 	fleetclients "github.com/ivs-sessions/ivs-sessions/shared/fleet"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
@@ -101,15 +100,11 @@ func newStack(t testing.TB, opts ...stackOption) *stack {
 		Now: func() time.Time { return sentAt.Add(time.Second) }}
 	if sc.fleet.Enabled() {
 		// As main builds it in a fleet, from the environment the deployment gives the function.
-		env := s.FunctionEnv(suite.FunctionEnrich, suite.DefaultSettings())
-		getenv := func(k string) string { return env[k] }
-		base, err := awsenv.Load(getenv, suite.Name)
+		base, fl, account, err := s.FleetConfig(suite.FunctionEnrich)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s.h.Cfg.Fleet, s.h.Cfg.Account, err = suite.LoadFleet(getenv); err != nil {
-			t.Fatal(err)
-		}
+		s.h.Cfg.Fleet, s.h.Cfg.Account = fl, account
 		s.h.IVS = fleetclients.NewIVS(s.h.Cfg.Fleet, s.h.Cfg.Account, suite.FunctionEnrich, base, ivsquota.NewPacer(0))
 	}
 	if sc.throttles != nil {

@@ -16,7 +16,6 @@ import (
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
-	"github.com/ivs-sessions/ivs-sessions/shared/awsenv"
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
 	"github.com/ivs-sessions/ivs-sessions/shared/fleet"
 	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
@@ -78,15 +77,12 @@ func newFleetStack(t *testing.T, f suite.Fleet) *stack {
 		Now: func() time.Time { return now },
 	}
 	if f.Enabled() {
-		env := s.FunctionEnv(suite.FunctionQuality, suite.DefaultSettings())
-		getenv := func(k string) string { return env[k] }
-		base, err := awsenv.Load(getenv, suite.Name)
+		// As main builds it in a fleet, from the environment the deployment gives the function.
+		base, fl, account, err := s.FleetConfig(suite.FunctionQuality)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s.h.Cfg.Fleet, s.h.Cfg.Account, err = suite.LoadFleet(getenv); err != nil {
-			t.Fatal(err)
-		}
+		s.h.Cfg.Fleet, s.h.Cfg.Account = fl, account
 		s.h.CloudWatch = regionalCloudWatch{fleet.New(s.h.Cfg.Fleet, s.h.Cfg.Account, suite.FunctionQuality, base, sts.NewFromConfig(base),
 			func(_ fleet.Target, c aws.Config) *cloudwatch.Client { return cloudwatch.NewFromConfig(c) })}
 	}

@@ -35,6 +35,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/awsenv"
 	"github.com/ivs-sessions/ivs-sessions/shared/fleet"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/cloudwatchtest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
@@ -288,6 +289,21 @@ func (a *AWS) Resources(fn string) suite.Resources {
 		r.DeadLetterQueueURL = a.Bus.QueueURL(a.BusURL, fn+localbus.DeadLetterSuffix)
 	}
 	return r
+}
+
+// FleetConfig returns what function fn's main loads in a fleet, from the environment the
+// deployment gives it (FunctionEnv with the default settings): its AWS configuration
+// (awsenv.Load), the fleet and the function's own account (suite.LoadFleet). Tests build the
+// function's regional clients from it as its main does.
+func (a *AWS) FleetConfig(fn string) (aws.Config, suite.Fleet, string, error) {
+	env := a.FunctionEnv(fn, suite.DefaultSettings())
+	getenv := func(k string) string { return env[k] }
+	cfg, err := awsenv.Load(getenv, suite.Name)
+	if err != nil {
+		return aws.Config{}, suite.Fleet{}, "", err
+	}
+	f, account, err := suite.LoadFleet(getenv)
+	return cfg, f, account, err
 }
 
 // FunctionEnv returns the environment of function fn with settings s, as Lambda would set it

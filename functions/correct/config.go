@@ -37,6 +37,10 @@ type Config struct {
 	// DeadLetterQueueURL is the URL of the function's own dead-letter queue, where a correction
 	// past MaxAge is sent (DEAD_LETTER_QUEUE_URL, required).
 	DeadLetterQueueURL string
+	// Fleet is the fleet the deployment covers (FLEET_REGIONS, FLEET_MEMBER_ACCOUNTS) and
+	// Account its own account (ACCOUNT_ID); the zero Fleet in a single-region deployment.
+	Fleet   suite.Fleet
+	Account string
 }
 
 // leaseTTLFactor: a lease lasts twice the function's timeout.
@@ -90,6 +94,9 @@ func LoadConfig(getenv suite.Getenv) (Config, error) {
 	}
 	if u, err := url.Parse(cfg.DeadLetterQueueURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(u.Path) < 2 {
 		return Config{}, &invalid.FieldError{Field: suite.EnvDeadLetterQueueURL, Want: wantQueue, Got: cfg.DeadLetterQueueURL}
+	}
+	if cfg.Fleet, cfg.Account, err = suite.LoadFleet(getenv); err != nil {
+		return Config{}, err
 	}
 	return cfg, nil
 }

@@ -18,6 +18,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
+	"github.com/ivs-sessions/ivs-sessions/shared/fleet"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsquota"
 	"github.com/ivs-sessions/ivs-sessions/shared/lease"
@@ -64,6 +65,7 @@ type envOptions struct {
 	cfg             multitrack.Config // the corrector's policy; zero means applyCfg
 	maxReceiveCount int               // the correct queue's; 0 means 1000 (testDLQ always exists)
 	pacer           bool              // give the IVS client ivsquota's retryer (3 attempts, 1 ms backoff)
+	fleet           suite.Fleet       // a fleet's local AWS, and the handler's IVS as main builds it for a fleet
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -99,6 +101,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 			},
 		},
 		Bucket: testBucket,
+		Fleet:  o.fleet,
 	})
 
 	cfg := o.cfg
@@ -126,6 +129,16 @@ func newEnv(t testing.TB, o envOptions) *env {
 	}
 	if pacer != nil {
 		e.h.Throttles = pacer
+	}
+	if o.fleet.Enabled() {
+		// As main builds it in a fleet, from the environment the deployment gives the function.
+		base, fl, account, err := e.FleetConfig(suite.FunctionCorrect)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.h.Cfg.Fleet, e.h.Cfg.Account = fl, account
+		regional := fleet.NewIVS(e.h.Cfg.Fleet, e.h.Cfg.Account, suite.FunctionCorrect, base, ivsquota.NewPacer(0))
+		e.h.Sessions, e.h.Channels, e.h.Streams, e.h.Updater = regional, regional, regional, regional
 	}
 	e.p = &batch.Processor{Function: suite.FunctionCorrect, Log: e.Log, Metrics: e.Metrics, Do: e.h.Handle, Queue: e.SQSClient()}
 	return e
@@ -202,8 +215,14 @@ func (e *env) goLive(streamKey string) {
 // saw, with cfg.
 func (e *env) enrich(res ivstest.Result, cfg multitrack.Config) session.Enriched {
 	e.t.Helper()
+	return e.enrichAt(e.IVS, e.Admin, res, cfg)
+}
+
+// enrichAt is enrich for a session of the local IVS srv, read with client.
+func (e *env) enrichAt(srv *ivstest.Server, client *ivs.Client, res ivstest.Result, cfg multitrack.Config) session.Enriched {
+	e.t.Helper()
 	var ev *ivsevent.Event
-	for _, x := range e.IVS.Events() {
+	for _, x := range srv.Events() {
 		parsed, err := ivsevent.Parse(x.JSON)
 		if err == nil && parsed.StreamID() == res.StreamID && parsed.Name() == ivsevent.EventSessionEnded {
 			ev = parsed
@@ -212,7 +231,7 @@ func (e *env) enrich(res ivstest.Result, cfg multitrack.Config) session.Enriched
 	if ev == nil {
 		e.t.Fatalf("no Session Ended event for %s", res.StreamID)
 	}
-	out, err := e.Admin.GetStreamSession(context.Background(), &ivs.GetStreamSessionInput{ChannelArn: aws.String(res.ChannelARN), StreamId: aws.String(res.StreamID)})
+	out, err := client.GetStreamSession(context.Background(), &ivs.GetStreamSessionInput{ChannelArn: aws.String(res.ChannelARN), StreamId: aws.String(res.StreamID)})
 	if err != nil {
 		e.t.Fatalf("get stream session: %v", err)
 	}

@@ -151,6 +151,14 @@ func (h *Handler) Handle(ctx context.Context, m batch.Message) error {
 	if err != nil {
 		return err
 	}
+	if h.Cfg.Fleet.Enabled() {
+		// A fleet's corrector changes channels of the fleet's accounts and regions only, each
+		// in its own region (fleet.IVS): another's is rejected before any call.
+		arn, _ := ivsevent.ParseChannelARN(j.enriched.Record.ChannelARN) // parse checked it
+		if err := h.Cfg.Fleet.CheckCovers(h.Cfg.Account, arn.Account, arn.Region); err != nil {
+			return fmt.Errorf("detail.record.channelArn: a channel outside the fleet: %w", err)
+		}
+	}
 	return h.correct(ctx, m, j)
 }
 
@@ -230,11 +238,10 @@ func (h *Handler) correct(ctx context.Context, m batch.Message, j job) error {
 	if err != nil {
 		return err
 	}
-	prior, done, err := h.resume(ctx, m, c, ch, d, ikey)
-	if done {
+	if done, err := h.resume(ctx, m, c, ch, d, ikey); done {
 		return err
 	}
-	return h.apply(ctx, m, j, c, ch, d, ikey, prior, refusedAt)
+	return h.apply(ctx, m, j, c, ch, d, ikey, refusedAt)
 }
 
 // skip handles the events that never touch the channel: a replay of the suite's archive, and
@@ -284,31 +291,30 @@ func (h *Handler) decide(ctx context.Context, m batch.Message, j job, c *session
 // resume follows the session's intent record (nextStep): a change already made is published
 // "applied" from the record; one made and changed back since is never made again; a decision
 // with nothing to change is published "unchanged". done is false when the change is to be
-// made (apply); prior is then the record's state (failed: a redrive, or a duplicate of a
-// trigger given up on).
-func (h *Handler) resume(ctx context.Context, m batch.Message, c session.Corrected, ch types.Channel, d multitrack.Decision, ikey string) (prior intentState, done bool, err error) {
+// made (apply).
+func (h *Handler) resume(ctx context.Context, m batch.Message, c session.Corrected, ch types.Channel, d multitrack.Decision, ikey string) (done bool, err error) {
 	intent, err := h.readIntent(ctx, ikey)
 	if err != nil {
-		return "", true, retryable.Own(fmt.Errorf("read the intent of %s: %w", c.ChannelARN, err))
+		return true, retryable.Own(fmt.Errorf("read the intent of %s: %w", c.ChannelARN, err))
 	}
 	switch nextStep(intent.State, d.Action) {
 	case stepDone:
-		h.Log.InfoContext(ctx, "correction already done (applied and published, or failed and on record)", keyChannelARN, c.ChannelARN, keyStreamID, c.StreamID, keyMessageID, m.ID)
-		return "", true, nil
+		h.Log.InfoContext(ctx, "correction already applied and published", keyChannelARN, c.ChannelARN, keyStreamID, c.StreamID, keyMessageID, m.ID)
+		return true, nil
 	case stepLeave:
 		h.Metrics.Add(suite.MetricCorrections, 1, metrics.Dim{Name: suite.DimensionOutcome, Value: outcomeReverted})
 		h.Log.WarnContext(ctx, "the suite applied this correction and the channel was changed since: not applied again",
 			keyChannelARN, c.ChannelARN, keyStreamID, c.StreamID, keyMessageID, m.ID, keyDetail, d.Reason)
-		return "", true, nil
+		return true, nil
 	case stepRecover:
-		return "", true, h.recover(ctx, c, ch, intent, ikey)
+		return true, h.recover(ctx, c, ch, intent, ikey)
 	case stepUnchanged:
 		// A duplicate or a redelivery after the change, another writer, an opt-out tag added
 		// since, or a permission withdrawn: nothing to call.
 		c.After = c.Before
-		return "", true, h.publish(ctx, c, session.CorrectionUnchanged, d, d.Reason, h.now())
+		return true, h.publish(ctx, c, session.CorrectionUnchanged, d, d.Reason, h.now())
 	}
-	return intent.State, false, nil
+	return false, nil
 }
 
 // apply makes the change: past the trigger's maximum age, counted from when IVS says the
@@ -316,13 +322,13 @@ func (h *Handler) resume(ctx context.Context, m batch.Message, c session.Correct
 // waits (GetStream); else it writes the intent, calls UpdateChannel (ConflictException: wait;
 // ValidationException and other permanent errors: publish "failed" and dead-letter), records
 // the change and publishes "applied".
-func (h *Handler) apply(ctx context.Context, m batch.Message, j job, c session.Corrected, ch types.Channel, d multitrack.Decision, ikey string, prior intentState, refusedAt time.Time) error {
+func (h *Handler) apply(ctx context.Context, m batch.Message, j job, c session.Corrected, ch types.Channel, d multitrack.Decision, ikey string, refusedAt time.Time) error {
 	// Fresh from when IVS says the refusal happened, not from a time the message claims.
 	f := freshnessOf(firstNonZero(refusedAt, j.enriched.Trigger.Time), j.eventTime, m.Sent, h.now(), h.Cfg.MaxAge)
 	if f.expired(h.now()) {
-		if prior == intentFailed {
+		if intent, err := h.readIntent(ctx, ikey); err == nil && intent.State == intentFailed {
 			// Given up on already (a duplicate of its trigger): on record and dead-lettered.
-			h.Log.InfoContext(ctx, "correction already given up on", keyChannelARN, j.arn, keyStreamID, c.StreamID, keyMessageID, m.ID)
+			h.Log.InfoContext(ctx, "correction already given up on", keyChannelARN, j.arn, keyStreamID, j.id.StreamID, keyMessageID, m.ID)
 			return nil
 		}
 		return h.giveUp(ctx, m, c, d, f)
@@ -415,10 +421,13 @@ func (h *Handler) fail(ctx context.Context, m batch.Message, c session.Corrected
 // published and dead-lettered. A write that fails is logged: a later delivery then decides
 // on the channel as it finds it, as before the record.
 func (h *Handler) recordFailed(ctx context.Context, m batch.Message, c session.Corrected, d multitrack.Decision) {
-	id, err := c.Identity()
 	var key string
+	arn, err := ivsevent.ParseChannelARN(c.ChannelARN)
 	if err == nil {
-		key, err = session.IntentKey(id)
+		var id session.Identity
+		if id, err = session.IdentityOf(arn, c.StreamID); err == nil {
+			key, err = session.IntentKey(id)
+		}
 	}
 	if err == nil {
 		err = h.writeIntent(ctx, key, intentRecord{State: intentFailed, Owner: m.ID, Decision: d, Before: c.Before, At: h.now().UTC()})

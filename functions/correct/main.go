@@ -14,6 +14,7 @@ import (
 
 	"github.com/ivs-sessions/ivs-sessions/shared/awsenv"
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
+	"github.com/ivs-sessions/ivs-sessions/shared/fleet"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsquota"
 	"github.com/ivs-sessions/ivs-sessions/shared/lease"
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
@@ -45,7 +46,17 @@ func run(ctx context.Context) error {
 		return fmt.Errorf("config: %w", err)
 	}
 	pacer := ivsquota.NewPacer(rate)
-	ivsClient := ivs.NewFromConfig(awsCfg, pacer.ClientOptions(awsCfg.RetryMaxAttempts))
+	var ivsClient interface {
+		streamSessionGetter
+		channelGetter
+		streamGetter
+		channelUpdater
+	} = ivs.NewFromConfig(awsCfg, pacer.ClientOptions(awsCfg.RetryMaxAttempts))
+	if cfg.Fleet.Enabled() {
+		// A fleet: each channel is read and corrected in its own region and account, each
+		// paced apart (each has its own quota).
+		ivsClient = fleet.NewIVS(cfg.Fleet, cfg.Account, suite.FunctionCorrect, awsCfg, pacer)
+	}
 	s3Client := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
 		o.UsePathStyle = awsenv.S3PathStyle(os.Getenv)
 		// Leases written without a checksum (local servers) would log a warning on every read.

@@ -23,8 +23,13 @@ type Config struct {
 	// already enriched costs no IVS call (ARCHIVE_BUCKET; empty: not read).
 	ArchiveBucket string
 	// CallsPerSecond is this instance's pacing of GetStreamSession (IVS_CALLS_PER_SECOND,
-	// default suite.InstanceRate of the default quota share).
+	// default suite.InstanceRate of the default quota share): in a fleet, in each region and
+	// account.
 	CallsPerSecond float64
+	// Fleet is the fleet the deployment covers (FLEET_REGIONS, FLEET_MEMBER_ACCOUNTS) and
+	// Account its own account (ACCOUNT_ID); the zero Fleet in a single-region deployment.
+	Fleet   suite.Fleet
+	Account string
 }
 
 // LoadConfig reads the configuration from getenv (os.Getenv in main). It returns a
@@ -50,6 +55,10 @@ func LoadConfig(getenv suite.Getenv) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
+	fleet, account, err := suite.LoadFleet(getenv)
+	if err != nil {
+		return Config{}, err
+	}
 	return Config{EventBusName: bus, MaxAttempts: attempts, Correction: correction, LivePhase: live,
-		ArchiveBucket: getenv(suite.EnvArchiveBucket), CallsPerSecond: rate}, nil
+		ArchiveBucket: getenv(suite.EnvArchiveBucket), CallsPerSecond: rate, Fleet: fleet, Account: account}, nil
 }

@@ -87,6 +87,9 @@ func (h *Handler) Handle(ctx context.Context, m batch.Message) error {
 		return fmt.Errorf("parse IVS event: %w", err)
 	}
 	h.Metrics.Add(suite.MetricEvents, 1, metrics.Dim{Name: suite.DimensionDetailType, Value: ev.DetailType})
+	if err := h.inFleet(ev); err != nil {
+		return err
+	}
 	for _, o := range ev.OutOfBounds {
 		// Kept bounded and escaped; the record's event says so (session.Event.Note).
 		h.Metrics.Add(suite.MetricOutOfBounds, 1, metrics.Dim{Name: suite.DimensionField, Value: o.Field})
@@ -98,6 +101,24 @@ func (h *Handler) Handle(ctx context.Context, m batch.Message) error {
 	}
 	// An error of an invocation cut short is transient whatever it says (batch.Processor).
 	return h.handle(ctx, m, ev)
+}
+
+// inFleet returns, in a fleet, a *invalid.FieldError for an event of an account or region the
+// fleet does not cover (an account of the organization that is not a member, a region not
+// listed): it is rejected (counted, alarmed), and nothing is called or archived for it. The
+// channel's account and region count, the envelope's for an account-level event.
+func (h *Handler) inFleet(ev *ivsevent.Event) error {
+	if !h.Cfg.Fleet.Enabled() {
+		return nil
+	}
+	account, region := ev.Channel.Account, ev.Channel.Region
+	if ev.AccountLevel() {
+		account, region = ev.Account, ev.Region
+	}
+	if err := h.Cfg.Fleet.CheckCovers(h.Cfg.Account, account, region); err != nil {
+		return fmt.Errorf("an IVS event outside the fleet: %w", err)
+	}
+	return nil
 }
 
 func (h *Handler) handle(ctx context.Context, m batch.Message, ev *ivsevent.Event) error {

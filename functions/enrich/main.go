@@ -15,6 +15,7 @@ import (
 
 	"github.com/ivs-sessions/ivs-sessions/shared/awsenv"
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
+	fleetclients "github.com/ivs-sessions/ivs-sessions/shared/fleet"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsquota"
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
@@ -41,10 +42,16 @@ func run(ctx context.Context) error {
 	// of the suite's share of IVS's per-operation quota (suite.InstanceRate);
 	// AWS_MAX_ATTEMPTS, when set, overrides the retryer's attempts.
 	pacer := ivsquota.NewPacer(cfg.CallsPerSecond)
+	var ivsClient streamSessionGetter = ivs.NewFromConfig(awsCfg, pacer.ClientOptions(awsCfg.RetryMaxAttempts))
+	if cfg.Fleet.Enabled() {
+		// A fleet: each session is enriched in its channel's region and account, each paced
+		// apart (the same rate per region and account: each has its own quota).
+		ivsClient = fleetclients.NewIVS(cfg.Fleet, cfg.Account, suite.FunctionEnrich, awsCfg, pacer)
+	}
 	log := lambdacontext.NewLogger()
 	rec := metrics.New(suite.MetricNamespace, os.Stdout)
 	h := &Handler{
-		IVS:       ivs.NewFromConfig(awsCfg, pacer.ClientOptions(awsCfg.RetryMaxAttempts)),
+		IVS:       ivsClient,
 		Bus:       eventbridge.NewFromConfig(awsCfg),
 		Throttles: pacer,
 		Archive: s3.NewFromConfig(awsCfg, func(o *s3.Options) {

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
+	fleetclients "github.com/ivs-sessions/ivs-sessions/shared/fleet"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsquota"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/awstest"
@@ -53,6 +54,7 @@ type stackConfig struct {
 
 	archive   bool // a local S3 with the archive bucket, read by the handler
 	throttles *ivsquota.Pacer
+	fleet     suite.Fleet // a fleet's local AWS, and the handler's IVS main's for a fleet
 }
 
 func newStack(t testing.TB, opts ...stackOption) *stack {
@@ -91,10 +93,20 @@ func newStack(t testing.TB, opts ...stackOption) *stack {
 		},
 		WrapBus: sc.busWrap,
 		Bucket:  map[bool]string{true: testArchiveBucket}[sc.archive],
+		Fleet:   sc.fleet,
 	})
 	// The clock reads a second after the test's messages were sent (sentAt): none waited long.
 	s.h = &Handler{IVS: s.IVSClient(sc.ivsOpts...), Bus: s.EventBridgeClient(), Log: s.Log, Metrics: s.Metrics, Cfg: sc.cfg,
 		Now: func() time.Time { return sentAt.Add(time.Second) }}
+	if sc.fleet.Enabled() {
+		// As main builds it in a fleet, from the environment the deployment gives the function.
+		base, fl, account, err := s.FleetConfig(suite.FunctionEnrich)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.h.Cfg.Fleet, s.h.Cfg.Account = fl, account
+		s.h.IVS = fleetclients.NewIVS(s.h.Cfg.Fleet, s.h.Cfg.Account, suite.FunctionEnrich, base, ivsquota.NewPacer(0))
+	}
 	if sc.throttles != nil {
 		s.h.Throttles = sc.throttles
 	}
@@ -213,6 +225,12 @@ func withPacer(p *ivsquota.Pacer, maxAttempts int) stackOption {
 		})
 		sc.throttles = p
 	}
+}
+
+// withFleet runs the handler as a fleet's: its IVS calls go to each channel's region and
+// account of the local fleet f.
+func withFleet(f suite.Fleet) stackOption {
+	return func(sc *stackConfig) { sc.fleet = f }
 }
 
 // withConfig changes the handler's configuration.

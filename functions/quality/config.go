@@ -17,8 +17,12 @@ type Config struct {
 	// suite.DefaultQualityRetryDelay).
 	RetryDelay time.Duration
 	// DatapointsPerSecond paces GetMetricData (METRICS_DATAPOINTS_PER_SECOND, default
-	// suite.DefaultMetricsPerSecond).
+	// suite.DefaultMetricsPerSecond): in a fleet, in each region and account.
 	DatapointsPerSecond int
+	// Fleet is the fleet the deployment covers (FLEET_REGIONS, FLEET_MEMBER_ACCOUNTS) and
+	// Account its own account (ACCOUNT_ID); the zero Fleet in a single-region deployment.
+	Fleet   suite.Fleet
+	Account string
 }
 
 // LoadConfig reads the configuration from getenv (os.Getenv in main). It returns a
@@ -40,5 +44,9 @@ func LoadConfig(getenv suite.Getenv) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	return Config{EventBusName: bus, MaxAttempts: attempts, RetryDelay: delay, DatapointsPerSecond: dps}, nil
+	fleet, account, err := suite.LoadFleet(getenv)
+	if err != nil {
+		return Config{}, err
+	}
+	return Config{EventBusName: bus, MaxAttempts: attempts, RetryDelay: delay, DatapointsPerSecond: dps, Fleet: fleet, Account: account}, nil
 }

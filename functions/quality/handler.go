@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -12,6 +13,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
+	"github.com/ivs-sessions/ivs-sessions/shared/fleet"
 	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
 	"github.com/ivs-sessions/ivs-sessions/shared/putevents"
@@ -54,27 +56,41 @@ const maxPages = 4
 
 // Pacer spaces GetMetricData calls under CloudWatch's quotas: each call costs its datapoints,
 // and at least the share of the per-second budget that keeps the calls themselves under their
-// own quota. It is safe for concurrent use.
+// own quota. CloudWatch's quotas are per account and region, so in a fleet each target the
+// context carries (fleet.WithTarget) is paced apart. It is safe for concurrent use.
 type Pacer struct {
-	limiter *rate.Limiter
-	minCost int
+	perSecond int
+	minCost   int
+
+	mu       sync.Mutex
+	limiters map[fleet.Target]*rate.Limiter
 }
 
 // NewPacer returns a Pacer that allows datapointsPerSecond datapoints a second and at most a
-// quarter of suite.GetMetricDataTPS calls a second.
+// quarter of suite.GetMetricDataTPS calls a second, per account and region.
 func NewPacer(datapointsPerSecond int) *Pacer {
 	return &Pacer{
-		limiter: rate.NewLimiter(rate.Limit(datapointsPerSecond), max(datapointsPerSecond, quality.MaxDatapoints)),
-		minCost: max(1, datapointsPerSecond*4/suite.GetMetricDataTPS),
+		perSecond: datapointsPerSecond,
+		minCost:   max(1, datapointsPerSecond*4/suite.GetMetricDataTPS),
+		limiters:  map[fleet.Target]*rate.Limiter{},
 	}
 }
 
-// Wait blocks until a call of datapoints may be made, or ctx ends.
+// Wait blocks until a call of datapoints may be made in ctx's target (none: the function's own
+// region), or ctx ends.
 func (p *Pacer) Wait(ctx context.Context, datapoints int) error {
 	if p == nil {
 		return nil
 	}
-	return p.limiter.WaitN(ctx, min(max(datapoints, p.minCost), p.limiter.Burst()))
+	t, _ := fleet.TargetOf(ctx)
+	p.mu.Lock()
+	l, ok := p.limiters[t]
+	if !ok {
+		l = rate.NewLimiter(rate.Limit(p.perSecond), max(p.perSecond, quality.MaxDatapoints))
+		p.limiters[t] = l
+	}
+	p.mu.Unlock()
+	return l.WaitN(ctx, min(max(datapoints, p.minCost), l.Burst()))
 }
 
 // Handler measures and publishes one ended session per message. Its fields are set once; it is
@@ -114,6 +130,14 @@ func (h *Handler) Handle(ctx context.Context, m batch.Message) error {
 
 func (h *Handler) measure(ctx context.Context, m batch.Message, env *suiteevent.Event, d session.Enriched) error {
 	rec, now := d.Record, h.Now().UTC()
+	if h.Cfg.Fleet.Enabled() {
+		// IVS publishes a session's metrics in its channel's account and region: read there,
+		// paced there; a session outside the fleet is not read at all.
+		if err := h.Cfg.Fleet.CheckCovers(h.Cfg.Account, rec.Account, rec.Region); err != nil {
+			return fmt.Errorf("detail.record: a session outside the fleet: %w", err)
+		}
+		ctx = fleet.WithTarget(ctx, rec.Account, rec.Region)
+	}
 	s := rec.QualitySession()
 	attrs := []any{keyEventID, env.ID, keyChannelID, rec.ChannelID, keyStreamID, rec.StreamID, keyAttempt, m.ReceiveCount}
 

@@ -11,10 +11,13 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
+	"github.com/ivs-sessions/ivs-sessions/shared/fleet"
 	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/awstest"
@@ -52,7 +55,11 @@ type stack struct {
 	h  *Handler
 }
 
-func newStack(t *testing.T) *stack {
+func newStack(t *testing.T) *stack { return newFleetStack(t, suite.Fleet{}) }
+
+// newFleetStack is newStack on the local AWS of fleet f (one CloudWatch per account and
+// region), with the handler's CloudWatch as main builds it for a fleet; cw is the home one.
+func newFleetStack(t *testing.T, f suite.Fleet) *stack {
 	t.Helper()
 	ack := func(context.Context, events.SQSEvent) (events.SQSEventResponse, error) {
 		return events.SQSEventResponse{}, nil
@@ -62,12 +69,22 @@ func newStack(t *testing.T) *stack {
 		queues = append(queues, localbus.QueueConfig{Name: fn, Handler: ack})
 	}
 	s := &stack{Stack: awstest.New(t, awstest.Options{Bus: &localbus.Config{Rules: localbus.SuiteRules(testBus), Queues: queues},
-		CloudWatch: &cloudwatchtest.Options{Now: func() time.Time { return now }}})}
+		CloudWatch: &cloudwatchtest.Options{Now: func() time.Time { return now }}, Fleet: f})}
 	s.cw = s.CloudWatch
 	s.h = &Handler{
 		CloudWatch: s.CloudWatchClient(), Bus: s.EventBridgeClient(), Pacer: NewPacer(suite.DefaultMetricsPerSecond), Log: s.Log, Metrics: s.Metrics,
 		Cfg: Config{EventBusName: testBus, MaxAttempts: 3, RetryDelay: 2 * time.Minute, DatapointsPerSecond: suite.DefaultMetricsPerSecond},
 		Now: func() time.Time { return now },
+	}
+	if f.Enabled() {
+		// As main builds it in a fleet, from the environment the deployment gives the function.
+		base, fl, account, err := s.FleetConfig(suite.FunctionQuality)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.h.Cfg.Fleet, s.h.Cfg.Account = fl, account
+		s.h.CloudWatch = regionalCloudWatch{fleet.New(s.h.Cfg.Fleet, s.h.Cfg.Account, suite.FunctionQuality, base, sts.NewFromConfig(base),
+			func(_ fleet.Target, c aws.Config) *cloudwatch.Client { return cloudwatch.NewFromConfig(c) })}
 	}
 	return s
 }

@@ -8,12 +8,15 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/awsenv"
 	"github.com/ivs-sessions/ivs-sessions/shared/batch"
+	"github.com/ivs-sessions/ivs-sessions/shared/fleet"
 	"github.com/ivs-sessions/ivs-sessions/shared/metrics"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
@@ -37,8 +40,14 @@ func run(ctx context.Context) error {
 	}
 	log := lambdacontext.NewLogger()
 	rec := metrics.New(suite.MetricNamespace, os.Stdout)
+	var cw metricDataGetter = cloudwatch.NewFromConfig(awsCfg)
+	if cfg.Fleet.Enabled() {
+		// A fleet: each session's metrics are read in its channel's region and account.
+		cw = regionalCloudWatch{fleet.New(cfg.Fleet, cfg.Account, suite.FunctionQuality, awsCfg, sts.NewFromConfig(awsCfg),
+			func(_ fleet.Target, c aws.Config) *cloudwatch.Client { return cloudwatch.NewFromConfig(c) })}
+	}
 	h := &Handler{
-		CloudWatch: cloudwatch.NewFromConfig(awsCfg),
+		CloudWatch: cw,
 		Bus:        eventbridge.NewFromConfig(awsCfg),
 		Pacer:      NewPacer(cfg.DatapointsPerSecond),
 		Log:        log,

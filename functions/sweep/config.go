@@ -13,6 +13,9 @@ type Config struct {
 	Account        string            // ACCOUNT_ID, required: the account swept (with AWS_REGION)
 	CallsPerSecond float64           // IVS_CALLS_PER_SECOND, default suite.InstanceRate of the default share
 	Correction     multitrack.Config // as enrich: a swept refusal is decided alike
+	// Fleet is the fleet the deployment covers (FLEET_REGIONS, FLEET_MEMBER_ACCOUNTS); the zero
+	// Fleet in a single-region deployment.
+	Fleet suite.Fleet
 }
 
 // LoadConfig reads the configuration from getenv (os.Getenv in main). It returns a
@@ -41,5 +44,9 @@ func LoadConfig(getenv suite.Getenv) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	return Config{EventBusName: bus, ArchiveBucket: bucket, Account: account, CallsPerSecond: rate, Correction: correction}, nil
+	fleet, _, err := suite.LoadFleet(getenv)
+	if err != nil {
+		return Config{}, err
+	}
+	return Config{EventBusName: bus, ArchiveBucket: bucket, Account: account, CallsPerSecond: rate, Correction: correction, Fleet: fleet}, nil
 }

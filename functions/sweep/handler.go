@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -26,6 +27,10 @@ import (
 type Input struct {
 	Mode string `json:"mode"` // live, daily or backfill
 	Days int    `json:"days"` // backfill: how many days back, 1 to suite.MaxBackfillDays
+	// Region and Account, in a fleet, limit the run to the Sweepers of that region and that
+	// account (empty: every one).
+	Region  string `json:"region,omitempty"`
+	Account string `json:"account,omitempty"`
 }
 
 // The modes of Input.
@@ -35,24 +40,39 @@ const (
 	ModeBackfill = "backfill"
 )
 
-// Output is what an invocation did.
+// Output is what an invocation did: the reports of every account and region swept, added up.
 type Output struct {
 	Mode string       `json:"mode"`
 	Live sweep.Report `json:"live,omitzero"`
 	// Window is the daily or backfill window's report (also the one a live run resumed).
 	Window sweep.Report `json:"window,omitzero"`
+	// Targets, in a fleet, are each account's and region's reports.
+	Targets []TargetOutput `json:"targets,omitempty"`
+}
+
+// TargetOutput is what a run did in one account and region of a fleet.
+type TargetOutput struct {
+	Account string       `json:"account"`
+	Region  string       `json:"region"`
+	Live    sweep.Report `json:"live,omitzero"`
+	Window  sweep.Report `json:"window,omitzero"`
+	Err     string       `json:"error,omitempty"`
 }
 
 // Handler runs one sweep per invocation.
 type Handler struct {
-	Sweeper   *sweep.Sweeper
+	// Sweepers each sweep one account and region: one in a single-region deployment, one per
+	// account and region of a fleet. They run at once, each with its own IVS client and pacing,
+	// so a region whose calls fail or wait delays no other.
+	Sweepers  []*sweep.Sweeper
 	Log       *slog.Logger
 	Metrics   *metrics.Recorder
-	Throttles *ivsquota.Pacer // the pacer of the Sweeper's IVS client; nil: throttles not reported
+	Throttles *ivsquota.Pacer // the pacer of the Sweepers' IVS clients; nil: throttles not reported
 }
 
-// Handle parses the input and sweeps. A bad input is an error naming the field; an IVS or S3
-// failure is an error too (the schedule runs again; the progress is saved).
+// Handle parses the input and sweeps each account and region asked. A bad input is an error
+// naming the field; an IVS or S3 failure of any account and region is an error too, naming it
+// (the schedule runs again; the progress is saved), after the others are done.
 func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (Output, error) {
 	defer func() {
 		h.Throttles.Report(h.Metrics, suite.FunctionSweep)
@@ -64,46 +84,94 @@ func (h *Handler) Handle(ctx context.Context, payload json.RawMessage) (Output, 
 	if err != nil {
 		return Output{}, err
 	}
+	var chosen []*sweep.Sweeper
+	for _, sw := range h.Sweepers {
+		if (in.Region == "" || in.Region == sw.Region) && (in.Account == "" || in.Account == sw.Account) {
+			chosen = append(chosen, sw)
+		}
+	}
+	if len(chosen) == 0 {
+		return Output{}, &invalid.FieldError{Field: "region", Want: "a region (and account) this deployment sweeps", Got: in.Account + "/" + in.Region}
+	}
+	outs := make([]TargetOutput, len(chosen))
+	errs := make([]error, len(chosen))
+	var wg sync.WaitGroup
+	for i, sw := range chosen {
+		wg.Go(func() {
+			outs[i] = TargetOutput{Account: sw.Account, Region: sw.Region}
+			outs[i].Live, outs[i].Window, errs[i] = h.sweep(ctx, sw, in)
+			if errs[i] != nil {
+				if len(h.Sweepers) > 1 {
+					errs[i] = fmt.Errorf("%s/%s: %w", sw.Account, sw.Region, errs[i])
+				}
+				outs[i].Err = errs[i].Error()
+			}
+		})
+	}
+	wg.Wait()
 	out := Output{Mode: in.Mode}
+	for _, o := range outs {
+		out.Live, out.Window = add(out.Live, o.Live), add(out.Window, o.Window)
+	}
+	if len(h.Sweepers) > 1 {
+		out.Targets = outs
+	}
+	h.Log.InfoContext(ctx, "sweep done", "mode", in.Mode, "live", out.Live, "window", out.Window, "targets", out.Targets)
+	return out, errors.Join(errs...)
+}
+
+// add adds two reports up: done when both are.
+func add(a, b sweep.Report) sweep.Report {
+	if a == (sweep.Report{}) {
+		return b
+	}
+	if b == (sweep.Report{}) {
+		return a
+	}
+	return sweep.Report{Checked: a.Checked + b.Checked, Published: a.Published + b.Published, Healed: a.Healed + b.Healed,
+		Backlog: a.Backlog + b.Backlog, Done: a.Done && b.Done}
+}
+
+// sweep runs in's mode in one account and region.
+func (h *Handler) sweep(ctx context.Context, sw *sweep.Sweeper, in Input) (live, window sweep.Report, err error) {
 	now := time.Now().UTC()
-	if h.Sweeper.Now != nil {
-		now = h.Sweeper.Now().UTC()
+	if sw.Now != nil {
+		now = sw.Now().UTC()
 	}
 	switch in.Mode {
 	case ModeLive:
-		if out.Live, err = h.Sweeper.Live(ctx); err != nil {
-			return out, fmt.Errorf("live sweep: %w", err)
+		if live, err = sw.Live(ctx); err != nil {
+			return live, window, fmt.Errorf("live sweep: %w", err)
 		}
 	case ModeDaily:
 		// The window's own schedule, independent of the live sweep: an unfinished backfill
 		// goes on first, then the daily window (resumed, or started once a day has passed).
 		kind := sweep.KindBackfill
-		open, err := h.Sweeper.Unfinished(ctx, kind)
+		open, err := sw.Unfinished(ctx, kind)
 		if err != nil {
-			return out, err
+			return live, window, err
 		}
 		if !open {
 			kind = sweep.KindDaily
-			due, err := h.Sweeper.Due(ctx, kind, now)
+			due, err := sw.Due(ctx, kind, now)
 			if err != nil {
-				return out, err
+				return live, window, err
 			}
 			if !due {
-				h.Log.InfoContext(ctx, "daily window not due", "mode", in.Mode)
-				return out, nil
+				h.Log.InfoContext(ctx, "daily window not due", "mode", in.Mode, "account", sw.Account, "region", sw.Region)
+				return live, window, nil
 			}
 		}
-		if out.Window, err = h.Sweeper.Window(ctx, kind, time.Time{}, now); err != nil {
-			return out, fmt.Errorf("%s sweep: %w", kind, err)
+		if window, err = sw.Window(ctx, kind, time.Time{}, now); err != nil {
+			return live, window, fmt.Errorf("%s sweep: %w", kind, err)
 		}
 	case ModeBackfill:
 		from := now.Add(-time.Duration(in.Days) * 24 * time.Hour)
-		if out.Window, err = h.Sweeper.Window(ctx, sweep.KindBackfill, from, now); err != nil {
-			return out, fmt.Errorf("backfill: %w", err)
+		if window, err = sw.Window(ctx, sweep.KindBackfill, from, now); err != nil {
+			return live, window, fmt.Errorf("backfill: %w", err)
 		}
 	}
-	h.Log.InfoContext(ctx, "sweep done", "mode", in.Mode, "live", out.Live, "window", out.Window)
-	return out, nil
+	return live, window, nil
 }
 
 // Invoke makes the Handler a lambda.Handler, so that the runtime hands it the payload as it
@@ -146,8 +214,8 @@ func ParseInput(payload json.RawMessage) (Input, error) {
 		return Input{Mode: ModeLive}, nil
 	}
 	for _, name := range slices.Sorted(maps.Keys(members)) {
-		if name != "mode" && name != "days" {
-			return Input{}, &invalid.FieldError{Field: name, Want: `only "mode" and, for a backfill, "days" (names are case-sensitive)`, Got: redact.Quote(members[name])}
+		if name != "mode" && name != "days" && name != "region" && name != "account" {
+			return Input{}, &invalid.FieldError{Field: name, Want: `only "mode", for a backfill "days", and in a fleet "region" and "account" (names are case-sensitive)`, Got: redact.Quote(members[name])}
 		}
 	}
 	var in Input

@@ -87,8 +87,8 @@ func TestBackfill(t *testing.T) {
 		}
 	}
 	clock.Advance(time.Hour)
-	h := &Handler{Sweeper: &sweep.Sweeper{IVS: s.IVSClient(), S3: s.S3Client(), Bus: s.EventBridgeClient(), Bucket: "archive", BusName: "bus", Account: awstest.Account, Region: awstest.Region,
-		Correction: multitrack.Config{Mode: multitrack.ModeApply}, Log: s.Log, Metrics: s.Metrics, Now: clock.Now}, Log: s.Log, Metrics: s.Metrics}
+	h := &Handler{Sweepers: []*sweep.Sweeper{{IVS: s.IVSClient(), S3: s.S3Client(), Bus: s.EventBridgeClient(), Bucket: "archive", BusName: "bus", Account: awstest.Account, Region: awstest.Region,
+		Correction: multitrack.Config{Mode: multitrack.ModeApply}, Log: s.Log, Metrics: s.Metrics, Now: clock.Now}}, Log: s.Log, Metrics: s.Metrics}
 	out, err := h.Handle(context.Background(), json.RawMessage(`{"mode":"backfill","days":1}`))
 	if err != nil || !out.Window.Done || out.Window.Published != 2 {
 		t.Fatalf("Handle = %+v, %v; want 2 sessions published", out, err)

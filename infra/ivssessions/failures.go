@@ -173,12 +173,12 @@ func restrictBus(bus awsevents.EventBus, publishers []awsiam.IRole) {
 // optOutGuard is correct's IAM guard on opted-out channels: UpdateChannel is denied on any
 // channel that carries the opt-out tag (any value), so that no bug can change one; the policy
 // skips such channels before it gets there (multitrack.Decide).
-func optOutGuard(channels *string, optOutTag string) awsiam.PolicyStatement {
+func optOutGuard(channels []*string, optOutTag string) awsiam.PolicyStatement {
 	return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("NeverUpdateAnOptedOutChannel"),
 		Effect:     awsiam.Effect_DENY,
 		Actions:    jsii.Strings("ivs:UpdateChannel"),
-		Resources:  &[]*string{channels},
+		Resources:  &channels,
 		Conditions: &map[string]any{"Null": map[string]any{"aws:ResourceTag/" + optOutTag: "false"}},
 	})
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
@@ -31,8 +33,15 @@ type IvsSessions interface {
 	ArchiveBucket() awss3.IBucket
 	// Function returns the Lambda function named name (one of suite.AllFunctions), or nil.
 	Function(name string) awslambda.IFunction
-	// Queue returns the SQS queue that feeds function name, or nil.
+	// Queue returns the SQS queue that feeds function name, or nil (in a fleet, the home
+	// region's queue).
 	Queue(name string) awssqs.IQueue
+	// QueueOf returns the queue that feeds function name the messages of region: in a fleet,
+	// each regional function (suite.RegionalFunctions) has one per region; otherwise Queue.
+	QueueOf(name, region string) awssqs.IQueue
+	// FleetBus is the bus the fleet's other regions and member accounts forward their IVS
+	// events to (suite.FleetBusName); nil in a single-region deployment.
+	FleetBus() awsevents.IEventBus
 	// DeadLetterQueue returns the dead-letter queue of function name's queue and rules, or nil.
 	DeadLetterQueue(name string) awssqs.IQueue
 	// AlarmTopic is the SNS topic every alarm of the suite notifies.
@@ -51,6 +60,8 @@ type IvsSessions interface {
 
 type ivsSessions struct {
 	constructs.Construct
+	fleet     suite.Fleet        // the zero Fleet in a single-region deployment
+	fleetBus  awsevents.EventBus // nil in a single-region deployment
 	bus       awsevents.EventBus
 	storage   *storage
 	fns       map[string]*suiteFunction
@@ -61,8 +72,15 @@ type ivsSessions struct {
 
 // NewIvsSessions adds the suite to scope (normally a Stack) under id. props may be nil; unset
 // fields take their defaults (see IvsSessionsProps). Like every CDK construct it panics on an
-// unusable configuration: invalid props (the message holds props.Validate's *SettingErrors) or a
-// missing <AssetsDir>/<function>/bootstrap. Call props.Validate first to get an error instead.
+// unusable configuration: invalid props (the message holds props.Validate's *SettingErrors), a
+// missing <AssetsDir>/<function>/bootstrap, or a fleet (props.Regions) whose home region is not
+// the stack's. Call props.Validate first to get an error instead.
+//
+// With props.Regions the suite is the home of a fleet (fleet.go): besides what a single-region
+// deployment has, the fleet bus, one queue per region for each regional function, IAM for
+// every region and member account, and the notification of the forwarders' alarms. Each other
+// region needs a forwarding stack (NewForwarder) and each member account the member template
+// (NewMemberAccess).
 func NewIvsSessions(scope constructs.Construct, id *string, props *IvsSessionsProps) IvsSessions {
 	if err := props.Validate(); err != nil {
 		panic(fmt.Sprintf("ivssessions: %v", err))
@@ -76,9 +94,13 @@ func NewIvsSessions(scope constructs.Construct, id *string, props *IvsSessionsPr
 	}
 
 	c := constructs.NewConstruct(scope, id)
-	s := &ivsSessions{Construct: c, fns: map[string]*suiteFunction{}}
+	s := &ivsSessions{Construct: c, fns: map[string]*suiteFunction{}, fleet: p.Fleet()}
 	s.storage = newStorage(c, p)
 	s.bus = newEventBus(c, p)
+	if s.fleet.Enabled() {
+		checkHomeRegion(c, s.fleet)
+		s.fleetBus = newFleetBus(c, s.fleet)
+	}
 
 	fnSpecs := p.Settings().Functions()
 	ordered := make([]*suiteFunction, 0, len(suite.Functions))
@@ -91,7 +113,7 @@ func NewIvsSessions(scope constructs.Construct, id *string, props *IvsSessionsPr
 		s.fns[name] = pf
 		ordered = append(ordered, pf)
 	}
-	newRoutes(c, s.bus, s.fns)
+	newRoutes(c, s.bus, s.fleetBus, s.fns, s.fleet)
 	// The sweep first: the bus's policy (grant) names every role that publishes on it.
 	s.sweep = s.newSweep(c, p)
 	s.grant(p)
@@ -103,6 +125,17 @@ func NewIvsSessions(scope constructs.Construct, id *string, props *IvsSessionsPr
 		fmt.Sprintf("%s: IVS sent events of a detail-type this version of the suite does not know. They are kept in the enrich dead-letter queue "+
 			"(14 days) and in the %s archive: upgrade the suite, then redrive or replay them.", suite.Name, ivsArchiveName),
 		unknownEventsMetric(unknown, alarmPeriod()), 1)
+	if s.fleet.Enabled() {
+		for _, rule := range keepFleetIvsEvents(c, s.fleetBus, s.fns[suite.FunctionEnrich], p) {
+			s.mon.alarm(rule, "MatchedAlarm",
+				fmt.Sprintf("%s: the fleet bus received IVS events no queue of the suite reads (%s). They are kept in the enrich dead-letter queue "+
+					"(14 days) and in the %s-ivs-events archive: a detail-type this version does not know (upgrade, then redrive or replay), or a "+
+					"region outside the fleet's (%s: add it to regions, or remove that region's forwarder).",
+					suite.Name, *rule.Node().Id(), suite.FleetBusName, strings.Join(s.fleet.Regions, ", ")),
+				unknownEventsMetric(rule, alarmPeriod()), 1)
+		}
+		newForwardedAlarms(c, s.fleetBus, s.mon.topic)
+	}
 	s.alarmSweep()
 	// Last: every rule that sends to a queue exists by now.
 	restrictQueues(s.fns, p.QueueSenderARNs())
@@ -110,16 +143,12 @@ func NewIvsSessions(scope constructs.Construct, id *string, props *IvsSessionsPr
 	return s
 }
 
-// channelARNs is arn:<partition>:ivs:<region>:<account>:channel/*: the channels the functions
-// act on are the customer's, created outside this stack, so they are matched by pattern, but
-// never beyond IVS channels of this account and region.
-func (s *ivsSessions) channelARNs() *string {
-	return awscdk.Stack_Of(s.Construct).FormatArn(&awscdk.ArnComponents{
-		Service:      jsii.String("ivs"),
-		Resource:     jsii.String("channel"),
-		ResourceName: jsii.String("*"),
-		ArnFormat:    awscdk.ArnFormat_SLASH_RESOURCE_NAME,
-	})
+// channelsSid is the Sid of the statements on channelARNs.
+func (s *ivsSessions) channelsSid() string {
+	if s.fleet.Enabled() {
+		return "IvsChannelsOfThisAccountInTheFleetsRegions"
+	}
+	return "IvsChannelsOfThisAccountAndRegion"
 }
 
 // ivsActions lists the IVS API actions each function calls (and nothing else). correct reads
@@ -144,18 +173,26 @@ func (s *ivsSessions) grant(p IvsSessionsProps) {
 		}}, jsii.Bool(true))
 
 		if actions := ivsActions[name]; len(actions) > 0 {
+			channels := s.channelARNs()
 			pf.role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-				Sid:       jsii.String("IvsChannelsOfThisAccountAndRegion"),
+				Sid:       jsii.String(s.channelsSid()),
 				Actions:   jsii.Strings(actions...),
-				Resources: &[]*string{s.channelARNs()},
+				Resources: &channels,
 			}))
+			reason := "The suite acts on the customer's IVS channels, which are created outside this stack and " +
+				"cannot be listed at deploy time; the wildcard covers only channel ARNs of this account and region " +
+				"(a channel opts out with the opt-out tag)."
+			if s.fleet.Enabled() {
+				reason = s.channelsReason("The suite acts on the customer's IVS channels.")
+			}
 			cdknag.NagSuppressions_AddResourceSuppressions(pf.role, &[]*cdknag.NagPackSuppression{{
-				Id: jsii.String("AwsSolutions-IAM5"),
-				Reason: jsii.String("The suite acts on the customer's IVS channels, which are created outside this stack and " +
-					"cannot be listed at deploy time; the wildcard covers only channel ARNs of this account and region " +
-					"(a channel opts out with the opt-out tag)."),
-				AppliesTo: &[]any{jsii.String("Resource::arn:<AWS::Partition>:ivs:<AWS::Region>:<AWS::AccountId>:channel/*")},
+				Id:        jsii.String("AwsSolutions-IAM5"),
+				Reason:    jsii.String(reason),
+				AppliesTo: s.channelsAppliesTo(),
 			}}, jsii.Bool(true))
+		}
+		if slices.Contains(suite.FleetFunctions, name) {
+			s.grantMemberRoles(pf)
 		}
 	}
 
@@ -168,9 +205,12 @@ func (s *ivsSessions) grant(p IvsSessionsProps) {
 	// IAM refuses an update of an opted-out channel, whatever the function decides.
 	correct.role.AddToPrincipalPolicy(optOutGuard(s.channelARNs(), p.OptOutTag))
 	// correct holds a message back while its channel is live by extending the message's
-	// visibility; the event source's consume grant includes this action, granted here again so
-	// that the dependency is explicit and survives changes to that grant.
-	correct.queue.Grant(correct.role, jsii.String("sqs:ChangeMessageVisibility"))
+	// visibility (on the queue it came from: one per region in a fleet); the event source's
+	// consume grant includes this action, granted here again so that the dependency is explicit
+	// and survives changes to that grant.
+	for _, q := range correct.queues {
+		q.queue.Grant(correct.role, jsii.String("sqs:ChangeMessageVisibility"))
+	}
 	s.grantCorrectLocksAndDeadLetters(correct)
 	s.grantQuality(s.fns[suite.FunctionQuality])
 
@@ -240,6 +280,20 @@ func (s *ivsSessions) Queue(name string) awssqs.IQueue {
 		return pf.queue
 	}
 	return nil
+}
+
+func (s *ivsSessions) QueueOf(name, region string) awssqs.IQueue {
+	if pf, ok := s.fns[name]; ok {
+		return pf.queueOf(region)
+	}
+	return nil
+}
+
+func (s *ivsSessions) FleetBus() awsevents.IEventBus {
+	if s.fleetBus == nil {
+		return nil
+	}
+	return s.fleetBus
 }
 
 func (s *ivsSessions) DeadLetterQueue(name string) awssqs.IQueue {

@@ -86,6 +86,7 @@ type fixture struct {
 	suite     ivssessions.IvsSessions
 	annots    assertions.Annotations
 	resources map[string]map[string]any
+	template  any // the whole template, as JSON
 }
 
 // cdkContext is the context of the repository's cdk.json (feature flags included), so the tests
@@ -138,7 +139,11 @@ func synth(t testing.TB, props ivssessions.IvsSessionsProps) (f *fixture) {
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{stack: stack, suite: s, annots: assertions.Annotations_FromStack(stack), resources: doc.Resources}
+	var whole any
+	if err := json.Unmarshal(raw, &whole); err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{stack: stack, suite: s, annots: assertions.Annotations_FromStack(stack), resources: doc.Resources, template: whole}
 }
 
 func defaultFixture(t *testing.T) *fixture {

@@ -128,6 +128,15 @@ func newMonitoring(scope constructs.Construct, fns []*suiteFunction, p IvsSessio
 				"in its log) or cannot keep up.", suite.Name, pf.name, limit),
 			pf.queue.MetricApproximateAgeOfOldestMessage(&awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum"), Period: period}),
 			limit.Seconds())
+		for _, q := range pf.queues[1:] {
+			// A fleet's other regions: each region's queue ages apart, so the alarm names the
+			// region whose calls fail or whose backlog grows.
+			alarmAt(q.queue, "AgeAlarm",
+				fmt.Sprintf("%s %s, region %s: a message has waited in the region's queue for more than %s: the function keeps failing on "+
+					"that region's calls (look for \"transient failure\" in its log) or cannot keep up with the region.", suite.Name, pf.name, q.region, limit),
+				q.queue.MetricApproximateAgeOfOldestMessage(&awscloudwatch.MetricOptions{Statistic: jsii.String("Maximum"), Period: period}),
+				limit.Seconds())
+		}
 		awslogs.NewMetricFilter(pf.logGroup, jsii.String("AccessErrors"), &awslogs.MetricFilterProps{
 			LogGroup:        pf.logGroup,
 			FilterPattern:   awslogs.FilterPattern_RegexValue(jsii.String("$."+errLogKey), jsii.String("="), jsii.String(accessErrorRegex)),
@@ -159,7 +168,7 @@ func newMonitoring(scope constructs.Construct, fns []*suiteFunction, p IvsSessio
 
 	m.dashboard = awscloudwatch.NewDashboard(scope, jsii.String("Dashboard"), &awscloudwatch.DashboardProps{
 		DefaultInterval: awscdk.Duration_Days(jsii.Number(7)),
-		Widgets:         dashboardWidgets(fns),
+		Widgets:         dashboardWidgets(fns, p.Fleet()),
 	})
 	return m
 }
@@ -235,8 +244,8 @@ func graph(title string, metrics ...awscloudwatch.IMetric) awscloudwatch.IWidget
 // dashboardWidgets lays the dashboard out in rows of two graphs. The suite metrics are read
 // with exactly the dimensions the functions write (shared/metrics): Sessions and
 // MultitrackSessions with none, Refusals by Code, Corrections by Outcome, IVSThrottles and
-// RejectedEvents by Function.
-func dashboardWidgets(fns []*suiteFunction) *[]*[]awscloudwatch.IWidget {
+// RejectedEvents by Function. A fleet adds a row per other region (fleetWidgets).
+func dashboardWidgets(fns []*suiteFunction, fleet suite.Fleet) *[]*[]awscloudwatch.IWidget {
 	hour := awscdk.Duration_Hours(jsii.Number(1))
 	five := awscdk.Duration_Minutes(jsii.Number(5))
 
@@ -263,7 +272,7 @@ func dashboardWidgets(fns []*suiteFunction) *[]*[]awscloudwatch.IWidget {
 		}))
 	}
 
-	return &[]*[]awscloudwatch.IWidget{
+	rows := []*[]awscloudwatch.IWidget{
 		{
 			graph("Sessions per hour", suiteMetric(suite.MetricSessions, "sessions archived", hour)),
 			graph("Multitrack share", share),
@@ -285,4 +294,8 @@ func dashboardWidgets(fns []*suiteFunction) *[]*[]awscloudwatch.IWidget {
 		},
 		qualityWidgets(fns, hour),
 	}
+	if fleet.Enabled() {
+		rows = append(rows, fleetWidgets(fns, fleet)...)
+	}
+	return &rows
 }

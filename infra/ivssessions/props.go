@@ -39,6 +39,12 @@ const (
 	ContextLogRetentionDays           = "logRetentionDays"
 	ContextAlarmEmail                 = "alarmEmail"
 	ContextQueueSenders               = "queueSenders"
+	// ContextRegions, ContextAccounts and ContextOrganization make the deployment a fleet
+	// (suite.Fleet): regions, the home region first; member accounts; the organization whose
+	// accounts the fleet bus accepts.
+	ContextRegions      = "regions"
+	ContextAccounts     = "accounts"
+	ContextOrganization = "organization"
 )
 
 // Defaults of the deployment settings that only the CDK app has. The settings the functions
@@ -115,6 +121,22 @@ type IvsSessionsProps struct {
 	// besides the suite's rules and roles: the roles people redrive a dead-letter queue with
 	// (a redrive sends as its caller). Default none: nobody else may send (QueueSenderARNs).
 	QueueSenders string
+
+	// Regions, when set, makes the deployment a fleet: the regions whose IVS channels it
+	// covers, the home region (the stack's own) first. Default none: a single-region
+	// deployment, in the stack's region.
+	Regions []string
+	// Accounts are the member accounts whose channels a fleet covers besides its own (each
+	// deploys the member template). Default none.
+	Accounts []string
+	// Organization, when set, makes the fleet bus accept events from the accounts of this AWS
+	// Organization rather than from Accounts one by one. Default none.
+	Organization string
+}
+
+// Fleet returns the regions and member accounts p covers; the zero Fleet without Regions.
+func (p IvsSessionsProps) Fleet() suite.Fleet {
+	return suite.Fleet{Regions: p.Regions, Accounts: p.Accounts, Organization: p.Organization}
 }
 
 // QueueSenderARNs returns QueueSenders as a list; nil for none.
@@ -198,7 +220,26 @@ func (p *IvsSessionsProps) Validate() error {
 			errs = append(errs, err)
 		}
 	}
+	// The fleet's settings are checked together: member accounts need the regions, an
+	// organization needs the accounts.
+	for _, err := range unjoin(v.Fleet().Check()) {
+		var fe *invalid.FieldError
+		if errors.As(err, &fe) {
+			errs = append(errs, &SettingError{Setting: fe.Field, Want: fe.Want, Got: fe.Got})
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// unjoin returns the errors joined in err (errors.Join), err alone, or none.
+func unjoin(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
 // contextOf returns the context key of the setting that becomes the variable err names (a
@@ -233,6 +274,7 @@ func (p IvsSessionsProps) Settings() suite.Settings {
 	if p.IVSQuotaShare != 0 {
 		s.IVSQuotaShare = p.IVSQuotaShare
 	}
+	s.Fleet = p.Fleet()
 	return s
 }
 
@@ -273,6 +315,26 @@ func PropsFromContext(node constructs.Node) (*IvsSessionsProps, error) {
 	}
 	out := p.WithDefaults()
 	return &out, nil
+}
+
+// contextList reads a list: a comma-separated string (from -c) or a JSON array of strings
+// (from cdk.json).
+func contextList(v any) ([]string, error) {
+	switch v := v.(type) {
+	case string:
+		return suite.List(v), nil
+	case []any:
+		out := make([]string, 0, len(v))
+		for _, item := range v {
+			s, ok := item.(string)
+			if !ok {
+				return nil, fmt.Errorf("not a string: %v", item)
+			}
+			out = append(out, suite.List(s)...)
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("not a list: %v", v)
 }
 
 func contextBool(v any) (bool, error) {

@@ -3,7 +3,6 @@ package ivssessions
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/local/golden"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
@@ -219,8 +219,6 @@ func TestEventPattern(t *testing.T) {
 	}
 }
 
-var update = flag.Bool("update", false, "rewrite infra/README.md's table of settings from the settings table")
-
 // TestSettingsDocumented: infra/README.md's table of settings is the one the settings table
 // makes (go test -run TestSettingsDocumented -update rewrites it).
 func TestSettingsDocumented(t *testing.T) {
@@ -238,7 +236,7 @@ func TestSettingsDocumented(t *testing.T) {
 	end := start + strings.Index(readme[start:], "\n\n") + 1
 	want := settingsTable()
 	if got := readme[start:end]; got != want {
-		if *update {
+		if golden.Updating() {
 			if err := os.WriteFile(path, []byte(readme[:start]+want+readme[end:]), 0o644); err != nil {
 				t.Fatal(err)
 			}

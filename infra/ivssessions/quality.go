@@ -13,18 +13,22 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
 
+// qualityActions are the calls the quality function makes, on Resource *.
+var qualityActions = []string{"cloudwatch:GetMetricData"}
+
 // grantQuality gives the quality function exactly what it calls: PutEvents on the suite's bus
-// and cloudwatch:GetMetricData, in a policy of its own so that its cdk-nag suppression says
-// why its resource is "*" (and nothing else's).
+// and cloudwatch:GetMetricData (in a fleet, in the fleet's regions only: IVS's metrics are in
+// each channel's region), in a policy of its own so that its cdk-nag suppression says why its
+// resource is "*" (and nothing else's).
 func (s *ivsSessions) grantQuality(pf *suiteFunction) {
 	s.bus.GrantPutEventsTo(pf.role, nil)
 	policy := awsiam.NewPolicy(s.Construct, jsii.String("QualityMetricsPolicy"), &awsiam.PolicyProps{
 		Roles: &[]awsiam.IRole{pf.role},
-		Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(s.inFleetRegions(&awsiam.PolicyStatementProps{
 			Sid:       jsii.String("ReadIvsMetrics"),
-			Actions:   jsii.Strings("cloudwatch:GetMetricData"),
+			Actions:   jsii.Strings(qualityActions...),
 			Resources: jsii.Strings("*"),
-		})},
+		}))},
 	})
 	cdknag.NagSuppressions_AddResourceSuppressions(policy, &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-IAM5"),

@@ -36,12 +36,13 @@ func newEventBus(scope constructs.Construct, p IvsSessionsProps) awsevents.Event
 	return bus
 }
 
-// newRoutes creates one rule per suite.Routes entry, on the default bus or the suite's bus, with
-// the route's pattern, targeting the queue of the route's function; an event EventBridge cannot
-// deliver goes to that function's dead-letter queue, beside the messages the function gave up on
-// (both are the original EventBridge event, so one redrive retries either).
-func newRoutes(scope constructs.Construct, bus awsevents.IEventBus, fns map[string]*suiteFunction) {
-	for _, r := range suite.Routes {
+// newRoutes creates one rule per route of the deployment (fleet.Routes: suite.Routes in a
+// single-region deployment), on the default bus, the suite's bus or the fleet bus, with the
+// route's pattern, targeting the queue of the route's function for the route's region; an event
+// EventBridge cannot deliver goes to that function's dead-letter queue, beside the messages the
+// function gave up on (both are the original EventBridge event, so one redrive retries either).
+func newRoutes(scope constructs.Construct, bus, fleetBus awsevents.IEventBus, fns map[string]*suiteFunction, fleet suite.Fleet) {
+	for _, r := range fleet.Routes() {
 		pf, ok := fns[r.Function]
 		if !ok {
 			panic(fmt.Sprintf("ivssessions: route %s targets unknown function %q", r.Name, r.Function))
@@ -51,6 +52,8 @@ func newRoutes(scope constructs.Construct, bus awsevents.IEventBus, fns map[stri
 		case suite.BusDefault:
 		case suite.BusSessions:
 			ruleBus = bus
+		case suite.BusFleet:
+			ruleBus = fleetBus
 		default:
 			panic(fmt.Sprintf("ivssessions: route %s is on unknown bus %q", r.Name, r.Bus))
 		}
@@ -58,12 +61,16 @@ func newRoutes(scope constructs.Construct, bus awsevents.IEventBus, fns map[stri
 		if err != nil {
 			panic(fmt.Sprintf("ivssessions: route %s: %v", r.Name, err))
 		}
+		description := fmt.Sprintf("%s: %s events on the %s bus to the %s queue", suite.Name, r.Name, r.Bus, r.Function)
+		if q := fleet.QueueName(r.Function, r.Region); q != r.Function {
+			description = fmt.Sprintf("%s: %s events on the %s bus to the %s queue of %s", suite.Name, r.Name, r.Bus, r.Function, r.Region)
+		}
 		rule := awsevents.NewRule(scope, jsii.String(r.Name), &awsevents.RuleProps{
-			Description:  jsii.String(fmt.Sprintf("%s: %s events on the %s bus to the %s queue", suite.Name, r.Name, r.Bus, r.Function)),
+			Description:  jsii.String(description),
 			EventBus:     ruleBus,
 			EventPattern: pattern,
 		})
-		rule.AddTarget(awseventstargets.NewSqsQueue(pf.queue, &awseventstargets.SqsQueueProps{
+		rule.AddTarget(awseventstargets.NewSqsQueue(pf.queueOf(fleetQueueRegion(fleet, r)), &awseventstargets.SqsQueueProps{
 			DeadLetterQueue: pf.dlq,
 			RetryAttempts:   jsii.Number(targetRetryAttempts),
 			MaxEventAge:     awscdk.Duration_Hours(jsii.Number(targetMaxEventAgeH)),
@@ -71,6 +78,15 @@ func newRoutes(scope constructs.Construct, bus awsevents.IEventBus, fns map[stri
 		pf.queueRules = append(pf.queueRules, rule.RuleArn())
 		pf.dlqRules = append(pf.dlqRules, rule.RuleArn())
 	}
+}
+
+// fleetQueueRegion is the region of the function queue route r targets, as suiteFunction's
+// queues know it: "" for a function that has a single queue.
+func fleetQueueRegion(fleet suite.Fleet, r suite.Route) string {
+	if fleet.QueueRegions(r.Function)[0] == "" {
+		return ""
+	}
+	return r.Region
 }
 
 // eventPattern converts a shared pattern to CDK's type through its JSON, so every key the shared
@@ -84,7 +100,7 @@ func eventPattern(p ivsevent.Pattern) (*awsevents.EventPattern, error) {
 	out := &awsevents.EventPattern{}
 	for key, v := range m {
 		switch key {
-		case "source", "detail-type":
+		case "source", "detail-type", "region":
 			list, ok := v.([]any)
 			if !ok {
 				return nil, fmt.Errorf("event pattern %s: want a list, got %v", key, v)
@@ -97,10 +113,13 @@ func eventPattern(p ivsevent.Pattern) (*awsevents.EventPattern, error) {
 				}
 				strs[i] = jsii.String(str)
 			}
-			if key == "source" {
+			switch key {
+			case "source":
 				out.Source = &strs
-			} else {
+			case "detail-type":
 				out.DetailType = &strs
+			default:
+				out.Region = &strs
 			}
 		case "detail":
 			detail, ok := v.(map[string]any)

@@ -96,6 +96,12 @@ var settings = []setting{
 		means("IAM roles, comma-separated, that may send to the functions' queues besides the suite's own rules and roles: the roles people redrive a dead-letter queue with (a redrive sends as its caller); nobody else may"),
 	text(ContextAssetsDir, func(p *IvsSessionsProps) *string { return &p.AssetsDir }, DefaultAssetsDir, nil).
 		means("where `<function>/bootstrap` are"),
+	list(ContextRegions, func(p *IvsSessionsProps) *[]string { return &p.Regions }).
+		means("a fleet: the regions whose IVS channels one deployment covers, comma-separated, the home region first (it holds the functions, the archive, the Athena workgroup and the alarm topic); each other region gets a forwarding stack (see [A fleet](#a-fleet-several-regions-and-accounts)); empty: one region, the stack's"),
+	list(ContextAccounts, func(p *IvsSessionsProps) *[]string { return &p.Accounts }).
+		means("a fleet's member accounts, comma-separated: their IVS events are accepted on the fleet bus, and the functions call IVS there through the role the member template creates (needs `regions`)"),
+	text(ContextOrganization, func(p *IvsSessionsProps) *string { return &p.Organization }, "", nil).shown("(none)").
+		means("an AWS Organizations ID (`o-...`): the fleet bus accepts events from the organization's accounts instead of `accounts` one by one (`accounts` still lists those the suite calls IVS in)"),
 }
 
 // becomes names the functions' variable the setting becomes.
@@ -133,6 +139,24 @@ func text[T ~string](key string, field func(*IvsSessionsProps) *T, def T, valid 
 			}
 			return nil
 		},
+	}
+}
+
+// list is a list of strings: comma-separated from -c, a JSON array from cdk.json. Its values are
+// checked with the fleet (Validate); its default is none.
+func list(key string, field func(*IvsSessionsProps) *[]string) setting {
+	return setting{
+		key: key, show: "(none)",
+		read: func(p *IvsSessionsProps, v any) *SettingError {
+			l, err := contextList(v)
+			if err != nil {
+				return &SettingError{Setting: key, Want: "a comma-separated list", Got: fmt.Sprint(v)}
+			}
+			*field(p) = l
+			return nil
+		},
+		fill:  func(*IvsSessionsProps) {},
+		check: func(*IvsSessionsProps) *SettingError { return nil },
 	}
 }
 

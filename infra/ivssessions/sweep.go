@@ -65,11 +65,13 @@ func (s *ivsSessions) newSweep(scope constructs.Construct, p IvsSessionsProps) *
 // sweep/ (a missing record or state reads as 404, not 403), s3:DeleteObject of live/ (a stale
 // entry), and s3:GetObject/PutObject on its own state under SweepPrefix.
 func (s *ivsSessions) grantSweep(pf *suiteFunction) {
+	channels := s.channelARNs()
 	pf.role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:       jsii.String("IvsChannelsOfThisAccountAndRegion"),
+		Sid:       jsii.String(s.channelsSid()),
 		Actions:   jsii.Strings(SweepIVSActions...),
-		Resources: &[]*string{s.channelARNs()},
+		Resources: &channels,
 	}))
+	s.grantMemberRoles(pf)
 	s.bus.GrantPutEventsTo(pf.role, nil)
 	bucket := s.storage.archive
 	pf.role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -100,11 +102,9 @@ func (s *ivsSessions) grantSweep(pf *suiteFunction) {
 			AppliesTo: &[]any{jsii.String("Resource::*")},
 		},
 		{
-			Id: jsii.String("AwsSolutions-IAM5"),
-			Reason: jsii.String("The sweep lists the customer's IVS channels and live streams and reads their sessions (ListChannels, ListStreams, GetStreamSession, " +
-				"ListStreamSessions); the channels are created outside this stack, so the wildcard covers only channel ARNs of this account and region, " +
-				"as the IVS user guide's IAM examples scope these actions."),
-			AppliesTo: &[]any{jsii.String("Resource::arn:<AWS::Partition>:ivs:<AWS::Region>:<AWS::AccountId>:channel/*")},
+			Id:        jsii.String("AwsSolutions-IAM5"),
+			Reason:    jsii.String(s.sweepChannelsReason()),
+			AppliesTo: s.channelsAppliesTo(),
 		},
 		{
 			Id: jsii.String("AwsSolutions-IAM5"),
@@ -113,6 +113,16 @@ func (s *ivsSessions) grantSweep(pf *suiteFunction) {
 			AppliesTo: &[]any{&cdknag.RegexAppliesTo{Regex: jsii.String(`/^Resource::<.*ArchiveBucket[0-9A-F]{8}\.Arn>\/(sessions|sweep|live)\/\*$/`)}},
 		},
 	}, jsii.Bool(true))
+}
+
+// sweepChannelsReason is the reason of the sweep's suppression of the channel wildcard.
+func (s *ivsSessions) sweepChannelsReason() string {
+	if s.fleet.Enabled() {
+		return s.channelsReason("The sweep lists the customer's IVS channels and live streams and reads their sessions (ListChannels, ListStreams, GetStreamSession, ListStreamSessions), scoped to channels as the IVS user guide's IAM examples scope these actions.")
+	}
+	return "The sweep lists the customer's IVS channels and live streams and reads their sessions (ListChannels, ListStreams, GetStreamSession, " +
+		"ListStreamSessions); the channels are created outside this stack, so the wildcard covers only channel ARNs of this account and region, " +
+		"as the IVS user guide's IAM examples scope these actions."
 }
 
 // alarmSweep alarms when a sweep run fails (an IVS or S3 error that outlasted the retries, or a

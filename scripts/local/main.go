@@ -48,6 +48,7 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/scripts/local/engine"
 	"github.com/ivs-sessions/ivs-sessions/scripts/local/workdir"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/localaws"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/localbus"
 	"github.com/ivs-sessions/ivs-sessions/shared/redact"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
@@ -176,8 +177,11 @@ func play(ctx context.Context, o options, scenarios []engine.Scenario, out *prin
 
 	settings := engine.LocalSettings()
 	settings.IVSQuotaShare, settings.EnrichLivePhase = o.share, !o.noLive
+	// The fleet layout the scenarios need (engine.FleetOf): none, a single-region deployment,
+	// unless a channel is in another region or account.
 	stack, err := engine.Start(ctx, engine.Config{
 		Dir: dir, Artifacts: art, Quota: o.quota, Second: o.second, Observe: out.entry, Settings: &settings,
+		Fleet: engine.FleetOf(scenarios),
 	})
 	if err != nil {
 		return err
@@ -343,6 +347,14 @@ func keep(ctx context.Context, out *printer, s *engine.Stack, root string) {
 	}
 	for _, l := range banner(ep, env) {
 		out.line(l)
+	}
+	if f := s.Fleet(); f.Enabled() {
+		out.line(fmt.Sprintf("  # A fleet's stack (regions %s): each region's IVS answers the requests signed for it, e.g. aws ivs list-channels --region %s",
+			strings.Join(f.Regions, ", "), f.Regions[len(f.Regions)-1]))
+		for _, a := range f.Accounts {
+			out.line(fmt.Sprintf("  # member account %s's IVS answers its own key: AWS_ACCESS_KEY_ID=%s aws ivs list-channels --region %s",
+				a, localaws.MemberAccessKey(a), f.Regions[len(f.Regions)-1]))
+		}
 	}
 	<-ctx.Done()
 	out.line("")

@@ -17,13 +17,13 @@ func TestParseFlags(t *testing.T) {
 		want    []string // scenario names
 		wantErr string
 	}{
-		"defaults":            {args: nil, want: []string{"multitrack-not-allowed", "require-to-allow", "basic-manual", "wait-while-live", "burst", "malformed-event", "ingest-quality", "lost-events", "ads-multitrack", "border"}},
+		"defaults":            {args: nil, want: []string{"multitrack-not-allowed", "require-to-allow", "basic-manual", "wait-while-live", "burst", "malformed-event", "ingest-quality", "lost-events", "ads-multitrack", "border", "fleet"}},
 		"one by number":       {args: []string{"-scenario", "4"}, want: []string{"wait-while-live"}},
 		"one by name":         {args: []string{"-scenario=burst"}, want: []string{"burst"}},
 		"file alone":          {args: []string{"-file", "example-scenario.json"}, want: []string{"example-resolution-and-opt-out"}},
 		"file and a built-in": {args: []string{"-file", "example-scenario.json", "-scenario", "3"}, want: []string{"basic-manual", "example-resolution-and-opt-out"}},
 		"none with keep":      {args: []string{"-scenario", "none", "-keep"}, want: nil},
-		"unknown scenario":    {args: []string{"-scenario", "11"}, wantErr: "-scenario"},
+		"unknown scenario":    {args: []string{"-scenario", "12"}, wantErr: "-scenario"},
 		"missing file":        {args: []string{"-file", "nope.json"}, wantErr: "nope.json"},
 		"negative quota":      {args: []string{"-quota", "-1"}, wantErr: "-quota"},
 		"bad sqs second":      {args: []string{"-sqs-second", "2s"}, wantErr: "-sqs-second"},

@@ -44,8 +44,11 @@ type Report struct {
 	To       string    `json:"to"`   // last day (UTC), inclusive
 	Channels []string  `json:"channels,omitempty"`
 	Read     ReadStats `json:"read"`
-	// Overall is every session of the range; PerChannel the same per channel, by name then ID.
+	// Overall is every session of the range; PerRegion the same per account and region (a
+	// fleet's: one entry in a single-region deployment), by account then region; PerChannel per
+	// channel, by name then ID.
 	Overall    Summary          `json:"overall"`
+	PerRegion  []RegionSummary  `json:"perRegion"`
 	PerChannel []ChannelSummary `json:"perChannel"`
 	// Bucket is the width of a Timeline bucket, e.g. "1h".
 	Bucket   string   `json:"bucket"`
@@ -134,10 +137,21 @@ type Summary struct {
 	Verdicts   []Count `json:"verdicts"` // by quality verdict
 }
 
-// ChannelSummary is the Summary of one channel.
+// ChannelSummary is the Summary of one channel, with the account and region it is in (its
+// records'; empty for records that name none).
 type ChannelSummary struct {
 	ChannelID string `json:"channelId"`
 	Name      string `json:"name,omitempty"`
+	Account   string `json:"account,omitempty"`
+	Region    string `json:"region,omitempty"`
+	Summary
+}
+
+// RegionSummary is the Summary of one account's region: the sessions of its channels.
+type RegionSummary struct {
+	Account  string `json:"account"`
+	Region   string `json:"region"`
+	Channels int    `json:"channels"`
 	Summary
 }
 

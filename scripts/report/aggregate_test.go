@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"math/rand/v2"
 	"reflect"
 	"regexp"
@@ -209,6 +210,83 @@ func TestAggregateIgnoresOrder(t *testing.T) {
 		rand.New(rand.NewPCG(uint64(i), 1)).Shuffle(len(shuffled), func(a, b int) { shuffled[a], shuffled[b] = shuffled[b], shuffled[a] })
 		if got := Aggregate(shuffled, Options{Now: t0, StaleAfter: time.Hour}); !reflect.DeepEqual(got, want) {
 			t.Fatalf("shuffle %d gives another report", i)
+		}
+	}
+}
+
+// TestPerRegion: a fleet's archive (archive() in us-west-2, fleetChannels() in eu-west-1 of two
+// accounts) is broken down per account and region, each channel with its own, the regions'
+// figures adding up to the overall ones; the text and the page show both.
+func TestPerRegion(t *testing.T) {
+	r := Aggregate(sessionsOf(append(archive(), fleetChannels()...)), Options{Now: t0.Add(72 * time.Hour), StaleAfter: 48 * time.Hour})
+	type place struct{ account, region string }
+	want := map[place]struct{ channels, sessions, refused, ended int }{
+		{testAccount, "us-west-2"}:   {3, 9, 3, 5},
+		{testAccount, "eu-west-1"}:   {1, 2, 1, 1},
+		{memberAccount, "eu-west-1"}: {1, 1, 0, 1},
+	}
+	if len(r.PerRegion) != len(want) {
+		t.Fatalf("per region %+v; want %d entries", r.PerRegion, len(want))
+	}
+	sum := 0
+	for i, g := range r.PerRegion {
+		w, ok := want[place{g.Account, g.Region}]
+		if !ok || g.Channels != w.channels || g.Sessions != w.sessions || g.Refused != w.refused || g.Ended != w.ended {
+			t.Errorf("%s/%s: %d channels, %d sessions (refused %d, ended %d); want %+v", g.Account, g.Region, g.Channels, g.Sessions, g.Refused, g.Ended, w)
+		}
+		if i > 0 && (r.PerRegion[i-1].Account > g.Account || r.PerRegion[i-1].Account == g.Account && r.PerRegion[i-1].Region > g.Region) {
+			t.Errorf("per region not by account, then region: %+v", r.PerRegion)
+		}
+		sum += g.Sessions
+	}
+	if sum != r.Overall.Sessions || r.Overall.Sessions != 12 {
+		t.Errorf("regions' sessions add up to %d, overall %d; want 12 both", sum, r.Overall.Sessions)
+	}
+	dublin := r.PerRegion[0] // testAccount's eu-west-1 sorts first
+	if dublin.Region != "eu-west-1" || dublin.Recovered != 1 || dublin.HoursLive != 1 || !reflect.DeepEqual(dublin.Corrections, []Count{{"applied", 1}}) {
+		t.Errorf("eu-west-1 of %s: %+v; want its refusal corrected, live again, an hour live", testAccount, dublin)
+	}
+	for _, c := range r.PerChannel {
+		wantRegion, wantAccount := "us-west-2", testAccount
+		switch c.ChannelID {
+		case "dublinEEEEEE":
+			wantRegion = "eu-west-1"
+		case "memberFFFFFF":
+			wantRegion, wantAccount = "eu-west-1", memberAccount
+		}
+		if c.Region != wantRegion || c.Account != wantAccount {
+			t.Errorf("channel %s in %s/%s; want %s/%s", c.ChannelID, c.Account, c.Region, wantAccount, wantRegion)
+		}
+	}
+
+	var text strings.Builder
+	if err := writeText(&text, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, re := range []string{
+		`PER REGION`,
+		`(?m)^  ACCOUNT +REGION +CHANNELS +SESSIONS`,
+		`(?m)^  ` + memberAccount + ` +eu-west-1 +1 +1 +1 +0 +0 +2h0m0s`,
+		`(?m)^  ` + testAccount + ` +us-west-2 +3 +9 +5 +3 +1 `,
+		`(?m)^  CHANNEL +NAME +ACCOUNT +REGION +SESSIONS`,
+		`(?m)^  memberFFFFFF +member +` + memberAccount + ` +eu-west-1 +1 `,
+	} {
+		if !regexp.MustCompile(re).MatchString(text.String()) {
+			t.Errorf("the text does not match %s:\n%s", re, text.String())
+		}
+	}
+	var page bytes.Buffer
+	if err := writeHTML(&page, r, "/* chart.js */"); err != nil {
+		t.Fatal(err)
+	}
+	for _, re := range []string{
+		`<h2>Per region</h2>`,
+		`<tr><td>` + memberAccount + `</td><td>eu-west-1</td><td class="n">1</td><td class="n">1</td>`,
+		`<tr><td>` + testAccount + `</td><td>us-west-2</td><td class="n">3</td><td class="n">9</td><td class="n">3</td>`,
+		`<tr><td>memberFFFFFF</td><td>member</td><td>` + memberAccount + `</td><td>eu-west-1</td>`,
+	} {
+		if !regexp.MustCompile(re).MatchString(page.String()) {
+			t.Errorf("the page does not match %s", re)
 		}
 	}
 }

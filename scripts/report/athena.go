@@ -271,6 +271,7 @@ func (t *tally) addRows(rows []row) error {
 		switch {
 		case grouped(r, "vkey"):
 			t.records += n
+			c.place(r.str("account"), r.str("region"))
 			c.sessions += n
 			c.refused += r.int("refused")
 			c.ended += r.int("ended")

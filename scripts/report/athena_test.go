@@ -78,12 +78,14 @@ func bytesUnder(objs map[string][]byte, days []time.Time, parts ...string) int64
 // later one may have ended, from that session's day.
 func TestSameFiguresEitherWay(t *testing.T) {
 	objs := objects(t)
-	// A channel with an ad configuration: two refusals left alone for ads, one session live.
-	for _, f := range []fixture{
+	// A channel with an ad configuration: two refusals left alone for ads, one session live;
+	// and a fleet's channels in eu-west-1, of this account and of a member account (the
+	// region column and the per-region breakdown, either way).
+	for _, f := range append([]fixture{
 		{channel: "adsDDDDDDDDD", name: "ads", stream: 1, start: t0.Add(4 * time.Hour), code: ivsevent.CodeMultitrackInputNotAllowed, ladder: obsLadder, ads: true},
 		{channel: "adsDDDDDDDDD", name: "ads", stream: 2, start: t0.Add(5 * time.Hour), code: ivsevent.CodeMultitrackInputNotAllowed, ladder: obsLadder, ads: true},
 		{channel: "adsDDDDDDDDD", name: "ads", stream: 3, start: t0.Add(6 * time.Hour), duration: time.Hour, ladder: singleHD, ads: true},
-	} {
+	}, fleetChannels()...) {
 		r := f.record()
 		b, err := json.Marshal(r)
 		if err != nil {
@@ -123,6 +125,9 @@ func TestSameFiguresEitherWay(t *testing.T) {
 			sameFigures(t, direct, viaAthena)
 			if name == "three days" && direct.Overall.LeftForAds != 2 {
 				t.Errorf("%d refusals left alone for ads; want the ads channel's 2", direct.Overall.LeftForAds)
+			}
+			if name == "three days" && len(direct.PerRegion) != 3 {
+				t.Errorf("per region %+v; want us-west-2, and eu-west-1 of two accounts", direct.PerRegion)
 			}
 			if direct.Read.Mode != ModeDirect || viaAthena.Read.Mode != ModeAthena || viaAthena.Read.Athena == nil {
 				t.Fatalf("modes %q and %q (%+v)", direct.Read.Mode, viaAthena.Read.Mode, viaAthena.Read)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -34,6 +35,8 @@ type fixture struct {
 	verdict     string
 	next        int  // the stream that went live after this refused session's correction
 	ads         bool // the channel has an ad configuration: a refusal's correction is left to a person
+	// account and region are where the channel is (a fleet's); empty: testAccount, us-west-2.
+	account, region string
 }
 
 var obsLadder = [][3]int64{{1920, 1080, 6_000_000}, {1280, 720, 2_500_000}, {852, 480, 1_000_000}}
@@ -42,8 +45,9 @@ var singleHD = [][3]int64{{1280, 720, 3_500_000}}
 // record builds the fixture's session record as the suite archives it (derived fields by
 // session.Merge).
 func (f fixture) record() session.Record {
-	arn := fmt.Sprintf("arn:aws:ivs:us-west-2:%s:channel/%s", testAccount, f.channel)
-	r := session.Record{SchemaVersion: session.SchemaVersion, ChannelARN: arn, ChannelID: f.channel, Region: "us-west-2", Account: testAccount,
+	account, region := cmp.Or(f.account, testAccount), cmp.Or(f.region, "us-west-2")
+	arn := fmt.Sprintf("arn:aws:ivs:%s:%s:channel/%s", region, account, f.channel)
+	r := session.Record{SchemaVersion: session.SchemaVersion, ChannelARN: arn, ChannelID: f.channel, Region: region, Account: account,
 		StreamID: streamID(f.channel, f.stream), Channel: &session.Channel{Name: f.name}, StartTime: f.start.Add(f.startLag), Enriched: true}
 	r.Events = []session.Event{{Time: f.start, DetailType: ivsevent.DetailTypeStreamStateChange, Name: ivsevent.EventSessionCreated}}
 	switch {
@@ -64,7 +68,7 @@ func (f fixture) record() session.Record {
 		r.Quality = &quality.Report{Verdict: quality.Verdict(f.verdict), Reasons: []quality.Reason{}}
 	}
 	if f.ads {
-		r.Channel.AdConfigurationARN = fmt.Sprintf("arn:aws:ivs:us-west-2:%s:ad-configuration/ads%s", testAccount, f.channel)
+		r.Channel.AdConfigurationARN = fmt.Sprintf("arn:aws:ivs:%s:%s:ad-configuration/ads%s", region, account, f.channel)
 		if f.code != "" {
 			r.Correction = &session.Correction{Decision: multitrack.Decision{Action: multitrack.ActionManual, Code: f.code, Conflict: multitrack.ConflictAdInsertion},
 				Outcome: session.CorrectionUnchanged, At: f.start.Add(2 * time.Second)}
@@ -139,4 +143,19 @@ func Aggregate(sessions []Session, o Options) Report {
 		t.endDay()
 	}
 	return t.report()
+}
+
+// memberAccount is a fleet's member account in the fixtures.
+const memberAccount = "210987654321"
+
+// fleetChannels are sessions of two channels in eu-west-1, one of testAccount and one of a
+// member account, to add to archive(): a fleet's archive of two regions and two accounts.
+func fleetChannels() []fixture {
+	return []fixture{
+		{channel: "dublinEEEEEE", name: "dublin", stream: 1, start: t0.Add(30 * time.Minute), code: ivsevent.CodeMultitrackInputNotAllowed, ladder: obsLadder,
+			correction: session.CorrectionApplied, correctedAt: t0.Add(30*time.Minute + 10*time.Second), next: 2, region: "eu-west-1"},
+		{channel: "dublinEEEEEE", name: "dublin", stream: 2, start: t0.Add(31 * time.Minute), duration: time.Hour, ladder: obsLadder, verdict: "healthy", region: "eu-west-1"},
+		{channel: "memberFFFFFF", name: "member", stream: 1, start: t0.Add(24*time.Hour + 40*time.Minute), duration: 2 * time.Hour, ladder: singleHD, verdict: "healthy",
+			account: memberAccount, region: "eu-west-1"},
+	}
 }

@@ -194,7 +194,7 @@ func TestRunAgainstBucket(t *testing.T) {
 	for _, want := range []string{
 		"read 9 records", "from s3://" + testBucket, "mode: direct (10 objects in the range, at most -athena-above 100000)",
 		"sessions 9 (ended 5, refused 3, live 1)", "multitrack 50% (3/6)", "live again after correction 1 of 3",
-		"deskBBBBBBBB desk 3 1 2 0 1h0m0s 0% (0/1)", "InvalidMultitrackInputTrackCount", "st-fieldCCCCCCC00000000001", "page: " + page,
+		"deskBBBBBBBB desk 123456789012 us-west-2 3 1 2 0 1h0m0s 0% (0/1)", "123456789012 us-west-2 3 9 5 3 1 5h15m0s", "InvalidMultitrackInputTrackCount", "st-fieldCCCCCCC00000000001", "page: " + page,
 	} {
 		if !strings.Contains(strings.Join(strings.Fields(text.String()), " "), want) {
 			t.Errorf("the report lacks %q:\n%s", want, text.String())

@@ -53,6 +53,10 @@ type channelTally struct {
 	// is that session's start (session.TimeLayout) and stream ID.
 	name, nameKey string
 	first, last   time.Time // earliest and latest start
+	// account and region are where the channel is: the greatest its records name (a channel
+	// ID is unique only within its account and region, and every record of a channel names
+	// the same; the Athena mode takes max() alike).
+	account, region string
 
 	refusals, corrections, verdicts, ladders map[string]int // ladders by ladderKey
 
@@ -146,10 +150,16 @@ func (c *channelTally) seenStart(st time.Time) {
 	}
 }
 
+// place records an account and region the channel's records name (see channelTally).
+func (c *channelTally) place(account, region string) {
+	c.account, c.region = max(c.account, account), max(c.region, region)
+}
+
 // add counts one record (the direct reader).
 func (t *tally) add(s Session) {
 	t.records++
 	c := t.channel(s.ChannelID)
+	c.place(s.Account, s.Region)
 	st := startOf(s)
 	c.sessions++
 	c.seenStart(st)
@@ -320,31 +330,23 @@ func (t *tally) report() Report {
 	slices.SortFunc(ids, func(a, b string) int { // by name, then ID
 		return cmp.Or(cmp.Compare(t.channels[a].name, t.channels[b].name), cmp.Compare(a, b))
 	})
-	all := &channelTally{refusals: map[string]int{}, corrections: map[string]int{}, verdicts: map[string]int{}, ladders: map[string]int{}}
+	all := newSum()
+	regions := map[[2]string]*channelTally{}
+	regionChannels := map[[2]string]int{}
 	live := map[string][]*liveSession{}
 	for _, l := range t.live {
 		live[l.channel] = append(live[l.channel], l)
 	}
 	for _, id := range ids {
 		c := t.channels[id]
-		r.PerChannel = append(r.PerChannel, ChannelSummary{ChannelID: id, Name: c.name, Summary: c.summary()})
-		all.sessions += c.sessions
-		all.ended += c.ended
-		all.refused += c.refused
-		all.withTracks += c.withTracks
-		all.multitrack += c.multitrack
-		all.recovered += c.recovered
-		all.leftForAds += c.leftForAds
-		all.liveMillis += c.liveMillis
-		for _, m := range [][2]map[string]int{{all.refusals, c.refusals}, {all.corrections, c.corrections}, {all.verdicts, c.verdicts}, {all.ladders, c.ladders}} {
-			for k, n := range m[1] {
-				m[0][k] += n
-			}
+		r.PerChannel = append(r.PerChannel, ChannelSummary{ChannelID: id, Name: c.name, Account: c.account, Region: c.region, Summary: c.summary()})
+		all.absorb(c)
+		place := [2]string{c.account, c.region}
+		if regions[place] == nil {
+			regions[place] = newSum()
 		}
-		if !c.first.IsZero() && (all.first.IsZero() || c.first.Before(all.first)) {
-			all.first = c.first
-		}
-		all.last = later(all.last, c.last)
+		regions[place].absorb(c)
+		regionChannels[place]++
 
 		ls := live[id]
 		slices.SortFunc(ls, func(a, b *liveSession) int {
@@ -371,8 +373,40 @@ func (t *tally) report() Report {
 		}
 	}
 	r.Overall = all.summary()
+	places := slices.Collect(maps.Keys(regions))
+	slices.SortFunc(places, func(a, b [2]string) int { return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1])) })
+	r.PerRegion = []RegionSummary{}
+	for _, p := range places {
+		r.PerRegion = append(r.PerRegion, RegionSummary{Account: p[0], Region: p[1], Channels: regionChannels[p], Summary: regions[p].summary()})
+	}
 	r.Bucket, r.Timeline = t.timeline(all.first, all.last)
 	return r
+}
+
+// newSum is an empty channelTally that channels' figures are added to (absorb).
+func newSum() *channelTally {
+	return &channelTally{refusals: map[string]int{}, corrections: map[string]int{}, verdicts: map[string]int{}, ladders: map[string]int{}}
+}
+
+// absorb adds channel c's figures to sum (the overall figures, a region's).
+func (sum *channelTally) absorb(c *channelTally) {
+	sum.sessions += c.sessions
+	sum.ended += c.ended
+	sum.refused += c.refused
+	sum.withTracks += c.withTracks
+	sum.multitrack += c.multitrack
+	sum.recovered += c.recovered
+	sum.leftForAds += c.leftForAds
+	sum.liveMillis += c.liveMillis
+	for _, m := range [][2]map[string]int{{sum.refusals, c.refusals}, {sum.corrections, c.corrections}, {sum.verdicts, c.verdicts}, {sum.ladders, c.ladders}} {
+		for k, n := range m[1] {
+			m[0][k] += n
+		}
+	}
+	if !c.first.IsZero() && (sum.first.IsZero() || c.first.Before(sum.first)) {
+		sum.first = c.first
+	}
+	sum.last = later(sum.last, c.last)
 }
 
 func (c *channelTally) summary() Summary {

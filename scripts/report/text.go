@@ -42,10 +42,18 @@ func writeText(w io.Writer, r Report) error {
 	p.f("\nOVERALL\n")
 	p.summary(r.Overall)
 
+	p.f("\nPER REGION (each account's region; a channel is in one)\n")
+	tw := p.table("ACCOUNT\tREGION\tCHANNELS\tSESSIONS\tENDED\tREFUSED\tLIVE\tTIME LIVE\tMULTITRACK\tREFUSALS\tCORRECTIONS\tLEFT FOR ADS\tQUALITY")
+	for _, g := range r.PerRegion {
+		p.row(tw, "  %s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%d\t%s\n", dash(g.Account), dash(g.Region), g.Channels, g.Sessions, g.Ended, g.Refused, g.Live, hours(g.HoursLive),
+			share(g.Multitrack, g.WithTracks), countList(g.Refusals), countList(g.Corrections), g.LeftForAds, countList(g.Verdicts))
+	}
+	p.flush(tw)
+
 	p.f("\nPER CHANNEL\n")
-	tw := p.table("CHANNEL\tNAME\tSESSIONS\tENDED\tREFUSED\tLIVE\tTIME LIVE\tMULTITRACK\tREFUSALS\tCORRECTIONS\tLEFT FOR ADS\tQUALITY")
+	tw = p.table("CHANNEL\tNAME\tACCOUNT\tREGION\tSESSIONS\tENDED\tREFUSED\tLIVE\tTIME LIVE\tMULTITRACK\tREFUSALS\tCORRECTIONS\tLEFT FOR ADS\tQUALITY")
 	for _, c := range r.PerChannel {
-		p.row(tw, "  %s\t%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%d\t%s\n", c.ChannelID, dash(c.Name), c.Sessions, c.Ended, c.Refused, c.Live, hours(c.HoursLive),
+		p.row(tw, "  %s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%d\t%s\n", c.ChannelID, dash(c.Name), dash(c.Account), dash(c.Region), c.Sessions, c.Ended, c.Refused, c.Live, hours(c.HoursLive),
 			share(c.Multitrack, c.WithTracks), countList(c.Refusals), countList(c.Corrections), c.LeftForAds, countList(c.Verdicts))
 	}
 	p.flush(tw)

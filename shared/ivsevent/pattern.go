@@ -3,12 +3,14 @@ package ivsevent
 import "encoding/json"
 
 // Pattern is an EventBridge event pattern in the subset the suite uses: exact string matches on
-// source and detail-type, and nested exact matches under detail. Marshalled with encoding/json it
-// is the pattern's JSON as EventBridge takes it.
+// source, detail-type and region, and nested exact matches under detail. Marshalled with
+// encoding/json it is the pattern's JSON as EventBridge takes it.
 type Pattern struct {
-	Source     []string       `json:"source"`
-	DetailType []string       `json:"detail-type,omitempty"`
-	Detail     map[string]any `json:"detail,omitempty"`
+	Source     []string `json:"source"`
+	DetailType []string `json:"detail-type,omitempty"`
+	// Region is the envelope's region: a fleet routes each region's IVS events to its own queue.
+	Region []string       `json:"region,omitempty"`
+	Detail map[string]any `json:"detail,omitempty"`
 }
 
 // JSON returns the pattern as EventBridge JSON.

@@ -27,13 +27,16 @@ const (
 )
 
 // Pacer spaces IVS calls per operation and counts throttled attempts. It is safe for concurrent
-// use; share one per process (per cold start).
+// use; share one per process (per cold start). The calls of the clients given ScopedOptions are
+// spaced per scope as well: a fleet's function gives each account and region its own scope, so
+// each region's quota (IVS's is per account and region) is spent apart and one region's calls
+// never wait for another's.
 //
 // A call made with a Deferrable context has the lowest priority: it takes its operation's turn
-// only when no other call of that operation is waiting and its turn comes within its maximum
-// wait; otherwise it gives way at once with ErrGaveWay, taking nothing from the budget. So
-// deferrable calls (enrich's go-live calls) use only what the others (its end-phase calls,
-// which verify refusals for the corrector) leave, and never make them wait more than that
+// (in its scope) only when no other call of that operation is waiting and its turn comes within
+// its maximum wait; otherwise it gives way at once with ErrGaveWay, taking nothing from the
+// budget. So deferrable calls (enrich's go-live calls) use only what the others (its end-phase
+// calls, which verify refusals for the corrector) leave, and never make them wait more than that
 // maximum.
 type Pacer struct {
 	perSecond float64
@@ -70,7 +73,8 @@ func deferrable(ctx context.Context) (time.Duration, bool) {
 	return d, ok
 }
 
-// turn waits for a call's turn of op, or gives way (ErrGaveWay) for a deferrable one.
+// turn waits for a call's turn of op (an operation, in its scope), or gives way (ErrGaveWay) for a
+// deferrable one.
 func (p *Pacer) turn(ctx context.Context, op string) error {
 	l := p.limiter(op)
 	maxWait, isDeferrable := deferrable(ctx)
@@ -152,6 +156,12 @@ func (p *Pacer) limiter(op string) *rate.Limiter {
 // retry middleware, so every attempt waits its turn) and a standard retryer with maxAttempts
 // attempts (DefaultMaxAttempts when 0), DefaultMaxBackoff and no retry token budget.
 func (p *Pacer) ClientOptions(maxAttempts int) func(*ivs.Options) {
+	return p.ScopedOptions("", maxAttempts)
+}
+
+// ScopedOptions is ClientOptions for a client whose calls are paced apart from every other
+// scope's: each operation of scope (e.g. "123456789012/eu-west-1") has its own perSecond.
+func (p *Pacer) ScopedOptions(scope string, maxAttempts int) func(*ivs.Options) {
 	if maxAttempts <= 0 {
 		maxAttempts = DefaultMaxAttempts
 	}
@@ -162,16 +172,20 @@ func (p *Pacer) ClientOptions(maxAttempts int) func(*ivs.Options) {
 			so.RateLimiter = ratelimit.None
 		})
 		o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
-			return stack.Finalize.Insert(p.middleware(), "Retry", middleware.After)
+			return stack.Finalize.Insert(p.middleware(scope), "Retry", middleware.After)
 		})
 	}
 }
 
-func (p *Pacer) middleware() middleware.FinalizeMiddleware {
+func (p *Pacer) middleware(scope string) middleware.FinalizeMiddleware {
 	return middleware.FinalizeMiddlewareFunc("IVSQuotaPacer", func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
 		if p.perSecond > 0 {
 			op := awsmiddleware.GetOperationName(ctx)
-			if err := p.turn(ctx, op); err != nil {
+			key := op
+			if scope != "" {
+				key = scope + " " + op
+			}
+			if err := p.turn(ctx, key); err != nil {
 				if errors.Is(err, ErrGaveWay) {
 					return middleware.FinalizeOutput{}, middleware.Metadata{}, err
 				}

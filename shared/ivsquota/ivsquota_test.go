@@ -144,6 +144,31 @@ func TestPacingStopsOnCancel(t *testing.T) {
 	}
 }
 
+// TestScopesArePacedApart: two scopes (a fleet's regions) each get the whole rate: a call of
+// one never waits for the other's, while calls of one scope are spaced.
+func TestScopesArePacedApart(t *testing.T) {
+	srv, seen := server(t, 0)
+	p := NewPacer(0.001) // one call per scope and operation, then a wait of 1000 s
+	scoped := func(scope string) *ivs.Client {
+		return ivs.New(ivs.Options{Region: "us-west-2", BaseEndpoint: aws.String(srv.URL), Credentials: aws.AnonymousCredentials{}, HTTPClient: sdkhttp.New()},
+			p.ScopedOptions(scope, 1))
+	}
+	west, europe := scoped("123456789012/us-west-2"), scoped("123456789012/eu-west-1")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, c := range []*ivs.Client{west, europe} {
+		if _, err := c.GetChannel(ctx, &ivs.GetChannelInput{Arn: aws.String(channelARN)}); err != nil {
+			t.Fatalf("the first call of a scope waited for another scope's: %v", err)
+		}
+	}
+	if _, err := west.GetChannel(ctx, &ivs.GetChannelInput{Arn: aws.String(channelARN)}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("a second call of one scope inside its interval: err = %v, want it to wait (and give up at the deadline)", err)
+	}
+	if len(*seen) != 2 {
+		t.Errorf("requests = %d, want 2", len(*seen))
+	}
+}
+
 // TestDeferrableGivesWay: a deferrable call gives way (ErrGaveWay, nothing sent) while a call
 // that cannot wait is waiting for its operation's turn, or when its own turn is further off than
 // its maximum wait; with the operation idle it is made. The call that cannot wait is never

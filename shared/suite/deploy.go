@@ -130,6 +130,9 @@ type Settings struct {
 	// IVSQuotaShare is the share (0 to 1) of each IVS operation's quota the suite may use,
 	// split between the live path and the sweep (see LiveBudget, SweepBudget).
 	IVSQuotaShare float64
+	// Fleet is the regions and member accounts the deployment covers; the zero Fleet is a
+	// single-region deployment.
+	Fleet Fleet
 }
 
 // CorrectionEnvironment returns the correction policy's variables, as LoadCorrection reads
@@ -170,7 +173,8 @@ type Resources struct {
 	// ArchiveBucket is the archive bucket: archive writes it, enrich and the sweep read it
 	// (EnvArchiveBucket), and it holds correct's leases (EnvLockBucket) and the sweep's state.
 	ArchiveBucket string
-	// Account is the AWS account the stack is deployed in (EnvAccountID): the sweep's.
+	// Account is the AWS account the stack is deployed in (EnvAccountID): the sweep's, and in a
+	// fleet every FleetFunctions' (the account whose channels they call with their own role).
 	Account string
 	// DeadLetterQueueURL is the URL of the function's own dead-letter queue; only correct reads
 	// it (EnvDeadLetterQueueURL).
@@ -179,8 +183,18 @@ type Resources struct {
 
 // Environment returns the environment variables of function fn (one of Functions), naming the
 // resources r. The CDK app (with CDK tokens for r) and the local stacks take every function's
-// environment from here. It returns nil for an unknown function.
+// environment from here. In a fleet, the functions that call IVS or CloudWatch in the channels'
+// regions (FleetFunctions) are also given the fleet (EnvFleetRegions, EnvFleetMemberAccounts)
+// and the deployment's account (EnvAccountID). It returns nil for an unknown function.
 func (s Settings) Environment(fn string, r Resources) map[string]string {
+	env := s.environment(fn, r)
+	if env != nil {
+		s.Fleet.fleetEnvironment(env, fn, r.Account)
+	}
+	return env
+}
+
+func (s Settings) environment(fn string, r Resources) map[string]string {
 	correction := s.CorrectionEnvironment()
 	switch fn {
 	case FunctionEnrich:

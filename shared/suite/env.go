@@ -8,8 +8,10 @@ const (
 	EnvEventBusName = "EVENT_BUS_NAME"
 	// EnvArchiveBucket is the S3 bucket of the archive (archive writes to it).
 	EnvArchiveBucket = "ARCHIVE_BUCKET"
-	// EnvAccountID is the AWS account the sweep sweeps (with the function's own AWS_REGION): it
-	// lists only that account's and region's live index and keeps its state apart.
+	// EnvAccountID is the deployment's own AWS account: the sweep sweeps it (with the function's
+	// own AWS_REGION, and in a fleet every region and member account), listing only that
+	// account's and region's live index and keeping its state apart; in a fleet the functions
+	// call its channels with their own role (a member's through FleetRoleName).
 	EnvAccountID = "ACCOUNT_ID"
 	// EnvCorrectionMode is apply, dry-run or off.
 	EnvCorrectionMode = "CORRECTION_MODE"

@@ -104,16 +104,19 @@ var (
 // (session.Trigger.ReplayName, which every function that republishes carries on).
 var NotReplayed = map[string]any{"replayName": []any{map[string]any{"exists": false}}}
 
-// Route is one EventBridge rule: events on Bus that match Pattern go to Function's queue.
+// Route is one EventBridge rule: events on Bus that match Pattern go to Function's queue (in a
+// fleet, the queue of Function that carries Region's messages: Fleet.QueueName).
 type Route struct {
 	Name     string // stable identifier: the CDK construct ID of the rule and the local rule name
-	Bus      string // BusDefault or BusSessions
+	Bus      string // BusDefault, BusSessions or (in a fleet) BusFleet
 	Pattern  ivsevent.Pattern
 	Function string // the function whose queue is the target
+	// Region is the region whose queue of Function is the target, in a fleet; "" otherwise.
+	Region string
 }
 
-// Routes lists every rule the suite deploys. The CDK app creates exactly these; the local bus
-// routes with exactly these.
+// Routes lists every rule a single-region deployment has (a fleet's are Fleet.Routes). The CDK
+// app creates exactly these; the local bus routes with exactly these.
 var Routes = []Route{
 	{Name: "IvsEvents", Bus: BusDefault, Pattern: ivsevent.IVSPattern, Function: FunctionEnrich},
 	{Name: "EnrichedSessions", Bus: BusSessions, Pattern: EnrichedSessions, Function: FunctionArchive},

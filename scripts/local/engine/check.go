@@ -10,7 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
 	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
 
-	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/session"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
@@ -69,6 +68,7 @@ func (r *runner) check(ctx context.Context, e Expect) {
 	for _, name := range sortedKeys(e.Notifications) {
 		want("notifications "+name, res.Counters.Notifications[name], e.Notifications[name])
 	}
+	r.checkRegions(e.Regions, add)
 }
 
 // checkChannels reads the channels of a group with BatchGetChannel (100 at a time) and
@@ -81,7 +81,8 @@ func (r *runner) checkChannels(ctx context.Context, group string, e ChannelExpec
 		for _, m := range members[start:min(start+100, len(members))] {
 			arns = append(arns, r.res.Channels[m])
 		}
-		out, err := r.client.BatchGetChannel(ctx, &ivs.BatchGetChannelInput{Arns: arns})
+		// A group's channels are all in the spec's account and region.
+		out, err := r.clientAt(r.targets[members[start]]).BatchGetChannel(ctx, &ivs.BatchGetChannelInput{Arns: arns})
 		if err != nil {
 			return false, "BatchGetChannel: " + err.Error()
 		}
@@ -114,14 +115,12 @@ func (r *runner) checkChannels(ctx context.Context, group string, e ChannelExpec
 
 // recordMatches reports whether rec matches re.
 func (r *runner) recordMatches(re RecordExpect, rec session.Record) bool {
-	ids := map[string]bool{}
+	arns := map[string]bool{}
 	for _, m := range r.groups[re.Channel] {
-		if a, err := ivsevent.ParseChannelARN(r.res.Channels[m]); err == nil {
-			ids[a.ID] = true
-		}
+		arns[r.res.Channels[m]] = true
 	}
 	switch {
-	case !ids[rec.ChannelID]:
+	case !arns[rec.ChannelARN] || !recordIn(re, rec):
 		return false
 	case re.Outcome != "" && string(rec.Outcome) != re.Outcome:
 		return false
@@ -146,6 +145,9 @@ func (r *runner) recordMatches(re RecordExpect, rec session.Record) bool {
 
 func describeRecordExpect(re RecordExpect) string {
 	parts := []string{re.Channel}
+	if re.Region != "" || re.Account != "" {
+		parts = append(parts, strings.TrimSpace("in "+re.Region+" "+re.Account))
+	}
 	if re.Outcome != "" {
 		parts = append(parts, re.Outcome)
 	}

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,12 +15,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ivs"
 	"github.com/aws/aws-sdk-go-v2/service/ivs/types"
 
 	"github.com/ivs-sessions/ivs-sessions/scripts/local/engine"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
+	"github.com/ivs-sessions/ivs-sessions/shared/ivsquota"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/localbus"
 	"github.com/ivs-sessions/ivs-sessions/shared/multitrack"
@@ -75,8 +76,10 @@ func buildOnce(ctx context.Context) (engine.Artifacts, []engine.BuildStep, error
 // 6, and checks what a user would: the archived records (every track, the refusal codes, the
 // corrections), the channels' final configuration read with the real IVS SDK client, and the
 // IVS calls the functions made, (scenario 7) that each record's per-track quality matches
-// the series the simulator published, and (scenario 9) that a channel with ads is left TS and a
-// person told. Then it checks that no process is left running.
+// the series the simulator published, (scenario 9) that a channel with ads is left TS and a
+// person told, and (scenario 10) that a fleet's one archive holds both regions, each correction
+// made in its own region's (and account's) IVS. The stack runs the fleet layout scenario 10
+// needs, as make local does. Then it checks that no process is left running.
 func TestEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end: skipped with -short")
@@ -111,8 +114,12 @@ func TestEndToEnd(t *testing.T) {
 		t.Errorf("build progress %+v, want %s built alone first, then the others", steps, suite.Functions[0])
 	}
 
+	scenarios, err := engine.Select("1,2,3,4,6,7,8,9,10,11")
+	if err != nil {
+		t.Fatal(err)
+	}
 	var tl timeline
-	stack, err := engine.Start(ctx, engine.Config{Dir: dir, Artifacts: art, Quota: ivstest.DefaultQuota, Observe: tl.add})
+	stack, err := engine.Start(ctx, engine.Config{Dir: dir, Artifacts: art, Quota: ivstest.DefaultQuota, Observe: tl.add, Fleet: engine.FleetOf(scenarios)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,10 +133,6 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 
-	scenarios, err := engine.Select("1,2,3,4,6,7,8,9,10")
-	if err != nil {
-		t.Fatal(err)
-	}
 	results := map[string]engine.Result{}
 	for _, sc := range scenarios {
 		res, err := stack.Run(ctx, sc)
@@ -143,15 +146,23 @@ func TestEndToEnd(t *testing.T) {
 		t.Logf("%s: %s, %d records", sc.Name, res.End.Sub(res.Start).Round(time.Millisecond), len(res.Archive.Sessions))
 	}
 
-	client := ivs.New(ivs.Options{
-		Region:       stack.Endpoints().Region,
-		BaseEndpoint: aws.String(stack.Endpoints().IVS),
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDE2E", "e2e", ""),
-		Retryer:      aws.NopRetryer{},
-		HTTPClient:   sdkhttp.New(),
-	})
+	// A person's client, as a user would make one: the account's credentials; the channel's ARN
+	// says in which region (and account) to ask. The subtests read a dozen channels in a few
+	// milliseconds, over the local IVS's 5 GetChannel calls a second in the home region: the
+	// reads are paced to that quota and a throttle is retried, as the functions' own clients do.
+	pacer := ivsquota.NewPacer(suite.IVSCallsPerSecond)
 	channel := func(t *testing.T, res engine.Result, name string) types.Channel {
 		t.Helper()
+		arn, err := ivsevent.ParseChannelARN(res.Channels[name])
+		if err != nil {
+			t.Fatal(err)
+		}
+		client := ivs.New(ivs.Options{
+			Region:       arn.Region,
+			BaseEndpoint: aws.String(stack.Endpoints().IVS),
+			Credentials:  stack.CredentialsFor(arn.Account),
+			HTTPClient:   sdkhttp.New(),
+		}, pacer.ScopedOptions(arn.Account+"/"+arn.Region, 0))
 		out, err := client.GetChannel(ctx, &ivs.GetChannelInput{Arn: aws.String(res.Channels[name])})
 		if err != nil {
 			t.Fatalf("GetChannel %s: %v", name, err)
@@ -310,6 +321,58 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 
+	// Scenario 11: one archive, both regions; each refusal corrected by the IVS of its own
+	// region and account (the member's through the role its template creates), the sessions
+	// whose end EventBridge lost in eu-west-1 finished by the sweep of eu-west-1.
+	t.Run("fleet", func(t *testing.T) {
+		res := results["fleet"]
+		byRegion := map[string]int{}
+		for _, as := range res.Archive.Sessions {
+			byRegion[as.Record.Region]++
+			if !strings.Contains(as.Key, "/account="+as.Record.Account+"/region="+as.Record.Region+"/") {
+				t.Errorf("record %s of %s/%s keyed %s", as.Record.StreamID, as.Record.Account, as.Record.Region, as.Key)
+			}
+		}
+		if byRegion["us-west-2"] != 2 || byRegion["eu-west-1"] != 6 || len(byRegion) != 2 {
+			t.Errorf("records by region %v, want us-west-2 2 and eu-west-1 6 in one archive", byRegion)
+		}
+		for name, want := range map[string]struct{ account, region string }{
+			"f-oregon": {"123456789012", "us-west-2"}, "f-dublin": {"123456789012", "eu-west-1"}, "f-member": {"210987654321", "eu-west-1"},
+		} {
+			srv := stack.IVSAt(want.account, want.region)
+			if n := srv.Stats()[ivstest.OpUpdateChannel].Calls; n < 1 {
+				t.Errorf("%s: %s/%s's IVS answered %d UpdateChannel, want the correction made there", name, want.account, want.region, n)
+			}
+			ch := channel(t, res, name)
+			if m := ch.MultitrackInputConfiguration; m == nil || !m.Enabled || m.Policy != types.MultitrackPolicyAllow {
+				t.Errorf("%s: multitrack %+v, want enabled, ALLOW", name, m)
+			}
+		}
+		// The member's channel was reached through its role, which only correct's (and the
+		// other fleet functions') home role may assume.
+		assumed := map[string]bool{}
+		for _, c := range stack.STS.Calls() {
+			if !c.Allowed {
+				t.Errorf("AssumeRole refused: %+v", c)
+			}
+			assumed[c.RoleARN] = true
+		}
+		for _, fn := range []string{suite.FunctionEnrich, suite.FunctionCorrect} {
+			if role := "arn:aws:iam::210987654321:role/" + suite.FleetRoleName(fn, "eu-west-1"); !assumed[role] {
+				t.Errorf("%s never assumed %s (assumed %v)", fn, role, assumed)
+			}
+		}
+		lost := 0
+		for _, as := range res.Archive.Sessions {
+			if strings.HasPrefix(stack.ChannelName(as.Record.ChannelARN), "f-lost") && as.Record.Outcome == session.OutcomeEnded {
+				lost++
+			}
+		}
+		if lost != 2 {
+			t.Errorf("%d f-lost sessions ended in the archive, want 2 (finished by the sweep of eu-west-1)", lost)
+		}
+	})
+
 	// The border: a replayed refusal older than correctionMaxAge and three forged messages on the
 	// correct queue change no channel and tell nobody; the replay is still archived.
 	t.Run("border", func(t *testing.T) {
@@ -402,6 +465,19 @@ func checkReport(t *testing.T, root, archive string) {
 	overall, _ := reports["direct"]["overall"].(map[string]any)
 	if n, _ := overall["sessions"].(float64); n < 10 {
 		t.Errorf("the report counts %v sessions; want the scenarios'", overall["sessions"])
+	}
+	// The fleet scenario's regions and member account, each in the per-region breakdown.
+	places := map[string]float64{}
+	perRegion, _ := reports["direct"]["perRegion"].([]any)
+	for _, g := range perRegion {
+		g, _ := g.(map[string]any)
+		n, _ := g["sessions"].(float64)
+		places[fmt.Sprint(g["account"], "/", g["region"])] = n
+	}
+	for _, want := range []string{"123456789012/us-west-2", "123456789012/eu-west-1", "210987654321/eu-west-1"} {
+		if places[want] == 0 {
+			t.Errorf("the report's regions %v; want sessions of %s", places, want)
+		}
 	}
 }
 

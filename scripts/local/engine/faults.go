@@ -11,6 +11,10 @@ import (
 // faults sets the local bus's event faults for the rest of the scenario.
 func (r *runner) faults(f Faults) (string, error) {
 	ef := localbus.EventFaults{Names: f.Names, Sessions: f.Sessions, Drop: f.Drop, Delay: f.Delay, Duplicate: f.Duplicate, DelayBy: time.Duration(f.DelayBy)}
+	if f.Region != "" && r.s.Fleet().Enabled() {
+		// That region's events of the home account, where they reach the suite.
+		ef.Bus, ef.Regions, ef.Accounts = r.s.BusOfRegion(f.Region), []string{f.Region}, []string{r.s.Account}
+	}
 	if err := r.s.Bus.SetEventFaults(ef); err != nil {
 		return "", err
 	}
@@ -31,6 +35,9 @@ func (r *runner) faults(f Faults) (string, error) {
 	which := "IVS events"
 	if len(f.Names) > 0 {
 		which = strings.Join(f.Names, ", ") + " events"
+	}
+	if f.Region != "" {
+		which += " of " + f.Region
 	}
 	text := "EventBridge " + strings.Join(parts, ", ") + " (" + which + ")"
 	if len(parts) == 0 {

@@ -13,14 +13,16 @@ import (
 
 // health runs a starve or recover step on every channel of its group.
 func (r *runner) health(ctx context.Context, st Step) (string, error) {
-	group, verb, do := st.Starve, "stops sending data (starving)", r.s.IVS.Starve
+	group, verb := st.Starve, "stops sending data (starving)"
+	do := func(name string) error { return r.server(name).Starve(ctx, r.res.Channels[name]) }
 	if st.Recover != "" {
-		group, verb, do = st.Recover, "sends data again", r.s.IVS.Recover
+		group, verb = st.Recover, "sends data again"
+		do = func(name string) error { return r.server(name).Recover(ctx, r.res.Channels[name]) }
 	}
 	members := r.groups[group]
 	var errs []error
 	for _, name := range members {
-		if err := do(ctx, r.res.Channels[name]); err != nil {
+		if err := do(name); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", name, err))
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/google/uuid"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/fleet"
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/localbus"
@@ -90,7 +91,8 @@ func (r Result) ChannelIDs() map[string]bool {
 // encoder's outcome is not the one expected, a wait times out, a call fails) or ctx ends;
 // expectations that do not hold are failed Checks, not errors.
 func (s *Stack) Run(ctx context.Context, sc Scenario) (Result, error) {
-	r := &runner{s: s, sc: sc, client: s.IVSClient(ActorScenario), groups: map[string][]string{}, keys: map[string]string{}, ads: map[string]string{}}
+	r := &runner{s: s, sc: sc, client: s.IVSClient(ActorScenario), groups: map[string][]string{}, keys: map[string]string{}, ads: map[string]string{},
+		targets: map[string]fleet.Target{}, clients: map[fleet.Target]*ivs.Client{}}
 	res := Result{Scenario: sc, Start: time.Now(), Channels: map[string]string{}}
 	r.res = &res
 	before := s.Counters()
@@ -140,7 +142,11 @@ type runner struct {
 	client *ivs.Client
 	groups map[string][]string // spec name -> member names
 	keys   map[string]string   // member name -> stream key (a secret: never printed)
-	ads    map[string]string   // ad configuration name -> ARN
+	// targets are the account and region of each member; clients the scenario's IVS clients of
+	// the targets other than the home one (client).
+	targets map[string]fleet.Target
+	clients map[fleet.Target]*ivs.Client
+	ads     map[string]string // "<target> <ad configuration name>" -> ARN
 
 	deferredBase int // Counters.Deferred when the scenario started
 	deferWaits   int // "deferred" waits so far
@@ -150,6 +156,9 @@ type runner struct {
 
 func (r *runner) run(ctx context.Context) error {
 	r.deferredBase = r.s.Counters().Deferred
+	if err := r.checkTargets(); err != nil {
+		return err
+	}
 	for _, spec := range r.sc.Channels {
 		if err := r.create(ctx, spec); err != nil {
 			return err
@@ -189,7 +198,9 @@ const (
 func (r *runner) create(ctx context.Context, spec ChannelSpec) error {
 	names := spec.memberNames()
 	r.groups[spec.Name] = names
-	adARN, err := r.adConfiguration(ctx, spec.AdConfiguration)
+	t := r.targetOfSpec(spec)
+	client := r.clientAt(t)
+	adARN, err := r.adConfiguration(ctx, t, spec.AdConfiguration)
 	if err != nil {
 		return err
 	}
@@ -205,40 +216,46 @@ func (r *runner) create(ctx context.Context, spec ChannelSpec) error {
 			in.MultitrackInputConfiguration = &types.MultitrackInputConfiguration{Enabled: m.Enabled,
 				Policy: types.MultitrackPolicy(m.Policy), MaximumResolution: types.MultitrackMaximumResolution(m.MaximumResolution)}
 		}
-		out, err := r.client.CreateChannel(ctx, in)
+		out, err := client.CreateChannel(ctx, in)
 		if err != nil {
 			return fmt.Errorf("create channel %s: %w", name, err)
 		}
 		arn := aws.ToString(out.Channel.Arn)
+		r.targets[name] = t
 		r.s.NameChannel(arn, name)
 		r.res.Channels[name] = arn
 		r.keys[name] = aws.ToString(out.StreamKey.Value)
 	}
-	r.s.Note(ActorScenario, LevelKey, fmt.Sprintf("channel %s created: %s", groupLabel(spec.Name, len(names)), describeSpec(spec)))
+	where := ""
+	if r.s.Fleet().Enabled() {
+		where = fmt.Sprintf(" in %s of account %s", t.Region, t.Account)
+	}
+	r.s.Note(ActorScenario, LevelKey, fmt.Sprintf("channel %s created%s: %s", groupLabel(spec.Name, len(names)), where, describeSpec(spec)))
 	return nil
 }
 
-// adConfiguration returns the ARN of the scenario's ad configuration of this name, creating it
-// (with a MediaTailor playback configuration of the same name in the local account and region)
-// the first time; "" for no name.
-func (r *runner) adConfiguration(ctx context.Context, name string) (string, error) {
+// adConfiguration returns the ARN of the scenario's ad configuration of this name in target t,
+// creating it (with a MediaTailor playback configuration of the same name in t's account and
+// region) the first time; "" for no name.
+func (r *runner) adConfiguration(ctx context.Context, t fleet.Target, name string) (string, error) {
 	if name == "" {
 		return "", nil
 	}
-	if arn, ok := r.ads[name]; ok {
+	key := t.String() + " " + name
+	if arn, ok := r.ads[key]; ok {
 		return arn, nil
 	}
-	out, err := r.client.CreateAdConfiguration(ctx, &ivs.CreateAdConfigurationInput{
+	out, err := r.clientAt(t).CreateAdConfiguration(ctx, &ivs.CreateAdConfigurationInput{
 		Name: aws.String(name),
 		MediaTailorPlaybackConfigurations: []types.MediaTailorPlaybackConfiguration{{
-			PlaybackConfigurationArn: aws.String(fmt.Sprintf("arn:aws:mediatailor:%s:%s:playbackConfiguration/%s", r.s.Region, r.s.Account, name)),
+			PlaybackConfigurationArn: aws.String(fmt.Sprintf("arn:aws:mediatailor:%s:%s:playbackConfiguration/%s", t.Region, t.Account, name)),
 		}},
 	})
 	if err != nil {
 		return "", fmt.Errorf("create ad configuration %s: %w", name, err)
 	}
 	arn := aws.ToString(out.AdConfiguration.Arn)
-	r.ads[name] = arn
+	r.ads[key] = arn
 	r.s.Note(ActorScenario, LevelKey, fmt.Sprintf("ad configuration %s created: %s", name, arn))
 	return arn, nil
 }
@@ -380,7 +397,7 @@ func (r *runner) connect(ctx context.Context, st Step) (string, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res, err := r.s.IVS.Connect(ctx, encoderOf(st, r.keys[name]))
+			res, err := r.server(name).Connect(ctx, encoderOf(st, r.keys[name]))
 			if err != nil {
 				errs[i] = fmt.Errorf("connect to %s: %w", name, err)
 				return
@@ -425,7 +442,7 @@ func (r *runner) disconnect(ctx context.Context, group string) (string, error) {
 	members := r.groups[group]
 	var errs []error
 	for _, name := range members {
-		if err := r.s.IVS.Disconnect(ctx, r.res.Channels[name]); err != nil {
+		if err := r.server(name).Disconnect(ctx, r.res.Channels[name]); err != nil {
 			errs = append(errs, fmt.Errorf("disconnect %s: %w", name, err))
 		}
 	}
@@ -462,11 +479,12 @@ func (r *runner) waitFor(ctx context.Context, st Step) (string, error) {
 		r.s.Note(ActorScenario, LevelKey, text)
 		return text, nil
 	case WaitChannel:
-		arn := r.res.Channels[r.groups[st.Channel][0]]
+		first := r.groups[st.Channel][0]
+		arn := r.res.Channels[first]
 		want := *st.Multitrack
 		r.s.Note(ActorScenario, LevelDetail, fmt.Sprintf("wait until %s has multitrack %s", st.Channel, describeMultitrack(want)))
 		err := poll(ctx, timeout, func() bool {
-			for _, c := range r.s.IVS.State().Channels {
+			for _, c := range r.server(first).State().Channels {
 				if c.ARN == arn {
 					return c.MultitrackEnabled == want.Enabled &&
 						(want.Policy == "" || c.MultitrackPolicy == want.Policy) &&
@@ -567,13 +585,17 @@ func (r *runner) substitute(body string) string {
 	})
 }
 
-// neighbour starts calling IVS in the background, as another application of the account.
+// neighbour starts calling IVS in the background, as another application of the home account
+// in the home region: it shares that region's quota, on the scenario's channels there.
 func (r *runner) neighbour(ctx context.Context, n Neighbour) string {
 	client := r.s.IVSClient(ActorNeighbour)
+	home := fleet.Target{Account: r.s.Account, Region: r.s.Region}
 	var arns []string
 	for _, spec := range r.sc.Channels {
 		for _, name := range r.groups[spec.Name] {
-			arns = append(arns, r.res.Channels[name])
+			if r.targets[name] == home {
+				arns = append(arns, r.res.Channels[name])
+			}
 		}
 	}
 	slices.Sort(arns)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ivs-sessions/ivs-sessions/shared/invalid"
+	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
@@ -55,6 +56,13 @@ type ChannelSpec struct {
 	Multitrack *MultitrackSpec `json:"multitrack,omitempty"`
 	// Tags are the channel's tags (e.g. the opt-out tag).
 	Tags map[string]string `json:"tags,omitempty"`
+	// Region and Account put the channel in another region (e.g. eu-west-1) and another
+	// account (a member account, 12 digits) than the stack's home ones (localaws.Region and
+	// Account). A scenario that does plays on a fleet's stack (FleetOf): the channel's events
+	// reach the suite through the fleet bus, and the suite calls that region's and account's
+	// IVS for it.
+	Region  string `json:"region,omitempty"`
+	Account string `json:"account,omitempty"`
 	// AdConfiguration, when set, gives the channel an ad configuration (IVS server-side ad
 	// insertion) of this name: the scenario creates it with CreateAdConfiguration before its
 	// channels (once per name; channels that name the same one share it) and creates the
@@ -144,12 +152,18 @@ type Step struct {
 
 	// Sweep invokes the sweep function (functions/sweep) with {"mode": Sweep} and, for
 	// "backfill", Days: live, daily or backfill. The schedules of a deployment do this.
-	Sweep string `json:"sweep,omitempty"`
-	Days  int    `json:"days,omitempty"`
+	// Region, in a fleet, sweeps that region only (every account of it).
+	Sweep  string `json:"sweep,omitempty"`
+	Days   int    `json:"days,omitempty"`
+	Region string `json:"region,omitempty"`
 }
 
 // Faults is a share of the IVS events lost, late or repeated (localbus.EventFaults).
 type Faults struct {
+	// Region limits the faults to the IVS events of the home account in this region (in a
+	// fleet, those of another region reach the suite through the fleet bus); empty: the home
+	// region's.
+	Region string `json:"region,omitempty"`
 	// Names limits the faults to these IVS event names (e.g. "Session Ended"); empty: all.
 	Names []string `json:"names,omitempty"`
 	// Sessions makes Drop lose whole sessions (every event of a chosen stream).
@@ -215,11 +229,27 @@ type Expect struct {
 	// Notifications counts the messages published to the alarm topic during the scenario, by
 	// notification (suite.Notifications, e.g. NotifyChannelForAPerson): what reached a person.
 	Notifications map[string]int `json:"notifications,omitempty"`
+	// Regions, in a fleet, checks each region apart, by region name.
+	Regions map[string]RegionExpect `json:"regions,omitempty"`
+}
+
+// RegionExpect is what must hold in one region of a fleet.
+type RegionExpect struct {
+	// Sessions is the number of session records archived with this region.
+	Sessions *int `json:"sessions,omitempty"`
+	// Calls counts the successful IVS calls the functions made in this region's IVS, by
+	// operation (every account of the region).
+	Calls map[string]int `json:"calls,omitempty"`
+	// Throttled is the number of the functions' IVS calls this region's IVS throttled.
+	Throttled *int `json:"throttled,omitempty"`
 }
 
 // RecordExpect describes an archived session record; empty fields match anything.
 type RecordExpect struct {
-	Channel     string `json:"channel"`
+	Channel string `json:"channel"`
+	// Region and Account are the record's own (from its channel ARN).
+	Region      string `json:"region,omitempty"`
+	Account     string `json:"account,omitempty"`
 	Outcome     string `json:"outcome,omitempty"` // live, ended or refused
 	Code        string `json:"code,omitempty"`
 	VideoTracks *int   `json:"videoTracks,omitempty"`
@@ -395,6 +425,10 @@ func (c ChannelSpec) validate(f string) error {
 		return &invalid.FieldError{Field: f + ".containerFormat", Want: "one of " + strings.Join(containerFormats, ", "), Got: c.ContainerFormat}
 	case c.AdConfiguration != "" && !adConfigurationName.MatchString(c.AdConfiguration):
 		return &invalid.FieldError{Field: f + ".adConfiguration", Want: "the name of an ad configuration (letters, digits, - and _, at most 128)", Got: c.AdConfiguration}
+	case c.Region != "" && ivsevent.CheckRegion(f+".region", c.Region) != nil:
+		return ivsevent.CheckRegion(f+".region", c.Region)
+	case c.Account != "" && ivsevent.CheckAccount(f+".account", c.Account) != nil:
+		return ivsevent.CheckAccount(f+".account", c.Account)
 	}
 	if c.Multitrack != nil {
 		return c.Multitrack.validate(f+".multitrack", c.Multitrack.Enabled)
@@ -498,6 +532,17 @@ func (st Step) validate(f string, groups map[string]int) error {
 		case n.For <= 0 || time.Duration(n.For) > 5*time.Minute:
 			return &invalid.FieldError{Field: f + ".neighbour.for", Want: "a duration up to 5m", Got: time.Duration(n.For).String()}
 		}
+	case "faults":
+		if r := st.Faults.Region; r != "" {
+			return ivsevent.CheckRegion(f+".faults.region", r)
+		}
+	case "sweep":
+		if st.Region != "" {
+			return ivsevent.CheckRegion(f+".region", st.Region)
+		}
+	}
+	if st.Region != "" && actions[0] != "sweep" {
+		return &invalid.FieldError{Field: f + ".region", Want: "a region only on a sweep step", Got: st.Region}
 	}
 	return nil
 }
@@ -511,6 +556,11 @@ func (e Expect) validate(groups map[string]int) error {
 	for name := range e.Channels {
 		if _, ok := groups[name]; !ok {
 			return &invalid.FieldError{Field: "expect.channels", Want: "names of channels of the scenario", Got: name}
+		}
+	}
+	for region := range e.Regions {
+		if err := ivsevent.CheckRegion("expect.regions", region); err != nil {
+			return err
 		}
 	}
 	for name := range e.Notifications {
@@ -559,11 +609,12 @@ var builtinOrder = []string{
 	"lost-events",
 	"ads-multitrack",
 	"border",
+	"fleet",
 }
 
 // Builtin returns the built-in scenarios, in order: 1 multitrack-not-allowed, 2
 // require-to-allow, 3 basic-manual, 4 wait-while-live, 5 burst, 6 malformed-event, 7
-// ingest-quality, 8 lost-events, 9 ads-multitrack, 10 border. It panics
+// ingest-quality, 8 lost-events, 9 ads-multitrack, 10 border, 11 fleet. It panics
 // if an embedded scenario is invalid (a test catches that).
 func Builtin() []Scenario {
 	out := make([]Scenario, 0, len(builtinOrder))

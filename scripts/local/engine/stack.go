@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -98,6 +100,12 @@ type Config struct {
 	// Wrap, when set, wraps the HTTP handler of each local server the functions and clients
 	// reach (service is ServiceIVS, ServiceBus or ServiceS3): a soak run puts its faults there.
 	Wrap func(service string, h http.Handler) http.Handler
+	// Fleet, when enabled, runs the fleet layout the CDK app deploys for it (FleetOf the
+	// scenarios to play): a local IVS and CloudWatch per account and region, one queue per
+	// region for each regional function, the fleet bus that the other regions' and the member
+	// accounts' events reach (as their forwarders send them), and the functions calling each
+	// channel's region and account. The zero Fleet is the single-region deployment.
+	Fleet suite.Fleet
 }
 
 // The services Config.Wrap is given.
@@ -162,6 +170,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	if cfg.Settings != nil {
 		s.settings = *cfg.Settings
 	}
+	s.settings.Fleet = cfg.Fleet
 	defer func() {
 		if err != nil {
 			_ = s.Close()
@@ -177,10 +186,10 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	if s.AWS, err = localaws.Start(localaws.Config{
 		IVS: s.ivsOptions(), Bus: s.busConfig(), Bucket: bucket, S3Dir: s3Dir,
-		CloudWatch: &cloudwatchtest.Options{},
-		WrapIVS:    func(h http.Handler) http.Handler { return s.wrap(ServiceIVS, s.ivsHandler(h)) },
-		WrapBus:    func(h http.Handler) http.Handler { return s.wrap(ServiceBus, h) },
-		WrapS3:     func(h http.Handler) http.Handler { return s.wrap(ServiceS3, h) },
+		CloudWatch: &cloudwatchtest.Options{}, Fleet: cfg.Fleet,
+		WrapIVS: func(h http.Handler) http.Handler { return s.wrap(ServiceIVS, s.ivsHandler(h)) },
+		WrapBus: func(h http.Handler) http.Handler { return s.wrap(ServiceBus, h) },
+		WrapS3:  func(h http.Handler) http.Handler { return s.wrap(ServiceS3, h) },
 	}); err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
@@ -218,26 +227,53 @@ func concurrency(fs suite.FunctionSettings) int {
 
 func (s *Stack) busConfig() *localbus.Config {
 	var queues []localbus.QueueConfig
+	fleet := s.cfg.Fleet
 	for _, fn := range suite.Functions {
 		d := suite.Deployment[fn]
-		queues = append(queues, localbus.QueueConfig{
-			Name:        fn,
-			BatchSize:   d.BatchSize,
-			BatchWindow: s.scale(d.BatchWindow),
-			// Scaled like every SQS wait, but never below the function timeout, which stays
-			// real: a slow invocation must not see its messages delivered again meanwhile.
-			VisibilityTimeout:       max(s.scale(d.VisibilityTimeout()), d.Timeout+5*time.Second),
-			MaxReceiveCount:         d.MaxReceiveCount,
-			MaxConcurrency:          concurrency(d),
-			ReportBatchItemFailures: true,
-			Timeout:                 d.Timeout,
-			DeliveryDelay:           localDeliveryDelay(s.scale(d.DeliveryDelay)),
-		})
+		for _, region := range fleet.QueueRegions(fn) {
+			q := localbus.QueueConfig{
+				Name:        fleet.QueueName(fn, region),
+				BatchSize:   d.BatchSize,
+				BatchWindow: s.scale(d.BatchWindow),
+				// Scaled like every SQS wait, but never below the function timeout, which stays
+				// real: a slow invocation must not see its messages delivered again meanwhile.
+				VisibilityTimeout:       max(s.scale(d.VisibilityTimeout()), d.Timeout+5*time.Second),
+				MaxReceiveCount:         d.MaxReceiveCount,
+				MaxConcurrency:          concurrency(d),
+				ReportBatchItemFailures: true,
+				Timeout:                 d.Timeout,
+				DeliveryDelay:           localDeliveryDelay(s.scale(d.DeliveryDelay)),
+			}
+			if q.Name != fn {
+				q.DeadLetterQueue = fn // a region's queue redrives to the function's one DLQ, as deployed
+			}
+			queues = append(queues, q)
+		}
 	}
 	return &localbus.Config{
-		Rules: localbus.SuiteRules(suite.BusSessions), Queues: queues, Second: s.second,
+		Rules: localbus.FleetRules(suite.BusSessions, fleet), Queues: queues, Second: s.second,
 		OnActivity: s.onActivity,
 	}
+}
+
+// functionOfQueue returns the function a queue feeds, or "".
+func (s *Stack) functionOfQueue(queue string) string {
+	for _, fn := range suite.Functions {
+		if slices.Contains(s.queuesOf(fn), queue) {
+			return fn
+		}
+	}
+	return ""
+}
+
+// queuesOf lists the queues of function fn: one, or in a fleet one per region for a regional
+// function.
+func (s *Stack) queuesOf(fn string) []string {
+	var out []string
+	for _, region := range s.cfg.Fleet.QueueRegions(fn) {
+		out = append(out, s.cfg.Fleet.QueueName(fn, region))
+	}
+	return out
 }
 
 func (s *Stack) ivsOptions() *ivstest.Options {
@@ -317,16 +353,20 @@ func (s *Stack) Environment(fn string) map[string]string {
 
 func (s *Stack) startFunction(ctx context.Context, fn string) error {
 	d := suite.Deployment[fn]
+	queues := s.queuesOf(fn)
+	// Each queue's event source mapping has the function's concurrency: as many emulators.
 	pool, err := lambdarie.NewPool(ctx, lambdarie.Config{
 		RIE: s.cfg.Artifacts.RIE, Bootstrap: s.cfg.Artifacts.Bootstraps[fn], FunctionName: fn,
 		Timeout: d.Timeout, MemoryMB: d.MemoryMB, Env: s.Environment(fn), OnLog: s.onLog,
-	}, concurrency(d))
+	}, concurrency(d)*len(queues))
 	if err != nil {
 		return fmt.Errorf("engine: start %s: %w", fn, err)
 	}
 	s.pools[fn] = pool
-	if err := s.Bus.SetHandler(fn, lambdarie.Adapter(pool)); err != nil {
-		return fmt.Errorf("engine: %w", err)
+	for _, q := range queues {
+		if err := s.Bus.SetHandler(q, lambdarie.Adapter(pool)); err != nil {
+			return fmt.Errorf("engine: %w", err)
+		}
 	}
 	return nil
 }
@@ -335,21 +375,31 @@ func (s *Stack) startFunction(ctx context.Context, fn string) error {
 // bootstrap processes it may kill through them.
 func (s *Stack) Pool(fn string) *lambdarie.Pool { return s.pools[fn] }
 
-// Hold stops the queue of function fn from delivering until Release; its messages wait.
+// Hold stops the queues of function fn from delivering until Release; their messages wait.
 func (s *Stack) Hold(fn string) error {
 	if _, ok := s.pools[fn]; !ok {
 		return fmt.Errorf("engine: hold %q: not a function of the stack", fn)
 	}
-	return s.Bus.SetHandler(fn, nil)
+	for _, q := range s.queuesOf(fn) {
+		if err := s.Bus.SetHandler(q, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-// Release lets the queue of function fn deliver to its function again.
+// Release lets the queues of function fn deliver to its function again.
 func (s *Stack) Release(fn string) error {
 	pool, ok := s.pools[fn]
 	if !ok {
 		return fmt.Errorf("engine: release %q: not a function of the stack", fn)
 	}
-	return s.Bus.SetHandler(fn, lambdarie.Adapter(pool))
+	for _, q := range s.queuesOf(fn) {
+		if err := s.Bus.SetHandler(q, lambdarie.Adapter(pool)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Stack) openLogs() error {
@@ -397,24 +447,10 @@ func (s *Stack) onLog(l lambdarie.Line) {
 
 func (s *Stack) onCall(c Call) {
 	s.rec.update(func(cs *Counters) {
-		ops := cs.Calls[c.Caller]
-		if ops == nil {
-			ops = map[string]CallCount{}
-			cs.Calls[c.Caller] = ops
+		count(cs.Calls, c.Caller, c)
+		if c.Region != "" && slices.Contains(suite.AllFunctions(), c.Caller) {
+			count(cs.RegionCalls, c.Region, c)
 		}
-		n := ops[c.Operation]
-		n.Calls++
-		switch {
-		case c.Error == ivstest.CodeThrottling:
-			n.Throttled++
-		case c.Error == ivstest.CodeChannelNotBroadcasting:
-			n.Offline++
-		case c.Error != "":
-			n.Errors++
-		default:
-			n.OK++
-		}
-		ops[c.Operation] = n
 	})
 	text, level := callText(c)
 	if c.Caller == ActorScenario || c.Caller == ActorNeighbour {
@@ -423,10 +459,32 @@ func (s *Stack) onCall(c Call) {
 	s.emit(Entry{Time: c.Time, Actor: c.Caller, Level: level, Text: text})
 }
 
+// count adds call c to calls[key][c.Operation].
+func count(calls map[string]map[string]CallCount, key string, c Call) {
+	ops := calls[key]
+	if ops == nil {
+		ops = map[string]CallCount{}
+		calls[key] = ops
+	}
+	n := ops[c.Operation]
+	n.Calls++
+	switch {
+	case c.Error == ivstest.CodeThrottling:
+		n.Throttled++
+	case c.Error == ivstest.CodeChannelNotBroadcasting:
+		n.Offline++
+	case c.Error != "":
+		n.Errors++
+	default:
+		n.OK++
+	}
+	ops[c.Operation] = n
+}
+
 func (s *Stack) onActivity(a localbus.Activity) {
 	switch a.Kind {
 	case localbus.ActivityVisibility:
-		if a.Queue == suite.FunctionCorrect {
+		if s.functionOfQueue(a.Queue) == suite.FunctionCorrect {
 			s.rec.update(func(c *Counters) { c.Deferred++ })
 		}
 	case localbus.ActivityDeadLetter:
@@ -464,11 +522,34 @@ func (s *Stack) put(envelope []byte, injected bool) (string, error) {
 		}
 	})
 	s.emit(Entry{Actor: ActorIVS, Level: level, Text: text})
-	id, err := s.Bus.Inject(localbus.DefaultBus, envelope)
+	id, err := s.Bus.Inject(s.BusOf(envelope), envelope)
 	if err != nil {
 		return "", fmt.Errorf("engine: put event: %w", err)
 	}
 	return id, nil
+}
+
+// BusOf returns the bus an IVS event reaches, as deployed: the default bus of the home region
+// for the home account's events there (and every event of a single-region deployment); in a
+// fleet, the fleet bus for another region's or a member account's, which its forwarder sends
+// there (an envelope whose account and region cannot be read counts as the home's).
+func (s *Stack) BusOf(envelope []byte) string {
+	if !s.cfg.Fleet.Enabled() {
+		return localbus.DefaultBus
+	}
+	var head struct{ Account, Region string }
+	if json.Unmarshal(envelope, &head) != nil || (head.Account == s.Account && head.Region == s.Region) || head.Account == "" {
+		return localbus.DefaultBus
+	}
+	return suite.FleetBusName
+}
+
+// BusOfRegion returns the bus the IVS events of the home account in region reach (BusOf).
+func (s *Stack) BusOfRegion(region string) string {
+	if !s.cfg.Fleet.Enabled() || region == "" || region == s.Region {
+		return localbus.DefaultBus
+	}
+	return suite.FleetBusName
 }
 
 // Inject puts a raw event (a full EventBridge envelope, as IVS sends it) on the default bus,
@@ -539,6 +620,12 @@ func (s *Stack) ClientEnv() []string { return s.EnvList() }
 // ActorScenario, ActorNeighbour or ActorYou). With a quota, a scenario client paces itself to
 // it (ivsquota) and retries throttles; a neighbour client does neither.
 func (s *Stack) IVSClient(caller string) *ivs.Client {
+	return s.IVSClientAt(caller, s.Account, s.Region)
+}
+
+// IVSClientAt is IVSClient for account and region of a fleet: signed for region, with
+// account's credentials, so the local AWS serves it with that account's IVS there.
+func (s *Stack) IVSClientAt(caller, account, region string) *ivs.Client {
 	endpoint := s.IVSURL
 	if caller != ActorYou {
 		endpoint += viaPrefix + caller
@@ -547,8 +634,11 @@ func (s *Stack) IVSClient(caller string) *ivs.Client {
 	if caller == ActorScenario && s.cfg.Quota > 0 {
 		optFns = append(optFns, ivsquota.NewPacer(float64(s.cfg.Quota)).ClientOptions(0))
 	}
-	return s.AWS.IVSClient(optFns...)
+	return s.AWS.IVSClientAt(account, region, optFns...)
 }
+
+// Fleet returns the fleet the stack runs (Config.Fleet).
+func (s *Stack) Fleet() suite.Fleet { return s.cfg.Fleet }
 
 // S3Client returns a real S3 SDK client for the archive (path-style), with the SDK's standard
 // retryer.
@@ -603,10 +693,15 @@ func (s *Stack) Progress() string {
 	fmt.Fprintf(&b, "events %d |", c.Events)
 	dlq := 0
 	for _, fn := range suite.Functions {
-		q := st.Queues[fn]
-		// A message a function sent to the DLQ itself was also deleted: count it once.
-		fmt.Fprintf(&b, " %s %d/%d", fn, q.Deleted+q.DeadLettered-q.SentToDeadLetter, q.Sent)
-		dlq += q.DeadLettered
+		var done, sent int
+		for _, name := range s.queuesOf(fn) {
+			q := st.Queues[name]
+			// A message a function sent to the DLQ itself was also deleted: count it once.
+			done += q.Deleted + q.DeadLettered - q.SentToDeadLetter
+			sent += q.Sent
+			dlq += q.DeadLettered
+		}
+		fmt.Fprintf(&b, " %s %d/%d", fn, done, sent)
 	}
 	var calls, throttled int
 	for _, n := range c.FunctionCalls() {

@@ -47,7 +47,12 @@ func (r *runner) sweep(ctx context.Context, st Step) (string, error) {
 	if st.Days > 0 {
 		in["days"] = st.Days
 	}
-	r.s.Note(ActorScenario, LevelKey, fmt.Sprintf("the sweep runs (%s)", st.Sweep))
+	what := st.Sweep
+	if st.Region != "" {
+		in["region"] = st.Region
+		what += ", " + st.Region + " only"
+	}
+	r.s.Note(ActorScenario, LevelKey, fmt.Sprintf("the sweep runs (%s)", what))
 	out, err := r.s.Sweep(ctx, in)
 	if err != nil {
 		return "", err

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 	"github.com/ivs-sessions/ivs-sessions/shared/ivsevent"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/lambdarie"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/localaws"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/localbus"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
@@ -83,6 +85,9 @@ type Counters struct {
 	// Notifications counts the messages published to the alarm topic, by notification rule
 	// (suite.Notifications: what reaches a person).
 	Notifications map[string]int
+	// RegionCalls, in a fleet, counts the functions' IVS calls by the region that answered
+	// them: region -> operation -> counts.
+	RegionCalls map[string]map[string]CallCount
 }
 
 // Sub returns c minus earlier, field by field.
@@ -94,18 +99,7 @@ func (c Counters) Sub(earlier Counters) Counters {
 		Calls:       map[string]map[string]CallCount{}, Metrics: map[string]float64{}, Invocations: map[string]int{},
 		Notifications: map[string]int{},
 	}
-	for caller, ops := range c.Calls {
-		for op, n := range ops {
-			e := earlier.Calls[caller][op]
-			d := CallCount{Calls: n.Calls - e.Calls, OK: n.OK - e.OK, Throttled: n.Throttled - e.Throttled, Offline: n.Offline - e.Offline, Errors: n.Errors - e.Errors}
-			if d != (CallCount{}) {
-				if out.Calls[caller] == nil {
-					out.Calls[caller] = map[string]CallCount{}
-				}
-				out.Calls[caller][op] = d
-			}
-		}
-	}
+	out.Calls, out.RegionCalls = subCalls(c.Calls, earlier.Calls), subCalls(c.RegionCalls, earlier.RegionCalls)
 	for k, v := range c.Metrics {
 		if d := v - earlier.Metrics[k]; d != 0 {
 			out.Metrics[k] = d
@@ -119,6 +113,25 @@ func (c Counters) Sub(earlier Counters) Counters {
 	for k, v := range c.Notifications {
 		if d := v - earlier.Notifications[k]; d != 0 {
 			out.Notifications[k] = d
+		}
+	}
+	return out
+}
+
+// subCalls returns now minus earlier, for each key and operation, leaving out what did not
+// change.
+func subCalls(now, earlier map[string]map[string]CallCount) map[string]map[string]CallCount {
+	out := map[string]map[string]CallCount{}
+	for key, ops := range now {
+		for op, n := range ops {
+			e := earlier[key][op]
+			d := CallCount{Calls: n.Calls - e.Calls, OK: n.OK - e.OK, Throttled: n.Throttled - e.Throttled, Offline: n.Offline - e.Offline, Errors: n.Errors - e.Errors}
+			if d != (CallCount{}) {
+				if out[key] == nil {
+					out[key] = map[string]CallCount{}
+				}
+				out[key][op] = d
+			}
 		}
 	}
 	return out
@@ -188,7 +201,8 @@ type recorder struct {
 
 func newRecorder() *recorder {
 	return &recorder{
-		c:     Counters{Calls: map[string]map[string]CallCount{}, Metrics: map[string]float64{}, Invocations: map[string]int{}, Notifications: map[string]int{}},
+		c: Counters{Calls: map[string]map[string]CallCount{}, Metrics: map[string]float64{}, Invocations: map[string]int{}, Notifications: map[string]int{},
+			RegionCalls: map[string]map[string]CallCount{}},
 		names: map[string]string{}, streams: map[string]string{}, reports: map[string]int{},
 	}
 }
@@ -247,6 +261,9 @@ type Call struct {
 	Status    int    // HTTP status, when the log line has one
 	Error     string // the error code, if the call failed
 	Injected  bool   // the error was an injected fault
+	// Region and Account are those of the local IVS that answered, in a fleet (empty in a
+	// single-region stack, where every call is answered in its one region).
+	Region, Account string
 }
 
 // callLog is the slog.Handler of the local IVS server's Logger: it turns its "ivs call" lines
@@ -254,6 +271,7 @@ type Call struct {
 type callLog struct {
 	onCall  func(Call)
 	onOther func(slog.Record)
+	attrs   []slog.Attr // a fleet's server's region and account (WithAttrs)
 }
 
 // Enabled implements slog.Handler: every call is recorded.
@@ -266,6 +284,14 @@ func (h callLog) Handle(ctx context.Context, r slog.Record) error {
 		return nil
 	}
 	c := Call{Time: r.Time, Caller: callerOf(ctx)}
+	for _, a := range h.attrs {
+		switch a.Key {
+		case localaws.LogKeyRegion:
+			c.Region = a.Value.String()
+		case localaws.LogKeyAccount:
+			c.Account = a.Value.String()
+		}
+	}
 	r.Attrs(func(a slog.Attr) bool {
 		switch a.Key {
 		case "operation":
@@ -283,8 +309,11 @@ func (h callLog) Handle(ctx context.Context, r slog.Record) error {
 	return nil
 }
 
-// WithAttrs implements slog.Handler; the server adds no attributes this way.
-func (h callLog) WithAttrs([]slog.Attr) slog.Handler { return h }
+// WithAttrs implements slog.Handler: a fleet's servers add their region and account this way.
+func (h callLog) WithAttrs(attrs []slog.Attr) slog.Handler {
+	h.attrs = append(slices.Clone(h.attrs), attrs...)
+	return h
+}
 
 // WithGroup implements slog.Handler; the server uses no groups.
 func (h callLog) WithGroup(string) slog.Handler { return h }

@@ -39,6 +39,9 @@ type Options struct {
 	// WrapBus and WrapS3, when set, stand between the peer's server and the peer (for the bus,
 	// behind its Wire): fault injection, request counting.
 	WrapBus, WrapS3 func(http.Handler) http.Handler
+	// Fleet, when enabled, makes the local AWS a fleet's (localaws.Config.Fleet): an IVS and a
+	// CloudWatch per account and region, and a local STS.
+	Fleet suite.Fleet
 }
 
 // Stack is the local AWS one test runs against: a localaws.AWS (its peers, URLs and real SDK
@@ -68,7 +71,7 @@ func New(tb testing.TB, o Options) *Stack {
 	tb.Cleanup(func() { s.Secrets.Check(tb, s.Outputs()) })
 
 	a, err := localaws.Start(localaws.Config{
-		IVS: o.IVS, Bus: o.Bus, Bucket: o.Bucket, CloudWatch: o.CloudWatch, WrapS3: o.WrapS3,
+		IVS: o.IVS, Bus: o.Bus, Bucket: o.Bucket, CloudWatch: o.CloudWatch, WrapS3: o.WrapS3, Fleet: o.Fleet,
 		WrapIVS: func(h http.Handler) http.Handler {
 			s.IVSWire = NewWire(h, ByPath)
 			return s.IVSWire

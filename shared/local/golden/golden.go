@@ -16,6 +16,10 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/ instead of comparing with them")
 
+// Updating reports whether the test binary runs with -update: a test that rewrites a file
+// other than through Check (a table inside a README, say) asks here, so one binary has one flag.
+func Updating() bool { return *update }
+
 // Check compares got with the file at path; with -update it writes got there (creating its
 // directory) and passes. A difference or a missing file fails tb, naming the file.
 func Check(tb testing.TB, path string, got []byte) {

@@ -9,6 +9,11 @@
 // pointed at the local peers through the SDK's own variables (AWS_ENDPOINT_URL_<service>), so a
 // function's real bootstrap runs unchanged.
 //
+// With Config.Fleet, it is a fleet's local AWS (fleet.go): a local IVS and a local CloudWatch
+// for each account and region of the fleet, each request served by the one of the region it was
+// signed for and the account its access key stands for, and a local STS (localsts) that lets
+// each function assume its role in the member accounts, as the member template allows.
+//
 // An AWS is safe for concurrent use; Close stops its servers.
 package localaws
 
@@ -30,10 +35,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/ivs-sessions/ivs-sessions/shared/awsenv"
+	"github.com/ivs-sessions/ivs-sessions/shared/fleet"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/cloudwatchtest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/localbus"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/locals3"
+	"github.com/ivs-sessions/ivs-sessions/shared/local/localsts"
 	"github.com/ivs-sessions/ivs-sessions/shared/sdkhttp"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
 )
@@ -75,6 +83,10 @@ type Config struct {
 	// WrapIVS, WrapBus and WrapS3, when set, stand between a peer's server and the peer: an
 	// alias, a recorder, fault injection.
 	WrapIVS, WrapBus, WrapS3 func(http.Handler) http.Handler
+	// Fleet, when enabled, makes the local AWS a fleet's (fleet.go): an IVS (with IVS's
+	// options) and a CloudWatch (with CloudWatch's) for Account and each member account in each
+	// of Fleet's regions, and a local STS. Region is then Fleet.Home() and may be left empty.
+	Fleet suite.Fleet
 }
 
 // AWS is a running local AWS.
@@ -94,13 +106,31 @@ type AWS struct {
 	CloudWatch    *cloudwatchtest.Server // the local CloudWatch, fed by IVS's broadcast simulator
 	CloudWatchURL string
 
+	// Fleet is the fleet the local AWS serves (Config.Fleet); the zero Fleet for one region.
+	// In a fleet IVS and CloudWatch are the home target's, and IVSURL and CloudWatchURL serve
+	// every target (IVSAt, CloudWatchAt); STS issues the member accounts' credentials.
+	Fleet        suite.Fleet
+	ivsAt        map[fleet.Target]*ivstest.Server
+	cloudWatchAt map[fleet.Target]*cloudwatchtest.Server
+	STS          *localsts.Server
+	STSURL       string
+
 	servers []*http.Server
 }
 
 // Start starts the peers cfg asks for on loopback ports. It returns an error, leaving nothing
 // running, when one does not start.
 func Start(cfg Config) (_ *AWS, err error) {
-	a := &AWS{Region: cfg.Region, Account: cfg.Account, Bucket: cfg.Bucket}
+	a := &AWS{Region: cfg.Region, Account: cfg.Account, Bucket: cfg.Bucket, Fleet: cfg.Fleet}
+	if cfg.Fleet.Enabled() {
+		if err := cfg.Fleet.Check(); err != nil {
+			return nil, fmt.Errorf("localaws: fleet: %w", err)
+		}
+		if a.Region != "" && a.Region != cfg.Fleet.Home() {
+			return nil, fmt.Errorf("localaws: region %s is not the fleet's home region %s", a.Region, cfg.Fleet.Home())
+		}
+		a.Region = cfg.Fleet.Home()
+	}
 	if a.Region == "" {
 		a.Region = Region
 	}
@@ -136,6 +166,12 @@ func Start(cfg Config) (_ *AWS, err error) {
 		if a.S3URL, err = a.serve(wrap(a.S3.Handler(), cfg.WrapS3)); err != nil {
 			return nil, err
 		}
+	}
+	if cfg.Fleet.Enabled() {
+		if err := a.startFleet(cfg); err != nil {
+			return nil, err
+		}
+		return a, nil
 	}
 	if cfg.CloudWatch != nil {
 		a.CloudWatch = cloudwatchtest.New(*cfg.CloudWatch)
@@ -197,6 +233,9 @@ func (a *AWS) Close() error {
 	if a.IVS != nil {
 		a.IVS.Close()
 	}
+	for _, srv := range a.ivsAt {
+		srv.Close()
+	}
 	return errors.Join(errs...)
 }
 
@@ -226,6 +265,9 @@ func (a *AWS) Env() map[string]string {
 	if a.CloudWatchURL != "" {
 		env["AWS_ENDPOINT_URL_CLOUDWATCH"] = a.CloudWatchURL
 	}
+	if a.STSURL != "" {
+		env["AWS_ENDPOINT_URL_STS"] = a.STSURL
+	}
 	return env
 }
 
@@ -249,12 +291,33 @@ func (a *AWS) Resources(fn string) suite.Resources {
 	return r
 }
 
+// FleetConfig returns what function fn's main loads in a fleet, from the environment the
+// deployment gives it (FunctionEnv with the default settings): its AWS configuration
+// (awsenv.Load), the fleet and the function's own account (suite.LoadFleet). Tests build the
+// function's regional clients from it as its main does.
+func (a *AWS) FleetConfig(fn string) (aws.Config, suite.Fleet, string, error) {
+	env := a.FunctionEnv(fn, suite.DefaultSettings())
+	getenv := func(k string) string { return env[k] }
+	cfg, err := awsenv.Load(getenv, suite.Name)
+	if err != nil {
+		return aws.Config{}, suite.Fleet{}, "", err
+	}
+	f, account, err := suite.LoadFleet(getenv)
+	return cfg, f, account, err
+}
+
 // FunctionEnv returns the environment of function fn with settings s, as Lambda would set it
 // for the deployment (suite.Settings.Environment, the same function the CDK app calls, with
-// Resources(fn)), pointed at the peers (Env), with Lambda's JSON log format.
+// Resources(fn)), pointed at the peers (Env), with Lambda's JSON log format. In a fleet the
+// settings' fleet is the local AWS's, and the function signs with its own role's access key
+// (FunctionAccessKey), which the local STS lets assume the function's roles in the members.
 func (a *AWS) FunctionEnv(fn string, s suite.Settings) map[string]string {
 	env := a.Env()
 	env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
+	if a.Fleet.Enabled() {
+		s.Fleet = a.Fleet
+		env["AWS_ACCESS_KEY_ID"] = FunctionAccessKey(fn)
+	}
 	for k, v := range s.Environment(fn, a.Resources(fn)) {
 		env[k] = v
 	}

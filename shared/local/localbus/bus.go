@@ -62,21 +62,31 @@ type InputTransformer struct {
 // notification rules (suite.Notifications) publish.
 const AlarmTopic = "alarms"
 
-// SuiteRules returns the rules the CDK app deploys: the routes (suite.Routes), each targeting
-// the queue named after its function, and the notifications (suite.Notifications), each
-// publishing its text to AlarmTopic. sessionsBus is the deployed name of the suite's bus (the
-// value of EVENT_BUS_NAME); empty means suite.BusSessions.
-func SuiteRules(sessionsBus string) []Rule {
+// SuiteRules returns the rules the CDK app deploys for a single-region deployment: the routes
+// (suite.Routes), each targeting the queue named after its function, and the notifications
+// (suite.Notifications), each publishing its text to AlarmTopic. sessionsBus is the deployed
+// name of the suite's bus (the value of EVENT_BUS_NAME); empty means suite.BusSessions.
+func SuiteRules(sessionsBus string) []Rule { return FleetRules(sessionsBus, suite.Fleet{}) }
+
+// FleetRules returns the rules the CDK app deploys for fleet (SuiteRules for the zero Fleet):
+// its routes (suite.Fleet.Routes), each targeting the queue of its function for its region
+// (suite.Fleet.QueueName), those of the fleet bus on a bus of that name (suite.FleetBusName),
+// and the notifications.
+func FleetRules(sessionsBus string, fleet suite.Fleet) []Rule {
 	if sessionsBus == "" {
 		sessionsBus = suite.BusSessions
 	}
-	rules := make([]Rule, 0, len(suite.Routes)+len(suite.Notifications))
-	for _, r := range suite.Routes {
+	routes := fleet.Routes()
+	rules := make([]Rule, 0, len(routes)+len(suite.Notifications))
+	for _, r := range routes {
 		bus := r.Bus
-		if bus == suite.BusSessions {
+		switch bus {
+		case suite.BusSessions:
 			bus = sessionsBus
+		case suite.BusFleet:
+			bus = suite.FleetBusName
 		}
-		rules = append(rules, Rule{Name: r.Name, Bus: bus, Pattern: r.Pattern.JSON(), Queue: r.Function})
+		rules = append(rules, Rule{Name: r.Name, Bus: bus, Pattern: r.Pattern.JSON(), Queue: fleet.QueueName(r.Function, r.Region)})
 	}
 	for _, n := range suite.Notifications {
 		paths, template := n.Transformer()
@@ -107,8 +117,12 @@ type QueueConfig struct {
 	BatchWindow       time.Duration // how long to gather a batch (MaximumBatchingWindow); 0: deliver at once
 	VisibilityTimeout time.Duration // 0 means DefaultVisibilityTimeout
 	MaxReceiveCount   int           // receives before a message moves to the DLQ; 0: no DLQ, retried until deleted
-	MaxConcurrency    int           // batches in flight at once; 0 means DefaultMaxConcurrency
-	DeliveryDelay     time.Duration // how long a routed message waits before its first delivery (SQS DelaySeconds)
+	// DeadLetterQueue, when set, names the queue whose dead-letter queue takes this queue's
+	// dead letters, as several SQS queues may redrive to one DLQ (a fleet's regional queues of
+	// one function); empty: its own (Name + DeadLetterSuffix).
+	DeadLetterQueue string
+	MaxConcurrency  int           // batches in flight at once; 0 means DefaultMaxConcurrency
+	DeliveryDelay   time.Duration // how long a routed message waits before its first delivery (SQS DelaySeconds)
 
 	// ReportBatchItemFailures makes the handler's response count: only the messages it lists
 	// failed. Without it the response is ignored and only an error fails (the whole batch).
@@ -306,6 +320,14 @@ func New(cfg Config) (*Bus, error) {
 			qc.MaxConcurrency = DefaultMaxConcurrency
 		}
 		b.queues[qc.Name] = &queue{bus: b, cfg: qc, handler: qc.Handler, wake: make(chan struct{}, 1), byHandle: map[string]*message{}}
+	}
+	for _, q := range b.queues {
+		if to := q.cfg.DeadLetterQueue; to != "" {
+			holder, ok := b.queues[to]
+			if !ok || holder.cfg.DeadLetterQueue != "" || holder.cfg.MaxReceiveCount == 0 || q.cfg.MaxReceiveCount == 0 {
+				return nil, fmt.Errorf("localbus: queue %q: DeadLetterQueue %q: want a queue with a dead-letter queue of its own, and a MaxReceiveCount", q.cfg.Name, to)
+			}
+		}
 	}
 	names := map[string]bool{}
 	for _, r := range cfg.Rules {
@@ -637,7 +659,7 @@ func (b *Bus) DeadLetters(queueName string) ([]DeadLetter, error) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return append([]DeadLetter(nil), q.dlq...), nil
+	return append([]DeadLetter(nil), q.dlqHolder().dlq...), nil
 }
 
 // WaitIdle blocks until every queue is empty (each message deleted or dead-lettered) and no

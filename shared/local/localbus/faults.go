@@ -23,6 +23,9 @@ type EventFaults struct {
 	// Sessions makes Drop choose whole sessions (every event of a chosen stream ID, whatever
 	// its name) instead of single events.
 	Sessions bool
+	// Regions and Accounts limit the faults to events whose envelope's region (account) is one
+	// of these (a fleet bus carries several); empty: any.
+	Regions, Accounts []string
 	// Drop, Delay and Duplicate are the shares (0 to 1) of matching events (or, for Drop with
 	// Sessions, of sessions) lost, held back DelayBy, and delivered twice.
 	Drop, Delay, Duplicate float64
@@ -131,13 +134,18 @@ func (f *faults) fault(busName string, body []byte) Fault {
 		return Fault{}
 	}
 	var ev struct {
-		ID     string `json:"id"`
-		Detail struct {
+		ID      string `json:"id"`
+		Region  string `json:"region"`
+		Account string `json:"account"`
+		Detail  struct {
 			EventName string `json:"event_name"`
 			StreamID  string `json:"stream_id"`
 		} `json:"detail"`
 	}
 	_ = json.Unmarshal(body, &ev) // an event without these fields matches no Names
+	if (len(c.Regions) > 0 && !slices.Contains(c.Regions, ev.Region)) || (len(c.Accounts) > 0 && !slices.Contains(c.Accounts, ev.Account)) {
+		return Fault{}
+	}
 	var out Fault
 	if c.Decide != nil {
 		out = c.Decide(FaultEvent{ID: ev.ID, Name: ev.Detail.EventName, StreamID: ev.Detail.StreamID, Body: body})

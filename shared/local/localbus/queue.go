@@ -100,6 +100,14 @@ func (q *queue) sendWith(body string, attrs map[string]messageAttribute, delay t
 	return m.id
 }
 
+// dlqHolder is the queue whose dlq holds q's dead letters: q's own, or its DeadLetterQueue's.
+func (q *queue) dlqHolder() *queue {
+	if to := q.cfg.DeadLetterQueue; to != "" {
+		return q.bus.queues[to]
+	}
+	return q
+}
+
 // deadLetter adds a message straight to the queue's DLQ (SendMessage to it) and returns its ID.
 func (q *queue) deadLetter(body string, attrs map[string]string) string {
 	id := uuid.NewString()
@@ -171,7 +179,8 @@ func (q *queue) next() (_ *batch, wakeAt time.Time, acts []Activity) {
 		}
 		if q.cfg.MaxReceiveCount > 0 && m.receiveCount >= q.cfg.MaxReceiveCount {
 			delete(q.byHandle, m.handle)
-			q.dlq = append(q.dlq, DeadLetter{MessageID: m.id, Body: m.body, ReceiveCount: m.receiveCount, Sent: m.sent})
+			h := q.dlqHolder()
+			h.dlq = append(h.dlq, DeadLetter{MessageID: m.id, Body: m.body, ReceiveCount: m.receiveCount, Sent: m.sent})
 			q.stats.DeadLettered++
 			acts = append(acts, Activity{Kind: ActivityDeadLetter, Queue: q.cfg.Name, MessageID: m.id, ReceiveCount: m.receiveCount})
 			continue

@@ -198,7 +198,7 @@ func (b *Bus) sendMessage(name, body string, attrs map[string]messageAttribute, 
 		return q.sendWith(body, attrs, delay), true
 	}
 	source, ok := strings.CutSuffix(name, DeadLetterSuffix)
-	if q, found := b.queues[source]; ok && found && q.cfg.MaxReceiveCount > 0 {
+	if q, found := b.queues[source]; ok && found && q.cfg.MaxReceiveCount > 0 && q.cfg.DeadLetterQueue == "" {
 		return q.deadLetter(body, deadLetterAttributes(attrs)), true
 	}
 	return "", false

@@ -248,7 +248,7 @@ func (b *Bus) lookupQueue(name string) (queueRef, bool) {
 		return queueRef{q: q, name: name}, true
 	}
 	if src, ok := strings.CutSuffix(name, DeadLetterSuffix); ok {
-		if q, found := b.queues[src]; found && q.cfg.MaxReceiveCount > 0 {
+		if q, found := b.queues[src]; found && q.cfg.MaxReceiveCount > 0 && q.cfg.DeadLetterQueue == "" {
 			return queueRef{q: q, dlq: true, name: name}, true
 		}
 	}
@@ -271,7 +271,7 @@ func (b *Bus) queueNames() []string {
 	var names []string
 	for name, q := range b.queues {
 		names = append(names, name)
-		if q.cfg.MaxReceiveCount > 0 {
+		if q.cfg.MaxReceiveCount > 0 && q.cfg.DeadLetterQueue == "" {
 			names = append(names, name+DeadLetterSuffix)
 		}
 	}
@@ -381,7 +381,7 @@ func (b *Bus) attributes(ref queueRef) map[string]string {
 		policy, _ := json.Marshal(struct {
 			DeadLetterTargetArn string `json:"deadLetterTargetArn"`
 			MaxReceiveCount     int    `json:"maxReceiveCount"`
-		}{b.QueueARN(ref.name + DeadLetterSuffix), ref.q.cfg.MaxReceiveCount})
+		}{b.QueueARN(ref.q.dlqHolder().cfg.Name + DeadLetterSuffix), ref.q.cfg.MaxReceiveCount})
 		attrs["RedrivePolicy"] = string(policy)
 	}
 	return attrs

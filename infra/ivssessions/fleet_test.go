@@ -51,18 +51,9 @@ func synthFleet(t *testing.T, name string, props ivssessions.IvsSessionsProps) *
 	if f, ok := fleetFixtures[name]; ok {
 		return f
 	}
-	if synthFailed != "" {
-		t.Fatalf("an earlier synth failed: %s", synthFailed)
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			synthFailed = fmt.Sprint(r)
-			t.Fatalf("synth failed (cdk-nag findings, if any, are printed above): %v", r)
-		}
-	}()
+	app := newApp(t)
+	defer failedSynth(t)
 	props.AssetsDir = assetsDir
-	ctx := cdkContext(t)
-	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
 	homeStack := awscdk.NewStack(app, jsii.String("IvsSessions"), &awscdk.StackProps{Env: &awscdk.Environment{Region: jsii.String(props.Regions[0])}})
 	s := ivssessions.NewIvsSessions(homeStack, jsii.String("Suite"), &props)
 	stacks := ivssessions.AddFleetStacks(app, homeStack, props)

@@ -109,21 +109,32 @@ func cdkContext(t testing.TB) map[string]any {
 // synthFailed is set when a synth panicked, so later tests fail at once instead of repeating it.
 var synthFailed string
 
-func synth(t testing.TB, props ivssessions.IvsSessionsProps) (f *fixture) {
+// newApp returns a CDK app with the tests' context; it fails t at once when an earlier synth
+// panicked (synthFailed).
+func newApp(t testing.TB) awscdk.App {
 	t.Helper()
 	if synthFailed != "" {
 		t.Fatalf("an earlier synth failed: %s", synthFailed)
 	}
-	// A cdk-nag error fails the synth itself (a validation failure, reported above on stderr).
-	defer func() {
-		if r := recover(); r != nil {
-			synthFailed = fmt.Sprint(r)
-			t.Fatalf("synth failed (cdk-nag findings, if any, are printed above): %v", r)
-		}
-	}()
-	props.AssetsDir = assetsDir
 	ctx := cdkContext(t)
-	app := awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
+	return awscdk.NewApp(&awscdk.AppProps{Context: &ctx})
+}
+
+// failedSynth, deferred by a test helper that synthesizes, turns the synth's panic into t's
+// failure and remembers it (synthFailed). A cdk-nag error fails the synth itself (a validation
+// failure, reported above on stderr).
+func failedSynth(t testing.TB) {
+	if r := recover(); r != nil {
+		synthFailed = fmt.Sprint(r)
+		t.Fatalf("synth failed (cdk-nag findings, if any, are printed above): %v", r)
+	}
+}
+
+func synth(t testing.TB, props ivssessions.IvsSessionsProps) (f *fixture) {
+	t.Helper()
+	app := newApp(t)
+	defer failedSynth(t)
+	props.AssetsDir = assetsDir
 	stack := awscdk.NewStack(app, jsii.String("Test"), nil)
 	s := ivssessions.NewIvsSessions(stack, jsii.String(catalog.SuiteID), &props)
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(nil), nil)

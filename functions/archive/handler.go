@@ -88,7 +88,7 @@ func (h *Handler) archiveEnriched(ctx context.Context, m batch.Message, env *sui
 			return err
 		}
 	}
-	if err := h.merge(ctx, env, key, id, rec); err != nil {
+	if err := h.update(ctx, env, key, id, rec, mergeEnriched(d.Trigger)); err != nil {
 		return err
 	}
 	return h.linkAfterCorrection(ctx, env, id, key, rec)
@@ -269,31 +269,56 @@ func (h *Handler) sessionKey(ctx context.Context, env *suiteevent.Event, id sess
 	return key, err
 }
 
-// merge merges rec, the record of the session id, into the record at key (session.MergeArchived:
-// read, merge, conditional write; again on a lost race, s3doc.Update). A merge that changes
-// nothing writes nothing. The live index follows (session.LiveIndexChange): its entry is written
-// before a record first says live, and deleted after the record says ended or refused (a failed
-// delete leaves a stale entry the sweep heals).
-func (h *Handler) merge(ctx context.Context, env *suiteevent.Event, key string, id session.Identity, rec session.Record) error {
-	return h.update(ctx, env, key, id, rec, false)
+// How a merge keeps the live index (session.LiveIndexChange), and whether it may create the
+// record.
+type mergeMode int
+
+const (
+	// mergeOther: a correction's record; the live index follows enriched records only.
+	mergeOther mergeMode = iota
+	// mergeExisting: a measurement's record, merged only into an archived record (a record not
+	// archived yet is a transient error: the message comes back; one that never finds its
+	// record ends in the dead-letter queue, whose depth alarms).
+	mergeExisting
+	// mergeRecord: an enriched record of any event but its session's Session Ended.
+	mergeRecord
+	// mergeEnded: an enriched record that came with its session's Session Ended.
+	mergeEnded
+)
+
+// mergeEnriched is the mode of an enriched record with this trigger.
+func mergeEnriched(t session.Trigger) mergeMode {
+	if t.Name == ivsevent.EventSessionEnded {
+		return mergeEnded
+	}
+	return mergeRecord
 }
 
-// mergeInto merges rec into the record at key as merge does, but never creates it: a record
-// not archived yet is a transient error (the message comes back; one that never finds its
-// record ends in the dead-letter queue, whose depth alarms).
+// merge merges rec, a correction's record of the session id, into the record at key (mergeOther).
+func (h *Handler) merge(ctx context.Context, env *suiteevent.Event, key string, id session.Identity, rec session.Record) error {
+	return h.update(ctx, env, key, id, rec, mergeOther)
+}
+
+// mergeInto merges rec, a measurement's record, into the record at key, but never creates it
+// (mergeExisting).
 func (h *Handler) mergeInto(ctx context.Context, env *suiteevent.Event, key string, id session.Identity, rec session.Record) error {
-	return h.update(ctx, env, key, id, rec, true)
+	return h.update(ctx, env, key, id, rec, mergeExisting)
 }
 
 // recordWait is how long a measurement waits for its session's record (mergeInto).
 const recordWait = time.Minute
 
-func (h *Handler) update(ctx context.Context, env *suiteevent.Event, key string, id session.Identity, rec session.Record, existingOnly bool) error {
+// update merges rec, the record of the session id, into the record at key
+// (session.MergeArchived: read, merge, conditional write; again on a lost race, s3doc.Update).
+// A merge that changes nothing writes nothing. For an enriched record the live index follows
+// session.LiveIndexChange: its entry is written before the record, and deleted after the
+// session's Session Ended is merged (a failed delete leaves an entry the sweep finishes).
+func (h *Handler) update(ctx context.Context, env *suiteevent.Event, key string, id session.Identity, rec session.Record, mode mergeMode) error {
 	var existing, merged session.Record
 	var wasFound bool
 	res, err := s3doc.Update(ctx, h.archive(), s3doc.SessionRecord, key, func(cur session.Record, found bool) (session.Record, bool, error) {
 		existing, wasFound = cur, found
-		if !found && existingOnly {
+		if !found && mode == mergeExisting {
 			return cur, false, retryable.Later("the session's record at "+key+" is not archived (yet): a measurement never creates one", recordWait, nil)
 		}
 		next, write, err := session.MergeArchived(cur, found, id, rec, h.Now())
@@ -306,26 +331,26 @@ func (h *Handler) update(ctx context.Context, env *suiteevent.Event, key string,
 		if err != nil || !write {
 			return next, write, err
 		}
-		if mark, _ := session.LiveIndexChange(cur, found, next); mark {
+		if mark, _ := session.LiveIndexChange(cur, found, next, mode == mergeEnded); mark && mode >= mergeRecord {
 			if err := liveindex.Mark(ctx, h.S3, h.Cfg.Bucket, key); err != nil {
 				return cur, false, err
 			}
 		}
 		return next, true, nil
 	})
-	switch {
-	case err != nil:
+	if err != nil {
 		return retryable.Own(err)
-	case !res.Written:
-		h.Log.InfoContext(ctx, "record unchanged: nothing to write", keyEventID, env.ID, keyKey, key)
-		return nil
 	}
-	if _, clear := session.LiveIndexChange(existing, wasFound, merged); clear {
+	if _, clear := session.LiveIndexChange(existing, wasFound, merged, mode == mergeEnded); clear && mode >= mergeRecord {
 		if err := liveindex.Clear(ctx, h.S3, h.Cfg.Bucket, key); err != nil {
-			// The record is written: the entry is stale now, and the sweep deletes it when it
-			// finds the record ended. Not worth a redelivery.
+			// The record is written: the entry is stale now, and the sweep publishes the
+			// session's end again when it finds it, which deletes it. Not worth a redelivery.
 			h.Log.WarnContext(ctx, "live index entry not deleted; the sweep will", keyEventID, env.ID, keyKey, key, suite.LogKeyErr, err)
 		}
+	}
+	if !res.Written {
+		h.Log.InfoContext(ctx, "record unchanged: nothing to write", keyEventID, env.ID, keyKey, key)
+		return nil
 	}
 	h.Metrics.Add(suite.MetricArchiveWrites, 1)
 	if res.Created {

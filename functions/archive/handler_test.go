@@ -86,7 +86,7 @@ func TestAnyOrder(t *testing.T) {
 					t.Fatalf("message %d: %v", i, err)
 				}
 			}
-			if keys := s.keys(t); len(keys) != 1 || keys[0] != sessionKey {
+			if keys := s.records(t); len(keys) != 1 || keys[0] != sessionKey {
 				t.Fatalf("objects %v, want the one record %s", keys, sessionKey)
 			}
 			got := s.record(t, sessionKey)
@@ -260,7 +260,7 @@ func TestCorrections(t *testing.T) {
 		if puts, _ := s.faults.counts(); puts != putsBefore+1 {
 			t.Errorf("a duplicate correction made %d writes, want 1 (refused by If-None-Match) and no session write", puts-putsBefore)
 		}
-		if keys := s.keys(t); len(keys) != 3 {
+		if keys := s.records(t); len(keys) != 3 {
 			t.Errorf("objects %v, want the session, the correction and the channel's applied corrections", keys)
 		}
 		arn, err := ivsevent.ParseChannelARN(sampleARN)
@@ -403,7 +403,7 @@ func TestCorrections(t *testing.T) {
 			t.Fatal(err)
 		}
 		if s.object(t, c.SessionKey) != nil || s.object(t, sessionKey) == nil {
-			t.Errorf("objects %v: want the correction merged at its own session's key only", s.keys(t))
+			t.Errorf("objects %v: want the correction merged at its own session's key only", s.records(t))
 		}
 		if !strings.Contains(s.Logs.String(), "sessionKey is not its session's key") {
 			t.Error("the bad session key is not logged")
@@ -698,7 +698,7 @@ func TestIdentity(t *testing.T) {
 	if got := s.record(t, sessionKey); got.Outcome != session.OutcomeEnded || got.Account != "123456789012" || got.Region != "us-west-2" {
 		t.Errorf("our record: outcome %s, account %s, region %s; want ended in 123456789012 us-west-2", got.Outcome, got.Account, got.Region)
 	}
-	if keys := s.keys(t); len(keys) != 3 {
+	if keys := s.records(t); len(keys) != 3 {
 		t.Errorf("objects %v, want three sessions (one per account and region)", keys)
 	}
 }
@@ -723,7 +723,7 @@ func TestEventAfterMidnightJoinsItsSession(t *testing.T) {
 	if err := s.handle(t, enrichedOf(t, end, etr)); err != nil {
 		t.Fatalf("the event after midnight: %v", err)
 	}
-	if keys := s.keys(t); len(keys) != 1 || keys[0] != sessionKey {
+	if keys := s.records(t); len(keys) != 1 || keys[0] != sessionKey {
 		t.Fatalf("objects %v, want the one record under its start's day, %s", keys, sessionKey)
 	}
 	got := s.record(t, sessionKey)
@@ -744,7 +744,7 @@ func TestEventBeforeItsSessionWaitsOnce(t *testing.T) {
 	if !errors.As(err, &later) {
 		t.Fatalf("first delivery: %v, want a retryable.LaterError", err)
 	}
-	if keys := s.keys(t); len(keys) != 0 {
+	if keys := s.records(t); len(keys) != 0 {
 		t.Fatalf("objects %v after the first delivery, want none", keys)
 	}
 	if err := s.handleN(t, body, 2); err != nil {
@@ -763,7 +763,10 @@ func TestEventBeforeItsSessionWaitsOnce(t *testing.T) {
 
 // TestLiveIndex: the first record that says live writes the session's live index entry before
 // the record (an index write that fails leaves the record unwritten, so the redelivery writes
-// both); the record that says ended deletes it; a record that stays live touches nothing.
+// both); a record that stays live touches nothing; a record ended by its Stream End keeps the
+// entry (only the Session Ended takes a session to quality: the sweep publishes it when it is
+// lost); the Session Ended deletes it, and when that delete fails, its redelivery deletes it
+// though the record is unchanged.
 func TestLiveIndex(t *testing.T) {
 	s := newStack(t)
 	liveKey, err := session.LiveKeyOf(sessionKey)
@@ -797,14 +800,33 @@ func TestLiveIndex(t *testing.T) {
 	if s.faults.index != before {
 		t.Errorf("a record that stays live made %d index requests, want none", s.faults.index-before)
 	}
-	ended, tr3 := sampleRecord(t, "session-ended")
-	if err := s.handle(t, enrichedOf(t, ended, tr3)); err != nil {
+	streamEnd, tr3 := sampleRecord(t, "stream-end")
+	if err := s.handle(t, enrichedOf(t, streamEnd, tr3)); err != nil {
 		t.Fatal(err)
 	}
-	if keys := s.keys(t); !slices.Equal(keys, []string{sessionKey}) {
-		t.Errorf("objects %v once ended, want the record alone", keys)
-	}
 	if got := s.record(t, sessionKey); got.Outcome != session.OutcomeEnded {
-		t.Errorf("outcome %s, want ended", got.Outcome)
+		t.Fatalf("outcome %s after the Stream End, want ended", got.Outcome)
+	}
+	if keys := s.keys(t); !slices.Equal(keys, []string{liveKey, sessionKey}) {
+		t.Errorf("objects %v after the Stream End, want the entry kept until the Session Ended", keys)
+	}
+	ended, tr4 := sampleRecord(t, "session-ended")
+	s.faults.set(&fault{method: http.MethodDelete, status: 503, code: "SlowDown", count: -1})
+	if err := s.handle(t, enrichedOf(t, ended, tr4)); err != nil {
+		t.Fatalf("Handle with the index delete failing = %v, want archived (the record is written)", err)
+	}
+	s.faults.set(nil)
+	if keys := s.keys(t); !slices.Equal(keys, []string{liveKey, sessionKey}) {
+		t.Fatalf("objects %v, want the entry left by the failed delete", keys)
+	}
+	written, _ := s.faults.counts()
+	if err := s.handle(t, enrichedOf(t, ended, tr4)); err != nil { // SQS delivers it again
+		t.Fatal(err)
+	}
+	if puts, _ := s.faults.counts(); puts != written {
+		t.Errorf("the redelivery wrote the record again (%d PUTs), want it unchanged", puts-written)
+	}
+	if keys := s.keys(t); !slices.Equal(keys, []string{sessionKey}) {
+		t.Errorf("objects %v once its Session Ended was delivered again, want the record alone", keys)
 	}
 }

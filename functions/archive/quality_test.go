@@ -49,7 +49,7 @@ func TestQualityMerged(t *testing.T) {
 	if err := s.handle(t, measured("q2", unknown, "")); err != nil {
 		t.Fatal(err)
 	}
-	if keys := s.keys(t); len(keys) != 1 || keys[0] != key {
+	if keys := s.records(t); len(keys) != 1 || keys[0] != key {
 		t.Errorf("keys %v, want only %s", keys, key)
 	}
 	if got := s.record(t, key); got.Quality.Verdict != quality.VerdictDegraded {
@@ -91,7 +91,7 @@ func TestQualityAfterMidnightJoinsItsSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	var records []string
-	for _, k := range s.keys(t) {
+	for _, k := range s.records(t) {
 		if strings.HasPrefix(k, session.KeyPrefix) {
 			records = append(records, k)
 		}
@@ -171,7 +171,7 @@ func TestQualityBorder(t *testing.T) {
 			if err != nil && len(err.Error()) > 2048 {
 				t.Errorf("an error of %d bytes", len(err.Error()))
 			}
-			if keys := s.keys(t); len(keys) != 1 || keys[0] != key {
+			if keys := s.records(t); len(keys) != 1 || keys[0] != key {
 				t.Errorf("keys %v, want only the session's record %s", keys, key)
 			}
 			if got := s.record(t, key); got.Quality != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -175,6 +176,13 @@ func (s *stack) record(t testing.TB, key string) session.Record {
 }
 
 // keys lists every object key in the bucket.
+// records returns the bucket's keys outside the live index (TestLiveIndex checks that).
+func (s *stack) records(t testing.TB) []string {
+	t.Helper()
+	return slices.DeleteFunc(s.keys(t), func(k string) bool { return strings.HasPrefix(k, session.LiveKeyPrefix) })
+}
+
+// keys returns every key of the bucket.
 func (s *stack) keys(t testing.TB) []string {
 	t.Helper()
 	out, err := s.client.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: aws.String(testBucket)})

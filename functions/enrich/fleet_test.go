@@ -694,13 +694,14 @@ func (f *fleet) archiveWork(done <-chan struct{}, c *s3.Client) {
 			}
 			var before, merged session.Record
 			var found bool
-			res, err := s3doc.Update(f.ctx, b, s3doc.SessionRecord, key, func(cur session.Record, ok bool) (session.Record, bool, error) {
+			ended := env.Detail.Trigger.Name == ivsevent.EventSessionEnded
+			_, err = s3doc.Update(f.ctx, b, s3doc.SessionRecord, key, func(cur session.Record, ok bool) (session.Record, bool, error) {
 				before, found = cur, ok
 				next, write, err := session.MergeArchived(cur, ok, id, rec, time.Now())
 				if merged = next; err != nil || !write {
 					return next, write, err
 				}
-				if mark, _ := session.LiveIndexChange(cur, ok, merged); mark {
+				if mark, _ := session.LiveIndexChange(cur, ok, merged, ended); mark {
 					if err := liveindex.Mark(f.ctx, c, fleetBucket, key); err != nil {
 						return cur, false, err
 					}
@@ -711,7 +712,7 @@ func (f *fleet) archiveWork(done <-chan struct{}, c *s3.Client) {
 				f.archiveQ.again(m, time.Now().Add(30*time.Second))
 				continue
 			}
-			if _, clear := session.LiveIndexChange(before, found, merged); res.Written && clear {
+			if _, clear := session.LiveIndexChange(before, found, merged, ended); clear {
 				_ = liveindex.Clear(f.ctx, c, fleetBucket, key)
 			}
 			// The archive links a session that went live to the correction applied before it:

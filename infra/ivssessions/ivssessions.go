@@ -230,8 +230,8 @@ func (s *ivsSessions) grant(p IvsSessionsProps) {
 		Actions:   jsii.Strings("s3:ListBucket"),
 		Resources: &[]*string{s.storage.archive.BucketArn()},
 	}))
-	// The live index (shared/liveindex): an entry written before a record first says live,
-	// deleted once it says ended or refused. Nothing else under live/, and nothing read there.
+	// The live index (shared/liveindex): an entry written before a session's first record,
+	// deleted once its Session Ended is archived. Nothing else under live/, and nothing read there.
 	archive.role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("LiveIndex"),
 		Actions:   jsii.Strings("s3:PutObject", "s3:DeleteObject"),

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ivs-sessions/ivs-sessions/scripts/internal/machine"
 	"github.com/ivs-sessions/ivs-sessions/scripts/local/engine"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/lambdarie"
 	"github.com/ivs-sessions/ivs-sessions/shared/suite"
@@ -95,7 +96,7 @@ func coldStart(ctx context.Context, tmp string, args []string) error {
 		fmt.Printf("%-10s %13.1f ms %6.2fx %11.1f ms %6.2fx %11.1f ms %6.2fx\n", name, ms(m.launch), ratio(m.launch, base.launch),
 			ms(m.invoke), ratio(m.invoke, base.invoke), ms(m.cpu), ratio(m.cpu, base.cpu))
 	}
-	fmt.Printf("(load average %s when it ended: wall-clock times grow with the machine's load, CPU time does not)\n", loadAverage())
+	fmt.Printf("(load average %s when it ended: wall-clock times grow with the machine's load, CPU time does not)\n", machine.LoadAverage())
 	return nil
 }
 
@@ -147,18 +148,6 @@ func cpuTime(pid int) time.Duration {
 		}
 	}
 	return total
-}
-
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
 }
 
 func medians(ss []sample) sample {

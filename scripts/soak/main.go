@@ -41,6 +41,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ivs-sessions/ivs-sessions/scripts/internal/machine"
 	"github.com/ivs-sessions/ivs-sessions/scripts/local/engine"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/ivstest"
 	"github.com/ivs-sessions/ivs-sessions/shared/local/localbus"
@@ -297,7 +298,7 @@ func summary(results []result, took time.Duration) string {
 	if len(failed) > 0 {
 		fmt.Fprintf(&b, ": %s", strings.Join(failed, ", "))
 	}
-	fmt.Fprintf(&b, "; %d sessions; %d faults of %d kinds; took %s; load average %s\n", sessions, total, kinds, took.Round(time.Second), loadAverage())
+	fmt.Fprintf(&b, "; %d sessions; %d faults of %d kinds; took %s; load average %s\n", sessions, total, kinds, took.Round(time.Second), machine.LoadAverage())
 	fmt.Fprintln(&b, "faults by kind, all seeds:")
 	for _, k := range faultKinds {
 		fmt.Fprintf(&b, "  %-88s %6d\n", k, faults[k])
@@ -326,19 +327,6 @@ func seedList(results []result) string {
 		i = j + 1
 	}
 	return strings.Join(parts, ",")
-}
-
-// loadAverage is the machine's load averages (1, 5, 15 minutes), or "unknown".
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
 }
 
 func printReport(inj *injector, rows []Row, took time.Duration, st *engine.Stack) {
@@ -380,5 +368,5 @@ func printReport(inj *injector, rows []Row, took time.Duration, st *engine.Stack
 		}
 		fmt.Fprintf(stdout, "%-72s %-4s %s\n", r.Check, mark, r.Detail)
 	}
-	fmt.Fprintf(stdout, "\ntook %s (load average %s)\n", took.Round(time.Second), loadAverage())
+	fmt.Fprintf(stdout, "\ntook %s (load average %s)\n", took.Round(time.Second), machine.LoadAverage())
 }

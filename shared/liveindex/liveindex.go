@@ -1,12 +1,14 @@
 // Package liveindex keeps the index of live sessions in the archive bucket: one small object
-// under session.LiveKeyPrefix per session the archive holds as live (session.LiveKey), written
-// by the archive function before the record says live and deleted once it says ended or
-// refused. The live sweep lists the index of its own account and region instead of reading the
-// archive, so a run costs what is live, whatever the archive holds.
+// under session.LiveKeyPrefix per session whose Session Ended the archive has not had
+// (session.LiveKey, session.LiveIndexChange), written by the archive function before the
+// session's first record (or before it says live) and deleted once the session's Session Ended
+// is archived. The live sweep lists the index of its own account and region instead of reading
+// the archive, so a run costs what is live, whatever the archive holds.
 //
-// The index may hold a stale entry (a delete that failed, a record written by hand); it never
-// lacks a live record's entry, since the entry is written first. The sweep heals a stale entry:
-// it reads the entry's record and deletes the entry when the record is no longer live.
+// It never lacks such a session's entry, since the entry is written first. An entry outlives
+// its session when its Session Ended was lost (the sweep publishes it in its place, which
+// deletes the entry) or its delete failed (the same); an entry whose session IVS does not show
+// and no record names is deleted by the sweep.
 package liveindex
 
 import (

@@ -1,11 +1,21 @@
 package session
 
-// LiveIndexChange says what a merge does to the live index (session.LiveKey): mark when the
-// merged record says live and the record before did not (or there was none), so the entry is
-// written before the record says live; clear when the record before said live and the merged one
-// no longer does (ended, refused). A record that stays live, or never was, changes nothing.
-func LiveIndexChange(before Record, found bool, after Record) (mark, clear bool) {
+// LiveIndexChange says what merging an enriched record does to the live index
+// (session.LiveKey). The index holds the sessions whose Session Ended has not reached the
+// archive: a session is indexed until its Session Ended (IVS's, or the one the sweep publishes
+// in its place) is archived, even when another event has already said it ended (a Stream End,
+// or a go-live event enriched after the end), because only a Session Ended takes a session to
+// quality and, refused, to the corrector. sessionEnded says the merged record came with its
+// session's Session Ended.
+//
+// mark: write the entry before the record, when the record was not indexed and is not ended by
+// its Session Ended: the session's first record, or a record that goes live. clear: delete the
+// entry after the record, whenever a Session Ended arrives (also when the record is unchanged:
+// a delivery after a delete that failed; deleting no entry costs nothing).
+func LiveIndexChange(before Record, found bool, after Record, sessionEnded bool) (mark, clear bool) {
+	if sessionEnded {
+		return false, true
+	}
 	wasLive := found && before.Outcome == OutcomeLive
-	isLive := after.Outcome == OutcomeLive
-	return isLive && !wasLive, wasLive && !isLive
+	return !found || after.Outcome == OutcomeLive && !wasLive, false
 }

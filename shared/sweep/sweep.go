@@ -56,7 +56,7 @@ type IVS interface {
 
 // Store lists the S3 calls the sweep makes on the archive bucket: records are read under
 // session.KeyPrefix; the live index (session.LiveKeyPrefix) of its account and region is
-// listed, and its stale entries deleted; the sweep's own state is read and written under
+// listed, and its stale entries deleted (finish); the sweep's own state is read and written under
 // session.SweepKeyPrefix.
 type Store interface {
 	liveindex.API // GetObject, PutObject, DeleteObject, ListObjectsV2
@@ -130,13 +130,14 @@ type liveState struct {
 	Stopped time.Time `json:"stopped,omitzero"`
 }
 
-// Live finishes the sessions the archive holds as live that IVS no longer lists as live. It
-// lists the account's and region's live index (shared/liveindex), not the archive: a run makes
-// one ListObjectsV2 per 1,000 live sessions and, with something live, one ListStreams per 100
-// streams, then for each indexed session IVS no longer lists one record GET and, when the
-// record is still live, one GetStreamSession and one PutEvents. An entry whose record no longer
-// says live is stale (its delete failed): it is deleted. A run that reaches its budget or
-// deadline saves where it stopped (one PUT) and the next resumes there; the backlog it left is
+// Live finishes the sessions whose Session Ended the archive has not had (the live index)
+// that IVS no longer lists as live. It lists the account's and region's live index
+// (shared/liveindex), not the archive: a run makes one ListObjectsV2 per 1,000 live sessions
+// and, with something live, one ListStreams per 100 streams, then for each indexed session IVS
+// no longer lists one GetStreamSession and, when it shows the session ended, one PutEvents
+// (finish). An entry whose session IVS does not show is deleted when no record says the session
+// was, or when it is older than any session lasts. A run that reaches its budget or deadline
+// saves where it stopped (one PUT) and the next resumes there; the backlog it left is
 // the LiveSweepBacklog metric.
 func (s *Sweeper) Live(ctx context.Context) (Report, error) {
 	var rep Report
@@ -239,38 +240,39 @@ type finished int
 const (
 	finishNothing   finished = iota // still live in GetStreamSession, or not shown: left for a later run
 	finishPublished                 // published ended: the archive's merge deletes the entry
-	finishHealed                    // the record no longer says live: the stale entry deleted
+	finishHealed                    // a stale entry (nothing to finish) deleted
 )
 
-// finish finishes the session of an index entry IVS no longer lists as live.
+// finish finishes the session of an index entry IVS no longer lists as live: it publishes the
+// session's end (GetStreamSession, then the enriched Session Ended). An entry means the
+// session's Session Ended never reached the archive (session.LiveIndexChange), whatever its
+// record says: a record ended by a Stream End, or by a go-live event enriched after the end,
+// while the Session Ended was lost, still needs it (quality measures, and the corrector
+// corrects, from a Session Ended). An entry whose session IVS does not show, and that has no
+// record or is older than any session lasts, is deleted.
 func (s *Sweeper) finish(ctx context.Context, e liveindex.Entry) (finished, error) {
-	rec, found, err := s.record(ctx, e.Record)
-	if err != nil {
-		return finishNothing, err
-	}
-	if found && rec.Outcome != session.OutcomeLive {
-		if err := liveindex.Delete(ctx, s.S3, s.Bucket, e.Key); err != nil {
-			return finishNothing, err
-		}
-		s.Log.InfoContext(ctx, "stale live index entry deleted", "key", e.Key, "outcome", string(rec.Outcome))
-		return finishHealed, nil
-	}
-	arn := e.Session.ChannelARN().String()
-	ok, shown, err := s.fetch(ctx, arn, e.Session.StreamID)
+	ok, shown, err := s.fetch(ctx, e.Session.ChannelARN().String(), e.Session.StreamID)
 	switch {
 	case err != nil:
 		return finishNothing, err
 	case ok:
 		return finishPublished, nil
-	case !shown && (!found || s.now().Sub(e.Day) > session.MaxDuration+24*time.Hour):
-		// IVS does not show the session and nothing says it was live (no record), or it would
-		// have ended long ago: the entry can only be stale.
-		if err := liveindex.Delete(ctx, s.S3, s.Bucket, e.Key); err != nil {
+	case shown:
+		return finishNothing, nil // not ended yet in GetStreamSession
+	}
+	if s.now().Sub(e.Day) <= session.MaxDuration+24*time.Hour {
+		// Not shown yet, or no longer: stale only when nothing says it was live (no record).
+		if _, found, err := s.record(ctx, e.Record); err != nil || found {
 			return finishNothing, err
 		}
-		return finishHealed, nil
 	}
-	return finishNothing, nil
+	// IVS does not show the session and nothing says it was live, or it would have ended long
+	// ago: the entry can only be stale.
+	if err := liveindex.Delete(ctx, s.S3, s.Bucket, e.Key); err != nil {
+		return finishNothing, err
+	}
+	s.Log.InfoContext(ctx, "stale live index entry deleted", "key", e.Key)
+	return finishHealed, nil
 }
 
 // Kind names a window's state object: the daily sweep and the backfill keep theirs apart.

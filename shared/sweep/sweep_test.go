@@ -105,8 +105,9 @@ func (w *world) published(t *testing.T) []session.Enriched {
 }
 
 // archive writes a record as the archive function would (merged with what is there, the live
-// index kept as session.LiveIndexChange says).
-func (w *world) archive(t *testing.T, r session.Record) {
+// index kept as session.LiveIndexChange says); sessionEnded says it came with its session's
+// Session Ended.
+func (w *world) archive(t *testing.T, r session.Record, sessionEnded bool) {
 	t.Helper()
 	ctx := context.Background()
 	key := r.Key()
@@ -114,7 +115,7 @@ func (w *world) archive(t *testing.T, r session.Record) {
 	if found {
 		r = session.Merge(old, r)
 	}
-	mark, clear := session.LiveIndexChange(old, found, r)
+	mark, clear := session.LiveIndexChange(old, found, r, sessionEnded)
 	if mark {
 		if err := liveindex.Mark(ctx, w.S3Client(), testBucket, key); err != nil {
 			t.Fatal(err)
@@ -145,7 +146,7 @@ func TestLive(t *testing.T) {
 		res ivstest.Result
 	}{{ended, endedRes}, {awstest.Channel{ARN: liveRes.ChannelARN}, liveRes}} {
 		arn, _ := ivsevent.ParseChannelARN(r.res.ChannelARN)
-		w.archive(t, session.Record{ChannelARN: arn.String(), ChannelID: arn.ID, StreamID: r.res.StreamID, StartTime: w.clock.Now().Add(-time.Minute), Outcome: session.OutcomeLive})
+		w.archive(t, session.Record{ChannelARN: arn.String(), ChannelID: arn.ID, StreamID: r.res.StreamID, StartTime: w.clock.Now().Add(-time.Minute), Outcome: session.OutcomeLive}, false)
 	}
 	rep, err := w.sw.Live(ctx)
 	if err != nil || !rep.Done || rep.Published != 1 || rep.Checked != 2 {
@@ -160,7 +161,7 @@ func TestLive(t *testing.T) {
 		t.Errorf("GetStreamSession called %d times, want 1", got)
 	}
 	// The archive merges it; the live one stays; a rerun fetches nothing new.
-	w.archive(t, pub[0].Record)
+	w.archive(t, pub[0].Record, true)
 	if rep, err := w.sw.Live(ctx); err != nil || rep.Published != 0 {
 		t.Errorf("rerun: Live = %+v, %v; want nothing published", rep, err)
 	}
@@ -203,7 +204,7 @@ func TestWindow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.archive(t, rec)
+	w.archive(t, rec, true)
 	before := w.calls(ivstest.OpGetStreamSession)
 	w.clock.Advance(time.Hour)
 
@@ -231,7 +232,7 @@ func TestWindow(t *testing.T) {
 	}
 	// Archived now: a rerun of the same window publishes nothing.
 	for _, e := range w.published(t) {
-		w.archive(t, e.Record)
+		w.archive(t, e.Record, true)
 	}
 	rep, err = w.sw.Window(ctx, KindBackfill, from, w.clock.Now())
 	if err != nil || rep.Published != 0 || !rep.Done {
@@ -351,20 +352,18 @@ func (w *world) indexKeys(t *testing.T) []string {
 	return keys
 }
 
-// TestLiveHealsStaleEntries: an entry whose record no longer says live (its delete failed), and
-// an entry with no record whose session IVS does not show, are deleted without a
-// GetStreamSession for the first; an entry of another account's or region's index is neither
-// listed nor touched.
-func TestLiveHealsStaleEntries(t *testing.T) {
+// TestLiveEndedAndStaleEntries: a session whose record says ended but whose Session Ended
+// never reached the archive (its go-live event enriched after the end, its Session Ended lost)
+// keeps its entry and is published ended, so quality measures it; the archive's merge of that
+// Session Ended deletes the entry. An entry with no record whose session IVS does not show is
+// deleted; an entry of another account's or region's index is neither listed nor touched.
+func TestLiveEndedAndStaleEntries(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
 	ch, res := w.session(t, 1, true)
 	arn, _ := ivsevent.ParseChannelARN(res.ChannelARN)
-	rec := session.Record{ChannelARN: arn.String(), ChannelID: arn.ID, StreamID: res.StreamID, StartTime: w.clock.Now().Add(-time.Minute), Outcome: session.OutcomeEnded, Enriched: true}
-	w.archive(t, rec)
-	if err := liveindex.Mark(ctx, w.S3Client(), testBucket, rec.Key()); err != nil { // as if its delete had failed
-		t.Fatal(err)
-	}
+	rec := session.Record{ChannelARN: arn.String(), ChannelID: arn.ID, StreamID: res.StreamID, StartTime: w.clock.Now().Add(-time.Minute), EndTime: w.clock.Now(), Outcome: session.OutcomeEnded, Enriched: true}
+	w.archive(t, rec, false)
 	ghost := session.Record{ChannelARN: ch.ARN, ChannelID: arn.ID, StreamID: "st-00000000000000000000000", StartTime: rec.StartTime}
 	if err := liveindex.Mark(ctx, w.S3Client(), testBucket, ghost.Key()); err != nil {
 		t.Fatal(err)
@@ -376,15 +375,20 @@ func TestLiveHealsStaleEntries(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep, err := w.sw.Live(ctx)
-	if err != nil || !rep.Done || rep.Healed != 2 || rep.Published != 0 || rep.Checked != 2 {
-		t.Fatalf("Live = %+v, %v; want 2 checked, 2 healed", rep, err)
+	if err != nil || !rep.Done || rep.Healed != 1 || rep.Published != 1 || rep.Checked != 2 {
+		t.Fatalf("Live = %+v, %v; want 2 checked, 1 published, 1 healed", rep, err)
 	}
+	pub := w.published(t)
+	if len(pub) != 1 || pub[0].Record.StreamID != res.StreamID || pub[0].Trigger.Name != ivsevent.EventSessionEnded || pub[0].Record.Outcome != session.OutcomeEnded {
+		t.Fatalf("published %+v, want the ended session's Session Ended", pub)
+	}
+	if got := w.calls(ivstest.OpGetStreamSession); got != 2 {
+		t.Errorf("GetStreamSession called %d times, want 2 (each entry of this region)", got)
+	}
+	w.archive(t, pub[0].Record, true)
 	otherKey, _ := session.LiveKeyOf(other.Key())
 	if keys := w.indexKeys(t); len(keys) != 1 || keys[0] != otherKey {
 		t.Errorf("index %v, want only the other region's entry %s", keys, otherKey)
-	}
-	if got := w.calls(ivstest.OpGetStreamSession); got != 1 {
-		t.Errorf("GetStreamSession called %d times, want 1 (the entry without a record)", got)
 	}
 }
 
@@ -397,7 +401,7 @@ func TestLiveResumes(t *testing.T) {
 	for range 2 {
 		_, res := w.session(t, 1, true)
 		arn, _ := ivsevent.ParseChannelARN(res.ChannelARN)
-		w.archive(t, session.Record{ChannelARN: arn.String(), ChannelID: arn.ID, StreamID: res.StreamID, StartTime: w.clock.Now().Add(-time.Minute), Outcome: session.OutcomeLive})
+		w.archive(t, session.Record{ChannelARN: arn.String(), ChannelID: arn.ID, StreamID: res.StreamID, StartTime: w.clock.Now().Add(-time.Minute), Outcome: session.OutcomeLive}, false)
 		streams = append(streams, res.StreamID)
 	}
 	// Every reading of the clock is a minute later: the budget allows one session.

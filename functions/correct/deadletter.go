@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -19,31 +20,47 @@ import (
 // queue.
 const reasonAttribute = "reason"
 
-// giveUp ends a correction whose trigger is no longer fresh (freshness.expired), once: a
-// "failed" outcome is published (the suite's notification rule tells a person, and the archive
-// keeps it), the message is sent to the function's dead-letter queue with the reason
-// (reasonAttribute), whose alarm tells a person too, and it is acknowledged;
-// Corrections{Outcome=failed} is counted then, once the send succeeded. If the publication or
-// the send fails, the error is transient and the message comes back to try both again: nothing
-// is lost, nothing is counted twice, and the failed outcome published again is identical (its
-// time, Correction.At, is the moment of expiry, and its detail does not depend on the receive),
-// so the archive keeps one object (session.Corrected.Key). It is published before the send so
-// that the archive has it even while the send keeps failing.
+// giveUp ends a correction whose trigger is no longer fresh (freshness.expired), once (failed):
+// its "failed" outcome is dated the moment of expiry, and its detail does not depend on the
+// receive.
 func (h *Handler) giveUp(ctx context.Context, m batch.Message, c session.Corrected, d multitrack.Decision, f freshness) error {
-	c.After = c.Before
 	detail := f.expiredDetail(h.Cfg.MaxAge)
-	posted, err := h.post(ctx, c, session.CorrectionFailed, d, detail, f.deadline)
+	reason := "correction expired: " + detail
+	if err := h.failed(ctx, m, c, d, detail, reason, f.deadline); err != nil {
+		return err
+	}
+	h.Log.WarnContext(ctx, "correction given up on, sent to the dead-letter queue", keyChannelARN, c.ChannelARN, keyStreamID, c.StreamID,
+		keyMessageID, m.ID, keyReceiveCount, m.ReceiveCount, keyDetail, reason)
+	return nil
+}
+
+// failed ends a correction that failed for good, once: "failed" is published (the suite's
+// notification rule tells a person, and the archive keeps it) and counted, the session's intent
+// record says failing (with the reason), and the message goes to the function's dead-letter
+// queue with the reason (deadLettered), whose alarm tells a person too. It is published before
+// the send so that the archive has it even while the send keeps failing. A publication that
+// fails is transient: the message comes back and decides again. A send that fails is transient
+// too, and the redelivery finds the intent record failing (nextStep: stepDeadLetter): it sends
+// the message with the same reason and publishes nothing more, even if the channel, as it
+// finds it, would be decided otherwise (a person made it BASIC: manual).
+func (h *Handler) failed(ctx context.Context, m batch.Message, c session.Corrected, d multitrack.Decision, detail, reason string, at time.Time) error {
+	c.After = c.Before
+	posted, err := h.post(ctx, c, session.CorrectionFailed, d, detail, at)
 	if err != nil {
 		return err
 	}
-	reason := "correction expired: " + detail
-	if err := h.deadLetter(ctx, m, reason); err != nil {
-		return retryable.Own(fmt.Errorf("send the expired correction of %s to the dead-letter queue: %w", c.ChannelARN, err))
-	}
 	h.count(ctx, posted)
-	h.recordFailed(ctx, m, c, d)
-	h.Log.WarnContext(ctx, "correction given up on, sent to the dead-letter queue", keyChannelARN, c.ChannelARN, keyStreamID, c.StreamID,
-		keyMessageID, m.ID, keyReceiveCount, m.ReceiveCount, keyDetail, reason)
+	h.recordIntent(ctx, m, c, intentRecord{State: intentFailing, Decision: d, Reason: reason})
+	return h.deadLettered(ctx, m, c, d, reason)
+}
+
+// deadLettered sends the message of a failed correction to the dead-letter queue with its
+// reason, then records the failure done (intent failed). A send that fails is a transient error.
+func (h *Handler) deadLettered(ctx context.Context, m batch.Message, c session.Corrected, d multitrack.Decision, reason string) error {
+	if err := h.deadLetter(ctx, m, reason); err != nil {
+		return retryable.Own(fmt.Errorf("send the failed correction of %s to the dead-letter queue: %w", c.ChannelARN, err))
+	}
+	h.recordIntent(ctx, m, c, intentRecord{State: intentFailed, Decision: d, Reason: reason})
 	return nil
 }
 

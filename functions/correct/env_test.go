@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"strconv"
 	"sync"
 	"testing"
@@ -62,10 +63,11 @@ type env struct {
 
 // envOptions adjust newEnv.
 type envOptions struct {
-	cfg             multitrack.Config // the corrector's policy; zero means applyCfg
-	maxReceiveCount int               // the correct queue's; 0 means 1000 (testDLQ always exists)
-	pacer           bool              // give the IVS client ivsquota's retryer (3 attempts, 1 ms backoff)
-	fleet           suite.Fleet       // a fleet's local AWS, and the handler's IVS as main builds it for a fleet
+	cfg             multitrack.Config               // the corrector's policy; zero means applyCfg
+	maxReceiveCount int                             // the correct queue's; 0 means 1000 (testDLQ always exists)
+	pacer           bool                            // give the IVS client ivsquota's retryer (3 attempts, 1 ms backoff)
+	fleet           suite.Fleet                     // a fleet's local AWS, and the handler's IVS as main builds it for a fleet
+	wrapBus         func(http.Handler) http.Handler // stands before the local bus and SQS (awstest.Options.WrapBus)
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -100,8 +102,9 @@ func newEnv(t testing.TB, o envOptions) *env {
 				e.mu.Unlock()
 			},
 		},
-		Bucket: testBucket,
-		Fleet:  o.fleet,
+		Bucket:  testBucket,
+		Fleet:   o.fleet,
+		WrapBus: o.wrapBus,
 	})
 
 	cfg := o.cfg

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -308,6 +309,9 @@ func (h *Handler) resume(ctx context.Context, m batch.Message, c session.Correct
 		return true, nil
 	case stepRecover:
 		return true, h.recover(ctx, c, ch, intent, ikey)
+	case stepDeadLetter:
+		// Published failed already; its send to the dead-letter queue failed.
+		return true, h.deadLettered(ctx, m, c, intent.Decision, cmp.Or(intent.Reason, "correction failed"))
 	case stepUnchanged:
 		// A duplicate or a redelivery after the change, another writer, an opt-out tag added
 		// since, or a permission withdrawn: nothing to call.
@@ -400,27 +404,16 @@ func (h *Handler) recover(ctx context.Context, c session.Corrected, ch types.Cha
 	return nil
 }
 
-// fail publishes a correction that failed for good and sends the message to the dead-letter
-// queue with the reason: the notification rule on failed corrections and the DLQ's alarm tell
-// a person, who fixes the cause and redrives the message.
+// fail ends a correction that failed for good (failed): a person fixes the cause and redrives
+// the message.
 func (h *Handler) fail(ctx context.Context, m batch.Message, c session.Corrected, d multitrack.Decision, detail string) error {
-	c.After = c.Before
-	posted, err := h.post(ctx, c, session.CorrectionFailed, d, detail, h.now())
-	if err != nil {
-		return err
-	}
-	if err := h.deadLetter(ctx, m, "correction failed: "+detail); err != nil {
-		return retryable.Own(fmt.Errorf("send the failed correction of %s to the dead-letter queue: %w", c.ChannelARN, err))
-	}
-	h.count(ctx, posted)
-	h.recordFailed(ctx, m, c, d)
-	return nil
+	return h.failed(ctx, m, c, d, detail, "correction failed: "+detail, h.now())
 }
 
-// recordFailed writes the session's intent record as failed (nextStep): the failure is
-// published and dead-lettered. A write that fails is logged: a later delivery then decides
-// on the channel as it finds it, as before the record.
-func (h *Handler) recordFailed(ctx context.Context, m batch.Message, c session.Corrected, d multitrack.Decision) {
+// recordIntent writes rec, a failed correction's state, as the session's intent record (owned
+// by the message, dated now, with the channel before). A write that fails is logged: a later
+// delivery then decides on the channel as it finds it, as before the record.
+func (h *Handler) recordIntent(ctx context.Context, m batch.Message, c session.Corrected, rec intentRecord) {
 	var key string
 	arn, err := ivsevent.ParseChannelARN(c.ChannelARN)
 	if err == nil {
@@ -430,10 +423,11 @@ func (h *Handler) recordFailed(ctx context.Context, m batch.Message, c session.C
 		}
 	}
 	if err == nil {
-		err = h.writeIntent(ctx, key, intentRecord{State: intentFailed, Owner: m.ID, Decision: d, Before: c.Before, At: h.now().UTC()})
+		rec.Owner, rec.Before, rec.At = m.ID, c.Before, h.now().UTC()
+		err = h.writeIntent(ctx, key, rec)
 	}
 	if err != nil {
-		h.Log.WarnContext(ctx, "the failed correction was not recorded in its intent record", keyChannelARN, c.ChannelARN, keyErr, err)
+		h.Log.WarnContext(ctx, "the failed correction was not recorded in its intent record", keyChannelARN, c.ChannelARN, keyOutcome, string(rec.State), keyErr, err)
 	}
 }
 

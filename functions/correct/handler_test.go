@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
-	"reflect"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -395,6 +396,59 @@ func TestFailedThenDuplicate(t *testing.T) {
 	}
 }
 
+// TestFailedThenDeadLetterThrottled: IVS refuses the change, "failed" is published, and SQS
+// throttles the send to the dead-letter queue (RequestThrottled, every attempt of the first
+// delivery): the message comes back. A person made the channel BASIC meanwhile, so the channel
+// alone would now say manual; the redelivery finds the intent record failing, sends the message
+// to the dead-letter queue with the failure's reason, and publishes nothing more (not
+// "unchanged" over "failed"). Soak seed 4 found it.
+func TestFailedThenDeadLetterThrottled(t *testing.T) {
+	var throttled atomic.Int32
+	throttle := atomic.Bool{}
+	throttle.Store(true)
+	e := newEnv(t, envOptions{wrapBus: func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if throttle.Load() && r.Header.Get("X-Amz-Target") == "AmazonSQS.SendMessage" {
+				throttled.Add(1)
+				localbus.WriteSQSError(w, http.StatusBadRequest, "RequestThrottled", "AWS.SimpleQueueService.RequestThrottled", "Request is throttled.")
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}})
+	arn, key := e.createChannel(standardTS)
+	body := envelope(t, e.enrich(e.refuse(obs5(key), ivsevent.CodeMultitrackInputNotAllowed), applyCfg))
+	if err := e.IVS.SetFault(ivstest.Fault{Operation: ivstest.OpUpdateChannel, Error: ivstest.CodeValidation, Message: "multitrack input can be enabled only on channel type STANDARD", Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if failed := e.process(sqsRecord("m1", body, 1, time.Now())); len(failed) != 1 {
+		t.Fatalf("first delivery's failures %v, want the message back (its send to the DLQ throttled)", failed)
+	}
+	if throttled.Load() == 0 {
+		t.Fatal("no SendMessage reached the throttle")
+	}
+	wantOutcomes(t, e.published(), session.CorrectionFailed)
+	throttle.Store(false)
+	if _, err := e.IVSClient().UpdateChannel(context.Background(), &ivs.UpdateChannelInput{Arn: aws.String(arn), Type: types.ChannelTypeBasicChannelType}); err != nil {
+		t.Fatal(err)
+	}
+	e.IVS.ResetStats()
+	if failed := e.process(sqsRecord("m1", body, 2, time.Now())); len(failed) != 0 {
+		t.Fatalf("redelivery's failures %v", failed)
+	}
+	wantOutcomes(t, e.published(), session.CorrectionFailed)
+	if got := e.IVS.Stats()[ivstest.OpUpdateChannel].Calls; got != 0 {
+		t.Errorf("UpdateChannel calls %d for the redelivery, want 0", got)
+	}
+	dead, err := e.Bus.DeadLetters(suite.FunctionCorrect)
+	if err != nil || len(dead) != 1 {
+		t.Fatalf("dead letters %d, %v; want the failed correction once", len(dead), err)
+	}
+	if reason := dead[0].Attributes[reasonAttribute]; !strings.Contains(reason, "correction failed: UpdateChannel: ValidationException") {
+		t.Errorf("dead letter's reason %q, want the failure's", reason)
+	}
+}
+
 // TestIdempotent: duplicates and redeliveries never call UpdateChannel twice.
 func TestIdempotent(t *testing.T) {
 	t.Run("one message delivered three times", func(t *testing.T) {
@@ -614,8 +668,8 @@ func TestExpired(t *testing.T) {
 		if dead, _ := e.Bus.DeadLetters(suite.FunctionCorrect); len(dead) != 0 {
 			t.Fatalf("dead letters %+v, want none yet", dead)
 		}
-		if got := e.Metric(t, suite.MetricCorrections, metrics.Dim{Name: suite.DimensionOutcome, Value: "failed"}); got != 0 {
-			t.Errorf("Corrections{failed} = %v after the failed send, want 0: not given up on yet", got)
+		if got := e.Metric(t, suite.MetricCorrections, metrics.Dim{Name: suite.DimensionOutcome, Value: "failed"}); got != 1 {
+			t.Errorf("Corrections{failed} = %v after the failed send, want 1: published failed, counted once", got)
 		}
 		e.h.Cfg.DeadLetterQueueURL = testDLQ
 		if failed := e.process(sqsRecord("m1", body, 8, sent)); len(failed) != 0 {
@@ -624,12 +678,11 @@ func TestExpired(t *testing.T) {
 		if dead, _ := e.Bus.DeadLetters(suite.FunctionCorrect); len(dead) != 1 || dead[0].Body != string(body) {
 			t.Errorf("dead letters %+v, want the message", dead)
 		}
-		pub := e.published()
-		if len(pub) != 2 || !reflect.DeepEqual(pub[0], pub[1]) || pub[0].Correction.Outcome != session.CorrectionFailed {
-			t.Errorf("published %+v, want the same failed correction twice (the archive keeps one)", pub)
-		}
+		// The intent record says failing: the redelivery sends the message and publishes nothing
+		// more.
+		wantOutcomes(t, e.published(), session.CorrectionFailed)
 		if got := e.Metric(t, suite.MetricCorrections, metrics.Dim{Name: suite.DimensionOutcome, Value: "failed"}); got != 1 {
-			t.Errorf("Corrections{failed} = %v, want 1: one message given up on", got)
+			t.Errorf("Corrections{failed} = %v, want 1: one correction given up on", got)
 		}
 	})
 }

@@ -23,6 +23,8 @@ type intentRecord struct {
 	Before   *session.Channel    `json:"before,omitempty"`
 	After    *session.Channel    `json:"after,omitempty"`
 	At       time.Time           `json:"at,omitzero"` // when UpdateChannel succeeded (or was about to be called)
+	// Reason is a failed correction's reason in the dead-letter queue (failing, failed).
+	Reason string `json:"reason,omitempty"`
 }
 
 // readIntent returns the intent record at key, or a zero record (intentNone) when there is none.

@@ -76,8 +76,10 @@ const (
 	intentPending   intentState = "pending"   // written before UpdateChannel
 	intentApplied   intentState = "applied"   // UpdateChannel succeeded
 	intentPublished intentState = "published" // "applied" is on the bus
-	// intentFailed: "failed" is on the bus and the message in the dead-letter queue (IVS refused
-	// the change, the channel is gone, or the trigger was too old).
+	// intentFailing: "failed" is on the bus (IVS refused the change, the channel is gone, or the
+	// trigger was too old); the message is not in the dead-letter queue yet.
+	intentFailing intentState = "failing"
+	// intentFailed: "failed" is on the bus and the message in the dead-letter queue.
 	intentFailed intentState = "failed"
 )
 
@@ -97,6 +99,9 @@ const (
 	// stepLeave: the suite applied this session's correction and the channel was changed back
 	// since (by a person, most likely): never applied again for this trigger.
 	stepLeave
+	// stepDeadLetter: "failed" is published; send the message to the dead-letter queue with the
+	// intent record's reason (the send failed before).
+	stepDeadLetter
 )
 
 // nextStep decides what a delivery does, from the intent record of its session and the action
@@ -107,12 +112,14 @@ const (
 //	pending     apply        recover (ours landed)     unchanged
 //	applied     recover      recover                   recover
 //	published   leave        done                      leave
+//	failing     dead-letter  dead-letter               dead-letter
 //	failed      apply        done                      done
 //
 // A failed correction is on record, with a person told: a duplicate of its trigger, or a
 // redelivery, that finds the channel as a person left it (made BASIC, say: manual) adds
 // nothing, and must not turn the record's "failed" into "unchanged". One that still decides
-// apply calls again (a redrive once a person fixed the cause).
+// apply calls again (a redrive once a person fixed the cause). A failure whose message did not
+// reach the dead-letter queue is finished the same way, whatever the channel says now.
 func nextStep(state intentState, action multitrack.Action) step {
 	switch state {
 	case intentApplied:
@@ -122,6 +129,8 @@ func nextStep(state intentState, action multitrack.Action) step {
 			return stepDone
 		}
 		return stepLeave
+	case intentFailing:
+		return stepDeadLetter
 	case intentFailed:
 		if action == multitrack.ActionApply {
 			return stepApply

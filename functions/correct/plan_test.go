@@ -24,17 +24,20 @@ func TestNextStep(t *testing.T) {
 		{intentNone, none, stepUnchanged},
 		{intentNone, manual, stepUnchanged},
 		{intentNone, skip, stepUnchanged},
-		{intentPending, apply, stepApply},    // the call never landed
-		{intentPending, none, stepRecover},   // it landed, its answer was lost
-		{intentPending, skip, stepUnchanged}, // an opt-out tag added since
-		{intentApplied, none, stepRecover},   // applied, never published
-		{intentApplied, apply, stepRecover},  // applied, never published, changed back since
-		{intentPublished, none, stepDone},    // a duplicate
-		{intentPublished, apply, stepLeave},  // a person changed it back: never again
-		{intentPublished, manual, stepLeave}, // changed by hand since
-		{intentFailed, manual, stepDone},     // failed, then a person made it BASIC: on record
-		{intentFailed, none, stepDone},       // failed, then fixed by hand: on record
-		{intentFailed, apply, stepApply},     // a redrive once the cause is fixed
+		{intentPending, apply, stepApply},       // the call never landed
+		{intentPending, none, stepRecover},      // it landed, its answer was lost
+		{intentPending, skip, stepUnchanged},    // an opt-out tag added since
+		{intentApplied, none, stepRecover},      // applied, never published
+		{intentApplied, apply, stepRecover},     // applied, never published, changed back since
+		{intentPublished, none, stepDone},       // a duplicate
+		{intentPublished, apply, stepLeave},     // a person changed it back: never again
+		{intentPublished, manual, stepLeave},    // changed by hand since
+		{intentFailing, manual, stepDeadLetter}, // failed, its send to the DLQ failed, then BASIC: finish the failure
+		{intentFailing, apply, stepDeadLetter},  // the same, however the channel looks now
+		{intentFailing, none, stepDeadLetter},
+		{intentFailed, manual, stepDone}, // failed, then a person made it BASIC: on record
+		{intentFailed, none, stepDone},   // failed, then fixed by hand: on record
+		{intentFailed, apply, stepApply}, // a redrive once the cause is fixed
 	}
 	for _, tc := range tests {
 		if got := nextStep(tc.state, tc.action); got != tc.want {

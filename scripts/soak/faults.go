@@ -479,8 +479,7 @@ func (in *injector) bus(h http.Handler) http.Handler {
 		case "AmazonSQS.ChangeMessageVisibility", "AmazonSQS.SendMessage":
 			if in.designatedOnce(kSQSThrottle) || in.roll(kSQSThrottle, target+" "+key, in.rates.SQSThrottle) {
 				in.note(kSQSThrottle, subj...)
-				writeJSONError(w, http.StatusBadRequest, "com.amazonaws.sqs#RequestThrottled", "RequestThrottled",
-					"soak: Request is throttled.", "AWS.SimpleQueueService.RequestThrottled")
+				localbus.WriteSQSError(w, http.StatusBadRequest, "RequestThrottled", "AWS.SimpleQueueService.RequestThrottled", "soak: Request is throttled.")
 				return
 			}
 			h.ServeHTTP(w, r)
@@ -492,11 +491,11 @@ func (in *injector) bus(h http.Handler) http.Handler {
 		}
 		switch {
 		case in.down(depEventBridge, subj...):
-			writeJSONError(w, http.StatusInternalServerError, "InternalException", "InternalException", "soak: EventBridge is down", "")
+			writeJSONError(w, http.StatusInternalServerError, "InternalException", "InternalException", "soak: EventBridge is down")
 			return
 		case in.roll(kPutEventsFailure, key, in.rates.PutEventsFailure):
 			in.note(kPutEventsFailure, subj...)
-			writeJSONError(w, http.StatusInternalServerError, "InternalException", "InternalException", "soak: injected PutEvents failure", "")
+			writeJSONError(w, http.StatusInternalServerError, "InternalException", "InternalException", "soak: injected PutEvents failure")
 			return
 		case in.roll(kPutEventsThrottle, key, in.rates.PutEventsThrottle):
 			in.note(kPutEventsThrottle, subj...)
@@ -504,7 +503,7 @@ func (in *injector) bus(h http.Handler) http.Handler {
 				in.partial(w, r, h, body, key, "ThrottlingException")
 				return
 			}
-			writeJSONError(w, http.StatusBadRequest, "ThrottlingException", "ThrottlingException", "soak: Rate exceeded", "")
+			writeJSONError(w, http.StatusBadRequest, "ThrottlingException", "ThrottlingException", "soak: Rate exceeded")
 			return
 		case in.roll(kPutEventsPartial, key, in.rates.PutEventsPartial):
 			in.note(kPutEventsPartial, subj...)
@@ -583,18 +582,15 @@ func (in *injector) partial(w http.ResponseWriter, r *http.Request, h http.Handl
 	_, _ = w.Write(b)
 }
 
-// writeJSONError answers an AWS JSON-protocol error: the __type, the x-amzn-ErrorType header
-// and, for SQS, the x-amzn-query-error code its query-compatible clients read.
-func writeJSONError(w http.ResponseWriter, status int, typ, code, msg, queryCode string) {
+// writeJSONError answers an EventBridge error in the AWS JSON protocol: the __type and the
+// x-amzn-ErrorType header (SQS's: localbus.WriteSQSError).
+func writeJSONError(w http.ResponseWriter, status int, typ, code, msg string) {
 	b, _ := json.Marshal(struct {
 		Type    string `json:"__type"`
 		Message string `json:"message"`
 	}{typ, msg})
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	w.Header().Set("X-Amzn-ErrorType", code)
-	if queryCode != "" {
-		w.Header().Set("x-amzn-query-error", queryCode+";Sender")
-	}
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }

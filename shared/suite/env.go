@@ -110,7 +110,7 @@ const (
 	// MetricLiveSweepBacklog is, after each live sweep run, how many sessions the live index
 	// holds that IVS no longer lists as live and the run did not get to (its deadline came
 	// first; the next run resumes there): 0 when the run finished. MetricLiveSessions is how
-	// many entries the run listed (sessions the archive holds as live).
+	// many entries the run listed (sessions whose Session Ended the archive has not had yet).
 	MetricLiveSweepBacklog = "LiveSweepBacklog"
 	MetricLiveSessions     = "LiveSessions"
 

@@ -193,6 +193,13 @@ func writeJSON(w http.ResponseWriter, contentType string, v any) {
 	_, _ = w.Write(body)
 }
 
+// WriteSQSError writes an error as SQS answers in its JSON protocol, with the
+// x-amzn-query-error code its query-compatible clients read (for example 400, RequestThrottled,
+// AWS.SimpleQueueService.RequestThrottled): for a proxy that injects SQS's documented faults.
+func WriteSQSError(w http.ResponseWriter, status int, code, queryCode, msg string) {
+	writeJSONError(w, sqsJSON, status, code, queryCode, msg)
+}
+
 // writeJSONError writes an AWS JSON protocol error; queryCode, when set, is the
 // x-amzn-query-error code SQS adds for its query-compatible clients.
 func writeJSONError(w http.ResponseWriter, contentType string, status int, code, queryCode, msg string) {

@@ -505,7 +505,8 @@ func (in *injector) bus(h http.Handler) http.Handler {
 			}
 			writeJSONError(w, http.StatusBadRequest, "ThrottlingException", "ThrottlingException", "soak: Rate exceeded")
 			return
-		case in.roll(kPutEventsPartial, key, in.rates.PutEventsPartial):
+		case in.designatedOnce(kPutEventsPartial) || in.roll(kPutEventsPartial, key, in.rates.PutEventsPartial):
+			// At least once a run: its dice alone missed every PutEvents of seed 13.
 			in.note(kPutEventsPartial, subj...)
 			in.partial(w, r, h, body, key, "InternalFailure")
 			return
@@ -819,8 +820,10 @@ func eventID(body string) string {
 // decide is the local bus's EventFaults.Decide (localbus: the one injector of lost, late and
 // repeated IVS events), for IVS's events on their way to EventBridge. The expired role's events
 // are all held back until the end of the run (hours late: IVS's clock was set back when they
-// happened); the swept role's Session Ended and Stream End are lost; the rest are lost (never a
-// Session Ended, which only the daily sweep would recover for a refusal), held until the rest
+// happened); the swept role's Session Ended and Stream End are lost, and its other events never
+// are (with every event of a session lost, only the daily window sweep could find it: the live
+// sweep finishes a session the archive has heard of); the rest are lost (never a Session Ended,
+// which only the daily sweep would recover for a refusal), held until the rest
 // of the run is done (late), delayed up to 2 s (reordered: delivered after events that followed
 // them) or delivered twice (duplicated) at their rates. The held events are released by
 // player.drain (Bus.ReleaseHeld).
@@ -840,7 +843,7 @@ func (in *injector) decide(ev localbus.FaultEvent) localbus.Fault {
 	case role == RoleSwept && (ev.Name == ivsevent.EventSessionEnded || ev.Name == ivsevent.EventStreamEnd):
 		in.note(kEventEndLost, ev.StreamID)
 		return localbus.Fault{Drop: true}
-	case ev.Name != ivsevent.EventSessionEnded && in.roll(kEventLost, id, in.rates.EventLost):
+	case role != RoleSwept && ev.Name != ivsevent.EventSessionEnded && in.roll(kEventLost, id, in.rates.EventLost):
 		in.note(kEventLost, ev.StreamID)
 		return localbus.Fault{Drop: true}
 	case in.roll(kEventLate, id, in.rates.EventLate):

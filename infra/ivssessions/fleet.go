@@ -124,6 +124,8 @@ func keepFleetIvsEvents(scope constructs.Construct, bus awsevents.IEventBus, enr
 			RetryAttempts: jsii.Number(targetRetryAttempts),
 			MaxEventAge:   awscdk.Duration_Hours(jsii.Number(targetMaxEventAgeH)),
 		}))
+		// Without it, the dead-letter queue's policy (restrictQueues) denies the rule's deliveries.
+		enrich.dlqRules = append(enrich.dlqRules, rule.RuleArn())
 		rules = append(rules, rule)
 	}
 	return rules

@@ -67,30 +67,45 @@ var knownIvsDetailTypes = slices.Concat(ivsevent.DetailTypes, []string{
 //     alarms; the rule's MatchedEvents alarms too.
 func keepIvsEvents(scope constructs.Construct, enrich *suiteFunction, p IvsSessionsProps) (awsevents.Archive, awsevents.Rule) {
 	defaultBus := awsevents.EventBus_FromEventBusName(scope, jsii.String("DefaultBus"), jsii.String("default"))
-	archive := awsevents.NewArchive(scope, jsii.String("IvsEventArchive"), &awsevents.ArchiveProps{
-		ArchiveName:    jsii.String(ivsArchiveName),
-		Description:    jsii.String(fmt.Sprintf("%s: every IVS event, for a replay once the suite knows an event it rejected", suite.Name)),
-		SourceEventBus: defaultBus,
+	archive := archiveIvsEvents(scope, "IvsEventArchive", ivsArchiveName, "every IVS event", defaultBus, p)
+	rule := awsevents.NewRule(scope, jsii.String("UnknownIvsEvents"), &awsevents.RuleProps{
+		Description:  jsii.String(fmt.Sprintf("%s: IVS events of a detail-type the suite does not know, kept in the enrich dead-letter queue", suite.Name)),
+		EventPattern: unknownIvsEvents(),
+	})
+	keepInDeadLetterQueue(rule, enrich)
+	return archive, rule
+}
+
+// archiveIvsEvents archives every aws.ivs event of bus for the event archive's retention (what,
+// "every IVS event …", opens its description).
+func archiveIvsEvents(scope constructs.Construct, id, name, what string, bus awsevents.IEventBus, p IvsSessionsProps) awsevents.Archive {
+	return awsevents.NewArchive(scope, jsii.String(id), &awsevents.ArchiveProps{
+		ArchiveName:    jsii.String(name),
+		Description:    jsii.String(fmt.Sprintf("%s: %s, for a replay once the suite knows an event it rejected", suite.Name, what)),
+		SourceEventBus: bus,
 		EventPattern:   &awsevents.EventPattern{Source: jsii.Strings(ivsevent.Source)},
 		Retention:      durationDays(p.EventArchiveRetentionDays),
 	})
+}
+
+// unknownIvsEvents matches the aws.ivs events of a detail-type outside knownIvsDetailTypes.
+func unknownIvsEvents() *awsevents.EventPattern {
 	known := make([]any, len(knownIvsDetailTypes))
 	for i, d := range knownIvsDetailTypes {
 		known[i] = d
 	}
-	rule := awsevents.NewRule(scope, jsii.String("UnknownIvsEvents"), &awsevents.RuleProps{
-		Description: jsii.String(fmt.Sprintf("%s: IVS events of a detail-type the suite does not know, kept in the enrich dead-letter queue", suite.Name)),
-		EventPattern: &awsevents.EventPattern{
-			Source:     jsii.Strings(ivsevent.Source),
-			DetailType: awsevents.Match_AnythingBut(known...),
-		},
-	})
-	rule.AddTarget(awseventstargets.NewSqsQueue(enrich.dlq, &awseventstargets.SqsQueueProps{
+	return &awsevents.EventPattern{Source: jsii.Strings(ivsevent.Source), DetailType: awsevents.Match_AnythingBut(known...)}
+}
+
+// keepInDeadLetterQueue makes fn's dead-letter queue the target of rule, which its queue policy
+// (restrictQueues) then lets in: where events no queue of the suite reads wait 14 days, their
+// depth alarmed.
+func keepInDeadLetterQueue(rule awsevents.Rule, fn *suiteFunction) {
+	rule.AddTarget(awseventstargets.NewSqsQueue(fn.dlq, &awseventstargets.SqsQueueProps{
 		RetryAttempts: jsii.Number(targetRetryAttempts),
 		MaxEventAge:   awscdk.Duration_Hours(jsii.Number(targetMaxEventAgeH)),
 	}))
-	enrich.dlqRules = append(enrich.dlqRules, rule.RuleArn())
-	return archive, rule
+	fn.dlqRules = append(fn.dlqRules, rule.RuleArn())
 }
 
 // restrictQueues lets only the suite send to its queues: a Deny of sqs:SendMessage, on each

@@ -90,17 +90,7 @@ func newFleetBus(scope constructs.Construct, fleet suite.Fleet) awsevents.EventB
 // whose matched events alarm.
 func keepFleetIvsEvents(scope constructs.Construct, bus awsevents.IEventBus, enrich *suiteFunction, p IvsSessionsProps) []awsevents.Rule {
 	c := constructs.NewConstruct(scope, jsii.String("FleetIvsEvents"))
-	awsevents.NewArchive(c, jsii.String("Archive"), &awsevents.ArchiveProps{
-		ArchiveName:    jsii.String(suite.FleetBusName + "-ivs-events"),
-		Description:    jsii.String(fmt.Sprintf("%s: every IVS event of the fleet bus, for a replay once the suite knows an event it rejected", suite.Name)),
-		SourceEventBus: bus,
-		EventPattern:   &awsevents.EventPattern{Source: jsii.Strings(ivsevent.Source)},
-		Retention:      durationDays(p.EventArchiveRetentionDays),
-	})
-	known := make([]any, len(knownIvsDetailTypes))
-	for i, d := range knownIvsDetailTypes {
-		known[i] = d
-	}
+	archiveIvsEvents(c, "Archive", suite.FleetBusName+"-ivs-events", "every IVS event of the fleet bus", bus, p)
 	regions := make([]any, len(p.Regions))
 	for i, r := range p.Regions {
 		regions[i] = r
@@ -110,8 +100,7 @@ func keepFleetIvsEvents(scope constructs.Construct, bus awsevents.IEventBus, enr
 		id, what string
 		pattern  *awsevents.EventPattern
 	}{
-		{"Unknown", "IVS events of a detail-type the suite does not know", &awsevents.EventPattern{
-			Source: jsii.Strings(ivsevent.Source), DetailType: awsevents.Match_AnythingBut(known...)}},
+		{"Unknown", "IVS events of a detail-type the suite does not know", unknownIvsEvents()},
 		{"OutsideTheFleet", "IVS events of a region outside the fleet", &awsevents.EventPattern{
 			Source: jsii.Strings(ivsevent.Source), Region: awsevents.Match_AnythingBut(regions...)}},
 	} {
@@ -120,12 +109,7 @@ func keepFleetIvsEvents(scope constructs.Construct, bus awsevents.IEventBus, enr
 			EventBus:     bus,
 			EventPattern: k.pattern,
 		})
-		rule.AddTarget(awseventstargets.NewSqsQueue(enrich.dlq, &awseventstargets.SqsQueueProps{
-			RetryAttempts: jsii.Number(targetRetryAttempts),
-			MaxEventAge:   awscdk.Duration_Hours(jsii.Number(targetMaxEventAgeH)),
-		}))
-		// Without it, the dead-letter queue's policy (restrictQueues) denies the rule's deliveries.
-		enrich.dlqRules = append(enrich.dlqRules, rule.RuleArn())
+		keepInDeadLetterQueue(rule, enrich)
 		rules = append(rules, rule)
 	}
 	return rules

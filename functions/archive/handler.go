@@ -286,6 +286,9 @@ const (
 	mergeEnded
 )
 
+// indexed reports whether a merge of this mode keeps the live index (an enriched record's).
+func (m mergeMode) indexed() bool { return m == mergeRecord || m == mergeEnded }
+
 // mergeEnriched is the mode of an enriched record with this trigger.
 func mergeEnriched(t session.Trigger) mergeMode {
 	if t.Name == ivsevent.EventSessionEnded {
@@ -331,7 +334,10 @@ func (h *Handler) update(ctx context.Context, env *suiteevent.Event, key string,
 		if err != nil || !write {
 			return next, write, err
 		}
-		if mark, _ := session.LiveIndexChange(cur, found, next, mode == mergeEnded); mark && mode >= mergeRecord {
+		if !mode.indexed() {
+			return next, true, nil
+		}
+		if mark, _ := session.LiveIndexChange(cur, found, next, mode == mergeEnded); mark {
 			if err := liveindex.Mark(ctx, h.S3, h.Cfg.Bucket, key); err != nil {
 				return cur, false, err
 			}
@@ -341,7 +347,7 @@ func (h *Handler) update(ctx context.Context, env *suiteevent.Event, key string,
 	if err != nil {
 		return retryable.Own(err)
 	}
-	if _, clear := session.LiveIndexChange(existing, wasFound, merged, mode == mergeEnded); clear && mode >= mergeRecord {
+	if _, clear := session.LiveIndexChange(existing, wasFound, merged, mode == mergeEnded); clear && mode.indexed() {
 		if err := liveindex.Clear(ctx, h.S3, h.Cfg.Bucket, key); err != nil {
 			// The record is written: the entry is stale now, and the sweep publishes the
 			// session's end again when it finds it, which deletes it. Not worth a redelivery.
